@@ -1,0 +1,115 @@
+/**
+ * The `cfn-watchdog` command.
+ */
+import { readFile } from 'node:fs/promises';
+import { Command, CommanderError, Option } from 'commander';
+import type { Log } from '../shared/app/log.ts';
+import { configFromText } from '../shared/domain/config.ts';
+import { ServiceRuleError } from '../shared/domain/service.ts';
+import { ThresholdSpecError } from '../shared/domain/thresholds.ts';
+import { parseUserInstant, TimeFormatError } from '../shared/domain/time.ts';
+import { readReplayInput, ReplayInputError } from './replay-input.ts';
+import { replay } from './replay.ts';
+import { replayJson, replayTable } from './replay-output.ts';
+
+export const ExitCode = { OK: 0, REJECTED_INPUT: 1, USAGE: 2 } as const;
+
+/** A mistake in how the command was called: one line on stderr, exit status 2. */
+export class UsageError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UsageError';
+  }
+}
+
+export interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly isTty: boolean;
+}
+
+const stderrLog = (io: Io): Log => ({
+  info: () => undefined,
+  warn: (message, attributes) => io.stderr(`cfn-watchdog: warning: ${message}${attributes ? ` ${JSON.stringify(attributes)}` : ''}\n`),
+});
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+interface ReplayFlags {
+  until?: string;
+  thresholds?: string;
+  serviceRule: string[];
+  grace?: string;
+  format?: 'json' | 'table';
+}
+
+async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<number> {
+  const config = configFromText({ thresholds: flags.thresholds, serviceRules: flags.serviceRule, grace: flags.grace });
+  const until = flags.until === undefined ? undefined : parseUserInstant(flags.until, '--until');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+  }
+  let input;
+  try {
+    input = readReplayInput(text);
+  } catch (error) {
+    if (error instanceof ReplayInputError) throw new UsageError(`${file}: ${error.message}`, { cause: error });
+    throw error;
+  }
+  const result = await replay(input.deliveries, input.rejected, { config, until, log: stderrLog(io) });
+  const format = flags.format ?? (io.isTty ? 'table' : 'json');
+  io.stdout(format === 'json' ? `${JSON.stringify(replayJson(result), null, 2)}\n` : replayTable(result));
+  return result.rejected.length > 0 ? ExitCode.REJECTED_INPUT : ExitCode.OK;
+}
+
+/**
+ * Runs the command line and returns the exit status; never calls `process.exit` itself.
+ *
+ * @example
+ * process.exitCode = await main(process.argv.slice(2), { stdout: (t) => process.stdout.write(t), stderr: …, isTty: false });
+ */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  let status: number = ExitCode.OK;
+  const program = new Command('cfn-watchdog')
+    .description('Watchdog for AWS CloudFormation deployments: escalations and impact windows.')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(`cfn-watchdog: ${text.replace(/^error: /, '')}`) });
+
+  program
+    .command('replay')
+    .description('Replay CloudFormation events (JSON array or JSON Lines) in virtual time against an embedded DynamoDB')
+    .argument('<file>', 'events file; an element may be {"deliverAt": ISO, "event": {...}} to deliver it late')
+    .option('--until <time>', 'stop the virtual clock at this ISO time (default: the whole minute at or after the last delivery)')
+    .option('--thresholds <spec>', 'warn/critical per operation type, e.g. DELETE=20m/40m,UPDATE=30m/60m,*=20m/40m')
+    .option('--service-rule <SERVICE=REGEX>', 'map stacks whose name matches REGEX to SERVICE (repeatable, first match wins)', collect, [])
+    .option('--grace <duration>', 'how long a service left with no stack waits for a replacement (e.g. 60m)')
+    .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['json', 'table']))
+    .exitOverride()
+    .action(async (file: string, flags: ReplayFlags) => {
+      status = await runReplay(file, flags, io);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return status;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help'
+        ? ExitCode.OK
+        : ExitCode.USAGE;
+    }
+    if (
+      error instanceof UsageError ||
+      error instanceof TimeFormatError ||
+      error instanceof ThresholdSpecError ||
+      error instanceof ServiceRuleError
+    ) {
+      io.stderr(`cfn-watchdog: ${error.message}\n`);
+      return ExitCode.USAGE;
+    }
+    throw error;
+  }
+}

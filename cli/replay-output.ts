@@ -1,0 +1,143 @@
+/**
+ * The replay's two renderings: the contract's JSON (`contracts/replay-output.schema.json`) and
+ * tables for people.
+ */
+import Table from 'cli-table3';
+import type { Notification } from '../shared/domain/notification.ts';
+import { operationStop } from '../shared/domain/operations.ts';
+import { formatInstant, humanDuration, type Instant } from '../shared/domain/time.ts';
+import type { ReplayResult } from './replay.ts';
+
+const time = (at: Instant | null): string | null => (at === null ? null : formatInstant(at));
+
+function notificationJson(notification: Notification) {
+  return {
+    at: formatInstant(notification.at),
+    severity: notification.severity,
+    stackName: notification.stackName,
+    stackId: notification.stackId,
+    account: notification.account,
+    region: notification.region,
+    service: notification.service,
+    operation: notification.operation,
+    status: notification.status,
+    statusReason: notification.statusReason,
+    startedAt: formatInstant(notification.startedAt),
+    elapsedSeconds: Math.floor(notification.elapsedMs / 1000),
+    resourcesInProgress: notification.resourcesInProgress.map((resource) => ({
+      logicalResourceId: resource.logicalResourceId,
+      physicalResourceId: resource.physicalResourceId,
+      resourceType: resource.resourceType,
+      status: resource.status,
+      statusReason: resource.statusReason,
+      since: formatInstant(resource.since),
+    })),
+  };
+}
+
+/**
+ * The replay result as the contract's JSON object.
+ *
+ * @example
+ * process.stdout.write(`${JSON.stringify(replayJson(result), null, 2)}\n`);
+ */
+export function replayJson(result: ReplayResult) {
+  return {
+    notifications: result.notifications.map(notificationJson),
+    operations: result.operations.map(({ operation, peakSeverity, account, region, service }) => ({
+      stackName: operation.stackName,
+      stackId: operation.stackId,
+      account,
+      region,
+      service,
+      operation: operation.type,
+      start: formatInstant(operation.start),
+      end: operation.state === 'ended' ? formatInstant(operation.end) : null,
+      finalStatus: operation.state === 'ended' ? operation.finalStatus : null,
+      peakSeverity,
+    })),
+    windows: result.windows.map((window) => ({
+      account: window.key.account,
+      region: window.key.region,
+      service: window.key.service,
+      start: formatInstant(window.start),
+      end: time(window.end),
+      peakSeverity: window.peakSeverity,
+      stacks: window.stacks,
+    })),
+    rejected: result.rejected.map((rejected) => ({ ...rejected })),
+  };
+}
+
+const hhmmss = (at: Instant): string => formatInstant(at);
+
+function table(head: string[]): Table.Table {
+  return new Table({ head, style: { head: [], border: [] }, wordWrap: true });
+}
+
+/**
+ * The replay result for people: the notifications as a timeline, the operations, the windows
+ * with start, end and duration, and what was rejected.
+ */
+export function replayTable(result: ReplayResult): string {
+  const sections: string[] = [];
+  const asOf = result.until === null ? '' : ` (as of ${formatInstant(result.until)})`;
+
+  const notifications = table(['at (UTC)', 'severity', 'stack', 'service', 'operation', 'status', 'elapsed', 'in progress']);
+  for (const n of result.notifications) {
+    notifications.push([
+      hhmmss(n.at),
+      n.severity,
+      n.stackName,
+      n.service,
+      n.operation,
+      n.statusReason ? `${n.status}\n${n.statusReason}` : n.status,
+      humanDuration(n.elapsedMs),
+      n.resourcesInProgress.map((r) => `${r.logicalResourceId} (${r.resourceType})`).join('\n'),
+    ]);
+  }
+  sections.push(`Notifications${asOf}: ${result.notifications.length}`, result.notifications.length ? notifications.toString() : '(none)');
+
+  const operations = table(['stack', 'service', 'operation', 'start (UTC)', 'end (UTC)', 'duration', 'final status', 'severity']);
+  for (const { operation, peakSeverity, service } of result.operations) {
+    const stop = operationStop(operation);
+    operations.push([
+      operation.stackName,
+      service,
+      operation.type,
+      formatInstant(operation.start),
+      operation.state === 'ended' ? formatInstant(operation.end) : operation.state === 'running' ? 'running' : 'no end event',
+      humanDuration((stop ?? result.until ?? operation.start) - operation.start) + (stop === null ? ' so far' : ''),
+      operation.state === 'ended' ? operation.finalStatus : '',
+      peakSeverity ?? '',
+    ]);
+  }
+  sections.push(`\nOperations: ${result.operations.length}`, result.operations.length ? operations.toString() : '(none)');
+
+  const windows = table(['service', 'account / region', 'start (UTC)', 'end (UTC)', 'duration', 'peak', 'stacks']);
+  for (const window of result.windows) {
+    const end =
+      window.end !== null
+        ? formatInstant(window.end)
+        : window.awaitingReplacementSince !== null
+          ? 'OPEN (no stack left; waiting for a replacement)'
+          : 'OPEN';
+    windows.push([
+      window.key.service,
+      `${window.key.account} / ${window.key.region}`,
+      formatInstant(window.start),
+      end,
+      humanDuration((window.end ?? result.until ?? window.start) - window.start) + (window.end === null ? ' so far' : ''),
+      window.peakSeverity,
+      window.stacks.join('\n'),
+    ]);
+  }
+  sections.push(`\nImpact windows: ${result.windows.length}`, result.windows.length ? windows.toString() : '(none)');
+
+  if (result.rejected.length) {
+    const rejected = table(['index', 'id', 'error']);
+    for (const r of result.rejected) rejected.push([String(r.index), r.id ?? '', r.error]);
+    sections.push(`\nRejected input: ${result.rejected.length}`, rejected.toString());
+  }
+  return `${sections.join('\n')}\n`;
+}

@@ -1,0 +1,111 @@
+/**
+ * `cfn-watchdog replay`: the use cases and the DynamoDB store, run against an embedded DynamoDB
+ * with a virtual clock that sweeps at every whole minute.
+ */
+import { applyEvent } from '../shared/app/apply-event.ts';
+import type { Log } from '../shared/app/log.ts';
+import { sweep } from '../shared/app/sweep.ts';
+import { createDynamoDbStore, ensureTable } from '../shared/adapters/dynamodb-store.ts';
+import { startEmbeddedDynamoDb } from '../shared/adapters/embedded-dynamodb.ts';
+import { createRecordingNotifier } from '../shared/adapters/memory-notifier.ts';
+import type { WatchdogConfig } from '../shared/domain/config.ts';
+import type { Notification } from '../shared/domain/notification.ts';
+import { serviceKeyOf, type ServiceKey } from '../shared/domain/service.ts';
+import { viewService } from '../shared/domain/service-state.ts';
+import type { OperationSeverity } from '../shared/domain/severity.ts';
+import { ceilToMinute, floorToMinute, MINUTE_MS, type Instant } from '../shared/domain/time.ts';
+import type { Operation } from '../shared/domain/operations.ts';
+import type { ImpactWindow } from '../shared/domain/windows.ts';
+import type { Delivery, Rejected } from './replay-input.ts';
+
+export interface ReplayedOperation extends ServiceKey {
+  readonly operation: Operation;
+  readonly peakSeverity: OperationSeverity | null;
+}
+
+export interface ReplayedWindow extends ImpactWindow {
+  readonly key: ServiceKey;
+}
+
+export interface ReplayResult {
+  readonly until: Instant | null;
+  readonly notifications: readonly Notification[];
+  readonly operations: readonly ReplayedOperation[];
+  readonly windows: readonly ReplayedWindow[];
+  readonly rejected: readonly Rejected[];
+}
+
+export interface ReplayOptions {
+  readonly config: WatchdogConfig;
+  readonly until?: Instant | undefined;
+  readonly log: Log;
+}
+
+const TABLE_NAME = 'cfn-watchdog-replay';
+
+const keyText = ({ account, region, service }: ServiceKey): string => `${account}\u0000${region}\u0000${service}`;
+
+/**
+ * Replays deliveries in virtual time and returns what the watchdog sent and recorded.
+ *
+ * @example
+ * const { deliveries, rejected } = readReplayInput(text);
+ * const result = await replay(deliveries, rejected, { config: DEFAULT_CONFIG, log: silentLog });
+ */
+export async function replay(
+  deliveries: readonly Delivery[],
+  rejected: readonly Rejected[],
+  options: ReplayOptions,
+): Promise<ReplayResult> {
+  const ordered = [...deliveries].sort((a, b) => a.deliverAt - b.deliverAt || a.index - b.index);
+  const last = ordered.at(-1);
+  const until = options.until ?? (last ? ceilToMinute(last.deliverAt) : null);
+  const due = ordered.filter((delivery) => until !== null && delivery.deliverAt <= until);
+  const first = due[0];
+  if (until === null || first === undefined) {
+    return { until, notifications: [], operations: [], windows: [], rejected };
+  }
+
+  const db = await startEmbeddedDynamoDb();
+  try {
+    const client = db.client();
+    await ensureTable(client, TABLE_NAME);
+    const store = createDynamoDbStore({ client, tableName: TABLE_NAME });
+    const notifier = createRecordingNotifier();
+    let now: Instant = first.deliverAt;
+    const deps = { store, notifier, clock: () => now, config: options.config, log: options.log };
+    const services = new Map<string, ServiceKey>();
+
+    let next = 0;
+    const deliverUntil = async (limit: Instant): Promise<void> => {
+      for (let delivery = due[next]; delivery && delivery.deliverAt <= limit; delivery = due[++next]) {
+        now = delivery.deliverAt;
+        const { event } = delivery;
+        if (event.kind === 'stack-status') {
+          const key = serviceKeyOf(event, options.config.serviceRules);
+          services.set(keyText(key), key);
+        }
+        await applyEvent(event, deps);
+      }
+    };
+    for (let minute = floorToMinute(first.deliverAt); minute <= until; minute += MINUTE_MS) {
+      await deliverUntil(minute);
+      now = minute;
+      await sweep(deps);
+    }
+    await deliverUntil(until);
+
+    const operations: ReplayedOperation[] = [];
+    const windows: ReplayedWindow[] = [];
+    for (const key of services.values()) {
+      const view = viewService(await store.loadService(key), until, options.config);
+      for (const { operation, severity } of view.operations) operations.push({ ...key, operation, peakSeverity: severity });
+      for (const window of view.windows) windows.push({ ...window, key });
+    }
+    operations.sort((a, b) => a.operation.start - b.operation.start || (a.operation.stackId < b.operation.stackId ? -1 : 1));
+    windows.sort((a, b) => a.start - b.start || keyText(a.key).localeCompare(keyText(b.key)));
+    return { until, notifications: notifier.sent, operations, windows, rejected };
+  } finally {
+    await db.close();
+  }
+}

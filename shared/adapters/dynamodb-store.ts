@@ -1,0 +1,289 @@
+/**
+ * The DynamoDB store: one table, readable keys, four access patterns (DESIGN.md).
+ *
+ * | item | PK | SK |
+ * |---|---|---|
+ * | a service's state | `SERVICE#<account>#<region>#<service>` | `STATE` |
+ * | one raw event of a stack | `STACK#<stack ARN>` | `<time>#STACK#<status>` or `<time>#RESOURCE#<logical id>#<status>` |
+ *
+ * The state item is in the sparse index `OpenServices` while it has a running operation, an
+ * unsent notification or a window waiting for a replacement, and in `WindowsByEnd` (keyed by its
+ * latest window's end, `OPEN` while open) once it has a window. It runs unchanged on dynalite:
+ * single-item conditional writes only, and nothing depends on TTL expiry.
+ */
+import { ConditionalCheckFailedException, CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { StatusRecord } from '../domain/operations.ts';
+import type { ServiceKey } from '../domain/service.ts';
+import type { Claim, ServiceState, ServiceView } from '../domain/service-state.ts';
+import { emptyServiceState } from '../domain/service-state.ts';
+import type { Severity, OperationSeverity } from '../domain/severity.ts';
+import { formatInstant, type Instant } from '../domain/time.ts';
+import type { ImpactWindow } from '../domain/windows.ts';
+import type { HistoryEvent, ServiceWindow, WatchdogStore, WindowQuery } from '../app/ports.ts';
+import { createTableInput, OPEN_PARTITION, OPEN_SERVICES_INDEX, WINDOW_PARTITION, WINDOWS_BY_END_INDEX } from './table.ts';
+
+const DAY_MS = 86_400_000;
+export const DEFAULT_HISTORY_RETENTION_MS = 90 * DAY_MS;
+
+/** Sorts after every ISO time, so that open windows match any `end >= from`. */
+const OPEN_END = 'OPEN';
+
+export class StoreDataError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StoreDataError';
+  }
+}
+
+interface StoredRecord {
+  stackId: string;
+  stackName: string;
+  time: string;
+  status: string;
+  statusReason: string;
+}
+
+interface StoredClaim {
+  stackId: string;
+  anchor: string;
+  severity: Severity;
+  claimedAt: string;
+  sentAt: string | null;
+}
+
+interface StoredWindow {
+  start: string;
+  end: string | null;
+  peakSeverity: OperationSeverity;
+  stacks: string[];
+  awaitingReplacementSince: string | null;
+}
+
+interface ServiceItem {
+  PK: string;
+  SK: 'STATE';
+  type: 'service';
+  account: string;
+  region: string;
+  service: string;
+  version: number;
+  updatedAt: string;
+  events: StoredRecord[];
+  claims: StoredClaim[];
+  windows: StoredWindow[];
+  needsSweep: boolean;
+  sweepPK?: string;
+  sweepSK?: string;
+  windowPK?: string;
+  windowSK?: string;
+}
+
+const servicePk = ({ account, region, service }: ServiceKey): string => `SERVICE#${account}#${region}#${service}`;
+const stackPk = (stackId: string): string => `STACK#${stackId}`;
+const optionalTime = (at: Instant | null): string | null => (at === null ? null : formatInstant(at));
+
+function parseTime(text: string, field: string): Instant {
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) throw new StoreDataError(`stored item: ${field} is not an ISO time: '${text}'`);
+  return at;
+}
+const parseOptionalTime = (text: string | null | undefined, field: string): Instant | null =>
+  text === null || text === undefined ? null : parseTime(text, field);
+
+function toStoredWindow(window: ImpactWindow): StoredWindow {
+  return {
+    start: formatInstant(window.start),
+    end: optionalTime(window.end),
+    peakSeverity: window.peakSeverity,
+    stacks: [...window.stacks],
+    awaitingReplacementSince: optionalTime(window.awaitingReplacementSince),
+  };
+}
+
+function fromStoredWindow(window: StoredWindow): ImpactWindow {
+  return {
+    start: parseTime(window.start, 'windows.start'),
+    end: parseOptionalTime(window.end, 'windows.end'),
+    peakSeverity: window.peakSeverity,
+    stacks: window.stacks,
+    awaitingReplacementSince: parseOptionalTime(window.awaitingReplacementSince, 'windows.awaitingReplacementSince'),
+  };
+}
+
+function toItem(state: ServiceState, view: ServiceView, version: number, now: Instant): ServiceItem {
+  const pk = servicePk(state.key);
+  const windows = view.windows.map(toStoredWindow);
+  const latestEnd = windows.some((window) => window.end === null)
+    ? OPEN_END
+    : windows.map((window) => window.end as string).sort().at(-1);
+  return {
+    PK: pk,
+    SK: 'STATE',
+    type: 'service',
+    ...state.key,
+    version,
+    updatedAt: formatInstant(now),
+    events: state.records.map((record) => ({ ...record, time: formatInstant(record.time) })),
+    claims: state.claims.map((claim) => ({
+      ...claim,
+      anchor: formatInstant(claim.anchor),
+      claimedAt: formatInstant(claim.claimedAt),
+      sentAt: optionalTime(claim.sentAt),
+    })),
+    windows,
+    needsSweep: view.needsSweep,
+    ...(view.needsSweep ? { sweepPK: OPEN_PARTITION, sweepSK: pk } : {}),
+    ...(latestEnd ? { windowPK: WINDOW_PARTITION, windowSK: latestEnd } : {}),
+  };
+}
+
+function fromItem(item: ServiceItem): ServiceState {
+  const records: StatusRecord[] = item.events.map((record) => ({ ...record, time: parseTime(record.time, 'events.time') }));
+  const claims: Claim[] = item.claims.map((claim) => ({
+    ...claim,
+    anchor: parseTime(claim.anchor, 'claims.anchor'),
+    claimedAt: parseTime(claim.claimedAt, 'claims.claimedAt'),
+    sentAt: parseOptionalTime(claim.sentAt, 'claims.sentAt'),
+  }));
+  return {
+    key: { account: item.account, region: item.region, service: item.service },
+    version: item.version,
+    records,
+    claims,
+    derived: { windows: item.windows.map(fromStoredWindow), needsSweep: item.needsSweep },
+  };
+}
+
+function historySortKey(event: HistoryEvent): string {
+  const time = formatInstant(event.time);
+  return event.kind === 'stack-status'
+    ? `${time}#STACK#${event.status}`
+    : `${time}#RESOURCE#${event.logicalResourceId}#${event.status}`;
+}
+
+type HistoryItem = Omit<HistoryEvent, 'time'> & { PK: string; SK: string; time: string; expiresAt: number };
+
+export interface DynamoDbStoreOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** How long raw per-stack history is kept (DynamoDB TTL), counted from the event's time. */
+  readonly historyRetentionMs?: number;
+}
+
+/**
+ * Creates the store over an existing table.
+ *
+ * @example
+ * const store = createDynamoDbStore({ client: new DynamoDBClient({}), tableName: process.env.WATCHDOG_TABLE_NAME });
+ */
+export function createDynamoDbStore(options: DynamoDbStoreOptions): WatchdogStore {
+  const documents = DynamoDBDocumentClient.from(options.client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+  const TableName = options.tableName;
+  const retentionMs = options.historyRetentionMs ?? DEFAULT_HISTORY_RETENTION_MS;
+
+  async function queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await documents.send(new QueryCommand({ ...input, TableName, ExclusiveStartKey }));
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
+  }
+
+  return {
+    async recordEvent(event) {
+      const { time, ...rest } = event;
+      const item: HistoryItem = {
+        ...rest,
+        PK: stackPk(event.stackId),
+        SK: historySortKey(event),
+        time: formatInstant(time),
+        expiresAt: Math.floor((time + retentionMs) / 1000),
+      };
+      await documents.send(new PutCommand({ TableName, Item: item }));
+    },
+
+    async stackHistory(stackId, from) {
+      const items = await queryAll({
+        KeyConditionExpression: from === undefined ? 'PK = :pk' : 'PK = :pk AND SK >= :from',
+        ExpressionAttributeValues: { ':pk': stackPk(stackId), ...(from === undefined ? {} : { ':from': formatInstant(from) }) },
+      });
+      return items.map((item) => {
+        const { PK: _pk, SK: _sk, expiresAt: _expires, time, ...rest } = item as HistoryItem;
+        return { ...rest, time: parseTime(time, 'time') } as HistoryEvent;
+      });
+    },
+
+    async loadService(key) {
+      const { Item } = await documents.send(
+        new GetCommand({ TableName, Key: { PK: servicePk(key), SK: 'STATE' }, ConsistentRead: true }),
+      );
+      return Item ? fromItem(Item as ServiceItem) : emptyServiceState(key);
+    },
+
+    async saveService(state, view, now) {
+      const version = state.version + 1;
+      const item = toItem(state, view, version, now);
+      try {
+        await documents.send(
+          new PutCommand({
+            TableName,
+            Item: item,
+            ...(state.version === 0
+              ? { ConditionExpression: 'attribute_not_exists(PK)' }
+              : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': state.version } }),
+          }),
+        );
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return null;
+        throw error;
+      }
+      return fromItem(item);
+    },
+
+    async openServices() {
+      const items = await queryAll({
+        IndexName: OPEN_SERVICES_INDEX,
+        KeyConditionExpression: 'sweepPK = :open',
+        ExpressionAttributeValues: { ':open': OPEN_PARTITION },
+      });
+      return items.map((item) => fromItem(item as unknown as ServiceItem));
+    },
+
+    async windowsOverlapping(query: WindowQuery) {
+      const items = await queryAll({
+        IndexName: WINDOWS_BY_END_INDEX,
+        KeyConditionExpression: 'windowPK = :window AND windowSK >= :from',
+        ExpressionAttributeValues: {
+          ':window': WINDOW_PARTITION,
+          ':from': formatInstant(query.from),
+          ...(query.service === undefined ? {} : { ':service': query.service }),
+        },
+        ...(query.service === undefined ? {} : { FilterExpression: 'service = :service' }),
+      });
+      return items.flatMap((item): ServiceWindow[] => {
+        const state = fromItem(item as unknown as ServiceItem);
+        return state.derived.windows
+          .filter((window) => window.start <= query.to && (window.end === null || window.end >= query.from))
+          .map((window) => ({ ...window, key: state.key }));
+      });
+    },
+  };
+}
+
+/**
+ * Creates the table if it does not exist (the replay's embedded DynamoDB and the tests; deployed
+ * tables come from the SAM template).
+ */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new CreateTableCommand(createTableInput(tableName)));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * The single table's shape. The SAM template declares the same table; `createTableInput` is
+ * what the replay's embedded DynamoDB and the tests create, so both stay in one place.
+ */
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+export const OPEN_SERVICES_INDEX = 'OpenServices';
+export const WINDOWS_BY_END_INDEX = 'WindowsByEnd';
+
+/** Constant partition of the sparse indexes: few items, all wanted at once. */
+export const OPEN_PARTITION = 'OPEN';
+export const WINDOW_PARTITION = 'WINDOW';
+
+export function createTableInput(tableName: string): CreateTableCommandInput {
+  const stringKeys = ['PK', 'SK', 'sweepPK', 'sweepSK', 'windowPK', 'windowSK'];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: stringKeys.map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+    KeySchema: [
+      { AttributeName: 'PK', KeyType: 'HASH' },
+      { AttributeName: 'SK', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: OPEN_SERVICES_INDEX,
+        KeySchema: [
+          { AttributeName: 'sweepPK', KeyType: 'HASH' },
+          { AttributeName: 'sweepSK', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: WINDOWS_BY_END_INDEX,
+        KeySchema: [
+          { AttributeName: 'windowPK', KeyType: 'HASH' },
+          { AttributeName: 'windowSK', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Use case of the stack-events Lambda: apply one CloudFormation event.
+ */
+import type { CloudFormationEvent, StackStatusEvent } from '../domain/events.ts';
+import { buildNotification, type Notification } from '../domain/notification.ts';
+import type { StatusRecord } from '../domain/operations.ts';
+import { serviceKeyOf, type ServiceKey } from '../domain/service.ts';
+import { claimFor, dueOnEvent, viewService, withClaims, withStatusRecord, type DueNotification, type ServiceState } from '../domain/service-state.ts';
+import { isKnownStatus } from '../domain/status.ts';
+import type { WatchdogDeps } from './deps.ts';
+import { markSent, updateService } from './service-updates.ts';
+
+export type ApplyOutcome =
+  | { readonly kind: 'ignored'; readonly detailType: string }
+  | { readonly kind: 'recorded' }
+  | { readonly kind: 'duplicate'; readonly key: ServiceKey }
+  | { readonly kind: 'applied'; readonly key: ServiceKey; readonly notifications: readonly Notification[] };
+
+export function statusRecordOf(event: Pick<StackStatusEvent, 'stackId' | 'stackName' | 'time' | 'status' | 'statusReason'>): StatusRecord {
+  return { stackId: event.stackId, stackName: event.stackName, time: event.time, status: event.status, statusReason: event.statusReason };
+}
+
+/**
+ * Merges a status record into its service's state and claims the FAILED/RESOLVED it makes due;
+ * then sends them. Shared by events and by the sweeper's reconciliation with DescribeStacks.
+ */
+export async function applyStatusRecord(
+  deps: WatchdogDeps,
+  key: ServiceKey,
+  record: StatusRecord,
+): Promise<{ applied: boolean; notifications: Notification[] }> {
+  const { store, config } = deps;
+  const now = deps.clock();
+  const done = await updateService(store, key, now, config, (current) => {
+    const { state, changed } = withStatusRecord(current, record);
+    const due = dueOnEvent(viewService(state, now, config));
+    if (!changed && due.length === 0) return null;
+    return { state: withClaims(state, due.map((item) => claimFor(item, now))), result: due };
+  });
+  if (!done) return { applied: false, notifications: [] };
+  return { applied: true, notifications: await sendClaimed(deps, key, done.saved, done.result) };
+}
+
+/** Publishes claimed notifications one by one, marking each sent once the notifier accepted it. */
+export async function sendClaimed(
+  deps: WatchdogDeps,
+  key: ServiceKey,
+  saved: ServiceState,
+  due: readonly DueNotification[],
+  resourcesFor: (item: DueNotification) => Promise<Notification['resourcesInProgress']> = async () => [],
+): Promise<Notification[]> {
+  const sent: Notification[] = [];
+  let state = saved;
+  for (const item of due) {
+    const at = deps.clock();
+    const notification = buildNotification(item, key, at, await resourcesFor(item));
+    await deps.notifier.publish(notification);
+    state = await markSent(deps.store, key, claimFor(item, at), at, deps.config, state);
+    sent.push(notification);
+  }
+  return sent;
+}
+
+/**
+ * Applies one validated CloudFormation event: keeps it in its stack's timeline and, for a stack
+ * status change, updates the service's state and sends FAILED/RESOLVED at once.
+ *
+ * @example
+ * const outcome = await applyEvent(parseCloudFormationEvent(input), { store, notifier, clock: Date.now, config, log });
+ */
+export async function applyEvent(event: CloudFormationEvent, deps: WatchdogDeps): Promise<ApplyOutcome> {
+  if (event.kind === 'other') return { kind: 'ignored', detailType: event.detailType };
+  await deps.store.recordEvent(event);
+  if (event.kind === 'resource-status') return { kind: 'recorded' };
+  if (!isKnownStatus(event.status)) {
+    deps.log.warn('unknown stack status: kept in the timeline, ignored by the rules', {
+      eventId: event.eventId,
+      stackId: event.stackId,
+      status: event.status,
+    });
+  }
+  const key = serviceKeyOf(event, deps.config.serviceRules);
+  const { applied, notifications } = await applyStatusRecord(deps, key, statusRecordOf(event));
+  return applied ? { kind: 'applied', key, notifications } : { kind: 'duplicate', key };
+}

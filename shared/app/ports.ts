@@ -1,0 +1,54 @@
+/**
+ * The adapters the use cases take as parameters. Implementations live in `shared/adapters/`;
+ * the Lambda handlers and the CLI wire them.
+ */
+import type { ResourceStatusEvent, StackStatusEvent } from '../domain/events.ts';
+import type { Notification } from '../domain/notification.ts';
+import type { ServiceKey } from '../domain/service.ts';
+import type { ServiceState, ServiceView } from '../domain/service-state.ts';
+import type { Instant } from '../domain/time.ts';
+import type { ImpactWindow } from '../domain/windows.ts';
+
+export type HistoryEvent = StackStatusEvent | ResourceStatusEvent;
+
+export interface WindowQuery {
+  readonly from: Instant;
+  readonly to: Instant;
+  readonly service?: string | undefined;
+}
+
+export interface ServiceWindow extends ImpactWindow {
+  readonly key: ServiceKey;
+}
+
+export interface WatchdogStore {
+  /** Access pattern 4 (write): keeps a raw event in its stack's timeline; idempotent. */
+  recordEvent(event: HistoryEvent): Promise<void>;
+  /** Access pattern 4: one stack's events from `from` on, in time order. */
+  stackHistory(stackId: string, from?: Instant): Promise<HistoryEvent[]>;
+  /** Access pattern 1: a service's state, read consistently; empty (version 0) when new. */
+  loadService(key: ServiceKey): Promise<ServiceState>;
+  /**
+   * Access pattern 1 (write): stores `state` if the stored version is still `state.version`;
+   * returns the stored state (version + 1), or `null` when another writer came first.
+   */
+  saveService(state: ServiceState, view: ServiceView, now: Instant): Promise<ServiceState | null>;
+  /** Access pattern 2: the services with something to sweep, through the sparse index. */
+  openServices(): Promise<ServiceState[]>;
+  /** Access pattern 3: windows overlapping [from, to], optionally of one service. */
+  windowsOverlapping(query: WindowQuery): Promise<ServiceWindow[]>;
+}
+
+export interface Notifier {
+  /** Resolves once the notification was accepted (SNS answered); throws otherwise. */
+  publish(notification: Notification): Promise<void>;
+}
+
+export type StackDescription =
+  | { readonly exists: false }
+  | { readonly exists: true; readonly status: string; readonly statusReason: string; readonly lastUpdatedAt: Instant | null };
+
+/** Asks CloudFormation (DescribeStacks) what a stack is doing now. */
+export interface StackInspector {
+  describe(stackId: string): Promise<StackDescription>;
+}

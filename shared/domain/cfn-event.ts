@@ -1,0 +1,129 @@
+/**
+ * Validation of EventBridge events as CloudFormation emits them. Only what the rules rely on
+ * is validated (DESIGN.md, replay contract): `source`, `detail-type`, `time`, `detail.stack-id`
+ * and, for the two status-change detail-types, `detail.status-details.status`.
+ */
+import { z } from 'zod';
+import {
+  DetailType,
+  parseStackArn,
+  type CloudFormationEvent,
+  type StackRef,
+} from './events.ts';
+import { parseInstant } from './time.ts';
+
+export class InvalidEventError extends Error {
+  /** The dotted path of the field at fault, e.g. `detail.stack-id`. */
+  readonly field: string;
+  readonly eventId: string | undefined;
+
+  constructor(field: string, expected: string, eventId: string | undefined, options?: ErrorOptions) {
+    super(`${field}: ${expected}`, options);
+    this.name = 'InvalidEventError';
+    this.field = field;
+    this.eventId = eventId;
+  }
+}
+
+const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).min(1, `expected ${what}`);
+const optionalText = z.string().optional().catch(undefined);
+
+const EnvelopeSchema = z.object({
+  id: optionalText,
+  source: z.literal('aws.cloudformation', { error: "expected 'aws.cloudformation'" }),
+  'detail-type': nonEmpty('a CloudFormation detail-type such as "CloudFormation Stack Status Change"'),
+  time: nonEmpty('an ISO-8601 time such as 2021-09-21T19:09:00Z').refine((text) => parseInstant(text) !== null, {
+    error: 'expected an ISO-8601 time such as 2021-09-21T19:09:00Z',
+  }),
+  detail: z.object(
+    {
+      'stack-id': nonEmpty('a stack ARN').refine((text) => parseStackArn(text) !== null, {
+        error: 'expected a stack ARN arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME[/UUID]',
+      }),
+    },
+    { error: 'expected an object' },
+  ),
+});
+
+const StatusDetailSchema = z.object({
+  'status-details': z.object(
+    {
+      status: nonEmpty('a status such as DELETE_IN_PROGRESS'),
+      'status-reason': optionalText,
+    },
+    { error: 'expected an object with a status' },
+  ),
+  'logical-resource-id': optionalText,
+  'physical-resource-id': optionalText,
+  'resource-type': optionalText,
+});
+
+function describeIssue(error: z.ZodError, prefix: string[] = []): { field: string; expected: string } {
+  const issue = error.issues[0];
+  const path = [...prefix, ...(issue?.path ?? []).map(String)];
+  return { field: path.join('.') || '(event)', expected: issue?.message ?? 'invalid' };
+}
+
+function received(input: unknown, path: string): string {
+  let value: unknown = input;
+  for (const part of path.split('.')) {
+    value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[part] : undefined;
+  }
+  if (value === undefined) return 'missing';
+  const shown = JSON.stringify(value);
+  return `got ${shown.length > 80 ? `${shown.slice(0, 77)}...` : shown}`;
+}
+
+function eventIdOf(input: unknown): string | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const id = (input as Record<string, unknown>)['id'];
+  return typeof id === 'string' && id.length > 0 ? id : undefined;
+}
+
+/**
+ * Turns one EventBridge event into a domain event, or throws an {@link InvalidEventError}
+ * naming the field at fault and what was expected.
+ *
+ * @example
+ * const event = parseCloudFormationEvent(JSON.parse(line));
+ * if (event.kind === 'stack-status') console.log(event.stackName, event.status);
+ */
+export function parseCloudFormationEvent(input: unknown): CloudFormationEvent {
+  const eventId = eventIdOf(input);
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new InvalidEventError('(event)', 'expected a JSON object (an EventBridge event)', eventId);
+  }
+  const envelope = EnvelopeSchema.safeParse(input);
+  if (!envelope.success) {
+    const { field, expected } = describeIssue(envelope.error);
+    throw new InvalidEventError(field, `${expected}, ${received(input, field)}`, eventId);
+  }
+  const { data } = envelope;
+  const stack = parseStackArn(data.detail['stack-id']) as StackRef;
+  const time = parseInstant(data.time) as number;
+  const common = { ...stack, eventId: eventId ?? '', time };
+  const detailType = data['detail-type'];
+
+  if (detailType !== DetailType.STACK_STATUS && detailType !== DetailType.RESOURCE_STATUS) {
+    return { kind: 'other', ...common, detailType };
+  }
+  const detail = StatusDetailSchema.safeParse((input as { detail: unknown }).detail);
+  if (!detail.success) {
+    const { field, expected } = describeIssue(detail.error, ['detail']);
+    throw new InvalidEventError(field, `${expected}, ${received(input, field)}`, eventId);
+  }
+  const status = detail.data['status-details'].status;
+  const statusReason = detail.data['status-details']['status-reason'] ?? '';
+  if (detailType === DetailType.STACK_STATUS) {
+    return { kind: 'stack-status', ...common, status, statusReason };
+  }
+  return {
+    kind: 'resource-status',
+    ...common,
+    status,
+    statusReason,
+    logicalResourceId: detail.data['logical-resource-id'] ?? '',
+    physicalResourceId: detail.data['physical-resource-id'] ?? '',
+    resourceType: detail.data['resource-type'] ?? '',
+  };
+}

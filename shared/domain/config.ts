@@ -1,0 +1,43 @@
+import { parseServiceRule, parseServiceRules, type ServiceRule } from './service.ts';
+import { DEFAULT_THRESHOLD_SPEC, parseThresholds, type Thresholds } from './thresholds.ts';
+import { MINUTE_MS, parseDuration } from './time.ts';
+
+/** Everything the rules are tuned by; the same for the Lambdas, the CLI and the tests. */
+export interface WatchdogConfig {
+  readonly thresholds: Thresholds;
+  readonly serviceRules: readonly ServiceRule[];
+  /** How long a service left with no stack waits for a replacement before its window closes. */
+  readonly graceMs: number;
+  /** How long a claimed notification may stay unsent before another invocation sends it. */
+  readonly sendLeaseMs: number;
+}
+
+export const DEFAULT_GRACE = '60m';
+
+export const DEFAULT_CONFIG: WatchdogConfig = {
+  thresholds: parseThresholds(DEFAULT_THRESHOLD_SPEC),
+  serviceRules: [],
+  graceMs: 60 * MINUTE_MS,
+  sendLeaseMs: 2 * MINUTE_MS,
+};
+
+/**
+ * Builds a configuration from its textual forms (environment variables or CLI flags), each
+ * failing with an error that names what is wrong.
+ *
+ * @example
+ * configFromText({ thresholds: 'DELETE=15m/30m', serviceRules: ['core=^core-'], grace: '30m' });
+ */
+export function configFromText(text: {
+  readonly thresholds?: string | undefined;
+  readonly serviceRules?: string | readonly string[] | undefined;
+  readonly grace?: string | undefined;
+}): WatchdogConfig {
+  const rules = text.serviceRules;
+  return {
+    ...DEFAULT_CONFIG,
+    thresholds: parseThresholds(text.thresholds ?? DEFAULT_THRESHOLD_SPEC),
+    serviceRules: typeof rules === 'string' ? parseServiceRules(rules) : (rules ?? []).map(parseServiceRule),
+    graceMs: parseDuration(text.grace ?? DEFAULT_GRACE, 'grace'),
+  };
+}

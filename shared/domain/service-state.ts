@@ -1,0 +1,216 @@
+/**
+ * The state of one service (account, region, service): the status events of all its stacks and
+ * the notifications claimed for its operations. Everything else (operations, severities,
+ * windows, what is due) is derived from it by pure functions, so that the stored item is the
+ * single source of truth and concurrent writers only need optimistic versioning.
+ */
+import {
+  canonicalRecords,
+  deriveOperations,
+  preferredRecord,
+  statusRecordKey,
+  type Operation,
+  type StatusRecord,
+} from './operations.ts';
+import type { ServiceKey } from './service.ts';
+import { operationSeverity, Severity, type OperationSeverity } from './severity.ts';
+import type { WatchdogConfig } from './config.ts';
+import type { Instant } from './time.ts';
+import { deriveWindows, type ImpactWindow } from './windows.ts';
+
+/**
+ * A notification reserved for one operation. `anchor` is the operation's start when it was
+ * claimed: a late event can move the start earlier, never past the anchor, so the claim stays
+ * with its operation.
+ */
+export interface Claim {
+  readonly stackId: string;
+  readonly anchor: Instant;
+  readonly severity: Severity;
+  readonly claimedAt: Instant;
+  /** When the notifier accepted it; `null` while claimed but not (yet) sent. */
+  readonly sentAt: Instant | null;
+}
+
+/** What the store also keeps of the derivation, so that writers can tell when it changed. */
+export interface DerivedSnapshot {
+  readonly windows: readonly ImpactWindow[];
+  readonly needsSweep: boolean;
+}
+
+export interface ServiceState {
+  readonly key: ServiceKey;
+  /** Version of the stored item, for conditional writes; 0 before the first write. */
+  readonly version: number;
+  readonly records: readonly StatusRecord[];
+  readonly claims: readonly Claim[];
+  readonly derived: DerivedSnapshot;
+}
+
+export interface OperationView {
+  readonly operation: Operation;
+  readonly severity: OperationSeverity | null;
+  readonly claims: readonly Claim[];
+  /** The stack's latest status event (for a notification's status and reason). */
+  readonly latest: StatusRecord;
+}
+
+export interface ServiceView {
+  readonly key: ServiceKey;
+  /** By start, then stack id. */
+  readonly operations: readonly OperationView[];
+  readonly windows: readonly ImpactWindow[];
+  readonly needsSweep: boolean;
+}
+
+export interface DueNotification {
+  readonly severity: Severity;
+  readonly view: OperationView;
+  /** The status event the notification reports: the stack's latest, or the terminal one. */
+  readonly status: StatusRecord;
+}
+
+export function emptyServiceState(key: ServiceKey): ServiceState {
+  return { key, version: 0, records: [], claims: [], derived: { windows: [], needsSweep: false } };
+}
+
+/**
+ * Adds a status event; `changed` is false for a duplicate (same stack, time and status).
+ *
+ * @example
+ * const { state: next, changed } = withStatusRecord(state, record);
+ */
+export function withStatusRecord(state: ServiceState, record: StatusRecord): { state: ServiceState; changed: boolean } {
+  const key = statusRecordKey(record);
+  const existing = state.records.find((kept) => statusRecordKey(kept) === key);
+  if (existing && preferredRecord(existing, record) === existing) return { state, changed: false };
+  return { state: { ...state, records: canonicalRecords([...state.records, record]) }, changed: true };
+}
+
+export function sameClaim(a: Pick<Claim, 'stackId' | 'anchor' | 'severity'>, b: Pick<Claim, 'stackId' | 'anchor' | 'severity'>): boolean {
+  return a.stackId === b.stackId && a.anchor === b.anchor && a.severity === b.severity;
+}
+
+/** A claim belongs to the stack's last operation that started at or before its anchor. */
+function ownerIndex(operations: readonly Operation[], claim: Claim): number {
+  let owner = 0;
+  operations.forEach((operation, index) => {
+    if (operation.start <= claim.anchor) owner = index;
+  });
+  return owner;
+}
+
+/**
+ * Derives operations with their severities and claims, and the windows, as of `now`.
+ *
+ * @example
+ * const view = viewService(state, clock(), config);
+ * view.windows; // [{ start, end: null, peakSeverity: 'CRITICAL', … }]
+ */
+export function viewService(state: ServiceState, now: Instant, config: WatchdogConfig): ServiceView {
+  const byStack = new Map<string, StatusRecord[]>();
+  for (const record of state.records) byStack.set(record.stackId, [...(byStack.get(record.stackId) ?? []), record]);
+  const operations: OperationView[] = [];
+  for (const [stackId, records] of byStack) {
+    const latest = records.at(-1) as StatusRecord;
+    const stackOperations = deriveOperations(records);
+    const claims = state.claims.filter((claim) => claim.stackId === stackId);
+    stackOperations.forEach((operation, index) => {
+      operations.push({
+        operation,
+        severity: operationSeverity(operation, now, config.thresholds),
+        claims: claims.filter((claim) => ownerIndex(stackOperations, claim) === index),
+        latest,
+      });
+    });
+  }
+  operations.sort((a, b) => a.operation.start - b.operation.start || (a.operation.stackId < b.operation.stackId ? -1 : 1));
+  const windows = deriveWindows(state.records, now, config);
+  const needsSweep =
+    operations.some(({ operation }) => operation.state === 'running') ||
+    state.claims.some((claim) => claim.sentAt === null) ||
+    windows.some((window) => window.awaitingReplacementSince !== null);
+  return { key: state.key, operations, windows, needsSweep };
+}
+
+const has = (view: OperationView, severity: Severity): boolean => view.claims.some((claim) => claim.severity === severity);
+
+/**
+ * FAILED and RESOLVED not yet claimed: sent at once when the terminal event is applied.
+ *
+ * @example
+ * dueOnEvent(viewService(state, now, config)).map((due) => due.severity); // ['FAILED']
+ */
+export function dueOnEvent(view: ServiceView): DueNotification[] {
+  return view.operations.flatMap((opView): DueNotification[] => {
+    const { operation } = opView;
+    if (operation.state !== 'ended') return [];
+    if (operation.failed && !has(opView, Severity.FAILED)) {
+      return [{ severity: Severity.FAILED, view: opView, status: reportedStatus(opView, Severity.FAILED) }];
+    }
+    const escalated = has(opView, Severity.WARNING) || has(opView, Severity.CRITICAL);
+    if (!operation.failed && escalated && !has(opView, Severity.RESOLVED)) {
+      return [{ severity: Severity.RESOLVED, view: opView, status: reportedStatus(opView, Severity.RESOLVED) }];
+    }
+    return [];
+  });
+}
+
+/** The status a notification reports: the terminal one for FAILED/RESOLVED, else the stack's latest. */
+export function reportedStatus(opView: OperationView, severity: Severity): StatusRecord {
+  const { operation } = opView;
+  if (operation.state !== 'ended' || (severity !== Severity.FAILED && severity !== Severity.RESOLVED)) return opView.latest;
+  return {
+    stackId: operation.stackId,
+    stackName: operation.stackName,
+    time: operation.end,
+    status: operation.finalStatus,
+    statusReason: operation.phases.at(-1)?.statusReason ?? '',
+  };
+}
+
+/**
+ * WARNING or CRITICAL for running operations that reached a threshold: CRITICAL alone when
+ * both were passed, and never a lower level after a higher one.
+ *
+ * @example
+ * dueAtSweep(viewService(state, sweepMinute, config)).map((due) => due.severity); // ['CRITICAL']
+ */
+export function dueAtSweep(view: ServiceView): DueNotification[] {
+  return view.operations.flatMap((opView): DueNotification[] => {
+    if (opView.operation.state !== 'running' || has(opView, Severity.CRITICAL)) return [];
+    if (opView.severity === Severity.CRITICAL || (opView.severity === Severity.WARNING && !has(opView, Severity.WARNING))) {
+      return [{ severity: opView.severity, view: opView, status: opView.latest }];
+    }
+    return [];
+  });
+}
+
+export function claimFor(due: DueNotification, at: Instant): Claim {
+  return { stackId: due.view.operation.stackId, anchor: due.view.operation.start, severity: due.severity, claimedAt: at, sentAt: null };
+}
+
+export function withClaims(state: ServiceState, claims: readonly Claim[]): ServiceState {
+  return { ...state, claims: [...state.claims, ...claims] };
+}
+
+/** Claims not sent within the lease: the invocation that claimed them failed to publish. */
+export function stalePendingClaims(state: ServiceState, now: Instant, leaseMs: number): Claim[] {
+  return state.claims.filter((claim) => claim.sentAt === null && now - claim.claimedAt >= leaseMs);
+}
+
+export function withClaimRenewed(state: ServiceState, claim: Claim, at: Instant): ServiceState {
+  return { ...state, claims: state.claims.map((kept) => (sameClaim(kept, claim) ? { ...kept, claimedAt: at } : kept)) };
+}
+
+export function withClaimSent(state: ServiceState, claim: Claim, at: Instant): ServiceState {
+  return { ...state, claims: state.claims.map((kept) => (sameClaim(kept, claim) ? { ...kept, sentAt: at } : kept)) };
+}
+
+export function snapshotOf(view: ServiceView): DerivedSnapshot {
+  return { windows: view.windows, needsSweep: view.needsSweep };
+}
+
+export function snapshotChanged(state: ServiceState, view: ServiceView): boolean {
+  return JSON.stringify(state.derived) !== JSON.stringify(snapshotOf(view));
+}

@@ -1,0 +1,40 @@
+import { operationDuration, type Operation } from './operations.ts';
+import { thresholdFor, type Thresholds } from './thresholds.ts';
+import type { Instant } from './time.ts';
+
+export const Severity = {
+  WARNING: 'WARNING',
+  CRITICAL: 'CRITICAL',
+  FAILED: 'FAILED',
+  RESOLVED: 'RESOLVED',
+} as const;
+export type Severity = (typeof Severity)[keyof typeof Severity];
+
+/** The severities an operation (and so a window) can reach; RESOLVED is only a notification. */
+export type OperationSeverity = Exclude<Severity, 'RESOLVED'>;
+
+const RANK: Record<OperationSeverity, number> = { WARNING: 1, CRITICAL: 2, FAILED: 3 };
+
+export function severityRank(severity: OperationSeverity | null): number {
+  return severity === null ? 0 : RANK[severity];
+}
+
+export function maxSeverity(a: OperationSeverity | null, b: OperationSeverity | null): OperationSeverity | null {
+  return severityRank(a) >= severityRank(b) ? a : b;
+}
+
+/**
+ * An operation's severity as of `now` (DESIGN.md, "Impact windows"): FAILED if it ended in a
+ * failure status, else CRITICAL or WARNING by how long it ran against its type's thresholds.
+ *
+ * @example
+ * operationSeverity(deleteRunningFor41Minutes, now, parseThresholds()); // 'CRITICAL'
+ */
+export function operationSeverity(operation: Operation, now: Instant, thresholds: Thresholds): OperationSeverity | null {
+  if (operation.state === 'ended' && operation.failed) return Severity.FAILED;
+  const duration = operationDuration(operation, now);
+  const { warnMs, criticalMs } = thresholdFor(thresholds, operation.type);
+  if (duration >= criticalMs) return Severity.CRITICAL;
+  if (duration >= warnMs) return Severity.WARNING;
+  return null;
+}

@@ -1,0 +1,81 @@
+import { OperationType } from './status.ts';
+import { formatDurationSpec, MINUTE_MS, parseDuration, TimeFormatError } from './time.ts';
+
+export interface Threshold {
+  readonly warnMs: number;
+  readonly criticalMs: number;
+}
+
+/** Thresholds per operation type, with the `*` default for the types not named. */
+export interface Thresholds {
+  readonly byType: Readonly<Partial<Record<OperationType, Threshold>>>;
+  readonly fallback: Threshold;
+}
+
+export class ThresholdSpecError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ThresholdSpecError';
+  }
+}
+
+export const DEFAULT_THRESHOLD_SPEC = '*=20m/40m';
+
+const TYPE_NAMES = Object.keys(OperationType).join(', ');
+
+/**
+ * Parses a threshold spec such as `DELETE=20m/40m,UPDATE=30m/60m,*=20m/40m`. Types not named
+ * fall back to `*`, which defaults to 20m/40m.
+ *
+ * @example
+ * thresholdFor(parseThresholds('DELETE=15m/30m'), 'DELETE').warnMs; // 900_000
+ */
+export function parseThresholds(spec: string = DEFAULT_THRESHOLD_SPEC): Thresholds {
+  const byType: Partial<Record<OperationType, Threshold>> = {};
+  let fallback: Threshold = { warnMs: 20 * MINUTE_MS, criticalMs: 40 * MINUTE_MS };
+  const parts = spec.split(',').map((part) => part.trim());
+  if (parts.every((part) => part === '')) {
+    throw new ThresholdSpecError(`thresholds: expected TYPE=WARN/CRITICAL entries such as DELETE=20m/40m, got '${spec}'`);
+  }
+  const seen = new Set<string>();
+  for (const part of parts) {
+    const match = /^([A-Za-z*]+)=([^/]+)\/(.+)$/.exec(part);
+    if (!match?.[1] || !match[2] || !match[3]) {
+      throw new ThresholdSpecError(`thresholds: '${part}' is not TYPE=WARN/CRITICAL (e.g. DELETE=20m/40m)`);
+    }
+    const type = match[1].toUpperCase();
+    if (type !== '*' && !Object.hasOwn(OperationType, type)) {
+      throw new ThresholdSpecError(`thresholds: '${part}' names unknown operation type '${match[1]}' (expected ${TYPE_NAMES} or *)`);
+    }
+    if (seen.has(type)) throw new ThresholdSpecError(`thresholds: '${part}' repeats type ${type}`);
+    seen.add(type);
+    let threshold: Threshold;
+    try {
+      threshold = { warnMs: parseDuration(match[2], 'warn'), criticalMs: parseDuration(match[3], 'critical') };
+    } catch (error) {
+      const detail = error instanceof TimeFormatError ? error.message : String(error);
+      throw new ThresholdSpecError(`thresholds: '${part}': ${detail}`, { cause: error });
+    }
+    if (threshold.warnMs <= 0 || threshold.criticalMs < threshold.warnMs) {
+      throw new ThresholdSpecError(`thresholds: '${part}': expected 0 < warn <= critical`);
+    }
+    if (type === '*') fallback = threshold;
+    else byType[type as OperationType] = threshold;
+  }
+  return { byType, fallback };
+}
+
+export function thresholdFor(thresholds: Thresholds, type: OperationType): Threshold {
+  return thresholds.byType[type] ?? thresholds.fallback;
+}
+
+/** The spec that parses back to these thresholds, for logs and output headers. */
+export function formatThresholds(thresholds: Thresholds): string {
+  const entry = (name: string, { warnMs, criticalMs }: Threshold) =>
+    `${name}=${formatDurationSpec(warnMs)}/${formatDurationSpec(criticalMs)}`;
+  const typed = Object.values(OperationType).flatMap((type) => {
+    const threshold = thresholds.byType[type];
+    return threshold ? [entry(type, threshold)] : [];
+  });
+  return [...typed, entry('*', thresholds.fallback)].join(',');
+}

@@ -1,0 +1,146 @@
+/**
+ * Impact windows (DESIGN.md, "Impact windows"): the spans during which a service was disrupted,
+ * derived from the status events of all its stacks. Like operations, they are a pure function of
+ * the set of events and the clock, so delivery order cannot change them.
+ */
+import { canonicalRecords, deriveOperations, type Operation, type StatusRecord } from './operations.ts';
+import { maxSeverity, operationSeverity, type OperationSeverity } from './severity.ts';
+import { DELETE_COMPLETE, REVIEW_IN_PROGRESS, statusRule, StatusClass, type StackStatus } from './status.ts';
+import type { Thresholds } from './thresholds.ts';
+import type { Instant } from './time.ts';
+
+export interface ImpactWindow {
+  readonly start: Instant;
+  /** `null` while open. */
+  readonly end: Instant | null;
+  readonly peakSeverity: OperationSeverity;
+  /** Names of the existing stacks with a status event inside the window, by first such event. */
+  readonly stacks: readonly string[];
+  /** While open with no stack left: the last DELETE_COMPLETE, from which the grace runs. */
+  readonly awaitingReplacementSince: Instant | null;
+}
+
+export interface WindowRules {
+  readonly thresholds: Thresholds;
+  /** How long a service left with no stack waits for a replacement. */
+  readonly graceMs: number;
+}
+
+interface StackPresence {
+  readonly appeared: boolean;
+  readonly deleted: boolean;
+  /** The latest status that belongs to an operation (review and unknown statuses excluded). */
+  readonly latest: StackStatus | null;
+}
+
+const ABSENT: StackPresence = { appeared: false, deleted: false, latest: null };
+
+const exists = (stack: StackPresence): boolean => stack.appeared && !stack.deleted;
+
+function afterStatus(stack: StackPresence, status: string): StackPresence {
+  if (status === REVIEW_IN_PROGRESS) return stack;
+  const rule = statusRule(status);
+  return {
+    appeared: true,
+    deleted: stack.deleted || status === DELETE_COMPLETE,
+    latest: rule?.operation ? (status as StackStatus) : stack.latest,
+  };
+}
+
+type WalkState =
+  | { readonly kind: 'closed' }
+  | {
+      readonly kind: 'open';
+      readonly start: Instant;
+      readonly stacks: readonly string[];
+      /** Set while no stack of the service exists: the last DELETE_COMPLETE. */
+      readonly waitingSince: Instant | null;
+    };
+
+interface SeverityAt {
+  readonly start: Instant;
+  readonly severity: OperationSeverity;
+}
+
+function groupByTime(records: readonly StatusRecord[]): StatusRecord[][] {
+  const groups: StatusRecord[][] = [];
+  for (const record of records) {
+    const last = groups.at(-1);
+    if (last?.[0]?.time === record.time) last.push(record);
+    else groups.push([record]);
+  }
+  return groups;
+}
+
+/**
+ * Derives a service's impact windows as of `now` from the status events of all its stacks.
+ *
+ * @example
+ * deriveWindows(serviceRecords, Date.parse('2021-09-21T21:00:00Z'), { thresholds, graceMs: 3_600_000 });
+ * // [{ start: 19:09, end: 20:07, peakSeverity: 'FAILED', stacks: ['trustsource-core-prod', …] }]
+ */
+export function deriveWindows(records: readonly StatusRecord[], now: Instant, rules: WindowRules): ImpactWindow[] {
+  const canonical = canonicalRecords(records).filter((record) => record.time <= now);
+  const byStack = new Map<string, StatusRecord[]>();
+  for (const record of canonical) byStack.set(record.stackId, [...(byStack.get(record.stackId) ?? []), record]);
+  const severities: SeverityAt[] = [...byStack.values()]
+    .flatMap((stackRecords) => deriveOperations(stackRecords))
+    .flatMap((operation: Operation) => {
+      const severity = operationSeverity(operation, now, rules.thresholds);
+      return severity ? [{ start: operation.start, severity }] : [];
+    });
+  const opensAt = new Set(severities.map(({ start }) => start));
+
+  const presence = new Map<string, StackPresence>();
+  const windows: Omit<ImpactWindow, 'peakSeverity'>[] = [];
+  let state: WalkState = { kind: 'closed' };
+  let lastDeleteComplete: Instant | null = null;
+
+  const closeIfGraceRanOut = (at: Instant): void => {
+    if (state.kind === 'open' && state.waitingSince !== null && at >= state.waitingSince + rules.graceMs) {
+      windows.push({ start: state.start, end: state.waitingSince, stacks: state.stacks, awaitingReplacementSince: null });
+      state = { kind: 'closed' };
+    }
+  };
+
+  for (const group of groupByTime(canonical)) {
+    const time = group[0]?.time as Instant;
+    closeIfGraceRanOut(time);
+    const involved: string[] = [];
+    for (const record of group) {
+      const before = presence.get(record.stackId) ?? ABSENT;
+      const after = afterStatus(before, record.status);
+      presence.set(record.stackId, after);
+      if (exists(before) || exists(after)) involved.push(record.stackName);
+      if (record.status === DELETE_COMPLETE) lastDeleteComplete = time;
+    }
+    if (state.kind === 'closed' && opensAt.has(time)) {
+      state = { kind: 'open', start: time, stacks: [], waitingSince: null };
+    }
+    if (state.kind === 'closed') continue;
+
+    const known: readonly string[] = state.stacks;
+    const stacks = [...known, ...involved.filter((name, i) => !known.includes(name) && involved.indexOf(name) === i)];
+    const all = [...presence.values()];
+    const inProgress = all.some((stack) => exists(stack) && statusRule(stack.latest ?? '')?.statusClass === StatusClass.IN_PROGRESS);
+    const healthy = all.some((stack) => exists(stack) && statusRule(stack.latest ?? '')?.healthy === true);
+    if (!inProgress && healthy) {
+      windows.push({ start: state.start, end: time, stacks, awaitingReplacementSince: null });
+      state = { kind: 'closed' };
+    } else {
+      const waitingSince = all.some(exists) ? null : lastDeleteComplete;
+      state = { kind: 'open', start: state.start, stacks, waitingSince };
+    }
+  }
+  closeIfGraceRanOut(now);
+  if (state.kind === 'open') {
+    windows.push({ start: state.start, end: null, stacks: state.stacks, awaitingReplacementSince: state.waitingSince });
+  }
+
+  return windows.map((window) => ({
+    ...window,
+    peakSeverity: severities
+      .filter(({ start }) => start >= window.start && (window.end === null || start <= window.end))
+      .reduce<OperationSeverity | null>((peak, { severity }) => maxSeverity(peak, severity), null) as OperationSeverity,
+  }));
+}
