@@ -50,7 +50,7 @@ async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<numb
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw new UsageError(`cannot read the events file: ${(error as Error).message}`, { cause: error });
   }
   let input;
   try {
@@ -97,9 +97,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return status;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help'
-        ? ExitCode.OK
-        : ExitCode.USAGE;
+      return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
     }
     if (
       error instanceof UsageError ||

@@ -2,7 +2,7 @@
  * `cfn-watchdog replay`: the use cases and the DynamoDB store, run against an embedded DynamoDB
  * with a virtual clock that sweeps at every whole minute.
  */
-import { applyEvent } from '../shared/app/apply-event.ts';
+import { applyEvent, statusRecordOf } from '../shared/app/apply-event.ts';
 import type { Log } from '../shared/app/log.ts';
 import { sweep } from '../shared/app/sweep.ts';
 import { createDynamoDbStore, ensureTable } from '../shared/adapters/dynamodb-store.ts';
@@ -12,9 +12,10 @@ import type { WatchdogConfig } from '../shared/domain/config.ts';
 import type { Notification } from '../shared/domain/notification.ts';
 import { serviceKeyOf, type ServiceKey } from '../shared/domain/service.ts';
 import { viewService } from '../shared/domain/service-state.ts';
-import type { OperationSeverity } from '../shared/domain/severity.ts';
+import { operationSeverity, type OperationSeverity } from '../shared/domain/severity.ts';
 import { ceilToMinute, floorToMinute, MINUTE_MS, type Instant } from '../shared/domain/time.ts';
-import type { Operation } from '../shared/domain/operations.ts';
+import { deriveOperations, type Operation } from '../shared/domain/operations.ts';
+import type { StackRef } from '../shared/domain/events.ts';
 import type { ImpactWindow } from '../shared/domain/windows.ts';
 import type { Delivery, Rejected } from './replay-input.ts';
 
@@ -75,6 +76,7 @@ export async function replay(
     let now: Instant = first.deliverAt;
     const deps = { store, notifier, clock: () => now, config: options.config, log: options.log };
     const services = new Map<string, ServiceKey>();
+    const stacks = new Map<string, StackRef>();
 
     let next = 0;
     const deliverUntil = async (limit: Instant): Promise<void> => {
@@ -84,6 +86,7 @@ export async function replay(
         if (event.kind === 'stack-status') {
           const key = serviceKeyOf(event, options.config.serviceRules);
           services.set(keyText(key), key);
+          stacks.set(event.stackId, event);
         }
         await applyEvent(event, deps);
       }
@@ -95,12 +98,20 @@ export async function replay(
     }
     await deliverUntil(until);
 
+    // As recorded: operations from each stack's timeline (access pattern 4), windows from each
+    // service's state and its archive; all as of `until`.
     const operations: ReplayedOperation[] = [];
+    for (const stack of stacks.values()) {
+      const history = await store.stackHistory(stack.stackId);
+      const key = serviceKeyOf(stack, options.config.serviceRules);
+      for (const operation of deriveOperations(history.flatMap((event) => (event.kind === 'stack-status' ? [statusRecordOf(event)] : [])))) {
+        operations.push({ ...key, operation, peakSeverity: operationSeverity(operation, until, options.config.thresholds) });
+      }
+    }
     const windows: ReplayedWindow[] = [];
     for (const key of services.values()) {
       const view = viewService(await store.loadService(key), until, options.config);
-      for (const { operation, severity } of view.operations) operations.push({ ...key, operation, peakSeverity: severity });
-      for (const window of view.windows) windows.push({ ...window, key });
+      for (const window of [...(await store.archivedWindows(key)), ...view.windows]) windows.push({ ...window, key });
     }
     operations.sort((a, b) => a.operation.start - b.operation.start || (a.operation.stackId < b.operation.stackId ? -1 : 1));
     windows.sort((a, b) => a.start - b.start || keyText(a.key).localeCompare(keyText(b.key)));

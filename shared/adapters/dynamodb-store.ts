@@ -4,11 +4,13 @@
  * | item | PK | SK |
  * |---|---|---|
  * | a service's state | `SERVICE#<account>#<region>#<service>` | `STATE` |
+ * | a window archived when the service's history was folded | `SERVICE#<account>#<region>#<service>` | `WINDOW#<start>` |
  * | one raw event of a stack | `STACK#<stack ARN>` | `<time>#STACK#<status>` or `<time>#RESOURCE#<logical id>#<status>` |
  *
  * The state item is in the sparse index `OpenServices` while it has a running operation, an
  * unsent notification or a window waiting for a replacement, and in `WindowsByEnd` (keyed by its
- * latest window's end, `OPEN` while open) once it has a window. It runs unchanged on dynalite:
+ * latest window's end, `OPEN` while open) once it has a window; an archived window is in
+ * `WindowsByEnd` by its own end. It runs unchanged on dynalite:
  * single-item conditional writes only, and nothing depends on TTL expiry.
  */
 import { ConditionalCheckFailedException, CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
@@ -18,6 +20,7 @@ import type { ServiceKey } from '../domain/service.ts';
 import type { Claim, ServiceState, ServiceView } from '../domain/service-state.ts';
 import { emptyServiceState } from '../domain/service-state.ts';
 import type { Severity, OperationSeverity } from '../domain/severity.ts';
+import type { StackStatus } from '../domain/status.ts';
 import { formatInstant, type Instant } from '../domain/time.ts';
 import type { ImpactWindow } from '../domain/windows.ts';
 import type { HistoryEvent, ServiceWindow, WatchdogStore, WindowQuery } from '../app/ports.ts';
@@ -60,6 +63,22 @@ interface StoredWindow {
   awaitingReplacementSince: string | null;
 }
 
+interface StoredBaseline {
+  asOf: string;
+  stacks: { stackId: string; stackName: string; status: StackStatus | null }[];
+}
+
+interface WindowItem extends StoredWindow {
+  PK: string;
+  SK: string;
+  type: 'window';
+  account: string;
+  region: string;
+  service: string;
+  windowPK: string;
+  windowSK: string;
+}
+
 interface ServiceItem {
   PK: string;
   SK: 'STATE';
@@ -72,6 +91,7 @@ interface ServiceItem {
   events: StoredRecord[];
   claims: StoredClaim[];
   windows: StoredWindow[];
+  baseline: StoredBaseline | null;
   needsSweep: boolean;
   sweepPK?: string;
   sweepSK?: string;
@@ -132,6 +152,9 @@ function toItem(state: ServiceState, view: ServiceView, version: number, now: In
       sentAt: optionalTime(claim.sentAt),
     })),
     windows,
+    baseline: state.baseline
+      ? { asOf: formatInstant(state.baseline.asOf), stacks: state.baseline.stacks.map((stack) => ({ ...stack })) }
+      : null,
     needsSweep: view.needsSweep,
     ...(view.needsSweep ? { sweepPK: OPEN_PARTITION, sweepSK: pk } : {}),
     ...(latestEnd ? { windowPK: WINDOW_PARTITION, windowSK: latestEnd } : {}),
@@ -152,7 +175,19 @@ function fromItem(item: ServiceItem): ServiceState {
     records,
     claims,
     derived: { windows: item.windows.map(fromStoredWindow), needsSweep: item.needsSweep },
+    baseline: item.baseline ? { asOf: parseTime(item.baseline.asOf, 'baseline.asOf'), stacks: item.baseline.stacks } : null,
   };
+}
+
+function windowFromItem(item: WindowItem): ServiceWindow {
+  return { ...fromStoredWindow(item), key: { account: item.account, region: item.region, service: item.service } };
+}
+
+/** Archived window items hold one window; service state items their current ones. */
+function windowsOfItem(item: Record<string, unknown>): ServiceWindow[] {
+  if (item['type'] === 'window') return [windowFromItem(item as unknown as WindowItem)];
+  const state = fromItem(item as unknown as ServiceItem);
+  return state.derived.windows.map((window) => ({ ...window, key: state.key }));
 }
 
 function historySortKey(event: HistoryEvent): string {
@@ -266,12 +301,39 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): WatchdogStor
         },
         ...(query.service === undefined ? {} : { FilterExpression: 'service = :service' }),
       });
-      return items.flatMap((item): ServiceWindow[] => {
-        const state = fromItem(item as unknown as ServiceItem);
-        return state.derived.windows
-          .filter((window) => window.start <= query.to && (window.end === null || window.end >= query.from))
-          .map((window) => ({ ...window, key: state.key }));
+      const found = new Map<string, ServiceWindow>();
+      for (const item of items) {
+        for (const window of windowsOfItem(item)) {
+          const overlaps = window.start <= query.to && (window.end === null || window.end >= query.from);
+          // A window being archived can briefly be both in its service's state and on its own.
+          if (overlaps) found.set(`${servicePk(window.key)}#${window.start}`, window);
+        }
+      }
+      return [...found.values()].sort((a, b) => a.start - b.start);
+    },
+
+    async archiveWindows(key, windows) {
+      for (const window of windows) {
+        if (window.end === null) throw new StoreDataError('an open window cannot be archived');
+        const item: WindowItem = {
+          PK: servicePk(key),
+          SK: `WINDOW#${formatInstant(window.start)}`,
+          type: 'window',
+          ...key,
+          ...toStoredWindow(window),
+          windowPK: WINDOW_PARTITION,
+          windowSK: formatInstant(window.end),
+        };
+        await documents.send(new PutCommand({ TableName, Item: item }));
+      }
+    },
+
+    async archivedWindows(key) {
+      const items = await queryAll({
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :window)',
+        ExpressionAttributeValues: { ':pk': servicePk(key), ':window': 'WINDOW#' },
       });
+      return items.map((item) => windowFromItem(item as unknown as WindowItem));
     },
   };
 }

@@ -7,6 +7,7 @@ import type { StatusRecord } from '../domain/operations.ts';
 import { serviceKeyOf, type ServiceKey } from '../domain/service.ts';
 import { claimFor, dueOnEvent, viewService, withClaims, withStatusRecord, type DueNotification, type ServiceState } from '../domain/service-state.ts';
 import { isKnownStatus } from '../domain/status.ts';
+import { formatInstant } from '../domain/time.ts';
 import type { WatchdogDeps } from './deps.ts';
 import { markSent, updateService } from './service-updates.ts';
 
@@ -31,12 +32,21 @@ export async function applyStatusRecord(
 ): Promise<{ applied: boolean; notifications: Notification[] }> {
   const { store, config } = deps;
   const now = deps.clock();
+  let tooLate = false;
   const done = await updateService(store, key, now, config, (current) => {
-    const { state, changed } = withStatusRecord(current, record);
+    const { state, changed, tooLate: beforeFolded = false } = withStatusRecord(current, record);
+    tooLate = beforeFolded;
     const due = dueOnEvent(viewService(state, now, config));
     if (!changed && due.length === 0) return null;
     return { state: withClaims(state, due.map((item) => claimFor(item, now))), result: due };
   });
+  if (tooLate) {
+    deps.log.warn('event older than the folded history of its service: kept in the timeline, ignored by the rules', {
+      stackId: record.stackId,
+      status: record.status,
+      time: formatInstant(record.time),
+    });
+  }
   if (!done) return { applied: false, notifications: [] };
   return { applied: true, notifications: await sendClaimed(deps, key, done.saved, done.result) };
 }

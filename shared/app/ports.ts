@@ -37,6 +37,10 @@ export interface WatchdogStore {
   openServices(): Promise<ServiceState[]>;
   /** Access pattern 3: windows overlapping [from, to], optionally of one service. */
   windowsOverlapping(query: WindowQuery): Promise<ServiceWindow[]>;
+  /** Keeps closed windows that left a service's state when its history was folded; idempotent. */
+  archiveWindows(key: ServiceKey, windows: readonly ImpactWindow[]): Promise<void>;
+  /** A service's archived windows, by start. */
+  archivedWindows(key: ServiceKey): Promise<ImpactWindow[]>;
 }
 
 export interface Notifier {

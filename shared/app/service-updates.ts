@@ -1,3 +1,4 @@
+import { compactServiceState } from '../domain/compaction.ts';
 import type { WatchdogConfig } from '../domain/config.ts';
 import type { ServiceKey } from '../domain/service.ts';
 import { sameClaim, viewService, withClaimSent, type Claim, type ServiceState } from '../domain/service-state.ts';
@@ -42,7 +43,14 @@ export async function updateService<T>(
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
     const change = decide(current);
     if (!change) return null;
-    const saved = await store.saveService(change.state, viewService(change.state, now, config), now);
+    let next = change.state;
+    const folded = compactServiceState(next, now, config);
+    if (folded) {
+      // Archived before the state drops them: a crash in between leaves a window twice, never none.
+      await store.archiveWindows(key, folded.archived);
+      next = folded.state;
+    }
+    const saved = await store.saveService(next, viewService(next, now, config), now);
     if (saved) return { saved, result: change.result };
     current = await store.loadService(key);
   }

@@ -10,6 +10,11 @@ export interface WatchdogConfig {
   readonly graceMs: number;
   /** How long a claimed notification may stay unsent before another invocation sends it. */
   readonly sendLeaseMs: number;
+  /**
+   * How late an event may arrive and still change operations and windows (EventBridge retries
+   * for up to 24 hours by default); older settled history is folded away.
+   */
+  readonly lateEventHorizonMs: number;
 }
 
 export const DEFAULT_GRACE = '60m';
@@ -19,6 +24,7 @@ export const DEFAULT_CONFIG: WatchdogConfig = {
   serviceRules: [],
   graceMs: 60 * MINUTE_MS,
   sendLeaseMs: 2 * MINUTE_MS,
+  lateEventHorizonMs: 7 * 24 * 60 * MINUTE_MS,
 };
 
 /**

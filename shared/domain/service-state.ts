@@ -16,7 +16,7 @@ import type { ServiceKey } from './service.ts';
 import { operationSeverity, Severity, type OperationSeverity } from './severity.ts';
 import type { WatchdogConfig } from './config.ts';
 import type { Instant } from './time.ts';
-import { deriveWindows, type ImpactWindow } from './windows.ts';
+import { deriveWindows, type Baseline, type ImpactWindow } from './windows.ts';
 
 /**
  * A notification reserved for one operation. `anchor` is the operation's start when it was
@@ -45,6 +45,8 @@ export interface ServiceState {
   readonly records: readonly StatusRecord[];
   readonly claims: readonly Claim[];
   readonly derived: DerivedSnapshot;
+  /** Settled history folded away (see compaction.ts); absent while nothing was folded. */
+  readonly baseline?: Baseline | null;
 }
 
 export interface OperationView {
@@ -75,12 +77,17 @@ export function emptyServiceState(key: ServiceKey): ServiceState {
 }
 
 /**
- * Adds a status event; `changed` is false for a duplicate (same stack, time and status).
+ * Adds a status event; `changed` is false for a duplicate (same stack, time and status) and for
+ * an event older than the folded history (`tooLate`), which can no longer change anything.
  *
  * @example
  * const { state: next, changed } = withStatusRecord(state, record);
  */
-export function withStatusRecord(state: ServiceState, record: StatusRecord): { state: ServiceState; changed: boolean } {
+export function withStatusRecord(
+  state: ServiceState,
+  record: StatusRecord,
+): { state: ServiceState; changed: boolean; tooLate?: boolean } {
+  if (state.baseline && record.time <= state.baseline.asOf) return { state, changed: false, tooLate: true };
   const key = statusRecordKey(record);
   const existing = state.records.find((kept) => statusRecordKey(kept) === key);
   if (existing && preferredRecord(existing, record) === existing) return { state, changed: false };
@@ -125,7 +132,7 @@ export function viewService(state: ServiceState, now: Instant, config: WatchdogC
     });
   }
   operations.sort((a, b) => a.operation.start - b.operation.start || (a.operation.stackId < b.operation.stackId ? -1 : 1));
-  const windows = deriveWindows(state.records, now, config);
+  const windows = deriveWindows(state.records, now, config, state.baseline ?? null);
   const needsSweep =
     operations.some(({ operation }) => operation.state === 'running') ||
     state.claims.some((claim) => claim.sentAt === null) ||

@@ -27,24 +27,57 @@ export interface WindowRules {
 }
 
 interface StackPresence {
+  readonly stackName: string;
   readonly appeared: boolean;
   readonly deleted: boolean;
   /** The latest status that belongs to an operation (review and unknown statuses excluded). */
   readonly latest: StackStatus | null;
 }
 
-const ABSENT: StackPresence = { appeared: false, deleted: false, latest: null };
+/**
+ * What is left of a service's settled history once it has been folded away (see
+ * `compaction.ts`): the stacks that existed at `asOf` and their statuses then. No operation was
+ * running and no window was open at `asOf`.
+ */
+export interface Baseline {
+  readonly asOf: Instant;
+  readonly stacks: readonly { readonly stackId: string; readonly stackName: string; readonly status: StackStatus | null }[];
+}
 
 const exists = (stack: StackPresence): boolean => stack.appeared && !stack.deleted;
 
-function afterStatus(stack: StackPresence, status: string): StackPresence {
-  if (status === REVIEW_IN_PROGRESS) return stack;
-  const rule = statusRule(status);
+function afterStatus(stack: StackPresence | undefined, record: StatusRecord): StackPresence {
+  const before = stack ?? { stackName: record.stackName, appeared: false, deleted: false, latest: null };
+  if (record.status === REVIEW_IN_PROGRESS) return before;
+  const rule = statusRule(record.status);
   return {
+    stackName: record.stackName,
     appeared: true,
-    deleted: stack.deleted || status === DELETE_COMPLETE,
-    latest: rule?.operation ? (status as StackStatus) : stack.latest,
+    deleted: before.deleted || record.status === DELETE_COMPLETE,
+    latest: rule?.operation ? (record.status as StackStatus) : before.latest,
   };
+}
+
+function initialPresence(baseline: Baseline | null): Map<string, StackPresence> {
+  return new Map(
+    (baseline?.stacks ?? []).map(({ stackId, stackName, status }) => [
+      stackId,
+      { stackName, appeared: true, deleted: false, latest: status },
+    ]),
+  );
+}
+
+/**
+ * The stacks that exist after `records` (applied on top of `baseline`), with their latest
+ * statuses: the next baseline when history is folded.
+ */
+export function existingStacksAfter(records: readonly StatusRecord[], baseline: Baseline | null): Baseline['stacks'] {
+  const presence = initialPresence(baseline);
+  for (const record of canonicalRecords(records)) presence.set(record.stackId, afterStatus(presence.get(record.stackId), record));
+  return [...presence]
+    .filter(([, stack]) => exists(stack))
+    .map(([stackId, stack]) => ({ stackId, stackName: stack.stackName, status: stack.latest }))
+    .sort((a, b) => (a.stackId < b.stackId ? -1 : 1));
 }
 
 type WalkState =
@@ -72,14 +105,13 @@ function groupByTime(records: readonly StatusRecord[]): StatusRecord[][] {
   return groups;
 }
 
-/**
- * Derives a service's impact windows as of `now` from the status events of all its stacks.
- *
- * @example
- * deriveWindows(serviceRecords, Date.parse('2021-09-21T21:00:00Z'), { thresholds, graceMs: 3_600_000 });
- * // [{ start: 19:09, end: 20:07, peakSeverity: 'FAILED', stacks: ['trustsource-core-prod', …] }]
- */
-export function deriveWindows(records: readonly StatusRecord[], now: Instant, rules: WindowRules): ImpactWindow[] {
+interface Walk {
+  readonly windows: ImpactWindow[];
+  /** Event times after which no window was open and no operation running. */
+  readonly settledAt: Instant[];
+}
+
+function walkService(records: readonly StatusRecord[], now: Instant, rules: WindowRules, baseline: Baseline | null): Walk {
   const canonical = canonicalRecords(records).filter((record) => record.time <= now);
   const byStack = new Map<string, StatusRecord[]>();
   for (const record of canonical) byStack.set(record.stackId, [...(byStack.get(record.stackId) ?? []), record]);
@@ -91,8 +123,9 @@ export function deriveWindows(records: readonly StatusRecord[], now: Instant, ru
     });
   const opensAt = new Set(severities.map(({ start }) => start));
 
-  const presence = new Map<string, StackPresence>();
+  const presence = initialPresence(baseline);
   const windows: Omit<ImpactWindow, 'peakSeverity'>[] = [];
+  const settledAt: Instant[] = [];
   let state: WalkState = { kind: 'closed' };
   let lastDeleteComplete: Instant | null = null;
 
@@ -108,25 +141,29 @@ export function deriveWindows(records: readonly StatusRecord[], now: Instant, ru
     closeIfGraceRanOut(time);
     const involved: string[] = [];
     for (const record of group) {
-      const before = presence.get(record.stackId) ?? ABSENT;
-      const after = afterStatus(before, record.status);
+      const before = presence.get(record.stackId);
+      const after = afterStatus(before, record);
       presence.set(record.stackId, after);
-      if (exists(before) || exists(after)) involved.push(record.stackName);
+      if ((before && exists(before)) || exists(after)) involved.push(record.stackName);
       if (record.status === DELETE_COMPLETE) lastDeleteComplete = time;
     }
+    const all = [...presence.values()];
+    const inProgress = all.some((stack) => exists(stack) && statusRule(stack.latest ?? '')?.statusClass === StatusClass.IN_PROGRESS);
     if (state.kind === 'closed' && opensAt.has(time)) {
       state = { kind: 'open', start: time, stacks: [], waitingSince: null };
     }
-    if (state.kind === 'closed') continue;
+    if (state.kind === 'closed') {
+      if (!inProgress) settledAt.push(time);
+      continue;
+    }
 
     const known: readonly string[] = state.stacks;
     const stacks = [...known, ...involved.filter((name, i) => !known.includes(name) && involved.indexOf(name) === i)];
-    const all = [...presence.values()];
-    const inProgress = all.some((stack) => exists(stack) && statusRule(stack.latest ?? '')?.statusClass === StatusClass.IN_PROGRESS);
     const healthy = all.some((stack) => exists(stack) && statusRule(stack.latest ?? '')?.healthy === true);
     if (!inProgress && healthy) {
       windows.push({ start: state.start, end: time, stacks, awaitingReplacementSince: null });
       state = { kind: 'closed' };
+      settledAt.push(time);
     } else {
       const waitingSince = all.some(exists) ? null : lastDeleteComplete;
       state = { kind: 'open', start: state.start, stacks, waitingSince };
@@ -137,10 +174,40 @@ export function deriveWindows(records: readonly StatusRecord[], now: Instant, ru
     windows.push({ start: state.start, end: null, stacks: state.stacks, awaitingReplacementSince: state.waitingSince });
   }
 
-  return windows.map((window) => ({
-    ...window,
-    peakSeverity: severities
-      .filter(({ start }) => start >= window.start && (window.end === null || start <= window.end))
-      .reduce<OperationSeverity | null>((peak, { severity }) => maxSeverity(peak, severity), null) as OperationSeverity,
-  }));
+  return {
+    settledAt,
+    windows: windows.map((window) => ({
+      ...window,
+      peakSeverity: severities
+        .filter(({ start }) => start >= window.start && (window.end === null || start <= window.end))
+        .reduce<OperationSeverity | null>((peak, { severity }) => maxSeverity(peak, severity), null) as OperationSeverity,
+    })),
+  };
+}
+
+/**
+ * Derives a service's impact windows as of `now` from the status events of all its stacks
+ * (applied on top of `baseline`, when older history was folded away).
+ *
+ * @example
+ * deriveWindows(serviceRecords, Date.parse('2021-09-21T21:00:00Z'), { thresholds, graceMs: 3_600_000 });
+ * // [{ start: 19:09, end: 20:07, peakSeverity: 'FAILED', stacks: ['trustsource-core-prod', …] }]
+ */
+export function deriveWindows(
+  records: readonly StatusRecord[],
+  now: Instant,
+  rules: WindowRules,
+  baseline: Baseline | null = null,
+): ImpactWindow[] {
+  return walkService(records, now, rules, baseline).windows;
+}
+
+/** The event times after which the service was settled: no window open, no operation running. */
+export function settledTimes(
+  records: readonly StatusRecord[],
+  now: Instant,
+  rules: WindowRules,
+  baseline: Baseline | null = null,
+): Instant[] {
+  return walkService(records, now, rules, baseline).settledAt;
 }

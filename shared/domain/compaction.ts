@@ -1,0 +1,49 @@
+/**
+ * Folding a service's settled history into a baseline, so that its state item stays far below
+ * DynamoDB's 400 KB while the service deploys for years. The fold happens only at a moment when
+ * nothing was running and no window was open, and only for history older than the late-event
+ * horizon, so that operations and windows after that moment are exactly what the whole history
+ * gives (the property tests check this). Windows that closed before it are handed back to be
+ * archived; the raw events stay in each stack's timeline.
+ */
+import type { WatchdogConfig } from './config.ts';
+import type { ServiceState } from './service-state.ts';
+import type { Instant } from './time.ts';
+import { deriveWindows, existingStacksAfter, settledTimes, type ImpactWindow } from './windows.ts';
+
+export interface Compaction {
+  readonly state: ServiceState;
+  /** Closed windows that left the state: to be stored on their own, for good. */
+  readonly archived: readonly ImpactWindow[];
+}
+
+/**
+ * Folds history older than `config.lateEventHorizonMs` when the oldest event is twice that old
+ * (so a service is folded about once per horizon, not at every write); `null` when there is
+ * nothing to fold.
+ *
+ * @example
+ * const folded = compactServiceState(state, now, config);
+ * if (folded) { await archive(folded.archived); state = folded.state; }
+ */
+export function compactServiceState(state: ServiceState, now: Instant, config: WatchdogConfig): Compaction | null {
+  const horizon = now - config.lateEventHorizonMs;
+  const oldest = state.records[0];
+  if (!oldest || oldest.time > now - 2 * config.lateEventHorizonMs) return null;
+  const baseline = state.baseline ?? null;
+  const unsentAnchors = state.claims.filter((claim) => claim.sentAt === null).map((claim) => claim.anchor);
+  const cut = settledTimes(state.records, now, config, baseline)
+    .filter((time) => time <= horizon && unsentAnchors.every((anchor) => anchor > time))
+    .at(-1);
+  if (cut === undefined) return null;
+  const folded = state.records.filter((record) => record.time <= cut);
+  return {
+    state: {
+      ...state,
+      records: state.records.filter((record) => record.time > cut),
+      claims: state.claims.filter((claim) => claim.anchor > cut),
+      baseline: { asOf: cut, stacks: existingStacksAfter(folded, baseline) },
+    },
+    archived: deriveWindows(state.records, now, config, baseline).filter((window) => window.start <= cut),
+  };
+}

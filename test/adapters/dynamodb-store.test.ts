@@ -1,0 +1,466 @@
+/**
+ * The DynamoDB store against a real (embedded) DynamoDB: the four access patterns of DESIGN.md
+ * and the readability of what it writes.
+ */
+import { describe, expect, it } from 'vitest';
+import { createDynamoDbStore } from '../../shared/adapters/dynamodb-store.ts';
+import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
+import { Severity } from '../../shared/domain/severity.ts';
+import { viewService, type Claim } from '../../shared/domain/service-state.ts';
+import { freshStore } from '../support/dynamodb.ts';
+import { stackArn } from '../support/events.ts';
+import { ACCOUNT, REGION, record, saveNew, serviceKey, stateOf, t } from '../support/states.ts';
+import { ISO_Z, rawTable, resourceStatus, stackStatus } from '../support/watchdog.ts';
+
+const checkout = serviceKey('checkout');
+const blue = stackArn({ name: 'checkout-blue' });
+const green = stackArn({ name: 'checkout-green' });
+
+/**
+ * checkout-green: an update that rolled back (FAILED, 08:00–08:12), later deleted (09:00–09:05);
+ * checkout-blue: deleted in 25 min (WARNING, 10:00–10:25). At 10:30 no stack is left, so the
+ * second window waits for a replacement (grace 60 min) since 10:25.
+ */
+function checkoutState() {
+  const records = [
+    record('checkout-green', '08:00', 'UPDATE_IN_PROGRESS', 'User Initiated'),
+    record('checkout-green', '08:05', 'UPDATE_ROLLBACK_IN_PROGRESS', 'Resource handler returned message: "Rate exceeded"'),
+    record('checkout-green', '08:12', 'UPDATE_ROLLBACK_COMPLETE'),
+    record('checkout-green', '09:00', 'DELETE_IN_PROGRESS', 'User Initiated'),
+    record('checkout-green', '09:05', 'DELETE_COMPLETE'),
+    record('checkout-blue', '10:00', 'DELETE_IN_PROGRESS', 'User Initiated'),
+    record('checkout-blue', '10:25', 'DELETE_COMPLETE'),
+  ];
+  const claims: Claim[] = [
+    { stackId: green, anchor: t('08:00'), severity: Severity.FAILED, claimedAt: t('08:12:01'), sentAt: t('08:12:02') },
+    { stackId: blue, anchor: t('10:00'), severity: Severity.WARNING, claimedAt: t('10:20'), sentAt: t('10:20:05') },
+    { stackId: blue, anchor: t('10:00'), severity: Severity.RESOLVED, claimedAt: t('10:25:03'), sentAt: null },
+  ];
+  return stateOf(checkout, records, claims);
+}
+
+const checkoutWindows = [
+  { start: t('08:00'), end: t('08:12'), peakSeverity: 'FAILED', stacks: ['checkout-green'], awaitingReplacementSince: null },
+  { start: t('10:00'), end: null, peakSeverity: 'WARNING', stacks: ['checkout-blue'], awaitingReplacementSince: t('10:25') },
+];
+
+describe('loadService', () => {
+  it('returns an empty state at version 0 for a service never written', async () => {
+    // Prepare
+    const { store } = await freshStore();
+
+    // Act
+    const state = await store.loadService(checkout);
+
+    // Assess
+    expect(state).toEqual({ key: checkout, version: 0, records: [], claims: [], derived: { windows: [], needsSweep: false } });
+  });
+});
+
+describe('saveService', () => {
+  it('stores records, claims (also unsent ones) and derived windows (also open ones) and returns version + 1', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const state = checkoutState();
+    const view = viewService(state, t('10:30'), DEFAULT_CONFIG);
+
+    // Act
+    const saved = await store.saveService(state, view, t('10:30'));
+    const loaded = await store.loadService(checkout);
+
+    // Assess
+    const expected = {
+      key: checkout,
+      version: 1,
+      records: state.records,
+      claims: state.claims,
+      derived: { windows: checkoutWindows, needsSweep: true },
+    };
+    expect(saved).toEqual(expected);
+    expect(loaded).toEqual(expected);
+  });
+
+  it('writes the next version over the loaded one', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    await saveNew(store, stateOf(checkout, [record('checkout-blue', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
+    const loaded = await store.loadService(checkout);
+    const next = { ...loaded, records: [...loaded.records, record('checkout-blue', '10:04', 'UPDATE_COMPLETE')] };
+
+    // Act
+    const saved = await store.saveService(next, viewService(next, t('10:04'), DEFAULT_CONFIG), t('10:04'));
+
+    // Assess
+    expect(saved?.version).toBe(2);
+    expect((await store.loadService(checkout)).records.map((kept) => kept.status)).toEqual(['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE']);
+  });
+
+  it('returns null and keeps the stored item when another writer saved that version first', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    await saveNew(store, stateOf(checkout, [record('checkout-blue', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
+    const loaded = await store.loadService(checkout);
+    const first = { ...loaded, records: [...loaded.records, record('checkout-blue', '10:04', 'UPDATE_COMPLETE')] };
+    const second = { ...loaded, records: [...loaded.records, record('checkout-blue', '10:05', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')] };
+    await store.saveService(first, viewService(first, t('10:04'), DEFAULT_CONFIG), t('10:04'));
+
+    // Act
+    const stale = await store.saveService(second, viewService(second, t('10:05'), DEFAULT_CONFIG), t('10:05'));
+
+    // Assess
+    expect(stale).toBeNull();
+    const stored = await store.loadService(checkout);
+    expect(stored.version).toBe(2);
+    expect(stored.records.map((kept) => kept.status)).toEqual(['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE']);
+  });
+
+  it('returns null for a first save (version 0) when the item exists already', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    await saveNew(store, stateOf(checkout, [record('checkout-blue', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
+    const other = stateOf(checkout, [record('checkout-green', '10:01', 'CREATE_IN_PROGRESS')]);
+
+    // Act
+    const result = await store.saveService(other, viewService(other, t('10:01'), DEFAULT_CONFIG), t('10:01'));
+
+    // Assess
+    expect(result).toBeNull();
+    const stored = await store.loadService(checkout);
+    expect(stored.version).toBe(1);
+    expect(stored.records.map((kept) => kept.stackName)).toEqual(['checkout-blue']);
+  });
+
+  it('writes an item a person can read in the console: readable keys, ISO-8601 UTC times with Z', async () => {
+    // Prepare
+    const { store, client, tableName } = await freshStore();
+    const state = checkoutState();
+
+    // Act
+    await saveNew(store, state, t('10:30'));
+
+    // Assess
+    const item = await rawTable(client, tableName).get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, 'STATE');
+    expect(item).toEqual({
+      PK: 'SERVICE#123456789012#eu-west-1#checkout',
+      SK: 'STATE',
+      type: 'service',
+      account: '123456789012',
+      region: 'eu-west-1',
+      service: 'checkout',
+      version: 1,
+      updatedAt: '2024-03-05T10:30:00Z',
+      events: [
+        { stackId: green, stackName: 'checkout-green', time: '2024-03-05T08:00:00Z', status: 'UPDATE_IN_PROGRESS', statusReason: 'User Initiated' },
+        {
+          stackId: green,
+          stackName: 'checkout-green',
+          time: '2024-03-05T08:05:00Z',
+          status: 'UPDATE_ROLLBACK_IN_PROGRESS',
+          statusReason: 'Resource handler returned message: "Rate exceeded"',
+        },
+        { stackId: green, stackName: 'checkout-green', time: '2024-03-05T08:12:00Z', status: 'UPDATE_ROLLBACK_COMPLETE', statusReason: '' },
+        { stackId: green, stackName: 'checkout-green', time: '2024-03-05T09:00:00Z', status: 'DELETE_IN_PROGRESS', statusReason: 'User Initiated' },
+        { stackId: green, stackName: 'checkout-green', time: '2024-03-05T09:05:00Z', status: 'DELETE_COMPLETE', statusReason: '' },
+        { stackId: blue, stackName: 'checkout-blue', time: '2024-03-05T10:00:00Z', status: 'DELETE_IN_PROGRESS', statusReason: 'User Initiated' },
+        { stackId: blue, stackName: 'checkout-blue', time: '2024-03-05T10:25:00Z', status: 'DELETE_COMPLETE', statusReason: '' },
+      ],
+      claims: [
+        { stackId: green, anchor: '2024-03-05T08:00:00Z', severity: 'FAILED', claimedAt: '2024-03-05T08:12:01Z', sentAt: '2024-03-05T08:12:02Z' },
+        { stackId: blue, anchor: '2024-03-05T10:00:00Z', severity: 'WARNING', claimedAt: '2024-03-05T10:20:00Z', sentAt: '2024-03-05T10:20:05Z' },
+        { stackId: blue, anchor: '2024-03-05T10:00:00Z', severity: 'RESOLVED', claimedAt: '2024-03-05T10:25:03Z', sentAt: null },
+      ],
+      windows: [
+        { start: '2024-03-05T08:00:00Z', end: '2024-03-05T08:12:00Z', peakSeverity: 'FAILED', stacks: ['checkout-green'], awaitingReplacementSince: null },
+        { start: '2024-03-05T10:00:00Z', end: null, peakSeverity: 'WARNING', stacks: ['checkout-blue'], awaitingReplacementSince: '2024-03-05T10:25:00Z' },
+      ],
+      needsSweep: true,
+      sweepPK: 'OPEN',
+      sweepSK: 'SERVICE#123456789012#eu-west-1#checkout',
+      windowPK: 'WINDOW',
+      windowSK: 'OPEN',
+    });
+  });
+});
+
+describe('openServices', () => {
+  const closedRecords = (name: string) => [record(name, '09:00', 'CREATE_IN_PROGRESS'), record(name, '09:05', 'CREATE_COMPLETE')];
+
+  it('returns exactly the services with something to sweep, through the sparse index, among 200 closed ones', async () => {
+    // Prepare
+    const { store, client, tableName } = await freshStore();
+    const closed = Array.from({ length: 200 }, (_, i) => `closed-${String(i).padStart(3, '0')}`);
+    for (let i = 0; i < closed.length; i += 25) {
+      await Promise.all(closed.slice(i, i + 25).map((name) => saveNew(store, stateOf(serviceKey(name), closedRecords(name)), t('10:00'))));
+    }
+    // Nothing to sweep although they have windows: one failed stack that still exists (its window
+    // stays open, FAILED already sent), one whose grace ran out (DELETE 09:00–09:30, WARNING, now 10:30).
+    await saveNew(
+      store,
+      stateOf(
+        serviceKey('closed-failed-sent'),
+        [record('closed-failed-sent', '09:00', 'CREATE_IN_PROGRESS'), record('closed-failed-sent', '09:03', 'CREATE_FAILED')],
+        [{ stackId: stackArn({ name: 'closed-failed-sent' }), anchor: t('09:00'), severity: Severity.FAILED, claimedAt: t('09:03'), sentAt: t('09:03') }],
+      ),
+      t('10:00'),
+    );
+    await saveNew(
+      store,
+      stateOf(serviceKey('closed-grace-over'), [record('closed-grace-over', '09:00', 'DELETE_IN_PROGRESS'), record('closed-grace-over', '09:30', 'DELETE_COMPLETE')]),
+      t('10:30'),
+    );
+    // The three ways to need a sweep.
+    await saveNew(store, stateOf(serviceKey('open-running'), [record('open-running', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
+    await saveNew(
+      store,
+      stateOf(
+        serviceKey('open-unsent-claim'),
+        [record('open-unsent-claim', '09:00', 'CREATE_IN_PROGRESS'), record('open-unsent-claim', '09:03', 'CREATE_FAILED')],
+        [{ stackId: stackArn({ name: 'open-unsent-claim' }), anchor: t('09:00'), severity: Severity.FAILED, claimedAt: t('09:03'), sentAt: null }],
+      ),
+      t('10:00'),
+    );
+    await saveNew(
+      store,
+      stateOf(serviceKey('open-awaiting'), [record('open-awaiting', '09:00', 'DELETE_IN_PROGRESS'), record('open-awaiting', '09:30', 'DELETE_COMPLETE')]),
+      t('10:00'),
+    );
+
+    // Act
+    const open = await store.openServices();
+
+    // Assess
+    expect(open.map((state) => state.key.service).sort()).toEqual(['open-awaiting', 'open-running', 'open-unsent-claim']);
+    expect(open.every((state) => state.derived.needsSweep && state.version === 1)).toBe(true);
+    const items = await rawTable(client, tableName).scan();
+    expect(items).toHaveLength(205);
+    const indexed = items.filter((item) => 'sweepPK' in item).map((item) => item['PK']);
+    expect(indexed.sort()).toEqual([
+      'SERVICE#123456789012#eu-west-1#open-awaiting',
+      'SERVICE#123456789012#eu-west-1#open-running',
+      'SERVICE#123456789012#eu-west-1#open-unsent-claim',
+    ]);
+    const closedItems = items.filter((item) => String(item['service']).startsWith('closed-'));
+    expect(closedItems).toHaveLength(202);
+    for (const item of closedItems) {
+      expect(item).not.toHaveProperty('sweepPK');
+      expect(item).not.toHaveProperty('sweepSK');
+      expect(item['needsSweep']).toBe(false);
+    }
+  });
+
+  it('returns the stored state of an open service, as loadService does', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    await saveNew(store, stateOf(serviceKey('api'), [record('api', '10:00', 'UPDATE_IN_PROGRESS', 'User Initiated')]), t('10:00'));
+
+    // Act
+    const open = await store.openServices();
+
+    // Assess
+    expect(open).toEqual([await store.loadService(serviceKey('api'))]);
+  });
+
+  it('drops a service from the index once its operation ended', async () => {
+    // Prepare
+    const { store, client, tableName } = await freshStore();
+    const saved = await saveNew(store, stateOf(serviceKey('api'), [record('api', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
+    const ended = { ...saved, records: [...saved.records, record('api', '10:04', 'UPDATE_COMPLETE')] };
+
+    // Act
+    await store.saveService(ended, viewService(ended, t('10:04'), DEFAULT_CONFIG), t('10:04'));
+
+    // Assess
+    expect(await store.openServices()).toEqual([]);
+    const item = await rawTable(client, tableName).get('SERVICE#123456789012#eu-west-1#api', 'STATE');
+    expect(item).toBeDefined();
+    expect(item).not.toHaveProperty('sweepPK');
+  });
+
+  it('returns nothing from an empty table', async () => {
+    // Prepare
+    const { store } = await freshStore();
+
+    // Act
+    const open = await store.openServices();
+
+    // Assess
+    expect(open).toEqual([]);
+  });
+});
+
+describe('windowsOverlapping', () => {
+  /**
+   * alpha: two 30-minute updates (WARNING), windows 08:00–08:30 and 10:00–10:30;
+   * gamma: a failed create, then deleted at 09:12 with no replacement: 09:00–09:12 (FAILED);
+   * beta: an update running since 12:00, WARNING at 12:25: open window from 12:00;
+   * delta: a quick create, no window. All written at 12:25.
+   */
+  async function storeWithWindows() {
+    const { store } = await freshStore();
+    const now = t('12:25');
+    await saveNew(
+      store,
+      stateOf(serviceKey('alpha'), [
+        record('alpha', '08:00', 'UPDATE_IN_PROGRESS'),
+        record('alpha', '08:30', 'UPDATE_COMPLETE'),
+        record('alpha', '10:00', 'UPDATE_IN_PROGRESS'),
+        record('alpha', '10:30', 'UPDATE_COMPLETE'),
+      ]),
+      now,
+    );
+    await saveNew(
+      store,
+      stateOf(serviceKey('gamma'), [
+        record('gamma', '09:00', 'CREATE_IN_PROGRESS'),
+        record('gamma', '09:05', 'CREATE_FAILED'),
+        record('gamma', '09:10', 'DELETE_IN_PROGRESS'),
+        record('gamma', '09:12', 'DELETE_COMPLETE'),
+      ]),
+      now,
+    );
+    await saveNew(store, stateOf(serviceKey('beta'), [record('beta', '12:00', 'UPDATE_IN_PROGRESS')]), now);
+    await saveNew(store, stateOf(serviceKey('delta'), [record('delta', '07:00', 'CREATE_IN_PROGRESS'), record('delta', '07:02', 'CREATE_COMPLETE')]), now);
+    return store;
+  }
+
+  const A1 = 'alpha 08:00-08:30';
+  const A2 = 'alpha 10:00-10:30';
+  const G1 = 'gamma 09:00-09:12';
+  const B1 = 'beta 12:00-open';
+
+  it.each([
+    { from: '08:40', to: '08:50', service: undefined, expected: [] },
+    { from: '08:30', to: '09:00', service: undefined, expected: [A1, G1] },
+    { from: '09:30', to: '09:59', service: undefined, expected: [] },
+    { from: '10:15', to: '10:16', service: undefined, expected: [A2] },
+    { from: '11:00', to: '11:59', service: undefined, expected: [] },
+    { from: '11:00', to: '12:00', service: undefined, expected: [B1] },
+    { from: '23:00', to: '23:59', service: undefined, expected: [B1] },
+    { from: '00:00', to: '23:59', service: undefined, expected: [A1, A2, B1, G1] },
+    { from: '00:00', to: '23:59', service: 'alpha', expected: [A1, A2] },
+    { from: '00:00', to: '23:59', service: 'beta', expected: [B1] },
+    { from: '09:00', to: '10:00', service: 'gamma', expected: [G1] },
+    { from: '00:00', to: '23:59', service: 'delta', expected: [] },
+  ])('returns $expected for [$from, $to] of service $service', async ({ from, to, service, expected }) => {
+    // Prepare
+    const store = await storeWithWindows();
+
+    // Act
+    const windows = await store.windowsOverlapping({ from: t(from), to: t(to), service });
+
+    // Assess
+    const hhmm = (at: number) => new Date(at).toISOString().slice(11, 16);
+    const shown = windows.map((window) => `${window.key.service} ${hhmm(window.start)}-${window.end === null ? 'open' : hhmm(window.end)}`);
+    expect(shown.sort()).toEqual(expected);
+  });
+
+  it('returns every field of a window with its service key', async () => {
+    // Prepare
+    const store = await storeWithWindows();
+
+    // Act
+    const windows = await store.windowsOverlapping({ from: t('09:00'), to: t('09:01') });
+
+    // Assess
+    expect(windows).toEqual([
+      { key: serviceKey('gamma'), start: t('09:00'), end: t('09:12'), peakSeverity: 'FAILED', stacks: ['gamma'], awaitingReplacementSince: null },
+    ]);
+  });
+});
+
+describe('recordEvent and stackHistory', () => {
+  const stack = { name: 'checkout-blue' };
+  const events = {
+    started: stackStatus(stack, '2024-03-05T10:00:00Z', 'UPDATE_IN_PROGRESS', 'User Initiated'),
+    fnStarted: resourceStatus(stack, '2024-03-05T10:00:05Z', 'Fn', 'UPDATE_IN_PROGRESS'),
+    fnDone: resourceStatus(stack, '2024-03-05T10:01:10Z', 'Fn', 'UPDATE_COMPLETE', { reason: 'done' }),
+    cleanup: stackStatus(stack, '2024-03-05T10:02:00Z', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'),
+    completed: stackStatus(stack, '2024-03-05T10:03:00Z', 'UPDATE_COMPLETE'),
+    otherStack: stackStatus({ name: 'checkout-green' }, '2024-03-05T10:01:00Z', 'UPDATE_IN_PROGRESS'),
+  };
+
+  it('returns one stack’s status and resource events in time order, whatever the order they were recorded in', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    for (const event of [events.completed, events.fnDone, events.otherStack, events.started, events.fnStarted, events.cleanup]) {
+      await store.recordEvent(event);
+    }
+
+    // Act
+    const history = await store.stackHistory(blue);
+
+    // Assess
+    expect(history).toEqual([events.started, events.fnStarted, events.fnDone, events.cleanup, events.completed]);
+  });
+
+  it('returns only the events at or after `from`', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    for (const event of Object.values(events)) await store.recordEvent(event);
+
+    // Act
+    const history = await store.stackHistory(blue, t('10:01:10'));
+
+    // Assess
+    expect(history).toEqual([events.fnDone, events.cleanup, events.completed]);
+  });
+
+  it('returns nothing for a stack never seen', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    await store.recordEvent(events.started);
+
+    // Act
+    const history = await store.stackHistory(stackArn({ name: 'never-seen' }));
+
+    // Assess
+    expect(history).toEqual([]);
+  });
+
+  it.each([
+    { delivery: 'the same delivery twice', again: events.started },
+    { delivery: 'a re-delivery with another id', again: { ...events.started, eventId: 'another-id' } },
+  ])('keeps one item for $delivery', async ({ again }) => {
+    // Prepare
+    const { store, client, tableName } = await freshStore();
+    await store.recordEvent(events.started);
+
+    // Act
+    await store.recordEvent(again);
+
+    // Assess
+    expect(await store.stackHistory(blue)).toHaveLength(1);
+    const items = (await rawTable(client, tableName).scan()).filter((item) => item['PK'] === `STACK#${blue}`);
+    expect(items).toHaveLength(1);
+  });
+
+  it.each([
+    { event: events.started, SK: '2024-03-05T10:00:00Z#STACK#UPDATE_IN_PROGRESS', expires: '2024-06-03T10:00:00Z' },
+    { event: events.fnStarted, SK: '2024-03-05T10:00:05Z#RESOURCE#Fn#UPDATE_IN_PROGRESS', expires: '2024-06-03T10:00:05Z' },
+  ])('writes a readable item $SK that expires 90 days after the event ($expires)', async ({ event, SK, expires }) => {
+    // Prepare
+    const { store, client, tableName } = await freshStore();
+
+    // Act
+    await store.recordEvent(event);
+
+    // Assess
+    const item = await rawTable(client, tableName).get(`STACK#${blue}`, SK);
+    expect(item).toMatchObject({ PK: `STACK#${blue}`, SK, time: event === events.started ? '2024-03-05T10:00:00Z' : '2024-03-05T10:00:05Z' });
+    expect(item?.['time']).toMatch(ISO_Z);
+    expect(item?.['expiresAt']).toBe(Date.parse(expires) / 1000);
+  });
+
+  it('counts the expiry from the configured retention', async () => {
+    // Prepare
+    const { client, tableName } = await freshStore();
+    const store = createDynamoDbStore({ client, tableName, historyRetentionMs: 86_400_000 });
+
+    // Act
+    await store.recordEvent(events.started);
+
+    // Assess
+    const item = await rawTable(client, tableName).get(`STACK#${blue}`, '2024-03-05T10:00:00Z#STACK#UPDATE_IN_PROGRESS');
+    expect(item?.['expiresAt']).toBe(Date.parse('2024-03-06T10:00:00Z') / 1000);
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * A watchdog wired for tests of the use cases: a real store (dynalite), a virtual clock the test
+ * moves by hand, a recording log and notifiers that record or fail on purpose.
+ */
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { parseCloudFormationEvent } from '../../shared/domain/cfn-event.ts';
+import { DEFAULT_CONFIG, type WatchdogConfig } from '../../shared/domain/config.ts';
+import type { ResourceStatusEvent, StackStatusEvent } from '../../shared/domain/events.ts';
+import type { Notification } from '../../shared/domain/notification.ts';
+import type { WatchdogDeps } from '../../shared/app/deps.ts';
+import type { Log } from '../../shared/app/log.ts';
+import type { Notifier, StackInspector, WatchdogStore } from '../../shared/app/ports.ts';
+import { resourceEvent, stackEvent, type StackSpec } from './events.ts';
+
+/** A clock that only moves when the test says so. */
+export class VirtualClock {
+  now: number;
+
+  constructor(start: string) {
+    this.now = Date.parse(start);
+  }
+
+  set(iso: string): void {
+    this.now = Date.parse(iso);
+  }
+
+  readonly clock = (): number => this.now;
+}
+
+export interface LogEntry {
+  readonly level: 'info' | 'warn';
+  readonly message: string;
+  readonly attributes: Record<string, unknown> | undefined;
+}
+
+export function recordingLog(): Log & { readonly entries: LogEntry[] } {
+  const entries: LogEntry[] = [];
+  return {
+    entries,
+    info: (message, attributes) => void entries.push({ level: 'info', message, attributes }),
+    warn: (message, attributes) => void entries.push({ level: 'warn', message, attributes }),
+  };
+}
+
+/**
+ * A notifier that throws for the attempts `fails` picks (by 1-based attempt number and
+ * notification), and records what it accepted and every attempt.
+ */
+export interface FlakyNotifier extends Notifier {
+  readonly sent: Notification[];
+  readonly attempts: Notification[];
+}
+
+export function flakyNotifier(fails: (attempt: number, notification: Notification) => boolean): FlakyNotifier {
+  const sent: Notification[] = [];
+  const attempts: Notification[] = [];
+  return {
+    sent,
+    attempts,
+    async publish(notification) {
+      attempts.push(notification);
+      if (fails(attempts.length, notification)) throw new Error(`SNS publish failed (attempt ${attempts.length})`);
+      sent.push(notification);
+    },
+  };
+}
+
+export interface Watchdog {
+  readonly deps: WatchdogDeps;
+  readonly clock: VirtualClock;
+  readonly notifier: FlakyNotifier;
+  readonly log: ReturnType<typeof recordingLog>;
+}
+
+/**
+ * Use-case dependencies over `store`, with the clock at `now`; the notifier never fails unless
+ * `fails` says so.
+ */
+export function watchdog(
+  store: WatchdogStore,
+  options: {
+    readonly now: string;
+    readonly config?: WatchdogConfig;
+    readonly inspector?: StackInspector;
+    readonly fails?: (attempt: number, notification: Notification) => boolean;
+  },
+): Watchdog {
+  const clock = new VirtualClock(options.now);
+  const notifier = flakyNotifier(options.fails ?? (() => false));
+  const log = recordingLog();
+  const deps: WatchdogDeps = {
+    store,
+    notifier,
+    clock: clock.clock,
+    config: options.config ?? DEFAULT_CONFIG,
+    log,
+    inspector: options.inspector,
+  };
+  return { deps, clock, notifier, log };
+}
+
+/** A stack status event as the handler sees it after validation. */
+export function stackStatus(stack: StackSpec, time: string, status: string, reason = '', id?: string): StackStatusEvent {
+  const event = parseCloudFormationEvent(stackEvent(stack, time, status, reason, id));
+  if (event.kind !== 'stack-status') throw new Error(`expected a stack status event, got ${event.kind}`);
+  return event;
+}
+
+/** A resource status event as the handler sees it after validation. */
+export function resourceStatus(
+  stack: StackSpec,
+  time: string,
+  logicalId: string,
+  status: string,
+  options: { type?: string; physicalId?: string; reason?: string } = {},
+): ResourceStatusEvent {
+  const event = parseCloudFormationEvent(resourceEvent(stack, time, logicalId, status, options));
+  if (event.kind !== 'resource-status') throw new Error(`expected a resource status event, got ${event.kind}`);
+  return event;
+}
+
+/** Raw reads of the table, as a person would in the console, bypassing the store. */
+export function rawTable(client: DynamoDBClient, tableName: string) {
+  const documents = DynamoDBDocumentClient.from(client);
+  return {
+    async get(PK: string, SK: string): Promise<Record<string, unknown> | undefined> {
+      const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: { PK, SK }, ConsistentRead: true }));
+      return Item;
+    },
+    async scan(): Promise<Record<string, unknown>[]> {
+      const items: Record<string, unknown>[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await documents.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey, ConsistentRead: true }));
+        items.push(...(page.Items ?? []));
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return items;
+    },
+  };
+}
+
+/** ISO-8601 UTC to the second with a `Z` suffix, as DESIGN.md wants every stored time. */
+export const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
