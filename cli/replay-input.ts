@@ -4,7 +4,7 @@
  */
 import { InvalidEventError, parseCloudFormationEvent } from '../shared/domain/cfn-event.ts';
 import type { CloudFormationEvent } from '../shared/domain/events.ts';
-import { parseInstant, type Instant } from '../shared/domain/time.ts';
+import { floorToSecond, parseInstant, type Instant } from '../shared/domain/time.ts';
 
 export interface Delivery {
   /** Position in the file: array element or line, 0-based, blank lines counted. */
@@ -43,7 +43,8 @@ function readElement(index: number, element: unknown): Delivery | Rejected {
     let deliverAt: Instant | null = null;
     if (wrapped) {
       const text = element['deliverAt'];
-      deliverAt = typeof text === 'string' ? parseInstant(text) : null;
+      const parsed = typeof text === 'string' ? parseInstant(text) : null;
+      deliverAt = parsed === null ? null : floorToSecond(parsed);
       if (deliverAt === null) {
         return { index, ...(id ? { id } : {}), error: `deliverAt: expected an ISO-8601 time such as 2021-09-21T19:09:00Z, got ${JSON.stringify(text)}` };
       }

@@ -13,7 +13,14 @@
  * `WindowsByEnd` by its own end. It runs unchanged on dynalite:
  * single-item conditional writes only, and nothing depends on TTL expiry.
  */
-import { ConditionalCheckFailedException, CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
+import { setTimeout as delay } from 'node:timers/promises';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { StatusRecord } from '../domain/operations.ts';
 import type { ServiceKey } from '../domain/service.ts';
@@ -339,8 +346,9 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): WatchdogStor
 }
 
 /**
- * Creates the table if it does not exist (the replay's embedded DynamoDB and the tests; deployed
- * tables come from the SAM template).
+ * Creates the table if it does not exist and waits until it and its indexes are ACTIVE (the
+ * replay's embedded DynamoDB and the tests; deployed tables come from the SAM template).
+ * CreateTable answers while the table is still CREATING, and requests in between fail.
  */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
@@ -348,4 +356,14 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
+  for (let attempt = 0; attempt < TABLE_READY_ATTEMPTS; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE');
+    if (Table?.TableStatus === 'ACTIVE' && indexesActive) return;
+    await delay(TABLE_READY_POLL_MS);
+  }
+  throw new StoreDataError(`table ${tableName} did not become ACTIVE`);
 }
+
+const TABLE_READY_ATTEMPTS = 600;
+const TABLE_READY_POLL_MS = 5;

@@ -48,17 +48,21 @@ export async function applyStatusRecord(
     });
   }
   if (!done) return { applied: false, notifications: [] };
-  return { applied: true, notifications: await sendClaimed(deps, key, done.saved, done.result) };
+  return { applied: true, notifications: (await sendClaimed(deps, key, done.saved, done.result)).sent };
 }
 
-/** Publishes claimed notifications one by one, marking each sent once the notifier accepted it. */
+/**
+ * Publishes claimed notifications one by one, marking each sent once the notifier accepted it;
+ * returns them with the service's state after the last mark. A publish that throws leaves its
+ * claim pending (a later sweep re-sends it after the lease) and propagates.
+ */
 export async function sendClaimed(
   deps: WatchdogDeps,
   key: ServiceKey,
   saved: ServiceState,
   due: readonly DueNotification[],
   resourcesFor: (item: DueNotification) => Promise<Notification['resourcesInProgress']> = async () => [],
-): Promise<Notification[]> {
+): Promise<{ sent: Notification[]; state: ServiceState }> {
   const sent: Notification[] = [];
   let state = saved;
   for (const item of due) {
@@ -68,7 +72,7 @@ export async function sendClaimed(
     state = await markSent(deps.store, key, claimFor(item, at), at, deps.config, state);
     sent.push(notification);
   }
-  return sent;
+  return { sent, state };
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   type CloudFormationEvent,
   type StackRef,
 } from './events.ts';
-import { parseInstant } from './time.ts';
+import { floorToSecond, parseInstant } from './time.ts';
 
 export class InvalidEventError extends Error {
   /** The dotted path of the field at fault, e.g. `detail.stack-id`. */
@@ -100,7 +100,7 @@ export function parseCloudFormationEvent(input: unknown): CloudFormationEvent {
   }
   const { data } = envelope;
   const stack = parseStackArn(data.detail['stack-id']) as StackRef;
-  const time = parseInstant(data.time) as number;
+  const time = floorToSecond(parseInstant(data.time) as number);
   const common = { ...stack, eventId: eventId ?? '', time };
   const detailType = data['detail-type'];
 

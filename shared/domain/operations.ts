@@ -48,8 +48,8 @@ export interface AbandonedOperation extends OperationBase {
 
 export type Operation = RunningOperation | EndedOperation | AbandonedOperation;
 
-function begin(stack: Pick<StackRef, 'stackId' | 'stackName'>, type: OperationType, phase: Phase): RunningOperation {
-  return { state: 'running', stackId: stack.stackId, stackName: stack.stackName, type, start: phase.time, phases: [phase] };
+function begin(stack: Pick<StackRef, 'stackId' | 'stackName'>, type: OperationType, start: Instant): RunningOperation {
+  return { state: 'running', stackId: stack.stackId, stackName: stack.stackName, type, start, phases: [] };
 }
 
 function proceed(operation: RunningOperation, phase: Phase): RunningOperation {
@@ -123,16 +123,11 @@ export function deriveOperations(records: readonly StatusRecord[]): Operation[] 
     const last = operations.at(-1);
     const running = last?.state === 'running' ? last : undefined;
     const continues = running !== undefined && !rule.beginsOperation && running.type === rule.operation;
-    let current: RunningOperation;
-    if (continues) {
-      operations.pop();
-      current = proceed(running, phase);
-    } else {
-      if (running) operations[operations.length - 1] = abandon(running, record.time);
-      current = begin(record, rule.operation, phase);
-    }
+    if (continues) operations.pop();
+    else if (running) operations[operations.length - 1] = abandon(running, record.time);
+    const current = continues ? running : begin(record, rule.operation, record.time);
     const terminal = rule.statusClass === StatusClass.SUCCESS || rule.statusClass === StatusClass.FAILURE;
-    operations.push(terminal ? finish(current, phase, rule.statusClass === StatusClass.FAILURE) : current);
+    operations.push(terminal ? finish(current, phase, rule.statusClass === StatusClass.FAILURE) : proceed(current, phase));
   }
   return operations;
 }

@@ -44,6 +44,13 @@ export function resourcesInProgress(records: readonly ResourceRecord[], since: I
   }
   return [...latest.values()]
     .filter((record) => inProgress(record.status))
-    .map(({ time, ...rest }) => ({ ...rest, since: time }))
+    .map((record) => ({
+      logicalResourceId: record.logicalResourceId,
+      physicalResourceId: record.physicalResourceId,
+      resourceType: record.resourceType,
+      status: record.status,
+      statusReason: record.statusReason,
+      since: record.time,
+    }))
     .sort((a, b) => a.since - b.since || (a.logicalResourceId < b.logicalResourceId ? -1 : 1));
 }

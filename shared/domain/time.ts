@@ -28,7 +28,12 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 export function parseInstant(text: string): Instant | null {
   if (!ISO_INSTANT.test(text)) return null;
   const ms = Date.parse(text);
-  return Number.isNaN(ms) ? null : ms;
+  return Number.isNaN(ms) || !isCalendarDate(text.slice(0, 10)) ? null : ms;
+}
+
+/** Date.parse rolls 2021-09-31 over to October; a day that does not exist is not a time. */
+function isCalendarDate(yyyyMmDd: string): boolean {
+  return new Date(`${yyyyMmDd}T00:00:00Z`).toISOString().startsWith(yyyyMmDd);
 }
 
 /**
@@ -38,7 +43,7 @@ export function parseInstant(text: string): Instant | null {
  * parseUserInstant('2021-09-21', '--until'); // 2021-09-21T00:00:00Z
  */
 export function parseUserInstant(text: string, what: string): Instant {
-  const ms = ISO_DATE.test(text) ? Date.parse(`${text}T00:00:00Z`) : parseInstant(text);
+  const ms = ISO_DATE.test(text) ? parseInstant(`${text}T00:00:00Z`) : parseInstant(text);
   if (ms === null || Number.isNaN(ms)) {
     throw new TimeFormatError(
       `${what}: expected an ISO-8601 time such as 2021-09-21T19:09:00Z or a date such as 2021-09-21, got '${text}'`,
@@ -55,6 +60,11 @@ export function parseUserInstant(text: string, what: string): Instant {
  */
 export function formatInstant(at: Instant): string {
   return new Date(Math.floor(at / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** Event times are whole seconds (DESIGN.md); a fraction would make two claims of one notification differ. */
+export function floorToSecond(at: Instant): Instant {
+  return Math.floor(at / 1000) * 1000;
 }
 
 export function floorToMinute(at: Instant): Instant {

@@ -3,10 +3,11 @@
  * and the readability of what it writes.
  */
 import { describe, expect, it } from 'vitest';
-import { createDynamoDbStore } from '../../shared/adapters/dynamodb-store.ts';
+import { createDynamoDbStore, StoreDataError } from '../../shared/adapters/dynamodb-store.ts';
 import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
 import { Severity } from '../../shared/domain/severity.ts';
 import { viewService, type Claim } from '../../shared/domain/service-state.ts';
+import type { ImpactWindow } from '../../shared/domain/windows.ts';
 import { freshStore } from '../support/dynamodb.ts';
 import { stackArn } from '../support/events.ts';
 import { ACCOUNT, REGION, record, saveNew, serviceKey, stateOf, t } from '../support/states.ts';
@@ -75,6 +76,7 @@ describe('saveService', () => {
       records: state.records,
       claims: state.claims,
       derived: { windows: checkoutWindows, needsSweep: true },
+      baseline: null,
     };
     expect(saved).toEqual(expected);
     expect(loaded).toEqual(expected);
@@ -132,14 +134,14 @@ describe('saveService', () => {
 
   it('writes an item a person can read in the console: readable keys, ISO-8601 UTC times with Z', async () => {
     // Prepare
-    const { store, client, tableName } = await freshStore();
+    const { store, tableName } = await freshStore();
     const state = checkoutState();
 
     // Act
     await saveNew(store, state, t('10:30'));
 
     // Assess
-    const item = await rawTable(client, tableName).get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, 'STATE');
+    const item = await rawTable(tableName).get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, 'STATE');
     expect(item).toEqual({
       PK: 'SERVICE#123456789012#eu-west-1#checkout',
       SK: 'STATE',
@@ -173,6 +175,7 @@ describe('saveService', () => {
         { start: '2024-03-05T08:00:00Z', end: '2024-03-05T08:12:00Z', peakSeverity: 'FAILED', stacks: ['checkout-green'], awaitingReplacementSince: null },
         { start: '2024-03-05T10:00:00Z', end: null, peakSeverity: 'WARNING', stacks: ['checkout-blue'], awaitingReplacementSince: '2024-03-05T10:25:00Z' },
       ],
+      baseline: null,
       needsSweep: true,
       sweepPK: 'OPEN',
       sweepSK: 'SERVICE#123456789012#eu-west-1#checkout',
@@ -187,7 +190,7 @@ describe('openServices', () => {
 
   it('returns exactly the services with something to sweep, through the sparse index, among 200 closed ones', async () => {
     // Prepare
-    const { store, client, tableName } = await freshStore();
+    const { store, tableName } = await freshStore();
     const closed = Array.from({ length: 200 }, (_, i) => `closed-${String(i).padStart(3, '0')}`);
     for (let i = 0; i < closed.length; i += 25) {
       await Promise.all(closed.slice(i, i + 25).map((name) => saveNew(store, stateOf(serviceKey(name), closedRecords(name)), t('10:00'))));
@@ -231,7 +234,7 @@ describe('openServices', () => {
     // Assess
     expect(open.map((state) => state.key.service).sort()).toEqual(['open-awaiting', 'open-running', 'open-unsent-claim']);
     expect(open.every((state) => state.derived.needsSweep && state.version === 1)).toBe(true);
-    const items = await rawTable(client, tableName).scan();
+    const items = await rawTable(tableName).scan();
     expect(items).toHaveLength(205);
     const indexed = items.filter((item) => 'sweepPK' in item).map((item) => item['PK']);
     expect(indexed.sort()).toEqual([
@@ -262,7 +265,7 @@ describe('openServices', () => {
 
   it('drops a service from the index once its operation ended', async () => {
     // Prepare
-    const { store, client, tableName } = await freshStore();
+    const { store, tableName } = await freshStore();
     const saved = await saveNew(store, stateOf(serviceKey('api'), [record('api', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
     const ended = { ...saved, records: [...saved.records, record('api', '10:04', 'UPDATE_COMPLETE')] };
 
@@ -271,7 +274,7 @@ describe('openServices', () => {
 
     // Assess
     expect(await store.openServices()).toEqual([]);
-    const item = await rawTable(client, tableName).get('SERVICE#123456789012#eu-west-1#api', 'STATE');
+    const item = await rawTable(tableName).get('SERVICE#123456789012#eu-west-1#api', 'STATE');
     expect(item).toBeDefined();
     expect(item).not.toHaveProperty('sweepPK');
   });
@@ -422,7 +425,7 @@ describe('recordEvent and stackHistory', () => {
     { delivery: 'a re-delivery with another id', again: { ...events.started, eventId: 'another-id' } },
   ])('keeps one item for $delivery', async ({ again }) => {
     // Prepare
-    const { store, client, tableName } = await freshStore();
+    const { store, tableName } = await freshStore();
     await store.recordEvent(events.started);
 
     // Act
@@ -430,7 +433,7 @@ describe('recordEvent and stackHistory', () => {
 
     // Assess
     expect(await store.stackHistory(blue)).toHaveLength(1);
-    const items = (await rawTable(client, tableName).scan()).filter((item) => item['PK'] === `STACK#${blue}`);
+    const items = (await rawTable(tableName).scan()).filter((item) => item['PK'] === `STACK#${blue}`);
     expect(items).toHaveLength(1);
   });
 
@@ -439,13 +442,13 @@ describe('recordEvent and stackHistory', () => {
     { event: events.fnStarted, SK: '2024-03-05T10:00:05Z#RESOURCE#Fn#UPDATE_IN_PROGRESS', expires: '2024-06-03T10:00:05Z' },
   ])('writes a readable item $SK that expires 90 days after the event ($expires)', async ({ event, SK, expires }) => {
     // Prepare
-    const { store, client, tableName } = await freshStore();
+    const { store, tableName } = await freshStore();
 
     // Act
     await store.recordEvent(event);
 
     // Assess
-    const item = await rawTable(client, tableName).get(`STACK#${blue}`, SK);
+    const item = await rawTable(tableName).get(`STACK#${blue}`, SK);
     expect(item).toMatchObject({ PK: `STACK#${blue}`, SK, time: event === events.started ? '2024-03-05T10:00:00Z' : '2024-03-05T10:00:05Z' });
     expect(item?.['time']).toMatch(ISO_Z);
     expect(item?.['expiresAt']).toBe(Date.parse(expires) / 1000);
@@ -460,7 +463,90 @@ describe('recordEvent and stackHistory', () => {
     await store.recordEvent(events.started);
 
     // Assess
-    const item = await rawTable(client, tableName).get(`STACK#${blue}`, '2024-03-05T10:00:00Z#STACK#UPDATE_IN_PROGRESS');
+    const item = await rawTable(tableName).get(`STACK#${blue}`, '2024-03-05T10:00:00Z#STACK#UPDATE_IN_PROGRESS');
     expect(item?.['expiresAt']).toBe(Date.parse('2024-03-06T10:00:00Z') / 1000);
+  });
+});
+
+describe('archiveWindows and archivedWindows', () => {
+  const windowFields = ({ start, end, peakSeverity, stacks, awaitingReplacementSince }: ImpactWindow): ImpactWindow => ({
+    start,
+    end,
+    peakSeverity,
+    stacks,
+    awaitingReplacementSince,
+  });
+  const closed = { start: t('08:00'), end: t('08:30'), peakSeverity: 'WARNING', stacks: ['alpha'], awaitingReplacementSince: null } as const;
+  const later = { start: t('10:00'), end: t('10:45'), peakSeverity: 'CRITICAL', stacks: ['alpha', 'alpha-v2'], awaitingReplacementSince: null } as const;
+
+  it('keeps archived windows of a service, by start, once however often archived', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const alpha = serviceKey('alpha');
+
+    // Act
+    await store.archiveWindows(alpha, [later, closed]);
+    await store.archiveWindows(alpha, [closed]);
+
+    // Assess
+    expect((await store.archivedWindows(alpha)).map(windowFields)).toEqual([closed, later]);
+    expect(await store.archivedWindows(serviceKey('beta'))).toEqual([]);
+  });
+
+  it('writes an archived window as a readable item in the windows index', async () => {
+    // Prepare
+    const { store, tableName } = await freshStore();
+
+    // Act
+    await store.archiveWindows(serviceKey('alpha'), [closed]);
+
+    // Assess
+    expect(await rawTable(tableName).get('SERVICE#123456789012#eu-west-1#alpha', 'WINDOW#2024-03-05T08:00:00Z')).toEqual({
+      PK: 'SERVICE#123456789012#eu-west-1#alpha',
+      SK: 'WINDOW#2024-03-05T08:00:00Z',
+      type: 'window',
+      account: '123456789012',
+      region: 'eu-west-1',
+      service: 'alpha',
+      start: '2024-03-05T08:00:00Z',
+      end: '2024-03-05T08:30:00Z',
+      peakSeverity: 'WARNING',
+      stacks: ['alpha'],
+      awaitingReplacementSince: null,
+      windowPK: 'WINDOW',
+      windowSK: '2024-03-05T08:30:00Z',
+    });
+  });
+
+  it('refuses to archive an open window', async () => {
+    // Prepare
+    const { store } = await freshStore();
+
+    // Act
+    const archiving = store.archiveWindows(serviceKey('alpha'), [{ ...closed, end: null }]);
+
+    // Assess
+    await expect(archiving).rejects.toBeInstanceOf(StoreDataError);
+    expect(await store.archivedWindows(serviceKey('alpha'))).toEqual([]);
+  });
+
+  it.each([
+    { from: '00:00', to: '23:59', service: undefined, expected: ['alpha 08:00', 'alpha 10:00', 'beta 12:00'] },
+    { from: '08:31', to: '09:59', service: undefined, expected: [] },
+    { from: '08:30', to: '08:30', service: undefined, expected: ['alpha 08:00'] },
+    { from: '10:45', to: '12:00', service: undefined, expected: ['alpha 10:00', 'beta 12:00'] },
+    { from: '00:00', to: '23:59', service: 'beta', expected: ['beta 12:00'] },
+  ])('are found by windowsOverlapping([$from, $to], $service) with the current ones, each once, by start', async ({ from, to, service, expected }) => {
+    // Prepare: alpha's 08:00 window both archived and still in its state (an archive in progress).
+    const { store } = await freshStore();
+    await saveNew(store, stateOf(serviceKey('alpha'), [record('alpha', '08:00', 'UPDATE_IN_PROGRESS'), record('alpha', '08:30', 'UPDATE_COMPLETE')]), t('12:25'));
+    await store.archiveWindows(serviceKey('alpha'), [closed, later]);
+    await saveNew(store, stateOf(serviceKey('beta'), [record('beta', '12:00', 'UPDATE_IN_PROGRESS')]), t('12:25'));
+
+    // Act
+    const windows = await store.windowsOverlapping({ from: t(from), to: t(to), service });
+
+    // Assess
+    expect(windows.map((window) => `${window.key.service} ${new Date(window.start).toISOString().slice(11, 16)}`)).toEqual(expected);
   });
 });

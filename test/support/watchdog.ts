@@ -3,7 +3,8 @@
  * moves by hand, a recording log and notifiers that record or fail on purpose.
  */
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { inject } from 'vitest';
+import { localDynamoDbClient } from '../../shared/adapters/embedded-dynamodb.ts';
 import { parseCloudFormationEvent } from '../../shared/domain/cfn-event.ts';
 import { DEFAULT_CONFIG, type WatchdogConfig } from '../../shared/domain/config.ts';
 import type { ResourceStatusEvent, StackStatusEvent } from '../../shared/domain/events.ts';
@@ -120,9 +121,13 @@ export function resourceStatus(
   return event;
 }
 
-/** Raw reads of the table, as a person would in the console, bypassing the store. */
-export function rawTable(client: DynamoDBClient, tableName: string) {
-  const documents = DynamoDBDocumentClient.from(client);
+/**
+ * Raw reads of the table, as a person would in the console, bypassing the store. Its own client:
+ * `DynamoDBDocumentClient.from` writes its translate options into the wrapped client's config,
+ * which would change how the store under test marshals.
+ */
+export function rawTable(tableName: string) {
+  const documents = DynamoDBDocumentClient.from(localDynamoDbClient(inject('dynaliteEndpoint')));
   return {
     async get(PK: string, SK: string): Promise<Record<string, unknown> | undefined> {
       const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: { PK, SK }, ConsistentRead: true }));

@@ -1,0 +1,222 @@
+/**
+ * The product's core promise under concurrency (DESIGN.md): exactly once per (operation,
+ * severity), also when sweeps overlap or events are delivered in parallel and duplicated; no
+ * update is ever lost. Real parallel requests against the embedded DynamoDB.
+ */
+import { describe, expect, it } from 'vitest';
+import { applyEvent } from '../../shared/app/apply-event.ts';
+import { sweep } from '../../shared/app/sweep.ts';
+import { configFromText, DEFAULT_CONFIG } from '../../shared/domain/config.ts';
+import type { CloudFormationEvent } from '../../shared/domain/events.ts';
+import { viewService } from '../../shared/domain/service-state.ts';
+import { stackArn } from '../support/events.ts';
+import { freshStore } from '../support/dynamodb.ts';
+import { iso, serviceKey, t } from '../support/states.ts';
+import { resourceStatus, stackStatus, watchdog } from '../support/watchdog.ts';
+
+const api = { name: 'api' };
+const apiArn = stackArn(api);
+const apiKey = serviceKey('api');
+
+const severities = (notifications: readonly { severity: string }[]): string[] => notifications.map((n) => n.severity);
+
+describe('concurrent sweeps', () => {
+  it.each([2, 8])('send exactly one WARNING in total when %i sweeps run at once over one open operation', async (count) => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00') });
+    await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+    dog.clock.set(iso('10:20'));
+
+    // Act
+    const results = await Promise.all(Array.from({ length: count }, () => sweep(dog.deps)));
+
+    // Assess
+    expect(severities(dog.notifier.sent)).toEqual(['WARNING']);
+    expect(severities(results.flatMap((result) => result.notifications))).toEqual(['WARNING']);
+    expect((await store.loadService(apiKey)).claims).toEqual([
+      { stackId: apiArn, anchor: t('10:00'), severity: 'WARNING', claimedAt: t('10:20'), sentAt: t('10:20') },
+    ]);
+  });
+
+  it('send exactly one CRITICAL (and no WARNING) when 8 sweeps first see the operation past 40 min', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00') });
+    await applyEvent(stackStatus(api, iso('10:00'), 'DELETE_IN_PROGRESS'), dog.deps);
+    dog.clock.set(iso('10:45'));
+
+    // Act
+    await Promise.all(Array.from({ length: 8 }, () => sweep(dog.deps)));
+
+    // Assess
+    expect(severities(dog.notifier.sent)).toEqual(['CRITICAL']);
+  });
+
+  it('send one WARNING, then one CRITICAL, when 8 sweeps overlap at every minute', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00') });
+    await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+
+    // Act
+    for (const minute of ['10:19', '10:20', '10:21', '10:40', '10:41']) {
+      dog.clock.set(iso(minute));
+      await Promise.all(Array.from({ length: 8 }, () => sweep(dog.deps)));
+    }
+
+    // Assess
+    expect(dog.notifier.sent.map((n) => `${n.severity} ${new Date(n.at).toISOString().slice(11, 16)}`)).toEqual([
+      'WARNING 10:20',
+      'CRITICAL 10:40',
+    ]);
+  });
+
+  it('send one WARNING per operation when 8 sweeps run at once over several services', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00') });
+    for (const name of ['a', 'b', 'c', 'd']) await applyEvent(stackStatus({ name }, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+    dog.clock.set(iso('10:20'));
+
+    // Act
+    await Promise.all(Array.from({ length: 8 }, () => sweep(dog.deps)));
+
+    // Assess
+    expect(dog.notifier.sent.map((n) => `${n.severity} ${n.stackName}`).sort()).toEqual(['WARNING a', 'WARNING b', 'WARNING c', 'WARNING d']);
+  });
+
+  it('re-send a notification whose publish failed exactly once when 8 sweeps find it stale at once', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00'), fails: (attempt) => attempt === 1 });
+    await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+    dog.clock.set(iso('10:20'));
+    await expect(sweep(dog.deps)).rejects.toThrow('SNS publish failed');
+    dog.clock.set(iso('10:22'));
+
+    // Act
+    await Promise.all(Array.from({ length: 8 }, () => sweep(dog.deps)));
+
+    // Assess
+    expect(dog.notifier.sent).toEqual([expect.objectContaining({ severity: 'WARNING', at: t('10:22') })]);
+    expect((await store.loadService(apiKey)).claims.map((claim) => claim.sentAt)).toEqual([t('10:22')]);
+  });
+
+  it.each([1, 2, 3, 4, 5])('never send a WARNING without its RESOLVED when the completion races 4 sweeps (run %i)', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00') });
+    await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+    dog.clock.set(iso('10:21'));
+
+    // Act
+    await Promise.all([
+      sweep(dog.deps),
+      sweep(dog.deps),
+      applyEvent(stackStatus(api, iso('10:20:30'), 'UPDATE_COMPLETE'), dog.deps),
+      sweep(dog.deps),
+      sweep(dog.deps),
+    ]);
+
+    // Assess
+    const sent = severities(dog.notifier.sent).sort();
+    expect([[], ['RESOLVED', 'WARNING']]).toContainEqual(sent);
+    const state = await store.loadService(apiKey);
+    expect(state.claims.every((claim) => claim.sentAt !== null)).toBe(true);
+    expect(viewService(state, t('10:21'), DEFAULT_CONFIG).needsSweep).toBe(false);
+    expect(await store.openServices()).toEqual([]);
+  });
+});
+
+describe('concurrent applyEvent', () => {
+  const oneStack: CloudFormationEvent[] = [
+    stackStatus(api, iso('10:00'), 'CREATE_IN_PROGRESS', 'User Initiated'),
+    resourceStatus(api, iso('10:01'), 'Fn', 'CREATE_IN_PROGRESS'),
+    stackStatus(api, iso('10:05'), 'CREATE_COMPLETE'),
+    stackStatus(api, iso('11:00'), 'UPDATE_IN_PROGRESS', 'User Initiated'),
+    resourceStatus(api, iso('11:01'), 'Fn', 'UPDATE_IN_PROGRESS'),
+    stackStatus(api, iso('11:05'), 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'),
+    stackStatus(api, iso('11:06'), 'UPDATE_COMPLETE'),
+    stackStatus(api, iso('12:00'), 'UPDATE_IN_PROGRESS'),
+    stackStatus(api, iso('12:03'), 'UPDATE_COMPLETE'),
+    stackStatus(api, iso('13:00'), 'DELETE_IN_PROGRESS'),
+  ];
+  const core = { name: 'core-prod' };
+  const scan = { name: 'scan-v2-prod' };
+  const worker = { name: 'worker-prod' };
+  const threeStacks: CloudFormationEvent[] = [
+    stackStatus(core, iso('10:00'), 'UPDATE_IN_PROGRESS'),
+    stackStatus(scan, iso('10:00'), 'CREATE_IN_PROGRESS'),
+    stackStatus(worker, iso('10:02'), 'UPDATE_IN_PROGRESS'),
+    stackStatus(core, iso('10:05'), 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'),
+    stackStatus(scan, iso('10:07'), 'CREATE_COMPLETE'),
+    stackStatus(worker, iso('10:08'), 'UPDATE_COMPLETE'),
+    stackStatus(core, iso('10:09'), 'UPDATE_COMPLETE'),
+    stackStatus(core, iso('10:30'), 'DELETE_IN_PROGRESS'),
+  ];
+  const config = configFromText({ serviceRules: ['api=^api$', 'api=-prod$'] });
+
+  it.each([
+    { case: 'of one stack', events: oneStack, statusEvents: 8 },
+    { case: 'of three stacks of one service', events: threeStacks, statusEvents: 8 },
+  ])('all land when the events $case are applied in parallel', async ({ events, statusEvents }) => {
+    // Prepare
+    const parallel = await freshStore();
+    const sequential = await freshStore();
+    const dog = watchdog(parallel.store, { now: iso('13:01'), config });
+    const reference = watchdog(sequential.store, { now: iso('13:01'), config });
+    for (const event of events) await applyEvent(event, reference.deps);
+
+    // Act
+    const outcomes = await Promise.all(events.map((event) => applyEvent(event, dog.deps)));
+
+    // Assess
+    expect(outcomes.filter((outcome) => outcome.kind === 'applied')).toHaveLength(statusEvents);
+    expect(outcomes.filter((outcome) => outcome.kind !== 'applied' && outcome.kind !== 'recorded')).toEqual([]);
+    const state = await parallel.store.loadService(apiKey);
+    const expected = await sequential.store.loadService(apiKey);
+    expect(state.version).toBe(statusEvents);
+    expect(state.records).toHaveLength(statusEvents);
+    expect(state.records).toEqual(expected.records);
+    expect(state.derived).toEqual(expected.derived);
+    expect(dog.notifier.attempts).toEqual([]);
+  });
+
+  it('sends one FAILED when the failure is delivered 6 times in parallel', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00') });
+    await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+    const failure = stackStatus(api, iso('10:04'), 'UPDATE_ROLLBACK_COMPLETE', '', 'event-7');
+    dog.clock.set(iso('10:04:01'));
+
+    // Act
+    const outcomes = await Promise.all(Array.from({ length: 6 }, () => applyEvent(failure, dog.deps)));
+
+    // Assess
+    expect(severities(dog.notifier.sent)).toEqual(['FAILED']);
+    expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual(['applied', 'duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
+    const state = await store.loadService(apiKey);
+    expect(state.version).toBe(3); // the start, the failure with its claim, the claim marked sent
+    expect(state.claims).toEqual([{ stackId: apiArn, anchor: t('10:00'), severity: 'FAILED', claimedAt: t('10:04:01'), sentAt: t('10:04:01') }]);
+  });
+
+  it('sends one FAILED when the failure races its own re-deliveries and the sweeper', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00') });
+    await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+    const failure = stackStatus(api, iso('10:21'), 'UPDATE_FAILED');
+    dog.clock.set(iso('10:22'));
+
+    // Act
+    await Promise.all([applyEvent(failure, dog.deps), sweep(dog.deps), applyEvent(failure, dog.deps), sweep(dog.deps)]);
+
+    // Assess: a sweep may have sent WARNING first; FAILED is sent once either way, RESOLVED never.
+    const sent = severities(dog.notifier.sent);
+    expect(sent.filter((severity) => severity === 'FAILED')).toEqual(['FAILED']);
+    expect(sent.filter((severity) => severity !== 'FAILED' && severity !== 'WARNING')).toEqual([]);
+    expect(sent.filter((severity) => severity === 'WARNING').length).toBeLessThanOrEqual(1);
+  });
+});

@@ -1,0 +1,406 @@
+/**
+ * sweep, the sweeper Lambda's use case (and the replay's whole-minute sweeps), over a real
+ * (embedded) DynamoDB, with a virtual clock.
+ */
+import { describe, expect, it } from 'vitest';
+import { applyEvent } from '../../shared/app/apply-event.ts';
+import type { StackDescription, StackInspector } from '../../shared/app/ports.ts';
+import { sweep } from '../../shared/app/sweep.ts';
+import { configFromText, DEFAULT_CONFIG } from '../../shared/domain/config.ts';
+import type { Notification } from '../../shared/domain/notification.ts';
+import { viewService } from '../../shared/domain/service-state.ts';
+import { stackArn } from '../support/events.ts';
+import { freshStore } from '../support/dynamodb.ts';
+import { iso, serviceKey, t } from '../support/states.ts';
+import { resourceStatus, stackStatus, watchdog, type Watchdog } from '../support/watchdog.ts';
+
+const api = { name: 'api' };
+const apiArn = stackArn(api);
+const apiKey = serviceKey('api');
+
+/** Sweeps at each minute and returns the severities each sweep sent. */
+async function sweepAt(dog: Watchdog, minutes: readonly string[]): Promise<string[][]> {
+  const sent: string[][] = [];
+  for (const minute of minutes) {
+    dog.clock.set(iso(minute));
+    const result = await sweep(dog.deps);
+    sent.push(result.notifications.map((notification) => notification.severity));
+  }
+  return sent;
+}
+
+/** Runs a sweep that is expected to fail (a publish failed), returning its error message. */
+async function failingSweepAt(dog: Watchdog, minute: string): Promise<string> {
+  dog.clock.set(iso(minute));
+  try {
+    await sweep(dog.deps);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  return 'no error';
+}
+
+const brief = (notification: Notification): string =>
+  `${notification.severity} ${notification.stackName} at ${new Date(notification.at).toISOString().slice(11, 19)}`;
+
+describe('sweep', () => {
+  it('does nothing when no service is open', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:20') });
+
+    // Act
+    const result = await sweep(dog.deps);
+
+    // Assess
+    expect(result).toEqual({ servicesSwept: 0, notifications: [] });
+  });
+
+  it.each([
+    {
+      timeline: 'WARNING at the first sweep at 20 min, CRITICAL at the first at 40 min, nothing repeated',
+      sweeps: ['10:10', '10:19:59', '10:20', '10:21', '10:39:59', '10:40', '10:41', '11:30'],
+      expected: [[], [], ['WARNING'], [], [], ['CRITICAL'], [], []],
+    },
+    {
+      timeline: 'only CRITICAL when the first sweep is already past 40 min',
+      sweeps: ['10:45', '10:46', '12:00'],
+      expected: [['CRITICAL'], [], []],
+    },
+    {
+      timeline: 'WARNING late (25 min) still once, then CRITICAL',
+      sweeps: ['10:25', '10:26', '10:50', '10:51'],
+      expected: [['WARNING'], [], ['CRITICAL'], []],
+    },
+    {
+      timeline: 'nothing before the warn threshold',
+      sweeps: ['10:01', '10:05', '10:19'],
+      expected: [[], [], []],
+    },
+  ])('escalates an operation started at 10:00: $timeline', async ({ sweeps, expected }) => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00') });
+    await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+
+    // Act
+    const sent = await sweepAt(dog, sweeps);
+
+    // Assess
+    expect(sent).toEqual(expected);
+    expect(dog.notifier.sent.map((notification) => notification.severity)).toEqual(expected.flat());
+  });
+
+  it('names the stack, the operation, its latest status, start, elapsed time and the resources still in progress', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00') });
+    const events = [
+      resourceStatus(api, iso('09:00'), 'LeftOver', 'CREATE_IN_PROGRESS'), // before the operation: not named
+      stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS', 'User Initiated'),
+      resourceStatus(api, iso('10:02'), 'ScanQueue', 'UPDATE_IN_PROGRESS', { type: 'AWS::SQS::Queue' }),
+      resourceStatus(api, iso('10:05'), 'ScanQueue', 'UPDATE_COMPLETE', { type: 'AWS::SQS::Queue' }),
+      stackStatus(api, iso('10:12'), 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'),
+      resourceStatus(api, iso('10:13'), 'ScanAnalysisFunction', 'DELETE_IN_PROGRESS', { physicalId: 'api-ScanAnalysisFunction-1AB2' }),
+    ];
+    for (const event of events) await applyEvent(event, dog.deps);
+    dog.clock.set(iso('10:20'));
+
+    // Act
+    const result = await sweep(dog.deps);
+
+    // Assess
+    const warning: Notification = {
+      at: t('10:20'),
+      severity: 'WARNING',
+      stackId: apiArn,
+      stackName: 'api',
+      account: '123456789012',
+      region: 'eu-west-1',
+      service: 'api',
+      operation: 'UPDATE',
+      status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+      statusReason: '',
+      startedAt: t('10:00'),
+      elapsedMs: 20 * 60_000,
+      resourcesInProgress: [
+        {
+          logicalResourceId: 'ScanAnalysisFunction',
+          physicalResourceId: 'api-ScanAnalysisFunction-1AB2',
+          resourceType: 'AWS::Lambda::Function',
+          status: 'DELETE_IN_PROGRESS',
+          statusReason: '',
+          since: t('10:13'),
+        },
+      ],
+    };
+    // Resources compared field by field here; their exact shape is checked below.
+    expect(result).toEqual({ servicesSwept: 1, notifications: [{ ...warning, resourcesInProgress: [expect.objectContaining(warning.resourcesInProgress[0])] }] });
+    expect(result.notifications[0]?.resourcesInProgress).toHaveLength(1);
+    expect(dog.notifier.sent).toEqual(result.notifications);
+    expect((await store.loadService(apiKey)).claims).toEqual([
+      { stackId: apiArn, anchor: t('10:00'), severity: 'WARNING', claimedAt: t('10:20'), sentAt: t('10:20') },
+    ]);
+  });
+
+  it('names each resource with exactly the fields of a ResourceInProgress', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00') });
+    await applyEvent(stackStatus(api, iso('10:00'), 'DELETE_IN_PROGRESS'), dog.deps);
+    await applyEvent(resourceStatus(api, iso('10:01'), 'Fn', 'DELETE_IN_PROGRESS', { physicalId: 'api-Fn-1' }), dog.deps);
+    dog.clock.set(iso('10:20'));
+
+    // Act
+    await sweep(dog.deps);
+
+    // Assess
+    expect(dog.notifier.sent[0]?.resourcesInProgress).toEqual([
+      { logicalResourceId: 'Fn', physicalResourceId: 'api-Fn-1', resourceType: 'AWS::Lambda::Function', status: 'DELETE_IN_PROGRESS', statusReason: '', since: t('10:01') },
+    ]);
+  });
+
+  it('uses the thresholds of the operation’s type', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const config = configFromText({ thresholds: 'DELETE=5m/10m,*=20m/40m' });
+    const dog = watchdog(store, { now: iso('10:00'), config });
+    await applyEvent(stackStatus({ name: 'old' }, iso('10:00'), 'DELETE_IN_PROGRESS'), dog.deps);
+    await applyEvent(stackStatus({ name: 'new' }, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+
+    // Act
+    await sweepAt(dog, ['10:04', '10:05', '10:10', '10:20', '10:40']);
+
+    // Assess
+    expect(dog.notifier.sent.map(brief)).toEqual([
+      'WARNING old at 10:05:00',
+      'CRITICAL old at 10:10:00',
+      'WARNING new at 10:20:00',
+      'CRITICAL new at 10:40:00',
+    ]);
+  });
+
+  it('sends the notifications of one sweep by start time, then stack id', async () => {
+    // Prepare: the services' own order (a-svc, z-svc, zeta) differs from the expected one.
+    const { store } = await freshStore();
+    const config = configFromText({ serviceRules: ['a-svc=^beta$', 'z-svc=^alpha$'] });
+    const dog = watchdog(store, { now: iso('10:00'), config });
+    await applyEvent(stackStatus({ name: 'beta' }, iso('10:01'), 'UPDATE_IN_PROGRESS'), dog.deps);
+    await applyEvent(stackStatus({ name: 'alpha' }, iso('10:01'), 'UPDATE_IN_PROGRESS'), dog.deps);
+    await applyEvent(stackStatus({ name: 'zeta' }, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+    dog.clock.set(iso('10:21'));
+
+    // Act
+    const result = await sweep(dog.deps);
+
+    // Assess
+    expect(result.notifications.map(brief)).toEqual(['WARNING zeta at 10:21:00', 'WARNING alpha at 10:21:00', 'WARNING beta at 10:21:00']);
+    expect(dog.notifier.sent.map(brief)).toEqual(result.notifications.map(brief));
+    expect(result.servicesSwept).toBe(3);
+  });
+
+  it('keeps the claim pending when the publish fails, and re-sends it once after the lease', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00'), fails: (attempt) => attempt === 1 });
+    await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+
+    // Act
+    const error = await failingSweepAt(dog, '10:20');
+    const pending = await store.loadService(apiKey);
+    const later = await sweepAt(dog, ['10:21', '10:21:59', '10:22', '10:23', '10:30']);
+
+    // Assess
+    expect(error).toContain('SNS publish failed (attempt 1)');
+    expect(pending.claims).toEqual([{ stackId: apiArn, anchor: t('10:00'), severity: 'WARNING', claimedAt: t('10:20'), sentAt: null }]);
+    expect(later).toEqual([[], [], ['WARNING'], [], []]);
+    expect(dog.notifier.attempts.map(brief)).toEqual(['WARNING api at 10:20:00', 'WARNING api at 10:22:00']);
+    expect(dog.notifier.sent).toEqual([expect.objectContaining({ severity: 'WARNING', at: t('10:22'), startedAt: t('10:00'), elapsedMs: 22 * 60_000 })]);
+    expect((await store.loadService(apiKey)).claims).toEqual([
+      { stackId: apiArn, anchor: t('10:00'), severity: 'WARNING', claimedAt: t('10:22'), sentAt: t('10:22') },
+    ]);
+  });
+
+  it('waits for the configured lease before re-sending', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const config = { ...DEFAULT_CONFIG, sendLeaseMs: 5 * 60_000 };
+    const dog = watchdog(store, { now: iso('10:00'), config, fails: (attempt) => attempt === 1 });
+    await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+    await failingSweepAt(dog, '10:20');
+
+    // Act
+    const later = await sweepAt(dog, ['10:22', '10:24', '10:25', '10:26']);
+
+    // Assess
+    expect(later).toEqual([[], [], ['WARNING'], []]);
+  });
+
+  it('still escalates to CRITICAL after a WARNING that needed a re-send', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00'), fails: (attempt) => attempt === 1 });
+    await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+    await failingSweepAt(dog, '10:20');
+
+    // Act
+    await sweepAt(dog, ['10:22', '10:40', '10:41']);
+
+    // Assess
+    expect(dog.notifier.sent.map(brief)).toEqual(['WARNING api at 10:22:00', 'CRITICAL api at 10:40:00']);
+  });
+
+  it('re-sends a FAILED whose publish failed in the stack-events handler, once, after the lease', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00'), fails: (attempt) => attempt === 1 });
+    await applyEvent(stackStatus(api, iso('10:00'), 'CREATE_IN_PROGRESS'), dog.deps);
+    const failure = stackStatus(api, iso('10:03'), 'CREATE_FAILED', 'Resource creation cancelled');
+    dog.clock.set(iso('10:03'));
+    await expect(applyEvent(failure, dog.deps)).rejects.toThrow('SNS publish failed');
+
+    // Act
+    dog.clock.set(iso('10:04'));
+    const redelivered = await applyEvent(failure, dog.deps); // EventBridge retries the failed invocation
+    const later = await sweepAt(dog, ['10:04', '10:05', '10:06', '10:30']);
+
+    // Assess
+    expect(redelivered).toEqual({ kind: 'duplicate', key: apiKey });
+    expect(later).toEqual([[], ['FAILED'], [], []]);
+    expect(dog.notifier.sent).toEqual([
+      expect.objectContaining({ severity: 'FAILED', at: t('10:05'), status: 'CREATE_FAILED', statusReason: 'Resource creation cancelled', startedAt: t('10:00') }),
+    ]);
+    expect(await store.openServices()).toEqual([]);
+  });
+
+  it('names the resources still in progress also in a re-sent notification', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00'), fails: (attempt) => attempt === 1 });
+    await applyEvent(stackStatus(api, iso('10:00'), 'DELETE_IN_PROGRESS'), dog.deps);
+    await applyEvent(resourceStatus(api, iso('10:01'), 'ScanAnalysisFunction', 'DELETE_IN_PROGRESS'), dog.deps);
+    await failingSweepAt(dog, '10:20');
+
+    // Act
+    await sweepAt(dog, ['10:22']);
+
+    // Assess
+    expect(dog.notifier.attempts[0]?.resourcesInProgress.map((resource) => resource.logicalResourceId)).toEqual(['ScanAnalysisFunction']);
+    expect(dog.notifier.sent.map((sent) => sent.resourcesInProgress.map((resource) => resource.logicalResourceId))).toEqual([
+      ['ScanAnalysisFunction'],
+    ]);
+  });
+
+  it('still sends the other services’ WARNING at the first sweep when one publish fails', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00'), fails: (attempt, notification) => attempt === 1 && notification.stackName === 'a' });
+    await applyEvent(stackStatus({ name: 'a' }, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+    await applyEvent(stackStatus({ name: 'b' }, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+
+    // Act
+    await failingSweepAt(dog, '10:20');
+    await sweepAt(dog, ['10:21', '10:22']);
+
+    // Assess
+    expect(dog.notifier.sent.map(brief)).toEqual(['WARNING b at 10:20:00', 'WARNING a at 10:22:00']);
+  });
+
+  it('closes a window waiting for a replacement when the grace runs out, by the clock alone', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00') });
+    await applyEvent(stackStatus(api, iso('10:00'), 'DELETE_IN_PROGRESS'), dog.deps);
+    dog.clock.set(iso('10:25'));
+    await applyEvent(stackStatus(api, iso('10:25'), 'DELETE_COMPLETE'), dog.deps);
+    const window = { key: apiKey, start: t('10:00'), peakSeverity: 'WARNING', stacks: ['api'] };
+
+    // Act
+    await sweepAt(dog, ['11:24']);
+    const beforeGraceEnds = await store.windowsOverlapping({ from: t('10:00'), to: t('12:00') });
+    const openBefore = await store.openServices();
+    await sweepAt(dog, ['11:25']);
+    const afterGraceEnds = await store.windowsOverlapping({ from: t('10:00'), to: t('12:00') });
+
+    // Assess
+    expect(beforeGraceEnds).toEqual([{ ...window, end: null, awaitingReplacementSince: t('10:25') }]);
+    expect(openBefore.map((state) => state.key)).toEqual([apiKey]);
+    expect(afterGraceEnds).toEqual([{ ...window, end: t('10:25'), awaitingReplacementSince: null }]);
+    expect(await store.openServices()).toEqual([]);
+    expect(dog.notifier.sent).toEqual([]);
+  });
+});
+
+describe('sweep with a stack inspector (DescribeStacks)', () => {
+  function inspector(answer: StackDescription): StackInspector & { asked: string[] } {
+    const asked: string[] = [];
+    return {
+      asked,
+      async describe(stackId) {
+        asked.push(stackId);
+        return answer;
+      },
+    };
+  }
+
+  it.each([
+    {
+      case: 'a deleting stack that no longer exists is closed as DELETE_COMPLETE at its last event',
+      start: 'DELETE_IN_PROGRESS',
+      answer: { exists: false } as const,
+      expected: [{ type: 'DELETE', state: 'ended', end: t('10:00'), finalStatus: 'DELETE_COMPLETE' }],
+    },
+    {
+      case: 'an updating stack that moved on to UPDATE_COMPLETE is closed at its last update',
+      start: 'UPDATE_IN_PROGRESS',
+      answer: { exists: true, status: 'UPDATE_COMPLETE', statusReason: '', lastUpdatedAt: t('10:07') } as const,
+      expected: [{ type: 'UPDATE', state: 'ended', end: t('10:07'), finalStatus: 'UPDATE_COMPLETE' }],
+    },
+    {
+      case: 'an updating stack that no longer exists ends with a DELETE_COMPLETE',
+      start: 'UPDATE_IN_PROGRESS',
+      answer: { exists: false } as const,
+      expected: [
+        { type: 'UPDATE', state: 'abandoned' },
+        { type: 'DELETE', state: 'ended', end: t('10:00'), finalStatus: 'DELETE_COMPLETE' },
+      ],
+    },
+  ])('pages nobody when CloudFormation says the operation is over: $case', async ({ start, answer, expected }) => {
+    // Prepare
+    const { store } = await freshStore();
+    const cloudFormation = inspector(answer);
+    const dog = watchdog(store, { now: iso('10:00'), inspector: cloudFormation });
+    await applyEvent(stackStatus(api, iso('10:00'), start), dog.deps);
+
+    // Act
+    const sent = await sweepAt(dog, ['10:20', '10:40']);
+
+    // Assess
+    expect(sent).toEqual([[], []]);
+    expect(cloudFormation.asked).toEqual([apiArn]);
+    const view = viewService(await store.loadService(apiKey), t('10:40'), DEFAULT_CONFIG);
+    expect(view.operations.map(({ operation }) => operation)).toEqual(expected.map((item) => expect.objectContaining(item)));
+    expect(view.needsSweep).toBe(false);
+    expect(await store.openServices()).toEqual([]);
+    expect(dog.log.entries).toEqual([expect.objectContaining({ level: 'info', attributes: expect.objectContaining({ stackId: apiArn }) })]);
+  });
+
+  it.each([
+    { status: 'UPDATE_IN_PROGRESS' },
+    { status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' },
+  ])('sends the WARNING when CloudFormation confirms the stack is still in progress ($status)', async ({ status }) => {
+    // Prepare
+    const { store } = await freshStore();
+    const cloudFormation = inspector({ exists: true, status, statusReason: '', lastUpdatedAt: t('10:00') });
+    const dog = watchdog(store, { now: iso('10:00'), inspector: cloudFormation });
+    await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+
+    // Act
+    const sent = await sweepAt(dog, ['10:20', '10:21']);
+
+    // Assess
+    expect(sent).toEqual([['WARNING'], []]);
+    expect(cloudFormation.asked).toEqual([apiArn]);
+    expect(dog.notifier.sent).toEqual([expect.objectContaining({ severity: 'WARNING', stackId: apiArn, status: 'UPDATE_IN_PROGRESS', at: t('10:20') })]);
+  });
+});

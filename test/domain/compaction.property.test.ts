@@ -1,0 +1,92 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compactServiceState } from '../../shared/domain/compaction.ts';
+import { DEFAULT_CONFIG, type WatchdogConfig } from '../../shared/domain/config.ts';
+import { canonicalRecords, deriveOperations, type StatusRecord } from '../../shared/domain/operations.ts';
+import { emptyServiceState, viewService, withStatusRecord, type ServiceState } from '../../shared/domain/service-state.ts';
+import { deriveWindows, type ImpactWindow } from '../../shared/domain/windows.ts';
+import { serviceHistory } from '../support/histories.ts';
+
+const HOUR = 3_600_000;
+const config: WatchdogConfig = { ...DEFAULT_CONFIG, lateEventHorizonMs: 6 * HOUR };
+const key = { account: '210987654321', region: 'eu-west-1', service: 'orders' };
+
+/** Applies records in time order as the live system would, folding whenever it may. */
+function live(records: readonly StatusRecord[]): { state: ServiceState; archived: ImpactWindow[]; folds: number } {
+  let state = emptyServiceState(key);
+  const archived: ImpactWindow[] = [];
+  let folds = 0;
+  for (const record of canonicalRecords(records)) {
+    state = withStatusRecord(state, record).state;
+    const folded = compactServiceState(state, record.time, config);
+    if (folded) {
+      folds += 1;
+      archived.push(...folded.archived);
+      state = folded.state;
+    }
+  }
+  return { state, archived, folds };
+}
+
+const operationsByStack = (records: readonly StatusRecord[]) => {
+  const stacks = [...new Set(records.map((record) => record.stackId))].sort();
+  return stacks.flatMap((stackId) => deriveOperations(records.filter((record) => record.stackId === stackId)));
+};
+
+describe('compactServiceState', () => {
+  it('leaves archived plus remaining windows equal to the windows of the whole history', () => {
+    let foldedRuns = 0;
+    fc.assert(
+      fc.property(serviceHistory, fc.integer({ min: 0, max: 5 * HOUR }), (records, after) => {
+        // Prepare
+        const now = (records.at(-1)?.time ?? 0) + after;
+        // Act
+        const { state, archived, folds } = live(records);
+        foldedRuns += folds > 0 ? 1 : 0;
+        // Assess
+        const windows = [...archived, ...viewService(state, now, config).windows];
+        expect(windows).toEqual(deriveWindows(records, now, config));
+      }),
+      { numRuns: 300 },
+    );
+    // The generator spans days against a 6-hour horizon, so most runs must actually fold.
+    expect(foldedRuns).toBeGreaterThan(100);
+  });
+
+  it('keeps every operation that started after the fold exactly as the whole history gives it', () => {
+    fc.assert(
+      fc.property(serviceHistory, (records) => {
+        const { state } = live(records);
+        const asOf = state.baseline?.asOf ?? Number.NEGATIVE_INFINITY;
+        const expected = operationsByStack(records).filter((operation) => operation.start > asOf);
+        expect(operationsByStack(state.records)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never folds history younger than the late-event horizon', () => {
+    fc.assert(
+      fc.property(serviceHistory, (records) => {
+        const { state } = live(records);
+        const last = records.at(-1)?.time ?? 0;
+        if (state.baseline) expect(state.baseline.asOf).toBeLessThanOrEqual(last - config.lateEventHorizonMs);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('ignores an event older than the folded history and says so', () => {
+    fc.assert(
+      fc.property(serviceHistory, (records) => {
+        const { state } = live(records);
+        fc.pre(state.baseline !== null && state.baseline !== undefined);
+        const old = records.find((record) => record.time <= (state.baseline?.asOf ?? 0));
+        fc.pre(old !== undefined);
+        const result = withStatusRecord(state, { ...(old as StatusRecord), status: 'UPDATE_IN_PROGRESS', time: (old as StatusRecord).time - 1000 });
+        expect(result).toEqual({ state, changed: false, tooLate: true });
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

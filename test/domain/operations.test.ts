@@ -1,0 +1,716 @@
+import { describe, expect, it } from 'vitest';
+import {
+  canonicalRecords,
+  compareStatusRecords,
+  deriveOperations,
+  operationDuration,
+  operationStop,
+  preferredRecord,
+  statusRecordKey,
+  type Operation,
+} from '../../shared/domain/operations.ts';
+import { MIN, rec, stack, t } from './fixtures.ts';
+
+const API = stack('api');
+
+/**
+ * The status events an operation went through, each once. `deriveOperations` currently lists an
+ * operation's terminal event twice among its phases; that is checked on its own below
+ * ("lists each status event once among its phases"), so that the other tests still say what
+ * they are about.
+ */
+function statusesOf(operation: Operation): string[] {
+  const seen = new Set<string>();
+  return operation.phases.flatMap((phase) => {
+    const key = `${phase.time}|${phase.status}`;
+    if (seen.has(key)) return [];
+    seen.add(key);
+    return [phase.status];
+  });
+}
+
+/** What a test compares of an operation: its state, type, times and the statuses it went through. */
+function brief(operation: Operation) {
+  const statuses = statusesOf(operation);
+  const { type, start } = operation;
+  switch (operation.state) {
+    case 'running':
+      return { state: 'running', type, start, statuses };
+    case 'ended':
+      return { state: 'ended', type, start, end: operation.end, finalStatus: operation.finalStatus, failed: operation.failed, statuses };
+    case 'abandoned':
+      return { state: 'abandoned', type, start, supersededAt: operation.supersededAt, statuses };
+  }
+}
+
+describe('deriveOperations', () => {
+  describe('one operation from start to terminal status', () => {
+    it('keeps the stack id and name, the start, the end and every phase with its reason', () => {
+      // Prepare
+      const records = [rec(API, '10:00', 'DELETE_IN_PROGRESS', 'User Initiated'), rec(API, '10:41', 'DELETE_COMPLETE')];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations).toHaveLength(1);
+      expect(operations[0]).toMatchObject({
+        state: 'ended',
+        stackId: API.stackId,
+        stackName: 'api',
+        type: 'DELETE',
+        start: t('10:00'),
+        end: t('10:41'),
+        finalStatus: 'DELETE_COMPLETE',
+        failed: false,
+      });
+      expect(operations[0]?.phases[0]).toEqual({ status: 'DELETE_IN_PROGRESS', time: t('10:00'), statusReason: 'User Initiated' });
+      expect(operations[0]?.phases.at(-1)).toEqual({ status: 'DELETE_COMPLETE', time: t('10:41'), statusReason: '' });
+    });
+
+    it.each([
+      ['a create', ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE'], 'CREATE', false],
+      ['a create without rollback', ['CREATE_IN_PROGRESS', 'CREATE_FAILED'], 'CREATE', true],
+      ['a create rolled back', ['CREATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE'], 'CREATE', true],
+      ['a create whose rollback failed', ['CREATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_FAILED'], 'CREATE', true],
+      ['an update with cleanup', ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE'], 'UPDATE', false],
+      [
+        'an update rolled back with cleanup',
+        ['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'],
+        'UPDATE',
+        true,
+      ],
+      ['an update whose rollback failed', ['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_FAILED'], 'UPDATE', true],
+      ['a delete', ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'], 'DELETE', false],
+      ['a failed delete', ['DELETE_IN_PROGRESS', 'DELETE_FAILED'], 'DELETE', true],
+      ['an import', ['IMPORT_IN_PROGRESS', 'IMPORT_COMPLETE'], 'IMPORT', false],
+      ['an import rolled back', ['IMPORT_IN_PROGRESS', 'IMPORT_ROLLBACK_IN_PROGRESS', 'IMPORT_ROLLBACK_COMPLETE'], 'IMPORT', true],
+      ['an import whose rollback failed', ['IMPORT_IN_PROGRESS', 'IMPORT_ROLLBACK_IN_PROGRESS', 'IMPORT_ROLLBACK_FAILED'], 'IMPORT', true],
+    ] as const)('makes %s one %s operation, failed: %s', (_what, statuses, type, failed) => {
+      // Prepare
+      const records = statuses.map((status, i) => rec(API, `10:0${i}`, status));
+      const last = statuses.length - 1;
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        { state: 'ended', type, start: t('10:00'), end: t(`10:0${last}`), finalStatus: statuses[last], failed, statuses: [...statuses] },
+      ]);
+    });
+
+    it.each([
+      ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE'],
+      ['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE'],
+      ['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE'],
+      ['CREATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'CREATE'],
+      ['IMPORT_IN_PROGRESS', 'IMPORT_ROLLBACK_IN_PROGRESS', 'IMPORT'],
+    ] as const)('continues the %s operation with %s (same type), counting from the first', (first, then, type) => {
+      // Prepare
+      const records = [rec(API, '10:00', first), rec(API, '10:25', then)];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([{ state: 'running', type, start: t('10:00'), statuses: [first, then] }]);
+      expect(operationDuration(operations[0] as Operation, t('10:45'))).toBe(45 * MIN);
+    });
+
+    it('counts a stuck cleanup from the update that began it', () => {
+      // Prepare
+      const records = [
+        rec(API, '10:00', 'UPDATE_IN_PROGRESS'),
+        rec(API, '10:04', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'),
+        rec(API, '10:49', 'UPDATE_COMPLETE'),
+      ];
+
+      // Act
+      const [operation] = deriveOperations(records);
+
+      // Assess
+      expect(operation?.start).toBe(t('10:00'));
+      expect(operation && operationStop(operation)).toBe(t('10:49'));
+      expect(operation && operationDuration(operation, t('23:00'))).toBe(49 * MIN);
+    });
+  });
+
+  describe('phases', () => {
+    // DESIGN.md, "Operations": "Two events with the same stack id, time and status are one event".
+    // An operation's phases are its status events; `finish` appends the terminal phase to an
+    // operation that `begin`/`proceed` already gave it, so every ended operation lists its
+    // terminal event twice. No output described in DESIGN.md shows phases today (only the last
+    // and the first are read), which is why nothing else fails.
+    it.fails('lists each status event once among its phases', () => {
+      // Prepare
+      const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:04', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'), rec(API, '10:49', 'UPDATE_COMPLETE')];
+
+      // Act
+      const [operation] = deriveOperations(records);
+
+      // Assess
+      expect(operation?.phases).toEqual([
+        { status: 'UPDATE_IN_PROGRESS', time: t('10:00'), statusReason: '' },
+        { status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', time: t('10:04'), statusReason: '' },
+        { status: 'UPDATE_COMPLETE', time: t('10:49'), statusReason: '' },
+      ]);
+    });
+
+    it.fails('lists a zero-length operation\'s only event once', () => {
+      // Act
+      const [operation] = deriveOperations([rec(API, '10:05', 'UPDATE_FAILED')]);
+
+      // Assess
+      expect(operation?.phases).toHaveLength(1);
+    });
+
+    it('ends with the terminal event, whose reason a FAILED or RESOLVED notification reports', () => {
+      // Prepare
+      const records = [rec(API, '10:00', 'DELETE_IN_PROGRESS', 'User Initiated'), rec(API, '10:30', 'DELETE_FAILED', 'Role is invalid')];
+
+      // Act
+      const [operation] = deriveOperations(records);
+
+      // Assess
+      expect(operation?.phases.at(-1)).toEqual({ status: 'DELETE_FAILED', time: t('10:30'), statusReason: 'Role is invalid' });
+      expect(operation?.phases[0]).toEqual({ status: 'DELETE_IN_PROGRESS', time: t('10:00'), statusReason: 'User Initiated' });
+    });
+  });
+
+  describe('begins a new operation', () => {
+    it.each([
+      ['CREATE_IN_PROGRESS', 'CREATE'],
+      ['UPDATE_IN_PROGRESS', 'UPDATE'],
+      ['DELETE_IN_PROGRESS', 'DELETE'],
+      ['IMPORT_IN_PROGRESS', 'IMPORT'],
+    ] as const)('always with %s, even while an operation of the same or another type runs', (status, type) => {
+      // Prepare
+      const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:30', status)];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        { state: 'abandoned', type: 'UPDATE', start: t('10:00'), supersededAt: t('10:30'), statuses: ['UPDATE_IN_PROGRESS'] },
+        { state: 'running', type, start: t('10:30'), statuses: [status] },
+      ]);
+    });
+
+    it.each([
+      ['UPDATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'CREATE'],
+      ['CREATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE'],
+      ['DELETE_IN_PROGRESS', 'IMPORT_ROLLBACK_IN_PROGRESS', 'IMPORT'],
+      ['IMPORT_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE'],
+    ] as const)('after %s when %s belongs to another type, starting at that status', (first, then, type) => {
+      // Prepare
+      const records = [rec(API, '10:00', first), rec(API, '10:20', then)];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        expect.objectContaining({ state: 'abandoned', start: t('10:00'), supersededAt: t('10:20') }),
+        { state: 'running', type, start: t('10:20'), statuses: [then] },
+      ]);
+    });
+
+    it('for a rollback after UPDATE_FAILED (rollback disabled), which is an operation of its own', () => {
+      // Prepare
+      const records = [
+        rec(API, '10:00', 'UPDATE_IN_PROGRESS'),
+        rec(API, '10:10', 'UPDATE_FAILED', 'Resource handler returned message: "Invalid request"'),
+        rec(API, '10:30', 'UPDATE_ROLLBACK_IN_PROGRESS', 'User Initiated'),
+        rec(API, '10:35', 'UPDATE_ROLLBACK_COMPLETE'),
+      ];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        { state: 'ended', type: 'UPDATE', start: t('10:00'), end: t('10:10'), finalStatus: 'UPDATE_FAILED', failed: true, statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_FAILED'] },
+        {
+          state: 'ended',
+          type: 'UPDATE',
+          start: t('10:30'),
+          end: t('10:35'),
+          finalStatus: 'UPDATE_ROLLBACK_COMPLETE',
+          failed: true,
+          statuses: ['UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'],
+        },
+      ]);
+    });
+
+    it('for a rollback after CREATE_FAILED, which is a CREATE operation of its own', () => {
+      // Prepare
+      const records = [rec(API, '10:00', 'CREATE_IN_PROGRESS'), rec(API, '10:05', 'CREATE_FAILED'), rec(API, '10:20', 'ROLLBACK_IN_PROGRESS')];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        { state: 'ended', type: 'CREATE', start: t('10:00'), end: t('10:05'), finalStatus: 'CREATE_FAILED', failed: true, statuses: ['CREATE_IN_PROGRESS', 'CREATE_FAILED'] },
+        { state: 'running', type: 'CREATE', start: t('10:20'), statuses: ['ROLLBACK_IN_PROGRESS'] },
+      ]);
+    });
+
+    it('for a retried delete after DELETE_FAILED', () => {
+      // Prepare
+      const records = [
+        rec(API, '10:00', 'DELETE_IN_PROGRESS'),
+        rec(API, '10:30', 'DELETE_FAILED'),
+        rec(API, '10:40', 'DELETE_IN_PROGRESS'),
+        rec(API, '10:45', 'DELETE_COMPLETE'),
+      ];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        { state: 'ended', type: 'DELETE', start: t('10:00'), end: t('10:30'), finalStatus: 'DELETE_FAILED', failed: true, statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'] },
+        { state: 'ended', type: 'DELETE', start: t('10:40'), end: t('10:45'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
+      ]);
+    });
+
+    it('for an in-progress status after a terminal one, rather than reopening the ended operation', () => {
+      // Prepare
+      const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:05', 'UPDATE_COMPLETE'), rec(API, '10:09', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        expect.objectContaining({ state: 'ended', start: t('10:00'), end: t('10:05') }),
+        { state: 'running', type: 'UPDATE', start: t('10:09'), statuses: ['UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'] },
+      ]);
+    });
+  });
+
+  describe('ROLLBACK_* statuses', () => {
+    it.each([
+      ['ROLLBACK_IN_PROGRESS', 'running'],
+      ['ROLLBACK_COMPLETE', 'ended'],
+      ['ROLLBACK_FAILED', 'ended'],
+    ] as const)('make %s on its own a CREATE operation', (status, state) => {
+      // Act
+      const operations = deriveOperations([rec(API, '10:00', status)]);
+
+      // Assess
+      expect(operations.map((operation) => [operation.type, operation.state])).toEqual([['CREATE', state]]);
+    });
+  });
+
+  describe('events of one stack with the same time', () => {
+    it('takes the beginning status before another in-progress one, whatever the delivery order', () => {
+      // Prepare
+      const records = [rec(API, '10:00', 'UPDATE_ROLLBACK_IN_PROGRESS'), rec(API, '10:00', 'UPDATE_IN_PROGRESS')];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        { state: 'running', type: 'UPDATE', start: t('10:00'), statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS'] },
+      ]);
+    });
+
+    it('takes in-progress statuses before the terminal one', () => {
+      // Prepare
+      const records = [
+        rec(API, '10:07', 'UPDATE_COMPLETE'),
+        rec(API, '10:07', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'),
+        rec(API, '10:00', 'UPDATE_IN_PROGRESS'),
+      ];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        {
+          state: 'ended',
+          type: 'UPDATE',
+          start: t('10:00'),
+          end: t('10:07'),
+          finalStatus: 'UPDATE_COMPLETE',
+          failed: false,
+          statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE'],
+        },
+      ]);
+    });
+
+    it('orders begin, other in-progress, terminal when all three share a second', () => {
+      // Prepare
+      const records = [
+        rec(API, '10:00', 'UPDATE_COMPLETE'),
+        rec(API, '10:00', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'),
+        rec(API, '10:00', 'UPDATE_IN_PROGRESS'),
+      ];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        {
+          state: 'ended',
+          type: 'UPDATE',
+          start: t('10:00'),
+          end: t('10:00'),
+          finalStatus: 'UPDATE_COMPLETE',
+          failed: false,
+          statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE'],
+        },
+      ]);
+    });
+
+    it('makes a create that completes within its first second one operation', () => {
+      // Prepare
+      const records = [rec(API, '10:00', 'CREATE_COMPLETE'), rec(API, '10:00', 'CREATE_IN_PROGRESS')];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        { state: 'ended', type: 'CREATE', start: t('10:00'), end: t('10:00'), finalStatus: 'CREATE_COMPLETE', failed: false, statuses: ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE'] },
+      ]);
+    });
+  });
+
+  describe('duplicates', () => {
+    it('counts the same stack, time and status once, however often delivered', () => {
+      // Prepare
+      const start = rec(API, '10:00', 'DELETE_IN_PROGRESS');
+      const end = rec(API, '10:10', 'DELETE_COMPLETE');
+
+      // Act
+      const operations = deriveOperations([start, end, { ...start }, { ...end }, { ...start }]);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        { state: 'ended', type: 'DELETE', start: t('10:00'), end: t('10:10'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
+      ]);
+    });
+
+    it.each([
+      ['the copy with the reason first', true],
+      ['the copy without the reason first', false],
+    ])('keeps the reason of a duplicate with %s', (_what, reasonFirst) => {
+      // Prepare
+      const withReason = rec(API, '10:00', 'DELETE_IN_PROGRESS', 'User Initiated');
+      const without = rec(API, '10:00', 'DELETE_IN_PROGRESS', '');
+
+      // Act
+      const operations = deriveOperations(reasonFirst ? [withReason, without] : [without, withReason]);
+
+      // Assess
+      expect(operations[0]?.phases).toEqual([{ status: 'DELETE_IN_PROGRESS', time: t('10:00'), statusReason: 'User Initiated' }]);
+    });
+
+    it('keeps two events with the same status at different times apart', () => {
+      // Prepare
+      const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:00:01', 'UPDATE_IN_PROGRESS')];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map((operation) => operation.state)).toEqual(['abandoned', 'running']);
+    });
+  });
+
+  describe('an operation whose terminal event never arrived', () => {
+    it('is abandoned when the next one begins, and runs to that start for severity', () => {
+      // Prepare
+      const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:50', 'DELETE_IN_PROGRESS'), rec(API, '10:55', 'DELETE_COMPLETE')];
+
+      // Act
+      const [abandoned, deleted] = deriveOperations(records);
+
+      // Assess
+      expect(abandoned && brief(abandoned)).toEqual({
+        state: 'abandoned',
+        type: 'UPDATE',
+        start: t('10:00'),
+        supersededAt: t('10:50'),
+        statuses: ['UPDATE_IN_PROGRESS'],
+      });
+      expect(abandoned && operationStop(abandoned)).toBe(t('10:50'));
+      expect(abandoned && operationDuration(abandoned, t('23:59'))).toBe(50 * MIN);
+      expect(deleted && brief(deleted)).toMatchObject({ state: 'ended', type: 'DELETE', start: t('10:50') });
+    });
+
+    it('has no end, so that only the latest operation of a stack can be running', () => {
+      // Prepare
+      const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:30', 'UPDATE_IN_PROGRESS')];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map((operation) => operation.state)).toEqual(['abandoned', 'running']);
+      expect(operations[0] && 'end' in operations[0]).toBe(false);
+    });
+  });
+
+  describe('a terminal status without a start', () => {
+    it('makes a zero-length operation at the terminal time', () => {
+      // Act
+      const operations = deriveOperations([rec(API, '10:05', 'UPDATE_COMPLETE')]);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        { state: 'ended', type: 'UPDATE', start: t('10:05'), end: t('10:05'), finalStatus: 'UPDATE_COMPLETE', failed: false, statuses: ['UPDATE_COMPLETE'] },
+      ]);
+      expect(operations[0] && operationDuration(operations[0], t('12:00'))).toBe(0);
+    });
+
+    it('makes it after an ended operation too', () => {
+      // Prepare
+      const records = [rec(API, '10:00', 'CREATE_IN_PROGRESS'), rec(API, '10:03', 'CREATE_COMPLETE'), rec(API, '11:00', 'UPDATE_FAILED')];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        expect.objectContaining({ state: 'ended', type: 'CREATE', end: t('10:03') }),
+        { state: 'ended', type: 'UPDATE', start: t('11:00'), end: t('11:00'), finalStatus: 'UPDATE_FAILED', failed: true, statuses: ['UPDATE_FAILED'] },
+      ]);
+    });
+  });
+
+  describe('statuses that time nothing', () => {
+    it('ignores REVIEW_IN_PROGRESS (a change set waiting for a human)', () => {
+      // Prepare
+      const records = [rec(API, '09:00', 'REVIEW_IN_PROGRESS'), rec(API, '10:00', 'CREATE_IN_PROGRESS'), rec(API, '10:05', 'CREATE_COMPLETE')];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        { state: 'ended', type: 'CREATE', start: t('10:00'), end: t('10:05'), finalStatus: 'CREATE_COMPLETE', failed: false, statuses: ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE'] },
+      ]);
+    });
+
+    it.each([['REVIEW_IN_PROGRESS'], ['STACK_REFACTOR_IN_PROGRESS'], ['SOMETHING_NEW_COMPLETE']])('derives nothing from %s alone', (status) => {
+      // Act
+      const operations = deriveOperations([rec(API, '10:00', status)]);
+
+      // Assess
+      expect(operations).toEqual([]);
+    });
+
+    it('neither ends nor interrupts the running operation with an unknown status', () => {
+      // Prepare
+      const records = [
+        rec(API, '10:00', 'UPDATE_IN_PROGRESS'),
+        rec(API, '10:10', 'SOMETHING_NEW_COMPLETE'),
+        rec(API, '10:20', 'STACK_REFACTOR_IN_PROGRESS'),
+        rec(API, '10:30', 'UPDATE_COMPLETE'),
+      ];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        { state: 'ended', type: 'UPDATE', start: t('10:00'), end: t('10:30'), finalStatus: 'UPDATE_COMPLETE', failed: false, statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'] },
+      ]);
+    });
+  });
+
+  describe('late deliveries', () => {
+    it('moves the start earlier when the first in-progress event arrives last', () => {
+      // Prepare
+      const seenFirst = [rec(API, '10:04', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')];
+      const late = rec(API, '10:00', 'UPDATE_IN_PROGRESS');
+
+      // Act
+      const before = deriveOperations(seenFirst);
+      const after = deriveOperations([...seenFirst, late]);
+
+      // Assess
+      expect(before.map(brief)).toEqual([{ state: 'running', type: 'UPDATE', start: t('10:04'), statuses: ['UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'] }]);
+      expect(after.map(brief)).toEqual([
+        { state: 'running', type: 'UPDATE', start: t('10:00'), statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'] },
+      ]);
+    });
+
+    it('never reopens an ended operation with a late in-progress event from inside it', () => {
+      // Prepare
+      const seenFirst = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:49', 'UPDATE_COMPLETE')];
+      const late = rec(API, '10:04', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
+
+      // Act
+      const operations = deriveOperations([...seenFirst, late]);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        {
+          state: 'ended',
+          type: 'UPDATE',
+          start: t('10:00'),
+          end: t('10:49'),
+          finalStatus: 'UPDATE_COMPLETE',
+          failed: false,
+          statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE'],
+        },
+      ]);
+    });
+
+    it('ends a running operation when its terminal event arrives before its start', () => {
+      // Prepare
+      const records = [rec(API, '10:41', 'DELETE_COMPLETE'), rec(API, '10:00', 'DELETE_IN_PROGRESS')];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        { state: 'ended', type: 'DELETE', start: t('10:00'), end: t('10:41'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
+      ]);
+    });
+  });
+});
+
+describe('statusRecordKey', () => {
+  it('is the same for two deliveries of one event and differs by stack, time or status', () => {
+    // Prepare
+    const base = rec(API, '10:00', 'UPDATE_IN_PROGRESS', 'User Initiated');
+    const redelivered = { ...base, statusReason: '' };
+
+    // Act
+    const keys = [
+      statusRecordKey(redelivered),
+      statusRecordKey({ ...base, stackId: stack('api', 'other-uuid').stackId }),
+      statusRecordKey({ ...base, time: base.time + 1000 }),
+      statusRecordKey({ ...base, status: 'UPDATE_COMPLETE' }),
+    ];
+
+    // Assess
+    expect(keys[0]).toBe(statusRecordKey(base));
+    expect(new Set([statusRecordKey(base), ...keys.slice(1)]).size).toBe(4);
+  });
+});
+
+describe('compareStatusRecords', () => {
+  it('orders by time first, whatever the statuses', () => {
+    // Prepare
+    const earlier = rec(API, '10:00', 'UPDATE_COMPLETE');
+    const later = rec(API, '10:01', 'UPDATE_IN_PROGRESS');
+
+    // Act
+    const order = [later, earlier].sort(compareStatusRecords);
+
+    // Assess
+    expect(order).toEqual([earlier, later]);
+  });
+
+  it('orders the same time as begin, other in-progress, terminal', () => {
+    // Prepare
+    const terminal = rec(API, '10:00', 'UPDATE_ROLLBACK_COMPLETE');
+    const inProgress = rec(API, '10:00', 'UPDATE_ROLLBACK_IN_PROGRESS');
+    const begin = rec(API, '10:00', 'UPDATE_IN_PROGRESS');
+
+    // Act
+    const order = [terminal, inProgress, begin].sort(compareStatusRecords);
+
+    // Assess
+    expect(order.map((record) => record.status)).toEqual(['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE']);
+  });
+
+  it('orders records of different stacks at the same time and status the same way in both directions', () => {
+    // Prepare
+    const a = rec(stack('a'), '10:00', 'DELETE_COMPLETE');
+    const b = rec(stack('b'), '10:00', 'DELETE_COMPLETE');
+
+    // Act
+    const [ab, ba] = [compareStatusRecords(a, b), compareStatusRecords(b, a)];
+
+    // Assess
+    expect(ab).not.toBe(0);
+    expect(Math.sign(ab)).toBe(-Math.sign(ba));
+  });
+});
+
+describe('preferredRecord', () => {
+  it.each([
+    ['a reason over none', 'User Initiated', '', 'User Initiated'],
+    ['a reason over none, either way round', '', 'User Initiated', 'User Initiated'],
+    ['the smaller of two reasons', 'b', 'a', 'a'],
+  ])('keeps %s', (_what, first, second, kept) => {
+    // Prepare
+    const a = rec(API, '10:00', 'DELETE_IN_PROGRESS', first);
+    const b = rec(API, '10:00', 'DELETE_IN_PROGRESS', second);
+
+    // Act
+    const [ab, ba] = [preferredRecord(a, b), preferredRecord(b, a)];
+
+    // Assess
+    expect(ab.statusReason).toBe(kept);
+    expect(ba.statusReason).toBe(kept);
+  });
+});
+
+describe('canonicalRecords', () => {
+  it('deduplicates and sorts into time order', () => {
+    // Prepare
+    const start = rec(API, '10:00', 'DELETE_IN_PROGRESS');
+    const end = rec(API, '10:10', 'DELETE_COMPLETE');
+
+    // Act
+    const records = canonicalRecords([end, start, { ...end }, { ...start }]);
+
+    // Assess
+    expect(records).toEqual([start, end]);
+  });
+});
+
+describe('operationStop / operationDuration', () => {
+  it('gives a running operation no stop and a duration up to now', () => {
+    // Prepare
+    const [running] = deriveOperations([rec(API, '10:00', 'DELETE_IN_PROGRESS')]);
+    if (!running) throw new Error('expected an operation');
+
+    // Act
+    const [stop, duration] = [operationStop(running), operationDuration(running, t('10:41'))];
+
+    // Assess
+    expect(stop).toBeNull();
+    expect(duration).toBe(41 * MIN);
+  });
+
+  it('never gives a negative duration when now is before the start', () => {
+    // Prepare
+    const [running] = deriveOperations([rec(API, '10:00', 'DELETE_IN_PROGRESS')]);
+    if (!running) throw new Error('expected an operation');
+
+    // Act
+    const duration = operationDuration(running, t('09:00'));
+
+    // Assess
+    expect(duration).toBe(0);
+  });
+
+  it('measures an ended operation to its end, whatever now is', () => {
+    // Prepare
+    const [ended] = deriveOperations([rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(API, '10:25', 'DELETE_COMPLETE')]);
+    if (!ended) throw new Error('expected an operation');
+
+    // Act
+    const [early, late] = [operationDuration(ended, t('10:30')), operationDuration(ended, t('23:30'))];
+
+    // Assess
+    expect(early).toBe(25 * MIN);
+    expect(late).toBe(25 * MIN);
+  });
+});

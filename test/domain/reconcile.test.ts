@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
+import type { StatusRecord } from '../../shared/domain/operations.ts';
+import { reconcile, type StackNow } from '../../shared/domain/reconcile.ts';
+import {
+  dueAtSweep,
+  emptyServiceState,
+  viewService,
+  withStatusRecord,
+  type OperationView,
+  type ServiceState,
+} from '../../shared/domain/service-state.ts';
+import { rec, stack, t } from './fixtures.ts';
+
+const KEY = { account: '123456789012', region: 'eu-west-1', service: 'api' };
+const API = stack('api');
+
+function stateWith(records: readonly StatusRecord[]): ServiceState {
+  return records.reduce((state, record) => withStatusRecord(state, record).state, emptyServiceState(KEY));
+}
+
+/** The view of the stack's running operation as the sweeper sees it at `now`. */
+function runningView(records: readonly StatusRecord[], now: string): OperationView {
+  const found = viewService(stateWith(records), t(now), DEFAULT_CONFIG).operations.find((op) => op.operation.state === 'running');
+  if (!found) throw new Error('expected a running operation');
+  return found;
+}
+
+const DELETING = [rec(API, '10:00', 'DELETE_IN_PROGRESS', 'User Initiated')];
+const CLEANING = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:04', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')];
+
+const exists = (status: string, lastUpdatedAt: string | null = null, statusReason = ''): StackNow => ({
+  exists: true,
+  status,
+  statusReason,
+  lastUpdatedAt: lastUpdatedAt === null ? null : t(lastUpdatedAt),
+});
+
+describe('reconcile', () => {
+  it.each([
+    ['the status of the latest event', CLEANING, exists('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', '10:04')],
+    ['another in-progress status of the same update', [rec(API, '10:00', 'UPDATE_IN_PROGRESS')], exists('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', '10:03')],
+    ['the deletion still going on', DELETING, exists('DELETE_IN_PROGRESS', '10:00')],
+  ])('confirms an operation whose stack shows %s', (_what, records, now) => {
+    // Prepare
+    const opView = runningView(records, '10:41');
+
+    // Act
+    const result = reconcile(opView, now);
+
+    // Assess
+    expect(result).toEqual({ kind: 'confirmed' });
+  });
+
+  it('counts a stack that no longer exists as DELETE_COMPLETE at the time it was last seen', () => {
+    // Prepare
+    const opView = runningView(CLEANING, '10:41');
+
+    // Act
+    const result = reconcile(opView, { exists: false });
+
+    // Assess
+    expect(result).toEqual({
+      kind: 'moved-on',
+      record: { stackId: API.stackId, stackName: 'api', time: t('10:04'), status: 'DELETE_COMPLETE', statusReason: '' },
+    });
+  });
+
+  it.each([
+    ['a completed update', CLEANING, 'UPDATE_COMPLETE', ''],
+    ['a rolled-back update', CLEANING, 'UPDATE_ROLLBACK_COMPLETE', 'Resource creation cancelled'],
+    ['a failed delete', DELETING, 'DELETE_FAILED', 'Role is invalid'],
+    ['a new operation', CLEANING, 'DELETE_IN_PROGRESS', 'User Initiated'],
+  ])('hands back the current status of %s as a record dated when the stack last changed', (_what, records, status, reason) => {
+    // Prepare
+    const opView = runningView(records, '10:41');
+
+    // Act
+    const result = reconcile(opView, exists(status, '10:30', reason));
+
+    // Assess
+    expect(result).toEqual({
+      kind: 'moved-on',
+      record: { stackId: API.stackId, stackName: 'api', time: t('10:30'), status, statusReason: reason },
+    });
+  });
+
+  it.each([
+    ['earlier than the latest event', '09:00'],
+    ['unknown', null],
+  ])('dates the record no earlier than the latest event when the last change is %s', (_what, lastUpdatedAt) => {
+    // Prepare
+    const opView = runningView(CLEANING, '10:41');
+
+    // Act
+    const result = reconcile(opView, exists('UPDATE_COMPLETE', lastUpdatedAt));
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'moved-on', record: { time: t('10:04'), status: 'UPDATE_COMPLETE' } });
+  });
+
+  it('lets a lost completion end the operation so that no one is paged', () => {
+    // Prepare
+    const opView = runningView(CLEANING, '10:41');
+    const result = reconcile(opView, exists('UPDATE_COMPLETE', '10:30'));
+    if (result.kind !== 'moved-on') throw new Error('expected moved-on');
+
+    // Act
+    const view = viewService(stateWith([...CLEANING, result.record]), t('10:41'), DEFAULT_CONFIG);
+
+    // Assess
+    expect(view.operations.map((op) => [op.operation.state, op.operation.start])).toEqual([['ended', t('10:00')]]);
+    expect(dueAtSweep(view)).toEqual([]);
+  });
+
+  it('lets a vanished stack end its deletion so that no one is paged', () => {
+    // Prepare
+    const opView = runningView(DELETING, '10:41');
+    const result = reconcile(opView, { exists: false });
+    if (result.kind !== 'moved-on') throw new Error('expected moved-on');
+
+    // Act
+    const view = viewService(stateWith([...DELETING, result.record]), t('10:41'), DEFAULT_CONFIG);
+
+    // Assess
+    expect(view.operations.map((op) => op.operation.state)).toEqual(['ended']);
+    expect(dueAtSweep(view)).toEqual([]);
+  });
+});

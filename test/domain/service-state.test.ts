@@ -1,0 +1,531 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, type WatchdogConfig } from '../../shared/domain/config.ts';
+import type { StatusRecord } from '../../shared/domain/operations.ts';
+import {
+  claimFor,
+  dueAtSweep,
+  dueOnEvent,
+  emptyServiceState,
+  reportedStatus,
+  snapshotChanged,
+  snapshotOf,
+  stalePendingClaims,
+  viewService,
+  withClaimRenewed,
+  withClaims,
+  withClaimSent,
+  withStatusRecord,
+  type Claim,
+  type ServiceState,
+} from '../../shared/domain/service-state.ts';
+import type { Severity } from '../../shared/domain/severity.ts';
+import { parseThresholds } from '../../shared/domain/thresholds.ts';
+import { MIN, rec, stack, t } from './fixtures.ts';
+
+const KEY = { account: '123456789012', region: 'eu-west-1', service: 'api' };
+const CONFIG: WatchdogConfig = DEFAULT_CONFIG;
+const API = stack('api');
+const WORKER = stack('api-worker');
+
+function stateWith(records: readonly StatusRecord[], claims: readonly Claim[] = []): ServiceState {
+  let state = emptyServiceState(KEY);
+  for (const record of records) state = withStatusRecord(state, record).state;
+  return withClaims(state, claims);
+}
+
+function claim(on: typeof API, anchor: string, severity: Severity, sentAt: string | null = anchor): Claim {
+  return { stackId: on.stackId, anchor: t(anchor), severity, claimedAt: t(sentAt ?? anchor), sentAt: sentAt === null ? null : t(sentAt) };
+}
+
+const severities = (dues: readonly { severity: Severity }[]): Severity[] => dues.map((due) => due.severity);
+
+describe('withStatusRecord', () => {
+  it('adds a new event and reports a change', () => {
+    // Prepare
+    const state = emptyServiceState(KEY);
+    const record = rec(API, '10:00', 'UPDATE_IN_PROGRESS');
+
+    // Act
+    const result = withStatusRecord(state, record);
+
+    // Assess
+    expect(result.changed).toBe(true);
+    expect(result.state.records).toEqual([record]);
+  });
+
+  it('reports a duplicate (same stack, time and status) as unchanged and keeps the state as it was', () => {
+    // Prepare
+    const record = rec(API, '10:00', 'UPDATE_IN_PROGRESS', 'User Initiated');
+    const state = stateWith([record]);
+
+    // Act
+    const result = withStatusRecord(state, { ...record });
+
+    // Assess
+    expect(result.changed).toBe(false);
+    expect(result.state).toBe(state);
+  });
+
+  it('reports a duplicate without the reason as unchanged', () => {
+    // Prepare
+    const state = stateWith([rec(API, '10:00', 'UPDATE_IN_PROGRESS', 'User Initiated')]);
+
+    // Act
+    const result = withStatusRecord(state, rec(API, '10:00', 'UPDATE_IN_PROGRESS', ''));
+
+    // Assess
+    expect(result.changed).toBe(false);
+    expect(result.state.records.map((record) => record.statusReason)).toEqual(['User Initiated']);
+  });
+
+  it('replaces a kept copy without reason by a copy with one, still as one event', () => {
+    // Prepare
+    const state = stateWith([rec(API, '10:00', 'UPDATE_IN_PROGRESS', '')]);
+
+    // Act
+    const result = withStatusRecord(state, rec(API, '10:00', 'UPDATE_IN_PROGRESS', 'User Initiated'));
+
+    // Assess
+    expect(result.changed).toBe(true);
+    expect(result.state.records).toEqual([rec(API, '10:00', 'UPDATE_IN_PROGRESS', 'User Initiated')]);
+  });
+
+  it('keeps the events in time order whatever the order they arrive in', () => {
+    // Prepare
+    const late = rec(API, '10:00', 'UPDATE_IN_PROGRESS');
+    const state = stateWith([rec(API, '10:30', 'UPDATE_COMPLETE'), rec(WORKER, '10:10', 'DELETE_IN_PROGRESS')]);
+
+    // Act
+    const result = withStatusRecord(state, late);
+
+    // Assess
+    expect(result.state.records.map((record) => record.time)).toEqual([t('10:00'), t('10:10'), t('10:30')]);
+  });
+
+  it('leaves the version and the claims alone', () => {
+    // Prepare
+    const state = { ...stateWith([], [claim(API, '09:00', 'WARNING')]), version: 7 };
+
+    // Act
+    const result = withStatusRecord(state, rec(API, '10:00', 'UPDATE_IN_PROGRESS'));
+
+    // Assess
+    expect(result.state.version).toBe(7);
+    expect(result.state.claims).toEqual(state.claims);
+  });
+});
+
+describe('viewService', () => {
+  it('lists the operations of all stacks by start, each with its severity and its stack\'s latest event', () => {
+    // Prepare
+    const state = stateWith([
+      rec(WORKER, '10:05', 'UPDATE_IN_PROGRESS'),
+      rec(API, '10:00', 'DELETE_IN_PROGRESS'),
+      rec(API, '10:10', 'DELETE_FAILED', 'Role is invalid'),
+    ]);
+
+    // Act
+    const view = viewService(state, t('10:30'), CONFIG);
+
+    // Assess
+    expect(view.key).toEqual(KEY);
+    expect(view.operations.map((op) => [op.operation.stackName, op.operation.type, op.operation.state, op.severity, op.latest.status])).toEqual([
+      ['api', 'DELETE', 'ended', 'FAILED', 'DELETE_FAILED'],
+      ['api-worker', 'UPDATE', 'running', 'WARNING', 'UPDATE_IN_PROGRESS'],
+    ]);
+  });
+
+  it('derives the windows of the service', () => {
+    // Prepare
+    const state = stateWith([rec(API, '10:00', 'DELETE_IN_PROGRESS')]);
+
+    // Act
+    const view = viewService(state, t('10:41'), CONFIG);
+
+    // Assess
+    expect(view.windows).toEqual([{ start: t('10:00'), end: null, peakSeverity: 'CRITICAL', stacks: ['api'], awaitingReplacementSince: null }]);
+  });
+
+  it.each([
+    ['an operation runs', [rec(API, '10:00', 'UPDATE_IN_PROGRESS')], [], true],
+    ['everything ended and every claim was sent', [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:30', 'UPDATE_COMPLETE')], [claim(API, '10:00', 'WARNING', '10:20')], false],
+    ['a claim is not sent yet', [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:30', 'UPDATE_COMPLETE')], [claim(API, '10:00', 'RESOLVED', null)], true],
+    ['a window waits for a replacement', [rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(API, '10:30', 'DELETE_COMPLETE')], [], true],
+  ])('says a sweep is needed when %s: %s', (_what, records, claims, expected) => {
+    // Prepare
+    const state = stateWith(records, claims);
+
+    // Act
+    const view = viewService(state, t('10:45'), CONFIG);
+
+    // Assess
+    expect(view.needsSweep).toBe(expected);
+  });
+});
+
+describe('dueAtSweep', () => {
+  it.each([
+    ['19m59s', '10:19:59', [], []],
+    ['exactly 20 min', '10:20', [], ['WARNING']],
+    ['39m59s', '10:39:59', [], ['WARNING']],
+    ['exactly 40 min, nothing sent yet: CRITICAL only', '10:40', [], ['CRITICAL']],
+    ['50 min, nothing sent yet: CRITICAL only', '10:50', [], ['CRITICAL']],
+    ['25 min, WARNING sent', '10:25', ['WARNING'], []],
+    ['45 min, WARNING sent', '10:45', ['WARNING'], ['CRITICAL']],
+    ['45 min, CRITICAL sent', '10:45', ['CRITICAL'], []],
+    ['3 h, WARNING and CRITICAL sent', '13:00', ['WARNING', 'CRITICAL'], []],
+  ] as const)('gives a delete running for %s %j', (_what, now, sent, expected) => {
+    // Prepare
+    const state = stateWith(
+      [rec(API, '10:00', 'DELETE_IN_PROGRESS')],
+      sent.map((severity) => claim(API, '10:00', severity)),
+    );
+
+    // Act
+    const due = dueAtSweep(viewService(state, t(now), CONFIG));
+
+    // Assess
+    expect(severities(due)).toEqual([...expected]);
+  });
+
+  it('never gives WARNING after CRITICAL, also when the thresholds were passed in one go', () => {
+    // Prepare
+    const state = stateWith([rec(API, '10:00', 'DELETE_IN_PROGRESS')], [claim(API, '10:00', 'CRITICAL', '10:41')]);
+
+    // Act
+    const due = [t('10:41'), t('10:42'), t('12:00')].flatMap((now) => dueAtSweep(viewService(state, now, CONFIG)));
+
+    // Assess
+    expect(due).toEqual([]);
+  });
+
+  it('reports the stack\'s latest status event', () => {
+    // Prepare
+    const latest = rec(API, '10:04', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'cleaning up');
+    const state = stateWith([rec(API, '10:00', 'UPDATE_IN_PROGRESS'), latest]);
+
+    // Act
+    const [due] = dueAtSweep(viewService(state, t('10:20'), CONFIG));
+
+    // Assess
+    expect(due?.severity).toBe('WARNING');
+    expect(due?.status).toEqual(latest);
+    expect(due?.view.operation.start).toBe(t('10:00'));
+  });
+
+  it('uses the thresholds of the operation type', () => {
+    // Prepare
+    const config = { ...CONFIG, thresholds: parseThresholds('DELETE=10m/15m,*=20m/40m') };
+    const state = stateWith([rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(WORKER, '10:00', 'UPDATE_IN_PROGRESS')]);
+
+    // Act
+    const due = dueAtSweep(viewService(state, t('10:12'), config));
+
+    // Assess
+    expect(due.map((d) => [d.view.operation.stackName, d.severity])).toEqual([['api', 'WARNING']]);
+  });
+
+  it.each([
+    ['ended', [rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(API, '10:50', 'DELETE_COMPLETE')]],
+    ['ended in failure', [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:50', 'UPDATE_ROLLBACK_COMPLETE')]],
+  ])('gives nothing for an operation that %s, however long it ran', (_what, records) => {
+    // Prepare
+    const state = stateWith(records);
+
+    // Act
+    const due = dueAtSweep(viewService(state, t('12:00'), CONFIG));
+
+    // Assess
+    expect(due).toEqual([]);
+  });
+
+  it('never escalates an abandoned operation, only the running one after it', () => {
+    // Prepare: the UPDATE's terminal event never arrived; a DELETE began 50 min later.
+    const state = stateWith([rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:50', 'DELETE_IN_PROGRESS')]);
+
+    // Act
+    const due = dueAtSweep(viewService(state, t('11:10'), CONFIG));
+
+    // Assess
+    expect(due.map((d) => [d.view.operation.type, d.view.operation.start, d.severity])).toEqual([['DELETE', t('10:50'), 'WARNING']]);
+  });
+
+  it('escalates each running operation of the service on its own', () => {
+    // Prepare
+    const state = stateWith([rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(WORKER, '10:15', 'UPDATE_IN_PROGRESS')], [claim(API, '10:00', 'WARNING')]);
+
+    // Act
+    const due = dueAtSweep(viewService(state, t('10:40'), CONFIG));
+
+    // Assess
+    expect(due.map((d) => [d.view.operation.stackName, d.severity])).toEqual([
+      ['api', 'CRITICAL'],
+      ['api-worker', 'WARNING'],
+    ]);
+  });
+});
+
+describe('dueOnEvent', () => {
+  const failedDelete = [rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(API, '10:10', 'DELETE_FAILED', 'Role is invalid')];
+  const slowUpdate = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:45', 'UPDATE_COMPLETE')];
+
+  it('gives FAILED for an operation that ended in a failure status, reporting the terminal event', () => {
+    // Prepare
+    const state = stateWith([...failedDelete, rec(API, '10:20', 'STACK_SOMETHING_NEW')]);
+
+    // Act
+    const due = dueOnEvent(viewService(state, t('10:30'), CONFIG));
+
+    // Assess
+    expect(severities(due)).toEqual(['FAILED']);
+    expect(due[0]?.status).toEqual({ stackId: API.stackId, stackName: 'api', time: t('10:10'), status: 'DELETE_FAILED', statusReason: 'Role is invalid' });
+  });
+
+  it('gives FAILED once: not again when it was claimed', () => {
+    // Prepare
+    const state = stateWith(failedDelete, [claim(API, '10:00', 'FAILED', '10:10')]);
+
+    // Act
+    const due = dueOnEvent(viewService(state, t('10:30'), CONFIG));
+
+    // Assess
+    expect(due).toEqual([]);
+  });
+
+  it('gives FAILED, not RESOLVED, for an escalated operation that ended in failure', () => {
+    // Prepare
+    const state = stateWith(
+      [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:30', 'UPDATE_ROLLBACK_IN_PROGRESS'), rec(API, '10:35', 'UPDATE_ROLLBACK_COMPLETE')],
+      [claim(API, '10:00', 'WARNING', '10:20')],
+    );
+
+    // Act
+    const due = dueOnEvent(viewService(state, t('10:35'), CONFIG));
+
+    // Assess
+    expect(severities(due)).toEqual(['FAILED']);
+  });
+
+  it.each([
+    ['WARNING', [claim(API, '10:00', 'WARNING', '10:20')]],
+    ['CRITICAL', [claim(API, '10:00', 'CRITICAL', '10:40')]],
+    ['WARNING and CRITICAL', [claim(API, '10:00', 'WARNING', '10:20'), claim(API, '10:00', 'CRITICAL', '10:40')]],
+  ])('gives RESOLVED for a successful operation that was escalated with %s', (_what, claims) => {
+    // Prepare
+    const state = stateWith(slowUpdate, claims);
+
+    // Act
+    const due = dueOnEvent(viewService(state, t('10:45'), CONFIG));
+
+    // Assess
+    expect(severities(due)).toEqual(['RESOLVED']);
+    expect(due[0]?.status).toMatchObject({ time: t('10:45'), status: 'UPDATE_COMPLETE' });
+  });
+
+  it('gives RESOLVED once', () => {
+    // Prepare
+    const state = stateWith(slowUpdate, [claim(API, '10:00', 'WARNING', '10:20'), claim(API, '10:00', 'RESOLVED', '10:45')]);
+
+    // Act
+    const due = dueOnEvent(viewService(state, t('10:50'), CONFIG));
+
+    // Assess
+    expect(due).toEqual([]);
+  });
+
+  it('gives nothing for a successful operation that was never escalated, even a slow one delivered late', () => {
+    // Prepare
+    const state = stateWith(slowUpdate);
+
+    // Act
+    const due = dueOnEvent(viewService(state, t('10:45'), CONFIG));
+
+    // Assess
+    expect(due).toEqual([]);
+  });
+
+  it('gives nothing for a running or an abandoned operation', () => {
+    // Prepare
+    const state = stateWith(
+      [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:50', 'DELETE_IN_PROGRESS')],
+      [claim(API, '10:00', 'WARNING', '10:20'), claim(API, '10:50', 'WARNING', '11:10')],
+    );
+
+    // Act
+    const due = dueOnEvent(viewService(state, t('11:15'), CONFIG));
+
+    // Assess
+    expect(due).toEqual([]);
+  });
+});
+
+describe('claims and their operations (anchor rule)', () => {
+  it('keep a WARNING with its operation when a late event moves the start earlier', () => {
+    // Prepare: the UPDATE_IN_PROGRESS of 10:00 is delivered late; the sweeper saw the cleanup first.
+    const seen = stateWith([rec(API, '10:05', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')]);
+    const [warning] = dueAtSweep(viewService(seen, t('10:25'), CONFIG));
+    if (!warning) throw new Error('expected a WARNING due at 10:25');
+    const claimed = withClaims(seen, [claimFor(warning, t('10:25'))]);
+
+    // Act
+    const after = withStatusRecord(claimed, rec(API, '10:00', 'UPDATE_IN_PROGRESS')).state;
+    const view = viewService(after, t('10:30'), CONFIG);
+
+    // Assess
+    expect(warning.severity).toBe('WARNING');
+    expect(view.operations).toHaveLength(1);
+    expect(view.operations[0]?.operation.start).toBe(t('10:00'));
+    expect(view.operations[0]?.claims.map((c) => [c.severity, c.anchor])).toEqual([['WARNING', t('10:05')]]);
+    expect(dueAtSweep(view)).toEqual([]);
+    expect(severities(dueAtSweep(viewService(after, t('10:40'), CONFIG)))).toEqual(['CRITICAL']);
+  });
+
+  it('keep a claim with its operation when an earlier operation of the stack arrives late', () => {
+    // Prepare
+    const claimed = stateWith([rec(API, '10:05', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')], [claim(API, '10:05', 'WARNING', '10:25')]);
+
+    // Act
+    let after = withStatusRecord(claimed, rec(API, '09:00', 'CREATE_IN_PROGRESS')).state;
+    after = withStatusRecord(after, rec(API, '09:05', 'CREATE_COMPLETE')).state;
+    const view = viewService(after, t('10:30'), CONFIG);
+
+    // Assess
+    expect(view.operations.map((op) => [op.operation.type, op.claims.map((c) => c.severity)])).toEqual([
+      ['CREATE', []],
+      ['UPDATE', ['WARNING']],
+    ]);
+  });
+
+  it('keep a claim with its operation, not an earlier one, when a late event moves its start earlier', () => {
+    // Prepare: the stack was created at 09:00; the update's first event (10:00) arrives after the WARNING.
+    const claimed = stateWith(
+      [rec(API, '09:00', 'CREATE_IN_PROGRESS'), rec(API, '09:05', 'CREATE_COMPLETE'), rec(API, '10:05', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')],
+      [claim(API, '10:05', 'WARNING', '10:25')],
+    );
+
+    // Act
+    const after = withStatusRecord(claimed, rec(API, '10:00', 'UPDATE_IN_PROGRESS')).state;
+    const view = viewService(after, t('10:30'), CONFIG);
+
+    // Assess
+    expect(view.operations.map((op) => [op.operation.type, op.operation.start, op.claims.map((c) => c.severity)])).toEqual([
+      ['CREATE', t('09:00'), []],
+      ['UPDATE', t('10:00'), ['WARNING']],
+    ]);
+    expect(dueAtSweep(view)).toEqual([]);
+  });
+
+  it('do not carry over to the stack\'s next operation', () => {
+    // Prepare
+    const state = stateWith(
+      [...[rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:25', 'UPDATE_COMPLETE')], rec(API, '11:00', 'UPDATE_IN_PROGRESS')],
+      [claim(API, '10:00', 'WARNING', '10:20'), claim(API, '10:00', 'RESOLVED', '10:25')],
+    );
+
+    // Act
+    const view = viewService(state, t('11:20'), CONFIG);
+
+    // Assess
+    expect(view.operations.map((op) => op.claims.length)).toEqual([2, 0]);
+    expect(dueAtSweep(view).map((d) => [d.view.operation.start, d.severity])).toEqual([[t('11:00'), 'WARNING']]);
+  });
+
+  it('belong to their own stack only', () => {
+    // Prepare
+    const state = stateWith([rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(WORKER, '10:00', 'DELETE_IN_PROGRESS')], [claim(API, '10:00', 'WARNING', '10:20')]);
+
+    // Act
+    const due = dueAtSweep(viewService(state, t('10:25'), CONFIG));
+
+    // Assess
+    expect(due.map((d) => [d.view.operation.stackName, d.severity])).toEqual([['api-worker', 'WARNING']]);
+  });
+});
+
+describe('claimFor', () => {
+  it('anchors the claim at the operation start, unsent', () => {
+    // Prepare
+    const state = stateWith([rec(API, '10:00', 'DELETE_IN_PROGRESS')]);
+    const [due] = dueAtSweep(viewService(state, t('10:41'), CONFIG));
+    if (!due) throw new Error('expected a due notification');
+
+    // Act
+    const claimed = claimFor(due, t('10:41'));
+
+    // Assess
+    expect(claimed).toEqual({ stackId: API.stackId, anchor: t('10:00'), severity: 'CRITICAL', claimedAt: t('10:41'), sentAt: null });
+  });
+});
+
+describe('withClaimSent / withClaimRenewed / stalePendingClaims', () => {
+  const warning = claim(API, '10:00', 'WARNING', null);
+  const critical = claim(API, '10:00', 'CRITICAL', null);
+
+  it('marks only the matching claim as sent', () => {
+    // Prepare
+    const state = stateWith([], [warning, critical]);
+
+    // Act
+    const sent = withClaimSent(state, warning, t('10:21'));
+
+    // Assess
+    expect(sent.claims.map((c) => [c.severity, c.sentAt])).toEqual([
+      ['WARNING', t('10:21')],
+      ['CRITICAL', null],
+    ]);
+  });
+
+  it('lists unsent claims older than the lease, and not once renewed', () => {
+    // Prepare: both claimed at 10:00; the lease is 2 min.
+    const state = stateWith([], [warning, { ...critical, sentAt: t('10:01') }]);
+
+    // Act
+    const [before, at, renewed] = [
+      stalePendingClaims(state, t('10:01:59'), 2 * MIN),
+      stalePendingClaims(state, t('10:02'), 2 * MIN),
+      stalePendingClaims(withClaimRenewed(state, warning, t('10:02')), t('10:02'), 2 * MIN),
+    ];
+
+    // Assess
+    expect(before).toEqual([]);
+    expect(at.map((c) => c.severity)).toEqual(['WARNING']);
+    expect(renewed).toEqual([]);
+  });
+});
+
+describe('reportedStatus', () => {
+  it('reports the terminal event for FAILED and RESOLVED and the stack\'s latest for WARNING', () => {
+    // Prepare
+    const state = stateWith([
+      rec(API, '10:00', 'DELETE_IN_PROGRESS'),
+      rec(API, '10:10', 'DELETE_FAILED', 'Role is invalid'),
+      rec(API, '10:15', 'STACK_SOMETHING_NEW', 'later'),
+    ]);
+    const [opView] = viewService(state, t('10:30'), CONFIG).operations;
+    if (!opView) throw new Error('expected an operation');
+
+    // Act
+    const [failed, warning] = [reportedStatus(opView, 'FAILED'), reportedStatus(opView, 'WARNING')];
+
+    // Assess
+    expect(failed).toMatchObject({ time: t('10:10'), status: 'DELETE_FAILED', statusReason: 'Role is invalid' });
+    expect(warning).toMatchObject({ time: t('10:15'), status: 'STACK_SOMETHING_NEW', statusReason: 'later' });
+  });
+});
+
+describe('snapshotOf / snapshotChanged', () => {
+  it('tells when the windows or the need for a sweep changed', () => {
+    // Prepare
+    const state = stateWith([rec(API, '10:00', 'DELETE_IN_PROGRESS')]);
+    const early = viewService(state, t('10:10'), CONFIG);
+    const stored = { ...state, derived: snapshotOf(early) };
+
+    // Act
+    const [same, later] = [snapshotChanged(stored, viewService(state, t('10:15'), CONFIG)), snapshotChanged(stored, viewService(state, t('10:20'), CONFIG))];
+
+    // Assess
+    expect(snapshotOf(early)).toEqual({ windows: [], needsSweep: true });
+    expect(same).toBe(false);
+    expect(later).toBe(true);
+  });
+});
