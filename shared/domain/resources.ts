@@ -20,37 +20,45 @@ export interface ResourceInProgress extends Omit<ResourceRecord, 'time'> {
 
 const inProgress = (status: string): boolean => status.endsWith('_IN_PROGRESS');
 
-function later(a: ResourceRecord, b: ResourceRecord): ResourceRecord {
-  if (a.time !== b.time) return a.time > b.time ? a : b;
-  // At the same second a resource finishing outranks it starting, as for stacks.
-  if (inProgress(a.status) !== inProgress(b.status)) return inProgress(a.status) ? b : a;
-  return a.status >= b.status ? a : b;
+/** Time order; at the same second a resource finishing outranks it starting, as for stacks. */
+function compareResourceRecords(a: ResourceRecord, b: ResourceRecord): number {
+  return (
+    a.time - b.time ||
+    Number(!inProgress(a.status)) - Number(!inProgress(b.status)) ||
+    (a.status < b.status ? -1 : a.status > b.status ? 1 : 0)
+  );
 }
 
 /**
  * The resources whose latest status, among those at or after `since`, is an in-progress one;
- * oldest first.
+ * oldest first. A resource is dated from the first event of its current status: CloudFormation
+ * sends CREATE_IN_PROGRESS twice ("Resource creation Initiated" the second time).
  *
  * @example
  * resourcesInProgress(records, operation.start)
  *   .map((r) => r.logicalResourceId); // ['ScanAnalysisFunction']
  */
 export function resourcesInProgress(records: readonly ResourceRecord[], since: Instant = 0): ResourceInProgress[] {
-  const latest = new Map<string, ResourceRecord>();
+  const byResource = new Map<string, ResourceRecord[]>();
   for (const record of records) {
     if (record.time < since || record.logicalResourceId === '') continue;
-    const kept = latest.get(record.logicalResourceId);
-    latest.set(record.logicalResourceId, kept ? later(kept, record) : record);
+    byResource.set(record.logicalResourceId, [...(byResource.get(record.logicalResourceId) ?? []), record]);
   }
-  return [...latest.values()]
-    .filter((record) => inProgress(record.status))
-    .map((record) => ({
-      logicalResourceId: record.logicalResourceId,
-      physicalResourceId: record.physicalResourceId,
-      resourceType: record.resourceType,
-      status: record.status,
-      statusReason: record.statusReason,
-      since: record.time,
-    }))
-    .sort((a, b) => a.since - b.since || (a.logicalResourceId < b.logicalResourceId ? -1 : 1));
+  const stuck: ResourceInProgress[] = [];
+  for (const history of byResource.values()) {
+    const ordered = history.sort(compareResourceRecords);
+    const latest = ordered.at(-1) as ResourceRecord;
+    if (!inProgress(latest.status)) continue;
+    let entered = latest.time;
+    for (let i = ordered.length - 1; i >= 0 && ordered[i]?.status === latest.status; i--) entered = ordered[i]?.time ?? entered;
+    stuck.push({
+      logicalResourceId: latest.logicalResourceId,
+      physicalResourceId: latest.physicalResourceId,
+      resourceType: latest.resourceType,
+      status: latest.status,
+      statusReason: latest.statusReason,
+      since: entered,
+    });
+  }
+  return stuck.sort((a, b) => a.since - b.since || (a.logicalResourceId < b.logicalResourceId ? -1 : 1));
 }

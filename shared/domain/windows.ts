@@ -144,8 +144,10 @@ function walkService(records: readonly StatusRecord[], now: Instant, rules: Wind
       const before = presence.get(record.stackId);
       const after = afterStatus(before, record);
       presence.set(record.stackId, after);
-      if ((before && exists(before)) || exists(after)) involved.push(record.stackName);
-      if (record.status === DELETE_COMPLETE) lastDeleteComplete = time;
+      const existed = before !== undefined && exists(before);
+      if (existed || exists(after)) involved.push(record.stackName);
+      // A change set deleted before it ran never made the stack exist: it leaves nothing to replace.
+      if (record.status === DELETE_COMPLETE && existed) lastDeleteComplete = time;
     }
     const all = [...presence.values()];
     const inProgress = all.some((stack) => exists(stack) && statusRule(stack.latest ?? '')?.statusClass === StatusClass.IN_PROGRESS);

@@ -120,7 +120,7 @@ describe('resourcesInProgress', () => {
   // status". CloudFormation sends CREATE_IN_PROGRESS twice for a resource (without a physical id,
   // then "Resource creation Initiated" with one, as in the seed at 19:33:18 and 19:33:19); the
   // resource entered CREATE_IN_PROGRESS at the first, but `since` is the second.
-  it.fails('dates a resource from the first event of its current in-progress status', () => {
+  it('dates a resource from the first event of its current in-progress status', () => {
     // Prepare
     const records = [
       resource('ScanDeadLetterQueue', '19:33:18', 'CREATE_IN_PROGRESS', { physicalResourceId: '' }),

@@ -147,11 +147,11 @@ describe('viewService', () => {
   });
 
   it.each([
-    ['an operation runs', [rec(API, '10:00', 'UPDATE_IN_PROGRESS')], [], true],
-    ['everything ended and every claim was sent', [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:30', 'UPDATE_COMPLETE')], [claim(API, '10:00', 'WARNING', '10:20')], false],
-    ['a claim is not sent yet', [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:30', 'UPDATE_COMPLETE')], [claim(API, '10:00', 'RESOLVED', null)], true],
-    ['a window waits for a replacement', [rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(API, '10:30', 'DELETE_COMPLETE')], [], true],
-  ])('says a sweep is needed when %s: %s', (_what, records, claims, expected) => {
+    ['an operation runs (yes)', [rec(API, '10:00', 'UPDATE_IN_PROGRESS')], [], true],
+    ['everything ended and every claim was sent (no)', [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:30', 'UPDATE_COMPLETE')], [claim(API, '10:00', 'WARNING', '10:20')], false],
+    ['a claim is not sent yet (yes)', [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:30', 'UPDATE_COMPLETE')], [claim(API, '10:00', 'RESOLVED', null)], true],
+    ['a window waits for a replacement (yes)', [rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(API, '10:30', 'DELETE_COMPLETE')], [], true],
+  ])('tells whether a sweep is needed when %s', (_what, records, claims, expected) => {
     // Prepare
     const state = stateWith(records, claims);
 
@@ -174,7 +174,7 @@ describe('dueAtSweep', () => {
     ['45 min, WARNING sent', '10:45', ['WARNING'], ['CRITICAL']],
     ['45 min, CRITICAL sent', '10:45', ['CRITICAL'], []],
     ['3 h, WARNING and CRITICAL sent', '13:00', ['WARNING', 'CRITICAL'], []],
-  ] as const)('gives a delete running for %s %j', (_what, now, sent, expected) => {
+  ] as const)('with a delete that ran %s (now %s, already sent %j) gives %j', (_what, now, sent, expected) => {
     // Prepare
     const state = stateWith(
       [rec(API, '10:00', 'DELETE_IN_PROGRESS')],

@@ -34,6 +34,8 @@ describe('parseInstant', () => {
     ['hour 25', '2021-09-21T25:00:00Z'],
     ['minute 60', '2021-09-21T19:60:00Z'],
     ['month 13', '2021-13-01T00:00:00Z'],
+    ['31 September', '2021-09-31T00:00:00Z'],
+    ['29 February of a common year', '2021-02-29T00:00:00Z'],
     ['words', 'yesterday'],
     ['nothing', ''],
   ])('returns null for %s (%j)', (_what, text) => {
@@ -52,6 +54,23 @@ describe('parseUserInstant', () => {
 
     // Assess
     expect(ms).toBe(Date.UTC(2021, 8, 21, 0, 0, 0));
+  });
+
+  it('reads 29 February of a leap year', () => {
+    // Act
+    const ms = parseUserInstant('2024-02-29', '--until');
+
+    // Assess
+    expect(ms).toBe(Date.UTC(2024, 1, 29));
+  });
+
+  it.each(['2021-02-30', '2021-09-31', '2021-02-29T10:00:00Z'])('rejects %s, a day that does not exist', (text) => {
+    // Act
+    const attempt = () => parseUserInstant(text, '--until');
+
+    // Assess
+    expect(attempt).toThrow(TimeFormatError);
+    expect(attempt).toThrow(`got '${text}'`);
   });
 
   it('reads an instant with its zone', () => {

@@ -65,15 +65,15 @@ describe('deriveWindows', () => {
     });
 
     it.each([
-      ['19:28:59', []],
-      ['19:29:00', [win('19:09', null, 'WARNING', ['trustsource-core-prod'])]],
-      ['19:34:00', [win('19:09', null, 'WARNING', ['trustsource-core-prod', 'trustsource-scan-prod'])]],
-      ['19:35:32', [win('19:09', null, 'FAILED', ['trustsource-core-prod', 'trustsource-scan-prod'])]],
-      ['19:49:00', [win('19:09', null, 'FAILED', ['trustsource-core-prod', 'trustsource-scan-prod'])]],
-      ['19:56:30', [win('19:09', null, 'FAILED', SEED_NAMES)]],
-      ['20:06:59', [win('19:09', null, 'FAILED', SEED_NAMES)]],
-      ['20:07:00', [win('19:09', '20:07', 'FAILED', SEED_NAMES)]],
-    ])('as of %s is %j', (now, expected) => {
+      ['19:28:59', 'no window: the delete has run 19m59s', []],
+      ['19:29:00', 'open since 19:09, WARNING', [win('19:09', null, 'WARNING', ['trustsource-core-prod'])]],
+      ['19:34:00', 'open, the second stack joined', [win('19:09', null, 'WARNING', ['trustsource-core-prod', 'trustsource-scan-prod'])]],
+      ['19:35:32', 'open, FAILED by the ROLLBACK_COMPLETE', [win('19:09', null, 'FAILED', ['trustsource-core-prod', 'trustsource-scan-prod'])]],
+      ['19:49:00', 'open, still FAILED at CRITICAL time', [win('19:09', null, 'FAILED', ['trustsource-core-prod', 'trustsource-scan-prod'])]],
+      ['19:56:30', 'open while the replacement is created', [win('19:09', null, 'FAILED', SEED_NAMES)]],
+      ['20:06:59', 'open one second before the end', [win('19:09', null, 'FAILED', SEED_NAMES)]],
+      ['20:07:00', 'closed at 20:07', [win('19:09', '20:07', 'FAILED', SEED_NAMES)]],
+    ])('as of %s: %s', (now, _what, expected) => {
       // Act
       const windows = deriveWindows(SEED, t(now), RULES);
 
@@ -103,10 +103,10 @@ describe('deriveWindows', () => {
     });
 
     it.each([
-      ['11:44:59', [win('10:00', null, 'CRITICAL', ['a'], '10:45')]],
-      ['11:45:00', [win('10:00', '10:45', 'CRITICAL', ['a'])]],
-      ['23:00:00', [win('10:00', '10:45', 'CRITICAL', ['a'])]],
-    ])('as of %s, with the grace ending at 11:45 exclusive, is %j', (now, expected) => {
+      ['11:44:59', 'still open, awaiting since 10:45', [win('10:00', null, 'CRITICAL', ['a'], '10:45')]],
+      ['11:45:00', 'closed at 10:45', [win('10:00', '10:45', 'CRITICAL', ['a'])]],
+      ['23:00:00', 'closed at 10:45', [win('10:00', '10:45', 'CRITICAL', ['a'])]],
+    ])('as of %s, with the grace ending at 11:45 exclusive: %s', (now, _what, expected) => {
       // Act
       const windows = deriveWindows(A_DELETED, t(now), RULES);
 
@@ -223,6 +223,23 @@ describe('deriveWindows', () => {
       expect(after).toEqual([win('10:00', '10:45', 'CRITICAL', ['a'])]);
     });
 
+    // DESIGN.md, "Impact windows": "one only in REVIEW_IN_PROGRESS does not exist yet", and the
+    // grace runs from "the last DELETE_COMPLETE" of a service "left with no stack at all". A change
+    // set that is abandoned (REVIEW_IN_PROGRESS, then DELETE_COMPLETE) never made a stack exist,
+    // so it cannot leave the service with no stack again: the grace still ends at 10:45 + 60 min
+    // and the window at 10:45.
+    it('ignores the DELETE_COMPLETE of a stack that never left REVIEW_IN_PROGRESS', () => {
+      // Prepare
+      const records = [...A_DELETED, rec(B, '11:00', 'REVIEW_IN_PROGRESS', 'User Initiated'), rec(B, '11:30', 'DELETE_COMPLETE')];
+
+      // Act
+      const [during, after] = [deriveWindows(records, t('11:40'), RULES), deriveWindows(records, t('13:00'), RULES)];
+
+      // Assess
+      expect(during).toEqual([win('10:00', null, 'CRITICAL', ['a'], '10:45')]);
+      expect(after).toEqual([win('10:00', '10:45', 'CRITICAL', ['a'])]);
+    });
+
     it('joins the window when its change set is executed within the grace', () => {
       // Prepare
       const records = [
@@ -330,6 +347,24 @@ describe('deriveWindows', () => {
 
       // Assess
       expect(windows).toEqual([win('10:00', '10:50', 'CRITICAL', ['a', 'b'])]);
+    });
+
+    it('applies the events of one second together: a failure at the closing second joins the window instead of opening another', () => {
+      // Prepare: D's UPDATE_FAILED (its start was never seen) shares the second A completes.
+      const D = stack('d');
+      const records = [
+        ...created(A),
+        ...created(D),
+        rec(A, '10:00', 'UPDATE_IN_PROGRESS'),
+        rec(A, '10:45', 'UPDATE_COMPLETE'),
+        rec(D, '10:45', 'UPDATE_FAILED'),
+      ];
+
+      // Act
+      const windows = deriveWindows(records, t('12:00'), RULES);
+
+      // Assess
+      expect(windows).toEqual([win('10:00', '10:45', 'FAILED', ['a', 'd'])]);
     });
 
     it('opens and closes at once for a failure that needed no time while another stack is healthy', () => {
