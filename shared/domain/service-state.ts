@@ -98,9 +98,12 @@ export function sameClaim(a: Pick<Claim, 'stackId' | 'anchor' | 'severity'>, b: 
   return a.stackId === b.stackId && a.anchor === b.anchor && a.severity === b.severity;
 }
 
-/** A claim belongs to the stack's last operation that started at or before its anchor. */
+/**
+ * A claim belongs to the stack's last operation that started at or before its anchor; to none
+ * when all of them started later (its operation was folded away).
+ */
 function ownerIndex(operations: readonly Operation[], claim: Claim): number {
-  let owner = 0;
+  let owner = -1;
   operations.forEach((operation, index) => {
     if (operation.start <= claim.anchor) owner = index;
   });
