@@ -5,14 +5,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
 import { expect } from 'vitest';
 import { main, type Io } from '../../cli/main.ts';
 import { stackArn, type StackSpec } from '../support/events.ts';
+import { REPO_ROOT, sharedPath } from '../support/shared-files.ts';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CONTRACTS = path.resolve(ROOT, '../shared/contracts');
+export const ROOT = REPO_ROOT;
+export const CONTRACTS = sharedPath('contracts');
 export const EXAMPLES = path.join(CONTRACTS, 'examples');
 export const FIXTURES = path.join(ROOT, 'test/fixtures/replay');
 export const SEED = path.join(ROOT, 'events/incidents/trustsource-2021-09-21.jsonl');

@@ -1,10 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidEventError, parseCloudFormationEvent } from '../../shared/domain/cfn-event.ts';
 import { resourceEvent, stackEvent } from '../support/events.ts';
+import { sharedPath } from '../support/shared-files.ts';
 
-const SAMPLES = new URL('../../../shared/events-samples/', import.meta.url);
-const sample = (file: string): unknown => JSON.parse(readFileSync(new URL(file, SAMPLES), 'utf8'));
+const SAMPLES = sharedPath('events-samples');
+const sample = (file: string): unknown => JSON.parse(readFileSync(path.join(SAMPLES, file), 'utf8'));
 
 const CORE = { name: 'trustsource-core-prod', account: '123456789012', region: 'eu-central-1' };
 const CORE_ARN = 'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-core-prod/5b1c7a40-9f0e-11ef-8c2a-0a1b2c3d4e5f';
