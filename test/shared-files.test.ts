@@ -10,7 +10,8 @@ function filesUnder(root: string): string[] {
 }
 
 describe('test/fixtures/shared', () => {
-  it.runIf(existsSync(ORIGINAL_SHARED)).each(SHARED_COPIES)('holds an exact copy of ../shared/%s', (folder) => {
+  const present = SHARED_COPIES.filter((folder) => existsSync(path.join(ORIGINAL_SHARED, folder)));
+  it.runIf(present.length > 0).each(present)('holds an exact copy of ../shared/%s', (folder) => {
     // Prepare
     const original = path.join(ORIGINAL_SHARED, folder);
     const copy = path.join(VENDORED_SHARED, folder);
