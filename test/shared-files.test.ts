@@ -10,8 +10,9 @@ function filesUnder(root: string): string[] {
 }
 
 describe('test/fixtures/shared', () => {
-  const present = SHARED_COPIES.filter((folder) => existsSync(path.join(ORIGINAL_SHARED, folder)));
-  it.runIf(present.length > 0).each(present)('holds an exact copy of ../shared/%s', (folder) => {
+  for (const folder of SHARED_COPIES) {
+    // Outside the project's layout (a clone on its own) there is no original to compare with.
+    it.skipIf(!existsSync(path.join(ORIGINAL_SHARED, folder)))(`holds an exact copy of ../shared/${folder}`, () => {
     // Prepare
     const original = path.join(ORIGINAL_SHARED, folder);
     const copy = path.join(VENDORED_SHARED, folder);
@@ -24,5 +25,6 @@ describe('test/fixtures/shared', () => {
     for (const file of originalFiles) {
       expect(readFileSync(path.join(copy, file), 'utf8'), file).toBe(readFileSync(path.join(original, file), 'utf8'));
     }
-  });
+    });
+  }
 });
