@@ -12,7 +12,7 @@ import { readReplayInput, ReplayInputError } from './replay-input.ts';
 import { replay } from './replay.ts';
 import { replayJson, replayTable } from './replay-output.ts';
 
-export const ExitCode = { OK: 0, REJECTED_INPUT: 1, USAGE: 2 } as const;
+export const ExitCode = { OK: 0, REJECTED_INPUT: 1, USAGE: 2, FAILURE: 3 } as const;
 
 /** A mistake in how the command was called: one line on stderr, exit status 2. */
 export class UsageError extends Error {
@@ -61,7 +61,7 @@ async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<numb
   }
   const result = await replay(input.deliveries, input.rejected, { config, until, log: stderrLog(io) });
   const format = flags.format ?? (io.isTty ? 'table' : 'json');
-  io.stdout(format === 'json' ? `${JSON.stringify(replayJson(result), null, 2)}\n` : replayTable(result));
+  io.stdout(format === 'json' ? `${JSON.stringify(replayJson(result), null, 2)}\n` : replayTable(result, config));
   return result.rejected.length > 0 ? ExitCode.REJECTED_INPUT : ExitCode.OK;
 }
 
@@ -108,6 +108,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.stderr(`cfn-watchdog: ${error.message}\n`);
       return ExitCode.USAGE;
     }
-    throw error;
+    // Not the user's mistake: say what broke in one line; the stack trace helps nobody here.
+    io.stderr(`cfn-watchdog: failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);
+    return ExitCode.FAILURE;
   }
 }

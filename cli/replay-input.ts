@@ -36,7 +36,7 @@ function idOf(value: unknown): string | undefined {
 }
 
 function readElement(index: number, element: unknown): Delivery | Rejected {
-  const wrapped = isRecord(element) && 'event' in element && 'deliverAt' in element;
+  const wrapped = isRecord(element) && 'deliverAt' in element;
   const input = wrapped ? element['event'] : element;
   const id = idOf(input);
   try {
@@ -48,6 +48,9 @@ function readElement(index: number, element: unknown): Delivery | Rejected {
       if (deliverAt === null) {
         return { index, ...(id ? { id } : {}), error: `deliverAt: expected an ISO-8601 time such as 2021-09-21T19:09:00Z, got ${JSON.stringify(text)}` };
       }
+    }
+    if (wrapped && !('event' in element)) {
+      return { index, error: 'event: expected the EventBridge event to deliver at deliverAt, missing' };
     }
     const event = parseCloudFormationEvent(input);
     return { index, deliverAt: deliverAt ?? event.time, event };
@@ -71,7 +74,21 @@ export function readReplayInput(text: string): { deliveries: Delivery[]; rejecte
     if ('event' in read) deliveries.push(read);
     else rejected.push(read);
   };
-  if (text.trimStart().startsWith('[')) {
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('{')) {
+    // One event, maybe pretty-printed (events/samples/*.json, `sam local invoke -e` files).
+    let element: unknown;
+    try {
+      element = JSON.parse(text);
+    } catch {
+      element = undefined;
+    }
+    if (element !== undefined) {
+      take(0, element);
+      return { deliveries, rejected };
+    }
+  }
+  if (trimmed.startsWith('[')) {
     let elements: unknown;
     try {
       elements = JSON.parse(text);
@@ -91,7 +108,6 @@ export function readReplayInput(text: string): { deliveries: Delivery[]; rejecte
       }
       take(index, element);
     });
-    // A trailing newline is not a blank line of its own.
   }
   return { deliveries, rejected };
 }

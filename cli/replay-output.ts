@@ -5,7 +5,9 @@
 import Table from 'cli-table3';
 import type { Notification } from '../shared/domain/notification.ts';
 import { operationStop } from '../shared/domain/operations.ts';
-import { formatInstant, humanDuration, type Instant } from '../shared/domain/time.ts';
+import type { WatchdogConfig } from '../shared/domain/config.ts';
+import { formatThresholds } from '../shared/domain/thresholds.ts';
+import { formatDurationSpec, formatInstant, humanDuration, type Instant } from '../shared/domain/time.ts';
 import type { ReplayResult } from './replay.ts';
 
 const time = (at: Instant | null): string | null => (at === null ? null : formatInstant(at));
@@ -69,31 +71,36 @@ export function replayJson(result: ReplayResult) {
   };
 }
 
-const hhmmss = (at: Instant): string => formatInstant(at);
-
-function table(head: string[]): Table.Table {
-  return new Table({ head, style: { head: [], border: [] }, wordWrap: true });
+/** A table for a terminal; `widths` caps the columns that hold free text (wrapped), others fit their content. */
+function table(head: string[], widths: (number | null)[] = []): Table.Table {
+  return new Table({ head, style: { head: [], border: [] }, wordWrap: true, colWidths: widths });
 }
 
 /**
  * The replay result for people: the notifications as a timeline, the operations, the windows
  * with start, end and duration, and what was rejected.
  */
-export function replayTable(result: ReplayResult): string {
-  const sections: string[] = [];
+export function replayTable(result: ReplayResult, config: WatchdogConfig): string {
+  const sections: string[] = [
+    `Replayed${result.until === null ? '' : ` until ${formatInstant(result.until)}`} with thresholds ${formatThresholds(config.thresholds)} and a grace of ${formatDurationSpec(config.graceMs)}.\n`,
+  ];
   const asOf = result.until === null ? '' : ` (as of ${formatInstant(result.until)})`;
 
-  const notifications = table(['at (UTC)', 'severity', 'stack', 'service', 'operation', 'status', 'elapsed', 'in progress']);
+  const notifications = table(['at (UTC)', 'severity', 'stack', 'service', 'operation', 'status', 'elapsed', 'in progress'], [
+    null, null, null, null, null, 34, null, 48,
+  ]);
   for (const n of result.notifications) {
     notifications.push([
-      hhmmss(n.at),
+      formatInstant(n.at),
       n.severity,
       n.stackName,
       n.service,
       n.operation,
       n.statusReason ? `${n.status}\n${n.statusReason}` : n.status,
       humanDuration(n.elapsedMs),
-      n.resourcesInProgress.map((r) => `${r.logicalResourceId} (${r.resourceType})`).join('\n'),
+      n.resourcesInProgress
+        .map((r) => `${r.logicalResourceId} (${r.resourceType}) ${r.status} since ${formatInstant(r.since)}${r.statusReason ? `: ${r.statusReason}` : ''}`)
+        .join('\n'),
     ]);
   }
   sections.push(`Notifications${asOf}: ${result.notifications.length}`, result.notifications.length ? notifications.toString() : '(none)');

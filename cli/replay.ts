@@ -2,7 +2,7 @@
  * `cfn-watchdog replay`: the use cases and the DynamoDB store, run against an embedded DynamoDB
  * with a virtual clock that sweeps at every whole minute.
  */
-import { applyEvent, statusRecordOf } from '../shared/app/apply-event.ts';
+import { applyEvent } from '../shared/app/apply-event.ts';
 import type { Log } from '../shared/app/log.ts';
 import { sweep } from '../shared/app/sweep.ts';
 import { createDynamoDbStore, ensureTable } from '../shared/adapters/dynamodb-store.ts';
@@ -10,11 +10,11 @@ import { startEmbeddedDynamoDb } from '../shared/adapters/embedded-dynamodb.ts';
 import { createRecordingNotifier } from '../shared/adapters/memory-notifier.ts';
 import type { WatchdogConfig } from '../shared/domain/config.ts';
 import type { Notification } from '../shared/domain/notification.ts';
-import { serviceKeyOf, type ServiceKey } from '../shared/domain/service.ts';
+import { serviceKeyId, serviceKeyOf, type ServiceKey } from '../shared/domain/service.ts';
 import { viewService } from '../shared/domain/service-state.ts';
 import { operationSeverity, type OperationSeverity } from '../shared/domain/severity.ts';
 import { ceilToMinute, floorToMinute, MINUTE_MS, type Instant } from '../shared/domain/time.ts';
-import { deriveOperations, type Operation } from '../shared/domain/operations.ts';
+import { compareOperations, deriveOperations, statusRecordOf, type Operation } from '../shared/domain/operations.ts';
 import type { StackRef } from '../shared/domain/events.ts';
 import type { ImpactWindow } from '../shared/domain/windows.ts';
 import type { Delivery, Rejected } from './replay-input.ts';
@@ -43,8 +43,6 @@ export interface ReplayOptions {
 }
 
 const TABLE_NAME = 'cfn-watchdog-replay';
-
-const keyText = ({ account, region, service }: ServiceKey): string => `${account}\u0000${region}\u0000${service}`;
 
 /**
  * Replays deliveries in virtual time and returns what the watchdog sent and recorded.
@@ -85,16 +83,24 @@ export async function replay(
         const { event } = delivery;
         if (event.kind === 'stack-status') {
           const key = serviceKeyOf(event, options.config.serviceRules);
-          services.set(keyText(key), key);
+          services.set(serviceKeyId(key), key);
           stacks.set(event.stackId, event);
         }
         await applyEvent(event, deps);
       }
     };
-    for (let minute = floorToMinute(first.deliverAt); minute <= until; minute += MINUTE_MS) {
+    for (let minute = floorToMinute(first.deliverAt); minute <= until; ) {
       await deliverUntil(minute);
       now = minute;
-      await sweep(deps);
+      const { servicesSwept } = await sweep(deps);
+      // With nothing open, every sweep until the next delivery would find nothing: skip them.
+      const nextDelivery = due[next]?.deliverAt;
+      minute =
+        servicesSwept === 0 && nextDelivery !== undefined
+          ? Math.max(minute + MINUTE_MS, floorToMinute(nextDelivery))
+          : servicesSwept === 0
+            ? until + MINUTE_MS
+            : minute + MINUTE_MS;
     }
     await deliverUntil(until);
 
@@ -113,8 +119,8 @@ export async function replay(
       const view = viewService(await store.loadService(key), until, options.config);
       for (const window of [...(await store.archivedWindows(key)), ...view.windows]) windows.push({ ...window, key });
     }
-    operations.sort((a, b) => a.operation.start - b.operation.start || (a.operation.stackId < b.operation.stackId ? -1 : 1));
-    windows.sort((a, b) => a.start - b.start || keyText(a.key).localeCompare(keyText(b.key)));
+    operations.sort((a, b) => compareOperations(a.operation, b.operation));
+    windows.sort((a, b) => a.start - b.start || serviceKeyId(a.key).localeCompare(serviceKeyId(b.key)));
     return { until, notifications: notifier.sent, operations, windows, rejected };
   } finally {
     await db.close();

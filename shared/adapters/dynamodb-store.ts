@@ -23,7 +23,7 @@ import {
 import { setTimeout as delay } from 'node:timers/promises';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { StatusRecord } from '../domain/operations.ts';
-import type { ServiceKey } from '../domain/service.ts';
+import { serviceKeyId, type ServiceKey } from '../domain/service.ts';
 import type { Claim, ServiceState, ServiceView } from '../domain/service-state.ts';
 import { emptyServiceState } from '../domain/service-state.ts';
 import type { Severity, OperationSeverity } from '../domain/severity.ts';
@@ -106,7 +106,7 @@ interface ServiceItem {
   windowSK?: string;
 }
 
-const servicePk = ({ account, region, service }: ServiceKey): string => `SERVICE#${account}#${region}#${service}`;
+const servicePk = (key: ServiceKey): string => `SERVICE#${serviceKeyId(key)}`;
 const stackPk = (stackId: string): string => `STACK#${stackId}`;
 const optionalTime = (at: Instant | null): string | null => (at === null ? null : formatInstant(at));
 

@@ -1,15 +1,16 @@
 /**
  * Use case of the stack-events Lambda: apply one CloudFormation event.
  */
-import type { CloudFormationEvent, StackStatusEvent } from '../domain/events.ts';
-import { buildNotification, type Notification } from '../domain/notification.ts';
-import type { StatusRecord } from '../domain/operations.ts';
+import type { CloudFormationEvent } from '../domain/events.ts';
+import type { Notification } from '../domain/notification.ts';
+import { statusRecordOf, type StatusRecord } from '../domain/operations.ts';
 import { serviceKeyOf, type ServiceKey } from '../domain/service.ts';
-import { claimFor, dueOnEvent, viewService, withClaims, withStatusRecord, type DueNotification, type ServiceState } from '../domain/service-state.ts';
+import { claimFor, dueOnEvent, viewService, withClaims, withStatusRecord } from '../domain/service-state.ts';
 import { isKnownStatus } from '../domain/status.ts';
 import { formatInstant } from '../domain/time.ts';
 import type { WatchdogDeps } from './deps.ts';
-import { markSent, updateService } from './service-updates.ts';
+import { sendClaimed } from './notify.ts';
+import { updateService } from './service-updates.ts';
 
 export type ApplyOutcome =
   | { readonly kind: 'ignored'; readonly detailType: string }
@@ -17,9 +18,6 @@ export type ApplyOutcome =
   | { readonly kind: 'duplicate'; readonly key: ServiceKey }
   | { readonly kind: 'applied'; readonly key: ServiceKey; readonly notifications: readonly Notification[] };
 
-export function statusRecordOf(event: Pick<StackStatusEvent, 'stackId' | 'stackName' | 'time' | 'status' | 'statusReason'>): StatusRecord {
-  return { stackId: event.stackId, stackName: event.stackName, time: event.time, status: event.status, statusReason: event.statusReason };
-}
 
 /**
  * Merges a status record into its service's state and claims the FAILED/RESOLVED it makes due;
@@ -38,7 +36,8 @@ export async function applyStatusRecord(
     tooLate = beforeFolded;
     const due = dueOnEvent(viewService(state, now, config));
     if (!changed && due.length === 0) return null;
-    return { state: withClaims(state, due.map((item) => claimFor(item, now))), result: due };
+    const claimed = due.map((item) => ({ due: item, claim: claimFor(item, now) }));
+    return { state: withClaims(state, claimed.map(({ claim }) => claim)), result: claimed };
   });
   if (tooLate) {
     deps.log.warn('event older than the folded history of its service: kept in the timeline, ignored by the rules', {
@@ -49,30 +48,6 @@ export async function applyStatusRecord(
   }
   if (!done) return { applied: false, notifications: [] };
   return { applied: true, notifications: (await sendClaimed(deps, key, done.saved, done.result)).sent };
-}
-
-/**
- * Publishes claimed notifications one by one, marking each sent once the notifier accepted it;
- * returns them with the service's state after the last mark. A publish that throws leaves its
- * claim pending (a later sweep re-sends it after the lease) and propagates.
- */
-export async function sendClaimed(
-  deps: WatchdogDeps,
-  key: ServiceKey,
-  saved: ServiceState,
-  due: readonly DueNotification[],
-  resourcesFor: (item: DueNotification) => Promise<Notification['resourcesInProgress']> = async () => [],
-): Promise<{ sent: Notification[]; state: ServiceState }> {
-  const sent: Notification[] = [];
-  let state = saved;
-  for (const item of due) {
-    const at = deps.clock();
-    const notification = buildNotification(item, key, at, await resourcesFor(item));
-    await deps.notifier.publish(notification);
-    state = await markSent(deps.store, key, claimFor(item, at), at, deps.config, state);
-    sent.push(notification);
-  }
-  return { sent, state };
 }
 
 /**

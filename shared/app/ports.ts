@@ -4,6 +4,7 @@
  */
 import type { ResourceStatusEvent, StackStatusEvent } from '../domain/events.ts';
 import type { Notification } from '../domain/notification.ts';
+import type { StackDescription } from '../domain/reconcile.ts';
 import type { ServiceKey } from '../domain/service.ts';
 import type { ServiceState, ServiceView } from '../domain/service-state.ts';
 import type { Instant } from '../domain/time.ts';
@@ -47,10 +48,6 @@ export interface Notifier {
   /** Resolves once the notification was accepted (SNS answered); throws otherwise. */
   publish(notification: Notification): Promise<void>;
 }
-
-export type StackDescription =
-  | { readonly exists: false }
-  | { readonly exists: true; readonly status: string; readonly statusReason: string; readonly lastUpdatedAt: Instant | null };
 
 /** Asks CloudFormation (DescribeStacks) what a stack is doing now. */
 export interface StackInspector {

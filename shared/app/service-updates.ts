@@ -1,12 +1,24 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { compactServiceState } from '../domain/compaction.ts';
 import type { WatchdogConfig } from '../domain/config.ts';
 import type { ServiceKey } from '../domain/service.ts';
-import { sameClaim, viewService, withClaimSent, type Claim, type ServiceState } from '../domain/service-state.ts';
+import { viewService, type ServiceState } from '../domain/service-state.ts';
 import type { Instant } from '../domain/time.ts';
 import type { WatchdogStore } from './ports.ts';
 
-/** Attempts before giving up on a service that other writers keep changing. */
-export const MAX_WRITE_ATTEMPTS = 10;
+/**
+ * Attempts before giving up on a service that other writers keep changing. The stacks of a
+ * service share one item, so a nested-stack deployment makes dozens of events race for it.
+ */
+export const MAX_WRITE_ATTEMPTS = 40;
+const BACKOFF_BASE_MS = 5;
+const BACKOFF_CAP_MS = 400;
+
+/** Full jitter, so that writers that lost together do not collide again together. */
+function backoff(attempt: number): Promise<void> {
+  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 16));
+  return delay(Math.random() * ceiling);
+}
 
 export class ConcurrentUpdateError extends Error {
   constructor(key: ServiceKey, attempts: number, options?: ErrorOptions) {
@@ -52,30 +64,8 @@ export async function updateService<T>(
     }
     const saved = await store.saveService(next, viewService(next, now, config), now);
     if (saved) return { saved, result: change.result };
+    await backoff(attempt);
     current = await store.loadService(key);
   }
   throw new ConcurrentUpdateError(key, MAX_WRITE_ATTEMPTS);
-}
-
-/** Records that the notifier accepted a claimed notification. */
-export async function markSent(
-  store: WatchdogStore,
-  key: ServiceKey,
-  claim: Claim,
-  now: Instant,
-  config: WatchdogConfig,
-  known: ServiceState,
-): Promise<ServiceState> {
-  const done = await updateService(
-    store,
-    key,
-    now,
-    config,
-    (current) => {
-      const pending = current.claims.some((kept) => sameClaim(kept, claim) && kept.sentAt === null);
-      return pending ? { state: withClaimSent(current, claim, now), result: null } : null;
-    },
-    known,
-  );
-  return done?.saved ?? known;
 }

@@ -1,11 +1,10 @@
 /**
  * Use case of the sweeper Lambda (every minute) and of the replay's whole-minute sweeps.
  */
-import { buildNotification, type Notification } from '../domain/notification.ts';
+import type { Notification } from '../domain/notification.ts';
+import { compareOperations } from '../domain/operations.ts';
 import { reconcile } from '../domain/reconcile.ts';
-import { resourcesInProgress, type ResourceRecord } from '../domain/resources.ts';
-import type { ServiceKey } from '../domain/service.ts';
-import { Severity } from '../domain/severity.ts';
+import { serviceKeyId, type ServiceKey } from '../domain/service.ts';
 import type { Instant } from '../domain/time.ts';
 import {
   claimFor,
@@ -14,16 +13,20 @@ import {
   sameClaim,
   snapshotChanged,
   stalePendingClaims,
+  stillWorthSending,
   viewService,
   withClaimRenewed,
   withClaims,
+  withoutClaim,
   type Claim,
+  type ClaimedNotification,
   type DueNotification,
   type ServiceState,
 } from '../domain/service-state.ts';
 import type { WatchdogDeps } from './deps.ts';
-import { applyStatusRecord, sendClaimed } from './apply-event.ts';
-import { markSent, updateService } from './service-updates.ts';
+import { applyStatusRecord } from './apply-event.ts';
+import { sendClaimed } from './notify.ts';
+import { updateService } from './service-updates.ts';
 
 export interface SweepResult {
   readonly servicesSwept: number;
@@ -45,14 +48,8 @@ export class SweepIncompleteError extends Error {
   }
 }
 
-const keyText = ({ account, region, service }: ServiceKey): string => `${account}#${region}#${service}`;
-
-function sameOperationDue(a: DueNotification, b: DueNotification): boolean {
-  return a.severity === b.severity && a.view.operation.stackId === b.view.operation.stackId;
-}
-
-const byStartThenStack = (a: DueNotification, b: DueNotification): number =>
-  a.view.operation.start - b.view.operation.start || (a.view.operation.stackId < b.view.operation.stackId ? -1 : 1);
+const escalatesSameStack = (a: DueNotification, b: DueNotification): boolean =>
+  a.severity === b.severity && a.view.operation.stackId === b.view.operation.stackId;
 
 /**
  * One sweep: sends WARNING/CRITICAL that came due (after confirming with CloudFormation when an
@@ -69,37 +66,38 @@ export async function sweep(deps: WatchdogDeps): Promise<SweepResult> {
   const now = deps.clock();
   const services = await store.openServices();
   /** The freshest state of each service this sweep wrote, so the next write there does not conflict. */
-  const latest = new Map<string, ServiceState>(services.map((state) => [keyText(state.key), state]));
+  const latest = new Map<string, ServiceState>(services.map((state) => [serviceKeyId(state.key), state]));
   const written = new Set<string>();
   const notifications: Notification[] = [];
   const failures: unknown[] = [];
 
   const attempt = async (key: ServiceKey, work: () => Promise<{ sent: Notification[]; state?: ServiceState | undefined }>): Promise<void> => {
-    written.add(keyText(key));
+    const id = serviceKeyId(key);
+    written.add(id);
     try {
       const { sent, state } = await work();
       notifications.push(...sent);
-      if (state) latest.set(keyText(key), state);
-      else latest.delete(keyText(key));
+      if (state) latest.set(id, state);
+      else latest.delete(id);
     } catch (error) {
-      latest.delete(keyText(key));
+      latest.delete(id);
       failures.push(error);
       log.warn('could not send a notification; its claim stays pending', { service: key, error: String(error) });
     }
   };
 
   const candidates = services.flatMap((state) => dueAtSweep(viewService(state, now, config)).map((due) => ({ key: state.key, due })));
-  candidates.sort((a, b) => byStartThenStack(a.due, b.due));
+  candidates.sort((a, b) => compareOperations(a.due.view.operation, b.due.view.operation));
   for (const { key, due } of candidates) {
-    await attempt(key, () => escalate(deps, key, due, now, latest.get(keyText(key))));
+    await attempt(key, () => escalate(deps, key, due, now, latest.get(serviceKeyId(key))));
   }
   for (const state of services) {
     for (const claim of stalePendingClaims(state, now, config.sendLeaseMs)) {
-      await attempt(state.key, () => resend(deps, state.key, claim, latest.get(keyText(state.key))));
+      await attempt(state.key, () => resend(deps, state.key, claim, latest.get(serviceKeyId(state.key))));
     }
   }
   for (const state of services) {
-    if (written.has(keyText(state.key))) continue;
+    if (written.has(serviceKeyId(state.key))) continue;
     const view = viewService(state, now, config);
     // One attempt is enough: whoever won a conflict derived the same windows from fresher data.
     if (snapshotChanged(state, view)) await store.saveService(state, view, now);
@@ -116,8 +114,16 @@ async function escalate(
   now: Instant,
   known: ServiceState | undefined,
 ): Promise<{ sent: Notification[]; state?: ServiceState | undefined }> {
+  const stillDue = (state: ServiceState): DueNotification | undefined =>
+    dueAtSweep(viewService(state, now, deps.config)).find((item) => escalatesSameStack(item, due));
+  let current = known;
   if (deps.inspector) {
-    const verdict = reconcile(due.view, await deps.inspector.describe(due.view.operation.stackId));
+    // The candidate came from an eventually consistent index: ask CloudFormation only about
+    // what the table itself still shows as due.
+    current = await deps.store.loadService(key);
+    const confirmedDue = stillDue(current);
+    if (!confirmedDue) return { sent: [], state: current };
+    const verdict = reconcile(confirmedDue.view, await deps.inspector.describe(due.view.operation.stackId), now);
     if (verdict.kind === 'moved-on') {
       deps.log.info('operation no longer running according to CloudFormation; closed without paging', {
         stackId: due.view.operation.stackId,
@@ -131,24 +137,22 @@ async function escalate(
     key,
     now,
     deps.config,
-    (current) => {
-      const still = dueAtSweep(viewService(current, now, deps.config)).find((item) => sameOperationDue(item, due));
-      return still ? { state: withClaims(current, [claimFor(still, now)]), result: still } : null;
+    (state) => {
+      const item = stillDue(state);
+      if (!item) return null;
+      const claim = claimFor(item, now);
+      return { state: withClaims(state, [claim]), result: { due: item, claim } };
     },
-    known,
+    current,
   );
   if (!claimed) return { sent: [] };
-  return sendClaimed(deps, key, claimed.saved, [claimed.result], (item) => resourcesOf(deps, item));
+  return sendClaimed(deps, key, claimed.saved, [claimed.result]);
 }
 
-async function resourcesOf(deps: WatchdogDeps, due: DueNotification): Promise<Notification['resourcesInProgress']> {
-  const { operation } = due.view;
-  const history = await deps.store.stackHistory(operation.stackId, operation.start);
-  const resources: ResourceRecord[] = history.flatMap((event) => (event.kind === 'resource-status' ? [event] : []));
-  return resourcesInProgress(resources, operation.start);
-}
-
-/** Re-claims a notification whose sender died before the notifier accepted it, then sends it. */
+/**
+ * Re-claims a notification whose sender died before the notifier accepted it, then sends it;
+ * or drops it when it is no longer worth sending (its operation ended, a CRITICAL overtook it).
+ */
 async function resend(
   deps: WatchdogDeps,
   key: ServiceKey,
@@ -156,7 +160,7 @@ async function resend(
   known: ServiceState | undefined,
 ): Promise<{ sent: Notification[]; state?: ServiceState | undefined }> {
   const now = deps.clock();
-  const renewed = await updateService(
+  const renewed = await updateService<ClaimedNotification | null>(
     deps.store,
     key,
     now,
@@ -165,15 +169,12 @@ async function resend(
       const pending = stalePendingClaims(current, now, deps.config.sendLeaseMs).find((claim) => sameClaim(claim, stale));
       const opView = pending && viewService(current, now, deps.config).operations.find((item) => item.claims.includes(pending));
       if (!pending || !opView) return null;
+      if (!stillWorthSending(opView, pending)) return { state: withoutClaim(current, pending), result: null };
       const due: DueNotification = { severity: pending.severity, view: opView, status: reportedStatus(opView, pending.severity) };
-      return { state: withClaimRenewed(current, pending, now), result: due };
+      return { state: withClaimRenewed(current, pending, now), result: { due, claim: pending } };
     },
     known,
   );
-  if (!renewed) return { sent: [] };
-  const due = renewed.result;
-  const escalation = due.severity === Severity.WARNING || due.severity === Severity.CRITICAL;
-  const notification = buildNotification(due, key, now, escalation ? await resourcesOf(deps, due) : []);
-  await deps.notifier.publish(notification);
-  return { sent: [notification], state: await markSent(deps.store, key, stale, now, deps.config, renewed.saved) };
+  if (!renewed?.result) return { sent: [], state: renewed?.saved };
+  return sendClaimed(deps, key, renewed.saved, [renewed.result]);
 }

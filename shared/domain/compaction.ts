@@ -19,8 +19,10 @@ export interface Compaction {
 
 /**
  * Folds history older than `config.lateEventHorizonMs` when the oldest event is twice that old
- * (so a service is folded about once per horizon, not at every write); `null` when there is
- * nothing to fold.
+ * (so a service is folded about once per horizon, not at every write), or sooner when the state
+ * holds more than `config.maxStateRecords` events (a busy service: the item must stay far below
+ * 400 KB; an event older than the fold can then no longer change anything). `null` when there
+ * is nothing to fold or no settled moment to fold at.
  *
  * @example
  * const folded = compactServiceState(state, now, config);
@@ -29,12 +31,14 @@ export interface Compaction {
 export function compactServiceState(state: ServiceState, now: Instant, config: WatchdogConfig): Compaction | null {
   const horizon = now - config.lateEventHorizonMs;
   const oldest = state.records[0];
-  if (!oldest || oldest.time > now - 2 * config.lateEventHorizonMs) return null;
-  const baseline = state.baseline ?? null;
+  const oversized = state.records.length > config.maxStateRecords;
+  if (!oldest || (!oversized && oldest.time > now - 2 * config.lateEventHorizonMs)) return null;
+  const { baseline } = state;
   const unsentAnchors = state.claims.filter((claim) => claim.sentAt === null).map((claim) => claim.anchor);
-  const cut = settledTimes(state.records, now, config, baseline)
-    .filter((time) => time <= horizon && unsentAnchors.every((anchor) => anchor > time))
-    .at(-1);
+  const settled = settledTimes(state.records, now, config, baseline).filter((time) => unsentAnchors.every((anchor) => anchor > time));
+  // Folding by size may come close to now, but never into the newest second: more of its events may follow.
+  const newest = state.records.at(-1)?.time ?? now;
+  const cut = settled.filter((time) => time <= horizon).at(-1) ?? (oversized ? settled.filter((time) => time < newest).at(-1) : undefined);
   if (cut === undefined) return null;
   const folded = state.records.filter((record) => record.time <= cut);
   return {

@@ -15,6 +15,8 @@ export interface WatchdogConfig {
    * for up to 24 hours by default); older settled history is folded away.
    */
   readonly lateEventHorizonMs: number;
+  /** Events a service's state holds before it is folded regardless of age (its item size). */
+  readonly maxStateRecords: number;
 }
 
 export const DEFAULT_GRACE = '60m';
@@ -25,6 +27,7 @@ export const DEFAULT_CONFIG: WatchdogConfig = {
   graceMs: 60 * MINUTE_MS,
   sendLeaseMs: 2 * MINUTE_MS,
   lateEventHorizonMs: 7 * 24 * 60 * MINUTE_MS,
+  maxStateRecords: 600,
 };
 
 /**

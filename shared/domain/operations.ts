@@ -4,7 +4,7 @@
  * set of events, never on the order or number of deliveries.
  */
 import type { StackRef } from './events.ts';
-import { sameTimeRank, statusRule, StatusClass, type OperationType, type StackStatus } from './status.ts';
+import { isTerminal, sameTimeRank, statusRule, StatusClass, type OperationType, type StackStatus } from './status.ts';
 import type { Instant } from './time.ts';
 
 /** One stack status event as the rules keep it. */
@@ -14,6 +14,8 @@ export interface StatusRecord {
   readonly time: Instant;
   readonly status: string;
   readonly statusReason: string;
+  /** Made up from DescribeStacks when the event itself was lost; the real event replaces it. */
+  readonly synthetic?: true;
 }
 
 export interface Phase {
@@ -64,6 +66,29 @@ function abandon(operation: RunningOperation, at: Instant): AbandonedOperation {
   return { ...operation, state: 'abandoned', supersededAt: at };
 }
 
+/**
+ * Longest status reason a service's state keeps (its item must stay far below DynamoDB's
+ * 400 KB); the stack's timeline keeps the whole text.
+ */
+export const MAX_KEPT_REASON = 300;
+
+/**
+ * A status event as the rules keep it, its reason shortened to {@link MAX_KEPT_REASON}.
+ *
+ * @example
+ * statusRecordOf(event); // { stackId, stackName, time, status, statusReason }
+ */
+export function statusRecordOf(event: Pick<StatusRecord, 'stackId' | 'stackName' | 'time' | 'status' | 'statusReason'>): StatusRecord {
+  const reason = event.statusReason;
+  return {
+    stackId: event.stackId,
+    stackName: event.stackName,
+    time: event.time,
+    status: event.status,
+    statusReason: reason.length > MAX_KEPT_REASON ? `${reason.slice(0, MAX_KEPT_REASON - 1)}…` : reason,
+  };
+}
+
 /** Same stack, time and status: one event, however often delivered. */
 export function statusRecordKey(record: Pick<StatusRecord, 'stackId' | 'time' | 'status'>): string {
   return `${record.stackId}|${record.time}|${record.status}`;
@@ -87,6 +112,7 @@ export function compareStatusRecords(a: StatusRecord, b: StatusRecord): number {
  * so that the choice does not depend on which came first.
  */
 export function preferredRecord(a: StatusRecord, b: StatusRecord): StatusRecord {
+  if (Boolean(a.synthetic) !== Boolean(b.synthetic)) return a.synthetic ? b : a;
   if ((a.statusReason === '') !== (b.statusReason === '')) return a.statusReason === '' ? b : a;
   return a.statusReason <= b.statusReason ? a : b;
 }
@@ -126,10 +152,14 @@ export function deriveOperations(records: readonly StatusRecord[]): Operation[] 
     if (continues) operations.pop();
     else if (running) operations[operations.length - 1] = abandon(running, record.time);
     const current = continues ? running : begin(record, rule.operation, record.time);
-    const terminal = rule.statusClass === StatusClass.SUCCESS || rule.statusClass === StatusClass.FAILURE;
-    operations.push(terminal ? finish(current, phase, rule.statusClass === StatusClass.FAILURE) : proceed(current, phase));
+    operations.push(isTerminal(record.status) ? finish(current, phase, rule.statusClass === StatusClass.FAILURE) : proceed(current, phase));
   }
   return operations;
+}
+
+/** Operations in the order they are listed and notified: by start, then stack id. */
+export function compareOperations(a: Operation, b: Operation): number {
+  return a.start - b.start || (a.stackId < b.stackId ? -1 : a.stackId > b.stackId ? 1 : 0);
 }
 
 /** When the operation stopped counting time: its end, its successor's start, or not yet. */

@@ -4,33 +4,42 @@ import { DELETE_COMPLETE, statusRule, StatusClass } from './status.ts';
 import type { Instant } from './time.ts';
 
 /** What CloudFormation says of a stack now (DescribeStacks), as the rules need it. */
-export type StackNow =
+export type StackDescription =
   | { readonly exists: false }
   | { readonly exists: true; readonly status: string; readonly statusReason: string; readonly lastUpdatedAt: Instant | null };
 
 export type Reconciliation =
   | { readonly kind: 'confirmed' }
-  /** The events missed something: apply this record instead of paging. */
+  /** The events missed something: apply this (synthetic) record instead of paging. */
   | { readonly kind: 'moved-on'; readonly record: StatusRecord };
 
 /**
  * Compares a running operation with what CloudFormation says before anyone is paged (a lost
  * completion event must not page). A stack that no longer exists counts as DELETE_COMPLETE at
- * the time it was last seen; a stack that moved on gets its current status, dated no earlier
- * than what the events already showed.
+ * the time it was last seen. A stack that finished is closed with its status as of `now`, when
+ * the watchdog learned of it; a stack that began another operation (a later LastUpdatedTime)
+ * gets that operation's start. The records are marked synthetic: the real event, should it
+ * still arrive, replaces them.
  *
  * @example
- * reconcile(opView, { exists: false }); // { kind: 'moved-on', record: { status: 'DELETE_COMPLETE', … } }
+ * reconcile(opView, { exists: false }, now); // { kind: 'moved-on', record: { status: 'DELETE_COMPLETE', … } }
  */
-export function reconcile(opView: OperationView, now: StackNow): Reconciliation {
+export function reconcile(opView: OperationView, described: StackDescription, now: Instant): Reconciliation {
   const { operation, latest } = opView;
-  const base = { stackId: operation.stackId, stackName: operation.stackName };
-  if (!now.exists) {
+  const base = { stackId: operation.stackId, stackName: operation.stackName, synthetic: true } as const;
+  if (!described.exists) {
     return { kind: 'moved-on', record: { ...base, time: latest.time, status: DELETE_COMPLETE, statusReason: '' } };
   }
-  const rule = statusRule(now.status);
-  const stillRunning = rule?.statusClass === StatusClass.IN_PROGRESS && rule.operation === operation.type && !(rule.beginsOperation && now.status !== operation.phases[0]?.status);
-  if (now.status === latest.status || stillRunning || rule === undefined) return { kind: 'confirmed' };
-  const time = Math.max(latest.time, now.lastUpdatedAt ?? latest.time);
-  return { kind: 'moved-on', record: { ...base, time, status: now.status, statusReason: now.statusReason } };
+  const rule = statusRule(described.status);
+  // Unknown statuses and a change set under review say nothing about this operation: keep paging.
+  if (!rule?.operation) return { kind: 'confirmed' };
+  const moved = (time: Instant): Reconciliation => ({
+    kind: 'moved-on',
+    record: { ...base, time, status: described.status, statusReason: described.statusReason },
+  });
+  if (rule.statusClass === StatusClass.IN_PROGRESS && rule.operation === operation.type) {
+    const restarted = rule.beginsOperation && described.lastUpdatedAt !== null && described.lastUpdatedAt > latest.time;
+    return restarted ? moved(described.lastUpdatedAt as Instant) : { kind: 'confirmed' };
+  }
+  return moved(Math.max(latest.time, now));
 }

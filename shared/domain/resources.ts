@@ -2,6 +2,7 @@
  * Resources still in progress in a stack, from "CloudFormation Resource Status Change" events:
  * what an alert names as stuck. Same rule as for stacks: the set of events decides, not their order.
  */
+import { groupBy } from './collections.ts';
 import type { Instant } from './time.ts';
 
 export interface ResourceRecord {
@@ -39,11 +40,8 @@ function compareResourceRecords(a: ResourceRecord, b: ResourceRecord): number {
  *   .map((r) => r.logicalResourceId); // ['ScanAnalysisFunction']
  */
 export function resourcesInProgress(records: readonly ResourceRecord[], since: Instant = 0): ResourceInProgress[] {
-  const byResource = new Map<string, ResourceRecord[]>();
-  for (const record of records) {
-    if (record.time < since || record.logicalResourceId === '') continue;
-    byResource.set(record.logicalResourceId, [...(byResource.get(record.logicalResourceId) ?? []), record]);
-  }
+  const relevant = records.filter((record) => record.time >= since && record.logicalResourceId !== '');
+  const byResource = groupBy(relevant, (record) => record.logicalResourceId);
   const stuck: ResourceInProgress[] = [];
   for (const history of byResource.values()) {
     const ordered = history.sort(compareResourceRecords);

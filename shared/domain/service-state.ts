@@ -6,12 +6,14 @@
  */
 import {
   canonicalRecords,
+  compareOperations,
   deriveOperations,
   preferredRecord,
   statusRecordKey,
   type Operation,
   type StatusRecord,
 } from './operations.ts';
+import { groupBy } from './collections.ts';
 import type { ServiceKey } from './service.ts';
 import { operationSeverity, Severity, type OperationSeverity } from './severity.ts';
 import type { WatchdogConfig } from './config.ts';
@@ -45,8 +47,8 @@ export interface ServiceState {
   readonly records: readonly StatusRecord[];
   readonly claims: readonly Claim[];
   readonly derived: DerivedSnapshot;
-  /** Settled history folded away (see compaction.ts); absent while nothing was folded. */
-  readonly baseline?: Baseline | null;
+  /** Settled history folded away (see compaction.ts); `null` while nothing was folded. */
+  readonly baseline: Baseline | null;
 }
 
 export interface OperationView {
@@ -73,7 +75,7 @@ export interface DueNotification {
 }
 
 export function emptyServiceState(key: ServiceKey): ServiceState {
-  return { key, version: 0, records: [], claims: [], derived: { windows: [], needsSweep: false } };
+  return { key, version: 0, records: [], claims: [], derived: { windows: [], needsSweep: false }, baseline: null };
 }
 
 /**
@@ -91,7 +93,11 @@ export function withStatusRecord(
   const key = statusRecordKey(record);
   const existing = state.records.find((kept) => statusRecordKey(kept) === key);
   if (existing && preferredRecord(existing, record) === existing) return { state, changed: false };
-  return { state: { ...state, records: canonicalRecords([...state.records, record]) }, changed: true };
+  // The real event stands in for what DescribeStacks made up for it, whatever time each carries.
+  const kept = record.synthetic
+    ? state.records
+    : state.records.filter((old) => !(old.synthetic && old.stackId === record.stackId && old.status === record.status));
+  return { state: { ...state, records: canonicalRecords([...kept, record]) }, changed: true };
 }
 
 export function sameClaim(a: Pick<Claim, 'stackId' | 'anchor' | 'severity'>, b: Pick<Claim, 'stackId' | 'anchor' | 'severity'>): boolean {
@@ -118,8 +124,7 @@ function ownerIndex(operations: readonly Operation[], claim: Claim): number {
  * view.windows; // [{ start, end: null, peakSeverity: 'CRITICAL', … }]
  */
 export function viewService(state: ServiceState, now: Instant, config: WatchdogConfig): ServiceView {
-  const byStack = new Map<string, StatusRecord[]>();
-  for (const record of state.records) byStack.set(record.stackId, [...(byStack.get(record.stackId) ?? []), record]);
+  const byStack = groupBy(state.records, (record) => record.stackId);
   const operations: OperationView[] = [];
   for (const [stackId, records] of byStack) {
     const latest = records.at(-1) as StatusRecord;
@@ -134,8 +139,8 @@ export function viewService(state: ServiceState, now: Instant, config: WatchdogC
       });
     });
   }
-  operations.sort((a, b) => a.operation.start - b.operation.start || (a.operation.stackId < b.operation.stackId ? -1 : 1));
-  const windows = deriveWindows(state.records, now, config, state.baseline ?? null);
+  operations.sort((a, b) => compareOperations(a.operation, b.operation));
+  const windows = deriveWindows(state.records, now, config, state.baseline);
   const needsSweep =
     operations.some(({ operation }) => operation.state === 'running') ||
     state.claims.some((claim) => claim.sentAt === null) ||
@@ -196,6 +201,12 @@ export function dueAtSweep(view: ServiceView): DueNotification[] {
   });
 }
 
+/** A due notification and the claim that reserved it. */
+export interface ClaimedNotification {
+  readonly due: DueNotification;
+  readonly claim: Claim;
+}
+
 export function claimFor(due: DueNotification, at: Instant): Claim {
   return { stackId: due.view.operation.stackId, anchor: due.view.operation.start, severity: due.severity, claimedAt: at, sentAt: null };
 }
@@ -207,6 +218,24 @@ export function withClaims(state: ServiceState, claims: readonly Claim[]): Servi
 /** Claims not sent within the lease: the invocation that claimed them failed to publish. */
 export function stalePendingClaims(state: ServiceState, now: Instant, leaseMs: number): Claim[] {
   return state.claims.filter((claim) => claim.sentAt === null && now - claim.claimedAt >= leaseMs);
+}
+
+/**
+ * Whether a WARNING/CRITICAL whose first publish failed may still go out: only while its
+ * operation runs and no CRITICAL was claimed after a WARNING (never a lower level after a
+ * higher one, never an escalation after the completion). FAILED/RESOLVED always may.
+ *
+ * @example
+ * stillWorthSending(opView, staleWarning); // false once the operation ended
+ */
+export function stillWorthSending(opView: OperationView, claim: Claim): boolean {
+  if (claim.severity !== Severity.WARNING && claim.severity !== Severity.CRITICAL) return true;
+  if (opView.operation.state !== 'running') return false;
+  return !(claim.severity === Severity.WARNING && has(opView, Severity.CRITICAL));
+}
+
+export function withoutClaim(state: ServiceState, claim: Claim): ServiceState {
+  return { ...state, claims: state.claims.filter((kept) => !sameClaim(kept, claim)) };
 }
 
 export function withClaimRenewed(state: ServiceState, claim: Claim, at: Instant): ServiceState {

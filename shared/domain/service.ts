@@ -62,6 +62,11 @@ export interface ServiceKey {
   readonly service: string;
 }
 
+/** The key as one readable text, `<account>#<region>#<service>`, as in the table's keys. */
+export function serviceKeyId({ account, region, service }: ServiceKey): string {
+  return `${account}#${region}#${service}`;
+}
+
 export function serviceKeyOf(stack: StackRef, rules: readonly ServiceRule[]): ServiceKey {
   return { account: stack.account, region: stack.region, service: serviceOf(stack.stackName, rules) };
 }

@@ -43,8 +43,8 @@ function isCalendarDate(yyyyMmDd: string): boolean {
  * parseUserInstant('2021-09-21', '--until'); // 2021-09-21T00:00:00Z
  */
 export function parseUserInstant(text: string, what: string): Instant {
-  const ms = ISO_DATE.test(text) ? parseInstant(`${text}T00:00:00Z`) : parseInstant(text);
-  if (ms === null || Number.isNaN(ms)) {
+  const ms = parseInstant(ISO_DATE.test(text) ? `${text}T00:00:00Z` : text);
+  if (ms === null) {
     throw new TimeFormatError(
       `${what}: expected an ISO-8601 time such as 2021-09-21T19:09:00Z or a date such as 2021-09-21, got '${text}'`,
     );

@@ -6,6 +6,7 @@
 import { canonicalRecords, deriveOperations, type Operation, type StatusRecord } from './operations.ts';
 import { maxSeverity, operationSeverity, type OperationSeverity } from './severity.ts';
 import { DELETE_COMPLETE, REVIEW_IN_PROGRESS, statusRule, StatusClass, type StackStatus } from './status.ts';
+import { groupBy } from './collections.ts';
 import type { Thresholds } from './thresholds.ts';
 import type { Instant } from './time.ts';
 
@@ -113,9 +114,7 @@ interface Walk {
 
 function walkService(records: readonly StatusRecord[], now: Instant, rules: WindowRules, baseline: Baseline | null): Walk {
   const canonical = canonicalRecords(records).filter((record) => record.time <= now);
-  const byStack = new Map<string, StatusRecord[]>();
-  for (const record of canonical) byStack.set(record.stackId, [...(byStack.get(record.stackId) ?? []), record]);
-  const severities: SeverityAt[] = [...byStack.values()]
+  const severities: SeverityAt[] = [...groupBy(canonical, (record) => record.stackId).values()]
     .flatMap((stackRecords) => deriveOperations(stackRecords))
     .flatMap((operation: Operation) => {
       const severity = operationSeverity(operation, now, rules.thresholds);

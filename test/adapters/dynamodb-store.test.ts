@@ -54,7 +54,7 @@ describe('loadService', () => {
     const state = await store.loadService(checkout);
 
     // Assess
-    expect(state).toEqual({ key: checkout, version: 0, records: [], claims: [], derived: { windows: [], needsSweep: false } });
+    expect(state).toEqual({ key: checkout, version: 0, records: [], claims: [], derived: { windows: [], needsSweep: false }, baseline: null });
   });
 });
 

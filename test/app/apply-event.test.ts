@@ -2,7 +2,8 @@
  * applyEvent, the stack-events Lambda's use case, over a real (embedded) DynamoDB.
  */
 import { describe, expect, it } from 'vitest';
-import { applyEvent, statusRecordOf, type ApplyOutcome } from '../../shared/app/apply-event.ts';
+import { applyEvent, type ApplyOutcome } from '../../shared/app/apply-event.ts';
+import { statusRecordOf } from '../../shared/domain/operations.ts';
 import { sweep } from '../../shared/app/sweep.ts';
 import { parseCloudFormationEvent } from '../../shared/domain/cfn-event.ts';
 import { configFromText } from '../../shared/domain/config.ts';

@@ -183,6 +183,24 @@ describe('concurrent applyEvent', () => {
     expect(dog.notifier.attempts).toEqual([]);
   });
 
+  it('lands every event when 40 nested stacks of one service start updating in the same second', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00:30'), config: configFromText({ serviceRules: ['core=^core-'] }) });
+    const nested = Array.from({ length: 40 }, (_, index) =>
+      stackStatus({ name: `core-prod-Nested${index}`, uuid: `${String(index).padStart(8, '0')}-1b15-11ec-a8f1-0254c7e39ab2` }, iso('10:00'), 'UPDATE_IN_PROGRESS'),
+    );
+
+    // Act
+    const outcomes = await Promise.all(nested.map((event) => applyEvent(event, dog.deps)));
+
+    // Assess
+    expect(outcomes.map((outcome) => outcome.kind)).toEqual(nested.map(() => 'applied'));
+    const state = await store.loadService(serviceKey('core'));
+    expect(state.version).toBe(40);
+    expect(new Set(state.records.map((record) => record.stackName)).size).toBe(40);
+  });
+
   it('sends one FAILED when the failure is delivered 6 times in parallel', async () => {
     // Prepare
     const { store } = await freshStore();

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { applyEvent } from '../../shared/app/apply-event.ts';
-import type { StackDescription, StackInspector } from '../../shared/app/ports.ts';
+import type { StackInspector } from '../../shared/app/ports.ts';
+import type { StackDescription } from '../../shared/domain/reconcile.ts';
 import { sweep } from '../../shared/app/sweep.ts';
 import { configFromText, DEFAULT_CONFIG } from '../../shared/domain/config.ts';
 import type { Notification } from '../../shared/domain/notification.ts';
@@ -331,6 +332,43 @@ describe('sweep', () => {
   });
 });
 
+describe('sweep re-sending a notification whose publish failed', () => {
+  it('drops a failed WARNING instead of sending it after its operation completed', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00'), fails: (attempt) => attempt === 1 });
+    await applyEvent(stackStatus(api, iso('10:00'), 'DELETE_IN_PROGRESS'), dog.deps);
+    await failingSweepAt(dog, '10:20');
+    dog.clock.set(iso('10:21:30'));
+    await applyEvent(stackStatus(api, iso('10:21:30'), 'DELETE_COMPLETE'), dog.deps);
+
+    // Act
+    const later = await sweepAt(dog, ['10:22', '10:25']);
+
+    // Assess: the WARNING was in flight when the deletion ended, so RESOLVED went out; never a WARNING after it.
+    expect(later).toEqual([[], []]);
+    expect(dog.notifier.sent.map(brief)).toEqual(['RESOLVED api at 10:21:30']);
+    expect((await store.loadService(apiKey)).claims.map((claim) => claim.severity)).toEqual(['RESOLVED']);
+  });
+
+  it('drops a failed WARNING once a CRITICAL went out for the operation', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const config = configFromText({ thresholds: '*=20m/21m' });
+    const dog = watchdog(store, { now: iso('10:00'), config, fails: (attempt) => attempt === 1 });
+    await applyEvent(stackStatus(api, iso('10:00'), 'DELETE_IN_PROGRESS'), dog.deps);
+    await failingSweepAt(dog, '10:20');
+
+    // Act
+    const later = await sweepAt(dog, ['10:21', '10:22', '10:30']);
+
+    // Assess
+    expect(later).toEqual([['CRITICAL'], [], []]);
+    expect(dog.notifier.sent.map(brief)).toEqual(['CRITICAL api at 10:21:00']);
+    expect((await store.loadService(apiKey)).claims.map((claim) => [claim.severity, claim.sentAt])).toEqual([['CRITICAL', t('10:21')]]);
+  });
+});
+
 describe('sweep with a stack inspector (DescribeStacks)', () => {
   function inspector(answer: StackDescription): StackInspector & { asked: string[] } {
     const asked: string[] = [];
@@ -351,10 +389,10 @@ describe('sweep with a stack inspector (DescribeStacks)', () => {
       expected: [{ type: 'DELETE', state: 'ended', end: t('10:00'), finalStatus: 'DELETE_COMPLETE' }],
     },
     {
-      case: 'an updating stack that moved on to UPDATE_COMPLETE is closed at its last update',
+      case: 'an updating stack that moved on to UPDATE_COMPLETE is closed when the sweep learned of it',
       start: 'UPDATE_IN_PROGRESS',
-      answer: { exists: true, status: 'UPDATE_COMPLETE', statusReason: '', lastUpdatedAt: t('10:07') } as const,
-      expected: [{ type: 'UPDATE', state: 'ended', end: t('10:07'), finalStatus: 'UPDATE_COMPLETE' }],
+      answer: { exists: true, status: 'UPDATE_COMPLETE', statusReason: '', lastUpdatedAt: t('10:00') } as const,
+      expected: [{ type: 'UPDATE', state: 'ended', end: t('10:20'), finalStatus: 'UPDATE_COMPLETE' }],
     },
     {
       case: 'an updating stack that no longer exists ends with a DELETE_COMPLETE',

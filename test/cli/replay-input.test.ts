@@ -2,6 +2,7 @@
  * Invalid and foreign input among good events (DESIGN.md, replay contract): rejected entries,
  * the good ones still processed, exit status 1; JSON arrays read like JSON Lines.
  */
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { FIXTURES, replayJson, runCli, parseOutput, removeWrittenEvents, writeEvents } from './harness.ts';
@@ -83,5 +84,32 @@ describe('malformed and foreign events among good ones', () => {
     const output = await replayJson(file, [], 1);
     expect(output).toMatchObject(goodPart);
     expect(output.rejected).toMatchObject([{ index: 1, id: 'late-one', error: expect.stringContaining('deliverAt') }]);
+  });
+
+  test('a wrapped element without its event is rejected, naming event', async () => {
+    const arn = { name: 'mixed-bag', uuid: '0f0e0d0c-0b0a-4909-8807-060504030201' };
+    const file = writeEvents('no-event', [
+      stackEvent(arn, '2025-03-04T13:00:00Z', 'CREATE_IN_PROGRESS', 'User Initiated'),
+      { deliverAt: '2025-03-04T13:11:00Z' },
+      stackEvent(arn, '2025-03-04T13:25:00Z', 'CREATE_COMPLETE', ''),
+    ]);
+    const output = await replayJson(file, [], 1);
+    expect(output).toMatchObject(goodPart);
+    expect(output.rejected).toEqual([{ index: 1, error: 'event: expected the EventBridge event to deliver at deliverAt, missing' }]);
+  });
+});
+
+describe('a file holding one event', () => {
+  test.each([
+    ['pretty-printed over many lines', (event: unknown) => `${JSON.stringify(event, null, 4)}\n`],
+    ['on one line', (event: unknown) => JSON.stringify(event)],
+  ])('replays it as one event when it is %s (as events/samples/*.json)', async (_form, render) => {
+    const arn = { name: 'mixed-bag', uuid: '0f0e0d0c-0b0a-4909-8807-060504030201' };
+    const file = writeEvents('one-event', []);
+    writeFileSync(file, render(stackEvent(arn, '2025-03-04T13:00:00Z', 'DELETE_IN_PROGRESS', 'User Initiated')));
+    const output = await replayJson(file, ['--until', '2025-03-04T13:30:00Z'], 0);
+    expect(output.rejected).toEqual([]);
+    expect(output.notifications.map((n) => [n.at, n.severity])).toEqual([['2025-03-04T13:20:00Z', 'WARNING']]);
+    expect(output.operations).toMatchObject([{ operation: 'DELETE', start: '2025-03-04T13:00:00Z', end: null }]);
   });
 });

@@ -20,13 +20,13 @@ const serviceHistory = historyArb.map((records) => {
 });
 
 /** Applies records in time order as the live system would, folding whenever it may. */
-function live(records: readonly StatusRecord[]): { state: ServiceState; archived: ImpactWindow[]; folds: number } {
+function live(records: readonly StatusRecord[], rules: WatchdogConfig = config): { state: ServiceState; archived: ImpactWindow[]; folds: number } {
   let state = emptyServiceState(key);
   const archived: ImpactWindow[] = [];
   let folds = 0;
   for (const record of canonicalRecords(records)) {
     state = withStatusRecord(state, record).state;
-    const folded = compactServiceState(state, record.time, config);
+    const folded = compactServiceState(state, record.time, rules);
     if (folded) {
       folds += 1;
       archived.push(...folded.archived);
@@ -71,6 +71,24 @@ describe('compactServiceState', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('folds a busy service by size, still leaving every window as the whole history gives it', () => {
+    // Prepare: a horizon no history reaches, and a state that may hold only 12 events.
+    const bySize: WatchdogConfig = { ...config, lateEventHorizonMs: 30 * 24 * HOUR, maxStateRecords: 12 };
+    let foldedRuns = 0;
+    fc.assert(
+      fc.property(serviceHistory, (records) => {
+        const now = (records.at(-1)?.time ?? 0) + HOUR;
+        // Act
+        const { state, archived, folds } = live(records, bySize);
+        foldedRuns += folds > 0 ? 1 : 0;
+        // Assess
+        expect([...archived, ...viewService(state, now, bySize).windows]).toEqual(deriveWindows(records, now, bySize));
+      }),
+      { numRuns: 300 },
+    );
+    expect(foldedRuns).toBeGreaterThan(30);
   });
 
   it('never folds history younger than the late-event horizon', () => {

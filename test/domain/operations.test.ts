@@ -7,6 +7,7 @@ import {
   operationStop,
   preferredRecord,
   statusRecordKey,
+  statusRecordOf,
   type Operation,
 } from '../../shared/domain/operations.ts';
 import { MIN, rec, stack, t } from './fixtures.ts';
@@ -696,5 +697,24 @@ describe('operationStop / operationDuration', () => {
     // Assess
     expect(early).toBe(25 * MIN);
     expect(late).toBe(25 * MIN);
+  });
+});
+
+describe('statusRecordOf', () => {
+  it.each([
+    { case: 'keeps a reason of 300 characters whole', length: 300, kept: 300, ellipsis: false },
+    { case: 'shortens a reason of 301 characters to 300 with an ellipsis', length: 301, kept: 300, ellipsis: true },
+    { case: 'shortens a 4 KB reason to 300 characters', length: 4096, kept: 300, ellipsis: true },
+  ])('$case', ({ length, kept, ellipsis }) => {
+    // Prepare
+    const reason = 'x'.repeat(length);
+
+    // Act
+    const record = statusRecordOf({ ...API, time: t('10:00'), status: 'UPDATE_FAILED', statusReason: reason });
+
+    // Assess
+    expect(record.statusReason).toHaveLength(kept);
+    expect(record.statusReason.endsWith('…')).toBe(ellipsis);
+    expect(record).toEqual({ stackId: API.stackId, stackName: 'api', time: t('10:00'), status: 'UPDATE_FAILED', statusReason: record.statusReason });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
 import type { StatusRecord } from '../../shared/domain/operations.ts';
-import { reconcile, type StackNow } from '../../shared/domain/reconcile.ts';
+import { reconcile, type StackDescription } from '../../shared/domain/reconcile.ts';
 import {
   dueAtSweep,
   emptyServiceState,
@@ -29,7 +29,7 @@ function runningView(records: readonly StatusRecord[], now: string): OperationVi
 const DELETING = [rec(API, '10:00', 'DELETE_IN_PROGRESS', 'User Initiated')];
 const CLEANING = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:04', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')];
 
-const exists = (status: string, lastUpdatedAt: string | null = null, statusReason = ''): StackNow => ({
+const exists = (status: string, lastUpdatedAt: string | null = null, statusReason = ''): StackDescription => ({
   exists: true,
   status,
   statusReason,
@@ -41,12 +41,15 @@ describe('reconcile', () => {
     ['the status of the latest event', CLEANING, exists('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', '10:04')],
     ['another in-progress status of the same update', [rec(API, '10:00', 'UPDATE_IN_PROGRESS')], exists('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', '10:03')],
     ['the deletion still going on', DELETING, exists('DELETE_IN_PROGRESS', '10:00')],
-  ])('confirms an operation whose stack shows %s', (_what, records, now) => {
+    ['the update it started, last changed at its start', [rec(API, '10:00', 'UPDATE_IN_PROGRESS')], exists('UPDATE_IN_PROGRESS', '10:00')],
+    ['a status this version does not know', CLEANING, exists('UPDATE_SOMETHING_NEW_IN_PROGRESS', '10:04')],
+    ['a change set under review', CLEANING, exists('REVIEW_IN_PROGRESS', '10:04')],
+  ])('confirms an operation whose stack shows %s', (_what, records, described) => {
     // Prepare
     const opView = runningView(records, '10:41');
 
     // Act
-    const result = reconcile(opView, now);
+    const result = reconcile(opView, described, t('10:41'));
 
     // Assess
     expect(result).toEqual({ kind: 'confirmed' });
@@ -57,12 +60,12 @@ describe('reconcile', () => {
     const opView = runningView(CLEANING, '10:41');
 
     // Act
-    const result = reconcile(opView, { exists: false });
+    const result = reconcile(opView, { exists: false }, t('10:41'));
 
     // Assess
     expect(result).toEqual({
       kind: 'moved-on',
-      record: { stackId: API.stackId, stackName: 'api', time: t('10:04'), status: 'DELETE_COMPLETE', statusReason: '' },
+      record: { stackId: API.stackId, stackName: 'api', time: t('10:04'), status: 'DELETE_COMPLETE', statusReason: '', synthetic: true },
     });
   });
 
@@ -70,39 +73,57 @@ describe('reconcile', () => {
     ['a completed update', CLEANING, 'UPDATE_COMPLETE', ''],
     ['a rolled-back update', CLEANING, 'UPDATE_ROLLBACK_COMPLETE', 'Resource creation cancelled'],
     ['a failed delete', DELETING, 'DELETE_FAILED', 'Role is invalid'],
-    ['a new operation', CLEANING, 'DELETE_IN_PROGRESS', 'User Initiated'],
-  ])('hands back the current status of %s as a record dated when the stack last changed', (_what, records, status, reason) => {
-    // Prepare
+    ['a new operation of another type', CLEANING, 'DELETE_IN_PROGRESS', 'User Initiated'],
+  ])('hands back the current status of %s dated when the sweep learned of it', (_what, records, status, reason) => {
+    // Prepare: LastUpdatedTime is when the last update began, not when anything ended.
     const opView = runningView(records, '10:41');
 
     // Act
-    const result = reconcile(opView, exists(status, '10:30', reason));
+    const result = reconcile(opView, exists(status, '10:00', reason), t('10:41'));
 
     // Assess
     expect(result).toEqual({
       kind: 'moved-on',
-      record: { stackId: API.stackId, stackName: 'api', time: t('10:30'), status, statusReason: reason },
+      record: { stackId: API.stackId, stackName: 'api', time: t('10:41'), status, statusReason: reason, synthetic: true },
     });
   });
 
-  it.each([
-    ['earlier than the latest event', '09:00'],
-    ['unknown', null],
-  ])('dates the record no earlier than the latest event when the last change is %s', (_what, lastUpdatedAt) => {
-    // Prepare
-    const opView = runningView(CLEANING, '10:41');
+  it('hands back a newer operation of the same type at its own start (LastUpdatedTime)', () => {
+    // Prepare: the update's completion and the next update's start were both lost.
+    const opView = runningView([rec(API, '10:00', 'UPDATE_IN_PROGRESS')], '10:41');
 
     // Act
-    const result = reconcile(opView, exists('UPDATE_COMPLETE', lastUpdatedAt));
+    const result = reconcile(opView, exists('UPDATE_IN_PROGRESS', '10:30', 'User Initiated'), t('10:41'));
 
     // Assess
-    expect(result).toMatchObject({ kind: 'moved-on', record: { time: t('10:04'), status: 'UPDATE_COMPLETE' } });
+    expect(result).toEqual({
+      kind: 'moved-on',
+      record: { stackId: API.stackId, stackName: 'api', time: t('10:30'), status: 'UPDATE_IN_PROGRESS', statusReason: 'User Initiated', synthetic: true },
+    });
+  });
+
+  it('lets the real completion replace the made-up one when it arrives after all', () => {
+    // Prepare
+    const opView = runningView(CLEANING, '10:40');
+    const result = reconcile(opView, exists('UPDATE_COMPLETE', '10:00'), t('10:40'));
+    if (result.kind !== 'moved-on') throw new Error('expected moved-on');
+    const reconciled = stateWith([...CLEANING, result.record]);
+
+    // Act
+    const real = withStatusRecord(reconciled, rec(API, '10:39:50', 'UPDATE_COMPLETE')).state;
+
+    // Assess
+    expect(real.records).toEqual(stateWith([...CLEANING, rec(API, '10:39:50', 'UPDATE_COMPLETE')]).records);
+    const view = viewService(real, t('11:00'), DEFAULT_CONFIG);
+    expect(view.operations.map((op) => [op.operation.start, op.operation.state === 'ended' ? op.operation.end : null])).toEqual([
+      [t('10:00'), t('10:39:50')],
+    ]);
   });
 
   it('lets a lost completion end the operation so that no one is paged', () => {
     // Prepare
     const opView = runningView(CLEANING, '10:41');
-    const result = reconcile(opView, exists('UPDATE_COMPLETE', '10:30'));
+    const result = reconcile(opView, exists('UPDATE_COMPLETE', '10:00'), t('10:41'));
     if (result.kind !== 'moved-on') throw new Error('expected moved-on');
 
     // Act
@@ -116,7 +137,7 @@ describe('reconcile', () => {
   it('lets a vanished stack end its deletion so that no one is paged', () => {
     // Prepare
     const opView = runningView(DELETING, '10:41');
-    const result = reconcile(opView, { exists: false });
+    const result = reconcile(opView, { exists: false }, t('10:41'));
     if (result.kind !== 'moved-on') throw new Error('expected moved-on');
 
     // Act

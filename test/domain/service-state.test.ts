@@ -10,6 +10,7 @@ import {
   snapshotChanged,
   snapshotOf,
   stalePendingClaims,
+  stillWorthSending,
   viewService,
   withClaimRenewed,
   withClaims,
@@ -490,6 +491,30 @@ describe('withClaimSent / withClaimRenewed / stalePendingClaims', () => {
     expect(before).toEqual([]);
     expect(at.map((c) => c.severity)).toEqual(['WARNING']);
     expect(renewed).toEqual([]);
+  });
+});
+
+describe('stillWorthSending', () => {
+  const running = [rec(API, '10:00', 'DELETE_IN_PROGRESS')];
+  const ended = [...running, rec(API, '10:21:30', 'DELETE_COMPLETE')];
+  it.each([
+    { case: 'a WARNING while its operation runs', records: running, claims: [claim(API, '10:00', 'WARNING', null)], severity: 'WARNING', worth: true },
+    { case: 'a WARNING after a CRITICAL was claimed', records: running, claims: [claim(API, '10:00', 'WARNING', null), claim(API, '10:00', 'CRITICAL')], severity: 'WARNING', worth: false },
+    { case: 'a CRITICAL while its operation runs', records: running, claims: [claim(API, '10:00', 'CRITICAL', null)], severity: 'CRITICAL', worth: true },
+    { case: 'a WARNING once its operation ended', records: ended, claims: [claim(API, '10:00', 'WARNING', null)], severity: 'WARNING', worth: false },
+    { case: 'a CRITICAL once its operation ended', records: ended, claims: [claim(API, '10:00', 'CRITICAL', null)], severity: 'CRITICAL', worth: false },
+    { case: 'a RESOLVED once its operation ended', records: ended, claims: [claim(API, '10:00', 'WARNING'), claim(API, '10:00', 'RESOLVED', null)], severity: 'RESOLVED', worth: true },
+  ] as const)('says $worth for $case', ({ records, claims, severity, worth }) => {
+    // Prepare
+    const opView = viewService(stateWith(records, claims), t('10:30'), CONFIG).operations[0];
+    const pending = opView?.claims.find((kept) => kept.severity === severity);
+    if (!opView || !pending) throw new Error('expected the operation and its claim');
+
+    // Act
+    const result = stillWorthSending(opView, pending);
+
+    // Assess
+    expect(result).toBe(worth);
   });
 });
 
