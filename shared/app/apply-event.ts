@@ -1,7 +1,7 @@
 /**
  * Use case of the stack-events Lambda: apply one CloudFormation event.
  */
-import type { CloudFormationEvent } from '../domain/events.ts';
+import type { CloudFormationEvent, StackRef } from '../domain/events.ts';
 import type { Notification } from '../domain/notification.ts';
 import { statusRecordOf, type StatusRecord } from '../domain/operations.ts';
 import { serviceKeyOf, type ServiceKey } from '../domain/service.ts';
@@ -51,6 +51,17 @@ export async function applyStatusRecord(
 }
 
 /**
+ * The service a stack belongs to: its `cfn-watchdog:service` tag when CloudFormation can be asked
+ * (the deployed functions), else the first matching name rule, else its name.
+ */
+async function serviceKeyFor(stack: StackRef, deps: WatchdogDeps): Promise<ServiceKey> {
+  // A failure to ask propagates (the event is retried): guessing by name could split a stack's
+  // events across two services.
+  const tagged = await deps.inspector?.serviceTag(stack.stackId);
+  return tagged ? { account: stack.account, region: stack.region, service: tagged } : serviceKeyOf(stack, deps.config.serviceRules);
+}
+
+/**
  * Applies one validated CloudFormation event: keeps it in its stack's timeline and, for a stack
  * status change, updates the service's state and sends FAILED/RESOLVED at once.
  *
@@ -68,7 +79,7 @@ export async function applyEvent(event: CloudFormationEvent, deps: WatchdogDeps)
       status: event.status,
     });
   }
-  const key = serviceKeyOf(event, deps.config.serviceRules);
+  const key = await serviceKeyFor(event, deps);
   const { applied, notifications } = await applyStatusRecord(deps, key, statusRecordOf(event));
   return applied ? { kind: 'applied', key, notifications } : { kind: 'duplicate', key };
 }

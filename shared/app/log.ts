@@ -3,8 +3,8 @@
  * passes one that writes to stderr, tests one that records.
  */
 export interface Log {
-  info(message: string, attributes?: Record<string, unknown>): void;
-  warn(message: string, attributes?: Record<string, unknown>): void;
+  info(message: string, ...attributes: Record<string, unknown>[]): void;
+  warn(message: string, ...attributes: Record<string, unknown>[]): void;
 }
 
 export const silentLog: Log = { info: () => undefined, warn: () => undefined };

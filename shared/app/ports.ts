@@ -49,7 +49,10 @@ export interface Notifier {
   publish(notification: Notification): Promise<void>;
 }
 
-/** Asks CloudFormation (DescribeStacks) what a stack is doing now. */
+/** Asks CloudFormation (DescribeStacks) about a stack. */
 export interface StackInspector {
+  /** What the stack is doing now. */
   describe(stackId: string): Promise<StackDescription>;
+  /** The stack's `cfn-watchdog:service` tag, or `null` when it has none (or is gone). */
+  serviceTag(stackId: string): Promise<string | null>;
 }

@@ -378,6 +378,7 @@ describe('sweep with a stack inspector (DescribeStacks)', () => {
         asked.push(stackId);
         return answer;
       },
+      serviceTag: async () => null,
     };
   }
 

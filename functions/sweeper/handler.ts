@@ -1,0 +1,32 @@
+/**
+ * Every minute: escalates operations that run too long (after asking CloudFormation), re-sends
+ * what failed to send, and closes windows whose grace ran out.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { ScheduledEvent } from 'aws-lambda';
+import { sweep, type SweepResult } from '../../shared/app/sweep.ts';
+import { wireLambda } from '../../shared/adapters/lambda-wiring.ts';
+
+const logger = new Logger();
+const deps = wireLambda(process.env, logger);
+
+/**
+ * One sweep; exported apart from the middy wrapper for tests.
+ *
+ * @example
+ * await handleSweep();
+ */
+export async function handleSweep(): Promise<SweepResult> {
+  const result = await sweep(deps);
+  logger.info('swept', {
+    servicesSwept: result.servicesSwept,
+    notifications: result.notifications.map((sent) => `${sent.severity} ${sent.stackName}`),
+  });
+  return result;
+}
+
+export const handler = middy<ScheduledEvent, SweepResult>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(() => handleSweep());

@@ -1,0 +1,78 @@
+/**
+ * The Lambdas' configuration, read once at cold start from the environment; a missing or bad
+ * variable fails the cold start with a message naming it.
+ */
+import { DEFAULT_CONFIG, DEFAULT_GRACE, type WatchdogConfig } from '../domain/config.ts';
+import { parseServiceRules } from '../domain/service.ts';
+import { DEFAULT_THRESHOLD_SPEC, parseThresholds } from '../domain/thresholds.ts';
+import { parseDuration } from '../domain/time.ts';
+
+export class ConfigurationError extends Error {
+  readonly variable: string;
+
+  constructor(variable: string, problem: string, options?: ErrorOptions) {
+    super(`${variable}: ${problem}`, options);
+    this.name = 'ConfigurationError';
+    this.variable = variable;
+  }
+}
+
+export const EnvVar = {
+  TABLE_NAME: 'WATCHDOG_TABLE_NAME',
+  TOPIC_ARN: 'WATCHDOG_TOPIC_ARN',
+  THRESHOLDS: 'WATCHDOG_THRESHOLDS',
+  SERVICE_RULES: 'WATCHDOG_SERVICE_RULES',
+  GRACE: 'WATCHDOG_GRACE',
+} as const;
+
+export interface RuntimeConfig {
+  readonly tableName: string;
+  readonly topicArn: string;
+  readonly watchdog: WatchdogConfig;
+}
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
+function required(env: Environment, variable: string): string {
+  const value = env[variable]?.trim();
+  if (!value) throw new ConfigurationError(variable, 'required, but not set');
+  return value;
+}
+
+/** Empty counts as unset: a template parameter left at its empty default. */
+function optional(env: Environment, variable: string): string | undefined {
+  const value = env[variable]?.trim();
+  return value ? value : undefined;
+}
+
+function parsed<T>(variable: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new ConfigurationError(variable, error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
+/**
+ * Reads `WATCHDOG_TABLE_NAME` and `WATCHDOG_TOPIC_ARN` (required), `WATCHDOG_THRESHOLDS`,
+ * `WATCHDOG_SERVICE_RULES` (rules separated by `;` or newlines) and `WATCHDOG_GRACE`.
+ *
+ * @example
+ * const config = readRuntimeConfig(process.env); // at module scope: fails the cold start
+ */
+export function readRuntimeConfig(env: Environment): RuntimeConfig {
+  const tableName = required(env, EnvVar.TABLE_NAME);
+  const topicArn = required(env, EnvVar.TOPIC_ARN);
+  if (!SNS_TOPIC_ARN.test(topicArn)) {
+    throw new ConfigurationError(EnvVar.TOPIC_ARN, `expected an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:alerts, got '${topicArn}'`);
+  }
+  const watchdog: WatchdogConfig = {
+    ...DEFAULT_CONFIG,
+    thresholds: parsed(EnvVar.THRESHOLDS, () => parseThresholds(optional(env, EnvVar.THRESHOLDS) ?? DEFAULT_THRESHOLD_SPEC)),
+    serviceRules: parsed(EnvVar.SERVICE_RULES, () => parseServiceRules(optional(env, EnvVar.SERVICE_RULES) ?? '')),
+    graceMs: parsed(EnvVar.GRACE, () => parseDuration(optional(env, EnvVar.GRACE) ?? DEFAULT_GRACE, 'grace')),
+  };
+  return { tableName, topicArn, watchdog };
+}

@@ -1,0 +1,31 @@
+/**
+ * The real adapters the Lambda functions run with, built once per container at cold start.
+ */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { WatchdogDeps } from '../app/deps.ts';
+import type { Log } from '../app/log.ts';
+import { createCloudFormationInspector } from './cloudformation-inspector.ts';
+import { createDynamoDbStore } from './dynamodb-store.ts';
+import { readRuntimeConfig } from './env-config.ts';
+import { createSnsNotifier } from './sns-notifier.ts';
+
+/**
+ * Reads the configuration (failing fast with the variable's name) and wires DynamoDB, SNS and
+ * CloudFormation clients from the Lambda's own environment and credentials.
+ *
+ * @example
+ * const deps = wireLambda(process.env, logger); // at module scope of a handler
+ */
+export function wireLambda(env: Readonly<Record<string, string | undefined>>, log: Log): WatchdogDeps {
+  const config = readRuntimeConfig(env);
+  return {
+    store: createDynamoDbStore({ client: new DynamoDBClient({}), tableName: config.tableName }),
+    notifier: createSnsNotifier({ client: new SNSClient({}), topicArn: config.topicArn }),
+    inspector: createCloudFormationInspector({ client: new CloudFormationClient({}) }),
+    clock: () => Date.now(),
+    config: config.watchdog,
+    log,
+  };
+}

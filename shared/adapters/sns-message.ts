@@ -1,0 +1,93 @@
+/**
+ * How a notification reads in e-mail and in the SNS message attributes subscribers filter on.
+ */
+import type { Notification } from '../domain/notification.ts';
+import { Severity } from '../domain/severity.ts';
+import { formatInstant, humanDuration } from '../domain/time.ts';
+
+/** SNS rejects longer subjects; e-mail clients cut them anyway. */
+export const MAX_SUBJECT_LENGTH = 100;
+
+const CONSOLE_HOST: Readonly<Record<string, string>> = {
+  aws: 'console.aws.amazon.com',
+  'aws-cn': 'console.amazonaws.cn',
+  'aws-us-gov': 'console.amazonaws-us-gov.com',
+};
+
+/**
+ * The stack's events in the CloudFormation console of its own region and partition.
+ *
+ * @example
+ * consoleLink(notification); // 'https://eu-central-1.console.aws.amazon.com/cloudformation/home?region=eu-central-1#/stacks/events?stackId=arn%3A…'
+ */
+export function consoleLink({ stackId, region }: Pick<Notification, 'stackId' | 'region'>): string {
+  const partition = stackId.split(':')[1] ?? 'aws';
+  const host = CONSOLE_HOST[partition] ?? CONSOLE_HOST['aws'];
+  return `https://${region}.${host}/cloudformation/home?region=${region}#/stacks/events?stackId=${encodeURIComponent(stackId)}`;
+}
+
+function headline(n: Notification): string {
+  const elapsed = humanDuration(n.elapsedMs);
+  switch (n.severity) {
+    case Severity.WARNING:
+    case Severity.CRITICAL:
+      return `${n.operation} of ${n.stackName} running for ${elapsed}`;
+    case Severity.FAILED:
+      return `${n.operation} of ${n.stackName} failed: ${n.status}`;
+    case Severity.RESOLVED:
+      return `${n.operation} of ${n.stackName} finished after ${elapsed}`;
+  }
+}
+
+/**
+ * An e-mail subject: severity, what, how long, where; printable ASCII and at most 100
+ * characters, as SNS requires.
+ *
+ * @example
+ * subjectOf(notification); // '[CRITICAL] DELETE of trustsource-core-prod running for 40 min (trustsource-core, eu-central-1)'
+ */
+export function subjectOf(n: Notification): string {
+  const text = `[${n.severity}] ${headline(n)} (${n.service}, ${n.region})`.replace(/[^\x20-\x7e]/g, '?');
+  return text.length <= MAX_SUBJECT_LENGTH ? text : `${text.slice(0, MAX_SUBJECT_LENGTH - 3)}...`;
+}
+
+/**
+ * The plain-text body: everything an engineer needs at 19:29 without opening anything else.
+ */
+export function bodyOf(n: Notification): string {
+  const lines = [
+    `${n.severity}: ${headline(n)}.`,
+    '',
+    `Stack:      ${n.stackName}`,
+    `Stack id:   ${n.stackId}`,
+    `Service:    ${n.service}`,
+    `Account:    ${n.account}`,
+    `Region:     ${n.region}`,
+    `Operation:  ${n.operation}, started ${formatInstant(n.startedAt)}`,
+    `Elapsed:    ${humanDuration(n.elapsedMs)} (as of ${formatInstant(n.at)})`,
+    `Status:     ${n.status}${n.statusReason ? ` (${n.statusReason})` : ''}`,
+  ];
+  if (n.resourcesInProgress.length > 0) {
+    lines.push('', 'Still in progress:');
+    for (const r of n.resourcesInProgress) {
+      const physical = r.physicalResourceId ? ` ${r.physicalResourceId}` : '';
+      lines.push(`  - ${r.logicalResourceId} (${r.resourceType})${physical}: ${r.status} since ${formatInstant(r.since)}`);
+      if (r.statusReason) lines.push(`    ${r.statusReason}`);
+    }
+  }
+  lines.push('', `Stack events: ${consoleLink(n)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The attributes SNS subscription filter policies match on. */
+export function attributesOf(n: Notification): Record<string, { DataType: 'String'; StringValue: string }> {
+  const text = (value: string) => ({ DataType: 'String' as const, StringValue: value });
+  return {
+    severity: text(n.severity),
+    service: text(n.service),
+    stackName: text(n.stackName),
+    account: text(n.account),
+    region: text(n.region),
+    operation: text(n.operation),
+  };
+}

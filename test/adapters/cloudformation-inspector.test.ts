@@ -1,0 +1,82 @@
+import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createCloudFormationInspector, SERVICE_TAG } from '../../shared/adapters/cloudformation-inspector.ts';
+
+const cloudFormation = mockClient(CloudFormationClient);
+const ARN = 'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-core-prod/091c23ec-9c34-11eb-9c3e-0a8f4e2b71d5';
+
+const notFound = (): CloudFormationServiceException =>
+  new CloudFormationServiceException({ name: 'ValidationError', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: `Stack with id ${ARN} does not exist` });
+
+beforeEach(() => cloudFormation.reset());
+
+describe('describe', () => {
+  it('asks DescribeStacks by stack ARN and reports status, reason and the last update', async () => {
+    // Prepare
+    cloudFormation.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackId: ARN,
+          StackName: 'trustsource-core-prod',
+          StackStatus: 'DELETE_IN_PROGRESS',
+          StackStatusReason: 'User Initiated',
+          CreationTime: new Date('2021-04-13T10:00:00Z'),
+          LastUpdatedTime: new Date('2021-09-20T08:00:00Z'),
+        },
+      ],
+    });
+    const inspector = createCloudFormationInspector({ client: new CloudFormationClient({ region: 'eu-central-1' }) });
+
+    // Act
+    const described = await inspector.describe(ARN);
+
+    // Assess
+    expect(cloudFormation).toHaveReceivedCommandExactlyOnceWith(DescribeStacksCommand, { StackName: ARN });
+    expect(described).toEqual({ exists: true, status: 'DELETE_IN_PROGRESS', statusReason: 'User Initiated', lastUpdatedAt: Date.parse('2021-09-20T08:00:00Z') });
+  });
+
+  it.each([
+    ['answers that the stack does not exist', () => cloudFormation.on(DescribeStacksCommand).rejects(notFound())],
+    ['shows it deleted', () => cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackId: ARN, StackName: 'x', StackStatus: 'DELETE_COMPLETE', CreationTime: new Date() }] })],
+  ])('reports a stack gone when CloudFormation %s', async (_case, answer) => {
+    answer();
+    const inspector = createCloudFormationInspector({ client: new CloudFormationClient({ region: 'eu-central-1' }) });
+    expect(await inspector.describe(ARN)).toEqual({ exists: false });
+  });
+
+  it('lets other errors (throttling, access) through, so that the caller retries', async () => {
+    cloudFormation.on(DescribeStacksCommand).rejects(
+      new CloudFormationServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }),
+    );
+    const inspector = createCloudFormationInspector({ client: new CloudFormationClient({ region: 'eu-central-1', maxAttempts: 1 }) });
+    await expect(inspector.describe(ARN)).rejects.toThrow('Rate exceeded');
+  });
+});
+
+describe('serviceTag', () => {
+  it(`reads the ${SERVICE_TAG} tag once per stack`, async () => {
+    // Prepare
+    cloudFormation.on(DescribeStacksCommand).resolves({
+      Stacks: [{ StackId: ARN, StackName: 'x', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Tags: [{ Key: 'team', Value: 'scan' }, { Key: SERVICE_TAG, Value: ' payments ' }] }],
+    });
+    const inspector = createCloudFormationInspector({ client: new CloudFormationClient({ region: 'eu-central-1' }) });
+
+    // Act
+    const first = await inspector.serviceTag(ARN);
+    const second = await inspector.serviceTag(ARN);
+
+    // Assess
+    expect([first, second]).toEqual(['payments', 'payments']);
+    expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStacksCommand, 1);
+  });
+
+  it.each([
+    ['has no such tag', () => cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackId: ARN, StackName: 'x', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Tags: [] }] })],
+    ['is gone', () => cloudFormation.on(DescribeStacksCommand).rejects(notFound())],
+  ])('gives null for a stack that %s', async (_case, answer) => {
+    answer();
+    const inspector = createCloudFormationInspector({ client: new CloudFormationClient({ region: 'eu-central-1' }) });
+    expect(await inspector.serviceTag(ARN)).toBeNull();
+  });
+});

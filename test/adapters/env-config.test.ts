@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError, readRuntimeConfig } from '../../shared/adapters/env-config.ts';
+import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
+
+const REQUIRED = { WATCHDOG_TABLE_NAME: 'watchdog', WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts' };
+
+function failure(env: Record<string, string | undefined>): ConfigurationError {
+  try {
+    readRuntimeConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigurationError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigurationError');
+}
+
+describe('readRuntimeConfig', () => {
+  it('takes DESIGN.md defaults when only the required variables are set (empty counts as unset)', () => {
+    // Act
+    const config = readRuntimeConfig({ ...REQUIRED, WATCHDOG_THRESHOLDS: '', WATCHDOG_SERVICE_RULES: ' ', WATCHDOG_GRACE: undefined });
+
+    // Assess
+    expect(config).toEqual({ tableName: 'watchdog', topicArn: REQUIRED.WATCHDOG_TOPIC_ARN, watchdog: DEFAULT_CONFIG });
+  });
+
+  it('reads thresholds, service rules separated by ";" and the grace', () => {
+    // Act
+    const config = readRuntimeConfig({
+      ...REQUIRED,
+      WATCHDOG_THRESHOLDS: 'DELETE=15m/30m,*=20m/40m',
+      WATCHDOG_SERVICE_RULES: 'core=^trustsource-(core|scan)-;payments=^pay-',
+      WATCHDOG_GRACE: '30m',
+    });
+
+    // Assess
+    expect(config.watchdog.thresholds.byType.DELETE).toEqual({ warnMs: 15 * 60_000, criticalMs: 30 * 60_000 });
+    expect(config.watchdog.serviceRules.map((rule) => [rule.service, rule.pattern.source])).toEqual([
+      ['core', '^trustsource-(core|scan)-'],
+      ['payments', '^pay-'],
+    ]);
+    expect(config.watchdog.graceMs).toBe(30 * 60_000);
+  });
+
+  it.each([
+    [{ WATCHDOG_TOPIC_ARN: REQUIRED.WATCHDOG_TOPIC_ARN }, 'WATCHDOG_TABLE_NAME', 'WATCHDOG_TABLE_NAME: required, but not set'],
+    [{ WATCHDOG_TABLE_NAME: 'watchdog' }, 'WATCHDOG_TOPIC_ARN', 'WATCHDOG_TOPIC_ARN: required, but not set'],
+    [{ ...REQUIRED, WATCHDOG_TOPIC_ARN: 'alerts' }, 'WATCHDOG_TOPIC_ARN', "got 'alerts'"],
+    [{ ...REQUIRED, WATCHDOG_THRESHOLDS: 'DELETE=20m' }, 'WATCHDOG_THRESHOLDS', "'DELETE=20m'"],
+    [{ ...REQUIRED, WATCHDOG_SERVICE_RULES: 'core=[' }, 'WATCHDOG_SERVICE_RULES', "'[' is not a valid regular expression"],
+    [{ ...REQUIRED, WATCHDOG_GRACE: 'an hour' }, 'WATCHDOG_GRACE', "got 'an hour'"],
+  ])('fails naming %s', (env, variable, text) => {
+    // Act
+    const error = failure(env);
+
+    // Assess
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable}: `)).toBe(true);
+    expect(error.message).toContain(text);
+  });
+});

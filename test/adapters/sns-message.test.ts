@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { attributesOf, bodyOf, consoleLink, MAX_SUBJECT_LENGTH, subjectOf } from '../../shared/adapters/sns-message.ts';
+import type { Notification } from '../../shared/domain/notification.ts';
+
+const CORE_ARN = 'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-core-prod/091c23ec-9c34-11eb-9c3e-0a8f4e2b71d5';
+
+function notification(overrides: Partial<Notification> = {}): Notification {
+  return {
+    at: Date.parse('2021-09-21T19:49:00Z'),
+    severity: 'CRITICAL',
+    stackId: CORE_ARN,
+    stackName: 'trustsource-core-prod',
+    account: '123456789012',
+    region: 'eu-central-1',
+    service: 'trustsource-core',
+    operation: 'DELETE',
+    status: 'DELETE_IN_PROGRESS',
+    statusReason: 'User Initiated',
+    startedAt: Date.parse('2021-09-21T19:09:00Z'),
+    elapsedMs: 40 * 60_000,
+    resourcesInProgress: [
+      {
+        logicalResourceId: 'ScanAnalysisFunction',
+        physicalResourceId: 'trustsource-core-prod-ScanAnalysisFunction-1A2B3C4D5E6F',
+        resourceType: 'AWS::Lambda::Function',
+        status: 'DELETE_IN_PROGRESS',
+        statusReason: 'CloudFormation is waiting for NetworkInterfaces associated with the Lambda Function to be cleaned up.',
+        since: Date.parse('2021-09-21T19:09:22Z'),
+      },
+    ],
+    ...overrides,
+  };
+}
+
+describe('subjectOf', () => {
+  it.each([
+    ['WARNING', { severity: 'WARNING', elapsedMs: 20 * 60_000 }, '[WARNING] DELETE of trustsource-core-prod running for 20 min (trustsource-core, eu-central-1)'],
+    ['CRITICAL', {}, '[CRITICAL] DELETE of trustsource-core-prod running for 40 min (trustsource-core, eu-central-1)'],
+    ['FAILED', { severity: 'FAILED', status: 'DELETE_FAILED' }, '[FAILED] DELETE of trustsource-core-prod failed: DELETE_FAILED (trustsource-core, eu-central-1)'],
+    ['RESOLVED', { severity: 'RESOLVED', status: 'DELETE_COMPLETE', elapsedMs: 47.5 * 60_000 }, '[RESOLVED] DELETE of trustsource-core-prod finished after 47 min (trustsource-core, eu-central-1)'],
+  ] as const)('says what happened for %s', (_severity, overrides, expected) => {
+    expect(subjectOf(notification(overrides))).toBe(expected);
+  });
+
+  it('cuts a subject at 100 characters with an ASCII ellipsis, as SNS requires', () => {
+    // Prepare
+    const long = notification({ stackName: `platform-${'x'.repeat(120)}` });
+
+    // Act
+    const subject = subjectOf(long);
+
+    // Assess
+    expect(subject).toHaveLength(MAX_SUBJECT_LENGTH);
+    expect(subject.startsWith('[CRITICAL] DELETE of platform-xxx')).toBe(true);
+    expect(subject.endsWith('...')).toBe(true);
+  });
+
+  it('replaces characters SNS does not accept in a subject', () => {
+    expect(subjectOf(notification({ service: 'zahlungsdienst-über' }))).toBe(
+      '[CRITICAL] DELETE of trustsource-core-prod running for 40 min (zahlungsdienst-?ber, eu-central-1)',
+    );
+  });
+});
+
+describe('bodyOf', () => {
+  it('names the stack, where it runs, how long, its status and the resources still in progress', () => {
+    expect(bodyOf(notification())).toBe(
+      [
+        'CRITICAL: DELETE of trustsource-core-prod running for 40 min.',
+        '',
+        'Stack:      trustsource-core-prod',
+        `Stack id:   ${CORE_ARN}`,
+        'Service:    trustsource-core',
+        'Account:    123456789012',
+        'Region:     eu-central-1',
+        'Operation:  DELETE, started 2021-09-21T19:09:00Z',
+        'Elapsed:    40 min (as of 2021-09-21T19:49:00Z)',
+        'Status:     DELETE_IN_PROGRESS (User Initiated)',
+        '',
+        'Still in progress:',
+        '  - ScanAnalysisFunction (AWS::Lambda::Function) trustsource-core-prod-ScanAnalysisFunction-1A2B3C4D5E6F: DELETE_IN_PROGRESS since 2021-09-21T19:09:22Z',
+        '    CloudFormation is waiting for NetworkInterfaces associated with the Lambda Function to be cleaned up.',
+        '',
+        `Stack events: https://eu-central-1.console.aws.amazon.com/cloudformation/home?region=eu-central-1#/stacks/events?stackId=${encodeURIComponent(CORE_ARN)}`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('leaves out the resources section and an empty reason when there are none', () => {
+    const body = bodyOf(notification({ severity: 'RESOLVED', status: 'DELETE_COMPLETE', statusReason: '', resourcesInProgress: [] }));
+    expect(body).toContain('Status:     DELETE_COMPLETE\n');
+    expect(body).not.toContain('Still in progress');
+  });
+});
+
+describe('consoleLink', () => {
+  it.each([
+    ['aws', 'eu-central-1', 'https://eu-central-1.console.aws.amazon.com/'],
+    ['aws-cn', 'cn-north-1', 'https://cn-north-1.console.amazonaws.cn/'],
+    ['aws-us-gov', 'us-gov-west-1', 'https://us-gov-west-1.console.amazonaws-us-gov.com/'],
+  ])('opens the stack events of a %s stack in its own region', (partition, region, host) => {
+    const stackId = `arn:${partition}:cloudformation:${region}:123456789012:stack/api/uuid`;
+    expect(consoleLink({ stackId, region })).toBe(
+      `${host}cloudformation/home?region=${region}#/stacks/events?stackId=${encodeURIComponent(stackId)}`,
+    );
+  });
+});
+
+describe('attributesOf', () => {
+  it('gives subscribers the six filterable attributes as strings', () => {
+    expect(attributesOf(notification())).toEqual({
+      severity: { DataType: 'String', StringValue: 'CRITICAL' },
+      service: { DataType: 'String', StringValue: 'trustsource-core' },
+      stackName: { DataType: 'String', StringValue: 'trustsource-core-prod' },
+      account: { DataType: 'String', StringValue: '123456789012' },
+      region: { DataType: 'String', StringValue: 'eu-central-1' },
+      operation: { DataType: 'String', StringValue: 'DELETE' },
+    });
+  });
+});

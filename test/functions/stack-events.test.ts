@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { InvalidEventError } from '../../shared/domain/cfn-event.ts';
+import { stackArn, stackEvent } from '../support/events.ts';
+import { sharedPath } from '../support/shared-files.ts';
+import { captureLogs, lambdaContext, loadLambdas, TOPIC_ARN } from './lambda-harness.ts';
+
+const sns = mockClient(SNSClient);
+const cloudFormation = mockClient(CloudFormationClient);
+const context = lambdaContext('cfn-watchdog-StackEventsFunction');
+const sample = (file: string): unknown => JSON.parse(readFileSync(sharedPath('events-samples', file), 'utf8'));
+
+const scan = { name: 'trustsource-scan-prod', account: '123456789012', region: 'eu-central-1', uuid: 'c3348cd2-1b12-11ec-b0a7-06d21c93e4f7' };
+
+beforeEach(() => {
+  sns.reset();
+  cloudFormation.reset();
+  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+  cloudFormation.on(DescribeStacksCommand).callsFake(({ StackName }: { StackName: string }) => ({
+    Stacks: [{ StackId: StackName, StackName: StackName.split('/')[1], StackStatus: 'CREATE_IN_PROGRESS', CreationTime: new Date('2021-04-13T10:00:00Z'), Tags: [] }],
+  }));
+  vi.useFakeTimers({ toFake: ['Date'] });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllEnvs();
+});
+
+describe('stack-events handler', () => {
+  it('takes the events AWS publishes as they are: status changes applied, resources recorded, drift ignored', async () => {
+    // Prepare
+    const { stackEvents, store } = await loadLambdas();
+    const inputs = [
+      sample('aws-docs-stack-status-change-CREATE_COMPLETE.json'),
+      sample('aws-docs-resource-status-change-CREATE_COMPLETE.json'),
+      sample('aws-docs-drift-detection-status-change-DRIFTED.json'),
+      ...(sample('real-capture-stack-status-2022.json') as unknown[]),
+    ];
+
+    // Act
+    const outcomes = [];
+    for (const input of inputs) outcomes.push(await stackEvents.handler(input, context));
+
+    // Assess
+    expect(outcomes.map((outcome) => outcome.kind)).toEqual(['applied', 'recorded', 'ignored', 'applied', 'applied', 'applied']);
+    const docsStack = 'arn:aws:cloudformation:us-west-1:111122223333:stack/teststack';
+    // Both at 18:43:48: within a second the timeline lists resources first (its sort key).
+    expect((await store.stackHistory(docsStack)).map((event) => `${event.kind} ${event.status}`)).toEqual([
+      'resource-status CREATE_COMPLETE',
+      'stack-status CREATE_COMPLETE',
+    ]);
+    // The service tag is read once per stack, for status changes only; nothing was worth a page.
+    expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStacksCommand, 2);
+    expect(cloudFormation).toHaveReceivedNthCommandWith(DescribeStacksCommand, 1, { StackName: docsStack });
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+  });
+
+  it('maps a stack to the service of its cfn-watchdog:service tag before the name rules', async () => {
+    // Prepare
+    const { stackEvents } = await loadLambdas({ WATCHDOG_SERVICE_RULES: 'scanner=^trustsource-scan-' });
+    cloudFormation.on(DescribeStacksCommand).resolves({
+      Stacks: [{ StackId: stackArn(scan), StackName: scan.name, StackStatus: 'CREATE_IN_PROGRESS', CreationTime: new Date(), Tags: [{ Key: 'cfn-watchdog:service', Value: 'payments' }] }],
+    });
+
+    // Act
+    const outcome = await stackEvents.handler(stackEvent(scan, '2021-09-21T19:33:14Z', 'CREATE_IN_PROGRESS', 'User Initiated'), context);
+
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'applied', key: { account: '123456789012', region: 'eu-central-1', service: 'payments' } });
+  });
+
+  it('publishes FAILED at once, with the subject, body and attributes subscribers filter on', async () => {
+    // Prepare
+    const { stackEvents } = await loadLambdas({ WATCHDOG_SERVICE_RULES: 'trustsource-core=^trustsource-(core|scan)-' });
+    vi.setSystemTime(new Date('2021-09-21T19:33:15Z'));
+    await stackEvents.handler(stackEvent(scan, '2021-09-21T19:33:14Z', 'CREATE_IN_PROGRESS', 'User Initiated'), context);
+    vi.setSystemTime(new Date('2021-09-21T19:35:33Z'));
+
+    // Act
+    const outcome = await stackEvents.handler(
+      stackEvent(scan, '2021-09-21T19:35:32Z', 'ROLLBACK_COMPLETE', 'The following resource(s) failed to create: [ScanQueue].'),
+      context,
+    );
+
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'applied', notifications: [{ severity: 'FAILED' }] });
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+      TopicArn: TOPIC_ARN,
+      Subject: '[FAILED] CREATE of trustsource-scan-prod failed: ROLLBACK_COMPLETE (trustsource-core, eu-central-1)',
+      MessageAttributes: {
+        severity: { DataType: 'String', StringValue: 'FAILED' },
+        service: { DataType: 'String', StringValue: 'trustsource-core' },
+        stackName: { DataType: 'String', StringValue: 'trustsource-scan-prod' },
+        account: { DataType: 'String', StringValue: '123456789012' },
+        region: { DataType: 'String', StringValue: 'eu-central-1' },
+        operation: { DataType: 'String', StringValue: 'CREATE' },
+      },
+    });
+    const message = sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '';
+    expect(message).toContain('Status:     ROLLBACK_COMPLETE (The following resource(s) failed to create: [ScanQueue].)');
+    expect(message).toContain('Elapsed:    2 min (as of 2021-09-21T19:35:33Z)');
+    expect(message).toContain(
+      `https://eu-central-1.console.aws.amazon.com/cloudformation/home?region=eu-central-1#/stacks/events?stackId=${encodeURIComponent(stackArn(scan))}`,
+    );
+  });
+
+  it('throws a failed publish so the event is retried, and the sweeper sends it once after the lease', async () => {
+    // Prepare
+    const { stackEvents, sweeper } = await loadLambdas();
+    sns.on(PublishCommand).rejectsOnce(new Error('Rate exceeded')).resolves({ MessageId: 'message-2' });
+    vi.setSystemTime(new Date('2021-09-21T19:33:15Z'));
+    await stackEvents.handler(stackEvent(scan, '2021-09-21T19:33:14Z', 'CREATE_IN_PROGRESS'), context);
+    vi.setSystemTime(new Date('2021-09-21T19:35:33Z'));
+
+    // Act
+    const failure = stackEvents.handler(stackEvent(scan, '2021-09-21T19:35:32Z', 'ROLLBACK_COMPLETE'), context);
+    await expect(failure).rejects.toThrow('Rate exceeded');
+    const retried = await stackEvents.handler(stackEvent(scan, '2021-09-21T19:35:32Z', 'ROLLBACK_COMPLETE'), context);
+    vi.setSystemTime(new Date('2021-09-21T19:36:00Z'));
+    const early = await sweeper.handleSweep();
+    vi.setSystemTime(new Date('2021-09-21T19:38:00Z'));
+    const afterLease = await sweeper.handleSweep();
+    vi.setSystemTime(new Date('2021-09-21T19:39:00Z'));
+    const later = await sweeper.handleSweep();
+
+    // Assess
+    expect(retried.kind).toBe('duplicate');
+    expect([early, afterLease, later].map((result) => result.notifications.map((sent) => sent.severity))).toEqual([[], ['FAILED'], []]);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
+  });
+
+  it('logs a malformed event with its id and the field at fault, then throws it', async () => {
+    // Prepare
+    const { stackEvents } = await loadLambdas();
+    const input = stackEvent(scan, '2021-09-21T19:33:14Z', 'CREATE_IN_PROGRESS', '', 'broken-event-1');
+    delete (input.detail['status-details'] as { status?: string }).status;
+    const logs = captureLogs();
+
+    // Act
+    const result = stackEvents.handler(input, context);
+
+    // Assess
+    // The handler module was loaded afresh, so its error class is not this file's: compare by name.
+    await expect(result).rejects.toMatchObject({ name: InvalidEventError.name, field: 'detail.status-details.status' });
+    logs.restore();
+    expect(logs.lines()).toContainEqual(
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'malformed CloudFormation event: thrown so that it is retried and dead-lettered',
+        eventId: 'broken-event-1',
+        field: 'detail.status-details.status',
+      }),
+    );
+    expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStacksCommand, 0);
+  });
+});

@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { ScheduledEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { viewService } from '../../shared/domain/service-state.ts';
+import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
+import { stackArn, stackEvent } from '../support/events.ts';
+import { REPO_ROOT } from '../support/shared-files.ts';
+import { lambdaContext, loadLambdas } from './lambda-harness.ts';
+
+const sns = mockClient(SNSClient);
+const cloudFormation = mockClient(CloudFormationClient);
+const stackEventsContext = lambdaContext('cfn-watchdog-StackEventsFunction');
+const sweeperContext = lambdaContext('cfn-watchdog-SweeperFunction');
+const MINUTE = 60_000;
+const at = (iso: string): number => Date.parse(iso);
+
+function scheduledEvent(time: number): ScheduledEvent {
+  return {
+    version: '0',
+    id: `schedule-${time}`,
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '123456789012',
+    time: new Date(time).toISOString(),
+    region: 'eu-central-1',
+    resources: ['arn:aws:events:eu-central-1:123456789012:rule/cfn-watchdog-sweeper'],
+    detail: {},
+  };
+}
+
+/** DescribeStacks as CloudFormation would answer it, from the statuses the test delivered so far. */
+function cloudFormationAnswersFrom(statuses: ReadonlyMap<string, string>): void {
+  cloudFormation.on(DescribeStacksCommand).callsFake(({ StackName }: { StackName: string }) => ({
+    Stacks: [
+      {
+        StackId: StackName,
+        StackName: StackName.split('/')[1],
+        StackStatus: statuses.get(StackName) ?? 'CREATE_IN_PROGRESS',
+        CreationTime: new Date('2021-04-13T10:00:00Z'),
+        Tags: [],
+      },
+    ],
+  }));
+}
+
+beforeEach(() => {
+  sns.reset();
+  cloudFormation.reset();
+  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+  vi.useFakeTimers({ toFake: ['Date'] });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllEnvs();
+});
+
+describe('sweeper handler', () => {
+  it('pages the seed incident through both handlers: WARNING 19:29, FAILED 19:35:32, CRITICAL 19:49, RESOLVED 19:56:30, one window 19:09–20:07', async () => {
+    // Prepare
+    const { stackEvents, sweeper, store } = await loadLambdas({ WATCHDOG_SERVICE_RULES: 'trustsource-core=^trustsource-(core|scan)-' });
+    const incident = readFileSync(path.join(REPO_ROOT, 'events/incidents/trustsource-2021-09-21.jsonl'), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as ReturnType<typeof stackEvent>);
+    const statuses = new Map<string, string>();
+    cloudFormationAnswersFrom(statuses);
+
+    // Act: deliver every event at its time, sweep at every whole minute, as in production.
+    let next = 0;
+    for (let minute = at('2021-09-21T19:09:00Z'); minute <= at('2021-09-21T20:10:00Z'); minute += MINUTE) {
+      for (let event = incident[next]; event && at(event.time) <= minute; event = incident[++next]) {
+        vi.setSystemTime(at(event.time));
+        if (event['detail-type'] === 'CloudFormation Stack Status Change') statuses.set(event.detail['stack-id'], event.detail['status-details'].status);
+        await stackEvents.handler(event, stackEventsContext);
+      }
+      vi.setSystemTime(minute);
+      await sweeper.handler(scheduledEvent(minute), sweeperContext);
+    }
+
+    // Assess
+    const published = sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
+    expect(published.map((input) => input.Subject)).toEqual([
+      '[WARNING] DELETE of trustsource-core-prod running for 20 min (trustsource-core, eu-central-1)',
+      '[FAILED] CREATE of trustsource-scan-prod failed: ROLLBACK_COMPLETE (trustsource-core, eu-central-1)',
+      '[CRITICAL] DELETE of trustsource-core-prod running for 40 min (trustsource-core, eu-central-1)',
+      '[RESOLVED] DELETE of trustsource-core-prod finished after 47 min (trustsource-core, eu-central-1)',
+    ]);
+    expect(published.map((input) => input.MessageAttributes?.['severity']?.StringValue)).toEqual(['WARNING', 'FAILED', 'CRITICAL', 'RESOLVED']);
+    const warning = published[0]?.Message ?? '';
+    expect(warning).toContain('Elapsed:    20 min (as of 2021-09-21T19:29:00Z)');
+    expect(warning).toContain('Still in progress:\n  - ScanAnalysisFunction (AWS::Lambda::Function)');
+    expect(warning).toContain('CloudFormation is waiting for NetworkInterfaces associated with the Lambda Function to be cleaned up.');
+    // Each stack's tag read once, at its first event (19:09, 19:33, 19:52); a confirmation before each page (19:29, 19:49).
+    const asked = cloudFormation.commandCalls(DescribeStacksCommand).map((call) => call.args[0].input.StackName?.split('/')[1]);
+    expect(asked).toEqual(['trustsource-core-prod', 'trustsource-core-prod', 'trustsource-scan-prod', 'trustsource-core-prod', 'trustsource-scan-v2-prod']);
+    const windows = await store.windowsOverlapping({ from: at('2021-09-21T00:00:00Z'), to: at('2021-09-22T00:00:00Z') });
+    expect(windows.map((window) => [new Date(window.start).toISOString(), window.end === null ? null : new Date(window.end).toISOString(), window.peakSeverity])).toEqual([
+      ['2021-09-21T19:09:00.000Z', '2021-09-21T20:07:00.000Z', 'FAILED'],
+    ]);
+  });
+
+  it('closes the operation of a stack CloudFormation no longer knows, and pages nobody', async () => {
+    // Prepare
+    const { stackEvents, sweeper, store } = await loadLambdas();
+    const gone = { name: 'reports', region: 'eu-central-1', uuid: '0c5d1e2f-3a4b-11ee-9d8c-0f1e2d3c4b5a' };
+    cloudFormation.on(DescribeStacksCommand).rejects(
+      new CloudFormationServiceException({
+        name: 'ValidationError',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: `Stack with id ${stackArn(gone)} does not exist`,
+      }),
+    );
+    vi.setSystemTime(at('2025-06-03T22:00:42Z'));
+    await stackEvents.handleStackEvent(stackEvent(gone, '2025-06-03T22:00:41Z', 'DELETE_IN_PROGRESS', 'User Initiated'));
+
+    // Act
+    vi.setSystemTime(at('2025-06-03T22:21:00Z'));
+    const result = await sweeper.handleSweep();
+
+    // Assess
+    expect(result.notifications).toEqual([]);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+    const state = await store.loadService({ account: '123456789012', region: 'eu-central-1', service: 'reports' });
+    const [operation] = viewService(state, at('2025-06-03T22:21:00Z'), DEFAULT_CONFIG).operations.map((view) => view.operation);
+    expect(operation).toMatchObject({ state: 'ended', type: 'DELETE', finalStatus: 'DELETE_COMPLETE', end: at('2025-06-03T22:00:41Z') });
+    // Closed at its last event, the deletion never reached a severity: no window, nothing left to sweep.
+    expect(await store.openServices()).toEqual([]);
+  });
+});
