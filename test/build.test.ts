@@ -1,0 +1,106 @@
+/**
+ * `npm run build` (scripts/build.ts): the esbuild options are those `sam build` derives from
+ * template.yaml, and each bundle loads on its own in a fresh Node.js, as Lambda loads it
+ * (no node_modules beside it; no "Dynamic require of node:https").
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build, BuildConfigError, bundleName, bundleTargets, esbuildOptions, REPO_ROOT, type BuiltBundle } from '../scripts/build.ts';
+import { readTemplate } from '../scripts/cfn-template.ts';
+
+const BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+const template = readTemplate(join(REPO_ROOT, 'template.yaml'));
+
+describe('esbuild options from template.yaml', () => {
+  it('bundle each esbuild-built function into dist/<kebab-case name>/ with exactly the options SAM derives', () => {
+    const targets = bundleTargets(template, { root: REPO_ROOT, outRoot: '/out' });
+    expect(targets.map(({ logicalId, name, handler }) => ({ logicalId, name, handler }))).toEqual([
+      { logicalId: 'StackEventsFunction', name: 'stack-events', handler: 'handler.handler' },
+      { logicalId: 'SweeperFunction', name: 'sweeper', handler: 'handler.handler' },
+    ]);
+    expect(targets[0]?.options).toEqual({
+      absWorkingDir: REPO_ROOT,
+      entryPoints: ['functions/stack-events/handler.ts'],
+      bundle: true,
+      platform: 'node',
+      outdir: '/out/stack-events',
+      format: 'esm',
+      target: ['node22'],
+      minify: false,
+      sourcemap: true,
+      mainFields: ['module', 'main'],
+      outExtension: { '.js': '.mjs' },
+      banner: { js: BANNER },
+      logLevel: 'warning',
+    });
+    expect(targets[1]?.options.entryPoints).toEqual(['functions/sweeper/handler.ts']);
+  });
+
+  it("fill in SAM's defaults for what BuildProperties leave out (es2020, cjs, minified)", () => {
+    const options = esbuildOptions({ EntryPoints: ['scripts/build.ts'] }, { codeDir: REPO_ROOT, outdir: '/out' });
+    expect(options).toMatchObject({ target: ['es2020'], format: 'cjs', minify: true, sourcemap: false });
+    expect(options).not.toHaveProperty('mainFields');
+    // An entry point without an extension is found as .ts (then .js).
+    expect(esbuildOptions({ EntryPoints: ['scripts/build'] }, { codeDir: REPO_ROOT, outdir: '/out' }).entryPoints).toEqual(['scripts/build.ts']);
+  });
+
+  it('refuse what they do not translate, rather than bundle differently from SAM', () => {
+    const outdir = '/out';
+    expect(() => esbuildOptions({ EntryPoints: ['scripts/build.ts'], KeepNames: true }, { codeDir: REPO_ROOT, outdir })).toThrow(/KeepNames/);
+    expect(() => esbuildOptions({ EntryPoints: [] }, { codeDir: REPO_ROOT, outdir })).toThrow(BuildConfigError);
+    expect(() => esbuildOptions({ EntryPoints: ['nowhere.ts'] }, { codeDir: REPO_ROOT, outdir })).toThrow(/does not exist/);
+    expect(() => esbuildOptions({ EntryPoints: ['scripts/build.ts'], Banner: 'js=x' }, { codeDir: REPO_ROOT, outdir })).toThrow(/list/);
+  });
+
+  it('name bundles after the logical id', () => {
+    expect(bundleName('StackEventsFunction')).toBe('stack-events');
+    expect(bundleName('SweeperFunction')).toBe('sweeper');
+    expect(bundleName('DLQRedriveFunction')).toBe('dlq-redrive');
+  });
+});
+
+describe('the bundles', () => {
+  // Outside the repository, so that nothing can resolve from its node_modules: as on Lambda.
+  const outRoot = mkdtempSync(join(tmpdir(), 'cfn-watchdog-build-'));
+  let bundles: BuiltBundle[] = [];
+
+  beforeAll(async () => {
+    bundles = await build({ outRoot });
+  }, 120_000);
+
+  afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+
+  it('are written as dist/<name>/handler.mjs with a source map', () => {
+    expect(bundles.map((bundle) => bundle.handlerFile)).toEqual([
+      join(outRoot, 'stack-events', 'handler.mjs'),
+      join(outRoot, 'sweeper', 'handler.mjs'),
+    ]);
+    for (const bundle of bundles) expect(bundle.files).toContain(`${bundle.handlerFile}.map`);
+  });
+
+  it.each(['stack-events', 'sweeper'])('%s loads in a fresh Node.js and exports handler', (name) => {
+    const file = join(outRoot, name, 'handler.mjs');
+    const loaded = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', `const m = await import(${JSON.stringify(file)}); console.log(typeof m.handler)`],
+      {
+        cwd: outRoot,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: {
+          PATH: process.env.PATH,
+          WATCHDOG_TABLE_NAME: 't',
+          WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:t',
+          AWS_REGION: 'eu-west-1',
+          // Lambda runs Node.js 22; this machine may run 20.
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+      },
+    );
+    expect(loaded.stderr).not.toMatch(/Dynamic require/);
+    expect({ status: loaded.status, stdout: loaded.stdout.trim(), stderr: loaded.stderr }).toEqual({ status: 0, stdout: 'function', stderr: '' });
+  }, 60_000);
+});

@@ -1,0 +1,214 @@
+/**
+ * template.yaml, the SAM template `sam deploy` deploys: its table is the one the code creates
+ * (shared/adapters/table.ts), its functions run on a current Node.js on arm64 with
+ * least-privilege roles, and cfn-lint passes it.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createTableInput } from '../shared/adapters/table.ts';
+import { parseServiceRules } from '../shared/domain/service.ts';
+import { parseThresholds } from '../shared/domain/thresholds.ts';
+import { parseDuration } from '../shared/domain/time.ts';
+import { parseTemplate, readTemplate, TemplateError, type CfnResource } from '../scripts/cfn-template.ts';
+import { REPO_ROOT } from '../scripts/build.ts';
+
+const TEMPLATE_PATH = join(REPO_ROOT, 'template.yaml');
+const template = readTemplate(TEMPLATE_PATH);
+
+type Json = Record<string, unknown>;
+
+function record(value: unknown): Json {
+  expect(value).toBeTypeOf('object');
+  expect(value).not.toBeNull();
+  expect(Array.isArray(value)).toBe(false);
+  return value as Json;
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [value];
+}
+
+function resourcesOfType(type: string): Array<[string, CfnResource]> {
+  return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+}
+
+const functions = resourcesOfType('AWS::Serverless::Function');
+const globalFunction = record(template.Globals?.Function);
+
+/** A function's own property, else Globals.Function's (for the scalars and lists SAM replaces). */
+function functionProperty(resource: CfnResource, name: string): unknown {
+  return resource.Properties?.[name] ?? globalFunction[name];
+}
+
+function environmentOf(resource: CfnResource): Json {
+  const global = record(record(globalFunction.Environment ?? {}).Variables ?? {});
+  const own = record(record(resource.Properties?.Environment ?? {}).Variables ?? {});
+  return { ...global, ...own };
+}
+
+/** Every IAM policy statement in the template: functions' inline policies and resource policies. */
+function allStatements(): Array<{ where: string; statement: Json }> {
+  const statements: Array<{ where: string; statement: Json }> = [];
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const properties = resource.Properties ?? {};
+    if (resource.Type === 'AWS::Serverless::Function') {
+      for (const policy of list(properties.Policies ?? [])) {
+        for (const statement of list(record(policy).Statement)) statements.push({ where: logicalId, statement: record(statement) });
+      }
+    }
+    for (const document of [properties.PolicyDocument, ...list(properties.Policies ?? []).map((policy) => (policy as Json | undefined)?.PolicyDocument)]) {
+      if (document === undefined) continue;
+      for (const statement of list(record(document).Statement)) statements.push({ where: logicalId, statement: record(statement) });
+    }
+  }
+  return statements;
+}
+
+describe('template.yaml', () => {
+  it('parses, short-form intrinsics as their long forms', () => {
+    expect(template.Transform).toBe('AWS::Serverless-2016-10-31');
+    expect(environmentOf(functions[0]![1]).WATCHDOG_TABLE_NAME).toEqual({ Ref: 'WatchdogTable' });
+    expect(parseTemplate('Resources:\n  A:\n    Type: X\n    Properties:\n      B: !GetAtt C.Arn\n      D: !Sub [x, { y: !Ref z }]\n').Resources.A!.Properties).toEqual({
+      B: { 'Fn::GetAtt': ['C', 'Arn'] },
+      D: { 'Fn::Sub': ['x', { y: { Ref: 'z' } }] },
+    });
+    expect(() => parseTemplate('Resources:\n  A:\n    Type: X\n    Properties:\n      B: !NoSuchTag x\n')).toThrow(TemplateError);
+  });
+
+  describe('WatchdogTable', () => {
+    const tables = resourcesOfType('AWS::DynamoDB::Table');
+    const table = tables[0]?.[1];
+    const properties = record(table?.Properties);
+    const expected = createTableInput('x');
+
+    it('is the one table, with the keys and indexes of createTableInput (shared/adapters/table.ts)', () => {
+      expect(tables.map(([logicalId]) => logicalId)).toEqual(['WatchdogTable']);
+      const byName = (a: Json, b: Json) => String(a.AttributeName).localeCompare(String(b.AttributeName));
+      expect([...(properties.AttributeDefinitions as Json[])].sort(byName)).toEqual([...(expected.AttributeDefinitions as unknown as Json[])].sort(byName));
+      expect(properties.KeySchema).toEqual(expected.KeySchema);
+      const indexes = (properties.GlobalSecondaryIndexes as Json[]).map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection }));
+      expect(indexes).toEqual(expected.GlobalSecondaryIndexes);
+      expect(properties.BillingMode).toBe(expected.BillingMode);
+      expect(properties.TableName).toBeUndefined();
+    });
+
+    it('has point-in-time recovery, encryption at rest and TTL on expiresAt', () => {
+      expect(properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(properties.SSESpecification).toMatchObject({ SSEEnabled: true });
+      expect(properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    });
+
+    it('outlives the stack: DeletionPolicy and UpdateReplacePolicy Retain', () => {
+      expect(table?.DeletionPolicy).toBe('Retain');
+      expect(table?.UpdateReplacePolicy).toBe('Retain');
+    });
+  });
+
+  describe('functions', () => {
+    it('are the stack-events handler and the sweeper', () => {
+      expect(functions.map(([logicalId]) => logicalId).sort()).toEqual(['StackEventsFunction', 'SweeperFunction']);
+    });
+
+    it.each(functions)('%s runs on nodejs22.x or newer, arm64', (_, resource) => {
+      const runtime = String(functionProperty(resource, 'Runtime'));
+      expect(runtime).toMatch(/^nodejs\d+\.x$/);
+      expect(Number(/^nodejs(\d+)/.exec(runtime)?.[1])).toBeGreaterThanOrEqual(22);
+      expect(functionProperty(resource, 'Architectures')).toEqual(['arm64']);
+    });
+
+    it.each(functions)('%s is told its table and topic', (_, resource) => {
+      const environment = environmentOf(resource);
+      expect(environment.WATCHDOG_TABLE_NAME).toEqual({ Ref: 'WatchdogTable' });
+      expect(environment.WATCHDOG_TOPIC_ARN).toEqual({ Ref: 'AlertsTopic' });
+    });
+
+    it.each(functions)('%s has only inline policy statements (no SAM policy templates, no managed policies)', (_, resource) => {
+      for (const policy of list(resource.Properties?.Policies ?? [])) expect(Object.keys(record(policy))).toEqual(['Statement']);
+    });
+
+    it('the stack-events function receives both CloudFormation status changes, and what fails ends in the dead-letter queue', () => {
+      const resource = template.Resources.StackEventsFunction!;
+      const events = Object.values(record(resource.Properties?.Events)).map(record);
+      const rule = events.find((event) => event.Type === 'EventBridgeRule');
+      const ruleProperties = record(rule?.Properties);
+      expect(ruleProperties.Pattern).toEqual({
+        source: ['aws.cloudformation'],
+        'detail-type': ['CloudFormation Stack Status Change', 'CloudFormation Resource Status Change'],
+      });
+      const queueArn = { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] };
+      expect(ruleProperties.DeadLetterConfig).toEqual({ Arn: queueArn });
+      expect(record(resource.Properties?.EventInvokeConfig).DestinationConfig).toEqual({ OnFailure: { Type: 'SQS', Destination: queueArn } });
+    });
+  });
+
+  it('grants no Action "*" and no Resource "*"', () => {
+    const statements = allStatements();
+    expect(statements.length).toBeGreaterThan(0);
+    for (const { where, statement } of statements) {
+      for (const action of list(statement.Action)) expect(action, `${where}: ${JSON.stringify(statement)}`).not.toMatch(/\*/);
+      for (const resource of list(statement.Resource)) expect(resource, `${where}: ${JSON.stringify(statement)}`).not.toBe('*');
+      expect(statement.NotAction, where).toBeUndefined();
+      expect(statement.NotResource, where).toBeUndefined();
+    }
+  });
+
+  describe('parameters', () => {
+    const parameters = Object.entries(template.Parameters ?? {});
+
+    it.each(parameters)('%s has a Description, and its default is allowed', (_, parameter) => {
+      expect(parameter.Description).toBeTypeOf('string');
+      expect(String(parameter.Description).trim()).not.toBe('');
+      if (typeof parameter.AllowedPattern === 'string') expect(String(parameter.Default)).toMatch(new RegExp(parameter.AllowedPattern));
+      if (Array.isArray(parameter.AllowedValues)) expect(parameter.AllowedValues).toContain(parameter.Default);
+    });
+
+    const pattern = (name: string) => new RegExp(String(template.Parameters?.[name]?.AllowedPattern));
+
+    it('Thresholds accepts what the code parses, and rejects what it would fail on at cold start', () => {
+      for (const spec of ['*=20m/40m', 'DELETE=20m/40m,UPDATE=30m/60m,*=20m/40m', 'IMPORT=90s/2h', 'CREATE=1h/2h']) {
+        expect(spec).toMatch(pattern('Thresholds'));
+        expect(() => parseThresholds(spec)).not.toThrow();
+      }
+      for (const spec of ['', 'DELETE=20m', 'ROLLBACK=20m/40m', 'DELETE=20/40', '*=20m/40m,']) expect(spec).not.toMatch(pattern('Thresholds'));
+    });
+
+    it('ServiceRules accepts the README example, several rules and empty', () => {
+      for (const rules of ['', 'trustsource-core=^trustsource-(core|scan)-', 'a=^a-;b=^b-$', 'a=^a-;']) {
+        expect(rules).toMatch(pattern('ServiceRules'));
+        expect(() => parseServiceRules(rules)).not.toThrow();
+      }
+      for (const rules of ['no-regex', '=^x', 'a=;b=c']) expect(rules).not.toMatch(pattern('ServiceRules'));
+    });
+
+    it('Grace accepts durations the code parses', () => {
+      for (const grace of ['60m', '90s', '2h']) {
+        expect(grace).toMatch(pattern('Grace'));
+        expect(parseDuration(grace, 'grace')).toBeGreaterThan(0);
+      }
+      expect('60').not.toMatch(pattern('Grace'));
+    });
+
+    it('AlertEmail is an address or empty', () => {
+      for (const email of ['', 'oncall@example.com']) expect(email).toMatch(pattern('AlertEmail'));
+      for (const email of ['oncall', 'a@b', 'a b@example.com']) expect(email).not.toMatch(pattern('AlertEmail'));
+    });
+  });
+
+  it('outputs the topic ARN and the table name, each described', () => {
+    const outputs = template.Outputs ?? {};
+    expect(outputs.TopicArn?.Value).toEqual({ Ref: 'AlertsTopic' });
+    expect(outputs.TableName?.Value).toEqual({ Ref: 'WatchdogTable' });
+    for (const [name, output] of Object.entries(outputs)) expect(output.Description, name).toBeTypeOf('string');
+  });
+
+  it('passes cfn-lint with no finding', () => {
+    const lint = spawnSync('cfn-lint', ['template.yaml'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+    if ((lint.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+      expect.fail('cfn-lint is not installed: install it (pip install cfn-lint==1.51.*); the template lint is not skipped');
+    }
+    expect(lint.error).toBeUndefined();
+    expect(`${lint.stdout}${lint.stderr}`).toBe('');
+    expect(lint.status).toBe(0);
+  }, 120_000);
+});
