@@ -2,7 +2,8 @@
  * What CloudFormation says of a stack now (DescribeStacks): the sweeper's confirmation before
  * paging, and the `cfn-watchdog:service` tag that maps a stack to its service.
  */
-import { CloudFormationServiceException, DescribeStacksCommand, type CloudFormationClient, type Stack } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { parseStackArn } from '../domain/events.ts';
 import type { StackInspector } from '../app/ports.ts';
 import type { StackDescription } from '../domain/reconcile.ts';
 
@@ -11,9 +12,12 @@ export const SERVICE_TAG = 'cfn-watchdog:service';
 /** DescribeStacks answers a stack it does not know with a ValidationError of this wording. */
 const DOES_NOT_EXIST = /does not exist/i;
 
-async function describeStack(client: CloudFormationClient, stackId: string): Promise<Stack | null> {
+async function describeStack(clientFor: ClientForRegion, stackId: string): Promise<Stack | null> {
+  // CloudFormation answers only for its own region: ask the stack's, whatever the function's is.
+  const region = parseStackArn(stackId)?.region;
+  if (!region) throw new Error(`not a stack ARN: ${stackId}`);
   try {
-    const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: stackId }));
+    const { Stacks } = await clientFor(region).send(new DescribeStacksCommand({ StackName: stackId }));
     return Stacks?.[0] ?? null;
   } catch (error) {
     if (error instanceof CloudFormationServiceException && error.name === 'ValidationError' && DOES_NOT_EXIST.test(error.message)) {
@@ -23,17 +27,33 @@ async function describeStack(client: CloudFormationClient, stackId: string): Pro
   }
 }
 
+export type ClientForRegion = (region: string) => CloudFormationClient;
+
+/** One client per region, made when first needed. */
+export function cloudFormationClients(): ClientForRegion {
+  const clients = new Map<string, CloudFormationClient>();
+  return (region) => {
+    const known = clients.get(region);
+    if (known) return known;
+    const client = new CloudFormationClient({ region });
+    clients.set(region, client);
+    return client;
+  };
+}
+
 /**
  * @example
- * const inspector = createCloudFormationInspector({ client: new CloudFormationClient({}) });
+ * const inspector = createCloudFormationInspector({ clientFor: cloudFormationClients() });
  * await inspector.describe(stackArn); // { exists: true, status: 'DELETE_IN_PROGRESS', … }
  */
-export function createCloudFormationInspector({ client }: { client: CloudFormationClient }): StackInspector {
-  // Tags are read once per stack and container: a stack keeps its service for its whole life.
+export function createCloudFormationInspector({ clientFor }: { clientFor: ClientForRegion }): StackInspector {
+  // Tags are read once per stack and warm container, so that an event burst does not become a
+  // DescribeStacks burst. A tag changed during a stack's life therefore reaches new containers
+  // first (see the README: which stack belongs to which service).
   const serviceTags = new Map<string, string | null>();
   return {
     async describe(stackId): Promise<StackDescription> {
-      const stack = await describeStack(client, stackId);
+      const stack = await describeStack(clientFor, stackId);
       if (!stack || stack.StackStatus === 'DELETE_COMPLETE') return { exists: false };
       const lastUpdated = stack.LastUpdatedTime ?? stack.CreationTime;
       return {
@@ -46,7 +66,7 @@ export function createCloudFormationInspector({ client }: { client: CloudFormati
 
     async serviceTag(stackId) {
       if (serviceTags.has(stackId)) return serviceTags.get(stackId) ?? null;
-      const stack = await describeStack(client, stackId);
+      const stack = await describeStack(clientFor, stackId);
       const tag = stack?.Tags?.find((candidate) => candidate.Key === SERVICE_TAG)?.Value?.trim() || null;
       serviceTags.set(stackId, tag);
       return tag;

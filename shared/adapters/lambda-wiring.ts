@@ -1,12 +1,11 @@
 /**
  * The real adapters the Lambda functions run with, built once per container at cold start.
  */
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { WatchdogDeps } from '../app/deps.ts';
 import type { Log } from '../app/log.ts';
-import { createCloudFormationInspector } from './cloudformation-inspector.ts';
+import { cloudFormationClients, createCloudFormationInspector } from './cloudformation-inspector.ts';
 import { createDynamoDbStore } from './dynamodb-store.ts';
 import { readRuntimeConfig } from './env-config.ts';
 import { createSnsNotifier } from './sns-notifier.ts';
@@ -23,7 +22,7 @@ export function wireLambda(env: Readonly<Record<string, string | undefined>>, lo
   return {
     store: createDynamoDbStore({ client: new DynamoDBClient({}), tableName: config.tableName }),
     notifier: createSnsNotifier({ client: new SNSClient({}), topicArn: config.topicArn }),
-    inspector: createCloudFormationInspector({ client: new CloudFormationClient({}) }),
+    inspector: createCloudFormationInspector({ clientFor: cloudFormationClients() }),
     clock: () => Date.now(),
     config: config.watchdog,
     log,

@@ -5,8 +5,8 @@ import type { Notification } from '../domain/notification.ts';
 import { Severity } from '../domain/severity.ts';
 import { formatInstant, humanDuration } from '../domain/time.ts';
 
-/** SNS rejects longer subjects; e-mail clients cut them anyway. */
-export const MAX_SUBJECT_LENGTH = 100;
+/** SNS takes subjects of *less than* 100 characters; e-mail clients cut them anyway. */
+export const MAX_SUBJECT_LENGTH = 99;
 
 const CONSOLE_HOST: Readonly<Record<string, string>> = {
   aws: 'console.aws.amazon.com',
@@ -40,7 +40,7 @@ function headline(n: Notification): string {
 }
 
 /**
- * An e-mail subject: severity, what, how long, where; printable ASCII and at most 100
+ * An e-mail subject: severity, what, how long, where; printable ASCII and under 100
  * characters, as SNS requires.
  *
  * @example

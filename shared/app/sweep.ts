@@ -82,7 +82,7 @@ export async function sweep(deps: WatchdogDeps): Promise<SweepResult> {
     } catch (error) {
       latest.delete(id);
       failures.push(error);
-      log.warn('could not send a notification; its claim stays pending', { service: key, error: String(error) });
+      log.warn('could not send a notification; its claim stays pending', { serviceKey: key, error: String(error) });
     }
   };
 

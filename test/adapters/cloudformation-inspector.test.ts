@@ -26,7 +26,7 @@ describe('describe', () => {
         },
       ],
     });
-    const inspector = createCloudFormationInspector({ client: new CloudFormationClient({ region: 'eu-central-1' }) });
+    const inspector = createCloudFormationInspector({ clientFor: () => new CloudFormationClient({ region: 'eu-central-1' }) });
 
     // Act
     const described = await inspector.describe(ARN);
@@ -41,15 +41,34 @@ describe('describe', () => {
     ['shows it deleted', () => cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackId: ARN, StackName: 'x', StackStatus: 'DELETE_COMPLETE', CreationTime: new Date() }] })],
   ])('reports a stack gone when CloudFormation %s', async (_case, answer) => {
     answer();
-    const inspector = createCloudFormationInspector({ client: new CloudFormationClient({ region: 'eu-central-1' }) });
+    const inspector = createCloudFormationInspector({ clientFor: () => new CloudFormationClient({ region: 'eu-central-1' }) });
     expect(await inspector.describe(ARN)).toEqual({ exists: false });
+  });
+
+  it("asks CloudFormation in the stack's own region", async () => {
+    // Prepare
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [] });
+    const regions: string[] = [];
+    const inspector = createCloudFormationInspector({
+      clientFor: (region) => {
+        regions.push(region);
+        return new CloudFormationClient({ region });
+      },
+    });
+
+    // Act
+    await inspector.describe(ARN);
+    await inspector.describe(ARN.replace(/eu-central-1/g, 'ap-northeast-1'));
+
+    // Assess
+    expect(regions).toEqual(['eu-central-1', 'ap-northeast-1']);
   });
 
   it('lets other errors (throttling, access) through, so that the caller retries', async () => {
     cloudFormation.on(DescribeStacksCommand).rejects(
       new CloudFormationServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }),
     );
-    const inspector = createCloudFormationInspector({ client: new CloudFormationClient({ region: 'eu-central-1', maxAttempts: 1 }) });
+    const inspector = createCloudFormationInspector({ clientFor: () => new CloudFormationClient({ region: 'eu-central-1', maxAttempts: 1 }) });
     await expect(inspector.describe(ARN)).rejects.toThrow('Rate exceeded');
   });
 });
@@ -60,7 +79,7 @@ describe('serviceTag', () => {
     cloudFormation.on(DescribeStacksCommand).resolves({
       Stacks: [{ StackId: ARN, StackName: 'x', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Tags: [{ Key: 'team', Value: 'scan' }, { Key: SERVICE_TAG, Value: ' payments ' }] }],
     });
-    const inspector = createCloudFormationInspector({ client: new CloudFormationClient({ region: 'eu-central-1' }) });
+    const inspector = createCloudFormationInspector({ clientFor: () => new CloudFormationClient({ region: 'eu-central-1' }) });
 
     // Act
     const first = await inspector.serviceTag(ARN);
@@ -76,7 +95,7 @@ describe('serviceTag', () => {
     ['is gone', () => cloudFormation.on(DescribeStacksCommand).rejects(notFound())],
   ])('gives null for a stack that %s', async (_case, answer) => {
     answer();
-    const inspector = createCloudFormationInspector({ client: new CloudFormationClient({ region: 'eu-central-1' }) });
+    const inspector = createCloudFormationInspector({ clientFor: () => new CloudFormationClient({ region: 'eu-central-1' }) });
     expect(await inspector.serviceTag(ARN)).toBeNull();
   });
 });

@@ -42,7 +42,7 @@ describe('subjectOf', () => {
     expect(subjectOf(notification(overrides))).toBe(expected);
   });
 
-  it('cuts a subject at 100 characters with an ASCII ellipsis, as SNS requires', () => {
+  it('cuts a subject to 99 characters with an ASCII ellipsis (SNS wants fewer than 100)', () => {
     // Prepare
     const long = notification({ stackName: `platform-${'x'.repeat(120)}` });
 
@@ -50,7 +50,8 @@ describe('subjectOf', () => {
     const subject = subjectOf(long);
 
     // Assess
-    expect(subject).toHaveLength(MAX_SUBJECT_LENGTH);
+    expect(subject).toHaveLength(99);
+    expect(MAX_SUBJECT_LENGTH).toBe(99);
     expect(subject.startsWith('[CRITICAL] DELETE of platform-xxx')).toBe(true);
     expect(subject.endsWith('...')).toBe(true);
   });
