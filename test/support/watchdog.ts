@@ -3,7 +3,7 @@
  * moves by hand, a recording log and notifiers that record or fail on purpose.
  */
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { inject } from 'vitest';
+import { testDynamoDbEndpoint } from './dynamodb.ts';
 import { localDynamoDbClient } from '../../shared/adapters/embedded-dynamodb.ts';
 import { parseCloudFormationEvent } from '../../shared/domain/cfn-event.ts';
 import { DEFAULT_CONFIG, type WatchdogConfig } from '../../shared/domain/config.ts';
@@ -127,7 +127,7 @@ export function resourceStatus(
  * which would change how the store under test marshals.
  */
 export function rawTable(tableName: string) {
-  const documents = DynamoDBDocumentClient.from(localDynamoDbClient(inject('dynaliteEndpoint')));
+  const documents = DynamoDBDocumentClient.from(localDynamoDbClient(testDynamoDbEndpoint()));
   return {
     async get(PK: string, SK: string): Promise<Record<string, unknown> | undefined> {
       const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: { PK, SK }, ConsistentRead: true }));
