@@ -146,7 +146,7 @@ describe('template.yaml', () => {
   // without its permission fails here, not in production.
   it.each([
     ['StackEventsFunction', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'sns:Publish', 'cloudformation:DescribeStacks']],
-    ['SweeperFunction', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'sns:Publish', 'cloudformation:DescribeStacks']],
+    ['SweeperFunction', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'sns:Publish', 'cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents']],
   ])('lets %s make every call its code makes', (logicalId, actions) => {
     const granted = allStatements()
       .filter(({ where, statement }) => where === logicalId && statement.Effect === 'Allow')

@@ -2,7 +2,14 @@
  * What CloudFormation says of a stack now (DescribeStacks): the sweeper's confirmation before
  * paging, and the `cfn-watchdog:service` tag that maps a stack to its service.
  */
-import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  CloudFormationServiceException,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  type Stack,
+} from '@aws-sdk/client-cloudformation';
+import { isTerminal } from '../domain/status.ts';
 import { parseStackArn } from '../domain/events.ts';
 import type { StackInspector } from '../app/ports.ts';
 import type { StackDescription } from '../domain/reconcile.ts';
@@ -25,6 +32,18 @@ async function describeStack(clientFor: ClientForRegion, stackId: string): Promi
     }
     throw error;
   }
+}
+
+/**
+ * When the stack entered its current status: its newest stack-level event with that status, on
+ * DescribeStackEvents' first page (newest first); `null` when that page does not have it.
+ */
+async function statusSince(clientFor: ClientForRegion, stack: Stack, region: string): Promise<number | null> {
+  const { StackEvents } = await clientFor(region).send(new DescribeStackEventsCommand({ StackName: stack.StackId }));
+  const entered = StackEvents?.find(
+    (event) => event.ResourceType === 'AWS::CloudFormation::Stack' && event.PhysicalResourceId === stack.StackId && event.ResourceStatus === stack.StackStatus,
+  );
+  return entered?.Timestamp ? entered.Timestamp.getTime() : null;
 }
 
 export type ClientForRegion = (region: string) => CloudFormationClient;
@@ -56,11 +75,14 @@ export function createCloudFormationInspector({ clientFor }: { clientFor: Client
       const stack = await describeStack(clientFor, stackId);
       if (!stack || stack.StackStatus === 'DELETE_COMPLETE') return { exists: false };
       const lastUpdated = stack.LastUpdatedTime ?? stack.CreationTime;
+      const status = stack.StackStatus ?? '';
       return {
         exists: true,
-        status: stack.StackStatus ?? '',
+        status,
         statusReason: stack.StackStatusReason ?? '',
         lastUpdatedAt: lastUpdated ? lastUpdated.getTime() : null,
+        // Only a finished stack needs it: that is when the watchdog closes an operation with it.
+        statusSince: isTerminal(status) ? await statusSince(clientFor, stack, parseStackArn(stackId)?.region ?? '') : null,
       };
     },
 

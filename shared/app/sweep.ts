@@ -21,6 +21,7 @@ import {
   type Claim,
   type ClaimedNotification,
   type DueNotification,
+  type OperationView,
   type ServiceState,
 } from '../domain/service-state.ts';
 import type { WatchdogDeps } from './deps.ts';
@@ -91,6 +92,18 @@ export async function sweep(deps: WatchdogDeps): Promise<SweepResult> {
   for (const { key, due } of candidates) {
     await attempt(key, () => escalate(deps, key, due, now, latest.get(serviceKeyId(key))));
   }
+  if (deps.inspector) {
+    // An escalated operation is asked about at every sweep: if its completion event was lost,
+    // nothing else would ever close it.
+    const dueStacks = new Set(candidates.map(({ due }) => due.view.operation.stackId));
+    for (const state of services) {
+      for (const view of viewService(state, now, config).operations) {
+        const escalated = view.operation.state === 'running' && view.claims.length > 0;
+        if (!escalated || dueStacks.has(view.operation.stackId)) continue;
+        await attempt(state.key, async () => ({ sent: (await closeIfMovedOn(deps, state.key, view, now)) ?? [] }));
+      }
+    }
+  }
   for (const state of services) {
     for (const claim of stalePendingClaims(state, now, config.sendLeaseMs)) {
       await attempt(state.key, () => resend(deps, state.key, claim, latest.get(serviceKeyId(state.key))));
@@ -123,14 +136,8 @@ async function escalate(
     current = await deps.store.loadService(key);
     const confirmedDue = stillDue(current);
     if (!confirmedDue) return { sent: [], state: current };
-    const verdict = reconcile(confirmedDue.view, await deps.inspector.describe(due.view.operation.stackId), now);
-    if (verdict.kind === 'moved-on') {
-      deps.log.info('operation no longer running according to CloudFormation; closed without paging', {
-        stackId: due.view.operation.stackId,
-        status: verdict.record.status,
-      });
-      return { sent: (await applyStatusRecord(deps, key, verdict.record)).notifications };
-    }
+    const closed = await closeIfMovedOn(deps, key, confirmedDue.view, now);
+    if (closed) return { sent: closed };
   }
   const claimed = await updateService(
     deps.store,
@@ -147,6 +154,22 @@ async function escalate(
   );
   if (!claimed) return { sent: [] };
   return sendClaimed(deps, key, claimed.saved, [claimed.result]);
+}
+
+/**
+ * Asks CloudFormation whether a running operation still runs; when it has moved on (its events
+ * were lost), applies what CloudFormation says instead and returns what that sent (FAILED or
+ * RESOLVED, never WARNING/CRITICAL); `null` when it still runs.
+ */
+async function closeIfMovedOn(deps: WatchdogDeps, key: ServiceKey, view: OperationView, now: Instant): Promise<Notification[] | null> {
+  if (!deps.inspector) return null;
+  const verdict = reconcile(view, await deps.inspector.describe(view.operation.stackId), now);
+  if (verdict.kind === 'confirmed') return null;
+  deps.log.info('operation no longer running according to CloudFormation; closed without paging', {
+    stackId: view.operation.stackId,
+    status: verdict.record.status,
+  });
+  return (await applyStatusRecord(deps, key, verdict.record)).notifications;
 }
 
 /**

@@ -6,7 +6,14 @@ import type { Instant } from './time.ts';
 /** What CloudFormation says of a stack now (DescribeStacks), as the rules need it. */
 export type StackDescription =
   | { readonly exists: false }
-  | { readonly exists: true; readonly status: string; readonly statusReason: string; readonly lastUpdatedAt: Instant | null };
+  | {
+      readonly exists: true;
+      readonly status: string;
+      readonly statusReason: string;
+      readonly lastUpdatedAt: Instant | null;
+      /** When the stack entered `status` (its stack event), where CloudFormation could tell. */
+      readonly statusSince?: Instant | null;
+    };
 
 export type Reconciliation =
   | { readonly kind: 'confirmed' }
@@ -16,9 +23,10 @@ export type Reconciliation =
 /**
  * Compares a running operation with what CloudFormation says before anyone is paged (a lost
  * completion event must not page). A stack that no longer exists counts as DELETE_COMPLETE at
- * the time it was last seen. A stack that finished is closed with its status as of `now`, when
- * the watchdog learned of it; a stack that began another operation (a later LastUpdatedTime)
- * gets that operation's start. The records are marked synthetic: the real event, should it
+ * the time it was last seen. A stack that finished is closed with its status at the time of its
+ * stack event when CloudFormation still has it (DescribeStackEvents), else as of `now`, when the
+ * watchdog learned of it; a stack that began another operation (a later LastUpdatedTime) gets
+ * that operation's start. The records are marked synthetic: the real event, should it
  * still arrive, replaces them.
  *
  * @example
@@ -41,5 +49,5 @@ export function reconcile(opView: OperationView, described: StackDescription, no
     const restarted = rule.beginsOperation && described.lastUpdatedAt !== null && described.lastUpdatedAt > latest.time;
     return restarted ? moved(described.lastUpdatedAt as Instant) : { kind: 'confirmed' };
   }
-  return moved(Math.max(latest.time, now));
+  return moved(Math.max(latest.time, described.statusSince ?? now));
 }

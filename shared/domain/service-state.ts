@@ -90,6 +90,11 @@ export function withStatusRecord(
   record: StatusRecord,
 ): { state: ServiceState; changed: boolean; tooLate?: boolean } {
   if (state.baseline && record.time <= state.baseline.asOf) return { state, changed: false, tooLate: true };
+  if (record.synthetic) {
+    // What DescribeStacks says adds nothing when the events already brought the stack there.
+    const latest = state.records.filter((kept) => kept.stackId === record.stackId).at(-1);
+    if (latest?.status === record.status) return { state, changed: false };
+  }
   const key = statusRecordKey(record);
   const existing = state.records.find((kept) => statusRecordKey(kept) === key);
   if (existing && preferredRecord(existing, record) === existing) return { state, changed: false };

@@ -1,4 +1,11 @@
-import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  CloudFormationServiceException,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  type ResourceStatus,
+  type StackEvent,
+} from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createCloudFormationInspector, SERVICE_TAG } from '../../shared/adapters/cloudformation-inspector.ts';
@@ -33,7 +40,48 @@ describe('describe', () => {
 
     // Assess
     expect(cloudFormation).toHaveReceivedCommandExactlyOnceWith(DescribeStacksCommand, { StackName: ARN });
-    expect(described).toEqual({ exists: true, status: 'DELETE_IN_PROGRESS', statusReason: 'User Initiated', lastUpdatedAt: Date.parse('2021-09-20T08:00:00Z') });
+    expect(described).toEqual({
+      exists: true,
+      status: 'DELETE_IN_PROGRESS',
+      statusReason: 'User Initiated',
+      lastUpdatedAt: Date.parse('2021-09-20T08:00:00Z'),
+      statusSince: null,
+    });
+    expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStackEventsCommand, 0);
+  });
+
+  it('dates a finished stack by its stack event (DescribeStackEvents), so that a lost completion closes at its real time', async () => {
+    // Prepare
+    cloudFormation.on(DescribeStacksCommand).resolves({
+      Stacks: [{ StackId: ARN, StackName: 'trustsource-core-prod', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date('2021-04-13T10:00:00Z'), LastUpdatedTime: new Date('2021-09-21T19:05:00Z') }],
+    });
+    // The SDK types ResourceStatus without the stack-only statuses the API does return for the stack itself.
+    const stackEvent = (status: string, time: string, resourceType = 'AWS::CloudFormation::Stack', physical = ARN): StackEvent => ({
+      StackId: ARN,
+      EventId: `${status}-${time}`,
+      StackName: 'trustsource-core-prod',
+      LogicalResourceId: resourceType === 'AWS::CloudFormation::Stack' ? 'trustsource-core-prod' : 'ScanAnalysisFunction',
+      PhysicalResourceId: physical,
+      ResourceType: resourceType,
+      ResourceStatus: status as ResourceStatus,
+      Timestamp: new Date(time),
+    });
+    cloudFormation.on(DescribeStackEventsCommand).resolves({
+      StackEvents: [
+        stackEvent('UPDATE_COMPLETE', '2021-09-21T19:41:07Z'),
+        stackEvent('DELETE_COMPLETE', '2021-09-21T19:41:05Z', 'AWS::Lambda::Function', 'old-function'),
+        stackEvent('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', '2021-09-21T19:07:00Z'),
+        stackEvent('UPDATE_IN_PROGRESS', '2021-09-21T19:05:00Z'),
+      ],
+    });
+    const inspector = createCloudFormationInspector({ clientFor: () => new CloudFormationClient({ region: 'eu-central-1' }) });
+
+    // Act
+    const described = await inspector.describe(ARN);
+
+    // Assess
+    expect(described).toMatchObject({ exists: true, status: 'UPDATE_COMPLETE', statusSince: Date.parse('2021-09-21T19:41:07Z') });
+    expect(cloudFormation).toHaveReceivedCommandExactlyOnceWith(DescribeStackEventsCommand, { StackName: ARN });
   });
 
   it.each([

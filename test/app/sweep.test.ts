@@ -439,7 +439,43 @@ describe('sweep with a stack inspector (DescribeStacks)', () => {
 
     // Assess
     expect(sent).toEqual([['WARNING'], []]);
-    expect(cloudFormation.asked).toEqual([apiArn]);
+    // Asked before the WARNING, and again at the next sweep: an escalated operation is watched.
+    expect(cloudFormation.asked).toEqual([apiArn, apiArn]);
     expect(dog.notifier.sent).toEqual([expect.objectContaining({ severity: 'WARNING', stackId: apiArn, status: 'UPDATE_IN_PROGRESS', at: t('10:20') })]);
+  });
+
+  it('closes an escalated operation whose completion event was lost, at the time CloudFormation gives, and sends RESOLVED', async () => {
+    // Prepare: the WARNING went out at 10:20; UPDATE_COMPLETE at 10:33:10 never arrives.
+    const { store } = await freshStore();
+    let answer: StackDescription = { exists: true, status: 'UPDATE_IN_PROGRESS', statusReason: '', lastUpdatedAt: t('10:00') };
+    const cloudFormation: StackInspector & { asked: string[] } = {
+      asked: [],
+      async describe(stackId) {
+        this.asked.push(stackId);
+        return answer;
+      },
+      serviceTag: async () => null,
+    };
+    const dog = watchdog(store, { now: iso('10:00'), inspector: cloudFormation });
+    await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+    await sweepAt(dog, ['10:20', '10:30']);
+    answer = { exists: true, status: 'UPDATE_COMPLETE', statusReason: '', lastUpdatedAt: t('10:00'), statusSince: t('10:33:10') };
+
+    // Act
+    const sent = await sweepAt(dog, ['10:34', '10:35', '10:41']);
+
+    // Assess
+    expect(sent).toEqual([['RESOLVED'], [], []]);
+    const view = viewService(await store.loadService(apiKey), t('10:41'), DEFAULT_CONFIG);
+    expect(view.operations.map(({ operation }) => operation)).toEqual([
+      expect.objectContaining({ state: 'ended', start: t('10:00'), end: t('10:33:10'), finalStatus: 'UPDATE_COMPLETE' }),
+    ]);
+    expect(dog.notifier.sent.map((n) => [n.severity, n.at])).toEqual([
+      ['WARNING', t('10:20')],
+      ['RESOLVED', t('10:34')],
+    ]);
+    expect(await store.openServices()).toEqual([]);
+    // Asked before the WARNING (10:20), then at each sweep (10:30, 10:34); once closed, no more.
+    expect(cloudFormation.asked).toHaveLength(3);
   });
 });
