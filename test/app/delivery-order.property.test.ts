@@ -1,0 +1,104 @@
+/**
+ * DESIGN.md's central promise, through the real use cases, the real store and the replay's
+ * virtual clock (Alertmanager-style acceptance: simulated time, exact expectations): the same
+ * events delivered in order, or late, shuffled and duplicated, record the same operations and
+ * windows; and whatever the order, never two notifications of one severity for an operation,
+ * never a lower level after a higher one, never a WARNING or CRITICAL after its operation's
+ * completion was delivered.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { replay, type ReplayResult } from '../../cli/replay.ts';
+import type { Delivery } from '../../cli/replay-input.ts';
+import { silentLog } from '../../shared/app/log.ts';
+import { DEFAULT_CONFIG, type WatchdogConfig } from '../../shared/domain/config.ts';
+import { parseCloudFormationEvent } from '../../shared/domain/cfn-event.ts';
+import { parseStackArn } from '../../shared/domain/events.ts';
+import type { StatusRecord } from '../../shared/domain/operations.ts';
+import { isTerminal } from '../../shared/domain/status.ts';
+import { formatInstant } from '../../shared/domain/time.ts';
+import { MIN, historyArb, SERVICE_RULES } from '../support/histories.ts';
+
+const config: WatchdogConfig = { ...DEFAULT_CONFIG, serviceRules: SERVICE_RULES };
+const RANK = { WARNING: 1, CRITICAL: 2, FAILED: 3, RESOLVED: 0 } as const;
+
+function eventOf(record: StatusRecord, id: string): unknown {
+  const stack = parseStackArn(record.stackId);
+  return {
+    version: '0',
+    id,
+    'detail-type': 'CloudFormation Stack Status Change',
+    source: 'aws.cloudformation',
+    account: stack?.account,
+    time: formatInstant(record.time),
+    region: stack?.region,
+    resources: [record.stackId],
+    detail: { 'stack-id': record.stackId, 'status-details': { status: record.status, 'status-reason': record.statusReason } },
+  };
+}
+
+function delivery(record: StatusRecord, index: number, delayMs: number): Delivery {
+  const event = parseCloudFormationEvent(eventOf(record, `event-${index}`));
+  return { index, deliverAt: record.time + delayMs, event };
+}
+
+/** A history, and the same events delivered up to 30 minutes late, shuffled, some twice. */
+const scenario = historyArb.chain((records) =>
+  fc.record({
+    records: fc.constant(records),
+    delays: fc.array(fc.integer({ min: 0, max: 30 * MIN }), { minLength: records.length, maxLength: records.length }),
+    again: fc.array(fc.tuple(fc.nat({ max: records.length - 1 }), fc.integer({ min: 0, max: 30 * MIN })), { maxLength: 6 }),
+  }),
+);
+
+const recorded = (result: ReplayResult) => {
+  const { operations, windows } = JSON.parse(JSON.stringify({ operations: result.operations, windows: result.windows })) as Record<string, unknown>;
+  return { operations, windows };
+};
+
+describe('replaying late, shuffled and duplicated deliveries', () => {
+  it('records what in-order delivery records, and notifies each operation at most once per severity, never downwards, never after its completion arrived', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async ({ records, delays, again }) => {
+        // Prepare
+        // Past the latest delivery (30 min late at most) and a whole grace, so both replays settle.
+        const until = Math.max(...records.map((record) => record.time)) + 30 * MIN + config.graceMs + 10 * MIN;
+        const inOrder = records.map((record, index) => delivery(record, index, 0));
+        const disordered = [
+          ...records.map((record, index) => delivery(record, index, delays[index] ?? 0)),
+          ...again.map(([which, delay], copy) => delivery(records[which] as StatusRecord, records.length + copy, delay)),
+        ];
+
+        // Act
+        const expected = await replay(inOrder, [], { config, until, log: silentLog });
+        const actual = await replay(disordered, [], { config, until, log: silentLog });
+
+        // Assess
+        expect(recorded(actual)).toEqual(recorded(expected));
+        const completionDelivered = new Map<string, number>();
+        for (const item of disordered) {
+          const { event } = item;
+          if (event.kind !== 'stack-status' || !isTerminal(event.status)) continue;
+          const key = `${event.stackId}|${event.time}`;
+          completionDelivered.set(key, Math.min(completionDelivered.get(key) ?? Infinity, item.deliverAt));
+        }
+        for (const { operation } of actual.operations) {
+          const next = actual.operations.find((other) => other.operation.stackId === operation.stackId && other.operation.start > operation.start);
+          const mine = actual.notifications.filter(
+            (n) => n.stackId === operation.stackId && n.startedAt >= operation.start && (!next || n.startedAt < next.operation.start),
+          );
+          const severities = mine.map((n) => n.severity);
+          expect(new Set(severities).size, JSON.stringify(severities)).toBe(severities.length);
+          const escalations = mine.filter((n) => n.severity === 'WARNING' || n.severity === 'CRITICAL');
+          escalations.forEach((n, i) => expect(RANK[n.severity]).toBeGreaterThanOrEqual(RANK[escalations[i - 1]?.severity ?? 'WARNING']));
+          if (operation.state === 'ended') {
+            const delivered = completionDelivered.get(`${operation.stackId}|${operation.end}`) ?? Infinity;
+            for (const n of escalations) expect(n.at, `${n.severity} after the completion was delivered`).toBeLessThan(delivered);
+          }
+        }
+      }),
+      // Each run replays hours of virtual time twice, sweeping every minute: few runs, each a whole history.
+      { numRuns: 6 },
+    );
+  }, 240_000);
+});
