@@ -1,0 +1,124 @@
+/**
+ * The SNS notifier and the CloudFormation inspector with the real SDK clients against real
+ * protocol endpoints (moto_server, started by test/global-setup.ts): what subscribers receive,
+ * filter policies on `severity`, and DescribeStacks' real answers for tags, statuses and deleted
+ * stacks.
+ */
+import { randomUUID } from 'node:crypto';
+import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { describe, expect, inject, it } from 'vitest';
+import { createCloudFormationInspector } from '../../shared/adapters/cloudformation-inspector.ts';
+import { createSnsNotifier } from '../../shared/adapters/sns-notifier.ts';
+import type { Notification } from '../../shared/domain/notification.ts';
+
+const REGION = 'eu-central-1';
+const clientConfig = () => ({ endpoint: inject('motoEndpoint'), region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+
+function notification(severity: Notification['severity']): Notification {
+  return {
+    at: Date.parse('2021-09-21T19:49:00Z'),
+    severity,
+    stackId: 'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-core-prod/091c23ec-9c34-11eb-9c3e-0a8f4e2b71d5',
+    stackName: 'trustsource-core-prod',
+    account: '123456789012',
+    region: REGION,
+    service: 'trustsource-core',
+    operation: 'DELETE',
+    status: 'DELETE_IN_PROGRESS',
+    statusReason: 'User Initiated',
+    startedAt: Date.parse('2021-09-21T19:09:00Z'),
+    elapsedMs: 40 * 60_000,
+    resourcesInProgress: [],
+  };
+}
+
+/** A queue subscribed to the topic (raw delivery, so the body is the message itself) with an optional filter policy. */
+async function subscribedQueue(sns: SNSClient, sqs: SQSClient, topicArn: string, filterPolicy?: Record<string, string[]>): Promise<string> {
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `alerts-${randomUUID()}` }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: Attributes?.['QueueArn'],
+      Attributes: { RawMessageDelivery: 'true', ...(filterPolicy ? { FilterPolicy: JSON.stringify(filterPolicy) } : {}) },
+    }),
+  );
+  return QueueUrl as string;
+}
+
+async function received(sqs: SQSClient, queueUrl: string): Promise<{ body: string; severity: string | undefined }[]> {
+  const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 0 }));
+  return (Messages ?? []).map((message) => ({ body: message.Body ?? '', severity: message.MessageAttributes?.['severity']?.StringValue }));
+}
+
+describe('SNS notifier against moto', () => {
+  it('delivers each alert with its attributes, and a WARNING-only subscriber gets no CRITICAL', async () => {
+    // Prepare
+    const sns = new SNSClient(clientConfig());
+    const sqs = new SQSClient(clientConfig());
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: `cfn-watchdog-${randomUUID()}` }));
+    const everything = await subscribedQueue(sns, sqs, TopicArn as string);
+    const warningsOnly = await subscribedQueue(sns, sqs, TopicArn as string, { severity: ['WARNING'] });
+    const notifier = createSnsNotifier({ client: sns, topicArn: TopicArn as string });
+
+    // Act
+    await notifier.publish(notification('WARNING'));
+    await notifier.publish(notification('CRITICAL'));
+
+    // Assess
+    const all = await received(sqs, everything);
+    expect(all.map((message) => message.severity).sort()).toEqual(['CRITICAL', 'WARNING']);
+    expect(all.find((message) => message.severity === 'CRITICAL')?.body).toContain('CRITICAL: DELETE of trustsource-core-prod running for 40 min.');
+    const filtered = await received(sqs, warningsOnly);
+    expect(filtered.map((message) => message.severity)).toEqual(['WARNING']);
+  });
+});
+
+describe('CloudFormation inspector against moto', () => {
+  const TEMPLATE = JSON.stringify({
+    Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: { 'Fn::Sub': '${AWS::StackName}-queue' } } } },
+  });
+
+  it('reads the cfn-watchdog:service tag and the status from real DescribeStacks answers, and sees a deleted stack as gone', async () => {
+    // Prepare
+    const cloudFormation = new CloudFormationClient(clientConfig());
+    const name = `scan-${randomUUID().slice(0, 8)}`;
+    const { StackId } = await cloudFormation.send(
+      new CreateStackCommand({ StackName: name, TemplateBody: TEMPLATE, Tags: [{ Key: 'cfn-watchdog:service', Value: 'trustsource-core' }] }),
+    );
+    const untagged = await cloudFormation.send(new CreateStackCommand({ StackName: `${name}-plain`, TemplateBody: TEMPLATE }));
+    const inspector = createCloudFormationInspector({ clientFor: () => cloudFormation });
+
+    // Act
+    const tag = await inspector.serviceTag(StackId as string);
+    const noTag = await inspector.serviceTag(untagged.StackId as string);
+    const created = await inspector.describe(StackId as string);
+    await cloudFormation.send(new DeleteStackCommand({ StackName: StackId }));
+    const deleted = await inspector.describe(StackId as string);
+
+    // Assess
+    expect(tag).toBe('trustsource-core');
+    expect(noTag).toBeNull();
+    expect(created).toMatchObject({ exists: true, status: 'CREATE_COMPLETE' });
+    expect(deleted).toEqual({ exists: false });
+  });
+
+  it('dates a finished update by its stack event from DescribeStackEvents', async () => {
+    // Prepare
+    const cloudFormation = new CloudFormationClient(clientConfig());
+    const name = `api-${randomUUID().slice(0, 8)}`;
+    const { StackId } = await cloudFormation.send(new CreateStackCommand({ StackName: name, TemplateBody: TEMPLATE }));
+    await cloudFormation.send(new UpdateStackCommand({ StackName: StackId, TemplateBody: TEMPLATE, Tags: [{ Key: 'team', Value: 'api' }] }));
+    const inspector = createCloudFormationInspector({ clientFor: () => cloudFormation });
+
+    // Act
+    const described = await inspector.describe(StackId as string);
+
+    // Assess
+    expect(described).toMatchObject({ exists: true, status: 'UPDATE_COMPLETE' });
+    expect(described.exists && typeof described.statusSince).toBe('number');
+  });
+});
