@@ -5,8 +5,7 @@ import { DEFAULT_CONFIG, type WatchdogConfig } from '../../shared/domain/config.
 import { canonicalRecords, deriveOperations, type StatusRecord } from '../../shared/domain/operations.ts';
 import { emptyServiceState, viewService, withStatusRecord, type ServiceState } from '../../shared/domain/service-state.ts';
 import { deriveWindows, type ImpactWindow } from '../../shared/domain/windows.ts';
-import { serviceOf } from '../../shared/domain/service.ts';
-import { historyArb, SERVICE_RULES } from '../support/histories.ts';
+import { historyArb, SERVICE_RULES, serviceIdOf } from '../support/histories.ts';
 
 const HOUR = 3_600_000;
 // Generated histories span hours: a 20-minute horizon makes most of them fold, several times.
@@ -15,8 +14,8 @@ const key = { account: '123456789012', region: 'eu-west-1', service: 'alpha' };
 
 /** The events of one service (the first one a history has). */
 const serviceHistory = historyArb.map((records) => {
-  const service = serviceOf(records[0]?.stackName ?? '', SERVICE_RULES);
-  return records.filter((record) => serviceOf(record.stackName, SERVICE_RULES) === service);
+  const first = records[0];
+  return first ? records.filter((record) => serviceIdOf(record) === serviceIdOf(first)) : [];
 });
 
 /** Applies records in time order as the live system would, folding whenever it may. */

@@ -8,11 +8,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type WatchdogConfig } from '../../shared/domain/config.ts';
 import { deriveOperations, type StatusRecord } from '../../shared/domain/operations.ts';
-import { serviceOf } from '../../shared/domain/service.ts';
 import { emptyServiceState, viewService, withStatusRecord, type ServiceState } from '../../shared/domain/service-state.ts';
 import { parseThresholds } from '../../shared/domain/thresholds.ts';
 import { deriveWindows } from '../../shared/domain/windows.ts';
-import { BASE, HOUR, MIN, historyArb, scenarioArb, SERVICE_RULES, type Scenario } from '../support/histories.ts';
+import { BASE, HOUR, MIN, historyArb, scenarioArb, SERVICE_RULES, serviceIdOf, type Scenario } from '../support/histories.ts';
 
 const NUM_RUNS = 200;
 const CONFIG: WatchdogConfig = {
@@ -22,18 +21,18 @@ const CONFIG: WatchdogConfig = {
 };
 
 const stackIdsOf = (records: readonly StatusRecord[]): string[] => [...new Set(records.map((record) => record.stackId))].sort();
-const servicesOf = (records: readonly StatusRecord[]): string[] =>
-  [...new Set(records.map((record) => serviceOf(record.stackName, SERVICE_RULES)))].sort();
+/** The (account, region, service) keys of the records, as texts. */
+const servicesOf = (records: readonly StatusRecord[]): string[] => [...new Set(records.map(serviceIdOf))].sort();
 const ofStack = (records: readonly StatusRecord[], stackId: string) => records.filter((record) => record.stackId === stackId);
-const ofService = (records: readonly StatusRecord[], service: string) =>
-  records.filter((record) => serviceOf(record.stackName, SERVICE_RULES) === service);
+const ofService = (records: readonly StatusRecord[], service: string) => records.filter((record) => serviceIdOf(record) === service);
 
 function lastTime(records: readonly StatusRecord[]): number {
   return Math.max(...records.map((record) => record.time));
 }
 
 function foldState(service: string, records: readonly StatusRecord[]): ServiceState {
-  let state = emptyServiceState({ account: '123456789012', region: 'eu-west-1', service });
+  const [account = '', region = '', name = service] = service.split('#');
+  let state = emptyServiceState({ account, region, service: name });
   for (const record of records) state = withStatusRecord(state, record).state;
   return state;
 }

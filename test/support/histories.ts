@@ -1,13 +1,14 @@
 /**
  * fast-check generators of realistic CloudFormation histories: stacks of one or two services
- * (alpha-*, beta-*) created (some through a change set, some rolled back), updated (some stuck
+ * (alpha-*, beta-*), in one to two accounts and regions, created (some through a change set, some rolled back), updated (some stuck
  * in cleanup, some rolled back, some with their terminal event lost), deleted (some
  * DELETE_FAILED and retried) and replaced by stacks under new ids and sometimes new names; and
  * the same histories delivered shuffled and with duplicates.
  */
 import fc from 'fast-check';
 import type { StatusRecord } from '../../shared/domain/operations.ts';
-import { parseServiceRule } from '../../shared/domain/service.ts';
+import { parseStackArn } from '../../shared/domain/events.ts';
+import { parseServiceRule, serviceKeyId, serviceKeyOf } from '../../shared/domain/service.ts';
 import { stackArn } from './events.ts';
 
 export const MIN = 60_000;
@@ -16,6 +17,13 @@ export const BASE = Date.parse('2021-09-21T18:00:00Z');
 
 /** The rules the generated stack names are meant for. */
 export const SERVICE_RULES = [parseServiceRule('alpha=^alpha-'), parseServiceRule('beta=^beta-')];
+
+/** The (account, region, service) a generated record belongs to, as one text. */
+export function serviceIdOf(record: StatusRecord): string {
+  const stack = parseStackArn(record.stackId);
+  if (!stack) throw new Error(`not a stack ARN: ${record.stackId}`);
+  return serviceKeyId(serviceKeyOf(stack, SERVICE_RULES));
+}
 
 // The ways CloudFormation runs, as status sequences of one stack.
 const CREATES: readonly (readonly string[])[] = [
@@ -75,6 +83,7 @@ interface GenerationPlan {
 /** A place a service keeps a stack in: one stack after another, each replacing the one before. */
 interface SlotPlan {
   readonly service: 'alpha' | 'beta';
+  readonly place: { readonly account: string; readonly region: string };
   readonly offsetMs: number;
   readonly generations: readonly GenerationPlan[];
   readonly gapsMs: readonly number[];
@@ -94,8 +103,16 @@ const generationArb: fc.Arbitrary<GenerationPlan> = fc.record({
   lastEnding: fc.nat({ max: LAST_ENDINGS.length - 1 }),
 });
 
+/** Where a slot's stacks live: mostly one account and region, so that services share them. */
+const placeArb = fc.oneof(
+  { arbitrary: fc.constant({ account: '123456789012', region: 'eu-west-1' }), weight: 6 },
+  { arbitrary: fc.constant({ account: '123456789012', region: 'us-east-1' }), weight: 1 },
+  { arbitrary: fc.constant({ account: '210987654321', region: 'eu-west-1' }), weight: 1 },
+);
+
 const slotArb: fc.Arbitrary<SlotPlan> = fc.record({
   service: fc.constantFrom('alpha' as const, 'beta' as const),
+  place: placeArb,
   offsetMs: fc.integer({ min: 0, max: 120 }).map((m) => m * MIN),
   generations: fc.array(generationArb, { minLength: 1, maxLength: 3 }),
   gapsMs: fc.array(gapArb, { minLength: 16, maxLength: 16 }),
@@ -115,7 +132,7 @@ function slotHistory(slot: SlotPlan, slotIndex: number): StatusRecord[] {
   let name = `${slot.service}-${slotIndex}`;
   slot.generations.forEach((generation, generationIndex) => {
     if (generationIndex > 0 && generation.renamed) name = `${slot.service}-${slotIndex}-v${generationIndex + 1}`;
-    const stackId = stackArn({ name, uuid: `${slotIndex}${generationIndex}aaaaaa-1b15-11ec-a8f1-0254c7e39ab2` });
+    const stackId = stackArn({ name, ...slot.place, uuid: `${slotIndex}${generationIndex}aaaaaa-1b15-11ec-a8f1-0254c7e39ab2` });
     const create = pick(CREATES, generation.create);
     const failedCreate = FAILED_CREATE_ENDS.has(create.at(-1) ?? '');
     const last = generationIndex === slot.generations.length - 1;
