@@ -11,28 +11,10 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import { describe, expect, inject, it } from 'vitest';
 import { createCloudFormationInspector } from '../../shared/adapters/cloudformation-inspector.ts';
 import { createSnsNotifier } from '../../shared/adapters/sns-notifier.ts';
-import type { Notification } from '../../shared/domain/notification.ts';
+import { notification } from '../support/notifications.ts';
 
 const REGION = 'eu-central-1';
 const clientConfig = () => ({ endpoint: inject('motoEndpoint'), region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-
-function notification(severity: Notification['severity']): Notification {
-  return {
-    at: Date.parse('2021-09-21T19:49:00Z'),
-    severity,
-    stackId: 'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-core-prod/091c23ec-9c34-11eb-9c3e-0a8f4e2b71d5',
-    stackName: 'trustsource-core-prod',
-    account: '123456789012',
-    region: REGION,
-    service: 'trustsource-core',
-    operation: 'DELETE',
-    status: 'DELETE_IN_PROGRESS',
-    statusReason: 'User Initiated',
-    startedAt: Date.parse('2021-09-21T19:09:00Z'),
-    elapsedMs: 40 * 60_000,
-    resourcesInProgress: [],
-  };
-}
 
 /** A queue subscribed to the topic (raw delivery, so the body is the message itself) with an optional filter policy. */
 async function subscribedQueue(sns: SNSClient, sqs: SQSClient, topicArn: string, filterPolicy?: Record<string, string[]>): Promise<string> {
@@ -65,8 +47,8 @@ describe('SNS notifier against moto', () => {
     const notifier = createSnsNotifier({ client: sns, topicArn: TopicArn as string });
 
     // Act
-    await notifier.publish(notification('WARNING'));
-    await notifier.publish(notification('CRITICAL'));
+    await notifier.publish(notification({ severity: 'WARNING', elapsedMs: 20 * 60_000 }));
+    await notifier.publish(notification());
 
     // Assess
     const all = await received(sqs, everything);
