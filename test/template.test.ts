@@ -145,8 +145,12 @@ describe('template.yaml', () => {
   // Every AWS call the handlers' code makes, as the IAM action it needs: a call added to the code
   // without its permission fails here, not in production.
   it.each([
-    ['StackEventsFunction', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'sns:Publish', 'cloudformation:DescribeStacks']],
-    ['SweeperFunction', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'sns:Publish', 'cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents']],
+    // Publishing to a topic encrypted with a customer managed key needs the key too.
+    ['StackEventsFunction', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt', 'cloudformation:DescribeStacks']],
+    [
+      'SweeperFunction',
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt', 'cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'],
+    ],
   ])('lets %s make every call its code makes', (logicalId, actions) => {
     const granted = allStatements()
       .filter(({ where, statement }) => where === logicalId && statement.Effect === 'Allow')
@@ -163,6 +167,35 @@ describe('template.yaml', () => {
       expect(statement.NotAction, where).toBeUndefined();
       expect(statement.NotResource, where).toBeUndefined();
     }
+  });
+
+  describe('self-monitoring', () => {
+    const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, alarm]) => record(alarm.Properties));
+    const topic = { Ref: 'AlertsTopic' };
+
+    it.each([
+      ['the dead-letter queue holds events', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'GreaterThanThreshold'],
+      ['a function fails', 'AWS/Lambda', 'Errors', 'GreaterThanThreshold'],
+      ['the sweeper stopped running (heartbeat)', 'AWS/Lambda', 'Invocations', 'LessThanThreshold'],
+    ])('alarms on the alerts topic when %s', (_what, namespace, metric, comparison) => {
+      const found = alarms.filter((alarm) => alarm.Namespace === namespace && alarm.MetricName === metric && alarm.ComparisonOperator === comparison);
+      expect(found.length).toBeGreaterThan(0);
+      for (const alarm of found) expect(alarm.AlarmActions).toEqual([topic]);
+    });
+
+    it('counts a sweeper that is gone as not running: missing data breaches the heartbeat', () => {
+      const heartbeat = alarms.find((alarm) => alarm.MetricName === 'Invocations');
+      expect(heartbeat).toMatchObject({ TreatMissingData: 'breaching', Threshold: 1, Period: 300 });
+    });
+
+    it('encrypts the topic with a rotated key of its own that CloudWatch may use', () => {
+      const [, key] = resourcesOfType('AWS::KMS::Key')[0] ?? [];
+      const properties = record(key?.Properties);
+      expect(properties.EnableKeyRotation).toBe(true);
+      const statements = list(record(properties.KeyPolicy).Statement).map(record);
+      expect(statements.some((statement) => record(statement.Principal).Service === 'cloudwatch.amazonaws.com')).toBe(true);
+      expect(record(template.Resources.AlertsTopic?.Properties).KmsMasterKeyId).toEqual({ Ref: 'AlertsKey' });
+    });
   });
 
   describe('parameters', () => {
