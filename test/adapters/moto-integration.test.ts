@@ -11,10 +11,21 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import { describe, expect, inject, it } from 'vitest';
 import { createCloudFormationInspector } from '../../shared/adapters/cloudformation-inspector.ts';
 import { createSnsNotifier } from '../../shared/adapters/sns-notifier.ts';
+import { applyEvent } from '../../shared/app/apply-event.ts';
+import { sweep } from '../../shared/app/sweep.ts';
+import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
+import { viewService } from '../../shared/domain/service-state.ts';
+import { freshStore } from '../support/dynamodb.ts';
+import { iso } from '../support/states.ts';
+import { stackStatus, watchdog } from '../support/watchdog.ts';
 import { notification } from '../support/notifications.ts';
 
 const REGION = 'eu-central-1';
 const clientConfig = () => ({ endpoint: inject('motoEndpoint'), region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+
+const TEMPLATE = JSON.stringify({
+  Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: { 'Fn::Sub': '${AWS::StackName}-queue' } } } },
+});
 
 /** A queue subscribed to the topic (raw delivery, so the body is the message itself) with an optional filter policy. */
 async function subscribedQueue(sns: SNSClient, sqs: SQSClient, topicArn: string, filterPolicy?: Record<string, string[]>): Promise<string> {
@@ -60,9 +71,6 @@ describe('SNS notifier against moto', () => {
 });
 
 describe('CloudFormation inspector against moto', () => {
-  const TEMPLATE = JSON.stringify({
-    Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: { 'Fn::Sub': '${AWS::StackName}-queue' } } } },
-  });
 
   it('reads the cfn-watchdog:service tag and the status from real DescribeStacks answers, and sees a deleted stack as gone', async () => {
     // Prepare
@@ -102,5 +110,34 @@ describe('CloudFormation inspector against moto', () => {
     // Assess
     expect(described).toMatchObject({ exists: true, status: 'UPDATE_COMPLETE' });
     expect(described.exists && typeof described.statusSince).toBe('number');
+  });
+});
+
+describe('sweep confirming with CloudFormation (moto)', () => {
+  it('closes an operation whose completion event was lost when the real DescribeStacks says it finished, and pages nobody', async () => {
+    // Prepare: moto created the stack (CREATE_COMPLETE), but only its CREATE_IN_PROGRESS reached the watchdog.
+    const cloudFormation = new CloudFormationClient(clientConfig());
+    const name = `orders-${randomUUID().slice(0, 8)}`;
+    const { StackId } = await cloudFormation.send(
+      new CreateStackCommand({ StackName: name, TemplateBody: TEMPLATE, Tags: [{ Key: 'cfn-watchdog:service', Value: 'orders' }] }),
+    );
+    const { store } = await freshStore();
+    const inspector = createCloudFormationInspector({ clientFor: () => cloudFormation });
+    const dog = watchdog(store, { now: iso('10:00'), inspector });
+    const created = stackStatus({ name, region: REGION }, iso('10:00'), 'CREATE_IN_PROGRESS', 'User Initiated');
+    const outcome = await applyEvent({ ...created, stackId: StackId as string }, dog.deps);
+
+    // Act
+    dog.clock.set(iso('10:20'));
+    const swept = await sweep(dog.deps);
+
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'applied', key: { service: 'orders' } });
+    expect(swept.notifications).toEqual([]);
+    const state = await store.loadService({ account: '123456789012', region: REGION, service: 'orders' });
+    expect(viewService(state, dog.clock.now, DEFAULT_CONFIG).operations.map(({ operation }) => [operation.state, operation.state === 'ended' ? operation.finalStatus : null])).toEqual([
+      ['ended', 'CREATE_COMPLETE'],
+    ]);
+    expect(await store.openServices()).toEqual([]);
   });
 });
