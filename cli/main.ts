@@ -11,6 +11,9 @@ import { parseUserInstant, TimeFormatError } from '../shared/domain/time.ts';
 import { readReplayInput, ReplayInputError } from './replay-input.ts';
 import { replay } from './replay.ts';
 import { replayJson, replayTable } from './replay-output.ts';
+import { DataSourceError } from './data-source.ts';
+import { listWindows, type WindowsFlags } from './windows.ts';
+import { TimeZoneError } from './zoned-time.ts';
 
 export const ExitCode = { OK: 0, REJECTED_INPUT: 1, USAGE: 2, FAILURE: 3 } as const;
 
@@ -26,6 +29,8 @@ export interface Io {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly isTty: boolean;
+  /** "Now" for the read commands' defaults (the last 7 days, elapsed so far); the wall clock unless a test sets it. */
+  readonly clock?: () => number;
 }
 
 const stderrLog = (io: Io): Log => ({
@@ -36,6 +41,7 @@ const stderrLog = (io: Io): Log => ({
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 interface ReplayFlags {
+  db?: string;
   until?: string;
   thresholds?: string;
   serviceRule: string[];
@@ -59,7 +65,7 @@ async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<numb
     if (error instanceof ReplayInputError) throw new UsageError(`${file}: ${error.message}`, { cause: error });
     throw error;
   }
-  const result = await replay(input.deliveries, input.rejected, { config, until, log: stderrLog(io) });
+  const result = await replay(input.deliveries, input.rejected, { config, until, log: stderrLog(io), dbPath: flags.db });
   const format = flags.format ?? (io.isTty ? 'table' : 'json');
   io.stdout(format === 'json' ? `${JSON.stringify(replayJson(result), null, 2)}\n` : replayTable(result, config));
   return result.rejected.length > 0 ? ExitCode.REJECTED_INPUT : ExitCode.OK;
@@ -87,9 +93,34 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('--service-rule <SERVICE=REGEX>', 'map stacks whose name matches REGEX to SERVICE (repeatable, first match wins)', collect, [])
     .option('--grace <duration>', 'how long a service left with no stack waits for a replacement (e.g. 60m)')
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['json', 'table']))
+    .option('--db <dir>', 'keep what was replayed in this folder, for the read commands (windows --db DIR)')
     .exitOverride()
     .action(async (file: string, flags: ReplayFlags) => {
       status = await runReplay(file, flags, io);
+    });
+
+  program
+    .command('windows')
+    .description('List impact windows overlapping --from/--to, to find and re-process the work that failed during them')
+    .option('--from <time>', 'ISO time or date (default: 7 days before --to)')
+    .option('--to <time>', 'ISO time or date (default: now)')
+    .option('--service <name>', 'only this service')
+    .option('--account <id>', 'only this account')
+    .option('--region <region>', 'only windows of stacks in this region')
+    .option('--open', 'only windows still open')
+    .option('--tz <zone>', 'print times in this IANA zone with its real offset, e.g. Europe/Berlin (default: UTC)')
+    .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'json', 'csv']))
+    .option('--db <dir>', 'read the store that replay --db DIR wrote')
+    .option('--endpoint <url>', 'read from this DynamoDB endpoint (DynamoDB Local, dynalite, moto)')
+    .option('--table <name>', 'the deployed table (the stack output TableName)')
+    .option('--aws-region <region>', 'the region of --table (default: AWS_REGION or your profile)')
+    .option('--profile <name>', 'the AWS profile for --table')
+    .exitOverride()
+    .action(async (flags: WindowsFlags & { region?: string; awsRegion?: string }) => {
+      const { region, awsRegion, ...rest } = flags;
+      io.stdout(
+        await listWindows({ ...rest, windowRegion: region, region: awsRegion }, (io.clock ?? Date.now)(), io.isTty),
+      );
     });
 
   try {
@@ -101,6 +132,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     if (
       error instanceof UsageError ||
+      error instanceof DataSourceError ||
+      error instanceof TimeZoneError ||
       error instanceof TimeFormatError ||
       error instanceof ThresholdSpecError ||
       error instanceof ServiceRuleError

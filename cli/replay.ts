@@ -17,6 +17,7 @@ import { ceilToMinute, floorToMinute, MINUTE_MS, type Instant } from '../shared/
 import { compareOperations, deriveOperations, statusRecordOf, type Operation } from '../shared/domain/operations.ts';
 import type { StackRef } from '../shared/domain/events.ts';
 import type { ImpactWindow } from '../shared/domain/windows.ts';
+import { EMBEDDED_TABLE } from './data-source.ts';
 import type { Delivery, Rejected } from './replay-input.ts';
 
 export interface ReplayedOperation extends ServiceKey {
@@ -40,9 +41,9 @@ export interface ReplayOptions {
   readonly config: WatchdogConfig;
   readonly until?: Instant | undefined;
   readonly log: Log;
+  /** Keep what was replayed in this folder, for the read commands' `--db`. */
+  readonly dbPath?: string | undefined;
 }
-
-const TABLE_NAME = 'cfn-watchdog-replay';
 
 /**
  * Replays deliveries in virtual time and returns what the watchdog sent and recorded.
@@ -65,11 +66,11 @@ export async function replay(
     return { until, notifications: [], operations: [], windows: [], rejected };
   }
 
-  const db = await startEmbeddedDynamoDb();
+  const db = await startEmbeddedDynamoDb(options.dbPath ? { path: options.dbPath } : {});
   try {
     const client = db.client();
-    await ensureTable(client, TABLE_NAME);
-    const store = createDynamoDbStore({ client, tableName: TABLE_NAME });
+    await ensureTable(client, EMBEDDED_TABLE);
+    const store = createDynamoDbStore({ client, tableName: EMBEDDED_TABLE });
     const notifier = createRecordingNotifier();
     let now: Instant = first.deliverAt;
     const deps = { store, notifier, clock: () => now, config: options.config, log: options.log };

@@ -22,14 +22,15 @@ export function localDynamoDbClient(endpoint: string): DynamoDBClient {
 }
 
 /**
- * Starts dynalite in this process on 127.0.0.1 and a port the OS picks.
+ * Starts dynalite in this process on 127.0.0.1 and a port the OS picks; in memory, or kept in
+ * the folder `path` (LevelDB) so that a later command reads what an earlier one wrote.
  *
  * @example
  * const db = await startEmbeddedDynamoDb();
  * try { await ensureTable(db.client(), 'watchdog'); } finally { await db.close(); }
  */
-export async function startEmbeddedDynamoDb(): Promise<EmbeddedDynamoDb> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+export async function startEmbeddedDynamoDb(options: { path?: string } = {}): Promise<EmbeddedDynamoDb> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

@@ -1,0 +1,113 @@
+/**
+ * `cfn-watchdog windows`: the impact windows overlapping [from, to], for postmortems and the
+ * systems that re-process the work that failed during them.
+ */
+import Table from 'cli-table3';
+import { stringify } from 'csv-stringify/sync';
+import type { ServiceWindow } from '../shared/app/ports.ts';
+import { humanDuration, parseUserInstant, type Instant } from '../shared/domain/time.ts';
+import { openStore, type DataSourceFlags } from './data-source.ts';
+import { zonedFormatter, type TimeFormatter } from './zoned-time.ts';
+
+const DAY_MS = 86_400_000;
+
+export interface WindowsFlags extends DataSourceFlags {
+  from?: string;
+  to?: string;
+  service?: string;
+  account?: string;
+  windowRegion?: string;
+  open?: boolean;
+  tz?: string;
+  format?: 'table' | 'json' | 'csv';
+}
+
+/** One window as the formats print it. */
+export interface WindowRow {
+  readonly start: string;
+  readonly end: string | null;
+  readonly open: boolean;
+  readonly durationSeconds: number;
+  readonly service: string;
+  readonly account: string;
+  readonly region: string;
+  readonly peakSeverity: string;
+  readonly stacks: readonly string[];
+}
+
+export function windowRow(window: ServiceWindow, now: Instant, format: TimeFormatter): WindowRow {
+  return {
+    start: format(window.start),
+    end: window.end === null ? null : format(window.end),
+    open: window.end === null,
+    durationSeconds: Math.floor(((window.end ?? now) - window.start) / 1000),
+    service: window.key.service,
+    account: window.key.account,
+    region: window.key.region,
+    peakSeverity: window.peakSeverity,
+    stacks: window.stacks,
+  };
+}
+
+const CSV_COLUMNS = ['start', 'end', 'open', 'durationSeconds', 'service', 'account', 'region', 'peakSeverity', 'stacks'] as const;
+
+/** RFC 4180, a header row, one window per row; stacks joined by spaces (stack names have none). */
+export function windowsCsv(rows: readonly WindowRow[]): string {
+  return stringify(
+    rows.map((row) => ({ ...row, end: row.end ?? '', open: row.open ? 'open' : 'closed', stacks: row.stacks.join(' ') })),
+    { header: true, columns: [...CSV_COLUMNS], record_delimiter: 'windows' },
+  );
+}
+
+export function windowsTable(rows: readonly WindowRow[], from: string, to: string): string {
+  const table = new Table({
+    head: ['service', 'account / region', 'start', 'end', 'duration', 'peak', 'stacks'],
+    style: { head: [], border: [] },
+  });
+  for (const row of rows) {
+    table.push([
+      row.service,
+      `${row.account} / ${row.region}`,
+      row.start,
+      row.end ?? 'STILL OPEN',
+      `${humanDuration(row.durationSeconds * 1000)}${row.open ? ' so far' : ''}`,
+      row.peakSeverity,
+      row.stacks.join('\n'),
+    ]);
+  }
+  const heading = `Impact windows overlapping ${from} to ${to}: ${rows.length}`;
+  return rows.length === 0 ? `${heading}\n` : `${heading}\n${table.toString()}\n`;
+}
+
+/**
+ * Runs the command and returns what to print.
+ *
+ * @example
+ * process.stdout.write(await listWindows({ db: './incident', from: '2021-09-21', to: '2021-09-22', format: 'csv' }, Date.now()));
+ */
+export async function listWindows(flags: WindowsFlags, now: Instant, isTty: boolean): Promise<string> {
+  const format = zonedFormatter(flags.tz);
+  const to = flags.to === undefined ? now : parseUserInstant(flags.to, '--to');
+  const from = flags.from === undefined ? to - 7 * DAY_MS : parseUserInstant(flags.from, '--from');
+  const source = await openStore(flags);
+  let windows: ServiceWindow[];
+  try {
+    windows = await source.store.windowsOverlapping({ from, to, service: flags.service });
+  } catch (error) {
+    throw source.explain(error);
+  } finally {
+    await source.close();
+  }
+  const rows = windows
+    .filter((window) => (flags.account === undefined || window.key.account === flags.account) && (flags.windowRegion === undefined || window.key.region === flags.windowRegion))
+    .filter((window) => !flags.open || window.end === null)
+    .map((window) => windowRow(window, now, format));
+  switch (flags.format ?? (isTty ? 'table' : 'json')) {
+    case 'json':
+      return `${JSON.stringify(rows, null, 2)}\n`;
+    case 'csv':
+      return windowsCsv(rows);
+    case 'table':
+      return windowsTable(rows, format(from), format(to));
+  }
+}
