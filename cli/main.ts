@@ -13,6 +13,7 @@ import { replay } from './replay.ts';
 import { replayJson, replayTable } from './replay-output.ts';
 import { DataSourceError } from './data-source.ts';
 import { listWindows, type WindowsFlags } from './windows.ts';
+import { showStatus, type StatusFlags } from './status.ts';
 import { TimeZoneError } from './zoned-time.ts';
 
 export const ExitCode = { OK: 0, REJECTED_INPUT: 1, USAGE: 2, FAILURE: 3 } as const;
@@ -39,6 +40,18 @@ const stderrLog = (io: Io): Log => ({
 });
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** The options every read command takes: where the data is, and the zone to print times in. */
+function withDataSource(command: Command): Command {
+  return command
+    .option('--db <dir>', 'read the store that replay --db DIR kept')
+    .option('--endpoint <url>', 'read from this DynamoDB endpoint (DynamoDB Local, dynalite, moto)')
+    .option('--table <name>', 'the deployed table (the stack output TableName)')
+    .option('--aws-region <region>', 'the region of --table (default: AWS_REGION or your profile)')
+    .option('--profile <name>', 'the AWS profile for --table')
+    .option('--tz <zone>', 'print times in this IANA zone with its real offset, e.g. Europe/Berlin (default: UTC)')
+    .exitOverride();
+}
 
 interface ReplayFlags {
   db?: string;
@@ -99,29 +112,34 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       status = await runReplay(file, flags, io);
     });
 
-  program
-    .command('windows')
-    .description('List impact windows overlapping --from/--to, to find and re-process the work that failed during them')
-    .option('--from <time>', 'ISO time or date (default: 7 days before --to)')
-    .option('--to <time>', 'ISO time or date (default: now)')
-    .option('--service <name>', 'only this service')
-    .option('--account <id>', 'only this account')
-    .option('--region <region>', 'only windows of stacks in this region')
-    .option('--open', 'only windows still open')
-    .option('--tz <zone>', 'print times in this IANA zone with its real offset, e.g. Europe/Berlin (default: UTC)')
-    .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'json', 'csv']))
-    .option('--db <dir>', 'read the store that replay --db DIR wrote')
-    .option('--endpoint <url>', 'read from this DynamoDB endpoint (DynamoDB Local, dynalite, moto)')
-    .option('--table <name>', 'the deployed table (the stack output TableName)')
-    .option('--aws-region <region>', 'the region of --table (default: AWS_REGION or your profile)')
-    .option('--profile <name>', 'the AWS profile for --table')
-    .exitOverride()
-    .action(async (flags: WindowsFlags & { region?: string; awsRegion?: string }) => {
-      const { region, awsRegion, ...rest } = flags;
-      io.stdout(
-        await listWindows({ ...rest, windowRegion: region, region: awsRegion }, (io.clock ?? Date.now)(), io.isTty),
-      );
-    });
+  const clock = io.clock ?? Date.now;
+
+  withDataSource(
+    program
+      .command('windows')
+      .description('List impact windows overlapping --from/--to, to find and re-process the work that failed during them')
+      .option('--from <time>', 'ISO time or date (default: 7 days before --to)')
+      .option('--to <time>', 'ISO time or date (default: now)')
+      .option('--service <name>', 'only this service')
+      .option('--account <id>', 'only this account')
+      .option('--region <region>', 'only windows of stacks in this region')
+      .option('--open', 'only windows still open')
+      .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'json', 'csv'])),
+  ).action(async (flags: WindowsFlags & { region?: string; awsRegion?: string }) => {
+    const { region, awsRegion, ...rest } = flags;
+    io.stdout(await listWindows({ ...rest, windowRegion: region, region: awsRegion }, clock(), io.isTty));
+  });
+
+  withDataSource(
+    program
+      .command('status')
+      .description('Show the operations in progress now (elapsed, severity, what is stuck) and the open impact windows')
+      .option('--thresholds <spec>', 'the deployment\'s thresholds, for the severity reached (default *=20m/40m)')
+      .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'json'])),
+  ).action(async (flags: StatusFlags & { thresholds?: string; awsRegion?: string }) => {
+    const { thresholds, awsRegion, ...rest } = flags;
+    io.stdout(await showStatus({ ...rest, region: awsRegion }, configFromText({ thresholds }), clock(), io.isTty));
+  });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

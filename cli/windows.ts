@@ -59,7 +59,7 @@ export function windowsCsv(rows: readonly WindowRow[]): string {
   );
 }
 
-export function windowsTable(rows: readonly WindowRow[], from: string, to: string): string {
+export function windowsTable(rows: readonly WindowRow[], heading: string): string {
   const table = new Table({
     head: ['service', 'account / region', 'start', 'end', 'duration', 'peak', 'stacks'],
     style: { head: [], border: [] },
@@ -75,8 +75,8 @@ export function windowsTable(rows: readonly WindowRow[], from: string, to: strin
       row.stacks.join('\n'),
     ]);
   }
-  const heading = `Impact windows overlapping ${from} to ${to}: ${rows.length}`;
-  return rows.length === 0 ? `${heading}\n` : `${heading}\n${table.toString()}\n`;
+  const title = `${heading}: ${rows.length}`;
+  return rows.length === 0 ? `${title}\n` : `${title}\n${table.toString()}\n`;
 }
 
 /**
@@ -108,6 +108,6 @@ export async function listWindows(flags: WindowsFlags, now: Instant, isTty: bool
     case 'csv':
       return windowsCsv(rows);
     case 'table':
-      return windowsTable(rows, format(from), format(to));
+      return windowsTable(rows, `Impact windows overlapping ${format(from)} to ${format(to)}`);
   }
 }

@@ -24,8 +24,8 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs `cfn-watchdog ARGV` in-process, capturing stdout and stderr (not a terminal). */
-export async function runCli(argv: readonly string[]): Promise<CliRun> {
+/** Runs `cfn-watchdog ARGV` in-process, capturing stdout and stderr (not a terminal); `now` fixes the read commands' clock. */
+export async function runCli(argv: readonly string[], now?: string): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const io: Io = {
@@ -36,6 +36,7 @@ export async function runCli(argv: readonly string[]): Promise<CliRun> {
       stderr += text;
     },
     isTty: false,
+    ...(now === undefined ? {} : { clock: () => Date.parse(now) }),
   };
   const status = await main(argv, io);
   return { status, stdout, stderr };

@@ -1,0 +1,124 @@
+/**
+ * `cfn-watchdog status`: what is running now, how long, how far it escalated, what is stuck; and
+ * the windows still open.
+ */
+import Table from 'cli-table3';
+import type { WatchdogStore } from '../shared/app/ports.ts';
+import type { WatchdogConfig } from '../shared/domain/config.ts';
+import { resourcesInProgress, type ResourceInProgress, type ResourceRecord } from '../shared/domain/resources.ts';
+import { serviceKeyId } from '../shared/domain/service.ts';
+import { viewService } from '../shared/domain/service-state.ts';
+import { humanDuration, type Instant } from '../shared/domain/time.ts';
+import { openStore, type DataSourceFlags } from './data-source.ts';
+import { windowRow, windowsTable, type WindowRow } from './windows.ts';
+import { zonedFormatter, type TimeFormatter } from './zoned-time.ts';
+
+export interface StatusFlags extends DataSourceFlags {
+  tz?: string;
+  format?: 'table' | 'json';
+}
+
+export interface RunningRow {
+  readonly stackName: string;
+  readonly stackId: string;
+  readonly service: string;
+  readonly account: string;
+  readonly region: string;
+  readonly operation: string;
+  readonly status: string;
+  readonly startedAt: string;
+  readonly elapsedSeconds: number;
+  readonly severity: string | null;
+  readonly notified: readonly string[];
+  readonly resourcesInProgress: readonly (Omit<ResourceInProgress, 'since'> & { since: string })[];
+}
+
+interface Snapshot {
+  readonly operations: RunningRow[];
+  readonly openWindows: WindowRow[];
+}
+
+/**
+ * Running operations and open windows as of `now`. Services with something running are derived
+ * afresh (their severities and windows move with the clock); the others' open windows (a stack
+ * left failed) come from the window index.
+ */
+async function snapshot(store: WatchdogStore, config: WatchdogConfig, now: Instant, format: TimeFormatter): Promise<Snapshot> {
+  const operations: RunningRow[] = [];
+  const openWindows: WindowRow[] = [];
+  const derived = new Set<string>();
+  for (const state of await store.openServices()) {
+    derived.add(serviceKeyId(state.key));
+    const view = viewService(state, now, config);
+    for (const window of view.windows) if (window.end === null) openWindows.push(windowRow({ ...window, key: state.key }, now, format));
+    for (const { operation, severity, claims, latest } of view.operations) {
+      if (operation.state !== 'running') continue;
+      const history = await store.stackHistory(operation.stackId, operation.start);
+      const resources: ResourceRecord[] = history.flatMap((event) => (event.kind === 'resource-status' ? [event] : []));
+      operations.push({
+        stackName: operation.stackName,
+        stackId: operation.stackId,
+        ...state.key,
+        operation: operation.type,
+        status: latest.status,
+        startedAt: format(operation.start),
+        elapsedSeconds: Math.floor((now - operation.start) / 1000),
+        severity,
+        notified: claims.filter((claim) => claim.sentAt !== null).map((claim) => claim.severity),
+        resourcesInProgress: resourcesInProgress(resources, operation.start).map((resource) => ({ ...resource, since: format(resource.since) })),
+      });
+    }
+  }
+  for (const window of await store.windowsOverlapping({ from: now, to: now })) {
+    if (window.end === null && !derived.has(serviceKeyId(window.key))) openWindows.push(windowRow(window, now, format));
+  }
+  operations.sort((a, b) => b.elapsedSeconds - a.elapsedSeconds);
+  openWindows.sort((a, b) => a.start.localeCompare(b.start));
+  return { operations, openWindows };
+}
+
+function runningTable(rows: readonly RunningRow[]): string {
+  const table = new Table({
+    head: ['stack', 'service', 'operation', 'status', 'started', 'elapsed', 'severity', 'still in progress'],
+    style: { head: [], border: [] },
+    wordWrap: true,
+    colWidths: [null, null, null, null, null, null, null, 50],
+  });
+  for (const row of rows) {
+    table.push([
+      row.stackName,
+      `${row.service}\n${row.account} / ${row.region}`,
+      row.operation,
+      row.status,
+      row.startedAt,
+      humanDuration(row.elapsedSeconds * 1000),
+      [row.severity ?? '', row.notified.length ? `(sent: ${row.notified.join(', ')})` : ''].filter(Boolean).join('\n'),
+      row.resourcesInProgress.map((r) => `${r.logicalResourceId} (${r.resourceType}) since ${r.since}${r.statusReason ? `: ${r.statusReason}` : ''}`).join('\n'),
+    ]);
+  }
+  const heading = `Operations in progress: ${rows.length}`;
+  return rows.length === 0 ? `${heading}\n` : `${heading}\n${table.toString()}\n`;
+}
+
+/**
+ * Runs the command and returns what to print.
+ *
+ * @example
+ * process.stdout.write(await showStatus({ table: 'cfn-watchdog-WatchdogTable-1X2Y' }, DEFAULT_CONFIG, Date.now(), true));
+ */
+export async function showStatus(flags: StatusFlags, config: WatchdogConfig, now: Instant, isTty: boolean): Promise<string> {
+  const format = zonedFormatter(flags.tz);
+  const source = await openStore(flags);
+  let result: Snapshot;
+  try {
+    result = await snapshot(source.store, config, now, format);
+  } catch (error) {
+    throw source.explain(error);
+  } finally {
+    await source.close();
+  }
+  if ((flags.format ?? (isTty ? 'table' : 'json')) === 'json') {
+    return `${JSON.stringify({ asOf: format(now), ...result }, null, 2)}\n`;
+  }
+  return `Status as of ${format(now)}\n\n${runningTable(result.operations)}\n${windowsTable(result.openWindows, 'Open impact windows')}`;
+}
