@@ -27,7 +27,7 @@ import { serviceKeyId, type ServiceKey } from '../domain/service.ts';
 import type { Claim, ServiceState, ServiceView } from '../domain/service-state.ts';
 import { emptyServiceState } from '../domain/service-state.ts';
 import type { Severity, OperationSeverity } from '../domain/severity.ts';
-import type { StackStatus } from '../domain/status.ts';
+import type { OperationType, StackStatus } from '../domain/status.ts';
 import { formatInstant, type Instant } from '../domain/time.ts';
 import type { ImpactWindow } from '../domain/windows.ts';
 import type { HistoryEvent, ServiceWindow, WatchdogStore, WindowQuery } from '../app/ports.ts';
@@ -57,6 +57,7 @@ interface StoredRecord {
 interface StoredClaim {
   stackId: string;
   anchor: string;
+  operation: OperationType;
   severity: Severity;
   claimedAt: string;
   sentAt: string | null;

@@ -19,6 +19,7 @@ import { operationSeverity, Severity, type OperationSeverity } from './severity.
 import type { WatchdogConfig } from './config.ts';
 import type { Instant } from './time.ts';
 import { deriveWindows, type Baseline, type ImpactWindow } from './windows.ts';
+import type { OperationType } from './status.ts';
 
 /**
  * A notification reserved for one operation. `anchor` is the operation's start when it was
@@ -28,6 +29,11 @@ import { deriveWindows, type Baseline, type ImpactWindow } from './windows.ts';
 export interface Claim {
   readonly stackId: string;
   readonly anchor: Instant;
+  /**
+   * The operation's type: several operations of one stack can start in the same second (a
+   * create that failed at once, then its deletion), and the claim must stay with its own.
+   */
+  readonly operation: OperationType;
   readonly severity: Severity;
   readonly claimedAt: Instant;
   /** When the notifier accepted it; `null` while claimed but not (yet) sent. */
@@ -105,20 +111,26 @@ export function withStatusRecord(
   return { state: { ...state, records: canonicalRecords([...kept, record]) }, changed: true };
 }
 
-export function sameClaim(a: Pick<Claim, 'stackId' | 'anchor' | 'severity'>, b: Pick<Claim, 'stackId' | 'anchor' | 'severity'>): boolean {
-  return a.stackId === b.stackId && a.anchor === b.anchor && a.severity === b.severity;
+type ClaimIdentity = Pick<Claim, 'stackId' | 'anchor' | 'operation' | 'severity'>;
+
+export function sameClaim(a: ClaimIdentity, b: ClaimIdentity): boolean {
+  return a.stackId === b.stackId && a.anchor === b.anchor && a.operation === b.operation && a.severity === b.severity;
 }
 
 /**
- * A claim belongs to the stack's last operation that started at or before its anchor; to none
- * when all of them started later (its operation was folded away).
+ * A claim belongs to the stack's last operation of its type that started at or before its
+ * anchor (else the last of any type); to none when all of them started later (its operation
+ * was folded away).
  */
 function ownerIndex(operations: readonly Operation[], claim: Claim): number {
   let owner = -1;
+  let ofItsType = -1;
   operations.forEach((operation, index) => {
-    if (operation.start <= claim.anchor) owner = index;
+    if (operation.start > claim.anchor) return;
+    owner = index;
+    if (operation.type === claim.operation) ofItsType = index;
   });
-  return owner;
+  return ofItsType >= 0 ? ofItsType : owner;
 }
 
 /**
@@ -213,7 +225,8 @@ export interface ClaimedNotification {
 }
 
 export function claimFor(due: DueNotification, at: Instant): Claim {
-  return { stackId: due.view.operation.stackId, anchor: due.view.operation.start, severity: due.severity, claimedAt: at, sentAt: null };
+  const { operation } = due.view;
+  return { stackId: operation.stackId, anchor: operation.start, operation: operation.type, severity: due.severity, claimedAt: at, sentAt: null };
 }
 
 export function withClaims(state: ServiceState, claims: readonly Claim[]): ServiceState {

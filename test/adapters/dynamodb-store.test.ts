@@ -33,9 +33,9 @@ function checkoutState() {
     record('checkout-blue', '10:25', 'DELETE_COMPLETE'),
   ];
   const claims: Claim[] = [
-    { stackId: green, anchor: t('08:00'), severity: Severity.FAILED, claimedAt: t('08:12:01'), sentAt: t('08:12:02') },
-    { stackId: blue, anchor: t('10:00'), severity: Severity.WARNING, claimedAt: t('10:20'), sentAt: t('10:20:05') },
-    { stackId: blue, anchor: t('10:00'), severity: Severity.RESOLVED, claimedAt: t('10:25:03'), sentAt: null },
+    { stackId: green, anchor: t('08:00'), operation: 'UPDATE', severity: Severity.FAILED, claimedAt: t('08:12:01'), sentAt: t('08:12:02') },
+    { stackId: blue, anchor: t('10:00'), operation: 'UPDATE', severity: Severity.WARNING, claimedAt: t('10:20'), sentAt: t('10:20:05') },
+    { stackId: blue, anchor: t('10:00'), operation: 'UPDATE', severity: Severity.RESOLVED, claimedAt: t('10:25:03'), sentAt: null },
   ];
   return stateOf(checkout, records, claims);
 }
@@ -167,9 +167,9 @@ describe('saveService', () => {
         { stackId: blue, stackName: 'checkout-blue', time: '2024-03-05T10:25:00Z', status: 'DELETE_COMPLETE', statusReason: '' },
       ],
       claims: [
-        { stackId: green, anchor: '2024-03-05T08:00:00Z', severity: 'FAILED', claimedAt: '2024-03-05T08:12:01Z', sentAt: '2024-03-05T08:12:02Z' },
-        { stackId: blue, anchor: '2024-03-05T10:00:00Z', severity: 'WARNING', claimedAt: '2024-03-05T10:20:00Z', sentAt: '2024-03-05T10:20:05Z' },
-        { stackId: blue, anchor: '2024-03-05T10:00:00Z', severity: 'RESOLVED', claimedAt: '2024-03-05T10:25:03Z', sentAt: null },
+        { stackId: green, anchor: '2024-03-05T08:00:00Z', operation: 'UPDATE', severity: 'FAILED', claimedAt: '2024-03-05T08:12:01Z', sentAt: '2024-03-05T08:12:02Z' },
+        { stackId: blue, anchor: '2024-03-05T10:00:00Z', operation: 'UPDATE', severity: 'WARNING', claimedAt: '2024-03-05T10:20:00Z', sentAt: '2024-03-05T10:20:05Z' },
+        { stackId: blue, anchor: '2024-03-05T10:00:00Z', operation: 'UPDATE', severity: 'RESOLVED', claimedAt: '2024-03-05T10:25:03Z', sentAt: null },
       ],
       windows: [
         { start: '2024-03-05T08:00:00Z', end: '2024-03-05T08:12:00Z', peakSeverity: 'FAILED', stacks: ['checkout-green'], awaitingReplacementSince: null },
@@ -202,7 +202,7 @@ describe('openServices', () => {
       stateOf(
         serviceKey('closed-failed-sent'),
         [record('closed-failed-sent', '09:00', 'CREATE_IN_PROGRESS'), record('closed-failed-sent', '09:03', 'CREATE_FAILED')],
-        [{ stackId: stackArn({ name: 'closed-failed-sent' }), anchor: t('09:00'), severity: Severity.FAILED, claimedAt: t('09:03'), sentAt: t('09:03') }],
+        [{ stackId: stackArn({ name: 'closed-failed-sent' }), anchor: t('09:00'), operation: 'CREATE', severity: Severity.FAILED, claimedAt: t('09:03'), sentAt: t('09:03') }],
       ),
       t('10:00'),
     );
@@ -218,7 +218,7 @@ describe('openServices', () => {
       stateOf(
         serviceKey('open-unsent-claim'),
         [record('open-unsent-claim', '09:00', 'CREATE_IN_PROGRESS'), record('open-unsent-claim', '09:03', 'CREATE_FAILED')],
-        [{ stackId: stackArn({ name: 'open-unsent-claim' }), anchor: t('09:00'), severity: Severity.FAILED, claimedAt: t('09:03'), sentAt: null }],
+        [{ stackId: stackArn({ name: 'open-unsent-claim' }), anchor: t('09:00'), operation: 'CREATE', severity: Severity.FAILED, claimedAt: t('09:03'), sentAt: null }],
       ),
       t('10:00'),
     );

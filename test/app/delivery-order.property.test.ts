@@ -98,7 +98,7 @@ describe('replaying late, shuffled and duplicated deliveries', () => {
         }
       }),
       // Each run replays hours of virtual time twice, sweeping every minute: few runs, each a whole history.
-      { numRuns: 6 },
+      { numRuns: Number(process.env["DELIVERY_ORDER_RUNS"] ?? 6) },
     );
   }, 240_000);
 });

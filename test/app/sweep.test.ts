@@ -140,7 +140,7 @@ describe('sweep', () => {
     expect(result.notifications[0]?.resourcesInProgress).toHaveLength(1);
     expect(dog.notifier.sent).toEqual(result.notifications);
     expect((await store.loadService(apiKey)).claims).toEqual([
-      { stackId: apiArn, anchor: t('10:00'), severity: 'WARNING', claimedAt: t('10:20'), sentAt: t('10:20') },
+      { stackId: apiArn, anchor: t('10:00'), operation: 'UPDATE', severity: 'WARNING', claimedAt: t('10:20'), sentAt: t('10:20') },
     ]);
   });
 
@@ -213,12 +213,12 @@ describe('sweep', () => {
 
     // Assess
     expect(error).toContain('SNS publish failed (attempt 1)');
-    expect(pending.claims).toEqual([{ stackId: apiArn, anchor: t('10:00'), severity: 'WARNING', claimedAt: t('10:20'), sentAt: null }]);
+    expect(pending.claims).toEqual([{ stackId: apiArn, anchor: t('10:00'), operation: 'UPDATE', severity: 'WARNING', claimedAt: t('10:20'), sentAt: null }]);
     expect(later).toEqual([[], [], ['WARNING'], [], []]);
     expect(dog.notifier.attempts.map(brief)).toEqual(['WARNING api at 10:20:00', 'WARNING api at 10:22:00']);
     expect(dog.notifier.sent).toEqual([expect.objectContaining({ severity: 'WARNING', at: t('10:22'), startedAt: t('10:00'), elapsedMs: 22 * 60_000 })]);
     expect((await store.loadService(apiKey)).claims).toEqual([
-      { stackId: apiArn, anchor: t('10:00'), severity: 'WARNING', claimedAt: t('10:22'), sentAt: t('10:22') },
+      { stackId: apiArn, anchor: t('10:00'), operation: 'UPDATE', severity: 'WARNING', claimedAt: t('10:22'), sentAt: t('10:22') },
     ]);
   });
 

@@ -20,6 +20,7 @@ import {
   type ServiceState,
 } from '../../shared/domain/service-state.ts';
 import type { Severity } from '../../shared/domain/severity.ts';
+import type { OperationType } from '../../shared/domain/status.ts';
 import { parseThresholds } from '../../shared/domain/thresholds.ts';
 import { MIN, rec, stack, t } from './fixtures.ts';
 
@@ -34,8 +35,8 @@ function stateWith(records: readonly StatusRecord[], claims: readonly Claim[] = 
   return withClaims(state, claims);
 }
 
-function claim(on: typeof API, anchor: string, severity: Severity, sentAt: string | null = anchor): Claim {
-  return { stackId: on.stackId, anchor: t(anchor), severity, claimedAt: t(sentAt ?? anchor), sentAt: sentAt === null ? null : t(sentAt) };
+function claim(on: typeof API, anchor: string, severity: Severity, sentAt: string | null = anchor, operation: OperationType = 'UPDATE'): Claim {
+  return { stackId: on.stackId, anchor: t(anchor), operation, severity, claimedAt: t(sentAt ?? anchor), sentAt: sentAt === null ? null : t(sentAt) };
 }
 
 const severities = (dues: readonly { severity: Severity }[]): Severity[] => dues.map((due) => due.severity);
@@ -454,7 +455,7 @@ describe('claimFor', () => {
     const claimed = claimFor(due, t('10:41'));
 
     // Assess
-    expect(claimed).toEqual({ stackId: API.stackId, anchor: t('10:00'), severity: 'CRITICAL', claimedAt: t('10:41'), sentAt: null });
+    expect(claimed).toEqual({ stackId: API.stackId, anchor: t('10:00'), operation: 'DELETE', severity: 'CRITICAL', claimedAt: t('10:41'), sentAt: null });
   });
 });
 
@@ -552,5 +553,23 @@ describe('snapshotOf / snapshotChanged', () => {
     expect(snapshotOf(early)).toEqual({ windows: [], needsSweep: true });
     expect(same).toBe(false);
     expect(later).toBe(true);
+  });
+});
+
+describe('claims of operations that start in the same second', () => {
+  it('keep a FAILED with the create that failed, not with the deletion that followed in that second', () => {
+    // Prepare: the create fails at once and the stack is deleted, all within 10:00:00.
+    const failed = stateWith([rec(API, '10:00', 'CREATE_IN_PROGRESS'), rec(API, '10:00', 'CREATE_FAILED')]);
+    const [due] = dueOnEvent(viewService(failed, t('10:00'), CONFIG));
+    if (!due) throw new Error('expected FAILED to be due');
+    let state = withClaims(failed, [{ ...claimFor(due, t('10:00')), sentAt: t('10:00') }]);
+
+    // Act
+    for (const record of [rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(API, '10:00', 'DELETE_COMPLETE')]) state = withStatusRecord(state, record).state;
+
+    // Assess
+    const view = viewService(state, t('10:01'), CONFIG);
+    expect(dueOnEvent(view)).toEqual([]);
+    expect(view.operations.filter((opView) => opView.claims.length > 0).map((opView) => [opView.operation.type, opView.severity])).toEqual([['CREATE', 'FAILED']]);
   });
 });
