@@ -14,6 +14,8 @@ export interface Notification extends StackRef {
   readonly operation: OperationType;
   readonly status: string;
   readonly statusReason: string;
+  /** When the stack entered `status`: for FAILED and RESOLVED, the terminal event they report. */
+  readonly statusAt: Instant;
   readonly startedAt: Instant;
   readonly elapsedMs: number;
   readonly resourcesInProgress: readonly ResourceInProgress[];
@@ -43,6 +45,7 @@ export function buildNotification(
     operation: operation.type,
     status: due.status.status,
     statusReason: due.status.statusReason,
+    statusAt: due.status.time,
     startedAt: operation.start,
     elapsedMs: Math.max(0, at - operation.start),
     resourcesInProgress: resources,

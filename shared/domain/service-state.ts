@@ -22,9 +22,10 @@ import { deriveWindows, type Baseline, type ImpactWindow } from './windows.ts';
 import type { OperationType } from './status.ts';
 
 /**
- * A notification reserved for one operation. `anchor` is the operation's start when it was
- * claimed: a late event can move the start earlier, never past the anchor, so the claim stays
- * with its operation.
+ * A notification reserved for one operation. `anchor` pins it to its operation: for WARNING and
+ * CRITICAL the operation's start when claimed (a late event can move the start earlier, never
+ * past the anchor); for FAILED and RESOLVED the time of the terminal event they report, which no
+ * later event can move.
  */
 export interface Claim {
   readonly stackId: string;
@@ -118,11 +119,19 @@ export function sameClaim(a: ClaimIdentity, b: ClaimIdentity): boolean {
 }
 
 /**
- * A claim belongs to the stack's last operation of its type that started at or before its
- * anchor (else the last of any type); to none when all of them started later (its operation
- * was folded away).
+ * The operation a claim belongs to. FAILED and RESOLVED belong to the operation their terminal
+ * event ends. WARNING and CRITICAL belong to the stack's last operation of their type that
+ * started at or before the anchor (else the last of any type); to none when all started later
+ * (their operation was folded away). Several operations of one stack can share a second (a
+ * create that failed at once, then its deletion); the type and the terminal keep claims apart.
  */
 function ownerIndex(operations: readonly Operation[], claim: Claim): number {
+  if (claim.severity === Severity.FAILED || claim.severity === Severity.RESOLVED) {
+    const ended = operations.findIndex(
+      (operation) => operation.state === 'ended' && operation.end === claim.anchor && operation.type === claim.operation,
+    );
+    if (ended >= 0) return ended;
+  }
   let owner = -1;
   let ofItsType = -1;
   operations.forEach((operation, index) => {
@@ -226,7 +235,8 @@ export interface ClaimedNotification {
 
 export function claimFor(due: DueNotification, at: Instant): Claim {
   const { operation } = due.view;
-  return { stackId: operation.stackId, anchor: operation.start, operation: operation.type, severity: due.severity, claimedAt: at, sentAt: null };
+  const anchor = operation.state === 'ended' && (due.severity === Severity.FAILED || due.severity === Severity.RESOLVED) ? operation.end : operation.start;
+  return { stackId: operation.stackId, anchor, operation: operation.type, severity: due.severity, claimedAt: at, sentAt: null };
 }
 
 export function withClaims(state: ServiceState, claims: readonly Claim[]): ServiceState {

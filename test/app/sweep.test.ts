@@ -122,6 +122,7 @@ describe('sweep', () => {
       operation: 'UPDATE',
       status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
       statusReason: '',
+      statusAt: t('10:12'),
       startedAt: t('10:00'),
       elapsedMs: 20 * 60_000,
       resourcesInProgress: [

@@ -41,6 +41,7 @@ describe('buildNotification', () => {
       operation: 'DELETE',
       status: 'DELETE_IN_PROGRESS',
       statusReason: 'User Initiated',
+      statusAt: t('19:09'),
       startedAt: t('19:09'),
       elapsedMs: 40 * MIN,
       resourcesInProgress: [

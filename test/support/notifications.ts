@@ -18,6 +18,7 @@ export function notification(overrides: Partial<Notification> = {}): Notificatio
     operation: 'DELETE',
     status: 'DELETE_IN_PROGRESS',
     statusReason: 'User Initiated',
+    statusAt: Date.parse('2021-09-21T19:09:00Z'),
     startedAt: Date.parse('2021-09-21T19:09:00Z'),
     elapsedMs: 40 * 60_000,
     resourcesInProgress: [
