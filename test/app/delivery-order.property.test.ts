@@ -110,7 +110,7 @@ describe('replaying late, shuffled and duplicated deliveries', () => {
         }
       }),
       // Each run replays hours of virtual time twice, sweeping every minute: few runs, each a whole history.
-      { numRuns: Number(process.env["DELIVERY_ORDER_RUNS"] ?? 6) },
+      { numRuns: Number(process.env["DELIVERY_ORDER_RUNS"] ?? 10) },
     );
   }, 600_000);
 });
