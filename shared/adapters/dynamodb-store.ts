@@ -58,6 +58,7 @@ interface StoredClaim {
   stackId: string;
   anchor: string;
   operation: OperationType;
+  terminalStatus?: string;
   severity: Severity;
   claimedAt: string;
   sentAt: string | null;

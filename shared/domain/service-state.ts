@@ -35,6 +35,8 @@ export interface Claim {
    * create that failed at once, then its deletion), and the claim must stay with its own.
    */
   readonly operation: OperationType;
+  /** For FAILED and RESOLVED: the terminal status they report (with `anchor`, its event). */
+  readonly terminalStatus?: string | undefined;
   readonly severity: Severity;
   readonly claimedAt: Instant;
   /** When the notifier accepted it; `null` while claimed but not (yet) sent. */
@@ -112,10 +114,16 @@ export function withStatusRecord(
   return { state: { ...state, records: canonicalRecords([...kept, record]) }, changed: true };
 }
 
-type ClaimIdentity = Pick<Claim, 'stackId' | 'anchor' | 'operation' | 'severity'>;
+type ClaimIdentity = Pick<Claim, 'stackId' | 'anchor' | 'operation' | 'terminalStatus' | 'severity'>;
 
 export function sameClaim(a: ClaimIdentity, b: ClaimIdentity): boolean {
-  return a.stackId === b.stackId && a.anchor === b.anchor && a.operation === b.operation && a.severity === b.severity;
+  return (
+    a.stackId === b.stackId &&
+    a.anchor === b.anchor &&
+    a.operation === b.operation &&
+    a.terminalStatus === b.terminalStatus &&
+    a.severity === b.severity
+  );
 }
 
 /**
@@ -128,7 +136,11 @@ export function sameClaim(a: ClaimIdentity, b: ClaimIdentity): boolean {
 function ownerIndex(operations: readonly Operation[], claim: Claim): number {
   if (claim.severity === Severity.FAILED || claim.severity === Severity.RESOLVED) {
     const ended = operations.findIndex(
-      (operation) => operation.state === 'ended' && operation.end === claim.anchor && operation.type === claim.operation,
+      (operation) =>
+        operation.state === 'ended' &&
+        operation.end === claim.anchor &&
+        operation.type === claim.operation &&
+        (claim.terminalStatus === undefined || operation.finalStatus === claim.terminalStatus),
     );
     if (ended >= 0) return ended;
   }
@@ -235,8 +247,13 @@ export interface ClaimedNotification {
 
 export function claimFor(due: DueNotification, at: Instant): Claim {
   const { operation } = due.view;
-  const anchor = operation.state === 'ended' && (due.severity === Severity.FAILED || due.severity === Severity.RESOLVED) ? operation.end : operation.start;
-  return { stackId: operation.stackId, anchor, operation: operation.type, severity: due.severity, claimedAt: at, sentAt: null };
+  const base = { stackId: operation.stackId, operation: operation.type, severity: due.severity, claimedAt: at, sentAt: null };
+  // Two operations of one stack can end in the same second (UPDATE_FAILED, then a rollback's
+  // end): a terminal claim names its event by time and status.
+  if (operation.state === 'ended' && (due.severity === Severity.FAILED || due.severity === Severity.RESOLVED)) {
+    return { ...base, anchor: operation.end, terminalStatus: operation.finalStatus };
+  }
+  return { ...base, anchor: operation.start };
 }
 
 export function withClaims(state: ServiceState, claims: readonly Claim[]): ServiceState {

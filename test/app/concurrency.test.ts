@@ -217,7 +217,7 @@ describe('concurrent applyEvent', () => {
     expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual(['applied', 'duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
     const state = await store.loadService(apiKey);
     expect(state.version).toBe(3); // the start, the failure with its claim, the claim marked sent
-    expect(state.claims).toEqual([{ stackId: apiArn, anchor: t('10:04'), operation: 'UPDATE', severity: 'FAILED', claimedAt: t('10:04:01'), sentAt: t('10:04:01') }]);
+    expect(state.claims).toEqual([{ stackId: apiArn, anchor: t('10:04'), operation: 'UPDATE', terminalStatus: 'UPDATE_ROLLBACK_COMPLETE', severity: 'FAILED', claimedAt: t('10:04:01'), sentAt: t('10:04:01') }]);
   });
 
   it('sends one FAILED when the failure races its own re-deliveries and the sweeper', async () => {

@@ -96,7 +96,7 @@ describe('replaying late, shuffled and duplicated deliveries', () => {
             n.stackId !== operation.stackId
               ? false
               : terminal(n)
-                ? operation.state === 'ended' && n.statusAt === operation.end && n.operation === operation.type
+                ? operation.state === 'ended' && n.statusAt === operation.end && n.status === operation.finalStatus && n.operation === operation.type
                 : n.startedAt >= operation.start && (!next || n.startedAt < next.operation.start),
           );
           const severities = mine.map((n) => n.severity);
