@@ -5,7 +5,8 @@
 import Table from 'cli-table3';
 import type { WatchdogStore } from '../shared/app/ports.ts';
 import type { WatchdogConfig } from '../shared/domain/config.ts';
-import { resourcesInProgress, type ResourceInProgress, type ResourceRecord } from '../shared/domain/resources.ts';
+import { operationResourcesInProgress } from '../shared/app/resources.ts';
+import type { ResourceInProgress } from '../shared/domain/resources.ts';
 import { serviceKeyId } from '../shared/domain/service.ts';
 import { viewService } from '../shared/domain/service-state.ts';
 import { humanDuration, type Instant } from '../shared/domain/time.ts';
@@ -53,8 +54,6 @@ async function snapshot(store: WatchdogStore, config: WatchdogConfig, now: Insta
     for (const window of view.windows) if (window.end === null) openWindows.push(windowRow({ ...window, key: state.key }, now, format));
     for (const { operation, severity, claims, latest } of view.operations) {
       if (operation.state !== 'running') continue;
-      const history = await store.stackHistory(operation.stackId, operation.start);
-      const resources: ResourceRecord[] = history.flatMap((event) => (event.kind === 'resource-status' ? [event] : []));
       operations.push({
         stackName: operation.stackName,
         stackId: operation.stackId,
@@ -65,7 +64,7 @@ async function snapshot(store: WatchdogStore, config: WatchdogConfig, now: Insta
         elapsedSeconds: Math.floor((now - operation.start) / 1000),
         severity,
         notified: claims.filter((claim) => claim.sentAt !== null).map((claim) => claim.severity),
-        resourcesInProgress: resourcesInProgress(resources, operation.start).map((resource) => ({ ...resource, since: format(resource.since) })),
+        resourcesInProgress: (await operationResourcesInProgress(store, operation)).map((resource) => ({ ...resource, since: format(resource.since) })),
       });
     }
   }

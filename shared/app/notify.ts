@@ -2,12 +2,12 @@
  * Sending claimed notifications: publish, then mark sent only once the notifier accepted it.
  */
 import { buildNotification, type Notification } from '../domain/notification.ts';
-import { resourcesInProgress, type ResourceRecord } from '../domain/resources.ts';
 import type { ServiceKey } from '../domain/service.ts';
 import { sameClaim, withClaimSent, type Claim, type ClaimedNotification, type DueNotification, type ServiceState } from '../domain/service-state.ts';
 import { Severity } from '../domain/severity.ts';
 import type { Instant } from '../domain/time.ts';
 import type { WatchdogDeps } from './deps.ts';
+import { operationResourcesInProgress } from './resources.ts';
 import { updateService } from './service-updates.ts';
 
 /**
@@ -39,10 +39,7 @@ export async function sendClaimed(
 /** What an escalation names as stuck: the resources of the operation still in progress. */
 async function resourcesFor(deps: WatchdogDeps, due: DueNotification): Promise<Notification['resourcesInProgress']> {
   if (due.severity !== Severity.WARNING && due.severity !== Severity.CRITICAL) return [];
-  const { operation } = due.view;
-  const history = await deps.store.stackHistory(operation.stackId, operation.start);
-  const resources: ResourceRecord[] = history.flatMap((event) => (event.kind === 'resource-status' ? [event] : []));
-  return resourcesInProgress(resources, operation.start);
+  return operationResourcesInProgress(deps.store, due.view.operation);
 }
 
 /** Records that the notifier accepted a claimed notification. */

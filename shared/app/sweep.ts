@@ -87,7 +87,11 @@ export async function sweep(deps: WatchdogDeps): Promise<SweepResult> {
     }
   };
 
-  const candidates = services.flatMap((state) => dueAtSweep(viewService(state, now, config)).map((due) => ({ key: state.key, due })));
+  // Derived once per service: the due escalations, the escalated operations to re-check and the
+  // snapshot all come from the same view of the state the index returned.
+  const views = new Map(services.map((state) => [serviceKeyId(state.key), viewService(state, now, config)]));
+  const viewOf = (state: ServiceState) => views.get(serviceKeyId(state.key)) ?? viewService(state, now, config);
+  const candidates = services.flatMap((state) => dueAtSweep(viewOf(state)).map((due) => ({ key: state.key, due })));
   candidates.sort((a, b) => compareOperations(a.due.view.operation, b.due.view.operation));
   for (const { key, due } of candidates) {
     await attempt(key, () => escalate(deps, key, due, now, latest.get(serviceKeyId(key))));
@@ -97,7 +101,7 @@ export async function sweep(deps: WatchdogDeps): Promise<SweepResult> {
     // nothing else would ever close it.
     const dueStacks = new Set(candidates.map(({ due }) => due.view.operation.stackId));
     for (const state of services) {
-      for (const view of viewService(state, now, config).operations) {
+      for (const view of viewOf(state).operations) {
         const escalated = view.operation.state === 'running' && view.claims.length > 0;
         if (!escalated || dueStacks.has(view.operation.stackId)) continue;
         await attempt(state.key, async () => ({ sent: (await closeIfMovedOn(deps, state.key, view, now)) ?? [] }));
@@ -111,7 +115,7 @@ export async function sweep(deps: WatchdogDeps): Promise<SweepResult> {
   }
   for (const state of services) {
     if (written.has(serviceKeyId(state.key))) continue;
-    const view = viewService(state, now, config);
+    const view = viewOf(state);
     // One attempt is enough: whoever won a conflict derived the same windows from fresher data.
     if (snapshotChanged(state, view)) await store.saveService(state, view, now);
   }
