@@ -14,6 +14,7 @@ import { replayJson, replayTable } from './replay-output.ts';
 import { DataSourceError } from './data-source.ts';
 import { listWindows, type WindowsFlags } from './windows.ts';
 import { showStatus, type StatusFlags } from './status.ts';
+import { ReportOutputError, writeReport, type ReportFlags } from './report-data.ts';
 import { TimeZoneError } from './zoned-time.ts';
 
 export const ExitCode = { OK: 0, REJECTED_INPUT: 1, USAGE: 2, FAILURE: 3 } as const;
@@ -139,6 +140,24 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   ).action(async (flags: StatusFlags & { thresholds?: string; awsRegion?: string }) => {
     const { thresholds, awsRegion, ...rest } = flags;
     io.stdout(await showStatus({ ...rest, region: awsRegion }, configFromText({ thresholds }), clock(), io.isTty));
+  });
+
+  withDataSource(
+    program
+      .command('report')
+      .description('Write a self-contained HTML postmortem of --from/--to: the stacks\' timeline, the impact windows and what to re-process')
+      .requiredOption('--out <file>', 'the HTML file to write')
+      .option('--from <time>', 'ISO time or date (default: 7 days before --to)')
+      .option('--to <time>', 'ISO time or date (default: now)')
+      .option('--service <name>', 'only this service')
+      .option('--thresholds <spec>', 'the deployment\'s thresholds, for the marks on the timeline (default *=20m/40m)'),
+  ).action(async (flags: ReportFlags & { thresholds?: string; awsRegion?: string }) => {
+    const { thresholds, awsRegion, ...rest } = flags;
+    try {
+      io.stdout(await writeReport({ ...rest, region: awsRegion }, configFromText({ thresholds }), clock()));
+    } catch (error) {
+      throw error instanceof ReportOutputError ? new UsageError(error.message, { cause: error }) : error;
+    }
   });
 
   try {

@@ -7,7 +7,7 @@ import type { Log } from '../shared/app/log.ts';
 import { sweep } from '../shared/app/sweep.ts';
 import { createDynamoDbStore, ensureTable } from '../shared/adapters/dynamodb-store.ts';
 import { startEmbeddedDynamoDb } from '../shared/adapters/embedded-dynamodb.ts';
-import { createRecordingNotifier } from '../shared/adapters/memory-notifier.ts';
+import { createRecordingNotifier, createRecordingWindowEvents } from '../shared/adapters/memory-notifier.ts';
 import type { WatchdogConfig } from '../shared/domain/config.ts';
 import type { Notification } from '../shared/domain/notification.ts';
 import { serviceKeyId, serviceKeyOf, type ServiceKey } from '../shared/domain/service.ts';
@@ -17,6 +17,7 @@ import { ceilToMinute, floorToMinute, MINUTE_MS, type Instant } from '../shared/
 import { compareOperations, deriveOperations, statusRecordOf, type Operation } from '../shared/domain/operations.ts';
 import type { StackRef } from '../shared/domain/events.ts';
 import type { ImpactWindow } from '../shared/domain/windows.ts';
+import type { WindowEvent } from '../shared/domain/window-events.ts';
 import { EMBEDDED_TABLE } from './data-source.ts';
 import type { Delivery, Rejected } from './replay-input.ts';
 
@@ -32,6 +33,8 @@ export interface ReplayedWindow extends ImpactWindow {
 export interface ReplayResult {
   readonly until: Instant | null;
   readonly notifications: readonly Notification[];
+  /** The recovery hand-off events, in the order they were put on the bus. */
+  readonly windowEvents: readonly WindowEvent[];
   readonly operations: readonly ReplayedOperation[];
   readonly windows: readonly ReplayedWindow[];
   readonly rejected: readonly Rejected[];
@@ -63,7 +66,7 @@ export async function replay(
   const due = ordered.filter((delivery) => until !== null && delivery.deliverAt <= until);
   const first = due[0];
   if (until === null || first === undefined) {
-    return { until, notifications: [], operations: [], windows: [], rejected };
+    return { until, notifications: [], windowEvents: [], operations: [], windows: [], rejected };
   }
 
   const db = await startEmbeddedDynamoDb(options.dbPath ? { path: options.dbPath } : {});
@@ -72,8 +75,9 @@ export async function replay(
     await ensureTable(client, EMBEDDED_TABLE);
     const store = createDynamoDbStore({ client, tableName: EMBEDDED_TABLE });
     const notifier = createRecordingNotifier();
+    const windowEvents = createRecordingWindowEvents();
     let now: Instant = first.deliverAt;
-    const deps = { store, notifier, clock: () => now, config: options.config, log: options.log };
+    const deps = { store, notifier, windowEvents, clock: () => now, config: options.config, log: options.log };
     const services = new Map<string, ServiceKey>();
     const stacks = new Map<string, StackRef>();
 
@@ -122,7 +126,7 @@ export async function replay(
     }
     operations.sort((a, b) => compareOperations(a.operation, b.operation));
     windows.sort((a, b) => a.start - b.start || serviceKeyId(a.key).localeCompare(serviceKeyId(b.key)));
-    return { until, notifications: notifier.sent, operations, windows, rejected };
+    return { until, notifications: notifier.sent, windowEvents: windowEvents.sent, operations, windows, rejected };
   } finally {
     await db.close();
   }

@@ -35,6 +35,18 @@ export interface WindowRow {
   readonly stacks: readonly string[];
 }
 
+/**
+ * The range a read command covers: `--to` (default now) and `--from` (default 7 days before `--to`).
+ *
+ * @example
+ * readRange({ from: '2021-09-21' }, Date.now()); // { from: 2021-09-21T00:00:00Z, to: now }
+ */
+export function readRange(flags: { readonly from?: string | undefined; readonly to?: string | undefined }, now: Instant): { from: Instant; to: Instant } {
+  const to = flags.to === undefined ? now : parseUserInstant(flags.to, '--to');
+  const from = flags.from === undefined ? to - 7 * DAY_MS : parseUserInstant(flags.from, '--from');
+  return { from, to };
+}
+
 export function windowRow(window: ServiceWindow, now: Instant, format: TimeFormatter): WindowRow {
   return {
     start: format(window.start),
@@ -87,8 +99,7 @@ export function windowsTable(rows: readonly WindowRow[], heading: string): strin
  */
 export async function listWindows(flags: WindowsFlags, now: Instant, isTty: boolean): Promise<string> {
   const format = zonedFormatter(flags.tz);
-  const to = flags.to === undefined ? now : parseUserInstant(flags.to, '--to');
-  const from = flags.from === undefined ? to - 7 * DAY_MS : parseUserInstant(flags.from, '--from');
+  const { from, to } = readRange(flags, now);
   const source = await openStore(flags);
   let windows: ServiceWindow[];
   try {

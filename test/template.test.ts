@@ -4,8 +4,10 @@
  * least-privilege roles, and cfn-lint passes it.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readRuntimeConfig } from '../shared/adapters/env-config.ts';
 import { createTableInput } from '../shared/adapters/table.ts';
 import { parseServiceRules } from '../shared/domain/service.ts';
 import { parseThresholds } from '../shared/domain/thresholds.ts';
@@ -146,10 +148,23 @@ describe('template.yaml', () => {
   // without its permission fails here, not in production.
   it.each([
     // Publishing to a topic encrypted with a customer managed key needs the key too.
-    ['StackEventsFunction', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt', 'cloudformation:DescribeStacks']],
+    [
+      'StackEventsFunction',
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt', 'events:PutEvents', 'cloudformation:DescribeStacks'],
+    ],
     [
       'SweeperFunction',
-      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt', 'cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'],
+      [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'sns:Publish',
+        'kms:GenerateDataKey',
+        'kms:Decrypt',
+        'events:PutEvents',
+        'cloudformation:DescribeStacks',
+        'cloudformation:DescribeStackEvents',
+      ],
     ],
   ])('lets %s make every call its code makes', (logicalId, actions) => {
     const granted = allStatements()
@@ -234,6 +249,14 @@ describe('template.yaml', () => {
       expect('60').not.toMatch(pattern('Grace'));
     });
 
+    it('EventBusName accepts the default bus and the names the code takes', () => {
+      for (const bus of ['default', 'recovery', 'org.example/recovery']) {
+        expect(bus).toMatch(pattern('EventBusName'));
+        expect(readRuntimeConfig({ WATCHDOG_TABLE_NAME: 't', WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts', WATCHDOG_EVENT_BUS_NAME: bus }).eventBusName).toBe(bus);
+      }
+      expect('my bus').not.toMatch(pattern('EventBusName'));
+    });
+
     it('AlertEmail is an address or empty', () => {
       for (const email of ['', 'oncall@example.com']) expect(email).toMatch(pattern('AlertEmail'));
       for (const email of ['oncall', 'a@b', 'a b@example.com']) expect(email).not.toMatch(pattern('AlertEmail'));
@@ -245,6 +268,19 @@ describe('template.yaml', () => {
     expect(outputs.TopicArn?.Value).toEqual({ Ref: 'AlertsTopic' });
     expect(outputs.TableName?.Value).toEqual({ Ref: 'WatchdogTable' });
     for (const [name, output] of Object.entries(outputs)) expect(output.Description, name).toBeTypeOf('string');
+  });
+
+  it('shows the documented recovery rule, with the pattern of events/recovery/, in a comment', () => {
+    const text = readFileSync(TEMPLATE_PATH, 'utf8');
+    const snippet = text
+      .slice(text.indexOf('#   ReprocessAfterImpactWindow:'))
+      .split('\n')
+      .filter((line) => line.startsWith('#'))
+      .map((line) => line.slice(1))
+      .join('\n');
+    const { Resources } = parseTemplate(`Resources:\n${snippet}`, 'the recovery rule snippet');
+    const pattern = record(record(Resources.ReprocessAfterImpactWindow?.Properties).EventPattern);
+    expect(pattern).toEqual(JSON.parse(readFileSync(join(REPO_ROOT, 'events/recovery/impact-window-closed.pattern.json'), 'utf8')));
   });
 
   it('passes cfn-lint with no finding', () => {

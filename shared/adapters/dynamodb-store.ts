@@ -3,7 +3,7 @@
  *
  * | item | PK | SK |
  * |---|---|---|
- * | a service's state | `SERVICE#<account>#<region>#<service>` | `STATE` |
+ * | a service's state (events, claimed notifications and window events, windows) | `SERVICE#<account>#<region>#<service>` | `STATE` |
  * | a window archived when the service's history was folded | `SERVICE#<account>#<region>#<service>` | `WINDOW#<start>` |
  * | one raw event of a stack | `STACK#<stack ARN>` | `<time>#STACK#<status>` or `<time>#RESOURCE#<logical id>#<status>` |
  *
@@ -30,6 +30,7 @@ import type { Severity, OperationSeverity } from '../domain/severity.ts';
 import type { OperationType, StackStatus } from '../domain/status.ts';
 import { formatInstant, type Instant } from '../domain/time.ts';
 import type { ImpactWindow } from '../domain/windows.ts';
+import type { WindowAnnouncement, WindowEventType } from '../domain/window-events.ts';
 import type { HistoryEvent, ServiceWindow, WatchdogStore, WindowQuery } from '../app/ports.ts';
 import { createTableInput, OPEN_PARTITION, OPEN_SERVICES_INDEX, WINDOW_PARTITION, WINDOWS_BY_END_INDEX } from './table.ts';
 
@@ -60,6 +61,18 @@ interface StoredClaim {
   operation: OperationType;
   terminalStatus?: string;
   severity: Severity;
+  claimedAt: string;
+  sentAt: string | null;
+}
+
+interface StoredAnnouncement {
+  type: WindowEventType;
+  windowStart: string;
+  start: string;
+  end: string | null;
+  peakSeverity: OperationSeverity;
+  stacks: string[];
+  withdrawn: boolean;
   claimedAt: string;
   sentAt: string | null;
 }
@@ -99,6 +112,8 @@ interface ServiceItem {
   updatedAt: string;
   events: StoredRecord[];
   claims: StoredClaim[];
+  /** Absent from items written before window events existed. */
+  windowEvents?: StoredAnnouncement[];
   windows: StoredWindow[];
   baseline: StoredBaseline | null;
   needsSweep: boolean;
@@ -160,6 +175,15 @@ function toItem(state: ServiceState, view: ServiceView, version: number, now: In
       claimedAt: formatInstant(claim.claimedAt),
       sentAt: optionalTime(claim.sentAt),
     })),
+    windowEvents: state.announcements.map((announced) => ({
+      ...announced,
+      stacks: [...announced.stacks],
+      windowStart: formatInstant(announced.windowStart),
+      start: formatInstant(announced.start),
+      end: optionalTime(announced.end),
+      claimedAt: formatInstant(announced.claimedAt),
+      sentAt: optionalTime(announced.sentAt),
+    })),
     windows,
     baseline: state.baseline
       ? { asOf: formatInstant(state.baseline.asOf), stacks: state.baseline.stacks.map((stack) => ({ ...stack })) }
@@ -178,11 +202,20 @@ function fromItem(item: ServiceItem): ServiceState {
     claimedAt: parseTime(claim.claimedAt, 'claims.claimedAt'),
     sentAt: parseOptionalTime(claim.sentAt, 'claims.sentAt'),
   }));
+  const announcements: WindowAnnouncement[] = (item.windowEvents ?? []).map((announced) => ({
+    ...announced,
+    windowStart: parseTime(announced.windowStart, 'windowEvents.windowStart'),
+    start: parseTime(announced.start, 'windowEvents.start'),
+    end: parseOptionalTime(announced.end, 'windowEvents.end'),
+    claimedAt: parseTime(announced.claimedAt, 'windowEvents.claimedAt'),
+    sentAt: parseOptionalTime(announced.sentAt, 'windowEvents.sentAt'),
+  }));
   return {
     key: { account: item.account, region: item.region, service: item.service },
     version: item.version,
     records,
     claims,
+    announcements,
     derived: { windows: item.windows.map(fromStoredWindow), needsSweep: item.needsSweep },
     baseline: item.baseline ? { asOf: parseTime(item.baseline.asOf, 'baseline.asOf'), stacks: item.baseline.stacks } : null,
   };

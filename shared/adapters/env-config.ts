@@ -23,13 +23,21 @@ export const EnvVar = {
   THRESHOLDS: 'WATCHDOG_THRESHOLDS',
   SERVICE_RULES: 'WATCHDOG_SERVICE_RULES',
   GRACE: 'WATCHDOG_GRACE',
+  EVENT_BUS_NAME: 'WATCHDOG_EVENT_BUS_NAME',
 } as const;
+
+/** Where window events go unless configured: every account has it, and rules on it cost nothing extra. */
+export const DEFAULT_EVENT_BUS = 'default';
 
 export interface RuntimeConfig {
   readonly tableName: string;
   readonly topicArn: string;
+  /** The EventBridge bus (name or ARN) that hears of impact windows opening and closing. */
+  readonly eventBusName: string;
   readonly watchdog: WatchdogConfig;
 }
+
+const EVENT_BUS = /^(arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/)?[A-Za-z0-9._\-/]{1,256}$/;
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -57,7 +65,8 @@ function parsed<T>(variable: string, parse: () => T): T {
 
 /**
  * Reads `WATCHDOG_TABLE_NAME` and `WATCHDOG_TOPIC_ARN` (required), `WATCHDOG_THRESHOLDS`,
- * `WATCHDOG_SERVICE_RULES` (rules separated by `;` or newlines) and `WATCHDOG_GRACE`.
+ * `WATCHDOG_SERVICE_RULES` (rules separated by `;` or newlines), `WATCHDOG_GRACE` and
+ * `WATCHDOG_EVENT_BUS_NAME` (default: the account's default bus).
  *
  * @example
  * const config = readRuntimeConfig(process.env); // at module scope: fails the cold start
@@ -74,5 +83,9 @@ export function readRuntimeConfig(env: Environment): RuntimeConfig {
     serviceRules: parsed(EnvVar.SERVICE_RULES, () => parseServiceRules(optional(env, EnvVar.SERVICE_RULES) ?? '')),
     graceMs: parsed(EnvVar.GRACE, () => parseDuration(optional(env, EnvVar.GRACE) ?? DEFAULT_GRACE, 'grace')),
   };
-  return { tableName, topicArn, watchdog };
+  const eventBusName = optional(env, EnvVar.EVENT_BUS_NAME) ?? DEFAULT_EVENT_BUS;
+  if (!EVENT_BUS.test(eventBusName)) {
+    throw new ConfigurationError(EnvVar.EVENT_BUS_NAME, `expected an EventBridge bus name or ARN (letters, digits, . - _ /), got '${eventBusName}'`);
+  }
+  return { tableName, topicArn, eventBusName, watchdog };
 }

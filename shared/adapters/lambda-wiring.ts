@@ -2,17 +2,19 @@
  * The real adapters the Lambda functions run with, built once per container at cold start.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { WatchdogDeps } from '../app/deps.ts';
 import type { Log } from '../app/log.ts';
 import { cloudFormationClients, createCloudFormationInspector } from './cloudformation-inspector.ts';
 import { createDynamoDbStore } from './dynamodb-store.ts';
 import { readRuntimeConfig } from './env-config.ts';
+import { createEventBridgePublisher } from './eventbridge-publisher.ts';
 import { createSnsNotifier } from './sns-notifier.ts';
 
 /**
- * Reads the configuration (failing fast with the variable's name) and wires DynamoDB, SNS and
- * CloudFormation clients from the Lambda's own environment and credentials.
+ * Reads the configuration (failing fast with the variable's name) and wires DynamoDB, SNS, EventBridge
+ * and CloudFormation clients from the Lambda's own environment and credentials.
  *
  * @example
  * const deps = wireLambda(process.env, logger); // at module scope of a handler
@@ -22,6 +24,7 @@ export function wireLambda(env: Readonly<Record<string, string | undefined>>, lo
   return {
     store: createDynamoDbStore({ client: new DynamoDBClient({}), tableName: config.tableName }),
     notifier: createSnsNotifier({ client: new SNSClient({}), topicArn: config.topicArn }),
+    windowEvents: createEventBridgePublisher({ client: new EventBridgeClient({}), eventBusName: config.eventBusName }),
     inspector: createCloudFormationInspector({ clientFor: cloudFormationClients() }),
     clock: () => Date.now(),
     config: config.watchdog,

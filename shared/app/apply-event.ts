@@ -31,7 +31,7 @@ export async function applyStatusRecord(
   const { store, config } = deps;
   const now = deps.clock();
   let tooLate = false;
-  const done = await updateService(store, key, now, config, (current) => {
+  const done = await updateService(deps, key, now, (current) => {
     const { state, changed, tooLate: beforeFolded = false } = withStatusRecord(current, record);
     tooLate = beforeFolded;
     const due = dueOnEvent(viewService(state, now, config));

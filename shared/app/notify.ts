@@ -45,10 +45,9 @@ async function resourcesFor(deps: WatchdogDeps, due: DueNotification): Promise<N
 /** Records that the notifier accepted a claimed notification. */
 async function markSent(deps: WatchdogDeps, key: ServiceKey, claim: Claim, now: Instant, known: ServiceState): Promise<ServiceState> {
   const done = await updateService(
-    deps.store,
+    deps,
     key,
     now,
-    deps.config,
     (current) => {
       const pending = current.claims.some((kept) => sameClaim(kept, claim) && kept.sentAt === null);
       return pending ? { state: withClaimSent(current, claim, now), result: null } : null;

@@ -9,6 +9,7 @@ import type { ServiceKey } from '../domain/service.ts';
 import type { ServiceState, ServiceView } from '../domain/service-state.ts';
 import type { Instant } from '../domain/time.ts';
 import type { ImpactWindow } from '../domain/windows.ts';
+import type { WindowEvent } from '../domain/window-events.ts';
 
 export type HistoryEvent = StackStatusEvent | ResourceStatusEvent;
 
@@ -47,6 +48,12 @@ export interface WatchdogStore {
 export interface Notifier {
   /** Resolves once the notification was accepted (SNS answered); throws otherwise. */
   publish(notification: Notification): Promise<void>;
+}
+
+/** Puts the recovery hand-off events (Impact Window Opened/Closed) on a bus. */
+export interface WindowEventPublisher {
+  /** Resolves once the bus accepted the event; throws otherwise. */
+  publish(event: WindowEvent): Promise<void>;
 }
 
 /** Asks CloudFormation (DescribeStacks) about a stack. */

@@ -1,10 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { compactServiceState } from '../domain/compaction.ts';
-import type { WatchdogConfig } from '../domain/config.ts';
 import type { ServiceKey } from '../domain/service.ts';
-import { viewService, type ServiceState } from '../domain/service-state.ts';
+import { viewService, withAnnouncements, withAnnouncementSent, type ServiceState } from '../domain/service-state.ts';
+import { dueWindowAnnouncements, sameAnnouncement, windowEventOf, type WindowAnnouncement } from '../domain/window-events.ts';
 import type { Instant } from '../domain/time.ts';
-import type { WatchdogStore } from './ports.ts';
+import type { WatchdogDeps } from './deps.ts';
 
 /**
  * Attempts before giving up on a service that other writers keep changing. The stacks of a
@@ -35,37 +35,94 @@ export interface Change<T> {
   readonly result: T;
 }
 
+/** What a write needs: the store, the rules, and the bus that hears of windows opening and closing. */
+export type UpdateDeps = Pick<WatchdogDeps, 'store' | 'config' | 'windowEvents' | 'clock' | 'log'>;
+
 /**
  * Read, decide, conditionally write, and on a conflict read again and decide again: the one way
  * every writer changes a service's state, so no read-modify-write race can lose an update.
- * `decide` is pure and returns `null` when nothing needs writing.
+ * `decide` is pure and returns `null` when nothing needs writing. The write also claims the
+ * window events the new state makes due, and once it is stored, announces them (see
+ * {@link announce}): whichever writer changes a window announces it, exactly once.
  *
  * @example
- * const done = await updateService(store, key, now, config, (current) => ({ state: next(current), result: 1 }));
+ * const done = await updateService(deps, key, now, (current) => ({ state: next(current), result: 1 }));
  */
 export async function updateService<T>(
-  store: WatchdogStore,
+  deps: UpdateDeps,
   key: ServiceKey,
   now: Instant,
-  config: WatchdogConfig,
   decide: (current: ServiceState) => Change<T> | null,
   known?: ServiceState,
 ): Promise<{ saved: ServiceState; result: T } | null> {
+  const { store, config } = deps;
   let current = known ?? (await store.loadService(key));
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
     const change = decide(current);
     if (!change) return null;
-    let next = change.state;
+    let view = viewService(change.state, now, config);
+    const announced = dueWindowAnnouncements(view.windows, change.state.announcements, now);
+    let next = withAnnouncements(change.state, announced);
     const folded = compactServiceState(next, now, config);
     if (folded) {
       // Archived before the state drops them: a crash in between leaves a window twice, never none.
       await store.archiveWindows(key, folded.archived);
       next = folded.state;
     }
-    const saved = await store.saveService(next, viewService(next, now, config), now);
-    if (saved) return { saved, result: change.result };
+    if (folded || announced.length > 0) view = viewService(next, now, config);
+    const saved = await store.saveService(next, view, now);
+    if (saved) return { saved: await announce(deps, key, saved, announced), result: change.result };
     await backoff(attempt);
     current = await store.loadService(key);
   }
   throw new ConcurrentUpdateError(key, MAX_WRITE_ATTEMPTS);
+}
+
+/**
+ * Publishes window events this writer claimed, each marked sent once the bus accepted it (which
+ * may make the window's CLOSED due: it waits for its OPENED). A publish that fails is logged and
+ * left pending: the write that claimed it stands, and the sweeper re-sends it after the lease.
+ * Returns the service's state after the last mark.
+ */
+async function announce(deps: UpdateDeps, key: ServiceKey, saved: ServiceState, claimed: readonly WindowAnnouncement[]): Promise<ServiceState> {
+  let state = saved;
+  for (const announced of claimed) {
+    try {
+      state = await publishAnnouncement(deps, key, announced, state);
+    } catch (error) {
+      deps.log.warn('could not publish a window event; it stays pending and the sweeper re-sends it', {
+        serviceKey: key,
+        detailType: announced.type,
+        error: String(error),
+      });
+      return state;
+    }
+  }
+  return state;
+}
+
+/**
+ * Puts one claimed window event on the bus and marks it sent; throws when the bus refused it.
+ *
+ * @example
+ * state = await publishAnnouncement(deps, key, staleOpened, state);
+ */
+export async function publishAnnouncement(
+  deps: UpdateDeps,
+  key: ServiceKey,
+  announced: WindowAnnouncement,
+  known: ServiceState,
+): Promise<ServiceState> {
+  await deps.windowEvents.publish(windowEventOf(key, announced));
+  const done = await updateService(
+    deps,
+    key,
+    deps.clock(),
+    (current) => {
+      const pending = current.announcements.some((kept) => sameAnnouncement(kept, announced) && kept.sentAt === null);
+      return pending ? { state: withAnnouncementSent(current, announced, deps.clock()), result: null } : null;
+    },
+    known,
+  );
+  return done?.saved ?? known;
 }

@@ -12,9 +12,11 @@ import {
   reportedStatus,
   sameClaim,
   snapshotChanged,
+  staleAnnouncements,
   stalePendingClaims,
   stillWorthSending,
   viewService,
+  withAnnouncementRenewed,
   withClaimRenewed,
   withClaims,
   withoutClaim,
@@ -23,11 +25,13 @@ import {
   type DueNotification,
   type OperationView,
   type ServiceState,
+  type ServiceView,
 } from '../domain/service-state.ts';
+import { dueWindowAnnouncements, sameAnnouncement, type WindowAnnouncement } from '../domain/window-events.ts';
 import type { WatchdogDeps } from './deps.ts';
 import { applyStatusRecord } from './apply-event.ts';
 import { sendClaimed } from './notify.ts';
-import { updateService } from './service-updates.ts';
+import { publishAnnouncement, updateService } from './service-updates.ts';
 
 export interface SweepResult {
   readonly servicesSwept: number;
@@ -41,7 +45,7 @@ export class SweepIncompleteError extends Error {
   constructor(failures: readonly unknown[], options?: ErrorOptions) {
     const first = failures[0] instanceof Error ? failures[0].message : String(failures[0]);
     super(
-      `sweep: ${failures.length} notification(s) could not be sent (${first}); their claims stay pending and the sweep after the lease re-sends them`,
+      `sweep: ${failures.length} notification(s) or window event(s) could not be sent (${first}); their claims stay pending and the sweep after the lease re-sends them`,
       options,
     );
     this.name = 'SweepIncompleteError';
@@ -83,7 +87,7 @@ export async function sweep(deps: WatchdogDeps): Promise<SweepResult> {
     } catch (error) {
       latest.delete(id);
       failures.push(error);
-      log.warn('could not send a notification; its claim stays pending', { serviceKey: key, error: String(error) });
+      log.warn('could not send a notification or window event; its claim stays pending', { serviceKey: key, error: String(error) });
     }
   };
 
@@ -114,10 +118,28 @@ export async function sweep(deps: WatchdogDeps): Promise<SweepResult> {
     }
   }
   for (const state of services) {
+    for (const announced of staleAnnouncements(state, now, config.sendLeaseMs)) {
+      await attempt(state.key, () => resendAnnouncement(deps, state.key, announced, latest.get(serviceKeyId(state.key))));
+    }
+  }
+  for (const state of services) {
     if (written.has(serviceKeyId(state.key))) continue;
     const view = viewOf(state);
-    // One attempt is enough: whoever won a conflict derived the same windows from fresher data.
-    if (snapshotChanged(state, view)) await store.saveService(state, view, now);
+    // Windows that changed with the clock alone (a grace that ran out, a threshold passed): the
+    // write stores them and announces what opened or closed.
+    const stale = (current: ServiceState, currentView: ServiceView) =>
+      snapshotChanged(current, currentView) || dueWindowAnnouncements(currentView.windows, current.announcements, now).length > 0;
+    if (!stale(state, view)) continue;
+    await attempt(state.key, async () => {
+      const done = await updateService(
+        deps,
+        state.key,
+        now,
+        (current) => (stale(current, viewService(current, now, config)) ? { state: current, result: null } : null),
+        state,
+      );
+      return { sent: [], state: done?.saved };
+    });
   }
   if (failures.length > 0) throw new SweepIncompleteError(failures);
   return { servicesSwept: services.length, notifications };
@@ -144,10 +166,9 @@ async function escalate(
     if (closed) return { sent: closed };
   }
   const claimed = await updateService(
-    deps.store,
+    deps,
     key,
     now,
-    deps.config,
     (state) => {
       const item = stillDue(state);
       if (!item) return null;
@@ -177,6 +198,31 @@ async function closeIfMovedOn(deps: WatchdogDeps, key: ServiceKey, view: Operati
 }
 
 /**
+ * Re-claims a window event whose publisher died or was refused, then publishes it; throws when
+ * the bus refuses it again (the sweep reports it, the claim stays pending).
+ */
+async function resendAnnouncement(
+  deps: WatchdogDeps,
+  key: ServiceKey,
+  stale: WindowAnnouncement,
+  known: ServiceState | undefined,
+): Promise<{ sent: Notification[]; state?: ServiceState | undefined }> {
+  const now = deps.clock();
+  const renewed = await updateService(
+    deps,
+    key,
+    now,
+    (current) => {
+      const pending = staleAnnouncements(current, now, deps.config.sendLeaseMs).find((kept) => sameAnnouncement(kept, stale));
+      return pending ? { state: withAnnouncementRenewed(current, pending, now), result: pending } : null;
+    },
+    known,
+  );
+  if (!renewed) return { sent: [], state: undefined };
+  return { sent: [], state: await publishAnnouncement(deps, key, renewed.result, renewed.saved) };
+}
+
+/**
  * Re-claims a notification whose sender died before the notifier accepted it, then sends it;
  * or drops it when it is no longer worth sending (its operation ended, a CRITICAL overtook it).
  */
@@ -188,10 +234,9 @@ async function resend(
 ): Promise<{ sent: Notification[]; state?: ServiceState | undefined }> {
   const now = deps.clock();
   const renewed = await updateService<ClaimedNotification | null>(
-    deps.store,
+    deps,
     key,
     now,
-    deps.config,
     (current) => {
       const pending = stalePendingClaims(current, now, deps.config.sendLeaseMs).find((claim) => sameClaim(claim, stale));
       const opView = pending && viewService(current, now, deps.config).operations.find((item) => item.claims.includes(pending));

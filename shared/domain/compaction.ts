@@ -34,7 +34,11 @@ export function compactServiceState(state: ServiceState, now: Instant, config: W
   const oversized = state.records.length > config.maxStateRecords;
   if (!oldest || (!oversized && oldest.time > now - 2 * config.lateEventHorizonMs)) return null;
   const { baseline } = state;
-  const unsentAnchors = state.claims.filter((claim) => claim.sentAt === null).map((claim) => claim.anchor);
+  // What is still to be sent must keep the operation or window it speaks of.
+  const unsentAnchors = [
+    ...state.claims.filter((claim) => claim.sentAt === null).map((claim) => claim.anchor),
+    ...state.announcements.filter((announced) => announced.sentAt === null).map((announced) => announced.windowStart),
+  ];
   const settled = settledTimes(state.records, now, config, baseline).filter((time) => unsentAnchors.every((anchor) => anchor > time));
   // Folding by size may come close to now, but never into the newest second: more of its events may follow.
   const newest = state.records.at(-1)?.time ?? now;
@@ -46,6 +50,7 @@ export function compactServiceState(state: ServiceState, now: Instant, config: W
       ...state,
       records: state.records.filter((record) => record.time > cut),
       claims: state.claims.filter((claim) => claim.anchor > cut),
+      announcements: state.announcements.filter((announced) => announced.windowStart > cut),
       baseline: { asOf: cut, stacks: existingStacksAfter(folded, baseline) },
     },
     archived: deriveWindows(state.records, now, config, baseline).filter((window) => window.start <= cut),

@@ -20,6 +20,7 @@ import type { WatchdogConfig } from './config.ts';
 import type { Instant } from './time.ts';
 import { deriveWindows, type Baseline, type ImpactWindow } from './windows.ts';
 import type { OperationType } from './status.ts';
+import { sameAnnouncement, type WindowAnnouncement } from './window-events.ts';
 
 /**
  * A notification reserved for one operation. `anchor` pins it to its operation: for WARNING and
@@ -55,6 +56,8 @@ export interface ServiceState {
   readonly version: number;
   readonly records: readonly StatusRecord[];
   readonly claims: readonly Claim[];
+  /** The window events claimed for its windows (see window-events.ts). */
+  readonly announcements: readonly WindowAnnouncement[];
   readonly derived: DerivedSnapshot;
   /** Settled history folded away (see compaction.ts); `null` while nothing was folded. */
   readonly baseline: Baseline | null;
@@ -84,7 +87,7 @@ export interface DueNotification {
 }
 
 export function emptyServiceState(key: ServiceKey): ServiceState {
-  return { key, version: 0, records: [], claims: [], derived: { windows: [], needsSweep: false }, baseline: null };
+  return { key, version: 0, records: [], claims: [], announcements: [], derived: { windows: [], needsSweep: false }, baseline: null };
 }
 
 /**
@@ -182,6 +185,7 @@ export function viewService(state: ServiceState, now: Instant, config: WatchdogC
   const needsSweep =
     operations.some(({ operation }) => operation.state === 'running') ||
     state.claims.some((claim) => claim.sentAt === null) ||
+    state.announcements.some((announced) => announced.sentAt === null) ||
     windows.some((window) => window.awaitingReplacementSince !== null);
   return { key: state.key, operations, windows, needsSweep };
 }
@@ -289,6 +293,29 @@ export function withClaimRenewed(state: ServiceState, claim: Claim, at: Instant)
 
 export function withClaimSent(state: ServiceState, claim: Claim, at: Instant): ServiceState {
   return { ...state, claims: state.claims.map((kept) => (sameClaim(kept, claim) ? { ...kept, sentAt: at } : kept)) };
+}
+
+export function withAnnouncements(state: ServiceState, announcements: readonly WindowAnnouncement[]): ServiceState {
+  return { ...state, announcements: [...state.announcements, ...announcements] };
+}
+
+/** Window events not sent within the lease: the invocation that claimed them failed to publish. */
+export function staleAnnouncements(state: ServiceState, now: Instant, leaseMs: number): WindowAnnouncement[] {
+  return state.announcements.filter((announced) => announced.sentAt === null && now - announced.claimedAt >= leaseMs);
+}
+
+export function withAnnouncementRenewed(state: ServiceState, announced: WindowAnnouncement, at: Instant): ServiceState {
+  return {
+    ...state,
+    announcements: state.announcements.map((kept) => (sameAnnouncement(kept, announced) ? { ...kept, claimedAt: at } : kept)),
+  };
+}
+
+export function withAnnouncementSent(state: ServiceState, announced: WindowAnnouncement, at: Instant): ServiceState {
+  return {
+    ...state,
+    announcements: state.announcements.map((kept) => (sameAnnouncement(kept, announced) ? { ...kept, sentAt: at } : kept)),
+  };
 }
 
 export function snapshotOf(view: ServiceView): DerivedSnapshot {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDynamoDbStore, StoreDataError } from '../../shared/adapters/dynamodb-store.ts';
 import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
+import { WindowEventType, type WindowAnnouncement } from '../../shared/domain/window-events.ts';
 import { Severity } from '../../shared/domain/severity.ts';
 import { viewService, type Claim } from '../../shared/domain/service-state.ts';
 import type { ImpactWindow } from '../../shared/domain/windows.ts';
@@ -37,7 +38,11 @@ function checkoutState() {
     { stackId: blue, anchor: t('10:00'), operation: 'UPDATE', severity: Severity.WARNING, claimedAt: t('10:20'), sentAt: t('10:20:05') },
     { stackId: blue, anchor: t('10:00'), operation: 'UPDATE', severity: Severity.RESOLVED, claimedAt: t('10:25:03'), sentAt: null },
   ];
-  return stateOf(checkout, records, claims);
+  const announcements: WindowAnnouncement[] = [
+    { type: WindowEventType.OPENED, windowStart: t('08:00'), start: t('08:00'), end: null, peakSeverity: 'FAILED', stacks: ['checkout-green'], withdrawn: false, claimedAt: t('08:12:01'), sentAt: t('08:12:02') },
+    { type: WindowEventType.CLOSED, windowStart: t('08:00'), start: t('08:00'), end: t('08:12'), peakSeverity: 'FAILED', stacks: ['checkout-green'], withdrawn: false, claimedAt: t('08:12:02'), sentAt: null },
+  ];
+  return { ...stateOf(checkout, records, claims), announcements };
 }
 
 const checkoutWindows = [
@@ -54,7 +59,7 @@ describe('loadService', () => {
     const state = await store.loadService(checkout);
 
     // Assess
-    expect(state).toEqual({ key: checkout, version: 0, records: [], claims: [], derived: { windows: [], needsSweep: false }, baseline: null });
+    expect(state).toEqual({ key: checkout, version: 0, records: [], claims: [], announcements: [], derived: { windows: [], needsSweep: false }, baseline: null });
   });
 });
 
@@ -75,6 +80,7 @@ describe('saveService', () => {
       version: 1,
       records: state.records,
       claims: state.claims,
+      announcements: state.announcements,
       derived: { windows: checkoutWindows, needsSweep: true },
       baseline: null,
     };
@@ -170,6 +176,30 @@ describe('saveService', () => {
         { stackId: green, anchor: '2024-03-05T08:00:00Z', operation: 'UPDATE', severity: 'FAILED', claimedAt: '2024-03-05T08:12:01Z', sentAt: '2024-03-05T08:12:02Z' },
         { stackId: blue, anchor: '2024-03-05T10:00:00Z', operation: 'UPDATE', severity: 'WARNING', claimedAt: '2024-03-05T10:20:00Z', sentAt: '2024-03-05T10:20:05Z' },
         { stackId: blue, anchor: '2024-03-05T10:00:00Z', operation: 'UPDATE', severity: 'RESOLVED', claimedAt: '2024-03-05T10:25:03Z', sentAt: null },
+      ],
+      windowEvents: [
+        {
+          type: 'Impact Window Opened',
+          windowStart: '2024-03-05T08:00:00Z',
+          start: '2024-03-05T08:00:00Z',
+          end: null,
+          peakSeverity: 'FAILED',
+          stacks: ['checkout-green'],
+          withdrawn: false,
+          claimedAt: '2024-03-05T08:12:01Z',
+          sentAt: '2024-03-05T08:12:02Z',
+        },
+        {
+          type: 'Impact Window Closed',
+          windowStart: '2024-03-05T08:00:00Z',
+          start: '2024-03-05T08:00:00Z',
+          end: '2024-03-05T08:12:00Z',
+          peakSeverity: 'FAILED',
+          stacks: ['checkout-green'],
+          withdrawn: false,
+          claimedAt: '2024-03-05T08:12:02Z',
+          sentAt: null,
+        },
       ],
       windows: [
         { start: '2024-03-05T08:00:00Z', end: '2024-03-05T08:12:00Z', peakSeverity: 'FAILED', stacks: ['checkout-green'], awaitingReplacementSince: null },

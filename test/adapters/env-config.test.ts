@@ -20,8 +20,19 @@ describe('readRuntimeConfig', () => {
     const config = readRuntimeConfig({ ...REQUIRED, WATCHDOG_THRESHOLDS: '', WATCHDOG_SERVICE_RULES: ' ', WATCHDOG_GRACE: undefined });
 
     // Assess
-    expect(config).toEqual({ tableName: 'watchdog', topicArn: REQUIRED.WATCHDOG_TOPIC_ARN, watchdog: DEFAULT_CONFIG });
+    expect(config).toEqual({ tableName: 'watchdog', topicArn: REQUIRED.WATCHDOG_TOPIC_ARN, eventBusName: 'default', watchdog: DEFAULT_CONFIG });
   });
+
+  it.each(['recovery', 'org.example/recovery', 'arn:aws:events:eu-central-1:123456789012:event-bus/recovery'])(
+    'takes the event bus %s for window events',
+    (bus) => {
+      // Act
+      const config = readRuntimeConfig({ ...REQUIRED, WATCHDOG_EVENT_BUS_NAME: bus });
+
+      // Assess
+      expect(config.eventBusName).toBe(bus);
+    },
+  );
 
   it('reads thresholds, service rules separated by ";" and the grace', () => {
     // Act
@@ -48,6 +59,7 @@ describe('readRuntimeConfig', () => {
     [{ ...REQUIRED, WATCHDOG_THRESHOLDS: 'DELETE=20m' }, 'WATCHDOG_THRESHOLDS', "'DELETE=20m'"],
     [{ ...REQUIRED, WATCHDOG_SERVICE_RULES: 'core=[' }, 'WATCHDOG_SERVICE_RULES', "'[' is not a valid regular expression"],
     [{ ...REQUIRED, WATCHDOG_GRACE: 'an hour' }, 'WATCHDOG_GRACE', "got 'an hour'"],
+    [{ ...REQUIRED, WATCHDOG_EVENT_BUS_NAME: 'my bus' }, 'WATCHDOG_EVENT_BUS_NAME', "got 'my bus'"],
   ])('fails naming %s', (env, variable, text) => {
     // Act
     const error = failure(env);

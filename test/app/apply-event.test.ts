@@ -312,10 +312,10 @@ describe('applyEvent request budget (access pattern 1: at most 3 requests per ev
   });
 
   // Marking a notification sent only after SNS accepted it costs one write of its own.
-  it('sends the three requests of an event and one more to mark the FAILED it sends as sent', async () => {
+  it('sends the three requests of an event and one more to mark each notification and window event it sends as sent', async () => {
     // Prepare
     const { store, requests } = await countingStore();
-    const { deps, notifier } = watchdog(store, { now: iso('10:03') });
+    const { deps, notifier, windowEvents } = watchdog(store, { now: iso('10:03') });
     await applyEvent(stackStatus(api, iso('10:00'), 'CREATE_IN_PROGRESS'), deps);
     requests.length = 0;
 
@@ -324,7 +324,8 @@ describe('applyEvent request budget (access pattern 1: at most 3 requests per ev
 
     // Assess
     expect(notifier.sent.map((sent) => sent.severity)).toEqual(['FAILED']);
-    expect(requests).toEqual(['PutItemCommand', 'GetItemCommand', 'PutItemCommand', 'PutItemCommand']);
+    expect(windowEvents.sent.map((sent) => sent.detailType)).toEqual(['Impact Window Opened']);
+    expect(requests).toEqual(['PutItemCommand', 'GetItemCommand', 'PutItemCommand', 'PutItemCommand', 'PutItemCommand']);
   });
 });
 

@@ -176,7 +176,9 @@ describe('concurrent applyEvent', () => {
     expect(outcomes.filter((outcome) => outcome.kind !== 'applied' && outcome.kind !== 'recorded')).toEqual([]);
     const state = await parallel.store.loadService(apiKey);
     const expected = await sequential.store.loadService(apiKey);
-    expect(state.version).toBe(statusEvents);
+    // Every write landed: one per status event, one per window event marked sent.
+    expect(state.version).toBe(statusEvents + dog.windowEvents.sent.length);
+    expect(state.announcements.every((announced) => announced.sentAt !== null)).toBe(true);
     expect(state.records).toHaveLength(statusEvents);
     expect(state.records).toEqual(expected.records);
     expect(state.derived).toEqual(expected.derived);
@@ -216,7 +218,13 @@ describe('concurrent applyEvent', () => {
     expect(severities(dog.notifier.sent)).toEqual(['FAILED']);
     expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual(['applied', 'duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
     const state = await store.loadService(apiKey);
-    expect(state.version).toBe(3); // the start, the failure with its claim, the claim marked sent
+    // The start; the failure with its claim and the window's OPENED; OPENED marked sent with the
+    // CLOSED it made due (the rollback's end is healthy); CLOSED marked sent; FAILED marked sent.
+    expect(state.version).toBe(5);
+    expect(dog.windowEvents.sent.map((event) => [event.detailType, event.detail.start, event.detail.end])).toEqual([
+      ['Impact Window Opened', '2024-03-05T10:00:00Z', null],
+      ['Impact Window Closed', '2024-03-05T10:00:00Z', '2024-03-05T10:04:00Z'],
+    ]);
     expect(state.claims).toEqual([{ stackId: apiArn, anchor: t('10:04'), operation: 'UPDATE', terminalStatus: 'UPDATE_ROLLBACK_COMPLETE', severity: 'FAILED', claimedAt: t('10:04:01'), sentAt: t('10:04:01') }]);
   });
 

@@ -80,14 +80,15 @@ describe('applyEvent under DynamoDB faults', () => {
   });
 
   it('sends FAILED twice when SNS accepted it but marking it sent failed: the one window for a duplicate', async () => {
-    // Prepare: of the failure's two state writes (the claim, then marking it sent), the second is throttled.
+    // Prepare: of the failure's three state writes (the claims of FAILED and of the window's
+    // OPENED, then marking each sent), the last, FAILED's mark, is throttled.
     let stateWrites = 0;
     let armed = false;
     const { store } = await interceptedStore(
       faults((command) => {
         if (!armed || !isStateWrite(command)) return undefined;
         stateWrites += 1;
-        return stateWrites === 2 ? throttled() : undefined;
+        return stateWrites === 3 ? throttled() : undefined;
       }),
     );
     const dog = watchdog(store, { now: iso('10:03') });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -10,6 +11,7 @@ import { captureLogs, lambdaContext, loadLambdas, TOPIC_ARN } from './lambda-har
 
 const sns = mockClient(SNSClient);
 const cloudFormation = mockClient(CloudFormationClient);
+const eventBridge = mockClient(EventBridgeClient);
 const context = lambdaContext('cfn-watchdog-StackEventsFunction');
 const sample = (file: string): unknown => JSON.parse(readFileSync(sharedPath('events-samples', file), 'utf8'));
 
@@ -18,7 +20,9 @@ const scan = { name: 'trustsource-scan-prod', account: '123456789012', region: '
 beforeEach(() => {
   sns.reset();
   cloudFormation.reset();
+  eventBridge.reset();
   sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-1' }] });
   cloudFormation.on(DescribeStacksCommand).callsFake(({ StackName }: { StackName: string }) => ({
     Stacks: [{ StackId: StackName, StackName: StackName.split('/')[1], StackStatus: 'CREATE_IN_PROGRESS', CreationTime: new Date('2021-04-13T10:00:00Z'), Tags: [] }],
   }));

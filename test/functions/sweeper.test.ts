@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { ScheduledEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -13,6 +14,7 @@ import { lambdaContext, loadLambdas } from './lambda-harness.ts';
 
 const sns = mockClient(SNSClient);
 const cloudFormation = mockClient(CloudFormationClient);
+const eventBridge = mockClient(EventBridgeClient);
 const stackEventsContext = lambdaContext('cfn-watchdog-StackEventsFunction');
 const sweeperContext = lambdaContext('cfn-watchdog-SweeperFunction');
 const MINUTE = 60_000;
@@ -50,7 +52,9 @@ function cloudFormationAnswersFrom(statuses: ReadonlyMap<string, string>): void 
 beforeEach(() => {
   sns.reset();
   cloudFormation.reset();
+  eventBridge.reset();
   sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-1' }] });
   vi.useFakeTimers({ toFake: ['Date'] });
 });
 
@@ -105,6 +109,24 @@ describe('sweeper handler', () => {
     expect(windows.map((window) => [new Date(window.start).toISOString(), window.end === null ? null : new Date(window.end).toISOString(), window.peakSeverity])).toEqual([
       ['2021-09-21T19:09:00.000Z', '2021-09-21T20:07:00.000Z', 'FAILED'],
     ]);
+    // The recovery hand-off: opened with the first severity (the WARNING sweep), closed at 20:07.
+    const handOff = eventBridge.commandCalls(PutEventsCommand).map((call) => call.args[0].input.Entries?.[0]);
+    expect(handOff.map((entry) => [entry?.EventBusName, entry?.Source, entry?.DetailType])).toEqual([
+      ['default', 'cfn-watchdog', 'Impact Window Opened'],
+      ['default', 'cfn-watchdog', 'Impact Window Closed'],
+    ]);
+    expect(JSON.parse(handOff[1]?.Detail ?? '{}')).toEqual({
+      windowId: '123456789012#eu-central-1#trustsource-core#2021-09-21T19:09:00Z',
+      service: 'trustsource-core',
+      account: '123456789012',
+      region: 'eu-central-1',
+      start: '2021-09-21T19:09:00Z',
+      end: '2021-09-21T20:07:00Z',
+      peakSeverity: 'FAILED',
+      stacks: ['trustsource-core-prod', 'trustsource-scan-prod', 'trustsource-scan-v2-prod'],
+      withdrawn: false,
+    });
+    expect(JSON.parse(handOff[0]?.Detail ?? '{}')).toMatchObject({ start: '2021-09-21T19:09:00Z', end: null, peakSeverity: 'WARNING' });
   });
 
   it('closes the operation of a stack CloudFormation no longer knows, and pages nobody', async () => {

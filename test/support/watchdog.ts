@@ -2,16 +2,22 @@
  * A watchdog wired for tests of the use cases: a real store (dynalite), a virtual clock the test
  * moves by hand, a recording log and notifiers that record or fail on purpose.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { testDynamoDbEndpoint } from './dynamodb.ts';
 import { localDynamoDbClient } from '../../shared/adapters/embedded-dynamodb.ts';
 import { parseCloudFormationEvent } from '../../shared/domain/cfn-event.ts';
 import { DEFAULT_CONFIG, type WatchdogConfig } from '../../shared/domain/config.ts';
-import type { ResourceStatusEvent, StackStatusEvent } from '../../shared/domain/events.ts';
+import type { CloudFormationEvent, ResourceStatusEvent, StackStatusEvent } from '../../shared/domain/events.ts';
+import { applyEvent } from '../../shared/app/apply-event.ts';
+import { sweep } from '../../shared/app/sweep.ts';
+import { REPO_ROOT } from './shared-files.ts';
 import type { Notification } from '../../shared/domain/notification.ts';
 import type { WatchdogDeps } from '../../shared/app/deps.ts';
 import type { Log } from '../../shared/app/log.ts';
-import type { Notifier, StackInspector, WatchdogStore } from '../../shared/app/ports.ts';
+import type { Notifier, StackInspector, WatchdogStore, WindowEventPublisher } from '../../shared/app/ports.ts';
+import type { WindowEvent } from '../../shared/domain/window-events.ts';
 import { resourceEvent, stackEvent, type StackSpec } from './events.ts';
 
 /** A clock that only moves when the test says so. */
@@ -67,10 +73,31 @@ export function flakyNotifier(fails: (attempt: number, notification: Notificatio
   };
 }
 
+/** A window event publisher that throws for the attempts `fails` picks, and records the rest. */
+export interface FlakyWindowEvents extends WindowEventPublisher {
+  readonly sent: WindowEvent[];
+  readonly attempts: WindowEvent[];
+}
+
+export function flakyWindowEvents(fails: (attempt: number, event: WindowEvent) => boolean): FlakyWindowEvents {
+  const sent: WindowEvent[] = [];
+  const attempts: WindowEvent[] = [];
+  return {
+    sent,
+    attempts,
+    async publish(event) {
+      attempts.push(event);
+      if (fails(attempts.length, event)) throw new Error(`PutEvents failed (attempt ${attempts.length})`);
+      sent.push(event);
+    },
+  };
+}
+
 export interface Watchdog {
   readonly deps: WatchdogDeps;
   readonly clock: VirtualClock;
   readonly notifier: FlakyNotifier;
+  readonly windowEvents: FlakyWindowEvents;
   readonly log: ReturnType<typeof recordingLog>;
 }
 
@@ -85,20 +112,23 @@ export function watchdog(
     readonly config?: WatchdogConfig;
     readonly inspector?: StackInspector;
     readonly fails?: (attempt: number, notification: Notification) => boolean;
+    readonly windowEventFails?: (attempt: number, event: WindowEvent) => boolean;
   },
 ): Watchdog {
   const clock = new VirtualClock(options.now);
   const notifier = flakyNotifier(options.fails ?? (() => false));
+  const windowEvents = flakyWindowEvents(options.windowEventFails ?? (() => false));
   const log = recordingLog();
   const deps: WatchdogDeps = {
     store,
     notifier,
+    windowEvents,
     clock: clock.clock,
     config: options.config ?? DEFAULT_CONFIG,
     log,
     inspector: options.inspector,
   };
-  return { deps, clock, notifier, log };
+  return { deps, clock, notifier, windowEvents, log };
 }
 
 /** A stack status event as the handler sees it after validation. */
@@ -148,3 +178,35 @@ export function rawTable(tableName: string) {
 
 /** ISO-8601 UTC to the second with a `Z` suffix, as DESIGN.md wants every stored time. */
 export const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+/** The seed incident's events (events/incidents/), validated as the handler sees them. */
+export function seedIncident(): CloudFormationEvent[] {
+  return readFileSync(path.join(REPO_ROOT, 'events/incidents/trustsource-2021-09-21.jsonl'), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => parseCloudFormationEvent(JSON.parse(line)));
+}
+
+/**
+ * Runs the watchdog as production does: each event delivered at its own time (`deliver` may
+ * deliver it several times, or in parallel), a sweep at every whole minute up to `until`.
+ */
+export async function runInVirtualTime(
+  dog: Watchdog,
+  events: readonly CloudFormationEvent[],
+  until: string,
+  deliver: (event: CloudFormationEvent) => Promise<unknown> = (event) => applyEvent(event, dog.deps),
+): Promise<void> {
+  const MINUTE = 60_000;
+  const first = events[0];
+  if (!first) return;
+  let next = 0;
+  for (let minute = Math.floor(first.time / MINUTE) * MINUTE; minute <= Date.parse(until); minute += MINUTE) {
+    for (let event = events[next]; event && event.time <= minute; event = events[++next]) {
+      dog.clock.now = event.time;
+      await deliver(event);
+    }
+    dog.clock.now = minute;
+    await sweep(dog.deps);
+  }
+}

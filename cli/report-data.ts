@@ -1,0 +1,130 @@
+/**
+ * What `cfn-watchdog report` shows, read through the store port: the windows overlapping the
+ * range name the services; each service's state gives its stacks' operations and the
+ * notifications that went out.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { WatchdogStore, WindowQuery } from '../shared/app/ports.ts';
+import { groupBy } from '../shared/domain/collections.ts';
+import type { WatchdogConfig } from '../shared/domain/config.ts';
+import { deriveOperations, operationStop, type Operation } from '../shared/domain/operations.ts';
+import { serviceKeyId } from '../shared/domain/service.ts';
+import type { ServiceState } from '../shared/domain/service-state.ts';
+import { formatInstant, TimeFormatError, type Instant } from '../shared/domain/time.ts';
+import type { ImpactWindow } from '../shared/domain/windows.ts';
+import { openStore, type DataSourceFlags } from './data-source.ts';
+import { plural, renderReport, type ReportData, type ReportNotification, type ReportService, type ReportStack } from './report.ts';
+import { readRange } from './windows.ts';
+import { zonedFormatter } from './zoned-time.ts';
+
+/** The report file could not be written: the user's path, so a usage mistake (exit 2). */
+export class ReportOutputError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ReportOutputError';
+  }
+}
+
+function overlaps(operation: Operation, from: Instant, to: Instant, now: Instant): boolean {
+  return operation.start <= to && (operationStop(operation) ?? now) >= from;
+}
+
+/**
+ * One service's part of the report, from its state: its stacks with an operation or a sent
+ * notification in [from, to], ordered by their first operation there.
+ */
+function serviceReport(state: ServiceState, windows: readonly ImpactWindow[], query: WindowQuery, now: Instant): ReportService {
+  const { from, to } = query;
+  const recordsByStack = groupBy(state.records, (record) => record.stackId);
+  // A stack's latest name: the records are in canonical order.
+  const nameOf = (stackId: string): string => recordsByStack.get(stackId)?.at(-1)?.stackName ?? stackId;
+  const notifications: ReportNotification[] = state.claims.flatMap((claim) =>
+    claim.sentAt !== null && claim.sentAt >= from && claim.sentAt <= to
+      ? [{ at: claim.sentAt, severity: claim.severity, stackId: claim.stackId, stackName: nameOf(claim.stackId) }]
+      : [],
+  );
+  notifications.sort((a, b) => a.at - b.at);
+  const stacks: ReportStack[] = [...recordsByStack]
+    .map(([stackId, records]) => ({
+      stackId,
+      stackName: nameOf(stackId),
+      operations: deriveOperations(records).filter((operation) => overlaps(operation, from, to, now)),
+    }))
+    .filter((stack) => stack.operations.length > 0 || notifications.some((notification) => notification.stackId === stack.stackId));
+  const firstStart = (stack: ReportStack): Instant => stack.operations[0]?.start ?? Number.POSITIVE_INFINITY;
+  stacks.sort((a, b) => firstStart(a) - firstStart(b) || (a.stackId < b.stackId ? -1 : a.stackId > b.stackId ? 1 : 0));
+  return { key: state.key, stacks, windows, notifications };
+}
+
+/**
+ * Reads what a report of [from, to] shows: the services with a window overlapping it (one
+ * service with `service`), their windows, their stacks' operations overlapping it and the
+ * notifications sent in it. History folded away (older than the late-event horizon) has no
+ * operations left to show; its windows still show.
+ *
+ * @example
+ * const data = await loadReportData(store, { from: Date.parse('2021-09-21T18:30:00Z'), to: Date.parse('2021-09-21T20:30:00Z') }, config, Date.now());
+ * data.services[0]?.windows; // [{ start: 19:09, end: 20:07, peakSeverity: 'FAILED', … }]
+ */
+export async function loadReportData(store: WatchdogStore, query: WindowQuery, config: WatchdogConfig, now: Instant): Promise<ReportData> {
+  const windows = await store.windowsOverlapping(query);
+  const services: ReportService[] = [];
+  for (const serviceWindows of groupBy(windows, (window) => serviceKeyId(window.key)).values()) {
+    const key = serviceWindows[0]?.key;
+    if (key === undefined) continue;
+    const plain = serviceWindows.map(({ key: _key, ...window }): ImpactWindow => window);
+    services.push(serviceReport(await store.loadService(key), plain, query, now));
+  }
+  return { from: query.from, to: query.to, generatedAt: now, thresholds: config.thresholds, services };
+}
+
+export interface ReportFlags extends DataSourceFlags {
+  out: string;
+  from?: string;
+  to?: string;
+  service?: string;
+  tz?: string;
+}
+
+/** The flags that name the data source, for the hand-off command to read the same store. */
+function dataSourceArgs(flags: DataSourceFlags): string[] {
+  return [
+    ...(flags.db === undefined ? [] : ['--db', path.resolve(flags.db)]),
+    ...(flags.endpoint === undefined ? [] : ['--endpoint', flags.endpoint]),
+    ...(flags.table === undefined ? [] : ['--table', flags.table]),
+    ...(flags.region === undefined ? [] : ['--aws-region', flags.region]),
+    ...(flags.profile === undefined ? [] : ['--profile', flags.profile]),
+  ];
+}
+
+/**
+ * Runs the command: reads the store, writes the HTML file, returns the line to print.
+ *
+ * @example
+ * process.stdout.write(await writeReport({ db: './incident', from: '2021-09-21', to: '2021-09-22', out: 'report.html' }, DEFAULT_CONFIG, Date.now()));
+ * // wrote report.html: 1 window, 3 stacks
+ */
+export async function writeReport(flags: ReportFlags, config: WatchdogConfig, now: Instant): Promise<string> {
+  zonedFormatter(flags.tz); // a bad --tz fails before the store is opened
+  const { from, to } = readRange(flags, now);
+  if (from >= to) throw new TimeFormatError(`--from must be before --to, got ${formatInstant(from)} and ${formatInstant(to)}`);
+  const source = await openStore(flags);
+  let data: ReportData;
+  try {
+    data = await loadReportData(source.store, { from, to, service: flags.service }, config, now);
+  } catch (error) {
+    throw source.explain(error);
+  } finally {
+    await source.close();
+  }
+  const html = renderReport(data, { tz: flags.tz, sourceArgs: dataSourceArgs(flags) });
+  try {
+    await writeFile(flags.out, html);
+  } catch (error) {
+    throw new ReportOutputError(`--out: cannot write '${flags.out}': ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  const windowCount = data.services.reduce((count, service) => count + service.windows.length, 0);
+  const stackCount = data.services.reduce((count, service) => count + service.stacks.length, 0);
+  return `wrote ${flags.out}: ${plural(windowCount, 'window')}, ${plural(stackCount, 'stack')}\n`;
+}

@@ -1,0 +1,181 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { OperationSeverity } from '../../shared/domain/severity.ts';
+import { dueWindowAnnouncements, WindowEventType, windowEventOf, type WindowAnnouncement } from '../../shared/domain/window-events.ts';
+import type { ImpactWindow } from '../../shared/domain/windows.ts';
+import { serviceKey, t } from '../support/states.ts';
+
+const NOW = t('12:00');
+
+function window(start: string, end: string | null, peakSeverity: OperationSeverity = 'WARNING', stacks = ['api']): ImpactWindow {
+  return { start: t(start), end: end === null ? null : t(end), peakSeverity, stacks, awaitingReplacementSince: null };
+}
+
+function said(type: WindowEventType, windowStart: string, end: string | null, sent: boolean, start = windowStart): WindowAnnouncement {
+  return {
+    type,
+    windowStart: t(windowStart),
+    start: t(start),
+    end: end === null ? null : t(end),
+    peakSeverity: 'WARNING',
+    stacks: ['api'],
+    withdrawn: false,
+    claimedAt: t('10:30'),
+    sentAt: sent ? t('10:30') : null,
+  };
+}
+
+const { OPENED, CLOSED } = WindowEventType;
+const summary = (due: readonly WindowAnnouncement[]) =>
+  due.map((item) => [item.type, new Date(item.windowStart).toISOString().slice(11, 16), item.end === null ? null : new Date(item.end).toISOString().slice(11, 16), item.withdrawn]);
+
+describe('dueWindowAnnouncements', () => {
+  it.each([
+    { case: 'announces a window that opened', windows: [window('10:00', null)], kept: [], due: [[OPENED, '10:00', null, false]] },
+    {
+      case: 'announces the opening, and not yet the close, of a window that opened and closed between two writes',
+      windows: [window('10:00', '10:40')],
+      kept: [],
+      due: [[OPENED, '10:00', null, false]],
+    },
+    { case: 'announces nothing while an announced window stays open', windows: [window('10:00', null)], kept: [said(OPENED, '10:00', null, true)], due: [] },
+    {
+      case: 'announces the close of a window whose opening was sent',
+      windows: [window('10:00', '10:40')],
+      kept: [said(OPENED, '10:00', null, true)],
+      due: [[CLOSED, '10:00', '10:40', false]],
+    },
+    {
+      case: 'holds the close back while the opening is still unsent (never a close before its open)',
+      windows: [window('10:00', '10:40')],
+      kept: [said(OPENED, '10:00', null, false)],
+      due: [],
+    },
+    {
+      case: 'announces a close once',
+      windows: [window('10:00', '10:40')],
+      kept: [said(OPENED, '10:00', null, true), said(CLOSED, '10:00', '10:40', true)],
+      due: [],
+    },
+    {
+      case: 'waits for a pending close before announcing another',
+      windows: [window('10:00', '10:50')],
+      kept: [said(OPENED, '10:00', null, true), said(CLOSED, '10:00', '10:40', false)],
+      due: [],
+    },
+    {
+      case: 'announces the close again, same window id, when a late event moved the end',
+      windows: [window('10:00', '10:50')],
+      kept: [said(OPENED, '10:00', null, true), said(CLOSED, '10:00', '10:40', true)],
+      due: [[CLOSED, '10:00', '10:50', false]],
+    },
+    {
+      case: 'keeps the window id when a late event moves the start earlier',
+      windows: [window('09:50', '10:40')],
+      kept: [said(OPENED, '10:00', null, true)],
+      due: [[CLOSED, '10:00', '10:40', false]],
+    },
+    {
+      case: 'withdraws an announced window that a late completion showed never was',
+      windows: [],
+      kept: [said(OPENED, '10:00', null, true)],
+      due: [[CLOSED, '10:00', '10:00', true]],
+    },
+    {
+      case: 'closes both ids of two announced windows that a late event merged',
+      windows: [window('10:00', '11:00')],
+      kept: [said(OPENED, '10:00', null, true), said(OPENED, '10:30', null, true)],
+      due: [
+        [CLOSED, '10:00', '11:00', false],
+        [CLOSED, '10:30', '11:00', false],
+      ],
+    },
+    {
+      case: 'announces the second window of a service on its own',
+      windows: [window('10:00', '10:40'), window('11:00', null)],
+      kept: [said(OPENED, '10:00', null, true), said(CLOSED, '10:00', '10:40', true)],
+      due: [[OPENED, '11:00', null, false]],
+    },
+  ])('$case', ({ windows, kept, due }) => {
+    // Act
+    const result = dueWindowAnnouncements(windows, kept, NOW);
+
+    // Assess
+    expect(summary(result)).toEqual(due);
+    expect(result.every((item) => item.claimedAt === NOW && item.sentAt === null)).toBe(true);
+  });
+
+  it('says what the window is when claimed: start, end, peak severity and stacks', () => {
+    // Act
+    const [closed] = dueWindowAnnouncements([window('09:50', '10:40', 'CRITICAL', ['core', 'scan'])], [said(OPENED, '10:00', null, true)], NOW);
+
+    // Assess
+    expect(closed).toEqual({
+      type: CLOSED,
+      windowStart: t('10:00'),
+      start: t('09:50'),
+      end: t('10:40'),
+      peakSeverity: 'CRITICAL',
+      stacks: ['core', 'scan'],
+      withdrawn: false,
+      claimedAt: NOW,
+      sentAt: null,
+    });
+  });
+
+  it('announces every window once opened and once closed at its end, however the windows evolve between writes', () => {
+    // A window list as the service's writes see it over time: each window of the final list
+    // grows from its start (open) to its end; windows that never were (withdrawn) come and go.
+    const evolutions = fc.array(fc.record({ start: fc.integer({ min: 0, max: 20 }), length: fc.integer({ min: 1, max: 5 }) }), { maxLength: 4 });
+    fc.assert(
+      fc.property(evolutions, fc.integer({ min: 1, max: 6 }), (spans, steps) => {
+        // Disjoint final windows, in order.
+        const finals: ImpactWindow[] = [];
+        let cursor = 0;
+        for (const { start, length } of spans) {
+          const from = cursor + start + 1;
+          finals.push({ start: from * 60_000, end: (from + length) * 60_000, peakSeverity: 'WARNING', stacks: [], awaitingReplacementSince: null });
+          cursor = from + length + 1;
+        }
+        let kept: WindowAnnouncement[] = [];
+        // Each write sees the windows as of step k (open until their end passes), then the final list.
+        const views = [...Array.from({ length: steps }, (_, k) => finals.map((w) => (k < steps - 1 ? { ...w, end: null } : w))), finals, finals, finals];
+        for (const windows of views) {
+          const due = dueWindowAnnouncements(windows, kept, NOW);
+          // The bus accepts everything; each write marks what it claimed as sent.
+          kept = [...kept, ...due.map((item) => ({ ...item, sentAt: NOW }))];
+        }
+        const opened = kept.filter((item) => item.type === OPENED).map((item) => item.windowStart);
+        const closed = kept.filter((item) => item.type === CLOSED).map((item) => [item.windowStart, item.end]);
+        expect(opened).toEqual(finals.map((w) => w.start));
+        expect(closed).toEqual(finals.map((w) => [w.start, w.end]));
+      }),
+    );
+  });
+});
+
+describe('windowEventOf', () => {
+  it('names the window by service and the start it opened with, and writes times as ISO-8601 UTC with Z', () => {
+    // Prepare
+    const closed = { ...said(CLOSED, '10:00', '10:40', true, '09:50'), peakSeverity: 'FAILED' as const, stacks: ['api', 'api-v2'] };
+
+    // Act
+    const event = windowEventOf(serviceKey('api'), closed);
+
+    // Assess
+    expect(event).toEqual({
+      detailType: 'Impact Window Closed',
+      detail: {
+        windowId: '123456789012#eu-west-1#api#2024-03-05T10:00:00Z',
+        service: 'api',
+        account: '123456789012',
+        region: 'eu-west-1',
+        start: '2024-03-05T09:50:00Z',
+        end: '2024-03-05T10:40:00Z',
+        peakSeverity: 'FAILED',
+        stacks: ['api', 'api-v2'],
+        withdrawn: false,
+      },
+    });
+  });
+});
