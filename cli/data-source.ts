@@ -1,8 +1,10 @@
 /**
  * Where a read command finds the watchdog's data: an embedded store on disk (`--db DIR`, what
- * `replay --db DIR` wrote), any DynamoDB endpoint (`--endpoint URL`), or the deployed table
- * (`--table NAME`, with the normal AWS credential chain, `--region` and `--profile`).
+ * `replay --db DIR` wrote), any DynamoDB endpoint (`--endpoint URL`), or the deployed table —
+ * `--table NAME`, or `--watchdog-stack NAME` to read the table from the watchdog stack's
+ * `TableName` output — with the normal AWS credential chain, `--aws-region` and `--profile`.
  */
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { createDynamoDbStore, ensureTable } from '../shared/adapters/dynamodb-store.ts';
 import { localDynamoDbClient, startEmbeddedDynamoDb } from '../shared/adapters/embedded-dynamodb.ts';
@@ -11,10 +13,15 @@ import type { WatchdogStore } from '../shared/app/ports.ts';
 /** The table name the embedded stores (replay, `--db`) use. */
 export const EMBEDDED_TABLE = 'cfn-watchdog';
 
+/** The output of template.yaml that names the table. */
+export const TABLE_NAME_OUTPUT = 'TableName';
+
 export interface DataSourceFlags {
   db?: string;
   endpoint?: string;
   table?: string;
+  /** The deployed cfn-watchdog stack, whose `TableName` output names the table. */
+  watchdogStack?: string;
   region?: string;
   profile?: string;
 }
@@ -28,45 +35,95 @@ export class DataSourceError extends Error {
 
 export interface OpenStore {
   readonly store: WatchdogStore;
+  /** Where the data is, for messages: "table 'X' in eu-central-1". */
+  readonly describe: string;
   /** Says what a failed read means in terms of the flags: which table, where, which action. */
   explain(error: unknown): Error;
   close(): Promise<void>;
 }
 
+const USAGE =
+  'say where the data is: one of --db DIR (what replay --db wrote), --table NAME or --watchdog-stack NAME (the deployed watchdog), or --endpoint URL [--table NAME | --watchdog-stack NAME]';
+
 /**
- * Opens the store the flags name; exactly one of `--db`, `--endpoint` and `--table`.
+ * Opens the store the flags name.
  *
  * @example
  * const source = await openStore({ db: './incident-db' });
  * try { await source.store.windowsOverlapping(query); } catch (error) { throw source.explain(error); } finally { await source.close(); }
  */
 export async function openStore(flags: DataSourceFlags): Promise<OpenStore> {
-  const chosen = [flags.db, flags.endpoint, flags.table].filter((value) => value !== undefined);
-  if (chosen.length !== 1 && !(flags.endpoint !== undefined && flags.table !== undefined && flags.db === undefined)) {
-    throw new DataSourceError('say where the data is: one of --db DIR (what replay --db wrote), --endpoint URL [--table NAME], or --table NAME (the deployed table)');
+  const tableChoices = [flags.table, flags.watchdogStack].filter((value) => value !== undefined).length;
+  const places = [flags.db, flags.endpoint].filter((value) => value !== undefined).length;
+  if (tableChoices > 1 || places > 1 || (flags.db !== undefined && tableChoices > 0) || (places === 0 && tableChoices === 0)) {
+    throw new DataSourceError(USAGE);
   }
   if (flags.db !== undefined) {
     const db = await startEmbeddedDynamoDb({ path: flags.db });
     const client = db.client();
     await ensureTable(client, EMBEDDED_TABLE);
-    return { store: createDynamoDbStore({ client, tableName: EMBEDDED_TABLE }), explain: (error) => explainError(error, EMBEDDED_TABLE, flags.db ?? ''), close: () => db.close() };
+    const describe = `the store in ${flags.db}`;
+    return { store: createDynamoDbStore({ client, tableName: EMBEDDED_TABLE }), describe, explain: (error) => explainError(error, EMBEDDED_TABLE, flags.db ?? ''), close: () => db.close() };
   }
   if (flags.endpoint !== undefined) {
-    const client = localDynamoDbClient(flags.endpoint);
-    const tableName = flags.table ?? EMBEDDED_TABLE;
-    return { store: createDynamoDbStore({ client, tableName }), explain: (error) => explainError(error, tableName, flags.endpoint ?? ''), close: async () => client.destroy() };
+    const endpoint = flags.endpoint;
+    const client = localDynamoDbClient(endpoint, flags.region);
+    const tableName =
+      flags.watchdogStack === undefined
+        ? (flags.table ?? EMBEDDED_TABLE)
+        : await tableOfStack(
+            new CloudFormationClient({ endpoint, region: flags.region ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+            flags.watchdogStack,
+            endpoint,
+          );
+    return {
+      store: createDynamoDbStore({ client, tableName }),
+      describe: `table '${tableName}' at ${endpoint}`,
+      explain: (error) => explainError(error, tableName, endpoint),
+      close: async () => client.destroy(),
+    };
   }
-  const tableName = flags.table as string;
-  const client = new DynamoDBClient({ ...(flags.region ? { region: flags.region } : {}), ...(flags.profile ? { profile: flags.profile } : {}) });
+  const clientConfig = { ...(flags.region ? { region: flags.region } : {}), ...(flags.profile ? { profile: flags.profile } : {}) };
+  const client = new DynamoDBClient(clientConfig);
   const region = await client.config.region().catch(() => undefined);
-  if (!region) throw new DataSourceError('no AWS region: pass --region or set AWS_REGION (or a region in your AWS profile)');
-  return { store: createDynamoDbStore({ client, tableName }), explain: (error) => explainError(error, tableName, region), close: async () => client.destroy() };
+  if (!region) throw new DataSourceError('no AWS region: pass --aws-region or set AWS_REGION (or a region in your AWS profile)');
+  const tableName = flags.table ?? (await tableOfStack(new CloudFormationClient(clientConfig), flags.watchdogStack ?? '', region));
+  return {
+    store: createDynamoDbStore({ client, tableName }),
+    describe: `table '${tableName}' in ${region}`,
+    explain: (error) => explainError(error, tableName, region),
+    close: async () => client.destroy(),
+  };
 }
 
-function explainError(error: unknown, tableName: string, where: string): Error {
-  if (error instanceof ResourceNotFoundException) return new DataSourceError(`table '${tableName}' not found in ${where}`, { cause: error });
+/** The table the watchdog stack deployed, from its `TableName` output (DescribeStacks). */
+async function tableOfStack(client: CloudFormationClient, stackName: string, where: string): Promise<string> {
+  try {
+    const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: stackName }));
+    const output = Stacks?.[0]?.Outputs?.find((candidate) => candidate.OutputKey === TABLE_NAME_OUTPUT)?.OutputValue;
+    if (!output) {
+      throw new DataSourceError(`stack '${stackName}' in ${where} has no ${TABLE_NAME_OUTPUT} output: is it the cfn-watchdog stack (template.yaml)?`);
+    }
+    return output;
+  } catch (error) {
+    if (error instanceof DataSourceError) throw error;
+    if (error instanceof Error && error.name === 'ValidationError' && /does not exist/.test(error.message)) {
+      throw new DataSourceError(`stack '${stackName}' not found in ${where} (--watchdog-stack names the deployed cfn-watchdog stack)`, { cause: error });
+    }
+    throw explainError(error, stackName, where, 'cloudformation:DescribeStacks');
+  } finally {
+    client.destroy();
+  }
+}
+
+/** `action` names the call for errors outside the table's reads, whose own messages name theirs. */
+function explainError(error: unknown, resource: string, where: string, action?: string): Error {
+  if (error instanceof ResourceNotFoundException) return new DataSourceError(`table '${resource}' not found in ${where}`, { cause: error });
   if (!(error instanceof Error)) return new Error(String(error));
   if (error.name === 'CredentialsProviderError') return new DataSourceError(`no AWS credentials: ${error.message}`, { cause: error });
-  if (error.name === 'AccessDeniedException') return new DataSourceError(`access denied reading '${tableName}' in ${where}: ${error.message}`, { cause: error });
+  if (error.name === 'AccessDeniedException' || error.name === 'AccessDenied') {
+    const what = action ? `${action} on '${resource}'` : `reading table '${resource}'`;
+    return new DataSourceError(`access denied ${what} in ${where}: ${error.message}`, { cause: error });
+  }
   return error;
 }

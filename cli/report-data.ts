@@ -93,6 +93,7 @@ function dataSourceArgs(flags: DataSourceFlags): string[] {
     ...(flags.db === undefined ? [] : ['--db', path.resolve(flags.db)]),
     ...(flags.endpoint === undefined ? [] : ['--endpoint', flags.endpoint]),
     ...(flags.table === undefined ? [] : ['--table', flags.table]),
+    ...(flags.watchdogStack === undefined ? [] : ['--watchdog-stack', flags.watchdogStack]),
     ...(flags.region === undefined ? [] : ['--aws-region', flags.region]),
     ...(flags.profile === undefined ? [] : ['--profile', flags.profile]),
   ];

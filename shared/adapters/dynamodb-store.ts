@@ -7,6 +7,11 @@
  * | a window archived when the service's history was folded | `SERVICE#<account>#<region>#<service>` | `WINDOW#<start>` |
  * | one raw event of a stack | `STACK#<stack ARN>` | `<time>#STACK#<status>` or `<time>#RESOURCE#<logical id>#<status>` |
  *
+ * The keys-only index `ByName` finds stacks and services by name for postmortems: a raw event
+ * by `namePK` = `STACK#<stack name>`, `nameSK` = its SK; a service's state by `namePK` =
+ * `SERVICE#<service>`, `nameSK` = `<account>#<region>`. Those keys never change, so rewriting an
+ * item costs the index nothing.
+ *
  * The state item is in the sparse index `OpenServices` while it has a running operation, an
  * unsent notification or a window waiting for a replacement, and in `WindowsByEnd` (keyed by its
  * latest window's end, `OPEN` while open) once it has a window; an archived window is in
@@ -32,7 +37,7 @@ import { formatInstant, type Instant } from '../domain/time.ts';
 import type { ImpactWindow } from '../domain/windows.ts';
 import type { WindowAnnouncement, WindowEventType } from '../domain/window-events.ts';
 import type { HistoryEvent, ServiceWindow, WatchdogStore, WindowQuery } from '../app/ports.ts';
-import { createTableInput, OPEN_PARTITION, OPEN_SERVICES_INDEX, WINDOW_PARTITION, WINDOWS_BY_END_INDEX } from './table.ts';
+import { BY_NAME_INDEX, createTableInput, OPEN_PARTITION, OPEN_SERVICES_INDEX, WINDOW_PARTITION, WINDOWS_BY_END_INDEX } from './table.ts';
 
 const DAY_MS = 86_400_000;
 export const DEFAULT_HISTORY_RETENTION_MS = 90 * DAY_MS;
@@ -121,6 +126,8 @@ interface ServiceItem {
   sweepSK?: string;
   windowPK?: string;
   windowSK?: string;
+  namePK: string;
+  nameSK: string;
 }
 
 const servicePk = (key: ServiceKey): string => `SERVICE#${serviceKeyId(key)}`;
@@ -191,6 +198,8 @@ function toItem(state: ServiceState, view: ServiceView, version: number, now: In
     needsSweep: view.needsSweep,
     ...(view.needsSweep ? { sweepPK: OPEN_PARTITION, sweepSK: pk } : {}),
     ...(latestEnd ? { windowPK: WINDOW_PARTITION, windowSK: latestEnd } : {}),
+    namePK: `SERVICE#${state.key.service}`,
+    nameSK: `${state.key.account}#${state.key.region}`,
   };
 }
 
@@ -239,7 +248,7 @@ function historySortKey(event: HistoryEvent): string {
     : `${time}#RESOURCE#${event.logicalResourceId}#${event.status}`;
 }
 
-type HistoryItem = Omit<HistoryEvent, 'time'> & { PK: string; SK: string; time: string; expiresAt: number };
+type HistoryItem = Omit<HistoryEvent, 'time'> & { PK: string; SK: string; namePK: string; nameSK: string; time: string; expiresAt: number };
 
 export interface DynamoDbStoreOptions {
   readonly client: DynamoDBClient;
@@ -279,6 +288,8 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): WatchdogStor
         ...rest,
         PK: stackPk(event.stackId),
         SK: historySortKey(event),
+        namePK: `STACK#${event.stackName}`,
+        nameSK: historySortKey(event),
         time: formatInstant(time),
         expiresAt: Math.floor((time + retentionMs) / 1000),
       };
@@ -291,8 +302,30 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): WatchdogStor
         ExpressionAttributeValues: { ':pk': stackPk(stackId), ...(from === undefined ? {} : { ':from': formatInstant(from) }) },
       });
       return items.map((item) => {
-        const { PK: _pk, SK: _sk, expiresAt: _expires, time, ...rest } = item as HistoryItem;
+        const { PK: _pk, SK: _sk, namePK: _namePk, nameSK: _nameSk, expiresAt: _expires, time, ...rest } = item as HistoryItem;
         return { ...rest, time: parseTime(time, 'time') } as HistoryEvent;
+      });
+    },
+
+    async stacksNamed(stackName, { from, to }) {
+      const items = await queryAll({
+        IndexName: BY_NAME_INDEX,
+        // Sort keys start with the event's ISO time; '~' sorts after every '#…' suffix of `to`'s second.
+        KeyConditionExpression: 'namePK = :name AND nameSK BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':name': `STACK#${stackName}`, ':from': formatInstant(from), ':to': `${formatInstant(to)}~` },
+      });
+      return [...new Set(items.map((item) => String(item['PK']).slice('STACK#'.length)))];
+    },
+
+    async servicesNamed(service) {
+      const items = await queryAll({
+        IndexName: BY_NAME_INDEX,
+        KeyConditionExpression: 'namePK = :name',
+        ExpressionAttributeValues: { ':name': `SERVICE#${service}` },
+      });
+      return items.map((item) => {
+        const [account = '', region = ''] = String(item['nameSK']).split('#');
+        return { account, region, service };
       });
     },
 

@@ -13,10 +13,10 @@ export interface EmbeddedDynamoDb {
   close(): Promise<void>;
 }
 
-export function localDynamoDbClient(endpoint: string): DynamoDBClient {
+export function localDynamoDbClient(endpoint: string, region = 'us-east-1'): DynamoDBClient {
   return new DynamoDBClient({
     endpoint,
-    region: 'us-east-1',
+    region,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
 }

@@ -6,13 +6,14 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
 export const OPEN_SERVICES_INDEX = 'OpenServices';
 export const WINDOWS_BY_END_INDEX = 'WindowsByEnd';
+export const BY_NAME_INDEX = 'ByName';
 
 /** Constant partition of the sparse indexes: few items, all wanted at once. */
 export const OPEN_PARTITION = 'OPEN';
 export const WINDOW_PARTITION = 'WINDOW';
 
 export function createTableInput(tableName: string): CreateTableCommandInput {
-  const stringKeys = ['PK', 'SK', 'sweepPK', 'sweepSK', 'windowPK', 'windowSK'];
+  const stringKeys = ['PK', 'SK', 'sweepPK', 'sweepSK', 'windowPK', 'windowSK', 'namePK', 'nameSK'];
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
@@ -37,6 +38,14 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
           { AttributeName: 'windowSK', KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: BY_NAME_INDEX,
+        KeySchema: [
+          { AttributeName: 'namePK', KeyType: 'HASH' },
+          { AttributeName: 'nameSK', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
       },
     ],
   };

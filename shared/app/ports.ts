@@ -28,6 +28,13 @@ export interface WatchdogStore {
   recordEvent(event: HistoryEvent): Promise<void>;
   /** Access pattern 4: one stack's events from `from` on, in time order. */
   stackHistory(stackId: string, from?: Instant): Promise<HistoryEvent[]>;
+  /**
+   * Access pattern 4 by name: the ids of the stacks named `stackName` (a name is reused when a
+   * stack is deleted and created again) with events in [from, to], oldest first.
+   */
+  stacksNamed(stackName: string, range: { readonly from: Instant; readonly to: Instant }): Promise<string[]>;
+  /** The services of that name, in every account and region the watchdog has seen them. */
+  servicesNamed(service: string): Promise<ServiceKey[]>;
   /** Access pattern 1: a service's state, read consistently; empty (version 0) when new. */
   loadService(key: ServiceKey): Promise<ServiceState>;
   /**

@@ -11,7 +11,7 @@ import { viewService, type Claim } from '../../shared/domain/service-state.ts';
 import type { ImpactWindow } from '../../shared/domain/windows.ts';
 import { freshStore } from '../support/dynamodb.ts';
 import { stackArn } from '../support/events.ts';
-import { ACCOUNT, REGION, record, saveNew, serviceKey, stateOf, t } from '../support/states.ts';
+import { ACCOUNT, iso, REGION, record, saveNew, serviceKey, stateOf, t } from '../support/states.ts';
 import { ISO_Z, rawTable, resourceStatus, stackStatus } from '../support/watchdog.ts';
 
 const checkout = serviceKey('checkout');
@@ -211,6 +211,8 @@ describe('saveService', () => {
       sweepSK: 'SERVICE#123456789012#eu-west-1#checkout',
       windowPK: 'WINDOW',
       windowSK: 'OPEN',
+      namePK: 'SERVICE#checkout',
+      nameSK: '123456789012#eu-west-1',
     });
   });
 });
@@ -479,7 +481,7 @@ describe('recordEvent and stackHistory', () => {
 
     // Assess
     const item = await rawTable(tableName).get(`STACK#${blue}`, SK);
-    expect(item).toMatchObject({ PK: `STACK#${blue}`, SK, time: event === events.started ? '2024-03-05T10:00:00Z' : '2024-03-05T10:00:05Z' });
+    expect(item).toMatchObject({ PK: `STACK#${blue}`, SK, namePK: 'STACK#checkout-blue', nameSK: SK, time: event === events.started ? '2024-03-05T10:00:00Z' : '2024-03-05T10:00:05Z' });
     expect(item?.['time']).toMatch(ISO_Z);
     expect(item?.['expiresAt']).toBe(Date.parse(expires) / 1000);
   });
@@ -578,5 +580,48 @@ describe('archiveWindows and archivedWindows', () => {
 
     // Assess
     expect(windows.map((window) => `${window.key.service} ${new Date(window.start).toISOString().slice(11, 16)}`)).toEqual(expected);
+  });
+});
+
+describe('stacksNamed and servicesNamed (the ByName index)', () => {
+  const first = { name: 'reports', uuid: '11111111-1b12-11ec-b0a7-06d21c93e4f7' };
+  const second = { name: 'reports', uuid: '22222222-1b12-11ec-b0a7-06d21c93e4f7' };
+  const elsewhere = { name: 'reports', region: 'us-east-1', uuid: '33333333-1b12-11ec-b0a7-06d21c93e4f7' };
+
+  it('finds every stack that had a name, with events in the range, oldest first', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    await store.recordEvent(stackStatus(first, iso('08:00'), 'DELETE_IN_PROGRESS'));
+    await store.recordEvent(stackStatus(first, iso('08:02'), 'DELETE_COMPLETE'));
+    await store.recordEvent(stackStatus(second, iso('09:00'), 'CREATE_IN_PROGRESS'));
+    await store.recordEvent(resourceStatus(elsewhere, iso('11:00'), 'Queue', 'CREATE_IN_PROGRESS'));
+    await store.recordEvent(stackStatus({ name: 'reports-v2' }, iso('09:00'), 'CREATE_IN_PROGRESS'));
+
+    // Act
+    const all = await store.stacksNamed('reports', { from: t('00:00'), to: t('23:59') });
+    const upToTheSecond = await store.stacksNamed('reports', { from: t('08:02'), to: t('09:00') });
+    const none = await store.stacksNamed('reports', { from: t('12:00'), to: t('13:00') });
+
+    // Assess
+    expect(all).toEqual([stackArn(first), stackArn(second), stackArn(elsewhere)]);
+    expect(upToTheSecond).toEqual([stackArn(first), stackArn(second)]);
+    expect(none).toEqual([]);
+  });
+
+  it('finds a service in every account and region it has a state in', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const inIreland = serviceKey('checkout');
+    const inVirginia = { account: '210987654321', region: 'us-east-1', service: 'checkout' };
+    await saveNew(store, stateOf(inIreland, [record('checkout-blue', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
+    await saveNew(store, stateOf(inVirginia, [record('checkout-green', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
+    await saveNew(store, stateOf(serviceKey('checkout-v2'), [record('checkout-v2', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
+
+    // Act
+    const found = await store.servicesNamed('checkout');
+
+    // Assess
+    expect(found.sort((a, b) => a.account.localeCompare(b.account))).toEqual([inIreland, inVirginia]);
+    expect(await store.servicesNamed('payments')).toEqual([]);
   });
 });

@@ -1,0 +1,78 @@
+/**
+ * Postmortem timelines (access pattern 4): what one stack, or every stack of a service, went
+ * through in [from, to], as CloudFormation reported it.
+ */
+import { parseStackArn } from '../domain/events.ts';
+import type { ServiceKey } from '../domain/service.ts';
+import type { Instant } from '../domain/time.ts';
+import type { HistoryEvent, WatchdogStore } from './ports.ts';
+
+export interface StackTimeline {
+  readonly stackId: string;
+  readonly stackName: string;
+  readonly account: string;
+  readonly region: string;
+  /** In time order; stack and resource status changes. */
+  readonly events: readonly HistoryEvent[];
+}
+
+export interface TimelineRange {
+  readonly from: Instant;
+  readonly to: Instant;
+}
+
+async function timelineOf(store: WatchdogStore, stackId: string, { from, to }: TimelineRange): Promise<StackTimeline | null> {
+  const events = (await store.stackHistory(stackId, from)).filter((event) => event.time <= to);
+  const first = events[0];
+  const ref = parseStackArn(stackId);
+  if (!first || !ref) return null;
+  return { stackId, stackName: first.stackName, account: ref.account, region: ref.region, events };
+}
+
+/**
+ * One stack's timeline by name or ARN. A name can stand for several stacks (deleted and created
+ * again under the same name, or in several accounts and regions): each is returned, oldest first.
+ *
+ * @example
+ * const [timeline] = await stackTimelines(store, 'trustsource-core-prod', { from, to });
+ */
+export async function stackTimelines(store: WatchdogStore, stack: string, range: TimelineRange): Promise<StackTimeline[]> {
+  const ids = parseStackArn(stack) ? [stack] : await store.stacksNamed(stack, range);
+  const timelines = (await Promise.all(ids.map((id) => timelineOf(store, id, range)))).filter((found) => found !== null);
+  return timelines.sort((a, b) => (a.events[0]?.time ?? 0) - (b.events[0]?.time ?? 0));
+}
+
+/**
+ * The timelines of every stack of a service in [from, to], optionally in one account or region.
+ * The stacks are those in the service's state (recent history and its folded baseline) and,
+ * for older ranges, those named in its windows archived when history was folded.
+ *
+ * @example
+ * const stacks = await serviceTimelines(store, { service: 'trustsource-core', from, to });
+ */
+export async function serviceTimelines(
+  store: WatchdogStore,
+  query: TimelineRange & { readonly service: string; readonly account?: string | undefined; readonly region?: string | undefined },
+): Promise<{ readonly key: ServiceKey; readonly stacks: readonly StackTimeline[] }[]> {
+  const keys = (await store.servicesNamed(query.service)).filter(
+    (key) => (query.account === undefined || key.account === query.account) && (query.region === undefined || key.region === query.region),
+  );
+  const services = [];
+  for (const key of keys) {
+    const state = await store.loadService(key);
+    const ids = new Set([...state.records.map((record) => record.stackId), ...(state.baseline?.stacks ?? []).map((stack) => stack.stackId)]);
+    const archivedNames = new Set(
+      (await store.archivedWindows(key)).filter((window) => window.start <= query.to && (window.end ?? query.to) >= query.from).flatMap((window) => window.stacks),
+    );
+    for (const name of archivedNames) {
+      for (const id of await store.stacksNamed(name, query)) {
+        const ref = parseStackArn(id);
+        if (ref?.account === key.account && ref.region === key.region) ids.add(id);
+      }
+    }
+    const stacks = (await Promise.all([...ids].map((id) => timelineOf(store, id, query)))).filter((found) => found !== null);
+    stacks.sort((a, b) => (a.events[0]?.time ?? 0) - (b.events[0]?.time ?? 0));
+    services.push({ key, stacks });
+  }
+  return services;
+}
