@@ -9,6 +9,7 @@ import type { WatchdogConfig } from '../shared/domain/config.ts';
 import { formatThresholds } from '../shared/domain/thresholds.ts';
 import { formatDurationSpec, formatInstant, humanDuration, type Instant } from '../shared/domain/time.ts';
 import type { ReplayResult } from './replay.ts';
+import { WINDOW_EVENT_SOURCE } from '../shared/domain/window-events.ts';
 
 const time = (at: Instant | null): string | null => (at === null ? null : formatInstant(at));
 
@@ -140,6 +141,15 @@ export function replayTable(result: ReplayResult, config: WatchdogConfig): strin
     ]);
   }
   sections.push(`\nImpact windows: ${result.windows.length}`, result.windows.length ? windows.toString() : '(none)');
+
+  const handOff = table(['sent (UTC)', 'detail-type', 'window id', 'start (UTC)', 'end (UTC)', 'peak']);
+  for (const { at, event } of result.windowEvents) {
+    handOff.push([formatInstant(at), event.detailType, event.detail.windowId, event.detail.start, event.detail.end ?? '', event.detail.peakSeverity]);
+  }
+  sections.push(
+    `\nRecovery hand-off (EventBridge, source ${WINDOW_EVENT_SOURCE}): ${result.windowEvents.length}`,
+    result.windowEvents.length ? handOff.toString() : '(none)',
+  );
 
   if (result.rejected.length) {
     const rejected = table(['index', 'id', 'error']);

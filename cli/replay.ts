@@ -7,7 +7,7 @@ import type { Log } from '../shared/app/log.ts';
 import { sweep } from '../shared/app/sweep.ts';
 import { createDynamoDbStore, ensureTable } from '../shared/adapters/dynamodb-store.ts';
 import { startEmbeddedDynamoDb } from '../shared/adapters/embedded-dynamodb.ts';
-import { createRecordingNotifier, createRecordingWindowEvents } from '../shared/adapters/memory-notifier.ts';
+import { createRecordingNotifier } from '../shared/adapters/memory-notifier.ts';
 import type { WatchdogConfig } from '../shared/domain/config.ts';
 import type { Notification } from '../shared/domain/notification.ts';
 import { serviceKeyId, serviceKeyOf, type ServiceKey } from '../shared/domain/service.ts';
@@ -33,8 +33,8 @@ export interface ReplayedWindow extends ImpactWindow {
 export interface ReplayResult {
   readonly until: Instant | null;
   readonly notifications: readonly Notification[];
-  /** The recovery hand-off events, in the order they were put on the bus. */
-  readonly windowEvents: readonly WindowEvent[];
+  /** The recovery hand-off events, in the order they were put on the bus, with the virtual time. */
+  readonly windowEvents: readonly { readonly at: Instant; readonly event: WindowEvent }[];
   readonly operations: readonly ReplayedOperation[];
   readonly windows: readonly ReplayedWindow[];
   readonly rejected: readonly Rejected[];
@@ -75,7 +75,8 @@ export async function replay(
     await ensureTable(client, EMBEDDED_TABLE);
     const store = createDynamoDbStore({ client, tableName: EMBEDDED_TABLE });
     const notifier = createRecordingNotifier();
-    const windowEvents = createRecordingWindowEvents();
+    const published: { at: Instant; event: WindowEvent }[] = [];
+    const windowEvents = { publish: async (event: WindowEvent) => void published.push({ at: now, event }) };
     let now: Instant = first.deliverAt;
     const deps = { store, notifier, windowEvents, clock: () => now, config: options.config, log: options.log };
     const services = new Map<string, ServiceKey>();
@@ -126,7 +127,7 @@ export async function replay(
     }
     operations.sort((a, b) => compareOperations(a.operation, b.operation));
     windows.sort((a, b) => a.start - b.start || serviceKeyId(a.key).localeCompare(serviceKeyId(b.key)));
-    return { until, notifications: notifier.sent, windowEvents: windowEvents.sent, operations, windows, rejected };
+    return { until, notifications: notifier.sent, windowEvents: published, operations, windows, rejected };
   } finally {
     await db.close();
   }

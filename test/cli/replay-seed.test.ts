@@ -158,6 +158,13 @@ describe('--format table', () => {
     expect(windowLine).toContain('58 min');
     expect(windowLine).toContain('trustsource-core');
     expect(text).not.toContain('OPEN');
+
+    const handOff = lines(text).slice(lines(text).findIndex((line) => line.startsWith('Recovery hand-off')));
+    expect(handOff[0]).toBe('Recovery hand-off (EventBridge, source cfn-watchdog): 2');
+    const opened = handOff.find((line) => line.includes('Impact Window Opened'));
+    const closed = handOff.find((line) => line.includes('Impact Window Closed'));
+    expect(opened).toMatch(/^│ 2021-09-21T19:29:00Z │ Impact Window Opened │ 123456789012#eu-central-1#trustsource-core#2021-09-21T19:09:00Z │ 2021-09-21T19:09:00Z │ +│ WARNING │$/);
+    expect(closed).toMatch(/^│ 2021-09-21T20:07:00Z │ Impact Window Closed │ 123456789012#eu-central-1#trustsource-core#2021-09-21T19:09:00Z │ 2021-09-21T19:09:00Z │ 2021-09-21T20:07:00Z │ FAILED +│$/);
   });
 
   test('seed without rules: an open window says OPEN', async () => {
