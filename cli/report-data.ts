@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { WatchdogStore, WindowQuery } from '../shared/app/ports.ts';
 import { groupBy } from '../shared/domain/collections.ts';
 import type { WatchdogConfig } from '../shared/domain/config.ts';
-import { deriveOperations, operationStop, type Operation } from '../shared/domain/operations.ts';
+import { canonicalRecords, deriveOperations, operationStop, statusRecordOf, type Operation, type StatusRecord } from '../shared/domain/operations.ts';
+import { timelinesOfService } from '../shared/app/timeline.ts';
 import { serviceKeyId } from '../shared/domain/service.ts';
 import type { ServiceState } from '../shared/domain/service-state.ts';
 import { formatInstant, TimeFormatError, type Instant } from '../shared/domain/time.ts';
@@ -30,13 +31,32 @@ function overlaps(operation: Operation, from: Instant, to: Instant, now: Instant
   return operation.start <= to && (operationStop(operation) ?? now) >= from;
 }
 
+/** Operations overlapping the range may have begun before it: their history is read from this much earlier. */
+const LOOKBACK_MS = 86_400_000;
+
 /**
- * One service's part of the report, from its state: its stacks with an operation or a sent
- * notification in [from, to], ordered by their first operation there.
+ * One service's part of the report: its stacks with an operation or a sent notification in
+ * [from, to], ordered by their first operation there. Operations come from the stacks'
+ * timelines (so history folded out of the state still shows, for its 90 days) merged with the
+ * state's records (which hold what DescribeStacks told the sweeper when an event was lost).
  */
-function serviceReport(state: ServiceState, windows: readonly ImpactWindow[], query: WindowQuery, now: Instant): ReportService {
+async function serviceReport(
+  store: WatchdogStore,
+  state: ServiceState,
+  windows: readonly ImpactWindow[],
+  query: WindowQuery,
+  now: Instant,
+): Promise<ReportService> {
   const { from, to } = query;
-  const recordsByStack = groupBy(state.records, (record) => record.stackId);
+  const historyFrom = Math.min(from, ...windows.map((window) => window.start)) - LOOKBACK_MS;
+  const timelines = await timelinesOfService(store, state.key, { from: historyFrom, to });
+  const stateRecords = groupBy(state.records, (record) => record.stackId);
+  const recordsByStack = new Map<string, StatusRecord[]>();
+  for (const timeline of timelines) {
+    const history = timeline.events.flatMap((event) => (event.kind === 'stack-status' ? [statusRecordOf(event)] : []));
+    recordsByStack.set(timeline.stackId, canonicalRecords([...history, ...(stateRecords.get(timeline.stackId) ?? [])]));
+  }
+  for (const [stackId, records] of stateRecords) if (!recordsByStack.has(stackId)) recordsByStack.set(stackId, [...records]);
   // A stack's latest name: the records are in canonical order.
   const nameOf = (stackId: string): string => recordsByStack.get(stackId)?.at(-1)?.stackName ?? stackId;
   const notifications: ReportNotification[] = state.claims.flatMap((claim) =>
@@ -60,8 +80,8 @@ function serviceReport(state: ServiceState, windows: readonly ImpactWindow[], qu
 /**
  * Reads what a report of [from, to] shows: the services with a window overlapping it (one
  * service with `service`), their windows, their stacks' operations overlapping it and the
- * notifications sent in it. History folded away (older than the late-event horizon) has no
- * operations left to show; its windows still show.
+ * notifications sent in it. Notifications of history folded out of the state (older than the
+ * late-event horizon) are no longer known; its operations and windows still show.
  *
  * @example
  * const data = await loadReportData(store, { from: Date.parse('2021-09-21T18:30:00Z'), to: Date.parse('2021-09-21T20:30:00Z') }, config, Date.now());
@@ -74,7 +94,7 @@ export async function loadReportData(store: WatchdogStore, query: WindowQuery, c
     const key = serviceWindows[0]?.key;
     if (key === undefined) continue;
     const plain = serviceWindows.map(({ key: _key, ...window }): ImpactWindow => window);
-    services.push(serviceReport(await store.loadService(key), plain, query, now));
+    services.push(await serviceReport(store, await store.loadService(key), plain, query, now));
   }
   return { from: query.from, to: query.to, generatedAt: now, thresholds: config.thresholds, services };
 }

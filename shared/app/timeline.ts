@@ -43,12 +43,35 @@ export async function stackTimelines(store: WatchdogStore, stack: string, range:
 }
 
 /**
- * The timelines of every stack of a service in [from, to], optionally in one account or region.
- * The stacks are those in the service's state (recent history and its folded baseline) and,
- * for older ranges, those named in its windows archived when history was folded.
+ * The timelines of the stacks of one service (account, region, service) in [from, to]: those in
+ * its state (recent history and its folded baseline) and, for older ranges, those named in the
+ * windows archived when its history was folded. By first event.
  *
  * @example
- * const stacks = await serviceTimelines(store, { service: 'trustsource-core', from, to });
+ * const stacks = await timelinesOfService(store, key, { from, to });
+ */
+export async function timelinesOfService(store: WatchdogStore, key: ServiceKey, range: TimelineRange): Promise<StackTimeline[]> {
+  const state = await store.loadService(key);
+  const ids = new Set([...state.records.map((record) => record.stackId), ...(state.baseline?.stacks ?? []).map((stack) => stack.stackId)]);
+  const archivedNames = new Set(
+    (await store.archivedWindows(key)).filter((window) => window.start <= range.to && (window.end ?? range.to) >= range.from).flatMap((window) => window.stacks),
+  );
+  for (const name of archivedNames) {
+    for (const id of await store.stacksNamed(name, range)) {
+      const ref = parseStackArn(id);
+      if (ref?.account === key.account && ref.region === key.region) ids.add(id);
+    }
+  }
+  const stacks = (await Promise.all([...ids].map((id) => timelineOf(store, id, range)))).filter((found) => found !== null);
+  return stacks.sort((a, b) => (a.events[0]?.time ?? 0) - (b.events[0]?.time ?? 0));
+}
+
+/**
+ * The timelines of every stack of a service in [from, to], in every account and region it has
+ * a state in, or only `account`/`region`.
+ *
+ * @example
+ * const services = await serviceTimelines(store, { service: 'trustsource-core', from, to });
  */
 export async function serviceTimelines(
   store: WatchdogStore,
@@ -58,21 +81,6 @@ export async function serviceTimelines(
     (key) => (query.account === undefined || key.account === query.account) && (query.region === undefined || key.region === query.region),
   );
   const services = [];
-  for (const key of keys) {
-    const state = await store.loadService(key);
-    const ids = new Set([...state.records.map((record) => record.stackId), ...(state.baseline?.stacks ?? []).map((stack) => stack.stackId)]);
-    const archivedNames = new Set(
-      (await store.archivedWindows(key)).filter((window) => window.start <= query.to && (window.end ?? query.to) >= query.from).flatMap((window) => window.stacks),
-    );
-    for (const name of archivedNames) {
-      for (const id of await store.stacksNamed(name, query)) {
-        const ref = parseStackArn(id);
-        if (ref?.account === key.account && ref.region === key.region) ids.add(id);
-      }
-    }
-    const stacks = (await Promise.all([...ids].map((id) => timelineOf(store, id, query)))).filter((found) => found !== null);
-    stacks.sort((a, b) => (a.events[0]?.time ?? 0) - (b.events[0]?.time ?? 0));
-    services.push({ key, stacks });
-  }
+  for (const key of keys) services.push({ key, stacks: await timelinesOfService(store, key, query) });
   return services;
 }
