@@ -73,6 +73,7 @@ interface StoredClaim {
 interface StoredAnnouncement {
   type: WindowEventType;
   windowStart: string;
+  revision: number;
   start: string;
   end: string | null;
   peakSeverity: OperationSeverity;

@@ -30,6 +30,11 @@ export interface WindowAnnouncement {
    * downstream (`windowId`) and stays put when a late event moves the start earlier.
    */
   readonly windowStart: Instant;
+  /**
+   * The n-th event for this window (0: its opening). With `windowId` it names the event: what a
+   * consumer de-duplicates on, and what tells two Opened of a window that re-opened apart.
+   */
+  readonly revision: number;
   readonly start: Instant;
   /** `null` in an OPENED announcement. */
   readonly end: Instant | null;
@@ -50,6 +55,7 @@ export interface WindowEvent {
   readonly detailType: WindowEventType;
   readonly detail: {
     readonly windowId: string;
+    readonly revision: number;
     readonly service: string;
     readonly account: string;
     readonly region: string;
@@ -61,10 +67,10 @@ export interface WindowEvent {
   };
 }
 
-type AnnouncementIdentity = Pick<WindowAnnouncement, 'type' | 'windowStart' | 'end'>;
+type AnnouncementIdentity = Pick<WindowAnnouncement, 'windowStart' | 'revision'>;
 
 export function sameAnnouncement(a: AnnouncementIdentity, b: AnnouncementIdentity): boolean {
-  return a.type === b.type && a.windowStart === b.windowStart && a.end === b.end;
+  return a.windowStart === b.windowStart && a.revision === b.revision;
 }
 
 /** The window an announcement speaks of: the one whose span holds its `windowStart`. */
@@ -72,10 +78,18 @@ function ownerOf(windows: readonly ImpactWindow[], windowStart: Instant): Impact
   return windows.find((window) => window.start <= windowStart && (window.end === null || windowStart <= window.end));
 }
 
-function announcement(type: WindowEventType, windowStart: Instant, window: ImpactWindow, now: Instant, withdrawn = false): WindowAnnouncement {
+function announcement(
+  type: WindowEventType,
+  windowStart: Instant,
+  revision: number,
+  window: ImpactWindow,
+  now: Instant,
+  withdrawn = false,
+): WindowAnnouncement {
   return {
     type,
     windowStart,
+    revision,
     start: window.start,
     end: type === WindowEventType.OPENED ? null : window.end,
     peakSeverity: window.peakSeverity,
@@ -87,10 +101,32 @@ function announcement(type: WindowEventType, windowStart: Instant, window: Impac
 }
 
 /**
- * The window events that `windows` make due, as claims to store: OPENED for each window not yet
- * announced; CLOSED for each announced window that has closed (or vanished), once its OPENED was
- * sent, so that downstream never sees a close before its open. A late event that moves a closed
- * window's end makes a second CLOSED due for it, with the new end (same `windowId`).
+ * What a window's events have said so far, and what its current state says is due next. One
+ * event at a time per window, each after the previous was sent, so that downstream hears them
+ * in order: Opened; Closed once it closed; Closed again with the new end when a late event moved
+ * it; Opened again when a late event re-opened it; Closed `withdrawn` when a late completion
+ * showed it never was.
+ */
+function nextFor(history: readonly WindowAnnouncement[], windows: readonly ImpactWindow[], now: Instant): WindowAnnouncement | null {
+  const last = history.at(-1);
+  if (!last || last.sentAt === null) return null;
+  const owner = ownerOf(windows, last.windowStart);
+  const revision = last.revision + 1;
+  if (!owner) {
+    if (last.type === WindowEventType.CLOSED) return null;
+    return announcement(WindowEventType.CLOSED, last.windowStart, revision, { ...last, end: last.start, awaitingReplacementSince: null }, now, true);
+  }
+  if (owner.end === null) {
+    return last.type === WindowEventType.CLOSED ? announcement(WindowEventType.OPENED, last.windowStart, revision, owner, now) : null;
+  }
+  const saidSo = last.type === WindowEventType.CLOSED && !last.withdrawn && last.end === owner.end;
+  return saidSo ? null : announcement(WindowEventType.CLOSED, last.windowStart, revision, owner, now);
+}
+
+/**
+ * The window events that `windows` make due, as claims to store: an Opened (revision 0) for
+ * each window no announced window id falls in, and for each announced window id the next event
+ * its story needs (see `nextFor`), once the one before it was sent.
  *
  * @example
  * dueWindowAnnouncements(view.windows, state.announcements, now).map((due) => due.type); // ['Impact Window Opened']
@@ -100,24 +136,18 @@ export function dueWindowAnnouncements(
   announcements: readonly WindowAnnouncement[],
   now: Instant,
 ): WindowAnnouncement[] {
-  const opened = announcements.filter((kept) => kept.type === WindowEventType.OPENED);
+  const histories = new Map<Instant, WindowAnnouncement[]>();
+  for (const kept of [...announcements].sort((a, b) => a.revision - b.revision)) {
+    histories.set(kept.windowStart, [...(histories.get(kept.windowStart) ?? []), kept]);
+  }
   const due: WindowAnnouncement[] = [];
   for (const window of windows) {
-    if (!opened.some((kept) => ownerOf([window], kept.windowStart))) {
-      due.push(announcement(WindowEventType.OPENED, window.start, window, now));
-    }
+    const announced = [...histories.keys()].some((windowStart) => ownerOf([window], windowStart));
+    if (!announced) due.push(announcement(WindowEventType.OPENED, window.start, 0, window, now));
   }
-  for (const open of opened) {
-    if (open.sentAt === null) continue;
-    const closes = announcements.filter((kept) => kept.type === WindowEventType.CLOSED && kept.windowStart === open.windowStart);
-    if (closes.some((kept) => kept.sentAt === null)) continue;
-    const owner = ownerOf(windows, open.windowStart);
-    if (owner?.end === null) continue;
-    const closing = owner
-      ? announcement(WindowEventType.CLOSED, open.windowStart, owner, now)
-      : announcement(WindowEventType.CLOSED, open.windowStart, { ...open, end: open.start, awaitingReplacementSince: null }, now, true);
-    const lastSaid = closes.at(-1);
-    if (lastSaid?.end !== closing.end || lastSaid.withdrawn !== closing.withdrawn) due.push(closing);
+  for (const history of histories.values()) {
+    const next = nextFor(history, windows, now);
+    if (next) due.push(next);
   }
   return due;
 }
@@ -134,6 +164,7 @@ export function windowEventOf(key: ServiceKey, announced: WindowAnnouncement): W
     detailType: announced.type,
     detail: {
       windowId: `${serviceKeyId(key)}#${formatInstant(announced.windowStart)}`,
+      revision: announced.revision,
       service: key.service,
       account: key.account,
       region: key.region,

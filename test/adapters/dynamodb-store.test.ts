@@ -39,8 +39,8 @@ function checkoutState() {
     { stackId: blue, anchor: t('10:00'), operation: 'UPDATE', severity: Severity.RESOLVED, claimedAt: t('10:25:03'), sentAt: null },
   ];
   const announcements: WindowAnnouncement[] = [
-    { type: WindowEventType.OPENED, windowStart: t('08:00'), start: t('08:00'), end: null, peakSeverity: 'FAILED', stacks: ['checkout-green'], withdrawn: false, claimedAt: t('08:12:01'), sentAt: t('08:12:02') },
-    { type: WindowEventType.CLOSED, windowStart: t('08:00'), start: t('08:00'), end: t('08:12'), peakSeverity: 'FAILED', stacks: ['checkout-green'], withdrawn: false, claimedAt: t('08:12:02'), sentAt: null },
+    { type: WindowEventType.OPENED, windowStart: t('08:00'), revision: 0, start: t('08:00'), end: null, peakSeverity: 'FAILED', stacks: ['checkout-green'], withdrawn: false, claimedAt: t('08:12:01'), sentAt: t('08:12:02') },
+    { type: WindowEventType.CLOSED, windowStart: t('08:00'), revision: 1, start: t('08:00'), end: t('08:12'), peakSeverity: 'FAILED', stacks: ['checkout-green'], withdrawn: false, claimedAt: t('08:12:02'), sentAt: null },
   ];
   return { ...stateOf(checkout, records, claims), announcements };
 }
@@ -181,6 +181,7 @@ describe('saveService', () => {
         {
           type: 'Impact Window Opened',
           windowStart: '2024-03-05T08:00:00Z',
+          revision: 0,
           start: '2024-03-05T08:00:00Z',
           end: null,
           peakSeverity: 'FAILED',
@@ -192,6 +193,7 @@ describe('saveService', () => {
         {
           type: 'Impact Window Closed',
           windowStart: '2024-03-05T08:00:00Z',
+          revision: 1,
           start: '2024-03-05T08:00:00Z',
           end: '2024-03-05T08:12:00Z',
           peakSeverity: 'FAILED',

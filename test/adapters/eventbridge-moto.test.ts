@@ -66,6 +66,7 @@ describe('window events through EventBridge (moto)', () => {
     expect(delivered.map((event) => [event.source, event['detail-type']])).toEqual([['cfn-watchdog', 'Impact Window Closed']]);
     expect(delivered[0]?.detail).toEqual({
       windowId: '123456789012#eu-central-1#trustsource-core#2021-09-21T19:09:00Z',
+      revision: 1,
       service: 'trustsource-core',
       account: '123456789012',
       region: 'eu-central-1',

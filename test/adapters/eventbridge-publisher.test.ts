@@ -10,6 +10,7 @@ const closed: WindowEvent = {
   detailType: 'Impact Window Closed',
   detail: {
     windowId: '123456789012#eu-central-1#trustsource-core#2021-09-21T19:09:00Z',
+    revision: 1,
     service: 'trustsource-core',
     account: '123456789012',
     region: 'eu-central-1',
@@ -43,7 +44,7 @@ describe('createEventBridgePublisher', () => {
           Source: 'cfn-watchdog',
           DetailType: 'Impact Window Closed',
           Detail:
-            '{"windowId":"123456789012#eu-central-1#trustsource-core#2021-09-21T19:09:00Z","service":"trustsource-core","account":"123456789012","region":"eu-central-1","start":"2021-09-21T19:09:00Z","end":"2021-09-21T20:07:00Z","peakSeverity":"FAILED","stacks":["trustsource-core-prod","trustsource-scan-prod"],"withdrawn":false}',
+            '{"windowId":"123456789012#eu-central-1#trustsource-core#2021-09-21T19:09:00Z","revision":1,"service":"trustsource-core","account":"123456789012","region":"eu-central-1","start":"2021-09-21T19:09:00Z","end":"2021-09-21T20:07:00Z","peakSeverity":"FAILED","stacks":["trustsource-core-prod","trustsource-scan-prod"],"withdrawn":false}',
         },
       ],
     });

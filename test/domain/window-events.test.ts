@@ -11,10 +11,11 @@ function window(start: string, end: string | null, peakSeverity: OperationSeveri
   return { start: t(start), end: end === null ? null : t(end), peakSeverity, stacks, awaitingReplacementSince: null };
 }
 
-function said(type: WindowEventType, windowStart: string, end: string | null, sent: boolean, start = windowStart): WindowAnnouncement {
+function said(type: WindowEventType, windowStart: string, revision: number, end: string | null, sent: boolean, start = windowStart): WindowAnnouncement {
   return {
     type,
     windowStart: t(windowStart),
+    revision,
     start: t(start),
     end: end === null ? null : t(end),
     peakSeverity: 'WARNING',
@@ -27,74 +28,92 @@ function said(type: WindowEventType, windowStart: string, end: string | null, se
 
 const { OPENED, CLOSED } = WindowEventType;
 const summary = (due: readonly WindowAnnouncement[]) =>
-  due.map((item) => [item.type, new Date(item.windowStart).toISOString().slice(11, 16), item.end === null ? null : new Date(item.end).toISOString().slice(11, 16), item.withdrawn]);
+  due.map((item) => [
+    item.type,
+    new Date(item.windowStart).toISOString().slice(11, 16),
+    item.revision,
+    item.end === null ? null : new Date(item.end).toISOString().slice(11, 16),
+    item.withdrawn,
+  ]);
 
 describe('dueWindowAnnouncements', () => {
   it.each([
-    { case: 'announces a window that opened', windows: [window('10:00', null)], kept: [], due: [[OPENED, '10:00', null, false]] },
+    { case: 'announces a window that opened', windows: [window('10:00', null)], kept: [], due: [[OPENED, '10:00', 0, null, false]] },
     {
       case: 'announces the opening, and not yet the close, of a window that opened and closed between two writes',
       windows: [window('10:00', '10:40')],
       kept: [],
-      due: [[OPENED, '10:00', null, false]],
+      due: [[OPENED, '10:00', 0, null, false]],
     },
-    { case: 'announces nothing while an announced window stays open', windows: [window('10:00', null)], kept: [said(OPENED, '10:00', null, true)], due: [] },
+    { case: 'announces nothing while an announced window stays open', windows: [window('10:00', null)], kept: [said(OPENED, '10:00', 0, null, true)], due: [] },
     {
       case: 'announces the close of a window whose opening was sent',
       windows: [window('10:00', '10:40')],
-      kept: [said(OPENED, '10:00', null, true)],
-      due: [[CLOSED, '10:00', '10:40', false]],
+      kept: [said(OPENED, '10:00', 0, null, true)],
+      due: [[CLOSED, '10:00', 1, '10:40', false]],
     },
     {
       case: 'holds the close back while the opening is still unsent (never a close before its open)',
       windows: [window('10:00', '10:40')],
-      kept: [said(OPENED, '10:00', null, false)],
+      kept: [said(OPENED, '10:00', 0, null, false)],
       due: [],
     },
     {
       case: 'announces a close once',
       windows: [window('10:00', '10:40')],
-      kept: [said(OPENED, '10:00', null, true), said(CLOSED, '10:00', '10:40', true)],
+      kept: [said(OPENED, '10:00', 0, null, true), said(CLOSED, '10:00', 1, '10:40', true)],
       due: [],
     },
     {
       case: 'waits for a pending close before announcing another',
       windows: [window('10:00', '10:50')],
-      kept: [said(OPENED, '10:00', null, true), said(CLOSED, '10:00', '10:40', false)],
+      kept: [said(OPENED, '10:00', 0, null, true), said(CLOSED, '10:00', 1, '10:40', false)],
       due: [],
     },
     {
       case: 'announces the close again, same window id, when a late event moved the end',
       windows: [window('10:00', '10:50')],
-      kept: [said(OPENED, '10:00', null, true), said(CLOSED, '10:00', '10:40', true)],
-      due: [[CLOSED, '10:00', '10:50', false]],
+      kept: [said(OPENED, '10:00', 0, null, true), said(CLOSED, '10:00', 1, '10:40', true)],
+      due: [[CLOSED, '10:00', 2, '10:50', false]],
+    },
+    {
+      case: 'announces the opening again, same window id, when a late event re-opened a closed window',
+      windows: [window('10:00', null)],
+      kept: [said(OPENED, '10:00', 0, null, true), said(CLOSED, '10:00', 1, '10:40', true)],
+      due: [[OPENED, '10:00', 2, null, false]],
     },
     {
       case: 'keeps the window id when a late event moves the start earlier',
       windows: [window('09:50', '10:40')],
-      kept: [said(OPENED, '10:00', null, true)],
-      due: [[CLOSED, '10:00', '10:40', false]],
+      kept: [said(OPENED, '10:00', 0, null, true)],
+      due: [[CLOSED, '10:00', 1, '10:40', false]],
     },
     {
       case: 'withdraws an announced window that a late completion showed never was',
       windows: [],
-      kept: [said(OPENED, '10:00', null, true)],
-      due: [[CLOSED, '10:00', '10:00', true]],
+      kept: [said(OPENED, '10:00', 0, null, true)],
+      due: [[CLOSED, '10:00', 1, '10:00', true]],
+    },
+    {
+      case: 'opens a withdrawn window id again when a window comes back over it',
+      windows: [window('09:55', null)],
+      kept: [said(OPENED, '10:00', 0, null, true), { ...said(CLOSED, '10:00', 1, '10:00', true), withdrawn: true }],
+      due: [[OPENED, '10:00', 2, null, false]],
     },
     {
       case: 'closes both ids of two announced windows that a late event merged',
       windows: [window('10:00', '11:00')],
-      kept: [said(OPENED, '10:00', null, true), said(OPENED, '10:30', null, true)],
+      kept: [said(OPENED, '10:00', 0, null, true), said(OPENED, '10:30', 0, null, true)],
       due: [
-        [CLOSED, '10:00', '11:00', false],
-        [CLOSED, '10:30', '11:00', false],
+        [CLOSED, '10:00', 1, '11:00', false],
+        [CLOSED, '10:30', 1, '11:00', false],
       ],
     },
     {
       case: 'announces the second window of a service on its own',
       windows: [window('10:00', '10:40'), window('11:00', null)],
-      kept: [said(OPENED, '10:00', null, true), said(CLOSED, '10:00', '10:40', true)],
-      due: [[OPENED, '11:00', null, false]],
+      kept: [said(OPENED, '10:00', 0, null, true), said(CLOSED, '10:00', 1, '10:40', true)],
+      due: [[OPENED, '11:00', 0, null, false]],
     },
   ])('$case', ({ windows, kept, due }) => {
     // Act
@@ -107,12 +126,13 @@ describe('dueWindowAnnouncements', () => {
 
   it('says what the window is when claimed: start, end, peak severity and stacks', () => {
     // Act
-    const [closed] = dueWindowAnnouncements([window('09:50', '10:40', 'CRITICAL', ['core', 'scan'])], [said(OPENED, '10:00', null, true)], NOW);
+    const [closed] = dueWindowAnnouncements([window('09:50', '10:40', 'CRITICAL', ['core', 'scan'])], [said(OPENED, '10:00', 0, null, true)], NOW);
 
     // Assess
     expect(closed).toEqual({
       type: CLOSED,
       windowStart: t('10:00'),
+      revision: 1,
       start: t('09:50'),
       end: t('10:40'),
       peakSeverity: 'CRITICAL',
@@ -157,7 +177,7 @@ describe('dueWindowAnnouncements', () => {
 describe('windowEventOf', () => {
   it('names the window by service and the start it opened with, and writes times as ISO-8601 UTC with Z', () => {
     // Prepare
-    const closed = { ...said(CLOSED, '10:00', '10:40', true, '09:50'), peakSeverity: 'FAILED' as const, stacks: ['api', 'api-v2'] };
+    const closed = { ...said(CLOSED, '10:00', 1, '10:40', true, '09:50'), peakSeverity: 'FAILED' as const, stacks: ['api', 'api-v2'] };
 
     // Act
     const event = windowEventOf(serviceKey('api'), closed);
@@ -167,6 +187,7 @@ describe('windowEventOf', () => {
       detailType: 'Impact Window Closed',
       detail: {
         windowId: '123456789012#eu-west-1#api#2024-03-05T10:00:00Z',
+        revision: 1,
         service: 'api',
         account: '123456789012',
         region: 'eu-west-1',

@@ -117,6 +117,7 @@ describe('sweeper handler', () => {
     ]);
     expect(JSON.parse(handOff[1]?.Detail ?? '{}')).toEqual({
       windowId: '123456789012#eu-central-1#trustsource-core#2021-09-21T19:09:00Z',
+      revision: 1,
       service: 'trustsource-core',
       account: '123456789012',
       region: 'eu-central-1',
