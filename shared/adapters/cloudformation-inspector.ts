@@ -1,11 +1,13 @@
 /**
  * What CloudFormation says of a stack now (DescribeStacks): the sweeper's confirmation before
- * paging, and the `cfn-watchdog:service` tag that maps a stack to its service.
+ * paging, the `cfn-watchdog:service` tag that maps a stack to its service, and the resources
+ * still in progress when no Resource Status Change event told (DescribeStackResources).
  */
 import {
   CloudFormationClient,
   CloudFormationServiceException,
   DescribeStackEventsCommand,
+  DescribeStackResourcesCommand,
   DescribeStacksCommand,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
@@ -84,6 +86,23 @@ export function createCloudFormationInspector({ clientFor }: { clientFor: Client
         // Only a finished stack needs it: that is when the watchdog closes an operation with it.
         statusSince: isTerminal(status) ? await statusSince(clientFor, stack, parseStackArn(stackId)?.region ?? '') : null,
       };
+    },
+
+    async resourcesInProgress(stackId) {
+      const region = parseStackArn(stackId)?.region;
+      if (!region) throw new Error(`not a stack ARN: ${stackId}`);
+      const { StackResources } = await clientFor(region).send(new DescribeStackResourcesCommand({ StackName: stackId }));
+      return (StackResources ?? [])
+        .filter((resource) => resource.ResourceStatus?.endsWith('_IN_PROGRESS'))
+        .map((resource) => ({
+          logicalResourceId: resource.LogicalResourceId ?? '',
+          physicalResourceId: resource.PhysicalResourceId ?? '',
+          resourceType: resource.ResourceType ?? '',
+          status: resource.ResourceStatus ?? '',
+          statusReason: resource.ResourceStatusReason ?? '',
+          since: resource.Timestamp?.getTime() ?? 0,
+        }))
+        .sort((a, b) => a.since - b.since);
     },
 
     async serviceTag(stackId) {

@@ -1,9 +1,9 @@
 /**
  * Sending claimed notifications: publish, then mark sent only once the notifier accepted it.
  */
-import { buildNotification, type Notification } from '../domain/notification.ts';
+import { buildNotification, type Notification, type NotificationEvidence } from '../domain/notification.ts';
 import type { ServiceKey } from '../domain/service.ts';
-import { sameClaim, withClaimSent, type Claim, type ClaimedNotification, type DueNotification, type ServiceState } from '../domain/service-state.ts';
+import { sameClaim, viewService, withClaimSent, type Claim, type ClaimedNotification, type DueNotification, type ServiceState } from '../domain/service-state.ts';
 import { Severity } from '../domain/severity.ts';
 import type { Instant } from '../domain/time.ts';
 import type { WatchdogDeps } from './deps.ts';
@@ -28,7 +28,7 @@ export async function sendClaimed(
   let state = saved;
   for (const { due, claim } of claimed) {
     const at = deps.clock();
-    const notification = buildNotification(due, key, at, await resourcesFor(deps, due));
+    const notification = buildNotification(due, key, at, await evidenceFor(deps, due, saved, at));
     await deps.notifier.publish(notification);
     state = await markSent(deps, key, claim, at, state);
     sent.push(notification);
@@ -36,10 +36,28 @@ export async function sendClaimed(
   return { sent, state };
 }
 
-/** What an escalation names as stuck: the resources of the operation still in progress. */
-async function resourcesFor(deps: WatchdogDeps, due: DueNotification): Promise<Notification['resourcesInProgress']> {
-  if (due.severity !== Severity.WARNING && due.severity !== Severity.CRITICAL) return [];
-  return operationResourcesInProgress(deps.store, due.view.operation);
+/**
+ * What an alert says besides the claim: for an escalation, the resources still in progress (from
+ * the stack's timeline, else from DescribeStackResources when no resource event came); for a
+ * failure, the resources' failure reasons and the service's operations, to name a deletion that
+ * blocked it.
+ */
+async function evidenceFor(deps: WatchdogDeps, due: DueNotification, saved: ServiceState, at: Instant): Promise<NotificationEvidence> {
+  const { operation } = due.view;
+  if (due.severity === Severity.WARNING || due.severity === Severity.CRITICAL) {
+    const recorded = await operationResourcesInProgress(deps.store, operation);
+    if (recorded.length > 0 || !deps.inspector?.resourcesInProgress) return { resources: recorded };
+    return { resources: await deps.inspector.resourcesInProgress(operation.stackId) };
+  }
+  if (due.severity === Severity.FAILED) {
+    const history = await deps.store.stackHistory(operation.stackId, operation.start);
+    const failureReasons = history.flatMap((event) =>
+      event.kind === 'resource-status' && event.status.endsWith('_FAILED') && event.statusReason !== '' ? [event.statusReason] : [],
+    );
+    const serviceOperations = viewService(saved, at, deps.config).operations.map((view) => view.operation);
+    return { failureReasons, serviceOperations };
+  }
+  return {};
 }
 
 /** Records that the notifier accepted a claimed notification. */

@@ -4,6 +4,7 @@
  */
 import type { ResourceStatusEvent, StackStatusEvent } from '../domain/events.ts';
 import type { Notification } from '../domain/notification.ts';
+import type { ResourceInProgress } from '../domain/resources.ts';
 import type { StackDescription } from '../domain/reconcile.ts';
 import type { ServiceKey } from '../domain/service.ts';
 import type { ServiceState, ServiceView } from '../domain/service-state.ts';
@@ -69,4 +70,9 @@ export interface StackInspector {
   describe(stackId: string): Promise<StackDescription>;
   /** The stack's `cfn-watchdog:service` tag, or `null` when it has none (or is gone). */
   serviceTag(stackId: string): Promise<string | null>;
+  /**
+   * The stack's resources in progress now (DescribeStackResources), for an escalation whose
+   * Resource Status Change events never arrived; absent where CloudFormation cannot be asked.
+   */
+  resourcesInProgress?(stackId: string): Promise<ResourceInProgress[]>;
 }

@@ -1,8 +1,11 @@
 import type { StackRef } from './events.ts';
+import { blockingDeletion, type BlockingDeletion } from './blocking.ts';
+import { diagnose, type Diagnosis } from './known-causes.ts';
+import type { Operation } from './operations.ts';
 import type { ResourceInProgress } from './resources.ts';
 import type { DueNotification } from './service-state.ts';
 import type { ServiceKey } from './service.ts';
-import type { Severity } from './severity.ts';
+import { Severity } from './severity.ts';
 import type { OperationType } from './status.ts';
 import type { Instant } from './time.ts';
 
@@ -19,21 +22,32 @@ export interface Notification extends StackRef {
   readonly startedAt: Instant;
   readonly elapsedMs: number;
   readonly resourcesInProgress: readonly ResourceInProgress[];
+  /** Known causes that apply (known-causes.ts): what it likely is, how long it takes, what to do. */
+  readonly diagnosis: readonly Diagnosis[];
+  /** For a FAILED deployment: the deletion of the same service that most likely blocked it. */
+  readonly blockedBy: BlockingDeletion | null;
+}
+
+/** What the alert is built from besides the claim: read from the stack's timeline and the service's state. */
+export interface NotificationEvidence {
+  /** For WARNING and CRITICAL: the operation's resources still in progress. */
+  readonly resources?: readonly ResourceInProgress[];
+  /** For FAILED: the status reasons of the resources that failed in the operation. */
+  readonly failureReasons?: readonly string[];
+  /** The operations of every stack of the service, to find a deletion that blocked a deployment. */
+  readonly serviceOperations?: readonly Operation[];
 }
 
 /**
- * The notification for a due claim, sent at `at`.
+ * The notification for a due claim, sent at `at`, with what the evidence tells about its cause.
  *
  * @example
- * buildNotification(due, view.key, sweepMinute, resourcesInProgress(history, due.view.operation.start));
+ * buildNotification(due, view.key, sweepMinute, { resources: resourcesInProgress(history, due.view.operation.start) });
  */
-export function buildNotification(
-  due: DueNotification,
-  key: ServiceKey,
-  at: Instant,
-  resources: readonly ResourceInProgress[] = [],
-): Notification {
+export function buildNotification(due: DueNotification, key: ServiceKey, at: Instant, evidence: NotificationEvidence = {}): Notification {
   const { operation } = due.view;
+  const resources = evidence.resources ?? [];
+  const explained = due.severity !== Severity.RESOLVED;
   return {
     at,
     severity: due.severity,
@@ -49,5 +63,10 @@ export function buildNotification(
     startedAt: operation.start,
     elapsedMs: Math.max(0, at - operation.start),
     resourcesInProgress: resources,
+    diagnosis: explained
+      ? diagnose({ stackName: operation.stackName, region: key.region, stackStatus: due.status.status, stackStatusReason: due.status.statusReason, resources })
+      : [],
+    blockedBy:
+      due.severity === Severity.FAILED ? blockingDeletion(operation, evidence.serviceOperations ?? [], evidence.failureReasons ?? []) : null,
   };
 }

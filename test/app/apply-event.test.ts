@@ -160,6 +160,8 @@ describe('applyEvent', () => {
       startedAt: t('10:00'),
       elapsedMs: 6 * 60_000 + 2_000,
       resourcesInProgress: [],
+      diagnosis: [],
+      blockedBy: null,
     };
     expect(notifier.sent).toEqual([failed]);
     expect(outcomes[0]).toEqual({ kind: 'applied', key: apiKey, notifications: [failed] });
@@ -312,7 +314,7 @@ describe('applyEvent request budget (access pattern 1: at most 3 requests per ev
   });
 
   // Marking a notification sent only after SNS accepted it costs one write of its own.
-  it('sends the three requests of an event and one more to mark each notification and window event it sends as sent', async () => {
+  it('sends the three requests of an event, reads the failed operation\'s timeline for its cause, and marks each notification and window event it sends as sent', async () => {
     // Prepare
     const { store, requests } = await countingStore();
     const { deps, notifier, windowEvents } = watchdog(store, { now: iso('10:03') });
@@ -325,7 +327,8 @@ describe('applyEvent request budget (access pattern 1: at most 3 requests per ev
     // Assess
     expect(notifier.sent.map((sent) => sent.severity)).toEqual(['FAILED']);
     expect(windowEvents.sent.map((sent) => sent.detailType)).toEqual(['Impact Window Opened']);
-    expect(requests).toEqual(['PutItemCommand', 'GetItemCommand', 'PutItemCommand', 'PutItemCommand', 'PutItemCommand']);
+    // History, state, claims; the window's OPENED marked; the timeline read for FAILED's cause; FAILED marked.
+    expect(requests).toEqual(['PutItemCommand', 'GetItemCommand', 'PutItemCommand', 'PutItemCommand', 'QueryCommand', 'PutItemCommand']);
   });
 });
 

@@ -135,9 +135,21 @@ describe('sweep', () => {
           since: t('10:13'),
         },
       ],
+      diagnosis: [],
+      blockedBy: null,
     };
-    // Resources compared field by field here; their exact shape is checked below.
-    expect(result).toEqual({ servicesSwept: 1, notifications: [{ ...warning, resourcesInProgress: [expect.objectContaining(warning.resourcesInProgress[0])] }] });
+    // Resources compared field by field here; their exact shape is checked below. The function
+    // deleting in a cleanup is the known VPC ENI case.
+    expect(result).toEqual({
+      servicesSwept: 1,
+      notifications: [
+        {
+          ...warning,
+          resourcesInProgress: [expect.objectContaining(warning.resourcesInProgress[0])],
+          diagnosis: [expect.objectContaining({ id: 'lambda-vpc-eni-cleanup', resource: 'ScanAnalysisFunction' })],
+        },
+      ],
+    });
     expect(result.notifications[0]?.resourcesInProgress).toHaveLength(1);
     expect(dog.notifier.sent).toEqual(result.notifications);
     expect((await store.loadService(apiKey)).claims).toEqual([

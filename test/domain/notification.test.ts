@@ -27,7 +27,7 @@ describe('buildNotification', () => {
     ]);
 
     // Act
-    const notification = buildNotification(due, KEY, t('19:49'), resources);
+    const notification = buildNotification(due, KEY, t('19:49'), { resources });
 
     // Assess
     expect(notification).toEqual({
@@ -54,6 +54,8 @@ describe('buildNotification', () => {
           since: t('19:09:22'),
         },
       ],
+      diagnosis: [expect.objectContaining({ id: 'lambda-vpc-eni-cleanup', resource: 'ScanAnalysisFunction' })],
+      blockedBy: null,
     });
   });
 
@@ -76,6 +78,8 @@ describe('buildNotification', () => {
       startedAt: t('19:09'),
       elapsedMs: 47 * MIN + 30_000,
       resourcesInProgress: [],
+      diagnosis: [],
+      blockedBy: null,
     });
   });
 });

@@ -31,6 +31,8 @@ export function notification(overrides: Partial<Notification> = {}): Notificatio
         since: Date.parse('2021-09-21T19:09:22Z'),
       },
     ],
+    diagnosis: [],
+    blockedBy: null,
     ...overrides,
   };
 }
