@@ -73,16 +73,11 @@ export function sameAnnouncement(a: AnnouncementIdentity, b: AnnouncementIdentit
   return a.windowStart === b.windowStart && a.revision === b.revision;
 }
 
-/** The window an announcement speaks of: the one whose span holds its `windowStart`. */
-function ownerOf(windows: readonly ImpactWindow[], windowStart: Instant): ImpactWindow | undefined {
-  return windows.find((window) => window.start <= windowStart && (window.end === null || windowStart <= window.end));
-}
-
 function announcement(
   type: WindowEventType,
   windowStart: Instant,
   revision: number,
-  window: ImpactWindow,
+  window: Pick<ImpactWindow, 'start' | 'end' | 'peakSeverity' | 'stacks'>,
   now: Instant,
   withdrawn = false,
 ): WindowAnnouncement {
@@ -100,33 +95,34 @@ function announcement(
   };
 }
 
+/** The window as downstream last heard of it: from its last start to its last end (open: on). */
+const overlapsSaid = (window: ImpactWindow, last: WindowAnnouncement): boolean =>
+  window.start <= (last.end ?? Number.POSITIVE_INFINITY) && (window.end ?? Number.POSITIVE_INFINITY) >= last.start;
+
 /**
- * What a window's events have said so far, and what its current state says is due next. One
- * event at a time per window, each after the previous was sent, so that downstream hears them
- * in order: Opened; Closed once it closed; Closed again with the new end when a late event moved
- * it; Opened again when a late event re-opened it; Closed `withdrawn` when a late completion
- * showed it never was.
+ * The next event a window id needs, its last one sent. `owner` is the current window it goes on
+ * as (see `dueWindowAnnouncements`), `null` when there is none — its window vanished, or merged into an earlier id's: such an id is closed
+ * `withdrawn`, its interval being covered by the surviving id's. Otherwise: Closed when the window closed or its
+ * bounds moved since the last Closed; Opened again when a late event re-opened it.
  */
-function nextFor(history: readonly WindowAnnouncement[], windows: readonly ImpactWindow[], now: Instant): WindowAnnouncement | null {
-  const last = history.at(-1);
-  if (!last || last.sentAt === null) return null;
-  const owner = ownerOf(windows, last.windowStart);
+function nextFor(last: WindowAnnouncement, owner: ImpactWindow | null, now: Instant): WindowAnnouncement | null {
   const revision = last.revision + 1;
   if (!owner) {
-    if (last.type === WindowEventType.CLOSED) return null;
-    return announcement(WindowEventType.CLOSED, last.windowStart, revision, { ...last, end: last.start, awaitingReplacementSince: null }, now, true);
+    return last.type === WindowEventType.OPENED
+      ? announcement(WindowEventType.CLOSED, last.windowStart, revision, { ...last, end: last.start }, now, true)
+      : null;
   }
-  if (owner.end === null) {
-    return last.type === WindowEventType.CLOSED ? announcement(WindowEventType.OPENED, last.windowStart, revision, owner, now) : null;
-  }
-  const saidSo = last.type === WindowEventType.CLOSED && !last.withdrawn && last.end === owner.end;
+  if (owner.end === null) return last.type === WindowEventType.CLOSED ? announcement(WindowEventType.OPENED, last.windowStart, revision, owner, now) : null;
+  const saidSo = last.type === WindowEventType.CLOSED && !last.withdrawn && last.start === owner.start && last.end === owner.end;
   return saidSo ? null : announcement(WindowEventType.CLOSED, last.windowStart, revision, owner, now);
 }
 
 /**
- * The window events that `windows` make due, as claims to store: an Opened (revision 0) for
- * each window no announced window id falls in, and for each announced window id the next event
- * its story needs (see `nextFor`), once the one before it was sent.
+ * The window events that `windows` make due, as claims to store, one per window id at a time
+ * and each after the previous one of its id was sent (so downstream hears them in order): first
+ * what the announced ids need (a close, a re-opening, a withdrawal), then an Opened (revision 0)
+ * for each window that no announced id goes on as. A window keeps its id while late events move
+ * its bounds; a window that splits off gets an id of its own.
  *
  * @example
  * dueWindowAnnouncements(view.windows, state.announcements, now).map((due) => due.type); // ['Impact Window Opened']
@@ -136,18 +132,37 @@ export function dueWindowAnnouncements(
   announcements: readonly WindowAnnouncement[],
   now: Instant,
 ): WindowAnnouncement[] {
-  const histories = new Map<Instant, WindowAnnouncement[]>();
-  for (const kept of [...announcements].sort((a, b) => a.revision - b.revision)) {
-    histories.set(kept.windowStart, [...(histories.get(kept.windowStart) ?? []), kept]);
+  const lastById = new Map<Instant, WindowAnnouncement>();
+  for (const kept of announcements) {
+    const known = lastById.get(kept.windowStart);
+    if (!known || kept.revision > known.revision) lastById.set(kept.windowStart, kept);
   }
+  const ids = [...lastById.values()].sort((a, b) => a.windowStart - b.windowStart);
+  // Which window each id goes on as: first the window that holds the moment it was named after,
+  // then the first other window that overlaps what was last said of it. Windows are disjoint, so
+  // a new window can never start at the moment an id is named after: ids stay unique.
+  const continuedBy = new Map<ImpactWindow, WindowAnnouncement>();
+  const ownerOf = new Map<WindowAnnouncement, ImpactWindow>();
+  const claim = (matches: (window: ImpactWindow, last: WindowAnnouncement) => boolean) => {
+    for (const last of ids) {
+      if (ownerOf.has(last)) continue;
+      const owner = windows.find((window) => !continuedBy.has(window) && matches(window, last));
+      if (owner) {
+        continuedBy.set(owner, last);
+        ownerOf.set(last, owner);
+      }
+    }
+  };
+  claim((window, last) => window.start <= last.windowStart && last.windowStart <= (window.end ?? Number.POSITIVE_INFINITY));
+  claim(overlapsSaid);
   const due: WindowAnnouncement[] = [];
-  for (const window of windows) {
-    const announced = [...histories.keys()].some((windowStart) => ownerOf([window], windowStart));
-    if (!announced) due.push(announcement(WindowEventType.OPENED, window.start, 0, window, now));
-  }
-  for (const history of histories.values()) {
-    const next = nextFor(history, windows, now);
+  for (const last of ids) {
+    if (last.sentAt === null) continue;
+    const next = nextFor(last, ownerOf.get(last) ?? null, now);
     if (next) due.push(next);
+  }
+  for (const window of windows) {
+    if (!continuedBy.has(window)) due.push(announcement(WindowEventType.OPENED, window.start, 0, window, now));
   }
   return due;
 }

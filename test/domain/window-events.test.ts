@@ -104,9 +104,40 @@ describe('dueWindowAnnouncements', () => {
       case: 'closes both ids of two announced windows that a late event merged',
       windows: [window('10:00', '11:00')],
       kept: [said(OPENED, '10:00', 0, null, true), said(OPENED, '10:30', 0, null, true)],
+      // The later id is withdrawn: the surviving id's Closed covers its interval, re-processed once.
       due: [
         [CLOSED, '10:00', 1, '11:00', false],
-        [CLOSED, '10:30', 1, '11:00', false],
+        [CLOSED, '10:30', 1, '10:30', true],
+      ],
+    },
+    {
+      case: 'keeps the id, and says nothing, when a late completion moves an open window\'s start later (the disruption went on)',
+      windows: [window('10:05', null)],
+      kept: [said(OPENED, '10:00', 0, null, true)],
+      due: [],
+    },
+    {
+      case: 'announces the close again when a late event moved the start of a closed window earlier',
+      windows: [window('09:50', '10:40')],
+      kept: [said(OPENED, '10:00', 0, null, true), said(CLOSED, '10:00', 1, '10:40', true)],
+      due: [[CLOSED, '10:00', 2, '10:40', false]],
+    },
+    {
+      case: 'gives a window that split off an id of its own',
+      windows: [window('10:00', '10:20'), window('10:50', null)],
+      kept: [said(OPENED, '10:00', 0, null, true), said(CLOSED, '10:00', 1, '11:00', true)],
+      due: [
+        [CLOSED, '10:00', 2, '10:20', false],
+        [OPENED, '10:50', 0, null, false],
+      ],
+    },
+    {
+      case: 'announces what an id needs before the Opened of a new window',
+      windows: [window('09:00', '09:30')],
+      kept: [said(OPENED, '10:00', 0, null, true)],
+      due: [
+        [CLOSED, '10:00', 1, '10:00', true],
+        [OPENED, '09:00', 0, null, false],
       ],
     },
     {
@@ -143,32 +174,44 @@ describe('dueWindowAnnouncements', () => {
     });
   });
 
-  it('announces every window once opened and once closed at its end, however the windows evolve between writes', () => {
-    // A window list as the service's writes see it over time: each window of the final list
-    // grows from its start (open) to its end; windows that never were (withdrawn) come and go.
-    const evolutions = fc.array(fc.record({ start: fc.integer({ min: 0, max: 20 }), length: fc.integer({ min: 1, max: 5 }) }), { maxLength: 4 });
-    fc.assert(
-      fc.property(evolutions, fc.integer({ min: 1, max: 6 }), (spans, steps) => {
-        // Disjoint final windows, in order.
-        const finals: ImpactWindow[] = [];
+  it('tells each window\'s story to the end, however late events reshape the windows between writes', () => {
+    // Any sequence of window lists (disjoint, some open), as late events can make them appear to
+    // successive writes; then the final list, long enough for every story to settle.
+    const windowList = fc
+      .array(fc.record({ gap: fc.integer({ min: 1, max: 10 }), length: fc.integer({ min: 0, max: 10 }), open: fc.boolean() }), { maxLength: 4 })
+      .map((spans) => {
+        const windows: ImpactWindow[] = [];
         let cursor = 0;
-        for (const { start, length } of spans) {
-          const from = cursor + start + 1;
-          finals.push({ start: from * 60_000, end: (from + length) * 60_000, peakSeverity: 'WARNING', stacks: [], awaitingReplacementSince: null });
-          cursor = from + length + 1;
+        for (const { gap, length, open } of spans) {
+          const start = (cursor + gap) * 60_000;
+          windows.push({ start, end: open ? null : start + length * 60_000, peakSeverity: 'WARNING', stacks: [], awaitingReplacementSince: null });
+          cursor += gap + length + 1;
+          if (open) break;
         }
+        return windows;
+      });
+    fc.assert(
+      fc.property(fc.array(windowList, { maxLength: 6 }), windowList, (steps, finals) => {
         let kept: WindowAnnouncement[] = [];
-        // Each write sees the windows as of step k (open until their end passes), then the final list.
-        const views = [...Array.from({ length: steps }, (_, k) => finals.map((w) => (k < steps - 1 ? { ...w, end: null } : w))), finals, finals, finals];
-        for (const windows of views) {
-          const due = dueWindowAnnouncements(windows, kept, NOW);
+        for (const windows of [...steps, ...Array.from({ length: 8 }, () => finals)]) {
           // The bus accepts everything; each write marks what it claimed as sent.
-          kept = [...kept, ...due.map((item) => ({ ...item, sentAt: NOW }))];
+          kept = [...kept, ...dueWindowAnnouncements(windows, kept, NOW).map((item) => ({ ...item, sentAt: NOW }))];
         }
-        const opened = kept.filter((item) => item.type === OPENED).map((item) => item.windowStart);
-        const closed = kept.filter((item) => item.type === CLOSED).map((item) => [item.windowStart, item.end]);
-        expect(opened).toEqual(finals.map((w) => w.start));
-        expect(closed).toEqual(finals.map((w) => [w.start, w.end]));
+        const byId = new Map<number, WindowAnnouncement[]>();
+        for (const item of kept) byId.set(item.windowStart, [...(byId.get(item.windowStart) ?? []), item]);
+        const lasts = [...byId.values()].map((story) => {
+          expect(story.map((item) => item.revision)).toEqual(story.map((_, index) => index));
+          expect(story[0]?.type).toBe(OPENED);
+          story.slice(1).forEach((item, index) => expect(item.type === OPENED && story[index]?.type === OPENED).toBe(false));
+          return story.at(-1) as WindowAnnouncement;
+        });
+        // What downstream believes now: one open id per open window, one closed id per closed
+        // window with exactly its bounds, and every other id closed.
+        const openWindows = finals.filter((w) => w.end === null);
+        expect(lasts.filter((last) => last.type === OPENED)).toHaveLength(openWindows.length);
+        for (const w of finals.filter((candidate) => candidate.end !== null)) {
+          expect(lasts.filter((last) => last.type === CLOSED && !last.withdrawn && last.start === w.start && last.end === w.end)).toHaveLength(1);
+        }
       }),
     );
   });
