@@ -532,7 +532,8 @@ function windowsTableHtml(windows: readonly ServiceWindow[], now: Instant, forma
 /** The `windows` command that returns this window, with the data source the report read. */
 function windowsCommand(window: ServiceWindow, sourceArgs: readonly string[] | undefined): string {
   const range = window.end === null ? ['--from', formatInstant(window.start), '--open'] : ['--from', formatInstant(window.start), '--to', formatInstant(window.end)];
-  return ['cfn-watchdog', 'windows', ...(sourceArgs ?? []), '--service', window.key.service, ...range, '--format', 'json'].map(shellWord).join(' ');
+  const where = ['--service', window.key.service, '--account', window.key.account, '--region', window.key.region];
+  return ['cfn-watchdog', 'windows', ...(sourceArgs ?? []), ...where, ...range, '--format', 'json'].map(shellWord).join(' ');
 }
 
 function handOffHtml(windows: readonly ServiceWindow[], sourceArgs: readonly string[] | undefined): string {

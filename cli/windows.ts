@@ -5,7 +5,7 @@
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import type { ServiceWindow } from '../shared/app/ports.ts';
-import { humanDuration, parseUserInstant, type Instant } from '../shared/domain/time.ts';
+import { formatInstant, humanDuration, parseUserInstant, TimeFormatError, type Instant } from '../shared/domain/time.ts';
 import { openStore, type DataSourceFlags } from './data-source.ts';
 import { zonedFormatter, type TimeFormatter } from './zoned-time.ts';
 
@@ -44,6 +44,7 @@ export interface WindowRow {
 export function readRange(flags: { readonly from?: string | undefined; readonly to?: string | undefined }, now: Instant): { from: Instant; to: Instant } {
   const to = flags.to === undefined ? now : parseUserInstant(flags.to, '--to');
   const from = flags.from === undefined ? to - 7 * DAY_MS : parseUserInstant(flags.from, '--from');
+  if (from >= to) throw new TimeFormatError(`--from must be before --to, got ${formatInstant(from)} and ${formatInstant(to)}`);
   return { from, to };
 }
 

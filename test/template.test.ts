@@ -164,6 +164,7 @@ describe('template.yaml', () => {
         'events:PutEvents',
         'cloudformation:DescribeStacks',
         'cloudformation:DescribeStackEvents',
+        'cloudformation:DescribeStackResources',
       ],
     ],
   ])('lets %s make every call its code makes', (logicalId, actions) => {

@@ -35,7 +35,7 @@ import type { Severity, OperationSeverity } from '../domain/severity.ts';
 import type { OperationType, StackStatus } from '../domain/status.ts';
 import { formatInstant, type Instant } from '../domain/time.ts';
 import type { ImpactWindow } from '../domain/windows.ts';
-import type { WindowAnnouncement, WindowEventType } from '../domain/window-events.ts';
+import { adoptedAnnouncements, type WindowAnnouncement, type WindowEventType } from '../domain/window-events.ts';
 import type { HistoryEvent, ServiceWindow, WatchdogStore, WindowQuery } from '../app/ports.ts';
 import { BY_NAME_INDEX, createTableInput, OPEN_PARTITION, OPEN_SERVICES_INDEX, WINDOW_PARTITION, WINDOWS_BY_END_INDEX } from './table.ts';
 
@@ -212,7 +212,11 @@ function fromItem(item: ServiceItem): ServiceState {
     claimedAt: parseTime(claim.claimedAt, 'claims.claimedAt'),
     sentAt: parseOptionalTime(claim.sentAt, 'claims.sentAt'),
   }));
-  const announcements: WindowAnnouncement[] = (item.windowEvents ?? []).map((announced) => ({
+  const windows = item.windows.map(fromStoredWindow);
+  if (item.windowEvents === undefined) {
+    return { ...stateOf(item, records, claims, windows), announcements: adoptedAnnouncements(windows, parseTime(item.updatedAt, 'updatedAt')) };
+  }
+  const announcements: WindowAnnouncement[] = item.windowEvents.map((announced) => ({
     ...announced,
     windowStart: parseTime(announced.windowStart, 'windowEvents.windowStart'),
     start: parseTime(announced.start, 'windowEvents.start'),
@@ -220,13 +224,16 @@ function fromItem(item: ServiceItem): ServiceState {
     claimedAt: parseTime(announced.claimedAt, 'windowEvents.claimedAt'),
     sentAt: parseOptionalTime(announced.sentAt, 'windowEvents.sentAt'),
   }));
+  return { ...stateOf(item, records, claims, windows), announcements };
+}
+
+function stateOf(item: ServiceItem, records: StatusRecord[], claims: Claim[], windows: ImpactWindow[]): Omit<ServiceState, 'announcements'> {
   return {
     key: { account: item.account, region: item.region, service: item.service },
     version: item.version,
     records,
     claims,
-    announcements,
-    derived: { windows: item.windows.map(fromStoredWindow), needsSweep: item.needsSweep },
+    derived: { windows, needsSweep: item.needsSweep },
     baseline: item.baseline ? { asOf: parseTime(item.baseline.asOf, 'baseline.asOf'), stacks: item.baseline.stacks } : null,
   };
 }

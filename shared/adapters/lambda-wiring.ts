@@ -24,7 +24,11 @@ export function wireLambda(env: Readonly<Record<string, string | undefined>>, lo
   return {
     store: createDynamoDbStore({ client: new DynamoDBClient({}), tableName: config.tableName }),
     notifier: createSnsNotifier({ client: new SNSClient({}), topicArn: config.topicArn }),
-    windowEvents: createEventBridgePublisher({ client: new EventBridgeClient({}), eventBusName: config.eventBusName }),
+    // Bounded, so that a bus that hangs delays an invocation by seconds; a refusal stays pending for the sweeper.
+    windowEvents: createEventBridgePublisher({
+      client: new EventBridgeClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 } }),
+      eventBusName: config.eventBusName,
+    }),
     inspector: createCloudFormationInspector({ clientFor: cloudFormationClients() }),
     clock: () => Date.now(),
     config: config.watchdog,

@@ -10,7 +10,7 @@ import { isKnownStatus } from '../domain/status.ts';
 import { formatInstant } from '../domain/time.ts';
 import type { WatchdogDeps } from './deps.ts';
 import { sendClaimed } from './notify.ts';
-import { updateService } from './service-updates.ts';
+import { updateService, withOutbox } from './service-updates.ts';
 
 export type ApplyOutcome =
   | { readonly kind: 'ignored'; readonly detailType: string }
@@ -28,7 +28,12 @@ export async function applyStatusRecord(
   key: ServiceKey,
   record: StatusRecord,
 ): Promise<{ applied: boolean; notifications: Notification[] }> {
-  const { store, config } = deps;
+  // A window event that could not be published stays pending for the sweeper (logged there).
+  return (await withOutbox(deps, (staged) => applyAndNotify(staged, key, record))).result;
+}
+
+async function applyAndNotify(deps: WatchdogDeps, key: ServiceKey, record: StatusRecord): Promise<{ applied: boolean; notifications: Notification[] }> {
+  const { config } = deps;
   const now = deps.clock();
   let tooLate = false;
   const done = await updateService(deps, key, now, (current) => {

@@ -1,6 +1,11 @@
 import type { WatchdogConfig } from '../domain/config.ts';
 import type { Clock } from '../domain/time.ts';
 import type { Log } from './log.ts';
+import type { ServiceKey } from '../domain/service.ts';
+import type { WindowAnnouncement } from '../domain/window-events.ts';
+
+/** Window events claimed and not yet published, in the order they were claimed. */
+export type WindowEventOutbox = { key: ServiceKey; announced: WindowAnnouncement }[];
 import type { Notifier, StackInspector, WatchdogStore, WindowEventPublisher } from './ports.ts';
 
 /** What the use cases are given: the Lambdas wire real adapters, the replay embedded ones. */
@@ -11,6 +16,11 @@ export interface WatchdogDeps {
   readonly clock: Clock;
   readonly config: WatchdogConfig;
   readonly log: Log;
+  /**
+   * Set by a use case while it works: window events its writes claim wait here and go out after
+   * its notifications, so that a slow bus never delays a page. Absent: they go out at once.
+   */
+  readonly outbox?: WindowEventOutbox | undefined;
   /** Confirms with CloudFormation before paging; absent in replays, where the events are the truth. */
   readonly inspector?: StackInspector | undefined;
 }

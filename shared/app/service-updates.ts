@@ -3,8 +3,8 @@ import { compactServiceState } from '../domain/compaction.ts';
 import type { ServiceKey } from '../domain/service.ts';
 import { viewService, withAnnouncements, withAnnouncementSent, type ServiceState } from '../domain/service-state.ts';
 import { dueWindowAnnouncements, sameAnnouncement, windowEventOf, type WindowAnnouncement } from '../domain/window-events.ts';
-import type { Instant } from '../domain/time.ts';
-import type { WatchdogDeps } from './deps.ts';
+import { formatInstant, type Instant } from '../domain/time.ts';
+import type { WatchdogDeps, WindowEventOutbox } from './deps.ts';
 
 /**
  * Attempts before giving up on a service that other writers keep changing. The stacks of a
@@ -36,7 +36,7 @@ export interface Change<T> {
 }
 
 /** What a write needs: the store, the rules, and the bus that hears of windows opening and closing. */
-export type UpdateDeps = Pick<WatchdogDeps, 'store' | 'config' | 'windowEvents' | 'clock' | 'log'>;
+export type UpdateDeps = Pick<WatchdogDeps, 'store' | 'config' | 'windowEvents' | 'clock' | 'log' | 'outbox'>;
 
 /**
  * Read, decide, conditionally write, and on a conflict read again and decide again: the one way
@@ -67,15 +67,36 @@ export async function updateService<T>(
     if (folded) {
       // Archived before the state drops them: a crash in between leaves a window twice, never none.
       await store.archiveWindows(key, folded.archived);
+      const dropped = next.announcements.filter((announced) => announced.sentAt === null && !folded.state.announcements.includes(announced));
+      if (dropped.length > 0) {
+        deps.log.warn('window events the bus refused for longer than the late-event horizon: dropped with their archived windows', {
+          serviceKey: key,
+          windowEvents: dropped.map((announced) => `${announced.type} ${formatInstant(announced.windowStart)}#${announced.revision}`),
+        });
+      }
       next = folded.state;
     }
     if (folded || announced.length > 0) view = viewService(next, now, config);
     const saved = await store.saveService(next, view, now);
-    if (saved) return { saved: await announce(deps, key, saved, announced), result: change.result };
+    if (saved) {
+      if (deps.outbox) {
+        deps.outbox.push(...announced.map((item) => ({ key, announced: item })));
+        return { saved, result: change.result };
+      }
+      return { saved: await announce(deps, key, saved, announced), result: change.result };
+    }
     await backoff(attempt);
     current = await store.loadService(key);
   }
   throw new ConcurrentUpdateError(key, MAX_WRITE_ATTEMPTS);
+}
+
+function logRefused(deps: UpdateDeps, key: ServiceKey, announced: WindowAnnouncement, error: unknown): void {
+  deps.log.warn('could not publish a window event; it stays pending and the sweeper re-sends it', {
+    serviceKey: key,
+    detailType: announced.type,
+    error: String(error),
+  });
 }
 
 /**
@@ -88,17 +109,44 @@ async function announce(deps: UpdateDeps, key: ServiceKey, saved: ServiceState, 
   let state = saved;
   for (const announced of claimed) {
     try {
-      state = await publishAnnouncement(deps, key, announced, state);
+      state = (await publishAnnouncement(deps, key, announced, state)) ?? state;
     } catch (error) {
-      deps.log.warn('could not publish a window event; it stays pending and the sweeper re-sends it', {
-        serviceKey: key,
-        detailType: announced.type,
-        error: String(error),
-      });
+      logRefused(deps, key, announced, error);
       return state;
     }
   }
   return state;
+}
+
+/**
+ * Runs `work` with an outbox, then publishes the window events its writes claimed: after its
+ * notifications, so that a slow or failing bus never delays a page. Returns what `work` returned
+ * and the publishes that failed (their claims stay pending; the sweeper re-sends them).
+ *
+ * @example
+ * const { result, failures } = await withOutbox(deps, (staged) => sendEverything(staged));
+ */
+export async function withOutbox<T>(deps: WatchdogDeps, work: (staged: WatchdogDeps) => Promise<T>): Promise<{ result: T; failures: unknown[] }> {
+  if (deps.outbox) return { result: await work(deps), failures: [] };
+  const outbox: WindowEventOutbox = [];
+  let outcome: { ok: true; result: T } | { ok: false; error: unknown };
+  try {
+    outcome = { ok: true, result: await work({ ...deps, outbox }) };
+  } catch (error) {
+    // What was claimed before the failure is stored: publish it all the same.
+    outcome = { ok: false, error };
+  }
+  const failures: unknown[] = [];
+  for (const { key, announced } of outbox) {
+    try {
+      await publishAnnouncement(deps, key, announced);
+    } catch (error) {
+      logRefused(deps, key, announced, error);
+      failures.push(error);
+    }
+  }
+  if (!outcome.ok) throw outcome.error;
+  return { result: outcome.result, failures };
 }
 
 /**
@@ -111,8 +159,8 @@ export async function publishAnnouncement(
   deps: UpdateDeps,
   key: ServiceKey,
   announced: WindowAnnouncement,
-  known: ServiceState,
-): Promise<ServiceState> {
+  known?: ServiceState,
+): Promise<ServiceState | undefined> {
   await deps.windowEvents.publish(windowEventOf(key, announced));
   const done = await updateService(
     deps,

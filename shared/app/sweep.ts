@@ -31,7 +31,7 @@ import { dueWindowAnnouncements, sameAnnouncement, type WindowAnnouncement } fro
 import type { WatchdogDeps } from './deps.ts';
 import { applyStatusRecord } from './apply-event.ts';
 import { sendClaimed } from './notify.ts';
-import { publishAnnouncement, updateService } from './service-updates.ts';
+import { publishAnnouncement, updateService, withOutbox } from './service-updates.ts';
 
 export interface SweepResult {
   readonly servicesSwept: number;
@@ -67,6 +67,14 @@ const escalatesSameStack = (a: DueNotification, b: DueNotification): boolean =>
  * await sweep({ store, notifier, clock: () => Date.now(), config, log, inspector });
  */
 export async function sweep(deps: WatchdogDeps): Promise<SweepResult> {
+  // Window events the sweep's writes claim go out after its notifications.
+  const { result, failures: refused } = await withOutbox(deps, (staged) => sweepOnce(staged));
+  const failures = [...result.failures, ...refused];
+  if (failures.length > 0) throw new SweepIncompleteError(failures);
+  return { servicesSwept: result.servicesSwept, notifications: result.notifications };
+}
+
+async function sweepOnce(deps: WatchdogDeps): Promise<SweepResult & { failures: unknown[] }> {
   const { store, config, log } = deps;
   const now = deps.clock();
   const services = await store.openServices();
@@ -141,8 +149,7 @@ export async function sweep(deps: WatchdogDeps): Promise<SweepResult> {
       return { sent: [], state: done?.saved };
     });
   }
-  if (failures.length > 0) throw new SweepIncompleteError(failures);
-  return { servicesSwept: services.length, notifications };
+  return { servicesSwept: services.length, notifications, failures };
 }
 
 /** Confirms, claims and sends one WARNING/CRITICAL. */

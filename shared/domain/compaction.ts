@@ -34,11 +34,10 @@ export function compactServiceState(state: ServiceState, now: Instant, config: W
   const oversized = state.records.length > config.maxStateRecords;
   if (!oldest || (!oversized && oldest.time > now - 2 * config.lateEventHorizonMs)) return null;
   const { baseline } = state;
-  // What is still to be sent must keep the operation or window it speaks of.
-  const unsentAnchors = [
-    ...state.claims.filter((claim) => claim.sentAt === null).map((claim) => claim.anchor),
-    ...state.announcements.filter((announced) => announced.sentAt === null).map((announced) => announced.windowStart),
-  ];
+  // A notification still to be sent keeps the operation it speaks of. Window events do not hold
+  // the fold back: a bus that refuses them for a whole horizon must not grow the item until
+  // writes fail (and pages stop); those of archived windows leave with them (updateService logs it).
+  const unsentAnchors = state.claims.filter((claim) => claim.sentAt === null).map((claim) => claim.anchor);
   const settled = settledTimes(state.records, now, config, baseline).filter((time) => unsentAnchors.every((anchor) => anchor > time));
   // Folding by size may come close to now, but never into the newest second: more of its events may follow.
   const newest = state.records.at(-1)?.time ?? now;

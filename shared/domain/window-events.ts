@@ -168,6 +168,21 @@ export function dueWindowAnnouncements(
 }
 
 /**
+ * What a state written before window events existed is taken to have said: its windows as
+ * announced (Opened, and Closed when closed), so that an upgrade announces only what changes from
+ * then on, not every window the state still holds.
+ *
+ * @example
+ * adoptedAnnouncements(storedWindows, updatedAt); // [Opened 19:09, Closed 19:09–20:07], both sent
+ */
+export function adoptedAnnouncements(windows: readonly ImpactWindow[], at: Instant): WindowAnnouncement[] {
+  return windows.flatMap((window) => {
+    const opened = { ...announcement(WindowEventType.OPENED, window.start, 0, window, at), sentAt: at };
+    return window.end === null ? [opened] : [opened, { ...announcement(WindowEventType.CLOSED, window.start, 1, window, at), sentAt: at }];
+  });
+}
+
+/**
  * The event an announcement puts on the bus. `windowId` is stable for the window's life:
  * `<account>#<region>#<service>#<start when it opened>`.
  *

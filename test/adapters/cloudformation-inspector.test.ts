@@ -2,6 +2,7 @@ import {
   CloudFormationClient,
   CloudFormationServiceException,
   DescribeStackEventsCommand,
+  DescribeStackResourcesCommand,
   DescribeStacksCommand,
   type ResourceStatus,
   type StackEvent,
@@ -145,5 +146,46 @@ describe('serviceTag', () => {
     answer();
     const inspector = createCloudFormationInspector({ clientFor: () => new CloudFormationClient({ region: 'eu-central-1' }) });
     expect(await inspector.serviceTag(ARN)).toBeNull();
+  });
+});
+
+describe('resourcesInProgress', () => {
+  it('asks DescribeStackResources in the stack\'s region and keeps the resources in progress, oldest first', async () => {
+    // Prepare
+    cloudFormation.on(DescribeStackResourcesCommand).resolves({
+      StackResources: [
+        { StackName: 'trustsource-core-prod', LogicalResourceId: 'ScanQueue', ResourceType: 'AWS::SQS::Queue', ResourceStatus: 'DELETE_COMPLETE', Timestamp: new Date('2021-09-21T19:09:10Z') },
+        {
+          StackName: 'trustsource-core-prod',
+          LogicalResourceId: 'ScanAnalysisFunction',
+          PhysicalResourceId: 'trustsource-core-prod-ScanAnalysisFunction-64ALSUP8LGD5',
+          ResourceType: 'AWS::Lambda::Function',
+          ResourceStatus: 'DELETE_IN_PROGRESS',
+          ResourceStatusReason: 'CloudFormation is waiting for NetworkInterfaces associated with the Lambda Function to be cleaned up.',
+          Timestamp: new Date('2021-09-21T19:09:22Z'),
+        },
+        { StackName: 'trustsource-core-prod', LogicalResourceId: 'Api', ResourceType: 'AWS::ApiGateway::RestApi', ResourceStatus: 'DELETE_IN_PROGRESS', Timestamp: new Date('2021-09-21T19:09:05Z') },
+      ],
+    });
+    const regions: string[] = [];
+    const inspector = createCloudFormationInspector({ clientFor: (region) => (regions.push(region), new CloudFormationClient({ region })) });
+
+    // Act
+    const resources = await inspector.resourcesInProgress?.(ARN);
+
+    // Assess
+    expect(cloudFormation).toHaveReceivedCommandWith(DescribeStackResourcesCommand, { StackName: ARN });
+    expect(regions).toEqual(['eu-central-1']);
+    expect(resources).toEqual([
+      { logicalResourceId: 'Api', physicalResourceId: '', resourceType: 'AWS::ApiGateway::RestApi', status: 'DELETE_IN_PROGRESS', statusReason: '', since: Date.parse('2021-09-21T19:09:05Z') },
+      {
+        logicalResourceId: 'ScanAnalysisFunction',
+        physicalResourceId: 'trustsource-core-prod-ScanAnalysisFunction-64ALSUP8LGD5',
+        resourceType: 'AWS::Lambda::Function',
+        status: 'DELETE_IN_PROGRESS',
+        statusReason: 'CloudFormation is waiting for NetworkInterfaces associated with the Lambda Function to be cleaned up.',
+        since: Date.parse('2021-09-21T19:09:22Z'),
+      },
+    ]);
   });
 });

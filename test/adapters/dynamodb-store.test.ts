@@ -2,10 +2,11 @@
  * The DynamoDB store against a real (embedded) DynamoDB: the four access patterns of DESIGN.md
  * and the readability of what it writes.
  */
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createDynamoDbStore, StoreDataError } from '../../shared/adapters/dynamodb-store.ts';
 import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
-import { WindowEventType, type WindowAnnouncement } from '../../shared/domain/window-events.ts';
+import { dueWindowAnnouncements, WindowEventType, type WindowAnnouncement } from '../../shared/domain/window-events.ts';
 import { Severity } from '../../shared/domain/severity.ts';
 import { viewService, type Claim } from '../../shared/domain/service-state.ts';
 import type { ImpactWindow } from '../../shared/domain/windows.ts';
@@ -625,5 +626,27 @@ describe('stacksNamed and servicesNamed (the ByName index)', () => {
     // Assess
     expect(found.sort((a, b) => a.account.localeCompare(b.account))).toEqual([inIreland, inVirginia]);
     expect(await store.servicesNamed('payments')).toEqual([]);
+  });
+});
+
+describe('a state written before window events existed', () => {
+  it('is read as having announced its windows, so that the upgrade announces nothing old', async () => {
+    // Prepare: the checkout state (a closed window 08:00–08:12, an open one from 10:00) without its windowEvents attribute.
+    const { store, client, tableName } = await freshStore();
+    await saveNew(store, checkoutState(), t('10:30'));
+    await DynamoDBDocumentClient.from(client).send(
+      new UpdateCommand({ TableName: tableName, Key: { PK: `SERVICE#${ACCOUNT}#${REGION}#checkout`, SK: 'STATE' }, UpdateExpression: 'REMOVE windowEvents' }),
+    );
+
+    // Act
+    const loaded = await store.loadService(checkout);
+
+    // Assess
+    expect(loaded.announcements.map((announced) => [announced.type, announced.windowStart, announced.revision, announced.end, announced.sentAt])).toEqual([
+      ['Impact Window Opened', t('08:00'), 0, null, t('10:30')],
+      ['Impact Window Closed', t('08:00'), 1, t('08:12'), t('10:30')],
+      ['Impact Window Opened', t('10:00'), 0, null, t('10:30')],
+    ]);
+    expect(dueWindowAnnouncements(loaded.derived.windows, loaded.announcements, t('10:31'))).toEqual([]);
   });
 });

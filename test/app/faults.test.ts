@@ -81,14 +81,14 @@ describe('applyEvent under DynamoDB faults', () => {
 
   it('sends FAILED twice when SNS accepted it but marking it sent failed: the one window for a duplicate', async () => {
     // Prepare: of the failure's three state writes (the claims of FAILED and of the window's
-    // OPENED, then marking each sent), the last, FAILED's mark, is throttled.
+    // OPENED; FAILED marked sent; then, after the page, OPENED marked sent), FAILED's mark is throttled.
     let stateWrites = 0;
     let armed = false;
     const { store } = await interceptedStore(
       faults((command) => {
         if (!armed || !isStateWrite(command)) return undefined;
         stateWrites += 1;
-        return stateWrites === 3 ? throttled() : undefined;
+        return stateWrites === 2 ? throttled() : undefined;
       }),
     );
     const dog = watchdog(store, { now: iso('10:03') });

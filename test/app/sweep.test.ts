@@ -457,6 +457,23 @@ describe('sweep with a stack inspector (DescribeStacks)', () => {
     expect(dog.notifier.sent).toEqual([expect.objectContaining({ severity: 'WARNING', stackId: apiArn, status: 'UPDATE_IN_PROGRESS', at: t('10:20') })]);
   });
 
+  it('names what is stuck from DescribeStackResources when no resource event came, and the cause it is known for', async () => {
+    // Prepare: only the stack's own event arrived; CloudFormation knows the function is deleting.
+    const { store } = await freshStore();
+    const deleting = { logicalResourceId: 'ScanAnalysisFunction', physicalResourceId: 'api-Fn-1', resourceType: 'AWS::Lambda::Function', status: 'DELETE_IN_PROGRESS', statusReason: '', since: t('10:01') };
+    const cloudFormation = { ...inspector({ exists: true, status: 'DELETE_IN_PROGRESS', statusReason: '', lastUpdatedAt: t('10:00') }), resourcesInProgress: async () => [deleting] };
+    const dog = watchdog(store, { now: iso('10:00'), inspector: cloudFormation });
+    await applyEvent(stackStatus(api, iso('10:00'), 'DELETE_IN_PROGRESS'), dog.deps);
+
+    // Act
+    await sweepAt(dog, ['10:20']);
+
+    // Assess
+    expect(dog.notifier.sent.map((sent) => [sent.severity, sent.resourcesInProgress, sent.diagnosis.map((found) => found.id)])).toEqual([
+      ['WARNING', [deleting], ['lambda-vpc-eni-cleanup']],
+    ]);
+  });
+
   it('closes an escalated operation whose completion event was lost, at the time CloudFormation gives, and sends RESOLVED', async () => {
     // Prepare: the WARNING went out at 10:20; UPDATE_COMPLETE at 10:33:10 never arrives.
     const { store } = await freshStore();

@@ -46,9 +46,15 @@ describe('window events', () => {
     const overlapping = { ...dog, deps: { ...dog.deps } };
 
     // Act
-    await runInVirtualTime(overlapping, seedIncident(), '2021-09-21T20:30:00Z', async (event) => {
-      await Promise.all([applyEvent(event, dog.deps), applyEvent(event, dog.deps), applyEvent(event, dog.deps), sweep(dog.deps)]);
-    });
+    await runInVirtualTime(
+      overlapping,
+      seedIncident(),
+      '2021-09-21T20:30:00Z',
+      async (event) => {
+        await Promise.all([applyEvent(event, dog.deps), applyEvent(event, dog.deps), applyEvent(event, dog.deps), sweep(dog.deps)]);
+      },
+      () => Promise.all([sweep(dog.deps), sweep(dog.deps)]),
+    );
 
     // Assess
     expect(said(dog.windowEvents.sent)).toEqual(SEED_WINDOW);
@@ -124,5 +130,48 @@ describe('window events', () => {
       ['Impact Window Opened', '2024-03-05T10:00:00Z', null],
       ['Impact Window Closed', '2024-03-05T10:00:00Z', '2024-03-05T10:25:00Z'],
     ]);
+  });
+
+  it('lets a bus that refuses every event hold the history back no longer than the late-event horizon', async () => {
+    // Prepare: a 1-hour horizon; the bus refuses everything; a 30-minute update opened and closed a window.
+    const { store } = await freshStore();
+    const config = { ...configFromText({}), lateEventHorizonMs: 60 * 60_000 };
+    const dog = watchdog(store, { now: iso('10:00'), config, windowEventFails: () => true });
+    await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+    dog.clock.set(iso('10:20'));
+    await expect(sweep(dog.deps)).rejects.toBeInstanceOf(SweepIncompleteError);
+    dog.clock.set(iso('10:30'));
+    await applyEvent(stackStatus(api, iso('10:30'), 'UPDATE_COMPLETE'), dog.deps);
+
+    // Act: past twice the horizon, the next event folds the settled history.
+    dog.clock.set(iso('12:31'));
+    await applyEvent(stackStatus(api, iso('12:31'), 'UPDATE_IN_PROGRESS'), dog.deps);
+
+    // Assess
+    const state = await store.loadService(serviceKey('api'));
+    expect(state.records.map((record) => record.status)).toEqual(['UPDATE_IN_PROGRESS']);
+    expect(state.announcements).toEqual([]);
+    expect((await store.archivedWindows(serviceKey('api'))).map((window) => [window.start, window.end])).toEqual([[Date.parse(iso('10:00')), Date.parse(iso('10:30'))]]);
+    expect(dog.log.entries.filter((entry) => entry.message.startsWith('window events the bus refused')).map((entry) => entry.attributes?.['windowEvents'])).toEqual([
+      ['Impact Window Opened 2024-03-05T10:00:00Z#0'],
+    ]);
+  });
+
+  it('pages first, then puts the window events on the bus', async () => {
+    // Prepare: the bus notes how many pages were out when it was called.
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:03') });
+    const pagesOutAtPublish: number[] = [];
+    const windowEvents = { publish: async (event: WindowEvent) => void (pagesOutAtPublish.push(dog.notifier.sent.length), await dog.windowEvents.publish(event)) };
+    const deps = { ...dog.deps, windowEvents };
+    await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), deps);
+
+    // Act: the rollback's end makes FAILED due, and opens and closes the window.
+    await applyEvent(stackStatus(api, iso('10:03'), 'UPDATE_ROLLBACK_COMPLETE'), deps);
+
+    // Assess
+    expect(dog.notifier.sent.map((sent) => sent.severity)).toEqual(['FAILED']);
+    expect(said(dog.windowEvents.sent).map(([type]) => type)).toEqual(['Impact Window Opened', 'Impact Window Closed']);
+    expect(pagesOutAtPublish).toEqual([1, 1]);
   });
 });

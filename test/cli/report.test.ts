@@ -116,7 +116,7 @@ describe('renderReport', () => {
     expect(textOf(html, 'pre', 'data-handoff-interval')).toEqual(['[2021-09-21T19:09:00Z, …)  (still open: no end yet)']);
     expect(textOf(html, 'pre', 'data-handoff-predicate')).toEqual(["uploaded_at >= '2021-09-21T19:09:00Z'"]);
     expect(textOf(html, 'pre', 'data-handoff-command')).toEqual([
-      'cfn-watchdog windows --table watchdog-table --service checkout --from 2021-09-21T19:09:00Z --open --format json',
+      'cfn-watchdog windows --table watchdog-table --service checkout --account 123456789012 --region eu-west-1 --from 2021-09-21T19:09:00Z --open --format json',
     ]);
   });
 
@@ -131,7 +131,7 @@ describe('renderReport', () => {
     expect(textOf(html, 'pre', 'data-handoff-interval')).toEqual(['[2021-09-21T19:09:00Z, 2021-09-21T20:07:00Z)']);
     expect(textOf(html, 'pre', 'data-handoff-predicate')).toEqual(["uploaded_at >= '2021-09-21T19:09:00Z' AND uploaded_at < '2021-09-21T20:07:00Z'"]);
     expect(textOf(html, 'pre', 'data-handoff-command')).toEqual([
-      "cfn-watchdog windows --db '/srv/incident db' --service checkout --from 2021-09-21T19:09:00Z --to 2021-09-21T20:07:00Z --format json",
+      "cfn-watchdog windows --db '/srv/incident db' --service checkout --account 123456789012 --region eu-west-1 --from 2021-09-21T19:09:00Z --to 2021-09-21T20:07:00Z --format json",
     ]);
     expect(html).toContain('is an example column name');
   });
@@ -323,7 +323,7 @@ describe('cfn-watchdog report', () => {
     expect(tagsWith(html, 'data-stack-row').map((row) => row['data-stack-row'])).toEqual(['trustsource-core-prod', 'trustsource-scan-prod', 'trustsource-scan-v2-prod']);
     expect(tagsWith(html, 'data-generated-at')[0]?.['data-generated-at']).toBe('2021-09-21T21:00:00Z');
     expect(textOf(html, 'pre', 'data-handoff-command')).toEqual([
-      `cfn-watchdog windows --db ${db} --service trustsource-core --from 2021-09-21T19:09:00Z --to 2021-09-21T20:07:00Z --format json`,
+      `cfn-watchdog windows --db ${db} --service trustsource-core --account 123456789012 --region eu-central-1 --from 2021-09-21T19:09:00Z --to 2021-09-21T20:07:00Z --format json`,
     ]);
   });
 

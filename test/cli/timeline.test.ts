@@ -152,6 +152,7 @@ describe('cfn-watchdog timeline', () => {
     [['timeline', '--db', 'x', ...SEED_DAY], 'give one of --stack NAME|ARN or --service NAME'],
     [['timeline', '--db', 'x', '--stack', 'a', '--service', 'b'], 'give one of --stack NAME|ARN or --service NAME'],
     [['timeline', '--stack', 'a', '--table', 't', '--watchdog-stack', 'w'], 'say where the data is'],
+    [['timeline', '--db', 'x', '--stack', 'a', '--from', '2021-09-22', '--to', '2021-09-21'], '--from must be before --to, got 2021-09-22T00:00:00Z and 2021-09-21T00:00:00Z'],
   ])('exits 2 on %j', async (argv, message) => {
     // Act
     const run = await runCli(argv);

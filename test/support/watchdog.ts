@@ -196,6 +196,7 @@ export async function runInVirtualTime(
   events: readonly CloudFormationEvent[],
   until: string,
   deliver: (event: CloudFormationEvent) => Promise<unknown> = (event) => applyEvent(event, dog.deps),
+  sweepAtMinute: () => Promise<unknown> = () => sweep(dog.deps),
 ): Promise<void> {
   const MINUTE = 60_000;
   const first = events[0];
@@ -207,6 +208,6 @@ export async function runInVirtualTime(
       await deliver(event);
     }
     dog.clock.now = minute;
-    await sweep(dog.deps);
+    await sweepAtMinute();
   }
 }
