@@ -9,6 +9,7 @@ import type { WatchdogConfig } from '../shared/domain/config.ts';
 import { formatThresholds } from '../shared/domain/thresholds.ts';
 import { formatDurationSpec, formatInstant, humanDuration, type Instant } from '../shared/domain/time.ts';
 import type { ReplayResult } from './replay.ts';
+import { adviceOf } from '../shared/adapters/sns-message.ts';
 import { WINDOW_EVENT_SOURCE } from '../shared/domain/window-events.ts';
 
 const time = (at: Instant | null): string | null => (at === null ? null : formatInstant(at));
@@ -87,8 +88,8 @@ export function replayTable(result: ReplayResult, config: WatchdogConfig): strin
   ];
   const asOf = result.until === null ? '' : ` (as of ${formatInstant(result.until)})`;
 
-  const notifications = table(['at (UTC)', 'severity', 'stack', 'service', 'operation', 'status', 'elapsed', 'in progress'], [
-    null, null, null, null, null, 34, null, 48,
+  const notifications = table(['at (UTC)', 'severity', 'stack', 'service', 'operation', 'status', 'elapsed', 'in progress', 'likely cause → first step'], [
+    null, null, null, null, null, 30, null, 40, 50,
   ]);
   for (const n of result.notifications) {
     notifications.push([
@@ -102,6 +103,9 @@ export function replayTable(result: ReplayResult, config: WatchdogConfig): strin
       n.resourcesInProgress
         .map((r) => `${r.logicalResourceId} (${r.resourceType}) ${r.status} since ${formatInstant(r.since)}${r.statusReason ? `: ${r.statusReason}` : ''}`)
         .join('\n'),
+      adviceOf(n)
+        .map((advice) => `${advice.cause}${advice.nextSteps[0] ? `\n→ ${advice.nextSteps[0]}` : ''}`)
+        .join('\n\n'),
     ]);
   }
   sections.push(`Notifications${asOf}: ${result.notifications.length}`, result.notifications.length ? notifications.toString() : '(none)');

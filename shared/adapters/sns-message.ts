@@ -69,14 +69,63 @@ export function bodyOf(n: Notification): string {
   ];
   if (n.resourcesInProgress.length > 0) {
     lines.push('', 'Still in progress:');
-    for (const r of n.resourcesInProgress) {
+    for (const r of n.resourcesInProgress.slice(0, MAX_LISTED_RESOURCES)) {
       const physical = r.physicalResourceId ? ` ${r.physicalResourceId}` : '';
       lines.push(`  - ${r.logicalResourceId} (${r.resourceType})${physical}: ${r.status} since ${formatInstant(r.since)}`);
       if (r.statusReason) lines.push(`    ${r.statusReason}`);
     }
+    const more = n.resourcesInProgress.length - MAX_LISTED_RESOURCES;
+    if (more > 0) lines.push(`  … and ${more} more (see the stack's events)`);
+  }
+  for (const advice of adviceOf(n)) {
+    lines.push('', `Likely cause: ${advice.cause}`);
+    if (advice.typically) lines.push(`Usually: ${advice.typically}.`);
+    lines.push('Next steps:', ...advice.nextSteps.map((step, index) => `  ${index + 1}. ${step}`));
+    if (advice.source) lines.push(`Source: ${advice.source}`);
   }
   lines.push('', `Stack events: ${consoleLink(n)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A stack can have hundreds of resources in progress (a nested deployment): an alert names the
+ * oldest ones, so that it stays readable and far below SNS's 256 KB.
+ */
+export const MAX_LISTED_RESOURCES = 20;
+
+/** One explanation an alert gives: a known cause, or the deletion that blocked a deployment. */
+export interface Advice {
+  readonly cause: string;
+  readonly typically: string | null;
+  readonly nextSteps: readonly string[];
+  readonly source: string | null;
+}
+
+/**
+ * What the alert explains, in the order a person should read it: the deletion that blocked a
+ * failed deployment first (it is the reason to act), then the known causes.
+ *
+ * @example
+ * adviceOf(failed).map((advice) => advice.cause); // ['the deletion of stack trustsource-core-prod, …']
+ */
+export function adviceOf(n: Notification): Advice[] {
+  const advice: Advice[] = [];
+  if (n.blockedBy) {
+    const { stackName, runningMsAtFailure, heldResource } = n.blockedBy;
+    const running = runningMsAtFailure === null ? '' : ` (in progress for ${humanDuration(runningMsAtFailure)} when this failed)`;
+    const holds = heldResource ? `, which still holds ${heldResource}` : '';
+    advice.push({
+      cause: `the deletion of stack ${stackName}${running}${holds}: this ${n.operation} needed what the old stack had not released yet.`,
+      typically: null,
+      nextSteps: [
+        `Wait for the deletion of ${stackName} to end (its own alerts say when), then deploy again.`,
+        'Or deploy now with new names for what the old stack still holds (queues, buckets, log groups).',
+      ],
+      source: null,
+    });
+  }
+  for (const found of n.diagnosis) advice.push({ cause: found.cause, typically: found.typically, nextSteps: found.nextSteps, source: found.source });
+  return advice;
 }
 
 /** The attributes SNS subscription filter policies match on. */

@@ -1,6 +1,21 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Notifier } from '../app/ports.ts';
+import type { Notification } from '../domain/notification.ts';
+import { chatbotMessageOf } from './chatbot-message.ts';
 import { attributesOf, bodyOf, subjectOf } from './sns-message.ts';
+
+/**
+ * The message for each kind of subscriber (SNS `MessageStructure: json`): AWS Chatbot subscribes
+ * over HTTPS and gets its custom-notification JSON; e-mail, SQS, Lambda and the rest get the
+ * plain text.
+ *
+ * @example
+ * JSON.parse(messageOf(n)).https; // '{"version":"1.0","source":"custom",…}'
+ */
+export function messageOf(notification: Notification): string {
+  const text = bodyOf(notification);
+  return JSON.stringify({ default: text, email: text, https: JSON.stringify(chatbotMessageOf(notification)) });
+}
 
 /**
  * Publishes notifications to one SNS topic; resolves once SNS accepted the message (so that the
@@ -16,7 +31,8 @@ export function createSnsNotifier({ client, topicArn }: { client: SNSClient; top
         new PublishCommand({
           TopicArn: topicArn,
           Subject: subjectOf(notification),
-          Message: bodyOf(notification),
+          MessageStructure: 'json',
+          Message: messageOf(notification),
           MessageAttributes: attributesOf(notification),
         }),
       );

@@ -90,3 +90,56 @@ describe('attributesOf', () => {
     });
   });
 });
+
+describe('bodyOf with what the watchdog knows of the cause', () => {
+  it('ends a FAILED blocked by a deletion with that deletion, how long it had run, what it holds and what to do', () => {
+    // Prepare
+    const failed = notification({
+      severity: 'FAILED',
+      stackName: 'trustsource-scan-prod',
+      operation: 'CREATE',
+      status: 'ROLLBACK_COMPLETE',
+      statusReason: '',
+      resourcesInProgress: [],
+      blockedBy: { stackId: CORE_ARN, stackName: 'trustsource-core-prod', since: Date.parse('2021-09-21T19:09:00Z'), runningMsAtFailure: 26 * 60_000 + 32_000, heldResource: 'trustsource-scan-queue' },
+    });
+
+    // Act
+    const body = bodyOf(failed);
+
+    // Assess
+    expect(body).toContain(
+      [
+        '',
+        'Likely cause: the deletion of stack trustsource-core-prod (in progress for 26 min when this failed), which still holds trustsource-scan-queue: this CREATE needed what the old stack had not released yet.',
+        'Next steps:',
+        '  1. Wait for the deletion of trustsource-core-prod to end (its own alerts say when), then deploy again.',
+        '  2. Or deploy now with new names for what the old stack still holds (queues, buckets, log groups).',
+        '',
+        'Stack events: ',
+      ].join('\n'),
+    );
+  });
+
+  it('lists a known cause with how long it usually takes, numbered next steps and its source', () => {
+    // Prepare
+    const stuck = notification({
+      diagnosis: [{ id: 'x', resource: 'Seed', cause: 'The custom resource Seed has not answered.', typically: 'up to an hour', nextSteps: ['Read its logs.', 'Answer for it.'], source: 'https://docs.aws.amazon.com/x' }],
+    });
+
+    // Act
+    const body = bodyOf(stuck);
+
+    // Assess
+    expect(body).toContain(
+      [
+        'Likely cause: The custom resource Seed has not answered.',
+        'Usually: up to an hour.',
+        'Next steps:',
+        '  1. Read its logs.',
+        '  2. Answer for it.',
+        'Source: https://docs.aws.amazon.com/x',
+      ].join('\n'),
+    );
+  });
+});

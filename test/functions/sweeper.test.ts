@@ -95,8 +95,26 @@ describe('sweeper handler', () => {
       '[RESOLVED] DELETE of trustsource-core-prod finished after 47 min (trustsource-core, eu-central-1)',
     ]);
     expect(published.map((input) => input.MessageAttributes?.['severity']?.StringValue)).toEqual(['WARNING', 'FAILED', 'CRITICAL', 'RESOLVED']);
-    const warning = published[0]?.Message ?? '';
+    expect(published.map((input) => input.MessageStructure)).toEqual(['json', 'json', 'json', 'json']);
+    const messages = published.map((input) => JSON.parse(input.Message ?? '{}') as { default: string; email: string; https: string });
+    const warning = messages[0]?.email ?? '';
+    expect(messages[0]?.default).toBe(warning);
     expect(warning).toContain('Elapsed:    20 min (as of 2021-09-21T19:29:00Z)');
+    // What it likely is, and what to do (issue 6): the VPC function's network interfaces.
+    expect(warning).toContain('Likely cause: The Lambda function ScanAnalysisFunction runs in a VPC');
+    expect(warning).toContain("1. Wait, and do not delete the function's execution role");
+    // The failed second deployment names the deletion that blocked it.
+    expect(messages[1]?.email).toContain(
+      'Likely cause: the deletion of stack trustsource-core-prod (in progress for 26 min when this failed), which still holds trustsource-scan-queue',
+    );
+    // Chat gets Chatbot's custom notifications, one thread per operation.
+    const chat = messages.map((message) => JSON.parse(message.https) as { version: string; source: string; content: { title: string }; metadata: { threadId: string } });
+    expect(chat.map((message) => [message.version, message.source])).toEqual(Array.from({ length: 4 }, () => ['1.0', 'custom']));
+    expect(chat[0]?.content.title).toBe(':warning: [WARNING] DELETE of trustsource-core-prod running for 20 min (trustsource-core, eu-central-1)');
+    const threads = chat.map((message) => message.metadata.threadId);
+    expect(threads[0]).toBe(threads[2]);
+    expect(threads[0]).toBe(threads[3]);
+    expect(threads[1]).not.toBe(threads[0]);
     expect(warning).toContain('Still in progress:\n  - ScanAnalysisFunction (AWS::Lambda::Function)');
     expect(warning).toContain('CloudFormation is waiting for NetworkInterfaces associated with the Lambda Function to be cleaned up.');
     // Each stack's tag read once, at its first event; the deleting stack also before its WARNING
