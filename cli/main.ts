@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import type { Log } from '../shared/app/log.ts';
 import { configFromText } from '../shared/domain/config.ts';
+import { MuteRuleError } from '../shared/domain/mute.ts';
 import { ServiceRuleError } from '../shared/domain/service.ts';
 import { ThresholdSpecError } from '../shared/domain/thresholds.ts';
 import { parseUserInstant, TimeFormatError } from '../shared/domain/time.ts';
@@ -76,12 +77,13 @@ interface ReplayFlags {
   until?: string;
   thresholds?: string;
   serviceRule: string[];
+  mute: string[];
   grace?: string;
   format?: 'json' | 'table';
 }
 
 async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<number> {
-  const config = configFromText({ thresholds: flags.thresholds, serviceRules: flags.serviceRule, grace: flags.grace });
+  const config = configFromText({ thresholds: flags.thresholds, serviceRules: flags.serviceRule, grace: flags.grace, mutes: flags.mute });
   const until = flags.until === undefined ? undefined : parseUserInstant(flags.until, '--until');
   let text: string;
   try {
@@ -123,6 +125,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('--thresholds <spec>', 'warn/critical per operation type, e.g. DELETE=20m/40m,UPDATE=30m/60m,*=20m/40m')
     .option('--service-rule <SERVICE=REGEX>', 'map stacks whose name matches REGEX to SERVICE (repeatable, first match wins)', collect, [])
     .option('--grace <duration>', 'how long a service left with no stack waits for a replacement (e.g. 60m)')
+    .option('--mute <REGEX>', 'send no notification for stacks whose name or service matches (repeatable); still recorded', collect, [])
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['json', 'table']))
     .option('--db <dir>', 'keep what was replayed in this folder, for the read commands (windows --db DIR)')
     .exitOverride()
@@ -212,7 +215,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       error instanceof TimeZoneError ||
       error instanceof TimeFormatError ||
       error instanceof ThresholdSpecError ||
-      error instanceof ServiceRuleError
+      error instanceof ServiceRuleError ||
+      error instanceof MuteRuleError
     ) {
       io.stderr(`cfn-watchdog: ${error.message}\n`);
       return ExitCode.USAGE;

@@ -258,6 +258,17 @@ describe('template.yaml', () => {
       expect('my bus').not.toMatch(pattern('EventBusName'));
     });
 
+    it('MutedStacks accepts what WATCHDOG_MUTE parses', () => {
+      for (const mutes of ['', '^sandbox-', '^sandbox-;-preview-\\d+$']) {
+        expect(mutes).toMatch(pattern('MutedStacks'));
+        expect(readRuntimeConfig({ WATCHDOG_TABLE_NAME: 't', WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts', WATCHDOG_MUTE: mutes }).watchdog.mutes).toHaveLength(
+          mutes === '' ? 0 : mutes.split(';').length,
+        );
+      }
+      expect(';;').not.toMatch(pattern('MutedStacks'));
+      expect(record(globalFunction.Environment).Variables).toMatchObject({ WATCHDOG_MUTE: { Ref: 'MutedStacks' } });
+    });
+
     it('AlertEmail is an address or empty', () => {
       for (const email of ['', 'oncall@example.com']) expect(email).toMatch(pattern('AlertEmail'));
       for (const email of ['oncall', 'a@b', 'a b@example.com']) expect(email).not.toMatch(pattern('AlertEmail'));

@@ -3,6 +3,7 @@
  * variable fails the cold start with a message naming it.
  */
 import { DEFAULT_CONFIG, DEFAULT_GRACE, type WatchdogConfig } from '../domain/config.ts';
+import { parseMutes } from '../domain/mute.ts';
 import { parseServiceRules } from '../domain/service.ts';
 import { DEFAULT_THRESHOLD_SPEC, parseThresholds } from '../domain/thresholds.ts';
 import { parseDuration } from '../domain/time.ts';
@@ -24,6 +25,7 @@ export const EnvVar = {
   SERVICE_RULES: 'WATCHDOG_SERVICE_RULES',
   GRACE: 'WATCHDOG_GRACE',
   EVENT_BUS_NAME: 'WATCHDOG_EVENT_BUS_NAME',
+  MUTE: 'WATCHDOG_MUTE',
 } as const;
 
 /** Where window events go unless configured: every account has it, and rules on it cost nothing extra. */
@@ -65,8 +67,9 @@ function parsed<T>(variable: string, parse: () => T): T {
 
 /**
  * Reads `WATCHDOG_TABLE_NAME` and `WATCHDOG_TOPIC_ARN` (required), `WATCHDOG_THRESHOLDS`,
- * `WATCHDOG_SERVICE_RULES` (rules separated by `;` or newlines), `WATCHDOG_GRACE` and
- * `WATCHDOG_EVENT_BUS_NAME` (default: the account's default bus).
+ * `WATCHDOG_SERVICE_RULES` (rules separated by `;` or newlines), `WATCHDOG_GRACE`,
+ * `WATCHDOG_EVENT_BUS_NAME` (default: the account's default bus) and `WATCHDOG_MUTE`
+ * (expressions separated by `;`).
  *
  * @example
  * const config = readRuntimeConfig(process.env); // at module scope: fails the cold start
@@ -82,6 +85,7 @@ export function readRuntimeConfig(env: Environment): RuntimeConfig {
     thresholds: parsed(EnvVar.THRESHOLDS, () => parseThresholds(optional(env, EnvVar.THRESHOLDS) ?? DEFAULT_THRESHOLD_SPEC)),
     serviceRules: parsed(EnvVar.SERVICE_RULES, () => parseServiceRules(optional(env, EnvVar.SERVICE_RULES) ?? '')),
     graceMs: parsed(EnvVar.GRACE, () => parseDuration(optional(env, EnvVar.GRACE) ?? DEFAULT_GRACE, 'grace')),
+    mutes: parsed(EnvVar.MUTE, () => parseMutes(optional(env, EnvVar.MUTE) ?? '')),
   };
   const eventBusName = optional(env, EnvVar.EVENT_BUS_NAME) ?? DEFAULT_EVENT_BUS;
   if (!EVENT_BUS.test(eventBusName)) {

@@ -1,3 +1,4 @@
+import { parseMute } from './mute.ts';
 import { parseServiceRule, parseServiceRules, type ServiceRule } from './service.ts';
 import { DEFAULT_THRESHOLD_SPEC, parseThresholds, type Thresholds } from './thresholds.ts';
 import { MINUTE_MS, parseDuration } from './time.ts';
@@ -17,6 +18,8 @@ export interface WatchdogConfig {
   readonly lateEventHorizonMs: number;
   /** Events a service's state holds before it is folded regardless of age (its item size). */
   readonly maxStateRecords: number;
+  /** Stacks (by their name or their service's) whose notifications are not sent (mute.ts). */
+  readonly mutes: readonly RegExp[];
 }
 
 export const DEFAULT_GRACE = '60m';
@@ -28,6 +31,7 @@ export const DEFAULT_CONFIG: WatchdogConfig = {
   sendLeaseMs: 2 * MINUTE_MS,
   lateEventHorizonMs: 7 * 24 * 60 * MINUTE_MS,
   maxStateRecords: 600,
+  mutes: [],
 };
 
 /**
@@ -41,6 +45,7 @@ export function configFromText(text: {
   readonly thresholds?: string | undefined;
   readonly serviceRules?: string | readonly string[] | undefined;
   readonly grace?: string | undefined;
+  readonly mutes?: readonly string[] | undefined;
 }): WatchdogConfig {
   const rules = text.serviceRules;
   return {
@@ -48,5 +53,6 @@ export function configFromText(text: {
     thresholds: parseThresholds(text.thresholds ?? DEFAULT_THRESHOLD_SPEC),
     serviceRules: typeof rules === 'string' ? parseServiceRules(rules) : (rules ?? []).map(parseServiceRule),
     graceMs: parseDuration(text.grace ?? DEFAULT_GRACE, 'grace'),
+    mutes: (text.mutes ?? []).map(parseMute),
   };
 }

@@ -14,6 +14,7 @@ import {
   type StatusRecord,
 } from './operations.ts';
 import { groupBy } from './collections.ts';
+import { isMuted } from './mute.ts';
 import type { ServiceKey } from './service.ts';
 import { operationSeverity, Severity, type OperationSeverity } from './severity.ts';
 import type { WatchdogConfig } from './config.ts';
@@ -65,6 +66,8 @@ export interface ServiceState {
 
 export interface OperationView {
   readonly operation: Operation;
+  /** Its notifications are not sent (config.mutes); it is recorded all the same. */
+  readonly muted: boolean;
   readonly severity: OperationSeverity | null;
   readonly claims: readonly Claim[];
   /** The stack's latest status event (for a notification's status and reason). */
@@ -174,6 +177,7 @@ export function viewService(state: ServiceState, now: Instant, config: WatchdogC
     stackOperations.forEach((operation, index) => {
       operations.push({
         operation,
+        muted: isMuted(config.mutes, operation.stackName, state.key.service),
         severity: operationSeverity(operation, now, config.thresholds),
         claims: claims.filter((claim) => ownerIndex(stackOperations, claim) === index),
         latest,
@@ -201,7 +205,7 @@ const has = (view: OperationView, severity: Severity): boolean => view.claims.so
 export function dueOnEvent(view: ServiceView): DueNotification[] {
   return view.operations.flatMap((opView): DueNotification[] => {
     const { operation } = opView;
-    if (operation.state !== 'ended') return [];
+    if (operation.state !== 'ended' || opView.muted) return [];
     if (operation.failed && !has(opView, Severity.FAILED)) {
       return [{ severity: Severity.FAILED, view: opView, status: reportedStatus(opView, Severity.FAILED) }];
     }
@@ -235,7 +239,7 @@ export function reportedStatus(opView: OperationView, severity: Severity): Statu
  */
 export function dueAtSweep(view: ServiceView): DueNotification[] {
   return view.operations.flatMap((opView): DueNotification[] => {
-    if (opView.operation.state !== 'running' || has(opView, Severity.CRITICAL)) return [];
+    if (opView.operation.state !== 'running' || opView.muted || has(opView, Severity.CRITICAL)) return [];
     if (opView.severity === Severity.CRITICAL || (opView.severity === Severity.WARNING && !has(opView, Severity.WARNING))) {
       return [{ severity: opView.severity, view: opView, status: opView.latest }];
     }

@@ -52,6 +52,14 @@ describe('readRuntimeConfig', () => {
     expect(config.watchdog.graceMs).toBe(30 * 60_000);
   });
 
+  it('reads the mutes separated by ";"', () => {
+    // Act
+    const config = readRuntimeConfig({ ...REQUIRED, WATCHDOG_MUTE: '^sandbox-;-preview-\\d+$' });
+
+    // Assess
+    expect(config.watchdog.mutes.map((mute) => mute.source)).toEqual(['^sandbox-', '-preview-\\d+$']);
+  });
+
   it.each([
     [{ WATCHDOG_TOPIC_ARN: REQUIRED.WATCHDOG_TOPIC_ARN }, 'WATCHDOG_TABLE_NAME', 'WATCHDOG_TABLE_NAME: required, but not set'],
     [{ WATCHDOG_TABLE_NAME: 'watchdog' }, 'WATCHDOG_TOPIC_ARN', 'WATCHDOG_TOPIC_ARN: required, but not set'],
@@ -60,6 +68,7 @@ describe('readRuntimeConfig', () => {
     [{ ...REQUIRED, WATCHDOG_SERVICE_RULES: 'core=[' }, 'WATCHDOG_SERVICE_RULES', "'[' is not a valid regular expression"],
     [{ ...REQUIRED, WATCHDOG_GRACE: 'an hour' }, 'WATCHDOG_GRACE', "got 'an hour'"],
     [{ ...REQUIRED, WATCHDOG_EVENT_BUS_NAME: 'my bus' }, 'WATCHDOG_EVENT_BUS_NAME', "got 'my bus'"],
+    [{ ...REQUIRED, WATCHDOG_MUTE: '^sandbox-;(' }, 'WATCHDOG_MUTE', "mute '(' is not a valid regular expression"],
   ])('fails naming %s', (env, variable, text) => {
     // Act
     const error = failure(env);

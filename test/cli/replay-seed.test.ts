@@ -131,6 +131,17 @@ describe('seed incident without rules (each stack its own service)', () => {
   });
 });
 
+describe('--mute', () => {
+  test('silences the muted stacks and records them all the same', async () => {
+    const run = await runCli(['replay', SEED, '--service-rule', SEED_RULE, '--mute', '^trustsource-scan-', '--format', 'json']);
+    expect(run.status).toBe(0);
+    const output = JSON.parse(run.stdout) as { notifications: { severity: string; stackName: string }[]; windows: { start: string; end: string }[]; operations: unknown[] };
+    expect(output.notifications.map((n) => `${n.severity} ${n.stackName}`)).toEqual(['WARNING trustsource-core-prod', 'CRITICAL trustsource-core-prod', 'RESOLVED trustsource-core-prod']);
+    expect(output.windows.map((w) => [w.start, w.end])).toEqual([['2021-09-21T19:09:00Z', '2021-09-21T20:07:00Z']]);
+    expect(output.operations).toHaveLength(4);
+  });
+});
+
 describe('--format table', () => {
   const lines = (text: string): string[] => text.split('\n');
 
