@@ -78,12 +78,19 @@ interface ReplayFlags {
   thresholds?: string;
   serviceRule: string[];
   mute: string[];
+  repeatCriticalEvery?: string;
   grace?: string;
   format?: 'json' | 'table';
 }
 
 async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<number> {
-  const config = configFromText({ thresholds: flags.thresholds, serviceRules: flags.serviceRule, grace: flags.grace, mutes: flags.mute });
+  const config = configFromText({
+    thresholds: flags.thresholds,
+    serviceRules: flags.serviceRule,
+    grace: flags.grace,
+    mutes: flags.mute,
+    repeatCriticalEvery: flags.repeatCriticalEvery,
+  });
   const until = flags.until === undefined ? undefined : parseUserInstant(flags.until, '--until');
   let text: string;
   try {
@@ -125,6 +132,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('--thresholds <spec>', 'warn/critical per operation type, e.g. DELETE=20m/40m,UPDATE=30m/60m,*=20m/40m')
     .option('--service-rule <SERVICE=REGEX>', 'map stacks whose name matches REGEX to SERVICE (repeatable, first match wins)', collect, [])
     .option('--grace <duration>', 'how long a service left with no stack waits for a replacement (e.g. 60m)')
+    .option('--repeat-critical-every <duration>', 'remind of an operation still CRITICAL every this long (e.g. 30m; default: off)')
     .option('--mute <REGEX>', 'send no notification for stacks whose name or service matches (repeatable); still recorded', collect, [])
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['json', 'table']))
     .option('--db <dir>', 'keep what was replayed in this folder, for the read commands (windows --db DIR)')

@@ -2,7 +2,7 @@
  * The Lambdas' configuration, read once at cold start from the environment; a missing or bad
  * variable fails the cold start with a message naming it.
  */
-import { DEFAULT_CONFIG, DEFAULT_GRACE, type WatchdogConfig } from '../domain/config.ts';
+import { DEFAULT_CONFIG, DEFAULT_GRACE, parseRepeatInterval, type WatchdogConfig } from '../domain/config.ts';
 import { parseMutes } from '../domain/mute.ts';
 import { parseServiceRules } from '../domain/service.ts';
 import { DEFAULT_THRESHOLD_SPEC, parseThresholds } from '../domain/thresholds.ts';
@@ -26,6 +26,7 @@ export const EnvVar = {
   GRACE: 'WATCHDOG_GRACE',
   EVENT_BUS_NAME: 'WATCHDOG_EVENT_BUS_NAME',
   MUTE: 'WATCHDOG_MUTE',
+  REPEAT_CRITICAL_EVERY: 'WATCHDOG_REPEAT_CRITICAL_EVERY',
 } as const;
 
 /** Where window events go unless configured: every account has it, and rules on it cost nothing extra. */
@@ -68,8 +69,8 @@ function parsed<T>(variable: string, parse: () => T): T {
 /**
  * Reads `WATCHDOG_TABLE_NAME` and `WATCHDOG_TOPIC_ARN` (required), `WATCHDOG_THRESHOLDS`,
  * `WATCHDOG_SERVICE_RULES` (rules separated by `;` or newlines), `WATCHDOG_GRACE`,
- * `WATCHDOG_EVENT_BUS_NAME` (default: the account's default bus) and `WATCHDOG_MUTE`
- * (expressions separated by `;`).
+ * `WATCHDOG_EVENT_BUS_NAME` (default: the account's default bus), `WATCHDOG_MUTE`
+ * (expressions separated by `;`) and `WATCHDOG_REPEAT_CRITICAL_EVERY` (a duration, or off).
  *
  * @example
  * const config = readRuntimeConfig(process.env); // at module scope: fails the cold start
@@ -86,6 +87,7 @@ export function readRuntimeConfig(env: Environment): RuntimeConfig {
     serviceRules: parsed(EnvVar.SERVICE_RULES, () => parseServiceRules(optional(env, EnvVar.SERVICE_RULES) ?? '')),
     graceMs: parsed(EnvVar.GRACE, () => parseDuration(optional(env, EnvVar.GRACE) ?? DEFAULT_GRACE, 'grace')),
     mutes: parsed(EnvVar.MUTE, () => parseMutes(optional(env, EnvVar.MUTE) ?? '')),
+    repeatCriticalEveryMs: parsed(EnvVar.REPEAT_CRITICAL_EVERY, () => parseRepeatInterval(optional(env, EnvVar.REPEAT_CRITICAL_EVERY))),
   };
   const eventBusName = optional(env, EnvVar.EVENT_BUS_NAME) ?? DEFAULT_EVENT_BUS;
   if (!EVENT_BUS.test(eventBusName)) {

@@ -26,6 +26,11 @@ export function consoleLink({ stackId, region }: Pick<Notification, 'stackId' | 
   return `https://${region}.${host}/cloudformation/home?region=${region}#/stacks/events?stackId=${encodeURIComponent(stackId)}`;
 }
 
+/** `CRITICAL`, or `CRITICAL #2` for its second reminder: short, so that the subject keeps its place. */
+function severityTag(n: Notification): string {
+  return n.reminder > 0 ? `${n.severity} #${n.reminder}` : n.severity;
+}
+
 function headline(n: Notification): string {
   const elapsed = humanDuration(n.elapsedMs);
   switch (n.severity) {
@@ -47,7 +52,7 @@ function headline(n: Notification): string {
  * subjectOf(notification); // '[CRITICAL] DELETE of trustsource-core-prod running for 40 min (trustsource-core, eu-central-1)'
  */
 export function subjectOf(n: Notification): string {
-  const text = `[${n.severity}] ${headline(n)} (${n.service}, ${n.region})`.replace(/[^\x20-\x7e]/g, '?');
+  const text = `[${severityTag(n)}] ${headline(n)} (${n.service}, ${n.region})`.replace(/[^\x20-\x7e]/g, '?');
   return text.length <= MAX_SUBJECT_LENGTH ? text : `${text.slice(0, MAX_SUBJECT_LENGTH - 3)}...`;
 }
 
@@ -56,7 +61,7 @@ export function subjectOf(n: Notification): string {
  */
 export function bodyOf(n: Notification): string {
   const lines = [
-    `${n.severity}: ${headline(n)}.`,
+    `${severityTag(n)}: ${headline(n)}.`,
     '',
     `Stack:      ${n.stackName}`,
     `Stack id:   ${n.stackId}`,

@@ -249,7 +249,7 @@ async function resend(
       const opView = pending && viewService(current, now, deps.config).operations.find((item) => item.claims.includes(pending));
       if (!pending || !opView) return null;
       if (!stillWorthSending(opView, pending)) return { state: withoutClaim(current, pending), result: null };
-      const due: DueNotification = { severity: pending.severity, view: opView, status: reportedStatus(opView, pending.severity) };
+      const due: DueNotification = { severity: pending.severity, repeat: pending.repeat, view: opView, status: reportedStatus(opView, pending.severity) };
       return { state: withClaimRenewed(current, pending, now), result: { due, claim: pending } };
     },
     known,

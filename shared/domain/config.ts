@@ -20,6 +20,11 @@ export interface WatchdogConfig {
   readonly maxStateRecords: number;
   /** Stacks (by their name or their service's) whose notifications are not sent (mute.ts). */
   readonly mutes: readonly RegExp[];
+  /**
+   * A reminder for an operation still CRITICAL, every this long after its CRITICAL (like
+   * Alertmanager's repeat_interval); `null`: off.
+   */
+  readonly repeatCriticalEveryMs: number | null;
 }
 
 export const DEFAULT_GRACE = '60m';
@@ -32,7 +37,19 @@ export const DEFAULT_CONFIG: WatchdogConfig = {
   lateEventHorizonMs: 7 * 24 * 60 * MINUTE_MS,
   maxStateRecords: 600,
   mutes: [],
+  repeatCriticalEveryMs: null,
 };
+
+/**
+ * `off` (or empty) or a duration (`<n>s`, `<n>m`, `<n>h`), as the reminder interval is written.
+ *
+ * @example
+ * parseRepeatInterval('2h'); // 7_200_000
+ */
+export function parseRepeatInterval(text: string | undefined): number | null {
+  if (text === undefined || text.trim() === '' || text.trim() === 'off') return null;
+  return parseDuration(text.trim(), 'repeat-critical-every');
+}
 
 /**
  * Builds a configuration from its textual forms (environment variables or CLI flags), each
@@ -46,6 +63,7 @@ export function configFromText(text: {
   readonly serviceRules?: string | readonly string[] | undefined;
   readonly grace?: string | undefined;
   readonly mutes?: readonly string[] | undefined;
+  readonly repeatCriticalEvery?: string | undefined;
 }): WatchdogConfig {
   const rules = text.serviceRules;
   return {
@@ -54,5 +72,6 @@ export function configFromText(text: {
     serviceRules: typeof rules === 'string' ? parseServiceRules(rules) : (rules ?? []).map(parseServiceRule),
     graceMs: parseDuration(text.grace ?? DEFAULT_GRACE, 'grace'),
     mutes: (text.mutes ?? []).map(parseMute),
+    repeatCriticalEveryMs: parseRepeatInterval(text.repeatCriticalEvery),
   };
 }

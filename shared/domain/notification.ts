@@ -13,6 +13,8 @@ import type { Instant } from './time.ts';
 export interface Notification extends StackRef {
   readonly at: Instant;
   readonly severity: Severity;
+  /** For a CRITICAL: 0 for the CRITICAL itself, n for its n-th reminder (RepeatCriticalEvery). */
+  readonly reminder: number;
   readonly service: string;
   readonly operation: OperationType;
   readonly status: string;
@@ -51,6 +53,7 @@ export function buildNotification(due: DueNotification, key: ServiceKey, at: Ins
   return {
     at,
     severity: due.severity,
+    reminder: due.repeat ?? 0,
     stackId: operation.stackId,
     stackName: operation.stackName,
     account: key.account,

@@ -21,6 +21,7 @@ import type { WatchdogConfig } from './config.ts';
 import type { Instant } from './time.ts';
 import { deriveWindows, type Baseline, type ImpactWindow } from './windows.ts';
 import type { OperationType } from './status.ts';
+import { thresholdFor } from './thresholds.ts';
 import { sameAnnouncement, type WindowAnnouncement } from './window-events.ts';
 
 /**
@@ -40,6 +41,8 @@ export interface Claim {
   /** For FAILED and RESOLVED: the terminal status they report (with `anchor`, its event). */
   readonly terminalStatus?: string | undefined;
   readonly severity: Severity;
+  /** For a CRITICAL: which reminder it is (1, 2, …; absent for the CRITICAL itself). */
+  readonly repeat?: number | undefined;
   readonly claimedAt: Instant;
   /** When the notifier accepted it; `null` while claimed but not (yet) sent. */
   readonly sentAt: Instant | null;
@@ -68,6 +71,8 @@ export interface OperationView {
   readonly operation: Operation;
   /** Its notifications are not sent (config.mutes); it is recorded all the same. */
   readonly muted: boolean;
+  /** The CRITICAL reminder due now (config.repeatCriticalEveryMs), or `null`. */
+  readonly reminderDue: number | null;
   readonly severity: OperationSeverity | null;
   readonly claims: readonly Claim[];
   /** The stack's latest status event (for a notification's status and reason). */
@@ -84,6 +89,8 @@ export interface ServiceView {
 
 export interface DueNotification {
   readonly severity: Severity;
+  /** A CRITICAL reminder's number (1, 2, …); absent otherwise. */
+  readonly repeat?: number | undefined;
   readonly view: OperationView;
   /** The status event the notification reports: the stack's latest, or the terminal one. */
   readonly status: StatusRecord;
@@ -120,7 +127,7 @@ export function withStatusRecord(
   return { state: { ...state, records: canonicalRecords([...kept, record]) }, changed: true };
 }
 
-type ClaimIdentity = Pick<Claim, 'stackId' | 'anchor' | 'operation' | 'terminalStatus' | 'severity'>;
+type ClaimIdentity = Pick<Claim, 'stackId' | 'anchor' | 'operation' | 'terminalStatus' | 'severity' | 'repeat'>;
 
 export function sameClaim(a: ClaimIdentity, b: ClaimIdentity): boolean {
   return (
@@ -128,7 +135,8 @@ export function sameClaim(a: ClaimIdentity, b: ClaimIdentity): boolean {
     a.anchor === b.anchor &&
     a.operation === b.operation &&
     a.terminalStatus === b.terminalStatus &&
-    a.severity === b.severity
+    a.severity === b.severity &&
+    (a.repeat ?? 0) === (b.repeat ?? 0)
   );
 }
 
@@ -175,11 +183,13 @@ export function viewService(state: ServiceState, now: Instant, config: WatchdogC
     const stackOperations = deriveOperations(records);
     const claims = state.claims.filter((claim) => claim.stackId === stackId);
     stackOperations.forEach((operation, index) => {
+      const owned = claims.filter((claim) => ownerIndex(stackOperations, claim) === index);
       operations.push({
         operation,
         muted: isMuted(config.mutes, operation.stackName, state.key.service),
+        reminderDue: reminderDue(operation, owned, now, config),
         severity: operationSeverity(operation, now, config.thresholds),
-        claims: claims.filter((claim) => ownerIndex(stackOperations, claim) === index),
+        claims: owned,
         latest,
       });
     });
@@ -195,6 +205,21 @@ export function viewService(state: ServiceState, now: Instant, config: WatchdogC
 }
 
 const has = (view: OperationView, severity: Severity): boolean => view.claims.some((claim) => claim.severity === severity);
+
+/**
+ * The number of the CRITICAL reminder due at `now`: reminder n is due n intervals after the
+ * operation reached its critical threshold, once the CRITICAL (or the reminder before) was
+ * claimed; a sweep that missed some sends only the latest.
+ */
+function reminderDue(operation: Operation, claims: readonly Claim[], now: Instant, config: WatchdogConfig): number | null {
+  const every = config.repeatCriticalEveryMs;
+  if (every === null || operation.state !== 'running') return null;
+  const criticals = claims.filter((claim) => claim.severity === Severity.CRITICAL);
+  if (criticals.length === 0) return null;
+  const said = Math.max(...criticals.map((claim) => claim.repeat ?? 0));
+  const reached = Math.floor((now - operation.start - thresholdFor(config.thresholds, operation.type).criticalMs) / every);
+  return reached > said ? reached : null;
+}
 
 /**
  * FAILED and RESOLVED not yet claimed: sent at once when the terminal event is applied.
@@ -239,7 +264,10 @@ export function reportedStatus(opView: OperationView, severity: Severity): Statu
  */
 export function dueAtSweep(view: ServiceView): DueNotification[] {
   return view.operations.flatMap((opView): DueNotification[] => {
-    if (opView.operation.state !== 'running' || opView.muted || has(opView, Severity.CRITICAL)) return [];
+    if (opView.operation.state !== 'running' || opView.muted) return [];
+    if (has(opView, Severity.CRITICAL)) {
+      return opView.reminderDue === null ? [] : [{ severity: Severity.CRITICAL, repeat: opView.reminderDue, view: opView, status: opView.latest }];
+    }
     if (opView.severity === Severity.CRITICAL || (opView.severity === Severity.WARNING && !has(opView, Severity.WARNING))) {
       return [{ severity: opView.severity, view: opView, status: opView.latest }];
     }
@@ -255,7 +283,14 @@ export interface ClaimedNotification {
 
 export function claimFor(due: DueNotification, at: Instant): Claim {
   const { operation } = due.view;
-  const base = { stackId: operation.stackId, operation: operation.type, severity: due.severity, claimedAt: at, sentAt: null };
+  const base = {
+    stackId: operation.stackId,
+    operation: operation.type,
+    severity: due.severity,
+    ...(due.repeat === undefined ? {} : { repeat: due.repeat }),
+    claimedAt: at,
+    sentAt: null,
+  };
   // Two operations of one stack can end in the same second (UPDATE_FAILED, then a rollback's
   // end): a terminal claim names its event by time and status.
   if (operation.state === 'ended' && (due.severity === Severity.FAILED || due.severity === Severity.RESOLVED)) {

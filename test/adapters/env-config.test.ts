@@ -52,6 +52,14 @@ describe('readRuntimeConfig', () => {
     expect(config.watchdog.graceMs).toBe(30 * 60_000);
   });
 
+  it.each([
+    ['', null],
+    ['30m', 30 * 60_000],
+    ['2h', 2 * 60 * 60_000],
+  ])('reads WATCHDOG_REPEAT_CRITICAL_EVERY %j as %s', (text, expected) => {
+    expect(readRuntimeConfig({ ...REQUIRED, WATCHDOG_REPEAT_CRITICAL_EVERY: text }).watchdog.repeatCriticalEveryMs).toBe(expected);
+  });
+
   it('reads the mutes separated by ";"', () => {
     // Act
     const config = readRuntimeConfig({ ...REQUIRED, WATCHDOG_MUTE: '^sandbox-;-preview-\\d+$' });
@@ -69,6 +77,7 @@ describe('readRuntimeConfig', () => {
     [{ ...REQUIRED, WATCHDOG_GRACE: 'an hour' }, 'WATCHDOG_GRACE', "got 'an hour'"],
     [{ ...REQUIRED, WATCHDOG_EVENT_BUS_NAME: 'my bus' }, 'WATCHDOG_EVENT_BUS_NAME', "got 'my bus'"],
     [{ ...REQUIRED, WATCHDOG_MUTE: '^sandbox-;(' }, 'WATCHDOG_MUTE', "mute '(' is not a valid regular expression"],
+    [{ ...REQUIRED, WATCHDOG_REPEAT_CRITICAL_EVERY: 'hourly' }, 'WATCHDOG_REPEAT_CRITICAL_EVERY', "got 'hourly'"],
   ])('fails naming %s', (env, variable, text) => {
     // Act
     const error = failure(env);

@@ -8,6 +8,7 @@ describe('subjectOf', () => {
     ['CRITICAL', {}, '[CRITICAL] DELETE of trustsource-core-prod running for 40 min (trustsource-core, eu-central-1)'],
     ['FAILED', { severity: 'FAILED', status: 'DELETE_FAILED' }, '[FAILED] DELETE of trustsource-core-prod failed: DELETE_FAILED (trustsource-core, eu-central-1)'],
     ['RESOLVED', { severity: 'RESOLVED', status: 'DELETE_COMPLETE', elapsedMs: 47.5 * 60_000 }, '[RESOLVED] DELETE of trustsource-core-prod finished after 47 min (trustsource-core, eu-central-1)'],
+    ['a CRITICAL reminder', { reminder: 2, elapsedMs: 55 * 60_000 }, '[CRITICAL #2] DELETE of trustsource-core-prod running for 55 min (trustsource-core, eu-central-1)'],
   ] as const)('says what happened for %s', (_severity, overrides, expected) => {
     expect(subjectOf(notification(overrides))).toBe(expected);
   });

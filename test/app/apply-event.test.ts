@@ -148,6 +148,7 @@ describe('applyEvent', () => {
     const failed = {
       at: t('10:06:02'),
       severity: 'FAILED',
+      reminder: 0,
       stackId: apiArn,
       stackName: 'api',
       account: '123456789012',

@@ -114,6 +114,7 @@ describe('sweep', () => {
     const warning: Notification = {
       at: t('10:20'),
       severity: 'WARNING',
+      reminder: 0,
       stackId: apiArn,
       stackName: 'api',
       account: '123456789012',
@@ -509,3 +510,32 @@ describe('sweep with a stack inspector (DescribeStacks)', () => {
     expect(cloudFormation.asked).toHaveLength(3);
   });
 });
+
+describe('sweep with CRITICAL reminders', () => {
+  it('sends each reminder once, also when two sweeps overlap, and none after the operation ended', async () => {
+    // Prepare: reminders every 30 minutes; a deletion since 10:00.
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00'), config: configFromText({ repeatCriticalEvery: '30m' }) });
+    await applyEvent(stackStatus(api, iso('10:00'), 'DELETE_IN_PROGRESS'), dog.deps);
+
+    // Act
+    for (const minute of ['10:20', '10:40', '11:09', '11:10', '11:40']) {
+      dog.clock.set(iso(minute));
+      await Promise.all([sweep(dog.deps), sweep(dog.deps)]);
+    }
+    dog.clock.set(iso('11:45'));
+    await applyEvent(stackStatus(api, iso('11:45'), 'DELETE_COMPLETE'), dog.deps);
+    dog.clock.set(iso('12:10'));
+    await sweep(dog.deps);
+
+    // Assess
+    expect(dog.notifier.sent.map((sent) => [new Date(sent.at).toISOString().slice(11, 16), sent.severity, sent.reminder])).toEqual([
+      ['10:20', 'WARNING', 0],
+      ['10:40', 'CRITICAL', 0],
+      ['11:10', 'CRITICAL', 1],
+      ['11:40', 'CRITICAL', 2],
+      ['11:45', 'RESOLVED', 0],
+    ]);
+  });
+});
+

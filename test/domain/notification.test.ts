@@ -33,6 +33,7 @@ describe('buildNotification', () => {
     expect(notification).toEqual({
       at: t('19:49'),
       severity: 'CRITICAL',
+      reminder: 0,
       stackId: CORE.stackId,
       stackName: 'trustsource-core-prod',
       account: '123456789012',

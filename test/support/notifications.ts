@@ -10,6 +10,7 @@ export function notification(overrides: Partial<Notification> = {}): Notificatio
   return {
     at: Date.parse('2021-09-21T19:49:00Z'),
     severity: 'CRITICAL',
+    reminder: 0,
     stackId: CORE_ARN,
     stackName: 'trustsource-core-prod',
     account: '123456789012',
