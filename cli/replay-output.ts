@@ -18,6 +18,8 @@ function notificationJson(notification: Notification) {
   return {
     at: formatInstant(notification.at),
     severity: notification.severity,
+    // Only with --repeat-critical-every: which reminder of the CRITICAL this is.
+    ...(notification.reminder > 0 ? { reminder: notification.reminder } : {}),
     stackName: notification.stackName,
     stackId: notification.stackId,
     account: notification.account,

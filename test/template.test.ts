@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRuntimeConfig } from '../shared/adapters/env-config.ts';
+import { parseRepeatInterval } from '../shared/domain/config.ts';
 import { createTableInput } from '../shared/adapters/table.ts';
 import { parseServiceRules } from '../shared/domain/service.ts';
 import { parseThresholds } from '../shared/domain/thresholds.ts';
@@ -256,6 +257,14 @@ describe('template.yaml', () => {
         expect(readRuntimeConfig({ WATCHDOG_TABLE_NAME: 't', WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts', WATCHDOG_EVENT_BUS_NAME: bus }).eventBusName).toBe(bus);
       }
       expect('my bus').not.toMatch(pattern('EventBusName'));
+    });
+
+    it('RepeatCriticalEvery accepts off and intervals of a minute or more, as the code does', () => {
+      for (const every of ['', '1m', '30m', '2h']) {
+        expect(every).toMatch(pattern('RepeatCriticalEvery'));
+        expect(() => parseRepeatInterval(every)).not.toThrow();
+      }
+      for (const every of ['0m', '30s', '30']) expect(every).not.toMatch(pattern('RepeatCriticalEvery'));
     });
 
     it('MutedStacks accepts what WATCHDOG_MUTE parses', () => {

@@ -6,7 +6,7 @@
 import type { Notification } from '../domain/notification.ts';
 import { Severity } from '../domain/severity.ts';
 import { formatInstant, humanDuration } from '../domain/time.ts';
-import { adviceOf, consoleLink, MAX_LISTED_RESOURCES, subjectOf } from './sns-message.ts';
+import { adviceOf, capped, consoleLink, MAX_LISTED_RESOURCES, subjectOf } from './sns-message.ts';
 
 /** The custom notification schema's fields that this watchdog fills in. */
 export interface ChatbotNotification {
@@ -59,12 +59,12 @@ export function threadIdOf(n: Pick<Notification, 'stackId' | 'operation' | 'star
 function description(n: Notification): string {
   const lines = [
     `*Stack* ${n.stackName} · *service* ${n.service} · ${n.account} / ${n.region}`,
-    `*${n.operation}* started ${formatInstant(n.startedAt)}, ${humanDuration(n.elapsedMs)} ago · status \`${n.status}\`${n.statusReason ? `: ${n.statusReason}` : ''}`,
+    `*${n.operation}* started ${formatInstant(n.startedAt)}, ${humanDuration(n.elapsedMs)} ago · status \`${n.status}\`${n.statusReason ? `: ${capped(n.statusReason)}` : ''}`,
   ];
   if (n.resourcesInProgress.length > 0) {
     lines.push('*Still in progress:*');
     for (const r of n.resourcesInProgress.slice(0, MAX_LISTED_RESOURCES)) {
-      lines.push(`• \`${r.logicalResourceId}\` (${r.resourceType}) ${r.status} since ${formatInstant(r.since)}${r.statusReason ? ` — ${r.statusReason}` : ''}`);
+      lines.push(`• \`${r.logicalResourceId}\` (${r.resourceType}) ${r.status} since ${formatInstant(r.since)}${r.statusReason ? ` — ${capped(r.statusReason)}` : ''}`);
     }
     const more = n.resourcesInProgress.length - MAX_LISTED_RESOURCES;
     if (more > 0) lines.push(`• … and ${more} more`);

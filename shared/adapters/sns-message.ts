@@ -5,6 +5,11 @@ import type { Notification } from '../domain/notification.ts';
 import { Severity } from '../domain/severity.ts';
 import { formatInstant, humanDuration } from '../domain/time.ts';
 
+/** A status reason can be long (a stack's reason lists every failed resource): an alert keeps a readable part. */
+export const MAX_REASON_LENGTH = 1000;
+
+export const capped = (reason: string): string => (reason.length <= MAX_REASON_LENGTH ? reason : `${reason.slice(0, MAX_REASON_LENGTH - 1)}…`);
+
 /** SNS takes subjects of *less than* 100 characters; e-mail clients cut them anyway. */
 export const MAX_SUBJECT_LENGTH = 99;
 
@@ -70,14 +75,14 @@ export function bodyOf(n: Notification): string {
     `Region:     ${n.region}`,
     `Operation:  ${n.operation}, started ${formatInstant(n.startedAt)}`,
     `Elapsed:    ${humanDuration(n.elapsedMs)} (as of ${formatInstant(n.at)})`,
-    `Status:     ${n.status}${n.statusReason ? ` (${n.statusReason})` : ''}`,
+    `Status:     ${n.status}${n.statusReason ? ` (${capped(n.statusReason)})` : ''}`,
   ];
   if (n.resourcesInProgress.length > 0) {
     lines.push('', 'Still in progress:');
     for (const r of n.resourcesInProgress.slice(0, MAX_LISTED_RESOURCES)) {
       const physical = r.physicalResourceId ? ` ${r.physicalResourceId}` : '';
       lines.push(`  - ${r.logicalResourceId} (${r.resourceType})${physical}: ${r.status} since ${formatInstant(r.since)}`);
-      if (r.statusReason) lines.push(`    ${r.statusReason}`);
+      if (r.statusReason) lines.push(`    ${capped(r.statusReason)}`);
     }
     const more = n.resourcesInProgress.length - MAX_LISTED_RESOURCES;
     if (more > 0) lines.push(`  … and ${more} more (see the stack's events)`);
@@ -106,6 +111,34 @@ export interface Advice {
   readonly source: string | null;
 }
 
+/** Says only what is known: a deletion when one was running, a name clash when only the reason tells. */
+function blockedAdvice(n: Notification, blocked: NonNullable<Notification['blockedBy']>): Advice {
+  const { stackName, runningMsAtFailure, heldResource } = blocked;
+  if (runningMsAtFailure === null) {
+    return {
+      cause: `${heldResource ?? 'a resource it creates'} already exists in stack ${stackName}: this ${n.operation} needs a name that stack holds.`,
+      typically: null,
+      nextSteps: [
+        `Give the resource another name in this stack, or remove it from ${stackName} (if ${stackName} is being deleted, wait for it), then deploy again.`,
+      ],
+      source: null,
+    };
+  }
+  const running = `in progress for ${humanDuration(runningMsAtFailure)} when this failed`;
+  const cause = heldResource
+    ? `the deletion of stack ${stackName} (${running}), which still holds ${heldResource}: this ${n.operation} needed what the old stack had not released yet.`
+    : `possibly the deletion of stack ${stackName} of the same service (${running}): a deployment that overlaps a deletion often needs what the old stack has not released yet.`;
+  return {
+    cause,
+    typically: null,
+    nextSteps: [
+      `Wait for the deletion of ${stackName} to end (its own alerts say when), then deploy again.`,
+      'Or deploy now with new names for what the old stack still holds (queues, buckets, log groups).',
+    ],
+    source: null,
+  };
+}
+
 /**
  * What the alert explains, in the order a person should read it: the deletion that blocked a
  * failed deployment first (it is the reason to act), then the known causes.
@@ -115,20 +148,7 @@ export interface Advice {
  */
 export function adviceOf(n: Notification): Advice[] {
   const advice: Advice[] = [];
-  if (n.blockedBy) {
-    const { stackName, runningMsAtFailure, heldResource } = n.blockedBy;
-    const running = runningMsAtFailure === null ? '' : ` (in progress for ${humanDuration(runningMsAtFailure)} when this failed)`;
-    const holds = heldResource ? `, which still holds ${heldResource}` : '';
-    advice.push({
-      cause: `the deletion of stack ${stackName}${running}${holds}: this ${n.operation} needed what the old stack had not released yet.`,
-      typically: null,
-      nextSteps: [
-        `Wait for the deletion of ${stackName} to end (its own alerts say when), then deploy again.`,
-        'Or deploy now with new names for what the old stack still holds (queues, buckets, log groups).',
-      ],
-      source: null,
-    });
-  }
+  if (n.blockedBy) advice.push(blockedAdvice(n, n.blockedBy));
   for (const found of n.diagnosis) advice.push({ cause: found.cause, typically: found.typically, nextSteps: found.nextSteps, source: found.source });
   return advice;
 }

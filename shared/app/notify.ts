@@ -28,12 +28,26 @@ export async function sendClaimed(
   let state = saved;
   for (const { due, claim } of claimed) {
     const at = deps.clock();
-    const notification = buildNotification(due, key, at, await evidenceFor(deps, due, saved, at));
+    const notification = buildNotification(due, key, at, await evidenceOrNone(deps, due, saved, at));
     await deps.notifier.publish(notification);
     state = await markSent(deps, key, claim, at, state);
     sent.push(notification);
   }
   return { sent, state };
+}
+
+/** What is stuck and why is worth a lot, but not the page itself: without it, the alert goes out plain. */
+async function evidenceOrNone(deps: WatchdogDeps, due: DueNotification, saved: ServiceState, at: Instant): Promise<NotificationEvidence> {
+  try {
+    return await evidenceFor(deps, due, saved, at);
+  } catch (error) {
+    deps.log.warn('could not read what is stuck or why; the notification goes out without it', {
+      stackId: due.view.operation.stackId,
+      severity: due.severity,
+      error: String(error),
+    });
+    return {};
+  }
 }
 
 /**

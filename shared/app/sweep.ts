@@ -114,7 +114,9 @@ async function sweepOnce(deps: WatchdogDeps): Promise<SweepResult & { failures: 
     const dueStacks = new Set(candidates.map(({ due }) => due.view.operation.stackId));
     for (const state of services) {
       for (const view of viewOf(state).operations) {
-        const escalated = view.operation.state === 'running' && view.claims.length > 0;
+        // A muted operation is never escalated: past its warn threshold it is watched the same way,
+        // or a lost completion would keep its service's window open for good.
+        const escalated = view.operation.state === 'running' && (view.claims.length > 0 || (view.muted && view.severity !== null));
         if (!escalated || dueStacks.has(view.operation.stackId)) continue;
         await attempt(state.key, async () => ({ sent: (await closeIfMovedOn(deps, state.key, view, now)) ?? [] }));
       }
@@ -180,7 +182,10 @@ async function escalate(
       const item = stillDue(state);
       if (!item) return null;
       const claim = claimFor(item, now);
-      return { state: withClaims(state, [claim]), result: { due: item, claim } };
+      // A reminder stands in for the one before it: an operation stuck for weeks must not grow
+      // its service's item by a claim per interval.
+      const previous = item.repeat !== undefined && item.repeat > 1 ? item.view.claims.find((kept) => kept.severity === item.severity && kept.repeat === (item.repeat ?? 0) - 1) : undefined;
+      return { state: withClaims(previous ? withoutClaim(state, previous) : state, [claim]), result: { due: item, claim } };
     },
     current,
   );

@@ -43,7 +43,9 @@ export function blockingDeletion(
       operation.start <= failed.end &&
       (operationStop(operation) ?? Number.POSITIVE_INFINITY) >= failed.start,
   );
-  const named = [...failed.phases.map((phase) => phase.statusReason), ...failureReasons].map((reason) => ALREADY_EXISTS.exec(reason)).find((match) => match !== null);
+  const named = [...failed.phases.map((phase) => phase.statusReason), ...failureReasons]
+    .map((reason) => ALREADY_EXISTS.exec(reason))
+    .find((match) => match !== null && match[2] !== failed.stackId);
   const describe = (deletion: Operation | undefined, stackId: string, stackName: string, heldResource: string | null): BlockingDeletion => ({
     stackId,
     stackName,

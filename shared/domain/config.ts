@@ -1,7 +1,7 @@
 import { parseMute } from './mute.ts';
 import { parseServiceRule, parseServiceRules, type ServiceRule } from './service.ts';
 import { DEFAULT_THRESHOLD_SPEC, parseThresholds, type Thresholds } from './thresholds.ts';
-import { MINUTE_MS, parseDuration } from './time.ts';
+import { MINUTE_MS, parseDuration, TimeFormatError } from './time.ts';
 
 /** Everything the rules are tuned by; the same for the Lambdas, the CLI and the tests. */
 export interface WatchdogConfig {
@@ -48,7 +48,10 @@ export const DEFAULT_CONFIG: WatchdogConfig = {
  */
 export function parseRepeatInterval(text: string | undefined): number | null {
   if (text === undefined || text.trim() === '' || text.trim() === 'off') return null;
-  return parseDuration(text.trim(), 'repeat-critical-every');
+  const every = parseDuration(text.trim(), 'repeat-critical-every');
+  // The sweeper looks once a minute: a shorter interval could only mean a reminder every sweep.
+  if (every < MINUTE_MS) throw new TimeFormatError(`repeat-critical-every: at least 1m (the sweeper runs every minute), got '${text.trim()}'`);
+  return every;
 }
 
 /**

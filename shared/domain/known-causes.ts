@@ -45,8 +45,7 @@ export interface Diagnosis {
 export const KNOWN_CAUSES: readonly KnownCause[] = [
   {
     id: 'lambda-vpc-eni-cleanup',
-    resourceTypes: ['AWS::Lambda::Function'],
-    resourceStatuses: ['DELETE_IN_PROGRESS'],
+    // CloudFormation's own words: a function deleting slowly for another reason is not this case.
     reason: /waiting for NetworkInterfaces associated with the Lambda Function to be cleaned up/i,
     cause:
       'The Lambda function {resource} runs in a VPC: CloudFormation waits until Lambda has deleted its network interfaces (Hyperplane ENIs), which Lambda does only some time after the function is gone.',

@@ -21,7 +21,6 @@ import type { WatchdogConfig } from './config.ts';
 import type { Instant } from './time.ts';
 import { deriveWindows, type Baseline, type ImpactWindow } from './windows.ts';
 import type { OperationType } from './status.ts';
-import { thresholdFor } from './thresholds.ts';
 import { sameAnnouncement, type WindowAnnouncement } from './window-events.ts';
 
 /**
@@ -207,18 +206,16 @@ export function viewService(state: ServiceState, now: Instant, config: WatchdogC
 const has = (view: OperationView, severity: Severity): boolean => view.claims.some((claim) => claim.severity === severity);
 
 /**
- * The number of the CRITICAL reminder due at `now`: reminder n is due n intervals after the
- * operation reached its critical threshold, once the CRITICAL (or the reminder before) was
- * claimed; a sweep that missed some sends only the latest.
+ * The number of the CRITICAL reminder due at `now`: the next one, an interval after the last
+ * CRITICAL (or reminder) went out; none while that one is still unsent, so that a notifier that
+ * fails for a while sends one reminder when it recovers, not a pile.
  */
 function reminderDue(operation: Operation, claims: readonly Claim[], now: Instant, config: WatchdogConfig): number | null {
   const every = config.repeatCriticalEveryMs;
   if (every === null || operation.state !== 'running') return null;
-  const criticals = claims.filter((claim) => claim.severity === Severity.CRITICAL);
-  if (criticals.length === 0) return null;
-  const said = Math.max(...criticals.map((claim) => claim.repeat ?? 0));
-  const reached = Math.floor((now - operation.start - thresholdFor(config.thresholds, operation.type).criticalMs) / every);
-  return reached > said ? reached : null;
+  const last = claims.filter((claim) => claim.severity === Severity.CRITICAL).sort((a, b) => (a.repeat ?? 0) - (b.repeat ?? 0)).at(-1);
+  if (!last || last.sentAt === null || now - last.sentAt < every) return null;
+  return (last.repeat ?? 0) + 1;
 }
 
 /**
@@ -317,9 +314,12 @@ export function stalePendingClaims(state: ServiceState, now: Instant, leaseMs: n
  * stillWorthSending(opView, staleWarning); // false once the operation ended
  */
 export function stillWorthSending(opView: OperationView, claim: Claim): boolean {
+  if (opView.muted) return false;
   if (claim.severity !== Severity.WARNING && claim.severity !== Severity.CRITICAL) return true;
   if (opView.operation.state !== 'running') return false;
-  return !(claim.severity === Severity.WARNING && has(opView, Severity.CRITICAL));
+  if (claim.severity === Severity.WARNING) return !has(opView, Severity.CRITICAL);
+  // A CRITICAL (or reminder) overtaken by a later reminder has nothing left to say.
+  return !opView.claims.some((other) => other.severity === Severity.CRITICAL && (other.repeat ?? 0) > (claim.repeat ?? 0));
 }
 
 export function withoutClaim(state: ServiceState, claim: Claim): ServiceState {

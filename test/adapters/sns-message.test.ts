@@ -143,4 +143,32 @@ describe('bodyOf with what the watchdog knows of the cause', () => {
       ].join('\n'),
     );
   });
+
+  it.each([
+    [
+      'a name clash with a stack that is not being deleted',
+      { stackId: CORE_ARN, stackName: 'trustsource-core-prod', since: null, runningMsAtFailure: null, heldResource: 'trustsource-scan-queue' },
+      'Likely cause: trustsource-scan-queue already exists in stack trustsource-core-prod: this CREATE needs a name that stack holds.',
+    ],
+    [
+      'a deletion that only overlapped',
+      { stackId: CORE_ARN, stackName: 'trustsource-core-prod', since: Date.parse('2021-09-21T19:09:00Z'), runningMsAtFailure: 26 * 60_000, heldResource: null },
+      'Likely cause: possibly the deletion of stack trustsource-core-prod of the same service (in progress for 26 min when this failed)',
+    ],
+  ])('says only what it knows of %s', (_case, blockedBy, expected) => {
+    // Act
+    const body = bodyOf(notification({ severity: 'FAILED', operation: 'CREATE', resourcesInProgress: [], blockedBy }));
+
+    // Assess
+    expect(body).toContain(expected);
+  });
+
+  it('keeps a very long status reason to 1000 characters', () => {
+    // Act
+    const body = bodyOf(notification({ statusReason: 'r'.repeat(5000) }));
+
+    // Assess
+    expect(body).toContain(`Status:     DELETE_IN_PROGRESS (${'r'.repeat(999)}…)`);
+  });
 });
+

@@ -139,18 +139,9 @@ describe('sweep', () => {
       diagnosis: [],
       blockedBy: null,
     };
-    // Resources compared field by field here; their exact shape is checked below. The function
-    // deleting in a cleanup is the known VPC ENI case.
-    expect(result).toEqual({
-      servicesSwept: 1,
-      notifications: [
-        {
-          ...warning,
-          resourcesInProgress: [expect.objectContaining(warning.resourcesInProgress[0])],
-          diagnosis: [expect.objectContaining({ id: 'lambda-vpc-eni-cleanup', resource: 'ScanAnalysisFunction' })],
-        },
-      ],
-    });
+    // Resources compared field by field here; their exact shape is checked below. Without
+    // CloudFormation's words for it, a function deleting is not taken for the VPC ENI case.
+    expect(result).toEqual({ servicesSwept: 1, notifications: [{ ...warning, resourcesInProgress: [expect.objectContaining(warning.resourcesInProgress[0])] }] });
     expect(result.notifications[0]?.resourcesInProgress).toHaveLength(1);
     expect(dog.notifier.sent).toEqual(result.notifications);
     expect((await store.loadService(apiKey)).claims).toEqual([
@@ -458,10 +449,53 @@ describe('sweep with a stack inspector (DescribeStacks)', () => {
     expect(dog.notifier.sent).toEqual([expect.objectContaining({ severity: 'WARNING', stackId: apiArn, status: 'UPDATE_IN_PROGRESS', at: t('10:20') })]);
   });
 
+  it('still pages, without the resources, when DescribeStackResources fails', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const cloudFormation = {
+      ...inspector({ exists: true, status: 'DELETE_IN_PROGRESS', statusReason: '', lastUpdatedAt: t('10:00') }),
+      resourcesInProgress: async (): Promise<never> => {
+        throw Object.assign(new Error('User is not authorized to perform: cloudformation:DescribeStackResources'), { name: 'AccessDenied' });
+      },
+    };
+    const dog = watchdog(store, { now: iso('10:00'), inspector: cloudFormation });
+    await applyEvent(stackStatus(api, iso('10:00'), 'DELETE_IN_PROGRESS'), dog.deps);
+
+    // Act
+    await sweepAt(dog, ['10:20']);
+
+    // Assess
+    expect(dog.notifier.sent.map((sent) => [sent.severity, sent.resourcesInProgress])).toEqual([['WARNING', []]]);
+    expect(dog.log.entries.map((entry) => entry.message)).toContain('could not read what is stuck or why; the notification goes out without it');
+  });
+
+  it('closes a muted operation whose completion was lost, so that its window closes', async () => {
+    // Prepare: a muted deletion past its warn threshold; CloudFormation says the stack is gone.
+    const { store } = await freshStore();
+    const cloudFormation = inspector({ exists: false });
+    const dog = watchdog(store, { now: iso('10:00'), inspector: cloudFormation, config: configFromText({ mutes: ['^api$'], grace: '10m' }) });
+    await applyEvent(stackStatus(api, iso('10:00'), 'DELETE_IN_PROGRESS'), dog.deps);
+
+    // Act
+    await sweepAt(dog, ['10:20', '10:21']);
+
+    // Assess
+    expect(dog.notifier.sent).toEqual([]);
+    const [operation] = viewService(await store.loadService(apiKey), t('10:21'), DEFAULT_CONFIG).operations.map((view) => view.operation);
+    expect(operation).toMatchObject({ state: 'ended', finalStatus: 'DELETE_COMPLETE' });
+  });
+
   it('names what is stuck from DescribeStackResources when no resource event came, and the cause it is known for', async () => {
     // Prepare: only the stack's own event arrived; CloudFormation knows the function is deleting.
     const { store } = await freshStore();
-    const deleting = { logicalResourceId: 'ScanAnalysisFunction', physicalResourceId: 'api-Fn-1', resourceType: 'AWS::Lambda::Function', status: 'DELETE_IN_PROGRESS', statusReason: '', since: t('10:01') };
+    const deleting = {
+      logicalResourceId: 'ScanAnalysisFunction',
+      physicalResourceId: 'api-Fn-1',
+      resourceType: 'AWS::Lambda::Function',
+      status: 'DELETE_IN_PROGRESS',
+      statusReason: 'CloudFormation is waiting for NetworkInterfaces associated with the Lambda Function to be cleaned up.',
+      since: t('10:01'),
+    };
     const cloudFormation = { ...inspector({ exists: true, status: 'DELETE_IN_PROGRESS', statusReason: '', lastUpdatedAt: t('10:00') }), resourcesInProgress: async () => [deleting] };
     const dog = watchdog(store, { now: iso('10:00'), inspector: cloudFormation });
     await applyEvent(stackStatus(api, iso('10:00'), 'DELETE_IN_PROGRESS'), dog.deps);
@@ -535,6 +569,13 @@ describe('sweep with CRITICAL reminders', () => {
       ['11:10', 'CRITICAL', 1],
       ['11:40', 'CRITICAL', 2],
       ['11:45', 'RESOLVED', 0],
+    ]);
+    // A reminder stands in for the one before: the item does not grow by a claim per interval.
+    expect((await store.loadService(apiKey)).claims.map((claim) => [claim.severity, claim.repeat ?? 0])).toEqual([
+      ['WARNING', 0],
+      ['CRITICAL', 0],
+      ['CRITICAL', 2],
+      ['RESOLVED', 0],
     ]);
   });
 });

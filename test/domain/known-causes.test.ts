@@ -14,12 +14,17 @@ function situation(stackStatus: string, resources: ResourceInProgress[] = [], st
 
 describe('diagnose', () => {
   it.each([
-    ['a VPC function deleting in a stack deletion', situation('DELETE_IN_PROGRESS', [resource('ScanAnalysisFunction', 'AWS::Lambda::Function', 'DELETE_IN_PROGRESS')]), ['lambda-vpc-eni-cleanup']],
     [
-      'a function deleting in an update\'s cleanup',
-      situation('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', [resource('OldFunction', 'AWS::Lambda::Function', 'DELETE_IN_PROGRESS')]),
+      'a VPC function deleting in a stack deletion',
+      situation('DELETE_IN_PROGRESS', [resource('ScanAnalysisFunction', 'AWS::Lambda::Function', 'DELETE_IN_PROGRESS', WAITING)]),
       ['lambda-vpc-eni-cleanup'],
     ],
+    [
+      'a VPC function deleting in an update\'s cleanup',
+      situation('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', [resource('OldFunction', 'AWS::Lambda::Function', 'DELETE_IN_PROGRESS', WAITING)]),
+      ['lambda-vpc-eni-cleanup'],
+    ],
+    ['a function deleting without CloudFormation\'s ENI words (not known to be the VPC case)', situation('DELETE_IN_PROGRESS', [resource('Fn', 'AWS::Lambda::Function', 'DELETE_IN_PROGRESS')]), []],
     ['CloudFormation\'s ENI reason on any resource', situation('DELETE_IN_PROGRESS', [resource('Fn', 'AWS::Serverless::Function', 'DELETE_IN_PROGRESS', WAITING)]), ['lambda-vpc-eni-cleanup']],
     ['a custom resource of a Custom:: type', situation('CREATE_IN_PROGRESS', [resource('Seed', 'Custom::DatabaseSeed', 'CREATE_IN_PROGRESS')]), ['custom-resource-no-response']],
     ['an AWS::CloudFormation::CustomResource', situation('UPDATE_IN_PROGRESS', [resource('Seed', 'AWS::CloudFormation::CustomResource', 'UPDATE_IN_PROGRESS')]), ['custom-resource-no-response']],

@@ -1,29 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { configFromText } from '../../shared/domain/config.ts';
-import { dueAtSweep, viewService, withClaims, type Claim } from '../../shared/domain/service-state.ts';
+import { configFromText, parseRepeatInterval } from '../../shared/domain/config.ts';
+import { dueAtSweep, stillWorthSending, viewService, withClaims, type Claim } from '../../shared/domain/service-state.ts';
 import { stackArn } from '../support/events.ts';
 import { record, serviceKey, stateOf, t } from '../support/states.ts';
 
 const every30 = configFromText({ repeatCriticalEvery: '30m' });
 const api = stackArn({ name: 'api' });
-const critical = (repeat?: number): Claim => ({
+const critical = (repeat?: number, sentAt: string | null = ['10:40', '11:10', '11:40'][repeat ?? 0] ?? '12:10'): Claim => ({
   stackId: api,
   anchor: t('10:00'),
   operation: 'DELETE',
   severity: 'CRITICAL',
   ...(repeat === undefined ? {} : { repeat }),
-  claimedAt: t('10:40'),
-  sentAt: t('10:40'),
+  claimedAt: sentAt === null ? t('11:10') : t(sentAt),
+  sentAt: sentAt === null ? null : t(sentAt),
 });
 
 describe('CRITICAL reminders (RepeatCriticalEvery)', () => {
   it.each([
     { at: '11:09', said: [critical()], due: [] },
     { at: '11:10', said: [critical()], due: [1] },
-    { at: '11:10', said: [critical(), critical(1)], due: [] },
+    { at: '11:39', said: [critical(), critical(1)], due: [] },
     { at: '11:40', said: [critical(), critical(1)], due: [2] },
-    // Sweeps missed: only the latest reminder, not one per missed interval.
-    { at: '12:45', said: [critical()], due: [4] },
+    // Sweeps missed, or the CRITICAL late: the next reminder, an interval after the last one went out.
+    { at: '12:45', said: [critical()], due: [1] },
+    { at: '12:45', said: [critical(undefined, '12:30')], due: [] },
+    // The last one still unsent (the notifier failing): no reminder piles up behind it.
+    { at: '12:45', said: [critical(), critical(1, null)], due: [] },
     // No CRITICAL yet: the CRITICAL itself is due, not a reminder.
     { at: '11:10', said: [], due: [undefined] },
   ])('at $at, with $said.length CRITICAL claims, the reminder due is $due', ({ at, said, due }) => {
@@ -50,5 +53,39 @@ describe('CRITICAL reminders (RepeatCriticalEvery)', () => {
     // Assess
     expect(off).toEqual([]);
     expect(after).toEqual([]);
+  });
+});
+
+describe('stillWorthSending (re-sends after a failed publish)', () => {
+  it.each([
+    { case: 'a CRITICAL overtaken by reminder 1', stale: critical(undefined, null), kept: [critical(undefined, null), critical(1, null)], mutes: [], worth: false },
+    { case: 'reminder 1 with nothing after it', stale: critical(1, null), kept: [critical(), critical(1, null)], mutes: [], worth: true },
+    { case: 'a CRITICAL of a stack muted since', stale: critical(undefined, null), kept: [critical(undefined, null)], mutes: ['^api$'], worth: false },
+  ])('$case: $worth', ({ stale, kept, mutes, worth }) => {
+    // Prepare
+    const state = withClaims(stateOf(serviceKey('api'), [record('api', '10:00', 'DELETE_IN_PROGRESS')]), kept);
+    const [opView] = viewService(state, t('12:00'), configFromText({ repeatCriticalEvery: '30m', mutes })).operations;
+    if (!opView) throw new Error('expected the operation');
+
+    // Act
+    const result = stillWorthSending(opView, stale);
+
+    // Assess
+    expect(result).toBe(worth);
+  });
+});
+
+describe('parseRepeatInterval', () => {
+  it.each([
+    ['off', null],
+    ['', null],
+    ['1m', 60_000],
+    ['2h', 7_200_000],
+  ])('reads %j as %s', (text, ms) => {
+    expect(parseRepeatInterval(text)).toBe(ms);
+  });
+
+  it.each(['30s', '0m'])('refuses %j: the sweeper runs every minute', (text) => {
+    expect(() => parseRepeatInterval(text)).toThrow(/at least 1m/);
   });
 });
