@@ -15,6 +15,7 @@ import { configFromText } from '../../shared/domain/config.ts';
 import { freshStore } from '../support/dynamodb.ts';
 import { REPO_ROOT } from '../support/shared-files.ts';
 import { runInVirtualTime, seedIncident, watchdog } from '../support/watchdog.ts';
+import { seedWindowClosedDetail } from '../support/window-events.ts';
 
 const REGION = 'eu-central-1';
 const clientConfig = () => ({ endpoint: inject('motoEndpoint'), region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
@@ -64,18 +65,7 @@ describe('window events through EventBridge (moto)', () => {
     // Assess
     const delivered = await drain(sqs, queueUrl);
     expect(delivered.map((event) => [event.source, event['detail-type']])).toEqual([['cfn-watchdog', 'Impact Window Closed']]);
-    expect(delivered[0]?.detail).toEqual({
-      windowId: '123456789012#eu-central-1#trustsource-core#2021-09-21T19:09:00Z',
-      revision: 1,
-      service: 'trustsource-core',
-      account: '123456789012',
-      region: 'eu-central-1',
-      start: '2021-09-21T19:09:00Z',
-      end: '2021-09-21T20:07:00Z',
-      peakSeverity: 'FAILED',
-      stacks: ['trustsource-core-prod', 'trustsource-scan-prod', 'trustsource-scan-v2-prod'],
-      withdrawn: false,
-    });
+    expect(delivered[0]?.detail).toEqual(seedWindowClosedDetail());
   });
 
   it('delivers Opened before Closed to a rule that takes both, each once, when every event arrives twice', async () => {

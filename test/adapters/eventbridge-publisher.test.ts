@@ -3,24 +3,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createEventBridgePublisher, WindowEventRejectedError } from '../../shared/adapters/eventbridge-publisher.ts';
 import type { WindowEvent } from '../../shared/domain/window-events.ts';
+import { seedWindowClosedDetail } from '../support/window-events.ts';
 
 const eventBridge = mockClient(EventBridgeClient);
 
-const closed: WindowEvent = {
-  detailType: 'Impact Window Closed',
-  detail: {
-    windowId: '123456789012#eu-central-1#trustsource-core#2021-09-21T19:09:00Z',
-    revision: 1,
-    service: 'trustsource-core',
-    account: '123456789012',
-    region: 'eu-central-1',
-    start: '2021-09-21T19:09:00Z',
-    end: '2021-09-21T20:07:00Z',
-    peakSeverity: 'FAILED',
-    stacks: ['trustsource-core-prod', 'trustsource-scan-prod'],
-    withdrawn: false,
-  },
-};
+const closed: WindowEvent = { detailType: 'Impact Window Closed', detail: seedWindowClosedDetail() };
 
 beforeEach(() => {
   eventBridge.reset();
@@ -44,7 +31,7 @@ describe('createEventBridgePublisher', () => {
           Source: 'cfn-watchdog',
           DetailType: 'Impact Window Closed',
           Detail:
-            '{"windowId":"123456789012#eu-central-1#trustsource-core#2021-09-21T19:09:00Z","revision":1,"service":"trustsource-core","account":"123456789012","region":"eu-central-1","start":"2021-09-21T19:09:00Z","end":"2021-09-21T20:07:00Z","peakSeverity":"FAILED","stacks":["trustsource-core-prod","trustsource-scan-prod"],"withdrawn":false}',
+            '{"windowId":"123456789012#eu-central-1#trustsource-core#2021-09-21T19:09:00Z","revision":1,"service":"trustsource-core","account":"123456789012","region":"eu-central-1","start":"2021-09-21T19:09:00Z","end":"2021-09-21T20:07:00Z","peakSeverity":"FAILED","stacks":["trustsource-core-prod","trustsource-scan-prod","trustsource-scan-v2-prod"],"withdrawn":false}',
         },
       ],
     });

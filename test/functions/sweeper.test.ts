@@ -10,6 +10,7 @@ import { viewService } from '../../shared/domain/service-state.ts';
 import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
 import { stackArn, stackEvent } from '../support/events.ts';
 import { REPO_ROOT } from '../support/shared-files.ts';
+import { seedWindowClosedDetail } from '../support/window-events.ts';
 import { lambdaContext, loadLambdas } from './lambda-harness.ts';
 
 const sns = mockClient(SNSClient);
@@ -133,18 +134,7 @@ describe('sweeper handler', () => {
       ['default', 'cfn-watchdog', 'Impact Window Opened'],
       ['default', 'cfn-watchdog', 'Impact Window Closed'],
     ]);
-    expect(JSON.parse(handOff[1]?.Detail ?? '{}')).toEqual({
-      windowId: '123456789012#eu-central-1#trustsource-core#2021-09-21T19:09:00Z',
-      revision: 1,
-      service: 'trustsource-core',
-      account: '123456789012',
-      region: 'eu-central-1',
-      start: '2021-09-21T19:09:00Z',
-      end: '2021-09-21T20:07:00Z',
-      peakSeverity: 'FAILED',
-      stacks: ['trustsource-core-prod', 'trustsource-scan-prod', 'trustsource-scan-v2-prod'],
-      withdrawn: false,
-    });
+    expect(JSON.parse(handOff[1]?.Detail ?? '{}')).toEqual(seedWindowClosedDetail());
     expect(JSON.parse(handOff[0]?.Detail ?? '{}')).toMatchObject({ start: '2021-09-21T19:09:00Z', end: null, peakSeverity: 'WARNING' });
   });
 
