@@ -4,6 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
 import { inject, vi } from 'vitest';
 import { createDynamoDbStore, ensureTable } from '../../shared/adapters/dynamodb-store.ts';
 import { localDynamoDbClient } from '../../shared/adapters/embedded-dynamodb.ts';
@@ -77,5 +81,28 @@ export function captureLogs(): { lines: () => Record<string, unknown>[]; restore
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as Record<string, unknown>),
     restore: () => spies.forEach((spy) => spy.mockRestore()),
+  };
+}
+
+/**
+ * The AWS services the handlers call besides DynamoDB, mocked at the SDK boundary; `reset()`
+ * (before each test) makes SNS and EventBridge accept everything, and leaves CloudFormation's
+ * answers to the test.
+ */
+export function mockedAws() {
+  const sns = mockClient(SNSClient);
+  const cloudFormation = mockClient(CloudFormationClient);
+  const eventBridge = mockClient(EventBridgeClient);
+  return {
+    sns,
+    cloudFormation,
+    eventBridge,
+    reset(): void {
+      sns.reset();
+      cloudFormation.reset();
+      eventBridge.reset();
+      sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+      eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-1' }] });
+    },
   };
 }

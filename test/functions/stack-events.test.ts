@@ -1,28 +1,21 @@
 import { readFileSync } from 'node:fs';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InvalidEventError } from '../../shared/domain/cfn-event.ts';
 import { stackArn, stackEvent } from '../support/events.ts';
 import { sharedPath } from '../support/shared-files.ts';
-import { captureLogs, lambdaContext, loadLambdas, TOPIC_ARN } from './lambda-harness.ts';
+import { captureLogs, lambdaContext, loadLambdas, mockedAws, TOPIC_ARN } from './lambda-harness.ts';
 
-const sns = mockClient(SNSClient);
-const cloudFormation = mockClient(CloudFormationClient);
-const eventBridge = mockClient(EventBridgeClient);
+const aws = mockedAws();
+const { sns, cloudFormation } = aws;
 const context = lambdaContext('cfn-watchdog-StackEventsFunction');
 const sample = (file: string): unknown => JSON.parse(readFileSync(sharedPath('events-samples', file), 'utf8'));
 
 const scan = { name: 'trustsource-scan-prod', account: '123456789012', region: 'eu-central-1', uuid: 'c3348cd2-1b12-11ec-b0a7-06d21c93e4f7' };
 
 beforeEach(() => {
-  sns.reset();
-  cloudFormation.reset();
-  eventBridge.reset();
-  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
-  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-1' }] });
+  aws.reset();
   cloudFormation.on(DescribeStacksCommand).callsFake(({ StackName }: { StackName: string }) => ({
     Stacks: [{ StackId: StackName, StackName: StackName.split('/')[1], StackStatus: 'CREATE_IN_PROGRESS', CreationTime: new Date('2021-04-13T10:00:00Z'), Tags: [] }],
   }));

@@ -1,21 +1,19 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CloudFormationServiceException, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import type { ScheduledEvent } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { viewService } from '../../shared/domain/service-state.ts';
 import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
 import { stackArn, stackEvent } from '../support/events.ts';
 import { REPO_ROOT } from '../support/shared-files.ts';
 import { seedWindowClosedDetail } from '../support/window-events.ts';
-import { lambdaContext, loadLambdas } from './lambda-harness.ts';
+import { lambdaContext, loadLambdas, mockedAws } from './lambda-harness.ts';
 
-const sns = mockClient(SNSClient);
-const cloudFormation = mockClient(CloudFormationClient);
-const eventBridge = mockClient(EventBridgeClient);
+const aws = mockedAws();
+const { sns, cloudFormation, eventBridge } = aws;
 const stackEventsContext = lambdaContext('cfn-watchdog-StackEventsFunction');
 const sweeperContext = lambdaContext('cfn-watchdog-SweeperFunction');
 const MINUTE = 60_000;
@@ -51,11 +49,7 @@ function cloudFormationAnswersFrom(statuses: ReadonlyMap<string, string>): void 
 }
 
 beforeEach(() => {
-  sns.reset();
-  cloudFormation.reset();
-  eventBridge.reset();
-  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
-  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-1' }] });
+  aws.reset();
   vi.useFakeTimers({ toFake: ['Date'] });
 });
 
