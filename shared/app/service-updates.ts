@@ -42,8 +42,8 @@ export type UpdateDeps = Pick<WatchdogDeps, 'store' | 'config' | 'windowEvents' 
  * Read, decide, conditionally write, and on a conflict read again and decide again: the one way
  * every writer changes a service's state, so no read-modify-write race can lose an update.
  * `decide` is pure and returns `null` when nothing needs writing. The write also claims the
- * window events the new state makes due, and once it is stored, announces them (see
- * {@link announce}): whichever writer changes a window announces it, exactly once.
+ * window events the new state makes due and, once it is stored, hands them to the use case's
+ * outbox (see {@link withOutbox}): whichever writer changes a window announces it, exactly once.
  *
  * @example
  * const done = await updateService(deps, key, now, (current) => ({ state: next(current), result: 1 }));
@@ -79,11 +79,10 @@ export async function updateService<T>(
     if (folded || announced.length > 0) view = viewService(next, now, config);
     const saved = await store.saveService(next, view, now);
     if (saved) {
-      if (deps.outbox) {
-        deps.outbox.push(...announced.map((item) => ({ key, announced: item })));
-        return { saved, result: change.result };
-      }
-      return { saved: await announce(deps, key, saved, announced), result: change.result };
+      // Published by the use case once its pages are out (withOutbox); without an outbox they
+      // stay pending and the sweeper sends them after the lease.
+      deps.outbox?.push(...announced.map((item) => ({ key, announced: item })));
+      return { saved, result: change.result };
     }
     await backoff(attempt);
     current = await store.loadService(key);
@@ -97,25 +96,6 @@ function logRefused(deps: UpdateDeps, key: ServiceKey, announced: WindowAnnounce
     detailType: announced.type,
     error: String(error),
   });
-}
-
-/**
- * Publishes window events this writer claimed, each marked sent once the bus accepted it (which
- * may make the window's CLOSED due: it waits for its OPENED). A publish that fails is logged and
- * left pending: the write that claimed it stands, and the sweeper re-sends it after the lease.
- * Returns the service's state after the last mark.
- */
-async function announce(deps: UpdateDeps, key: ServiceKey, saved: ServiceState, claimed: readonly WindowAnnouncement[]): Promise<ServiceState> {
-  let state = saved;
-  for (const announced of claimed) {
-    try {
-      state = (await publishAnnouncement(deps, key, announced, state)) ?? state;
-    } catch (error) {
-      logRefused(deps, key, announced, error);
-      return state;
-    }
-  }
-  return state;
 }
 
 /**
@@ -136,12 +116,15 @@ export async function withOutbox<T>(deps: WatchdogDeps, work: (staged: WatchdogD
     // What was claimed before the failure is stored: publish it all the same.
     outcome = { ok: false, error };
   }
+  // Marking one sent can make the next of its window due (a Closed waits for its Opened): it
+  // joins the same outbox, drained until empty.
+  const draining = { ...deps, outbox };
   const failures: unknown[] = [];
-  for (const { key, announced } of outbox) {
+  for (let next = outbox.shift(); next; next = outbox.shift()) {
     try {
-      await publishAnnouncement(deps, key, announced);
+      await publishAnnouncement(draining, next.key, next.announced);
     } catch (error) {
-      logRefused(deps, key, announced, error);
+      logRefused(deps, next.key, next.announced, error);
       failures.push(error);
     }
   }

@@ -51,47 +51,34 @@ export function recordingLog(): Log & { readonly entries: LogEntry[] } {
 }
 
 /**
- * A notifier that throws for the attempts `fails` picks (by 1-based attempt number and
- * notification), and records what it accepted and every attempt.
+ * A publisher (SNS, EventBridge) that throws for the attempts `fails` picks (by 1-based attempt
+ * number and message), and records what it accepted and every attempt.
  */
-export interface FlakyNotifier extends Notifier {
-  readonly sent: Notification[];
-  readonly attempts: Notification[];
+export interface Flaky<T> {
+  readonly sent: T[];
+  readonly attempts: T[];
+  publish(message: T): Promise<void>;
 }
 
-export function flakyNotifier(fails: (attempt: number, notification: Notification) => boolean): FlakyNotifier {
-  const sent: Notification[] = [];
-  const attempts: Notification[] = [];
+function flaky<T>(what: string, fails: (attempt: number, message: T) => boolean): Flaky<T> {
+  const sent: T[] = [];
+  const attempts: T[] = [];
   return {
     sent,
     attempts,
-    async publish(notification) {
-      attempts.push(notification);
-      if (fails(attempts.length, notification)) throw new Error(`SNS publish failed (attempt ${attempts.length})`);
-      sent.push(notification);
+    async publish(message) {
+      attempts.push(message);
+      if (fails(attempts.length, message)) throw new Error(`${what} failed (attempt ${attempts.length})`);
+      sent.push(message);
     },
   };
 }
 
-/** A window event publisher that throws for the attempts `fails` picks, and records the rest. */
-export interface FlakyWindowEvents extends WindowEventPublisher {
-  readonly sent: WindowEvent[];
-  readonly attempts: WindowEvent[];
-}
+export type FlakyNotifier = Flaky<Notification> & Notifier;
+export type FlakyWindowEvents = Flaky<WindowEvent> & WindowEventPublisher;
 
-export function flakyWindowEvents(fails: (attempt: number, event: WindowEvent) => boolean): FlakyWindowEvents {
-  const sent: WindowEvent[] = [];
-  const attempts: WindowEvent[] = [];
-  return {
-    sent,
-    attempts,
-    async publish(event) {
-      attempts.push(event);
-      if (fails(attempts.length, event)) throw new Error(`PutEvents failed (attempt ${attempts.length})`);
-      sent.push(event);
-    },
-  };
-}
+export const flakyNotifier = (fails: (attempt: number, notification: Notification) => boolean): FlakyNotifier => flaky('SNS publish', fails);
+export const flakyWindowEvents = (fails: (attempt: number, event: WindowEvent) => boolean): FlakyWindowEvents => flaky('PutEvents', fails);
 
 export interface Watchdog {
   readonly deps: WatchdogDeps;
