@@ -8,6 +8,7 @@ import { operationStop } from '../shared/domain/operations.ts';
 import type { WatchdogConfig } from '../shared/domain/config.ts';
 import { formatThresholds } from '../shared/domain/thresholds.ts';
 import { formatDurationSpec, formatInstant, humanDuration, type Instant } from '../shared/domain/time.ts';
+import { resourceLabel } from '../shared/domain/resources.ts';
 import type { ReplayResult } from './replay.ts';
 import { adviceOf } from '../shared/adapters/sns-message.ts';
 import { WINDOW_EVENT_SOURCE } from '../shared/domain/window-events.ts';
@@ -37,6 +38,7 @@ function notificationJson(notification: Notification) {
       status: resource.status,
       statusReason: resource.statusReason,
       since: formatInstant(resource.since),
+      ...(resource.inNestedStack ? { inNestedStack: resource.inNestedStack } : {}),
     })),
   };
 }
@@ -103,7 +105,7 @@ export function replayTable(result: ReplayResult, config: WatchdogConfig): strin
       n.statusReason ? `${n.status}\n${n.statusReason}` : n.status,
       humanDuration(n.elapsedMs),
       n.resourcesInProgress
-        .map((r) => `${r.logicalResourceId} (${r.resourceType}) ${r.status} since ${formatInstant(r.since)}${r.statusReason ? `: ${r.statusReason}` : ''}`)
+        .map((r) => `${resourceLabel(r)} ${r.status} since ${formatInstant(r.since)}${r.statusReason ? `: ${r.statusReason}` : ''}`)
         .join('\n'),
       adviceOf(n)
         .map((advice) => `${advice.cause}${advice.nextSteps[0] ? `\n→ ${advice.nextSteps[0]}` : ''}`)

@@ -10,12 +10,14 @@ import { startEmbeddedDynamoDb } from '../shared/adapters/embedded-dynamodb.ts';
 import { createRecordingNotifier } from '../shared/adapters/memory-notifier.ts';
 import type { WatchdogConfig } from '../shared/domain/config.ts';
 import type { Notification } from '../shared/domain/notification.ts';
-import { serviceKeyId, serviceKeyOf, type ServiceKey } from '../shared/domain/service.ts';
+import { serviceKeyId, type ServiceKey } from '../shared/domain/service.ts';
 import { viewService } from '../shared/domain/service-state.ts';
 import { operationSeverity, type OperationSeverity } from '../shared/domain/severity.ts';
 import { ceilToMinute, floorToMinute, MINUTE_MS, type Instant } from '../shared/domain/time.ts';
 import { compareOperations, deriveOperations, statusRecordOf, type Operation } from '../shared/domain/operations.ts';
-import type { StackRef } from '../shared/domain/events.ts';
+import type { CloudFormationEvent, StackRef } from '../shared/domain/events.ts';
+import { NO_FACTS, rootsFromEvents } from '../shared/domain/stack-facts.ts';
+import type { StackDirectory } from '../shared/app/ports.ts';
 import type { ImpactWindow } from '../shared/domain/windows.ts';
 import type { WindowEvent } from '../shared/domain/window-events.ts';
 import { EMBEDDED_TABLE } from './data-source.ts';
@@ -49,6 +51,16 @@ export interface ReplayOptions {
 }
 
 /**
+ * Nesting as DescribeStacks would tell it (RootId is set from a nested stack's creation on): from
+ * the parents' `AWS::CloudFormation::Stack` resources anywhere in the input, whatever the order
+ * in which the events arrive. A replay has no tags: `--service-rule` and `--mute` stand for them.
+ */
+function directoryFromEvents(events: readonly CloudFormationEvent[]): StackDirectory {
+  const roots = rootsFromEvents(events.flatMap((event) => (event.kind === 'resource-status' ? [event] : [])));
+  return { factsOf: async (stackId) => ({ ...NO_FACTS, rootStackId: roots.get(stackId) ?? null }) };
+}
+
+/**
  * Replays deliveries in virtual time and returns what the watchdog sent and recorded.
  *
  * @example
@@ -78,21 +90,28 @@ export async function replay(
     const published: { at: Instant; event: WindowEvent }[] = [];
     const windowEvents = { publish: async (event: WindowEvent) => void published.push({ at: now, event }) };
     let now: Instant = first.deliverAt;
-    const deps = { store, notifier, windowEvents, clock: () => now, config: options.config, log: options.log };
+    const deps = {
+      store,
+      notifier,
+      windowEvents,
+      clock: () => now,
+      config: options.config,
+      log: options.log,
+      stacks: directoryFromEvents(due.map((delivery) => delivery.event)),
+    };
     const services = new Map<string, ServiceKey>();
-    const stacks = new Map<string, StackRef>();
+    const stacks = new Map<string, { stack: StackRef; key: ServiceKey }>();
 
     let next = 0;
     const deliverUntil = async (limit: Instant): Promise<void> => {
       for (let delivery = due[next]; delivery && delivery.deliverAt <= limit; delivery = due[++next]) {
         now = delivery.deliverAt;
         const { event } = delivery;
-        if (event.kind === 'stack-status') {
-          const key = serviceKeyOf(event, options.config.serviceRules);
-          services.set(serviceKeyId(key), key);
-          stacks.set(event.stackId, event);
+        const outcome = await applyEvent(event, deps);
+        if (outcome.kind === 'applied' || outcome.kind === 'duplicate') {
+          services.set(serviceKeyId(outcome.key), outcome.key);
+          stacks.set(event.stackId, { stack: event, key: outcome.key });
         }
-        await applyEvent(event, deps);
       }
     };
     for (let minute = floorToMinute(first.deliverAt); minute <= until; ) {
@@ -113,9 +132,8 @@ export async function replay(
     // As recorded: operations from each stack's timeline (access pattern 4), windows from each
     // service's state and its archive; all as of `until`.
     const operations: ReplayedOperation[] = [];
-    for (const stack of stacks.values()) {
+    for (const { stack, key } of stacks.values()) {
       const history = await store.stackHistory(stack.stackId);
-      const key = serviceKeyOf(stack, options.config.serviceRules);
       for (const operation of deriveOperations(history.flatMap((event) => (event.kind === 'stack-status' ? [statusRecordOf(event)] : [])))) {
         operations.push({ ...key, operation, peakSeverity: operationSeverity(operation, until, options.config.thresholds) });
       }

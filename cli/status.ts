@@ -6,7 +6,8 @@ import Table from 'cli-table3';
 import type { WatchdogStore } from '../shared/app/ports.ts';
 import type { WatchdogConfig } from '../shared/domain/config.ts';
 import { operationResourcesInProgress } from '../shared/app/resources.ts';
-import type { ResourceInProgress } from '../shared/domain/resources.ts';
+import { resourceLabel, type ResourceInProgress } from '../shared/domain/resources.ts';
+import { parseStackArn } from '../shared/domain/events.ts';
 import { serviceKeyId } from '../shared/domain/service.ts';
 import { viewService } from '../shared/domain/service-state.ts';
 import { humanDuration, type Instant } from '../shared/domain/time.ts';
@@ -31,6 +32,8 @@ export interface RunningRow {
   readonly elapsedSeconds: number;
   readonly severity: string | null;
   readonly notified: readonly string[];
+  /** Why it sends nothing: `muted`, or `nested in <root stack>` (its root's alerts tell); `null` when it pages. */
+  readonly quiet: string | null;
   readonly resourcesInProgress: readonly (Omit<ResourceInProgress, 'since'> & { since: string })[];
 }
 
@@ -52,8 +55,9 @@ async function snapshot(store: WatchdogStore, config: WatchdogConfig, now: Insta
     derived.add(serviceKeyId(state.key));
     const view = viewService(state, now, config);
     for (const window of view.windows) if (window.end === null) openWindows.push(windowRow({ ...window, key: state.key }, now, format));
-    for (const { operation, severity, claims, latest } of view.operations) {
+    for (const { operation, severity, claims, latest, muted, rootStackId } of view.operations) {
       if (operation.state !== 'running') continue;
+      const root = rootStackId === null ? null : parseStackArn(rootStackId);
       operations.push({
         stackName: operation.stackName,
         stackId: operation.stackId,
@@ -63,7 +67,8 @@ async function snapshot(store: WatchdogStore, config: WatchdogConfig, now: Insta
         startedAt: format(operation.start),
         elapsedSeconds: Math.floor((now - operation.start) / 1000),
         severity,
-        notified: claims.filter((claim) => claim.sentAt !== null).map((claim) => claim.severity),
+        notified: claims.filter((claim) => claim.sentAt !== null && !claim.suppressed).map((claim) => claim.severity),
+        quiet: root ? `nested in ${root.stackName}` : muted ? 'muted' : null,
         resourcesInProgress: (await operationResourcesInProgress(store, operation)).map((resource) => ({ ...resource, since: format(resource.since) })),
       });
     }
@@ -91,8 +96,8 @@ function runningTable(rows: readonly RunningRow[]): string {
       row.status,
       row.startedAt,
       humanDuration(row.elapsedSeconds * 1000),
-      [row.severity ?? '', row.notified.length ? `(sent: ${row.notified.join(', ')})` : ''].filter(Boolean).join('\n'),
-      row.resourcesInProgress.map((r) => `${r.logicalResourceId} (${r.resourceType}) since ${r.since}${r.statusReason ? `: ${r.statusReason}` : ''}`).join('\n'),
+      [row.severity ?? '', row.notified.length ? `(sent: ${row.notified.join(', ')})` : '', row.quiet ? `(${row.quiet})` : ''].filter(Boolean).join('\n'),
+      row.resourcesInProgress.map((r) => `${resourceLabel(r)} since ${r.since}${r.statusReason ? `: ${r.statusReason}` : ''}`).join('\n'),
     ]);
   }
   const heading = `Operations in progress: ${rows.length}`;

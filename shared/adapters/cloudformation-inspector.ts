@@ -1,7 +1,8 @@
 /**
  * What CloudFormation says of a stack now (DescribeStacks): the sweeper's confirmation before
- * paging, the `cfn-watchdog:service` tag that maps a stack to its service, and the resources
- * still in progress when no Resource Status Change event told (DescribeStackResources).
+ * paging, the facts the events lack (the `cfn-watchdog:service` and `cfn-watchdog:mute` tags, a
+ * nested stack's root), and the resources still in progress when no Resource Status Change event
+ * told (DescribeStackResources).
  */
 import {
   CloudFormationClient,
@@ -13,10 +14,19 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { isTerminal } from '../domain/status.ts';
 import { parseStackArn } from '../domain/events.ts';
-import type { StackInspector } from '../app/ports.ts';
+import type { StackDirectory, StackInspector } from '../app/ports.ts';
 import type { StackDescription } from '../domain/reconcile.ts';
+import { MUTE_TAG, muteTagSilences, NO_FACTS, SERVICE_TAG, type StackFacts } from '../domain/stack-facts.ts';
 
-export const SERVICE_TAG = 'cfn-watchdog:service';
+function factsOfStack(stack: Stack): StackFacts {
+  const tag = (key: string): string | undefined => stack.Tags?.find((candidate) => candidate.Key === key)?.Value;
+  return {
+    serviceTag: tag(SERVICE_TAG)?.trim() || null,
+    mutedByTag: muteTagSilences(tag(MUTE_TAG)),
+    // A root stack's RootId is absent (CloudFormation sets it on nested stacks only).
+    rootStackId: stack.RootId && stack.RootId !== stack.StackId ? stack.RootId : null,
+  };
+}
 
 /** DescribeStacks answers a stack it does not know with a ValidationError of this wording. */
 const DOES_NOT_EXIST = /does not exist/i;
@@ -67,11 +77,11 @@ export function cloudFormationClients(): ClientForRegion {
  * const inspector = createCloudFormationInspector({ clientFor: cloudFormationClients() });
  * await inspector.describe(stackArn); // { exists: true, status: 'DELETE_IN_PROGRESS', … }
  */
-export function createCloudFormationInspector({ clientFor }: { clientFor: ClientForRegion }): StackInspector {
-  // Tags are read once per stack and warm container, so that an event burst does not become a
+export function createCloudFormationInspector({ clientFor }: { clientFor: ClientForRegion }): StackInspector & StackDirectory {
+  // Facts are read once per stack and warm container, so that an event burst does not become a
   // DescribeStacks burst. A tag changed during a stack's life therefore reaches new containers
-  // first (see the README: which stack belongs to which service).
-  const serviceTags = new Map<string, string | null>();
+  // first (see the README: which stack belongs to which service). Nesting never changes.
+  const known = new Map<string, StackFacts>();
   return {
     async describe(stackId): Promise<StackDescription> {
       const stack = await describeStack(clientFor, stackId);
@@ -105,12 +115,13 @@ export function createCloudFormationInspector({ clientFor }: { clientFor: Client
         .sort((a, b) => a.since - b.since);
     },
 
-    async serviceTag(stackId) {
-      if (serviceTags.has(stackId)) return serviceTags.get(stackId) ?? null;
+    async factsOf(stackId) {
+      const cached = known.get(stackId);
+      if (cached) return cached;
       const stack = await describeStack(clientFor, stackId);
-      const tag = stack?.Tags?.find((candidate) => candidate.Key === SERVICE_TAG)?.Value?.trim() || null;
-      serviceTags.set(stackId, tag);
-      return tag;
+      const facts = stack ? factsOfStack(stack) : NO_FACTS;
+      known.set(stackId, facts);
+      return facts;
     },
   };
 }

@@ -35,6 +35,7 @@ import type { Severity, OperationSeverity } from '../domain/severity.ts';
 import type { OperationType, StackStatus } from '../domain/status.ts';
 import { formatInstant, type Instant } from '../domain/time.ts';
 import type { ImpactWindow } from '../domain/windows.ts';
+import type { KeptStackFacts } from '../domain/stack-facts.ts';
 import { adoptedAnnouncements, type WindowAnnouncement, type WindowEventType } from '../domain/window-events.ts';
 import type { HistoryEvent, ServiceWindow, WatchdogStore, WindowQuery } from '../app/ports.ts';
 import { BY_NAME_INDEX, createTableInput, OPEN_PARTITION, OPEN_SERVICES_INDEX, WINDOW_PARTITION, WINDOWS_BY_END_INDEX } from './table.ts';
@@ -120,6 +121,8 @@ interface ServiceItem {
   claims: StoredClaim[];
   /** Absent from items written before window events existed. */
   windowEvents?: StoredAnnouncement[];
+  /** Nested or muted-by-tag stacks; absent from items written before they were kept, and when none. */
+  stacks?: KeptStackFacts[];
   windows: StoredWindow[];
   baseline: StoredBaseline | null;
   needsSweep: boolean;
@@ -192,6 +195,7 @@ function toItem(state: ServiceState, view: ServiceView, version: number, now: In
       claimedAt: formatInstant(announced.claimedAt),
       sentAt: optionalTime(announced.sentAt),
     })),
+    ...(state.stacks.length > 0 ? { stacks: state.stacks.map((stack) => ({ ...stack })) } : {}),
     windows,
     baseline: state.baseline
       ? { asOf: formatInstant(state.baseline.asOf), stacks: state.baseline.stacks.map((stack) => ({ ...stack })) }
@@ -233,6 +237,7 @@ function stateOf(item: ServiceItem, records: StatusRecord[], claims: Claim[], wi
     version: item.version,
     records,
     claims,
+    stacks: item.stacks ?? [],
     derived: { windows, needsSweep: item.needsSweep },
     baseline: item.baseline ? { asOf: parseTime(item.baseline.asOf, 'baseline.asOf'), stacks: item.baseline.stacks } : null,
   };

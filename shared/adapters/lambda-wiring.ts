@@ -21,6 +21,7 @@ import { createSnsNotifier } from './sns-notifier.ts';
  */
 export function wireLambda(env: Readonly<Record<string, string | undefined>>, log: Log): WatchdogDeps {
   const config = readRuntimeConfig(env);
+  const cloudFormation = createCloudFormationInspector({ clientFor: cloudFormationClients() });
   return {
     store: createDynamoDbStore({ client: new DynamoDBClient({}), tableName: config.tableName }),
     notifier: createSnsNotifier({ client: new SNSClient({}), topicArn: config.topicArn }),
@@ -29,7 +30,8 @@ export function wireLambda(env: Readonly<Record<string, string | undefined>>, lo
       client: new EventBridgeClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 } }),
       eventBusName: config.eventBusName,
     }),
-    inspector: createCloudFormationInspector({ clientFor: cloudFormationClients() }),
+    inspector: cloudFormation,
+    stacks: cloudFormation,
     clock: () => Date.now(),
     config: config.watchdog,
     log,

@@ -4,6 +4,7 @@
 import type { Notification } from '../domain/notification.ts';
 import { Severity } from '../domain/severity.ts';
 import { formatInstant, humanDuration } from '../domain/time.ts';
+import { resourceLabel } from '../domain/resources.ts';
 
 /** A status reason can be long (a stack's reason lists every failed resource): an alert keeps a readable part. */
 export const MAX_REASON_LENGTH = 1000;
@@ -81,7 +82,7 @@ export function bodyOf(n: Notification): string {
     lines.push('', 'Still in progress:');
     for (const r of n.resourcesInProgress.slice(0, MAX_LISTED_RESOURCES)) {
       const physical = r.physicalResourceId ? ` ${r.physicalResourceId}` : '';
-      lines.push(`  - ${r.logicalResourceId} (${r.resourceType})${physical}: ${r.status} since ${formatInstant(r.since)}`);
+      lines.push(`  - ${resourceLabel(r)}${physical}: ${r.status} since ${formatInstant(r.since)}`);
       if (r.statusReason) lines.push(`    ${capped(r.statusReason)}`);
     }
     const more = n.resourcesInProgress.length - MAX_LISTED_RESOURCES;

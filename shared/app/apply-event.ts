@@ -1,11 +1,12 @@
 /**
  * Use case of the stack-events Lambda: apply one CloudFormation event.
  */
-import type { CloudFormationEvent, StackRef } from '../domain/events.ts';
+import { parseStackArn, type CloudFormationEvent, type StackRef } from '../domain/events.ts';
 import type { Notification } from '../domain/notification.ts';
 import { statusRecordOf, type StatusRecord } from '../domain/operations.ts';
-import { serviceKeyOf, type ServiceKey } from '../domain/service.ts';
-import { claimFor, dueOnEvent, viewService, withClaims, withStatusRecord } from '../domain/service-state.ts';
+import { serviceOf, type ServiceKey } from '../domain/service.ts';
+import { claimFor, dueOnEvent, viewService, withClaims, withStackFacts, withStatusRecord } from '../domain/service-state.ts';
+import { NO_FACTS, type StackFacts } from '../domain/stack-facts.ts';
 import { isKnownStatus } from '../domain/status.ts';
 import { formatInstant } from '../domain/time.ts';
 import type { WatchdogDeps } from './deps.ts';
@@ -20,25 +21,35 @@ export type ApplyOutcome =
 
 
 /**
- * Merges a status record into its service's state and claims the FAILED/RESOLVED it makes due;
- * then sends them. Shared by events and by the sweeper's reconciliation with DescribeStacks.
+ * Merges a status record (and what CloudFormation says of its stack, when asked) into its
+ * service's state and claims the FAILED/RESOLVED it makes due; then sends them. Shared by events
+ * and by the sweeper's reconciliation with DescribeStacks.
  */
 export async function applyStatusRecord(
   deps: WatchdogDeps,
   key: ServiceKey,
   record: StatusRecord,
+  facts?: StackFacts,
 ): Promise<{ applied: boolean; notifications: Notification[] }> {
   // A window event that could not be published stays pending for the sweeper (logged there).
-  return (await withOutbox(deps, (staged) => applyAndNotify(staged, key, record))).result;
+  return (await withOutbox(deps, (staged) => applyAndNotify(staged, key, record, facts))).result;
 }
 
-async function applyAndNotify(deps: WatchdogDeps, key: ServiceKey, record: StatusRecord): Promise<{ applied: boolean; notifications: Notification[] }> {
+async function applyAndNotify(
+  deps: WatchdogDeps,
+  key: ServiceKey,
+  record: StatusRecord,
+  facts: StackFacts | undefined,
+): Promise<{ applied: boolean; notifications: Notification[] }> {
   const { config } = deps;
   const now = deps.clock();
   let tooLate = false;
   const done = await updateService(deps, key, now, (current) => {
-    const { state, changed, tooLate: beforeFolded = false } = withStatusRecord(current, record);
-    tooLate = beforeFolded;
+    const recorded = withStatusRecord(current, record);
+    tooLate = recorded.tooLate ?? false;
+    const told = facts ? withStackFacts(recorded.state, record.stackId, facts) : { state: recorded.state, changed: false };
+    const { state } = told;
+    const changed = recorded.changed || told.changed;
     const due = dueOnEvent(viewService(state, now, config));
     if (!changed && due.length === 0) return null;
     const claimed = due.map((item) => ({ due: item, claim: claimFor(item, now) }));
@@ -56,14 +67,19 @@ async function applyAndNotify(deps: WatchdogDeps, key: ServiceKey, record: Statu
 }
 
 /**
- * The service a stack belongs to: its `cfn-watchdog:service` tag when CloudFormation can be asked
- * (the deployed functions), else the first matching name rule, else its name.
+ * The service a stack belongs to, and its facts: a nested stack belongs to its root's service; a
+ * root to its `cfn-watchdog:service` tag when CloudFormation can be asked (the deployed
+ * functions), else to the first matching name rule, else to its name.
  */
-async function serviceKeyFor(stack: StackRef, deps: WatchdogDeps): Promise<ServiceKey> {
+async function placementOf(stack: StackRef, deps: WatchdogDeps): Promise<{ key: ServiceKey; facts: StackFacts }> {
   // A failure to ask propagates (the event is retried): guessing by name could split a stack's
   // events across two services.
-  const tagged = await deps.inspector?.serviceTag(stack.stackId);
-  return tagged ? { account: stack.account, region: stack.region, service: tagged } : serviceKeyOf(stack, deps.config.serviceRules);
+  const facts = (await deps.stacks?.factsOf(stack.stackId)) ?? NO_FACTS;
+  const root = facts.rootStackId === null ? null : parseStackArn(facts.rootStackId);
+  const owner = root ?? stack;
+  const ownerFacts = root && deps.stacks ? await deps.stacks.factsOf(root.stackId) : facts;
+  const service = ownerFacts.serviceTag ?? serviceOf(owner.stackName, deps.config.serviceRules);
+  return { key: { account: stack.account, region: stack.region, service }, facts };
 }
 
 /**
@@ -84,7 +100,7 @@ export async function applyEvent(event: CloudFormationEvent, deps: WatchdogDeps)
       status: event.status,
     });
   }
-  const key = await serviceKeyFor(event, deps);
-  const { applied, notifications } = await applyStatusRecord(deps, key, statusRecordOf(event));
+  const { key, facts } = await placementOf(event, deps);
+  const { applied, notifications } = await applyStatusRecord(deps, key, statusRecordOf(event), facts);
   return applied ? { kind: 'applied', key, notifications } : { kind: 'duplicate', key };
 }

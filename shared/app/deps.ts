@@ -6,7 +6,7 @@ import type { WindowAnnouncement } from '../domain/window-events.ts';
 
 /** Window events claimed and not yet published, in the order they were claimed. */
 export type WindowEventOutbox = { key: ServiceKey; announced: WindowAnnouncement }[];
-import type { Notifier, StackInspector, WatchdogStore, WindowEventPublisher } from './ports.ts';
+import type { Notifier, StackDirectory, StackInspector, WatchdogStore, WindowEventPublisher } from './ports.ts';
 
 /** What the use cases are given: the Lambdas wire real adapters, the replay embedded ones. */
 export interface WatchdogDeps {
@@ -23,4 +23,9 @@ export interface WatchdogDeps {
   readonly outbox?: WindowEventOutbox | undefined;
   /** Confirms with CloudFormation before paging; absent in replays, where the events are the truth. */
   readonly inspector?: StackInspector | undefined;
+  /**
+   * Tags and nesting of stacks (DescribeStacks in the Lambdas, the input's own events in a replay);
+   * absent: every stack is a root, untagged, and belongs to the service its name says.
+   */
+  readonly stacks?: StackDirectory | undefined;
 }

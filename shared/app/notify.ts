@@ -7,13 +7,14 @@ import { sameClaim, viewService, withClaimSent, type Claim, type ClaimedNotifica
 import { Severity } from '../domain/severity.ts';
 import type { Instant } from '../domain/time.ts';
 import type { WatchdogDeps } from './deps.ts';
-import { operationResourcesInProgress } from './resources.ts';
+import { liveResourcesInProgress, operationFailureReasons, operationResourcesInProgress } from './resources.ts';
 import { updateService } from './service-updates.ts';
 
 /**
  * Publishes claimed notifications one by one, marking each sent once the notifier accepted it;
  * returns them with the service's state after the last mark. A publish that throws leaves its
- * claim pending (a later sweep re-sends it after the lease) and propagates.
+ * claim pending (a later sweep re-sends it after the lease) and propagates. Suppressed claims
+ * (muted operations) were settled when claimed and are not published.
  *
  * @example
  * const { sent } = await sendClaimed(deps, key, saved, [{ due, claim }]);
@@ -27,6 +28,7 @@ export async function sendClaimed(
   const sent: Notification[] = [];
   let state = saved;
   for (const { due, claim } of claimed) {
+    if (claim.suppressed) continue;
     const at = deps.clock();
     const notification = buildNotification(due, key, at, await evidenceOrNone(deps, due, saved, at));
     await deps.notifier.publish(notification);
@@ -52,23 +54,24 @@ async function evidenceOrNone(deps: WatchdogDeps, due: DueNotification, saved: S
 
 /**
  * What an alert says besides the claim: for an escalation, the resources still in progress (from
- * the stack's timeline, else from DescribeStackResources when no resource event came); for a
- * failure, the resources' failure reasons and the service's operations, to name a deletion that
- * blocked it.
+ * the timelines of the stack and its nested stacks, else from DescribeStackResources when no
+ * resource event came); for a failure, the resources' failure reasons and the service's
+ * operations, to name a deletion that blocked it.
  */
 async function evidenceFor(deps: WatchdogDeps, due: DueNotification, saved: ServiceState, at: Instant): Promise<NotificationEvidence> {
   const { operation } = due.view;
   if (due.severity === Severity.WARNING || due.severity === Severity.CRITICAL) {
     const recorded = await operationResourcesInProgress(deps.store, operation);
-    if (recorded.length > 0 || !deps.inspector?.resourcesInProgress) return { resources: recorded };
-    return { resources: await deps.inspector.resourcesInProgress(operation.stackId) };
+    const askLive = deps.inspector?.resourcesInProgress?.bind(deps.inspector);
+    if (recorded.length > 0 || !askLive) return { resources: recorded };
+    return { resources: await liveResourcesInProgress(askLive, operation.stackId) };
   }
   if (due.severity === Severity.FAILED) {
-    const history = await deps.store.stackHistory(operation.stackId, operation.start);
-    const failureReasons = history.flatMap((event) =>
-      event.kind === 'resource-status' && event.status.endsWith('_FAILED') && event.statusReason !== '' ? [event.statusReason] : [],
-    );
-    const serviceOperations = viewService(saved, at, deps.config).operations.map((view) => view.operation);
+    const failureReasons = await operationFailureReasons(deps.store, operation);
+    // A nested stack's deletion is its root's (a rollback deletes the failed stack's own nested stacks).
+    const serviceOperations = viewService(saved, at, deps.config)
+      .operations.filter((view) => view.rootStackId === null)
+      .map((view) => view.operation);
     return { failureReasons, serviceOperations };
   }
   return {};

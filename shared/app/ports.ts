@@ -8,6 +8,7 @@ import type { ResourceInProgress } from '../domain/resources.ts';
 import type { StackDescription } from '../domain/reconcile.ts';
 import type { ServiceKey } from '../domain/service.ts';
 import type { ServiceState, ServiceView } from '../domain/service-state.ts';
+import type { StackFacts } from '../domain/stack-facts.ts';
 import type { Instant } from '../domain/time.ts';
 import type { ImpactWindow } from '../domain/windows.ts';
 import type { WindowEvent } from '../domain/window-events.ts';
@@ -64,12 +65,16 @@ export interface WindowEventPublisher {
   publish(event: WindowEvent): Promise<void>;
 }
 
+/** What a stack's events do not say (stack-facts.ts): its tags and, for a nested stack, its root. */
+export interface StackDirectory {
+  /** The facts of a stack; those of a stack that is gone or unknown are `NO_FACTS`. */
+  factsOf(stackId: string): Promise<StackFacts>;
+}
+
 /** Asks CloudFormation (DescribeStacks) about a stack. */
 export interface StackInspector {
   /** What the stack is doing now. */
   describe(stackId: string): Promise<StackDescription>;
-  /** The stack's `cfn-watchdog:service` tag, or `null` when it has none (or is gone). */
-  serviceTag(stackId: string): Promise<string | null>;
   /**
    * The stack's resources in progress now (DescribeStackResources), for an escalation whose
    * Resource Status Change events never arrived; absent where CloudFormation cannot be asked.

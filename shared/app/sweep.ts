@@ -114,9 +114,9 @@ async function sweepOnce(deps: WatchdogDeps): Promise<SweepResult & { failures: 
     const dueStacks = new Set(candidates.map(({ due }) => due.view.operation.stackId));
     for (const state of services) {
       for (const view of viewOf(state).operations) {
-        // A muted operation is never escalated: past its warn threshold it is watched the same way,
-        // or a lost completion would keep its service's window open for good.
-        const escalated = view.operation.state === 'running' && (view.claims.length > 0 || (view.muted && view.severity !== null));
+        // A muted operation's escalations are claimed too (suppressed), so it is watched the same
+        // way: a lost completion would otherwise keep its service's window open for good.
+        const escalated = view.operation.state === 'running' && view.claims.length > 0;
         if (!escalated || dueStacks.has(view.operation.stackId)) continue;
         await attempt(state.key, async () => ({ sent: (await closeIfMovedOn(deps, state.key, view, now)) ?? [] }));
       }

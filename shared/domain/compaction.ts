@@ -44,10 +44,13 @@ export function compactServiceState(state: ServiceState, now: Instant, config: W
   const cut = settled.filter((time) => time <= horizon).at(-1) ?? (oversized ? settled.filter((time) => time < newest).at(-1) : undefined);
   if (cut === undefined) return null;
   const folded = state.records.filter((record) => record.time <= cut);
+  const records = state.records.filter((record) => record.time > cut);
   return {
     state: {
       ...state,
-      records: state.records.filter((record) => record.time > cut),
+      records,
+      // A stack's next event brings its facts again (stack-facts.ts).
+      stacks: state.stacks.filter((stack) => records.some((record) => record.stackId === stack.stackId)),
       claims: state.claims.filter((claim) => claim.anchor > cut),
       announcements: state.announcements.filter((announced) => announced.windowStart > cut),
       baseline: { asOf: cut, stacks: existingStacksAfter(folded, baseline) },

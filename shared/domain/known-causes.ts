@@ -4,7 +4,7 @@
  * source it comes from. Matching is data (resource types, statuses, reason patterns), so a new
  * entry is a new row, not new code.
  */
-import type { ResourceInProgress } from './resources.ts';
+import { resourceName, type ResourceInProgress } from './resources.ts';
 
 /** What an alert knows when it is built: the stack's status and the resources still in progress. */
 export interface Situation {
@@ -129,7 +129,7 @@ export function diagnose(situation: Situation): Diagnosis[] {
     const byStack =
       (entry.stackStatuses?.includes(situation.stackStatus) ?? false) || (entry.reason !== undefined && entry.reason.test(situation.stackStatusReason));
     if (!resource && !byStack) return [];
-    const name = resource?.logicalResourceId ?? null;
+    const name = resource ? resourceName(resource) : null;
     return [
       {
         id: entry.id,

@@ -17,6 +17,8 @@ export interface ResourceRecord {
 export interface ResourceInProgress extends Omit<ResourceRecord, 'time'> {
   /** When the resource entered its current in-progress status. */
   readonly since: Instant;
+  /** For a resource of a nested stack, listed in its root's alert: that nested stack's name. */
+  readonly inNestedStack?: string | undefined;
 }
 
 const inProgress = (status: string): boolean => status.endsWith('_IN_PROGRESS');
@@ -48,10 +50,15 @@ export function resourcesInProgress(records: readonly ResourceRecord[], since: I
     const latest = ordered.at(-1) as ResourceRecord;
     if (!inProgress(latest.status)) continue;
     let entered = latest.time;
-    for (let i = ordered.length - 1; i >= 0 && ordered[i]?.status === latest.status; i--) entered = ordered[i]?.time ?? entered;
+    // CloudFormation names the physical resource only from the second CREATE_IN_PROGRESS on.
+    let physicalResourceId = latest.physicalResourceId;
+    for (let i = ordered.length - 1; i >= 0 && ordered[i]?.status === latest.status; i--) {
+      entered = ordered[i]?.time ?? entered;
+      physicalResourceId ||= ordered[i]?.physicalResourceId ?? '';
+    }
     stuck.push({
       logicalResourceId: latest.logicalResourceId,
-      physicalResourceId: latest.physicalResourceId,
+      physicalResourceId,
       resourceType: latest.resourceType,
       status: latest.status,
       statusReason: latest.statusReason,
@@ -59,4 +66,24 @@ export function resourcesInProgress(records: readonly ResourceRecord[], since: I
     });
   }
   return stuck.sort((a, b) => a.since - b.since || (a.logicalResourceId < b.logicalResourceId ? -1 : 1));
+}
+
+/**
+ * How a sentence names a resource: its logical id, and the nested stack that holds it.
+ *
+ * @example
+ * resourceName({ logicalResourceId: 'AnalysisFunction', inNestedStack: 'core-ScanStack-1AB', … }); // 'AnalysisFunction in nested stack core-ScanStack-1AB'
+ */
+export function resourceName(resource: Pick<ResourceInProgress, 'logicalResourceId' | 'inNestedStack'>): string {
+  return resource.inNestedStack ? `${resource.logicalResourceId} in nested stack ${resource.inNestedStack}` : resource.logicalResourceId;
+}
+
+/**
+ * How a list of resources names one: logical id, type, and the nested stack that holds it.
+ *
+ * @example
+ * resourceLabel(fn); // 'AnalysisFunction (AWS::Lambda::Function)'
+ */
+export function resourceLabel(resource: Pick<ResourceInProgress, 'logicalResourceId' | 'resourceType' | 'inNestedStack'>): string {
+  return `${resource.logicalResourceId} (${resource.resourceType})${resource.inNestedStack ? ` in nested stack ${resource.inNestedStack}` : ''}`;
 }

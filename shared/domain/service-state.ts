@@ -15,6 +15,7 @@ import {
 } from './operations.ts';
 import { groupBy } from './collections.ts';
 import { isMuted } from './mute.ts';
+import type { KeptStackFacts, StackFacts } from './stack-facts.ts';
 import type { ServiceKey } from './service.ts';
 import { operationSeverity, Severity, type OperationSeverity } from './severity.ts';
 import type { WatchdogConfig } from './config.ts';
@@ -45,6 +46,11 @@ export interface Claim {
   readonly claimedAt: Instant;
   /** When the notifier accepted it; `null` while claimed but not (yet) sent. */
   readonly sentAt: Instant | null;
+  /**
+   * Its operation was muted when it fell due: recorded as settled (`sentAt` is the claim's time)
+   * and never published, so that unmuting a stack does not page for what happened while muted.
+   */
+  readonly suppressed?: true | undefined;
 }
 
 /** What the store also keeps of the derivation, so that writers can tell when it changed. */
@@ -61,6 +67,8 @@ export interface ServiceState {
   readonly claims: readonly Claim[];
   /** The window events claimed for its windows (see window-events.ts). */
   readonly announcements: readonly WindowAnnouncement[];
+  /** Stacks that are nested or muted by tag (stack-facts.ts); the others are not listed. */
+  readonly stacks: readonly KeptStackFacts[];
   readonly derived: DerivedSnapshot;
   /** Settled history folded away (see compaction.ts); `null` while nothing was folded. */
   readonly baseline: Baseline | null;
@@ -68,8 +76,13 @@ export interface ServiceState {
 
 export interface OperationView {
   readonly operation: Operation;
-  /** Its notifications are not sent (config.mutes); it is recorded all the same. */
+  /**
+   * Its notifications are not sent: its stack or service is muted (config.mutes, the
+   * `cfn-watchdog:mute` tag), or it is nested (its root's alerts tell). Recorded all the same.
+   */
   readonly muted: boolean;
+  /** For a nested stack's operation: its root stack's id, whose operation reports it. */
+  readonly rootStackId: string | null;
   /** The CRITICAL reminder due now (config.repeatCriticalEveryMs), or `null`. */
   readonly reminderDue: number | null;
   readonly severity: OperationSeverity | null;
@@ -96,7 +109,7 @@ export interface DueNotification {
 }
 
 export function emptyServiceState(key: ServiceKey): ServiceState {
-  return { key, version: 0, records: [], claims: [], announcements: [], derived: { windows: [], needsSweep: false }, baseline: null };
+  return { key, version: 0, records: [], claims: [], announcements: [], stacks: [], derived: { windows: [], needsSweep: false }, baseline: null };
 }
 
 /**
@@ -124,6 +137,22 @@ export function withStatusRecord(
     ? state.records
     : state.records.filter((old) => !(old.synthetic && old.stackId === record.stackId && old.status === record.status));
   return { state: { ...state, records: canonicalRecords([...kept, record]) }, changed: true };
+}
+
+/**
+ * Keeps what CloudFormation said of a stack (when it said anything): `changed` is false when the
+ * state already knew it. Plain root stacks are not listed, so most states list none.
+ *
+ * @example
+ * withStackFacts(state, nestedStackId, { serviceTag: null, mutedByTag: false, rootStackId: rootStackId });
+ */
+export function withStackFacts(state: ServiceState, stackId: string, facts: StackFacts): { state: ServiceState; changed: boolean } {
+  const kept = state.stacks.find((stack) => stack.stackId === stackId);
+  const listed = facts.mutedByTag || facts.rootStackId !== null;
+  if (kept ? kept.mutedByTag === facts.mutedByTag && kept.rootStackId === facts.rootStackId : !listed) return { state, changed: false };
+  const others = state.stacks.filter((stack) => stack.stackId !== stackId);
+  const stacks = listed ? [...others, { stackId, mutedByTag: facts.mutedByTag, rootStackId: facts.rootStackId }] : others;
+  return { state: { ...state, stacks }, changed: true };
 }
 
 type ClaimIdentity = Pick<Claim, 'stackId' | 'anchor' | 'operation' | 'terminalStatus' | 'severity' | 'repeat'>;
@@ -181,12 +210,16 @@ export function viewService(state: ServiceState, now: Instant, config: WatchdogC
     const latest = records.at(-1) as StatusRecord;
     const stackOperations = deriveOperations(records);
     const claims = state.claims.filter((claim) => claim.stackId === stackId);
+    const facts = state.stacks.find((stack) => stack.stackId === stackId);
+    const rootStackId = facts?.rootStackId ?? null;
     stackOperations.forEach((operation, index) => {
       const owned = claims.filter((claim) => ownerIndex(stackOperations, claim) === index);
+      const muted = rootStackId !== null || facts?.mutedByTag === true || isMuted(config.mutes, operation.stackName, state.key.service);
       operations.push({
         operation,
-        muted: isMuted(config.mutes, operation.stackName, state.key.service),
-        reminderDue: reminderDue(operation, owned, now, config),
+        muted,
+        rootStackId,
+        reminderDue: reminderDue(operation, muted, owned, now, config),
         severity: operationSeverity(operation, now, config.thresholds),
         claims: owned,
         latest,
@@ -204,22 +237,25 @@ export function viewService(state: ServiceState, now: Instant, config: WatchdogC
 }
 
 const has = (view: OperationView, severity: Severity): boolean => view.claims.some((claim) => claim.severity === severity);
+/** A claim that went out: one suppressed while muted told nobody. */
+const told = (view: OperationView, severity: Severity): boolean => view.claims.some((claim) => claim.severity === severity && !claim.suppressed);
 
 /**
  * The number of the CRITICAL reminder due at `now`: the next one, an interval after the last
  * CRITICAL (or reminder) went out; none while that one is still unsent, so that a notifier that
  * fails for a while sends one reminder when it recovers, not a pile.
  */
-function reminderDue(operation: Operation, claims: readonly Claim[], now: Instant, config: WatchdogConfig): number | null {
+function reminderDue(operation: Operation, muted: boolean, claims: readonly Claim[], now: Instant, config: WatchdogConfig): number | null {
   const every = config.repeatCriticalEveryMs;
-  if (every === null || operation.state !== 'running') return null;
+  if (every === null || muted || operation.state !== 'running') return null;
   const last = claims.filter((claim) => claim.severity === Severity.CRITICAL).sort((a, b) => (a.repeat ?? 0) - (b.repeat ?? 0)).at(-1);
   if (!last || last.sentAt === null || now - last.sentAt < every) return null;
   return (last.repeat ?? 0) + 1;
 }
 
 /**
- * FAILED and RESOLVED not yet claimed: sent at once when the terminal event is applied.
+ * FAILED and RESOLVED not yet claimed: sent at once when the terminal event is applied (claimed
+ * as suppressed when the operation is muted). RESOLVED follows only an escalation that went out.
  *
  * @example
  * dueOnEvent(viewService(state, now, config)).map((due) => due.severity); // ['FAILED']
@@ -227,11 +263,11 @@ function reminderDue(operation: Operation, claims: readonly Claim[], now: Instan
 export function dueOnEvent(view: ServiceView): DueNotification[] {
   return view.operations.flatMap((opView): DueNotification[] => {
     const { operation } = opView;
-    if (operation.state !== 'ended' || opView.muted) return [];
+    if (operation.state !== 'ended') return [];
     if (operation.failed && !has(opView, Severity.FAILED)) {
       return [{ severity: Severity.FAILED, view: opView, status: reportedStatus(opView, Severity.FAILED) }];
     }
-    const escalated = has(opView, Severity.WARNING) || has(opView, Severity.CRITICAL);
+    const escalated = told(opView, Severity.WARNING) || told(opView, Severity.CRITICAL);
     if (!operation.failed && escalated && !has(opView, Severity.RESOLVED)) {
       return [{ severity: Severity.RESOLVED, view: opView, status: reportedStatus(opView, Severity.RESOLVED) }];
     }
@@ -254,14 +290,15 @@ export function reportedStatus(opView: OperationView, severity: Severity): Statu
 
 /**
  * WARNING or CRITICAL for running operations that reached a threshold: CRITICAL alone when
- * both were passed, and never a lower level after a higher one.
+ * both were passed, and never a lower level after a higher one (claimed as suppressed when the
+ * operation is muted, so that unmuting it pages from its next level on).
  *
  * @example
  * dueAtSweep(viewService(state, sweepMinute, config)).map((due) => due.severity); // ['CRITICAL']
  */
 export function dueAtSweep(view: ServiceView): DueNotification[] {
   return view.operations.flatMap((opView): DueNotification[] => {
-    if (opView.operation.state !== 'running' || opView.muted) return [];
+    if (opView.operation.state !== 'running') return [];
     if (has(opView, Severity.CRITICAL)) {
       return opView.reminderDue === null ? [] : [{ severity: Severity.CRITICAL, repeat: opView.reminderDue, view: opView, status: opView.latest }];
     }
@@ -286,7 +323,7 @@ export function claimFor(due: DueNotification, at: Instant): Claim {
     severity: due.severity,
     ...(due.repeat === undefined ? {} : { repeat: due.repeat }),
     claimedAt: at,
-    sentAt: null,
+    ...(due.view.muted ? { sentAt: at, suppressed: true as const } : { sentAt: null }),
   };
   // Two operations of one stack can end in the same second (UPDATE_FAILED, then a rollback's
   // end): a terminal claim names its event by time and status.

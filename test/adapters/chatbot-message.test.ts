@@ -55,6 +55,20 @@ describe('chatbotMessageOf', () => {
     });
   });
 
+  it('lists a resource of a nested stack with the nested stack that holds it', () => {
+    // Prepare
+    const [stuck] = notification().resourcesInProgress;
+    const inside = { ...(stuck as NonNullable<typeof stuck>), logicalResourceId: 'AnalysisFunction', inNestedStack: 'trustsource-core-prod-ScanStack-1AB' };
+
+    // Act
+    const message = chatbotMessageOf(critical({ resourcesInProgress: [inside], diagnosis: [] }));
+
+    // Assess
+    expect(message.content.description.split('\n')[3]).toBe(
+      '• `AnalysisFunction` (AWS::Lambda::Function) in nested stack trustsource-core-prod-ScanStack-1AB DELETE_IN_PROGRESS since 2021-09-21T19:09:22Z — CloudFormation is waiting for NetworkInterfaces associated with the Lambda Function to be cleaned up.',
+    );
+  });
+
   it.each([
     ['WARNING', ':warning:'],
     ['CRITICAL', ':rotating_light:'],

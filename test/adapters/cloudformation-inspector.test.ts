@@ -5,11 +5,13 @@ import {
   DescribeStackResourcesCommand,
   DescribeStacksCommand,
   type ResourceStatus,
+  type Stack,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createCloudFormationInspector, SERVICE_TAG } from '../../shared/adapters/cloudformation-inspector.ts';
+import { createCloudFormationInspector } from '../../shared/adapters/cloudformation-inspector.ts';
+import { MUTE_TAG, SERVICE_TAG } from '../../shared/domain/stack-facts.ts';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const ARN = 'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-core-prod/091c23ec-9c34-11eb-9c3e-0a8f4e2b71d5';
@@ -122,30 +124,68 @@ describe('describe', () => {
   });
 });
 
-describe('serviceTag', () => {
+describe('factsOf', () => {
+  const described = (stack: Partial<Stack>) => () =>
+    cloudFormation.on(DescribeStacksCommand).resolves({
+      Stacks: [{ StackId: ARN, StackName: 'x', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), ...stack }],
+    });
+
   it(`reads the ${SERVICE_TAG} tag once per stack`, async () => {
     // Prepare
-    cloudFormation.on(DescribeStacksCommand).resolves({
-      Stacks: [{ StackId: ARN, StackName: 'x', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Tags: [{ Key: 'team', Value: 'scan' }, { Key: SERVICE_TAG, Value: ' payments ' }] }],
-    });
+    described({ Tags: [{ Key: 'team', Value: 'scan' }, { Key: SERVICE_TAG, Value: ' payments ' }] })();
     const inspector = createCloudFormationInspector({ clientFor: () => new CloudFormationClient({ region: 'eu-central-1' }) });
 
     // Act
-    const first = await inspector.serviceTag(ARN);
-    const second = await inspector.serviceTag(ARN);
+    const first = await inspector.factsOf(ARN);
+    const second = await inspector.factsOf(ARN);
 
     // Assess
-    expect([first, second]).toEqual(['payments', 'payments']);
+    expect([first, second]).toEqual([
+      { serviceTag: 'payments', mutedByTag: false, rootStackId: null },
+      { serviceTag: 'payments', mutedByTag: false, rootStackId: null },
+    ]);
     expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStacksCommand, 1);
+    expect(cloudFormation).toHaveReceivedCommandWith(DescribeStacksCommand, { StackName: ARN });
   });
 
   it.each([
-    ['has no such tag', () => cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackId: ARN, StackName: 'x', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Tags: [] }] })],
+    ['true', true],
+    ['sandbox until 2026-12-31', true],
+    ['', true],
+    ['FALSE', false],
+    [' false ', false],
+  ])(`reads a ${MUTE_TAG} tag of value '%s' as muted: %s`, async (value, muted) => {
+    described({ Tags: [{ Key: MUTE_TAG, Value: value }] })();
+    const inspector = createCloudFormationInspector({ clientFor: () => new CloudFormationClient({ region: 'eu-central-1' }) });
+    expect((await inspector.factsOf(ARN)).mutedByTag).toBe(muted);
+  });
+
+  it('reads a nested stack\'s root from RootId, and none for a root', async () => {
+    // Prepare
+    const nested = ARN.replace('trustsource-core-prod', 'trustsource-core-prod-ScanStack-1ABCDEF');
+    cloudFormation
+      .on(DescribeStacksCommand, { StackName: nested })
+      .resolves({ Stacks: [{ StackId: nested, StackName: 'n', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), ParentId: ARN, RootId: ARN }] })
+      .on(DescribeStacksCommand, { StackName: ARN })
+      .resolves({ Stacks: [{ StackId: ARN, StackName: 'x', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }] });
+    const inspector = createCloudFormationInspector({ clientFor: () => new CloudFormationClient({ region: 'eu-central-1' }) });
+
+    // Act
+    const ofNested = await inspector.factsOf(nested);
+    const ofRoot = await inspector.factsOf(ARN);
+
+    // Assess
+    expect(ofNested.rootStackId).toBe(ARN);
+    expect(ofRoot.rootStackId).toBeNull();
+  });
+
+  it.each([
+    ['has no such tag', described({ Tags: [] })],
     ['is gone', () => cloudFormation.on(DescribeStacksCommand).rejects(notFound())],
-  ])('gives null for a stack that %s', async (_case, answer) => {
+  ])('knows nothing of a stack that %s', async (_case, answer) => {
     answer();
     const inspector = createCloudFormationInspector({ clientFor: () => new CloudFormationClient({ region: 'eu-central-1' }) });
-    expect(await inspector.serviceTag(ARN)).toBeNull();
+    expect(await inspector.factsOf(ARN)).toEqual({ serviceTag: null, mutedByTag: false, rootStackId: null });
   });
 });
 

@@ -9,6 +9,7 @@ import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
 import { dueWindowAnnouncements, WindowEventType, type WindowAnnouncement } from '../../shared/domain/window-events.ts';
 import { Severity } from '../../shared/domain/severity.ts';
 import { viewService, type Claim } from '../../shared/domain/service-state.ts';
+import type { KeptStackFacts } from '../../shared/domain/stack-facts.ts';
 import type { ImpactWindow } from '../../shared/domain/windows.ts';
 import { freshStore } from '../support/dynamodb.ts';
 import { stackArn } from '../support/events.ts';
@@ -43,7 +44,8 @@ function checkoutState() {
     { type: WindowEventType.OPENED, windowStart: t('08:00'), revision: 0, start: t('08:00'), end: null, peakSeverity: 'FAILED', stacks: ['checkout-green'], withdrawn: false, claimedAt: t('08:12:01'), sentAt: t('08:12:02') },
     { type: WindowEventType.CLOSED, windowStart: t('08:00'), revision: 1, start: t('08:00'), end: t('08:12'), peakSeverity: 'FAILED', stacks: ['checkout-green'], withdrawn: false, claimedAt: t('08:12:02'), sentAt: null },
   ];
-  return { ...stateOf(checkout, records, claims), announcements };
+  const stacks: KeptStackFacts[] = [{ stackId: blue, mutedByTag: true, rootStackId: null }];
+  return { ...stateOf(checkout, records, claims), announcements, stacks };
 }
 
 const checkoutWindows = [
@@ -60,7 +62,7 @@ describe('loadService', () => {
     const state = await store.loadService(checkout);
 
     // Assess
-    expect(state).toEqual({ key: checkout, version: 0, records: [], claims: [], announcements: [], derived: { windows: [], needsSweep: false }, baseline: null });
+    expect(state).toEqual({ key: checkout, version: 0, records: [], claims: [], announcements: [], stacks: [], derived: { windows: [], needsSweep: false }, baseline: null });
   });
 });
 
@@ -82,6 +84,7 @@ describe('saveService', () => {
       records: state.records,
       claims: state.claims,
       announcements: state.announcements,
+      stacks: state.stacks,
       derived: { windows: checkoutWindows, needsSweep: true },
       baseline: null,
     };
@@ -204,6 +207,7 @@ describe('saveService', () => {
           sentAt: null,
         },
       ],
+      stacks: [{ stackId: blue, mutedByTag: true, rootStackId: null }],
       windows: [
         { start: '2024-03-05T08:00:00Z', end: '2024-03-05T08:12:00Z', peakSeverity: 'FAILED', stacks: ['checkout-green'], awaitingReplacementSince: null },
         { start: '2024-03-05T10:00:00Z', end: null, peakSeverity: 'WARNING', stacks: ['checkout-blue'], awaitingReplacementSince: '2024-03-05T10:25:00Z' },

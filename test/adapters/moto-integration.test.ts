@@ -72,26 +72,33 @@ describe('SNS notifier against moto', () => {
 
 describe('CloudFormation inspector against moto', () => {
 
-  it('reads the cfn-watchdog:service tag and the status from real DescribeStacks answers, and sees a deleted stack as gone', async () => {
+  it('reads the cfn-watchdog tags and the status from real DescribeStacks answers, and sees a deleted stack as gone', async () => {
     // Prepare
     const cloudFormation = new CloudFormationClient(clientConfig());
     const name = `scan-${randomUUID().slice(0, 8)}`;
     const { StackId } = await cloudFormation.send(
-      new CreateStackCommand({ StackName: name, TemplateBody: TEMPLATE, Tags: [{ Key: 'cfn-watchdog:service', Value: 'trustsource-core' }] }),
+      new CreateStackCommand({
+        StackName: name,
+        TemplateBody: TEMPLATE,
+        Tags: [
+          { Key: 'cfn-watchdog:service', Value: 'trustsource-core' },
+          { Key: 'cfn-watchdog:mute', Value: 'true' },
+        ],
+      }),
     );
     const untagged = await cloudFormation.send(new CreateStackCommand({ StackName: `${name}-plain`, TemplateBody: TEMPLATE }));
     const inspector = createCloudFormationInspector({ clientFor: () => cloudFormation });
 
     // Act
-    const tag = await inspector.serviceTag(StackId as string);
-    const noTag = await inspector.serviceTag(untagged.StackId as string);
+    const tagged = await inspector.factsOf(StackId as string);
+    const plain = await inspector.factsOf(untagged.StackId as string);
     const created = await inspector.describe(StackId as string);
     await cloudFormation.send(new DeleteStackCommand({ StackName: StackId }));
     const deleted = await inspector.describe(StackId as string);
 
     // Assess
-    expect(tag).toBe('trustsource-core');
-    expect(noTag).toBeNull();
+    expect(tagged).toEqual({ serviceTag: 'trustsource-core', mutedByTag: true, rootStackId: null });
+    expect(plain).toEqual({ serviceTag: null, mutedByTag: false, rootStackId: null });
     expect(created).toMatchObject({ exists: true, status: 'CREATE_COMPLETE' });
     expect(deleted).toEqual({ exists: false });
   });
@@ -123,7 +130,7 @@ describe('sweep confirming with CloudFormation (moto)', () => {
     );
     const { store } = await freshStore();
     const inspector = createCloudFormationInspector({ clientFor: () => cloudFormation });
-    const dog = watchdog(store, { now: iso('10:00'), inspector });
+    const dog = watchdog(store, { now: iso('10:00'), inspector, stacks: inspector });
     const created = stackStatus({ name, region: REGION }, iso('10:00'), 'CREATE_IN_PROGRESS', 'User Initiated');
     const outcome = await applyEvent({ ...created, stackId: StackId as string }, dog.deps);
 

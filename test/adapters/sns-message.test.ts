@@ -59,6 +59,18 @@ describe('bodyOf', () => {
     );
   });
 
+  it('lists a resource of a nested stack with the nested stack that holds it', () => {
+    // Prepare
+    const [stuck] = notification().resourcesInProgress;
+    const inside = { ...(stuck as NonNullable<typeof stuck>), logicalResourceId: 'AnalysisFunction', physicalResourceId: '', inNestedStack: 'trustsource-core-prod-ScanStack-1AB' };
+
+    // Act
+    const lines = bodyOf(notification({ resourcesInProgress: [inside] })).split('\n');
+
+    // Assess
+    expect(lines).toContain('  - AnalysisFunction (AWS::Lambda::Function) in nested stack trustsource-core-prod-ScanStack-1AB: DELETE_IN_PROGRESS since 2021-09-21T19:09:22Z');
+  });
+
   it('leaves out the resources section and an empty reason when there are none', () => {
     const body = bodyOf(notification({ severity: 'RESOLVED', status: 'DELETE_COMPLETE', statusReason: '', resourcesInProgress: [] }));
     expect(body).toContain('Status:     DELETE_COMPLETE\n');

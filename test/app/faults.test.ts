@@ -122,7 +122,6 @@ describe('sweep under faults', () => {
         if (throttle) throw Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
         return { exists: true, status: 'UPDATE_IN_PROGRESS', statusReason: '', lastUpdatedAt: null };
       },
-      serviceTag: async () => null,
     };
     const dog = watchdog(store, { now: iso('10:00'), inspector });
     await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);

@@ -383,7 +383,6 @@ describe('sweep with a stack inspector (DescribeStacks)', () => {
         asked.push(stackId);
         return answer;
       },
-      serviceTag: async () => null,
     };
   }
 
@@ -519,7 +518,6 @@ describe('sweep with a stack inspector (DescribeStacks)', () => {
         this.asked.push(stackId);
         return answer;
       },
-      serviceTag: async () => null,
     };
     const dog = watchdog(store, { now: iso('10:00'), inspector: cloudFormation });
     await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);

@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { resourceEvent, stackEvent, type StackSpec } from '../support/events.ts';
+import { resourceEvent, stackArn, stackEvent, type StackSpec } from '../support/events.ts';
+import { ENI_REASON, NESTED, nestedDeletionEvents } from '../support/nested.ts';
 import { deliveredAt, EXAMPLES, ids, replayJson, windowKey, removeWrittenEvents, writeEvents } from './harness.ts';
 
 afterAll(removeWrittenEvents);
@@ -466,5 +467,35 @@ describe('a service left with no stack waits for a replacement (grace, default 6
       'DELETE 2025-06-03T22:00:41Z 2025-06-03T22:26:02Z WARNING',
       'CREATE 2025-06-03T22:41:10Z 2025-06-03T22:49:33Z null',
     ]);
+  });
+});
+
+describe('a root stack whose deletion hangs inside a nested stack', () => {
+  // The nested stack's status change comes before its parent's resource event names it as nested.
+  const elements = nestedDeletionEvents();
+
+  test('pages once, for the root, naming the Lambda stuck in the nested stack; the nested stack is in the root\'s service', async () => {
+    const output = await replayJson(writeEvents('nested-deletion', elements), ['--until', '2024-03-05T10:45:00Z']);
+    expect(output.notifications.map((n) => [n.at, n.severity, n.stackName])).toEqual([
+      ['2024-03-05T10:20:00Z', 'WARNING', 'core-prod'],
+      ['2024-03-05T10:38:10Z', 'RESOLVED', 'core-prod'],
+    ]);
+    expect(output.notifications[0]?.resourcesInProgress).toEqual([
+      { logicalResourceId: 'ScanStack', physicalResourceId: stackArn(NESTED), resourceType: 'AWS::CloudFormation::Stack', status: 'DELETE_IN_PROGRESS', statusReason: '', since: '2024-03-05T10:00:02Z' },
+      {
+        logicalResourceId: 'AnalysisFunction',
+        physicalResourceId: 'core-prod-AnalysisFunction-9XyZ',
+        resourceType: 'AWS::Lambda::Function',
+        status: 'DELETE_IN_PROGRESS',
+        statusReason: ENI_REASON,
+        since: '2024-03-05T10:00:05Z',
+        inNestedStack: NESTED.name,
+      },
+    ]);
+    expect(output.operations.map((o) => [o.stackName, o.service, o.peakSeverity])).toEqual([
+      ['core-prod', 'core-prod', 'WARNING'],
+      [NESTED.name, 'core-prod', 'WARNING'],
+    ]);
+    expect(output.windows.map((w) => [w.service, w.stacks])).toEqual([['core-prod', ['core-prod', NESTED.name]]]);
   });
 });

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, SEED, SEED_RULE } from './harness.ts';
+import { nestedDeletionEvents } from '../support/nested.ts';
+import { removeWrittenEvents, runCli, SEED, SEED_RULE, writeEvents } from './harness.ts';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'cfn-watchdog-status-'));
 const db = path.join(scratch, 'seed-at-1930');
@@ -16,7 +17,10 @@ beforeAll(async () => {
   expect(replayed.status).toBe(0);
 });
 
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+  removeWrittenEvents();
+});
 
 describe('cfn-watchdog status', () => {
   it('shows the hanging deletion at 19:30: 21 minutes, WARNING sent, its Lambda function waiting for its network interfaces', async () => {
@@ -40,6 +44,7 @@ describe('cfn-watchdog status', () => {
           elapsedSeconds: 1260,
           severity: 'WARNING',
           notified: ['WARNING'],
+          quiet: null,
           resourcesInProgress: [
             expect.objectContaining({
               logicalResourceId: 'ScanAnalysisFunction',
@@ -68,5 +73,24 @@ describe('cfn-watchdog status', () => {
     expect(run.stdout).toContain('Open impact windows: 1');
     expect(run.stdout).toContain('2021-09-21T21:09:00+02:00');
     expect(run.stdout).toContain('STILL OPEN');
+  });
+});
+
+describe('cfn-watchdog status with a nested stack', () => {
+  it('shows the nested stack\'s deletion as quiet, nested in its root, with nothing sent for it', async () => {
+    // Prepare
+    const nestedDb = path.join(scratch, 'nested-at-1025');
+    const replayed = await runCli(['replay', writeEvents('status-nested', nestedDeletionEvents()), '--db', nestedDb, '--until', '2024-03-05T10:25:00Z', '--format', 'json']);
+    expect(replayed.status).toBe(0);
+
+    // Act
+    const run = await runCli(['status', '--db', nestedDb, '--format', 'json'], '2024-03-05T10:25:00Z');
+
+    // Assess
+    const status = JSON.parse(run.stdout) as { operations: { stackName: string; severity: string; notified: string[]; quiet: string | null }[] };
+    expect(status.operations.map(({ stackName, severity, notified, quiet }) => [stackName, severity, notified, quiet])).toEqual([
+      ['core-prod', 'WARNING', ['WARNING'], null],
+      ['core-prod-ScanStack-1N2E3S4T5E6D', 'WARNING', [], 'nested in core-prod'],
+    ]);
   });
 });

@@ -67,3 +67,17 @@ describe('diagnose', () => {
     expect(entry.nextSteps.length).toBeGreaterThan(0);
   });
 });
+
+describe('diagnose, for a resource inside a nested stack', () => {
+  it('names the resource with the nested stack that holds it', () => {
+    // Prepare
+    const inside = { ...resource('AnalysisFunction', 'AWS::Lambda::Function', 'DELETE_IN_PROGRESS', WAITING), inNestedStack: 'core-prod-ScanStack-1AB' };
+
+    // Act
+    const [found] = diagnose(situation('DELETE_IN_PROGRESS', [resource('ScanStack', 'AWS::CloudFormation::Stack', 'DELETE_IN_PROGRESS'), inside]));
+
+    // Assess
+    expect(found?.resource).toBe('AnalysisFunction in nested stack core-prod-ScanStack-1AB');
+    expect(found?.cause).toContain('The Lambda function AnalysisFunction in nested stack core-prod-ScanStack-1AB runs in a VPC');
+  });
+});

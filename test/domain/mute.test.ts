@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
 import { isMuted, MuteRuleError, parseMute, parseMutes } from '../../shared/domain/mute.ts';
-import { dueAtSweep, dueOnEvent, viewService } from '../../shared/domain/service-state.ts';
+import { claimFor, dueAtSweep, dueOnEvent, viewService, withClaims, withStatusRecord, type DueNotification } from '../../shared/domain/service-state.ts';
 import { record, serviceKey, stateOf, t } from '../support/states.ts';
 
 describe('isMuted', () => {
@@ -28,8 +28,9 @@ describe('parseMutes', () => {
 
 describe('a muted stack', () => {
   const config = { ...DEFAULT_CONFIG, mutes: [parseMute('^sandbox-')] };
+  const settle = (due: readonly DueNotification[], at: number) => due.map((item) => claimFor(item, at));
 
-  it('is not escalated at a sweep nor reported when it fails, and its window is recorded all the same', () => {
+  it('has its escalation and its failure claimed as suppressed (settled, never sent), and its window recorded all the same', () => {
     // Prepare: a sandbox deletion running 45 minutes, and a sandbox create that failed.
     const running = stateOf(serviceKey('sandbox-alice'), [record('sandbox-alice', '10:00', 'DELETE_IN_PROGRESS')]);
     const failed = stateOf(serviceKey('sandbox-bob'), [record('sandbox-bob', '10:00', 'CREATE_IN_PROGRESS'), record('sandbox-bob', '10:02', 'ROLLBACK_COMPLETE')]);
@@ -39,10 +40,43 @@ describe('a muted stack', () => {
     const failedView = viewService(failed, t('10:02'), config);
 
     // Assess
-    expect(dueAtSweep(runningView)).toEqual([]);
-    expect(dueOnEvent(failedView)).toEqual([]);
+    expect(settle(dueAtSweep(runningView), t('10:45'))).toMatchObject([{ severity: 'CRITICAL', claimedAt: t('10:45'), sentAt: t('10:45'), suppressed: true }]);
+    expect(settle(dueOnEvent(failedView), t('10:02'))).toMatchObject([{ severity: 'FAILED', sentAt: t('10:02'), suppressed: true }]);
     expect(runningView.windows.map((window) => [window.start, window.end, window.peakSeverity])).toEqual([[t('10:00'), null, 'CRITICAL']]);
-    expect(dueAtSweep(viewService(running, t('10:45'), DEFAULT_CONFIG)).map((due) => due.severity)).toEqual(['CRITICAL']);
+    expect(settle(dueAtSweep(viewService(running, t('10:45'), DEFAULT_CONFIG)), t('10:45'))).toMatchObject([{ severity: 'CRITICAL', sentAt: null }]);
+    expect(settle(dueAtSweep(viewService(running, t('10:45'), DEFAULT_CONFIG)), t('10:45'))[0]).not.toHaveProperty('suppressed');
+  });
+
+  it('does not page, once unmuted, for what happened while it was muted: no FAILED, no CRITICAL again, no RESOLVED', () => {
+    // Prepare: claims suppressed while muted.
+    const failed = stateOf(serviceKey('sandbox-bob'), [record('sandbox-bob', '10:00', 'CREATE_IN_PROGRESS'), record('sandbox-bob', '10:02', 'ROLLBACK_COMPLETE')]);
+    const failedSettled = withClaims(failed, settle(dueOnEvent(viewService(failed, t('10:02'), config)), t('10:02')));
+    const running = stateOf(serviceKey('sandbox-alice'), [record('sandbox-alice', '10:00', 'DELETE_IN_PROGRESS')]);
+    const runningSettled = withClaims(running, settle(dueAtSweep(viewService(running, t('10:45'), config)), t('10:45')));
+    const ended = withStatusRecord(runningSettled, record('sandbox-alice', '10:50', 'DELETE_COMPLETE')).state;
+
+    // Act: the mute is gone.
+    const failedDue = dueOnEvent(viewService(failedSettled, t('11:00'), DEFAULT_CONFIG));
+    const runningDue = dueAtSweep(viewService(runningSettled, t('10:46'), DEFAULT_CONFIG));
+    const endedDue = dueOnEvent(viewService(ended, t('10:50'), DEFAULT_CONFIG));
+
+    // Assess
+    expect([failedDue, runningDue, endedDue]).toEqual([[], [], []]);
+  });
+
+  it('gets no reminders while muted, and one an interval after its suppressed CRITICAL once unmuted', () => {
+    // Prepare
+    const reminding = { ...config, repeatCriticalEveryMs: 30 * 60_000 };
+    const running = stateOf(serviceKey('sandbox-alice'), [record('sandbox-alice', '10:00', 'DELETE_IN_PROGRESS')]);
+    const settled = withClaims(running, settle(dueAtSweep(viewService(running, t('10:40'), reminding)), t('10:40')));
+
+    // Act
+    const whileMuted = dueAtSweep(viewService(settled, t('11:30'), reminding));
+    const unmuted = dueAtSweep(viewService(settled, t('11:30'), { ...reminding, mutes: [] }));
+
+    // Assess
+    expect(whileMuted).toEqual([]);
+    expect(unmuted.map((due) => [due.severity, due.repeat])).toEqual([['CRITICAL', 1]]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resourcesInProgress, type ResourceRecord } from '../../shared/domain/resources.ts';
+import { resourceLabel, resourceName, resourcesInProgress, type ResourceRecord } from '../../shared/domain/resources.ts';
 import { t } from './fixtures.ts';
 
 function resource(logicalResourceId: string, time: string, status: string, extra: Partial<ResourceRecord> = {}): ResourceRecord {
@@ -132,5 +132,34 @@ describe('resourcesInProgress', () => {
 
     // Assess
     expect(stuck.map((r) => r.since)).toEqual([t('19:33:18')]);
+  });
+});
+
+describe('resourcesInProgress, physical ids', () => {
+  it('keeps the physical id CloudFormation gave in the second CREATE_IN_PROGRESS, whichever of the two is latest', () => {
+    // Prepare: at the same second, the one without a physical id sorts last.
+    const records = [
+      resource('ScanStack', '10:00:02', 'CREATE_IN_PROGRESS', { physicalResourceId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/core-ScanStack-1AB/uuid', statusReason: 'Resource creation Initiated' }),
+      resource('ScanStack', '10:00:02', 'CREATE_IN_PROGRESS', { physicalResourceId: '' }),
+    ];
+
+    // Act
+    const [stuck] = resourcesInProgress(records, t('10:00'));
+
+    // Assess
+    expect(stuck?.physicalResourceId).toBe('arn:aws:cloudformation:eu-west-1:123456789012:stack/core-ScanStack-1AB/uuid');
+  });
+});
+
+describe('resourceName and resourceLabel', () => {
+  it.each([
+    [{ logicalResourceId: 'Fn', resourceType: 'AWS::Lambda::Function' }, 'Fn', 'Fn (AWS::Lambda::Function)'],
+    [
+      { logicalResourceId: 'Fn', resourceType: 'AWS::Lambda::Function', inNestedStack: 'core-ScanStack-1AB' },
+      'Fn in nested stack core-ScanStack-1AB',
+      'Fn (AWS::Lambda::Function) in nested stack core-ScanStack-1AB',
+    ],
+  ])('names %j as %j in a sentence and %j in a list', (given, name, label) => {
+    expect([resourceName(given), resourceLabel(given)]).toEqual([name, label]);
   });
 });

@@ -15,6 +15,7 @@ import {
   withClaimRenewed,
   withClaims,
   withClaimSent,
+  withStackFacts,
   withStatusRecord,
   type Claim,
   type ServiceState,
@@ -23,6 +24,8 @@ import type { Severity } from '../../shared/domain/severity.ts';
 import type { OperationType } from '../../shared/domain/status.ts';
 import { parseThresholds } from '../../shared/domain/thresholds.ts';
 import { MIN, rec, stack, t } from './fixtures.ts';
+import { compactServiceState } from '../../shared/domain/compaction.ts';
+import { NO_FACTS } from '../../shared/domain/stack-facts.ts';
 
 const KEY = { account: '123456789012', region: 'eu-west-1', service: 'api' };
 const CONFIG: WatchdogConfig = DEFAULT_CONFIG;
@@ -571,5 +574,66 @@ describe('claims of operations that start in the same second', () => {
     const view = viewService(state, t('10:01'), CONFIG);
     expect(dueOnEvent(view)).toEqual([]);
     expect(view.operations.filter((opView) => opView.claims.length > 0).map((opView) => [opView.operation.type, opView.severity])).toEqual([['CREATE', 'FAILED']]);
+  });
+});
+
+describe('withStackFacts', () => {
+  const core = stack('core', '00000000-0000-0000-0000-00000000000a');
+  const scan = stack('core-Scan-1AB', '00000000-0000-0000-0000-00000000000b');
+  const key = { account: '123456789012', region: 'eu-west-1', service: 'core' };
+  const base = withStatusRecord(withStatusRecord(emptyServiceState(key), rec(core, '10:00', 'DELETE_IN_PROGRESS')).state, rec(scan, '10:00:03', 'DELETE_IN_PROGRESS')).state;
+
+  it.each([
+    ['a plain root', base, core.stackId, NO_FACTS, false, []],
+    ['a nested stack', base, scan.stackId, { ...NO_FACTS, rootStackId: core.stackId }, true, [{ stackId: scan.stackId, mutedByTag: false, rootStackId: core.stackId }]],
+    ['a stack muted by tag', base, core.stackId, { ...NO_FACTS, mutedByTag: true }, true, [{ stackId: core.stackId, mutedByTag: true, rootStackId: null }]],
+    [
+      'what is known already',
+      { ...base, stacks: [{ stackId: core.stackId, mutedByTag: true, rootStackId: null }] },
+      core.stackId,
+      { serviceTag: 'ignored', mutedByTag: true, rootStackId: null },
+      false,
+      [{ stackId: core.stackId, mutedByTag: true, rootStackId: null }],
+    ],
+    ['a tag that was removed', { ...base, stacks: [{ stackId: core.stackId, mutedByTag: true, rootStackId: null }] }, core.stackId, NO_FACTS, true, []],
+  ])('keeps %s as it should', (_case, state, stackId, facts, changed, stacks) => {
+    // Act
+    const result = withStackFacts(state, stackId, facts);
+
+    // Assess
+    expect(result.changed).toBe(changed);
+    expect(result.state.stacks).toEqual(stacks);
+  });
+
+  it('makes a nested stack\'s operations muted and names their root', () => {
+    // Act
+    const view = viewService(withStackFacts(base, scan.stackId, { ...NO_FACTS, rootStackId: core.stackId }).state, t('10:25'), DEFAULT_CONFIG);
+
+    // Assess
+    expect(view.operations.map((op) => [op.operation.stackName, op.muted, op.rootStackId])).toEqual([
+      ['core', false, null],
+      ['core-Scan-1AB', true, core.stackId],
+    ]);
+    expect(dueAtSweep(view).map((due) => [due.severity, due.view.operation.stackName, due.view.muted])).toEqual([
+      ['WARNING', 'core', false],
+      ['WARNING', 'core-Scan-1AB', true],
+    ]);
+  });
+
+  it('forgets, when history is folded, the facts of stacks no event is left of', () => {
+    // Prepare: both stacks deleted long ago, then a new stack; the nested one is listed.
+    const fresh = stack('core', '00000000-0000-0000-0000-00000000000c');
+    let state = withStackFacts(base, scan.stackId, { ...NO_FACTS, rootStackId: core.stackId }).state;
+    state = withStackFacts(state, fresh.stackId, { ...NO_FACTS, mutedByTag: true }).state;
+    for (const record of [rec(scan, '10:08', 'DELETE_COMPLETE'), rec(core, '10:09', 'DELETE_COMPLETE'), rec(fresh, '12:00', 'CREATE_IN_PROGRESS'), rec(fresh, '12:05', 'CREATE_COMPLETE')]) {
+      state = withStatusRecord(state, record).state;
+    }
+
+    // Act
+    const folded = compactServiceState(state, t('13:00'), { ...DEFAULT_CONFIG, lateEventHorizonMs: 90 * MIN });
+
+    // Assess
+    expect(folded?.state.records.map((record) => record.stackName)).toEqual(['core', 'core']);
+    expect(folded?.state.stacks).toEqual([{ stackId: fresh.stackId, mutedByTag: true, rootStackId: null }]);
   });
 });

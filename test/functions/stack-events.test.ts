@@ -156,3 +156,34 @@ describe('stack-events handler', () => {
     expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStacksCommand, 0);
   });
 });
+
+describe('stack-events handler with nested stacks', () => {
+  const core = { name: 'core-prod', account: '123456789012', region: 'eu-central-1', uuid: '0a1b2c3d-0000-11ef-8c2a-0a1b2c3d4e5f' };
+  const nested = { name: 'core-prod-ScanStack-1N2E3S4T5E6D', account: '123456789012', region: 'eu-central-1', uuid: '0a1b2c3d-1111-11ef-8c2a-0a1b2c3d4e5f' };
+
+  it('puts a nested stack in its root\'s service (DescribeStacks RootId, then the root\'s tags) and sends nothing for it', async () => {
+    // Prepare
+    const { stackEvents, store } = await loadLambdas();
+    cloudFormation
+      .on(DescribeStacksCommand, { StackName: stackArn(nested) })
+      .resolves({ Stacks: [{ StackId: stackArn(nested), StackName: nested.name, StackStatus: 'CREATE_FAILED', CreationTime: new Date(), ParentId: stackArn(core), RootId: stackArn(core), Tags: [] }] })
+      .on(DescribeStacksCommand, { StackName: stackArn(core) })
+      .resolves({ Stacks: [{ StackId: stackArn(core), StackName: core.name, StackStatus: 'ROLLBACK_IN_PROGRESS', CreationTime: new Date(), Tags: [{ Key: 'cfn-watchdog:service', Value: 'core' }] }] });
+    vi.setSystemTime(new Date('2024-03-05T11:00:10Z'));
+
+    // Act
+    const started = await stackEvents.handler(stackEvent(nested, '2024-03-05T11:00:03Z', 'CREATE_IN_PROGRESS'), context);
+    const failed = await stackEvents.handler(stackEvent(nested, '2024-03-05T11:00:09Z', 'ROLLBACK_COMPLETE', 'The following resource(s) failed to create: [ScanQueue].'), context);
+
+    // Assess
+    expect([started, failed]).toMatchObject([
+      { kind: 'applied', key: { service: 'core' }, notifications: [] },
+      { kind: 'applied', key: { service: 'core' }, notifications: [] },
+    ]);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+    expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStacksCommand, 2);
+    const state = await store.loadService({ account: '123456789012', region: 'eu-central-1', service: 'core' });
+    expect(state.stacks).toEqual([{ stackId: stackArn(nested), mutedByTag: false, rootStackId: stackArn(core) }]);
+    expect(state.claims).toMatchObject([{ severity: 'FAILED', suppressed: true }]);
+  });
+});

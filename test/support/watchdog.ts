@@ -16,7 +16,7 @@ import { REPO_ROOT } from './shared-files.ts';
 import type { Notification } from '../../shared/domain/notification.ts';
 import type { WatchdogDeps } from '../../shared/app/deps.ts';
 import type { Log } from '../../shared/app/log.ts';
-import type { Notifier, StackInspector, WatchdogStore, WindowEventPublisher } from '../../shared/app/ports.ts';
+import type { Notifier, StackDirectory, StackInspector, WatchdogStore, WindowEventPublisher } from '../../shared/app/ports.ts';
 import type { WindowEvent } from '../../shared/domain/window-events.ts';
 import { resourceEvent, stackEvent, type StackSpec } from './events.ts';
 
@@ -98,6 +98,7 @@ export function watchdog(
     readonly now: string;
     readonly config?: WatchdogConfig;
     readonly inspector?: StackInspector;
+    readonly stacks?: StackDirectory;
     readonly fails?: (attempt: number, notification: Notification) => boolean;
     readonly windowEventFails?: (attempt: number, event: WindowEvent) => boolean;
   },
@@ -114,6 +115,7 @@ export function watchdog(
     config: options.config ?? DEFAULT_CONFIG,
     log,
     inspector: options.inspector,
+    stacks: options.stacks,
   };
   return { deps, clock, notifier, windowEvents, log };
 }
