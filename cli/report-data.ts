@@ -11,7 +11,7 @@ import type { WatchdogConfig } from '../shared/domain/config.ts';
 import { canonicalRecords, deriveOperations, operationStop, statusRecordOf, type Operation, type StatusRecord } from '../shared/domain/operations.ts';
 import { timelinesOfService } from '../shared/app/timeline.ts';
 import { serviceKeyId } from '../shared/domain/service.ts';
-import type { ServiceState } from '../shared/domain/service-state.ts';
+import { reachedPeople, type ServiceState } from '../shared/domain/service-state.ts';
 import type { Instant } from '../shared/domain/time.ts';
 import type { ImpactWindow } from '../shared/domain/windows.ts';
 import { openStore, type DataSourceFlags } from './data-source.ts';
@@ -60,7 +60,7 @@ async function serviceReport(
   // A stack's latest name: the records are in canonical order.
   const nameOf = (stackId: string): string => recordsByStack.get(stackId)?.at(-1)?.stackName ?? stackId;
   const notifications: ReportNotification[] = state.claims.flatMap((claim) =>
-    claim.sentAt !== null && claim.sentAt >= from && claim.sentAt <= to
+    reachedPeople(claim) && claim.sentAt >= from && claim.sentAt <= to
       ? [{ at: claim.sentAt, severity: claim.severity, stackId: claim.stackId, stackName: nameOf(claim.stackId) }]
       : [],
   );

@@ -9,7 +9,7 @@ import { operationResourcesInProgress } from '../shared/app/resources.ts';
 import { resourceLabel, type ResourceInProgress } from '../shared/domain/resources.ts';
 import { parseStackArn } from '../shared/domain/events.ts';
 import { serviceKeyId } from '../shared/domain/service.ts';
-import { viewService } from '../shared/domain/service-state.ts';
+import { reachedPeople, viewService } from '../shared/domain/service-state.ts';
 import { humanDuration, type Instant } from '../shared/domain/time.ts';
 import { openStore, type DataSourceFlags } from './data-source.ts';
 import { windowRow, windowsTable, type WindowRow } from './windows.ts';
@@ -67,7 +67,7 @@ async function snapshot(store: WatchdogStore, config: WatchdogConfig, now: Insta
         startedAt: format(operation.start),
         elapsedSeconds: Math.floor((now - operation.start) / 1000),
         severity,
-        notified: claims.filter((claim) => claim.sentAt !== null && !claim.suppressed).map((claim) => claim.severity),
+        notified: claims.filter(reachedPeople).map((claim) => claim.severity),
         quiet: root ? `nested in ${root.stackName}` : muted ? 'muted' : null,
         resourcesInProgress: (await operationResourcesInProgress(store, operation)).map((resource) => ({ ...resource, since: format(resource.since) })),
       });

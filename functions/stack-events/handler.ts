@@ -5,13 +5,17 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { applyEvent, type ApplyOutcome } from '../../shared/app/apply-event.ts';
 import { wireLambda } from '../../shared/adapters/lambda-wiring.ts';
+import { recordEventLag, recordNotifications } from '../../shared/adapters/watchdog-metrics.ts';
 import { InvalidEventError, parseCloudFormationEvent } from '../../shared/domain/cfn-event.ts';
 import type { CloudFormationEvent } from '../../shared/domain/events.ts';
 
 const logger = new Logger();
+const metrics = new Metrics();
 const deps = wireLambda(process.env, logger);
 
 function parse(input: unknown): CloudFormationEvent {
@@ -39,6 +43,8 @@ export async function handleStackEvent(input: unknown): Promise<ApplyOutcome> {
   const event = parse(input);
   logger.appendKeys({ eventId: event.eventId, stackId: event.stackId });
   const outcome = await applyEvent(event, deps);
+  recordEventLag(metrics, event.time, deps.clock());
+  if (outcome.kind === 'applied') recordNotifications(metrics, outcome.notifications);
   // `service` is Powertools' own key (the function's name), hence the longer one.
   if ('key' in outcome) logger.appendKeys({ stackService: outcome.key.service });
   logger.info('event applied', {
@@ -50,4 +56,5 @@ export async function handleStackEvent(input: unknown): Promise<ApplyOutcome> {
 
 export const handler = middy<unknown, ApplyOutcome>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
   .handler(handleStackEvent);

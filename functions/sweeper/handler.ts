@@ -4,12 +4,16 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 import { sweep, type SweepResult } from '../../shared/app/sweep.ts';
 import { wireLambda } from '../../shared/adapters/lambda-wiring.ts';
+import { recordNotifications, recordOpenOperations } from '../../shared/adapters/watchdog-metrics.ts';
 
 const logger = new Logger();
+const metrics = new Metrics();
 const deps = wireLambda(process.env, logger);
 
 /**
@@ -20,6 +24,8 @@ const deps = wireLambda(process.env, logger);
  */
 export async function handleSweep(): Promise<SweepResult> {
   const result = await sweep(deps);
+  recordOpenOperations(metrics, result.openOperations);
+  recordNotifications(metrics, result.notifications);
   logger.info('swept', {
     servicesSwept: result.servicesSwept,
     notifications: result.notifications.map((sent) => `${sent.severity} ${sent.stackName}`),
@@ -29,4 +35,5 @@ export async function handleSweep(): Promise<SweepResult> {
 
 export const handler = middy<ScheduledEvent, SweepResult>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
   .handler(() => handleSweep());

@@ -5,6 +5,7 @@
  */
 import type { Notification } from '../domain/notification.ts';
 import { Severity } from '../domain/severity.ts';
+import { whereNested } from '../domain/resources.ts';
 import { formatInstant, humanDuration } from '../domain/time.ts';
 import { adviceOf, capped, consoleLink, MAX_LISTED_RESOURCES, subjectOf } from './sns-message.ts';
 
@@ -64,7 +65,7 @@ function description(n: Notification): string {
   if (n.resourcesInProgress.length > 0) {
     lines.push('*Still in progress:*');
     for (const r of n.resourcesInProgress.slice(0, MAX_LISTED_RESOURCES)) {
-      lines.push(`• \`${r.logicalResourceId}\` (${r.resourceType})${r.inNestedStack ? ` in nested stack ${r.inNestedStack}` : ''} ${r.status} since ${formatInstant(r.since)}${r.statusReason ? ` — ${capped(r.statusReason)}` : ''}`);
+      lines.push(`• \`${r.logicalResourceId}\` (${r.resourceType})${whereNested(r)} ${r.status} since ${formatInstant(r.since)}${r.statusReason ? ` — ${capped(r.statusReason)}` : ''}`);
     }
     const more = n.resourcesInProgress.length - MAX_LISTED_RESOURCES;
     if (more > 0) lines.push(`• … and ${more} more`);

@@ -16,6 +16,8 @@ import { isTerminal } from '../domain/status.ts';
 import { parseStackArn } from '../domain/events.ts';
 import type { StackDirectory, StackInspector } from '../app/ports.ts';
 import type { StackDescription } from '../domain/reconcile.ts';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { MemberAccess } from './env-config.ts';
 import { MUTE_TAG, muteTagSilences, NO_FACTS, SERVICE_TAG, type StackFacts } from '../domain/stack-facts.ts';
 
 function factsOfStack(stack: Stack): StackFacts {
@@ -31,12 +33,9 @@ function factsOfStack(stack: Stack): StackFacts {
 /** DescribeStacks answers a stack it does not know with a ValidationError of this wording. */
 const DOES_NOT_EXIST = /does not exist/i;
 
-async function describeStack(clientFor: ClientForRegion, stackId: string): Promise<Stack | null> {
-  // CloudFormation answers only for its own region: ask the stack's, whatever the function's is.
-  const region = parseStackArn(stackId)?.region;
-  if (!region) throw new Error(`not a stack ARN: ${stackId}`);
+async function describeStack(clientFor: ClientForStack, stackId: string): Promise<Stack | null> {
   try {
-    const { Stacks } = await clientFor(region).send(new DescribeStacksCommand({ StackName: stackId }));
+    const { Stacks } = await clientFor(stackId).send(new DescribeStacksCommand({ StackName: stackId }));
     return Stacks?.[0] ?? null;
   } catch (error) {
     if (error instanceof CloudFormationServiceException && error.name === 'ValidationError' && DOES_NOT_EXIST.test(error.message)) {
@@ -50,26 +49,55 @@ async function describeStack(clientFor: ClientForRegion, stackId: string): Promi
  * When the stack entered its current status: its newest stack-level event with that status, on
  * DescribeStackEvents' first page (newest first); `null` when that page does not have it.
  */
-async function statusSince(clientFor: ClientForRegion, stack: Stack, region: string): Promise<number | null> {
-  const { StackEvents } = await clientFor(region).send(new DescribeStackEventsCommand({ StackName: stack.StackId }));
+async function statusSince(clientFor: ClientForStack, stackId: string, stack: Stack): Promise<number | null> {
+  const { StackEvents } = await clientFor(stackId).send(new DescribeStackEventsCommand({ StackName: stackId }));
   const entered = StackEvents?.find(
     (event) => event.ResourceType === 'AWS::CloudFormation::Stack' && event.PhysicalResourceId === stack.StackId && event.ResourceStatus === stack.StackStatus,
   );
   return entered?.Timestamp ? entered.Timestamp.getTime() : null;
 }
 
-export type ClientForRegion = (region: string) => CloudFormationClient;
+/** The client that may ask CloudFormation about a stack: in its region, with credentials for its account. */
+export type ClientForStack = (stackId: string) => CloudFormationClient;
 
-/** One client per region, made when first needed. */
-export function cloudFormationClients(): ClientForRegion {
+/**
+ * One client per region and account, made when first needed. CloudFormation answers only for its
+ * own region, so each stack is asked in its own; a stack of another account (organisation-wide)
+ * is asked through that account's read role, the watchdog's own with the function's role.
+ *
+ * @example
+ * const clientFor = cloudFormationClients(runtime.memberAccess);
+ * await clientFor(stackArn).send(new DescribeStacksCommand({ StackName: stackArn }));
+ */
+export function cloudFormationClients(memberAccess: MemberAccess | null = null): ClientForStack {
   const clients = new Map<string, CloudFormationClient>();
-  return (region) => {
-    const known = clients.get(region);
+  return (stackId) => {
+    const stack = parseStackArn(stackId);
+    if (!stack) throw new Error(`not a stack ARN: ${stackId}`);
+    const own = memberAccess === null || (stack.account === memberAccess.homeAccount && stack.region === memberAccess.homeRegion);
+    const key = own ? stack.region : `${stack.account}/${stack.region}`;
+    const known = clients.get(key);
     if (known) return known;
-    const client = new CloudFormationClient({ region });
-    clients.set(region, client);
+    const client = own ? new CloudFormationClient({ region: stack.region }) : memberClient(stackId, stack.account, stack.region, memberAccess);
+    clients.set(key, client);
     return client;
   };
+}
+
+function memberClient(stackId: string, account: string, region: string, access: MemberAccess): CloudFormationClient {
+  const partition = stackId.split(':')[1] ?? 'aws';
+  return new CloudFormationClient({
+    region,
+    // Refreshed before they expire, by the provider; one session per account and region.
+    credentials: fromTemporaryCredentials({
+      params: {
+        RoleArn: `arn:${partition}:iam::${account}:role/${access.roleName}`,
+        RoleSessionName: 'cfn-watchdog',
+        ...(access.externalId ? { ExternalId: access.externalId } : {}),
+      },
+      clientConfig: { region: access.homeRegion },
+    }),
+  });
 }
 
 /**
@@ -77,7 +105,7 @@ export function cloudFormationClients(): ClientForRegion {
  * const inspector = createCloudFormationInspector({ clientFor: cloudFormationClients() });
  * await inspector.describe(stackArn); // { exists: true, status: 'DELETE_IN_PROGRESS', … }
  */
-export function createCloudFormationInspector({ clientFor }: { clientFor: ClientForRegion }): StackInspector & StackDirectory {
+export function createCloudFormationInspector({ clientFor }: { clientFor: ClientForStack }): StackInspector & StackDirectory {
   // Facts are read once per stack and warm container, so that an event burst does not become a
   // DescribeStacks burst. A tag changed during a stack's life therefore reaches new containers
   // first (see the README: which stack belongs to which service). Nesting never changes.
@@ -94,14 +122,12 @@ export function createCloudFormationInspector({ clientFor }: { clientFor: Client
         statusReason: stack.StackStatusReason ?? '',
         lastUpdatedAt: lastUpdated ? lastUpdated.getTime() : null,
         // Only a finished stack needs it: that is when the watchdog closes an operation with it.
-        statusSince: isTerminal(status) ? await statusSince(clientFor, stack, parseStackArn(stackId)?.region ?? '') : null,
+        statusSince: isTerminal(status) ? await statusSince(clientFor, stackId, stack) : null,
       };
     },
 
     async resourcesInProgress(stackId) {
-      const region = parseStackArn(stackId)?.region;
-      if (!region) throw new Error(`not a stack ARN: ${stackId}`);
-      const { StackResources } = await clientFor(region).send(new DescribeStackResourcesCommand({ StackName: stackId }));
+      const { StackResources } = await clientFor(stackId).send(new DescribeStackResourcesCommand({ StackName: stackId }));
       return (StackResources ?? [])
         .filter((resource) => resource.ResourceStatus?.endsWith('_IN_PROGRESS'))
         .map((resource) => ({
@@ -119,7 +145,9 @@ export function createCloudFormationInspector({ clientFor }: { clientFor: Client
       const cached = known.get(stackId);
       if (cached) return cached;
       const stack = await describeStack(clientFor, stackId);
-      const facts = stack ? factsOfStack(stack) : NO_FACTS;
+      if (!stack) return NO_FACTS;
+      // Only an answer is kept: "does not exist" may be a stack that DescribeStacks does not show yet.
+      const facts = factsOfStack(stack);
       known.set(stackId, facts);
       return facts;
     },

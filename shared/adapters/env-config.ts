@@ -27,18 +27,38 @@ export const EnvVar = {
   EVENT_BUS_NAME: 'WATCHDOG_EVENT_BUS_NAME',
   MUTE: 'WATCHDOG_MUTE',
   REPEAT_CRITICAL_EVERY: 'WATCHDOG_REPEAT_CRITICAL_EVERY',
+  MEMBER_READ_ROLE: 'WATCHDOG_MEMBER_READ_ROLE',
+  MEMBER_READ_EXTERNAL_ID: 'WATCHDOG_MEMBER_READ_EXTERNAL_ID',
+  HOME_ACCOUNT: 'WATCHDOG_HOME_ACCOUNT',
 } as const;
 
 /** Where window events go unless configured: every account has it, and rules on it cost nothing extra. */
 export const DEFAULT_EVENT_BUS = 'default';
+
+/**
+ * Organisation-wide: how the functions ask CloudFormation about stacks outside their own account
+ * and region — by assuming the read role forwarder.yaml creates in each member account.
+ */
+export interface MemberAccess {
+  readonly roleName: string;
+  readonly externalId: string | undefined;
+  /** The watchdog's own account: its stacks are asked about with the function's own role. */
+  readonly homeAccount: string;
+  readonly homeRegion: string;
+}
 
 export interface RuntimeConfig {
   readonly tableName: string;
   readonly topicArn: string;
   /** The EventBridge bus (name or ARN) that hears of impact windows opening and closing. */
   readonly eventBusName: string;
+  /** `null`: one account and region; CloudFormation is asked with the function's own role. */
+  readonly memberAccess: MemberAccess | null;
   readonly watchdog: WatchdogConfig;
 }
+
+const ROLE_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
+const ACCOUNT_ID = /^\d{12}$/;
 
 const EVENT_BUS = /^(arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/)?[A-Za-z0-9._\-/]{1,256}$/;
 
@@ -70,7 +90,9 @@ function parsed<T>(variable: string, parse: () => T): T {
  * Reads `WATCHDOG_TABLE_NAME` and `WATCHDOG_TOPIC_ARN` (required), `WATCHDOG_THRESHOLDS`,
  * `WATCHDOG_SERVICE_RULES` (rules separated by `;` or newlines), `WATCHDOG_GRACE`,
  * `WATCHDOG_EVENT_BUS_NAME` (default: the account's default bus), `WATCHDOG_MUTE`
- * (expressions separated by `;`) and `WATCHDOG_REPEAT_CRITICAL_EVERY` (a duration, or off).
+ * (expressions separated by `;`), `WATCHDOG_REPEAT_CRITICAL_EVERY` (a duration, or off), and
+ * organisation-wide `WATCHDOG_MEMBER_READ_ROLE` (with `WATCHDOG_HOME_ACCOUNT`, `AWS_REGION` and
+ * the optional `WATCHDOG_MEMBER_READ_EXTERNAL_ID`).
  *
  * @example
  * const config = readRuntimeConfig(process.env); // at module scope: fails the cold start
@@ -93,5 +115,18 @@ export function readRuntimeConfig(env: Environment): RuntimeConfig {
   if (!EVENT_BUS.test(eventBusName)) {
     throw new ConfigurationError(EnvVar.EVENT_BUS_NAME, `expected an EventBridge bus name or ARN (letters, digits, . - _ /), got '${eventBusName}'`);
   }
-  return { tableName, topicArn, eventBusName, watchdog };
+  return { tableName, topicArn, eventBusName, memberAccess: memberAccessOf(env), watchdog };
+}
+
+function memberAccessOf(env: Environment): MemberAccess | null {
+  const roleName = optional(env, EnvVar.MEMBER_READ_ROLE);
+  if (roleName === undefined) return null;
+  if (!ROLE_NAME.test(roleName)) {
+    throw new ConfigurationError(EnvVar.MEMBER_READ_ROLE, `expected an IAM role name (letters, digits, + = , . @ _ -, at most 64), got '${roleName}'`);
+  }
+  const homeAccount = required(env, EnvVar.HOME_ACCOUNT);
+  if (!ACCOUNT_ID.test(homeAccount)) throw new ConfigurationError(EnvVar.HOME_ACCOUNT, `expected a 12-digit account id, got '${homeAccount}'`);
+  // Lambda sets AWS_REGION; outside Lambda it must be given like any variable.
+  const homeRegion = required(env, 'AWS_REGION');
+  return { roleName, externalId: optional(env, EnvVar.MEMBER_READ_EXTERNAL_ID), homeAccount, homeRegion };
 }

@@ -21,7 +21,7 @@ import { createSnsNotifier } from './sns-notifier.ts';
  */
 export function wireLambda(env: Readonly<Record<string, string | undefined>>, log: Log): WatchdogDeps {
   const config = readRuntimeConfig(env);
-  const cloudFormation = createCloudFormationInspector({ clientFor: cloudFormationClients() });
+  const cloudFormation = createCloudFormationInspector({ clientFor: cloudFormationClients(config.memberAccess) });
   return {
     store: createDynamoDbStore({ client: new DynamoDBClient({}), tableName: config.tableName }),
     notifier: createSnsNotifier({ client: new SNSClient({}), topicArn: config.topicArn }),

@@ -133,7 +133,7 @@ function blockedAdvice(n: Notification, blocked: NonNullable<Notification['block
     cause,
     typically: null,
     nextSteps: [
-      `Wait for the deletion of ${stackName} to end (its own alerts say when), then deploy again.`,
+      `Wait for the deletion of ${stackName} to end, then deploy again.`,
       'Or deploy now with new names for what the old stack still holds (queues, buckets, log groups).',
     ],
     source: null,

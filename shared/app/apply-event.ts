@@ -47,9 +47,10 @@ async function applyAndNotify(
   const done = await updateService(deps, key, now, (current) => {
     const recorded = withStatusRecord(current, record);
     tooLate = recorded.tooLate ?? false;
-    const told = facts ? withStackFacts(recorded.state, record.stackId, facts) : { state: recorded.state, changed: false };
-    const { state } = told;
-    const changed = recorded.changed || told.changed;
+    // An event older than the folded history changes nothing, not even what is known of its stack.
+    const known = facts && !tooLate ? withStackFacts(recorded.state, record.stackId, facts) : { state: recorded.state, changed: false };
+    const { state } = known;
+    const changed = recorded.changed || known.changed;
     const due = dueOnEvent(viewService(state, now, config));
     if (!changed && due.length === 0) return null;
     const claimed = due.map((item) => ({ due: item, claim: claimFor(item, now) }));

@@ -68,9 +68,9 @@ async function evidenceFor(deps: WatchdogDeps, due: DueNotification, saved: Serv
   }
   if (due.severity === Severity.FAILED) {
     const failureReasons = await operationFailureReasons(deps.store, operation);
-    // A nested stack's deletion is its root's (a rollback deletes the failed stack's own nested stacks).
+    // The failed stack's own nested stacks are deleted by its rollback: not what blocked it.
     const serviceOperations = viewService(saved, at, deps.config)
-      .operations.filter((view) => view.rootStackId === null)
+      .operations.filter((view) => view.rootStackId !== operation.stackId)
       .map((view) => view.operation);
     return { failureReasons, serviceOperations };
   }

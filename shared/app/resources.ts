@@ -3,10 +3,9 @@
  * from CloudFormation, following nested stacks down: a root's deletion that hangs is usually a
  * resource deep in one of its nested stacks, and the root's alert is the one that tells it.
  */
-import { parseStackArn } from '../domain/events.ts';
 import type { Operation } from '../domain/operations.ts';
 import { resourcesInProgress, type ResourceInProgress, type ResourceRecord } from '../domain/resources.ts';
-import { NESTED_STACK_TYPE } from '../domain/stack-facts.ts';
+import { nestedStackOf } from '../domain/stack-facts.ts';
 import type { Instant } from '../domain/time.ts';
 import type { WatchdogStore } from './ports.ts';
 
@@ -14,9 +13,6 @@ import type { WatchdogStore } from './ports.ts';
 export const MAX_NESTING_DEPTH = 5;
 
 type ReadInProgress = (stackId: string, since: Instant) => Promise<ResourceInProgress[]>;
-
-const nestedStackOf = (resource: { readonly resourceType: string; readonly physicalResourceId: string }) =>
-  resource.resourceType === NESTED_STACK_TYPE ? parseStackArn(resource.physicalResourceId) : null;
 
 /**
  * A stack's resources in progress, each nested stack among them followed by its own (marked with
@@ -26,8 +22,8 @@ async function withNested(read: ReadInProgress, stackId: string, since: Instant,
   const listed: ResourceInProgress[] = [];
   for (const resource of await read(stackId, since)) {
     listed.push(resource);
-    const nested = nestedStackOf(resource);
-    if (!nested || nested.stackId === stackId || depth >= MAX_NESTING_DEPTH) continue;
+    const nested = nestedStackOf(resource, stackId);
+    if (!nested || depth >= MAX_NESTING_DEPTH) continue;
     const inner = await withNested(read, nested.stackId, resource.since, depth + 1);
     listed.push(...inner.map((found) => (found.inNestedStack ? found : { ...found, inNestedStack: nested.stackName })));
   }
@@ -69,16 +65,19 @@ export function liveResourcesInProgress(askLive: (stackId: string) => Promise<Re
  * await operationFailureReasons(store, operation); // ['Embedded stack … failed', 'trustsource-scan-queue already exists']
  */
 export function operationFailureReasons(store: WatchdogStore, operation: Operation): Promise<string[]> {
-  return failureReasons(store, operation.stackId, operation.start, 0);
+  return failureReasons(store, operation.stackId, operation.start, 0, new Set([operation.stackId]));
 }
 
-async function failureReasons(store: WatchdogStore, stackId: string, since: Instant, depth: number): Promise<string[]> {
+/** `visited`: a nested stack that failed twice (its update, then its rollback) is read once. */
+async function failureReasons(store: WatchdogStore, stackId: string, since: Instant, depth: number, visited: Set<string>): Promise<string[]> {
   const reasons: string[] = [];
   for (const event of await store.stackHistory(stackId, since)) {
     if (event.kind !== 'resource-status' || !event.status.endsWith('_FAILED')) continue;
     if (event.statusReason !== '') reasons.push(event.statusReason);
-    const nested = nestedStackOf(event);
-    if (nested && nested.stackId !== stackId && depth < MAX_NESTING_DEPTH) reasons.push(...(await failureReasons(store, nested.stackId, since, depth + 1)));
+    const nested = nestedStackOf(event, stackId);
+    if (!nested || visited.has(nested.stackId) || depth >= MAX_NESTING_DEPTH) continue;
+    visited.add(nested.stackId);
+    reasons.push(...(await failureReasons(store, nested.stackId, since, depth + 1, visited)));
   }
   return reasons;
 }

@@ -19,6 +19,7 @@ import {
   withAnnouncementRenewed,
   withClaimRenewed,
   withClaims,
+  withClaimSuppressed,
   withoutClaim,
   type Claim,
   type ClaimedNotification,
@@ -35,6 +36,8 @@ import { publishAnnouncement, updateService, withOutbox } from './service-update
 
 export interface SweepResult {
   readonly servicesSwept: number;
+  /** Operations in progress when the sweep began, across the services it swept. */
+  readonly openOperations: number;
   readonly notifications: readonly Notification[];
 }
 
@@ -71,7 +74,7 @@ export async function sweep(deps: WatchdogDeps): Promise<SweepResult> {
   const { result, failures: refused } = await withOutbox(deps, (staged) => sweepOnce(staged));
   const failures = [...result.failures, ...refused];
   if (failures.length > 0) throw new SweepIncompleteError(failures);
-  return { servicesSwept: result.servicesSwept, notifications: result.notifications };
+  return { servicesSwept: result.servicesSwept, openOperations: result.openOperations, notifications: result.notifications };
 }
 
 async function sweepOnce(deps: WatchdogDeps): Promise<SweepResult & { failures: unknown[] }> {
@@ -151,7 +154,8 @@ async function sweepOnce(deps: WatchdogDeps): Promise<SweepResult & { failures: 
       return { sent: [], state: done?.saved };
     });
   }
-  return { servicesSwept: services.length, notifications, failures };
+  const openOperations = [...views.values()].reduce((open, view) => open + view.operations.filter(({ operation }) => operation.state === 'running').length, 0);
+  return { servicesSwept: services.length, openOperations, notifications, failures };
 }
 
 /** Confirms, claims and sends one WARNING/CRITICAL. */
@@ -236,7 +240,8 @@ async function resendAnnouncement(
 
 /**
  * Re-claims a notification whose sender died before the notifier accepted it, then sends it;
- * or drops it when it is no longer worth sending (its operation ended, a CRITICAL overtook it).
+ * or drops it when it is no longer worth sending (its operation ended, a CRITICAL overtook it);
+ * or settles it as suppressed when its operation was muted meanwhile.
  */
 async function resend(
   deps: WatchdogDeps,
@@ -253,6 +258,8 @@ async function resend(
       const pending = stalePendingClaims(current, now, deps.config.sendLeaseMs).find((claim) => sameClaim(claim, stale));
       const opView = pending && viewService(current, now, deps.config).operations.find((item) => item.claims.includes(pending));
       if (!pending || !opView) return null;
+      // Muted since it was claimed: settled as suppressed, so that it does not fall due again.
+      if (opView.muted) return { state: withClaimSuppressed(current, pending, now), result: null };
       if (!stillWorthSending(opView, pending)) return { state: withoutClaim(current, pending), result: null };
       const due: DueNotification = { severity: pending.severity, repeat: pending.repeat, view: opView, status: reportedStatus(opView, pending.severity) };
       return { state: withClaimRenewed(current, pending, now), result: { due, claim: pending } };

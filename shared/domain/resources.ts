@@ -75,7 +75,12 @@ export function resourcesInProgress(records: readonly ResourceRecord[], since: I
  * resourceName({ logicalResourceId: 'AnalysisFunction', inNestedStack: 'core-ScanStack-1AB', … }); // 'AnalysisFunction in nested stack core-ScanStack-1AB'
  */
 export function resourceName(resource: Pick<ResourceInProgress, 'logicalResourceId' | 'inNestedStack'>): string {
-  return resource.inNestedStack ? `${resource.logicalResourceId} in nested stack ${resource.inNestedStack}` : resource.logicalResourceId;
+  return `${resource.logicalResourceId}${whereNested(resource)}`;
+}
+
+/** ` in nested stack <name>` for a resource of a nested stack, else nothing: how every list says it. */
+export function whereNested(resource: Pick<ResourceInProgress, 'inNestedStack'>): string {
+  return resource.inNestedStack ? ` in nested stack ${resource.inNestedStack}` : '';
 }
 
 /**
@@ -85,5 +90,5 @@ export function resourceName(resource: Pick<ResourceInProgress, 'logicalResource
  * resourceLabel(fn); // 'AnalysisFunction (AWS::Lambda::Function)'
  */
 export function resourceLabel(resource: Pick<ResourceInProgress, 'logicalResourceId' | 'resourceType' | 'inNestedStack'>): string {
-  return `${resource.logicalResourceId} (${resource.resourceType})${resource.inNestedStack ? ` in nested stack ${resource.inNestedStack}` : ''}`;
+  return `${resource.logicalResourceId} (${resource.resourceType})${whereNested(resource)}`;
 }

@@ -237,8 +237,20 @@ export function viewService(state: ServiceState, now: Instant, config: WatchdogC
 }
 
 const has = (view: OperationView, severity: Severity): boolean => view.claims.some((claim) => claim.severity === severity);
-/** A claim that went out: one suppressed while muted told nobody. */
-const told = (view: OperationView, severity: Severity): boolean => view.claims.some((claim) => claim.severity === severity && !claim.suppressed);
+/** Claimed for people (sent, or on its way): one suppressed while muted tells nobody. */
+const meantForPeople = (view: OperationView, severity: Severity): boolean =>
+  view.claims.some((claim) => claim.severity === severity && !claim.suppressed);
+
+/**
+ * Whether a claim reached people: the notifier accepted it, and it was not suppressed. What
+ * `status` and the report show as sent.
+ *
+ * @example
+ * view.claims.filter(reachedPeople).map((claim) => claim.severity); // ['WARNING']
+ */
+export function reachedPeople(claim: Claim): claim is Claim & { sentAt: Instant } {
+  return claim.sentAt !== null && !claim.suppressed;
+}
 
 /**
  * The number of the CRITICAL reminder due at `now`: the next one, an interval after the last
@@ -267,7 +279,7 @@ export function dueOnEvent(view: ServiceView): DueNotification[] {
     if (operation.failed && !has(opView, Severity.FAILED)) {
       return [{ severity: Severity.FAILED, view: opView, status: reportedStatus(opView, Severity.FAILED) }];
     }
-    const escalated = told(opView, Severity.WARNING) || told(opView, Severity.CRITICAL);
+    const escalated = meantForPeople(opView, Severity.WARNING) || meantForPeople(opView, Severity.CRITICAL);
     if (!operation.failed && escalated && !has(opView, Severity.RESOLVED)) {
       return [{ severity: Severity.RESOLVED, view: opView, status: reportedStatus(opView, Severity.RESOLVED) }];
     }
@@ -351,7 +363,6 @@ export function stalePendingClaims(state: ServiceState, now: Instant, leaseMs: n
  * stillWorthSending(opView, staleWarning); // false once the operation ended
  */
 export function stillWorthSending(opView: OperationView, claim: Claim): boolean {
-  if (opView.muted) return false;
   if (claim.severity !== Severity.WARNING && claim.severity !== Severity.CRITICAL) return true;
   if (opView.operation.state !== 'running') return false;
   if (claim.severity === Severity.WARNING) return !has(opView, Severity.CRITICAL);
@@ -365,6 +376,11 @@ export function withoutClaim(state: ServiceState, claim: Claim): ServiceState {
 
 export function withClaimRenewed(state: ServiceState, claim: Claim, at: Instant): ServiceState {
   return { ...state, claims: state.claims.map((kept) => (sameClaim(kept, claim) ? { ...kept, claimedAt: at } : kept)) };
+}
+
+/** A pending claim of an operation muted since it was claimed: settled as suppressed, never sent. */
+export function withClaimSuppressed(state: ServiceState, claim: Claim, at: Instant): ServiceState {
+  return { ...state, claims: state.claims.map((kept) => (sameClaim(kept, claim) ? { ...kept, sentAt: at, suppressed: true as const } : kept)) };
 }
 
 export function withClaimSent(state: ServiceState, claim: Claim, at: Instant): ServiceState {

@@ -4,8 +4,7 @@
  * deployed functions read them with DescribeStacks (Tags, RootId); a replay reads nesting from the
  * root's own events (its `AWS::CloudFormation::Stack` resources name their stacks' ARNs).
  */
-import type { ResourceStatusEvent } from './events.ts';
-import { parseStackArn } from './events.ts';
+import { parseStackArn, type ResourceStatusEvent, type StackRef } from './events.ts';
 
 export const SERVICE_TAG = 'cfn-watchdog:service';
 export const MUTE_TAG = 'cfn-watchdog:mute';
@@ -44,6 +43,21 @@ export function muteTagSilences(value: string | undefined): boolean {
 }
 
 /**
+ * The nested stack a parent's resource is: an `AWS::CloudFormation::Stack` whose physical id is
+ * another stack's ARN; `null` for any other resource.
+ *
+ * @example
+ * nestedStackOf({ resourceType: 'AWS::CloudFormation::Stack', physicalResourceId: nestedArn }, rootArn)?.stackName;
+ */
+export function nestedStackOf(
+  resource: { readonly resourceType: string; readonly physicalResourceId: string },
+  parentStackId: string,
+): StackRef | null {
+  if (resource.resourceType !== NESTED_STACK_TYPE || resource.physicalResourceId === parentStackId) return null;
+  return parseStackArn(resource.physicalResourceId);
+}
+
+/**
  * The root of each nested stack named by the events: a parent's `AWS::CloudFormation::Stack`
  * resource carries its nested stack's ARN as physical id; chains are followed to the top.
  *
@@ -53,8 +67,8 @@ export function muteTagSilences(value: string | undefined): boolean {
 export function rootsFromEvents(events: Iterable<ResourceStatusEvent>): Map<string, string> {
   const parents = new Map<string, string>();
   for (const event of events) {
-    const child = event.physicalResourceId;
-    if (event.resourceType === NESTED_STACK_TYPE && child !== event.stackId && parseStackArn(child)) parents.set(child, event.stackId);
+    const child = nestedStackOf(event, event.stackId);
+    if (child) parents.set(child.stackId, event.stackId);
   }
   const roots = new Map<string, string>();
   for (const child of parents.keys()) {

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createCloudFormationInspector } from '../../shared/adapters/cloudformation-inspector.ts';
+import { cloudFormationClients, createCloudFormationInspector } from '../../shared/adapters/cloudformation-inspector.ts';
 import { MUTE_TAG, SERVICE_TAG } from '../../shared/domain/stack-facts.ts';
 
 const cloudFormation = mockClient(CloudFormationClient);
@@ -96,23 +96,18 @@ describe('describe', () => {
     expect(await inspector.describe(ARN)).toEqual({ exists: false });
   });
 
-  it("asks CloudFormation in the stack's own region", async () => {
+  it("asks CloudFormation in the stack's own region, one client per region", async () => {
     // Prepare
-    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [] });
-    const regions: string[] = [];
-    const inspector = createCloudFormationInspector({
-      clientFor: (region) => {
-        regions.push(region);
-        return new CloudFormationClient({ region });
-      },
-    });
+    const clientFor = cloudFormationClients();
+    const tokyo = ARN.replace(/eu-central-1/g, 'ap-northeast-1');
 
     // Act
-    await inspector.describe(ARN);
-    await inspector.describe(ARN.replace(/eu-central-1/g, 'ap-northeast-1'));
+    const regions = await Promise.all([clientFor(ARN).config.region(), clientFor(tokyo).config.region()]);
 
     // Assess
     expect(regions).toEqual(['eu-central-1', 'ap-northeast-1']);
+    expect(clientFor(ARN)).toBe(clientFor(ARN));
+    expect(() => clientFor('not-an-arn')).toThrow('not a stack ARN: not-an-arn');
   });
 
   it('lets other errors (throttling, access) through, so that the caller retries', async () => {
@@ -190,7 +185,7 @@ describe('factsOf', () => {
 });
 
 describe('resourcesInProgress', () => {
-  it('asks DescribeStackResources in the stack\'s region and keeps the resources in progress, oldest first', async () => {
+  it('asks DescribeStackResources with the stack\'s client and keeps the resources in progress, oldest first', async () => {
     // Prepare
     cloudFormation.on(DescribeStackResourcesCommand).resolves({
       StackResources: [
@@ -207,15 +202,15 @@ describe('resourcesInProgress', () => {
         { StackName: 'trustsource-core-prod', LogicalResourceId: 'Api', ResourceType: 'AWS::ApiGateway::RestApi', ResourceStatus: 'DELETE_IN_PROGRESS', Timestamp: new Date('2021-09-21T19:09:05Z') },
       ],
     });
-    const regions: string[] = [];
-    const inspector = createCloudFormationInspector({ clientFor: (region) => (regions.push(region), new CloudFormationClient({ region })) });
+    const asked: string[] = [];
+    const inspector = createCloudFormationInspector({ clientFor: (stackId) => (asked.push(stackId), new CloudFormationClient({ region: 'eu-central-1' })) });
 
     // Act
     const resources = await inspector.resourcesInProgress?.(ARN);
 
     // Assess
     expect(cloudFormation).toHaveReceivedCommandWith(DescribeStackResourcesCommand, { StackName: ARN });
-    expect(regions).toEqual(['eu-central-1']);
+    expect(asked).toEqual([ARN]);
     expect(resources).toEqual([
       { logicalResourceId: 'Api', physicalResourceId: '', resourceType: 'AWS::ApiGateway::RestApi', status: 'DELETE_IN_PROGRESS', statusReason: '', since: Date.parse('2021-09-21T19:09:05Z') },
       {

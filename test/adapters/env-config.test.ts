@@ -20,7 +20,7 @@ describe('readRuntimeConfig', () => {
     const config = readRuntimeConfig({ ...REQUIRED, WATCHDOG_THRESHOLDS: '', WATCHDOG_SERVICE_RULES: ' ', WATCHDOG_GRACE: undefined });
 
     // Assess
-    expect(config).toEqual({ tableName: 'watchdog', topicArn: REQUIRED.WATCHDOG_TOPIC_ARN, eventBusName: 'default', watchdog: DEFAULT_CONFIG });
+    expect(config).toEqual({ tableName: 'watchdog', topicArn: REQUIRED.WATCHDOG_TOPIC_ARN, eventBusName: 'default', memberAccess: null, watchdog: DEFAULT_CONFIG });
   });
 
   it.each(['recovery', 'org.example/recovery', 'arn:aws:events:eu-central-1:123456789012:event-bus/recovery'])(
@@ -60,6 +60,20 @@ describe('readRuntimeConfig', () => {
     expect(readRuntimeConfig({ ...REQUIRED, WATCHDOG_REPEAT_CRITICAL_EVERY: text }).watchdog.repeatCriticalEveryMs).toBe(expected);
   });
 
+  it('reads organisation-wide access to member accounts when the read role is named', () => {
+    // Act
+    const config = readRuntimeConfig({
+      ...REQUIRED,
+      WATCHDOG_MEMBER_READ_ROLE: 'cfn-watchdog-read',
+      WATCHDOG_MEMBER_READ_EXTERNAL_ID: 'org-7f3a',
+      WATCHDOG_HOME_ACCOUNT: '123456789012',
+      AWS_REGION: 'eu-central-1',
+    });
+
+    // Assess
+    expect(config.memberAccess).toEqual({ roleName: 'cfn-watchdog-read', externalId: 'org-7f3a', homeAccount: '123456789012', homeRegion: 'eu-central-1' });
+  });
+
   it('reads the mutes separated by ";"', () => {
     // Act
     const config = readRuntimeConfig({ ...REQUIRED, WATCHDOG_MUTE: '^sandbox-;-preview-\\d+$' });
@@ -78,6 +92,9 @@ describe('readRuntimeConfig', () => {
     [{ ...REQUIRED, WATCHDOG_EVENT_BUS_NAME: 'my bus' }, 'WATCHDOG_EVENT_BUS_NAME', "got 'my bus'"],
     [{ ...REQUIRED, WATCHDOG_MUTE: '^sandbox-;(' }, 'WATCHDOG_MUTE', "mute '(' is not a valid regular expression"],
     [{ ...REQUIRED, WATCHDOG_REPEAT_CRITICAL_EVERY: 'hourly' }, 'WATCHDOG_REPEAT_CRITICAL_EVERY', "got 'hourly'"],
+    [{ ...REQUIRED, WATCHDOG_MEMBER_READ_ROLE: 'read role' }, 'WATCHDOG_MEMBER_READ_ROLE', "got 'read role'"],
+    [{ ...REQUIRED, WATCHDOG_MEMBER_READ_ROLE: 'cfn-watchdog-read', AWS_REGION: 'eu-central-1' }, 'WATCHDOG_HOME_ACCOUNT', 'required, but not set'],
+    [{ ...REQUIRED, WATCHDOG_MEMBER_READ_ROLE: 'cfn-watchdog-read', WATCHDOG_HOME_ACCOUNT: '1234', AWS_REGION: 'eu-central-1' }, 'WATCHDOG_HOME_ACCOUNT', "got '1234'"],
   ])('fails naming %s', (env, variable, text) => {
     // Act
     const error = failure(env);

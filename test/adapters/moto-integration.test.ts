@@ -8,8 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { describe, expect, inject, it } from 'vitest';
-import { createCloudFormationInspector } from '../../shared/adapters/cloudformation-inspector.ts';
+import { describe, expect, inject, it, vi } from 'vitest';
+import { cloudFormationClients, createCloudFormationInspector } from '../../shared/adapters/cloudformation-inspector.ts';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { createSnsNotifier } from '../../shared/adapters/sns-notifier.ts';
 import { applyEvent } from '../../shared/app/apply-event.ts';
 import { sweep } from '../../shared/app/sweep.ts';
@@ -146,5 +147,52 @@ describe('sweep confirming with CloudFormation (moto)', () => {
       ['ended', 'CREATE_COMPLETE'],
     ]);
     expect(await store.openServices()).toEqual([]);
+  });
+});
+
+describe('CloudFormation inspector across an organisation (moto STS and CloudFormation)', () => {
+  const MEMBER = '111111111111';
+  const ROLE = 'cfn-watchdog-read';
+
+  /** What the forwarder's read role would give: a client acting in the member account. */
+  function memberAccountClient(): CloudFormationClient {
+    return new CloudFormationClient({
+      ...clientConfig(),
+      credentials: fromTemporaryCredentials({
+        params: { RoleArn: `arn:aws:iam::${MEMBER}:role/${ROLE}`, RoleSessionName: 'test-setup' },
+        clientConfig: { endpoint: inject('motoEndpoint'), region: REGION, credentials: clientConfig().credentials },
+      }),
+    });
+  }
+
+  it('asks about a member account\'s stack through its read role, and about its own with its own role', async () => {
+    // Prepare: a stack in the member account and one in the watchdog's; the SDK finds moto through AWS_ENDPOINT_URL.
+    vi.stubEnv('AWS_ENDPOINT_URL', inject('motoEndpoint'));
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'testing');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'testing');
+    const name = `member-${randomUUID().slice(0, 8)}`;
+    const member = await memberAccountClient().send(
+      new CreateStackCommand({ StackName: name, TemplateBody: TEMPLATE, Tags: [{ Key: 'cfn-watchdog:service', Value: 'payments' }] }),
+    );
+    const home = await new CloudFormationClient(clientConfig()).send(new CreateStackCommand({ StackName: `${name}-home`, TemplateBody: TEMPLATE }));
+    const access = { roleName: ROLE, externalId: undefined, homeAccount: '123456789012', homeRegion: REGION };
+
+    try {
+      // Act
+      const organisation = createCloudFormationInspector({ clientFor: cloudFormationClients(access) });
+      const single = createCloudFormationInspector({ clientFor: cloudFormationClients(null) });
+      const memberFacts = await organisation.factsOf(member.StackId as string);
+      const homeDescribed = await organisation.describe(home.StackId as string);
+      const memberWithoutRole = await single.describe(member.StackId as string);
+
+      // Assess
+      expect(member.StackId).toContain(`:${MEMBER}:stack/`);
+      expect(memberFacts).toEqual({ serviceTag: 'payments', mutedByTag: false, rootStackId: null });
+      expect(homeDescribed).toMatchObject({ exists: true, status: 'CREATE_COMPLETE' });
+      // Without the role the member's stack is not there to see: the role is what reaches it.
+      expect(memberWithoutRole).toEqual({ exists: false });
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

@@ -126,7 +126,7 @@ describe('bodyOf with what the watchdog knows of the cause', () => {
         '',
         'Likely cause: the deletion of stack trustsource-core-prod (in progress for 26 min when this failed), which still holds trustsource-scan-queue: this CREATE needed what the old stack had not released yet.',
         'Next steps:',
-        '  1. Wait for the deletion of trustsource-core-prod to end (its own alerts say when), then deploy again.',
+        '  1. Wait for the deletion of trustsource-core-prod to end, then deploy again.',
         '  2. Or deploy now with new names for what the old stack still holds (queues, buckets, log groups).',
         '',
         'Stack events: ',

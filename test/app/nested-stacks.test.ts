@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { applyEvent } from '../../shared/app/apply-event.ts';
+import { sweep } from '../../shared/app/sweep.ts';
 import type { StackDirectory } from '../../shared/app/ports.ts';
 import { parseCloudFormationEvent } from '../../shared/domain/cfn-event.ts';
 import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
@@ -133,6 +134,30 @@ describe('a nested stack', () => {
     expect(dog.notifier.sent[0]?.blockedBy).toMatchObject({ stackName: 'legacy-scan', heldResource: 'scan', since: null });
   });
 
+  it('is named as the blocking deletion when another root\'s nested stack still holds what a deployment needs', async () => {
+    // Prepare: the old root (and its nested stack) is being deleted; a new root of the same service fails on the queue name.
+    const { store } = await freshStore();
+    const v2 = { name: 'core-v2', region: 'eu-central-1', uuid: '0a1b2c3d-2222-11ef-8c2a-0a1b2c3d4e5f' };
+    const stacks = directory({ [nestedArn]: { rootStackId: rootArn }, [rootArn]: { serviceTag: 'core' }, [stackArn(v2)]: { serviceTag: 'core' } });
+    const dog = watchdog(store, { now: '2024-03-05T10:00:00Z', stacks });
+    const events = parsed([
+      stackEvent(ROOT, '2024-03-05T10:00:00Z', 'DELETE_IN_PROGRESS', 'User Initiated'),
+      stackEvent(NESTED, '2024-03-05T10:00:03Z', 'DELETE_IN_PROGRESS'),
+      stackEvent(v2, '2024-03-05T10:10:00Z', 'CREATE_IN_PROGRESS', 'User Initiated'),
+      resourceEvent(v2, '2024-03-05T10:10:05Z', 'ScanQueue', 'CREATE_FAILED', { type: 'AWS::SQS::Queue', physicalId: '', reason: `scan already exists in stack ${nestedArn}` }),
+      stackEvent(v2, '2024-03-05T10:10:06Z', 'ROLLBACK_IN_PROGRESS', 'The following resource(s) failed to create: [ScanQueue].'),
+      stackEvent(v2, '2024-03-05T10:10:20Z', 'ROLLBACK_COMPLETE'),
+    ]);
+
+    // Act
+    await runInVirtualTime(dog, events, '2024-03-05T10:11:00Z');
+
+    // Assess
+    expect(dog.notifier.sent.map((n) => [n.severity, n.stackName, n.blockedBy])).toEqual([
+      ['FAILED', 'core-v2', { stackId: nestedArn, stackName: NESTED.name, since: Date.parse('2024-03-05T10:00:03Z'), runningMsAtFailure: 617_000, heldResource: 'scan' }],
+    ]);
+  });
+
   it('blames no deletion when nothing names one and only its own nested stack was deleted', async () => {
     // Prepare
     const { store } = await freshStore();
@@ -192,5 +217,23 @@ describe('the cfn-watchdog:mute tag', () => {
     // Assess
     expect(dog.notifier.sent.map((n) => [n.severity, new Date(n.startedAt).toISOString()])).toEqual([['FAILED', '2024-03-05T11:00:00.000Z']]);
     expect((await store.loadService(coreKey)).stacks).toEqual([]);
+  });
+
+  it('settles a FAILED that could not be sent, once its stack is muted, so that unmuting does not page for it', async () => {
+    // Prepare: the FAILED's publish fails; then the stack is muted (config), and later unmuted.
+    const { store } = await freshStore();
+    const failing = watchdog(store, { now: '2024-03-05T10:00:00Z', fails: () => true });
+    await applyEvent(parseCloudFormationEvent(stackEvent(ROOT, '2024-03-05T10:00:00Z', 'UPDATE_IN_PROGRESS')), failing.deps);
+    await expect(applyEvent(parseCloudFormationEvent(stackEvent(ROOT, '2024-03-05T10:01:00Z', 'UPDATE_ROLLBACK_COMPLETE')), failing.deps)).rejects.toThrow('SNS publish failed');
+    const muted = watchdog(store, { now: '2024-03-05T10:10:00Z', config: { ...DEFAULT_CONFIG, mutes: [/^core-prod$/] } });
+    const unmuted = watchdog(store, { now: '2024-03-05T11:00:00Z' });
+
+    // Act
+    await sweep(muted.deps);
+    await applyEvent(parseCloudFormationEvent(stackEvent(ROOT, '2024-03-05T11:00:00Z', 'UPDATE_IN_PROGRESS')), unmuted.deps);
+
+    // Assess
+    expect([...muted.notifier.sent, ...unmuted.notifier.sent]).toEqual([]);
+    expect((await store.loadService(coreKey)).claims).toMatchObject([{ severity: 'FAILED', sentAt: Date.parse('2024-03-05T10:10:00Z'), suppressed: true }]);
   });
 });

@@ -54,7 +54,7 @@ describe('sweep', () => {
     const result = await sweep(dog.deps);
 
     // Assess
-    expect(result).toEqual({ servicesSwept: 0, notifications: [] });
+    expect(result).toEqual({ servicesSwept: 0, openOperations: 0, notifications: [] });
   });
 
   it.each([
@@ -141,7 +141,7 @@ describe('sweep', () => {
     };
     // Resources compared field by field here; their exact shape is checked below. Without
     // CloudFormation's words for it, a function deleting is not taken for the VPC ENI case.
-    expect(result).toEqual({ servicesSwept: 1, notifications: [{ ...warning, resourcesInProgress: [expect.objectContaining(warning.resourcesInProgress[0])] }] });
+    expect(result).toEqual({ servicesSwept: 1, openOperations: 1, notifications: [{ ...warning, resourcesInProgress: [expect.objectContaining(warning.resourcesInProgress[0])] }] });
     expect(result.notifications[0]?.resourcesInProgress).toHaveLength(1);
     expect(dog.notifier.sent).toEqual(result.notifications);
     expect((await store.loadService(apiKey)).claims).toEqual([
@@ -202,7 +202,7 @@ describe('sweep', () => {
     // Assess
     expect(result.notifications.map(brief)).toEqual(['WARNING zeta at 10:21:00', 'WARNING alpha at 10:21:00', 'WARNING beta at 10:21:00']);
     expect(dog.notifier.sent.map(brief)).toEqual(result.notifications.map(brief));
-    expect(result.servicesSwept).toBe(3);
+    expect([result.servicesSwept, result.openOperations]).toEqual([3, 3]);
   });
 
   it('keeps the claim pending when the publish fails, and re-sends it once after the lease', async () => {

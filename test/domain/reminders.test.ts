@@ -60,7 +60,6 @@ describe('stillWorthSending (re-sends after a failed publish)', () => {
   it.each([
     { case: 'a CRITICAL overtaken by reminder 1', stale: critical(undefined, null), kept: [critical(undefined, null), critical(1, null)], mutes: [], worth: false },
     { case: 'reminder 1 with nothing after it', stale: critical(1, null), kept: [critical(), critical(1, null)], mutes: [], worth: true },
-    { case: 'a CRITICAL of a stack muted since', stale: critical(undefined, null), kept: [critical(undefined, null)], mutes: ['^api$'], worth: false },
   ])('$case: $worth', ({ stale, kept, mutes, worth }) => {
     // Prepare
     const state = withClaims(stateOf(serviceKey('api'), [record('api', '10:00', 'DELETE_IN_PROGRESS')]), kept);

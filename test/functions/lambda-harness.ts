@@ -34,6 +34,7 @@ export async function loadLambdas(env: Readonly<Record<string, string>> = {}): P
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: endpoint,
     POWERTOOLS_SERVICE_NAME: 'cfn-watchdog',
+    POWERTOOLS_METRICS_NAMESPACE: 'cfn-watchdog',
     WATCHDOG_TABLE_NAME: tableName,
     WATCHDOG_TOPIC_ARN: TOPIC_ARN,
     ...env,

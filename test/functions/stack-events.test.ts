@@ -187,3 +187,26 @@ describe('stack-events handler with nested stacks', () => {
     expect(state.claims).toMatchObject([{ severity: 'FAILED', suppressed: true }]);
   });
 });
+
+describe('stack-events handler metrics', () => {
+  it('emits EventLag and Notifications by severity in the Embedded Metric Format, in the cfn-watchdog namespace', async () => {
+    // Prepare
+    const { stackEvents } = await loadLambdas();
+    vi.setSystemTime(new Date('2021-09-21T19:33:44Z'));
+    await stackEvents.handler(stackEvent(scan, '2021-09-21T19:33:14Z', 'CREATE_IN_PROGRESS', 'User Initiated'), context);
+    const logs = captureLogs();
+
+    // Act
+    try {
+      await stackEvents.handler(stackEvent(scan, '2021-09-21T19:33:24Z', 'ROLLBACK_COMPLETE', 'The following resource(s) failed to create: [ScanQueue].'), context);
+    } finally {
+      logs.restore();
+    }
+
+    // Assess
+    const emf = logs.lines().filter((line) => '_aws' in line);
+    const metric = (name: string) => emf.find((line) => name in line);
+    expect(metric('EventLag')).toMatchObject({ EventLag: 20, service: 'cfn-watchdog', _aws: { CloudWatchMetrics: [{ Namespace: 'cfn-watchdog', Metrics: [{ Name: 'EventLag', Unit: 'Seconds' }] }] } });
+    expect(metric('Notifications')).toMatchObject({ Notifications: 1, severity: 'FAILED', _aws: { CloudWatchMetrics: [{ Namespace: 'cfn-watchdog', Dimensions: [['service', 'severity']] }] } });
+  });
+});

@@ -1,0 +1,266 @@
+/**
+ * The checks a security review applies to a CloudFormation template (the ones cfn_nag and
+ * checkov make for what this project deploys), as code the tests run on every template and on
+ * SAM's output of it: wildcards in IAM, encryption with keys of the stack's own, key rotation and
+ * the services a key must let in, retention, dead letters, Lambda permissions scoped to their
+ * source, and postmortem data that outlives its stack. Each exemption is data, with its reason.
+ */
+import type { CfnResource, CfnTemplate } from './cfn-template.ts';
+
+export const Rule = {
+  WILDCARD_ACTION: 'iam-wildcard-action',
+  WILDCARD_RESOURCE: 'iam-wildcard-resource',
+  TABLE_RECOVERY: 'dynamodb-point-in-time-recovery',
+  TABLE_KEY: 'dynamodb-customer-managed-key',
+  TABLE_RETAINED: 'dynamodb-retain',
+  TOPIC_KEY: 'sns-customer-managed-key',
+  QUEUE_KEY: 'sqs-customer-managed-key',
+  KEY_ROTATION: 'kms-key-rotation',
+  KEY_SERVICE_ACCESS: 'kms-key-lets-publishers-in',
+  LOG_RETENTION: 'logs-retention',
+  FUNCTION_LOG_GROUP: 'lambda-own-log-group',
+  DEAD_LETTERS: 'lambda-dead-letters',
+  PERMISSION_SOURCE: 'lambda-permission-source-arn',
+} as const;
+export type Rule = (typeof Rule)[keyof typeof Rule];
+
+export interface Finding {
+  readonly rule: Rule;
+  /** The logical id of the resource at fault. */
+  readonly resource: string;
+  readonly message: string;
+}
+
+type Json = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** Both branches of an `Fn::If`, without `AWS::NoValue`: a conditional part must pass either way. */
+function branches(value: unknown): unknown[] {
+  const condition = isRecord(value) ? value['Fn::If'] : undefined;
+  if (!Array.isArray(condition)) return [value];
+  return condition.slice(1).flatMap(branches).filter((branch) => !(isRecord(branch) && branch.Ref === 'AWS::NoValue'));
+}
+
+/** The logical id a `Ref` or `Fn::GetAtt` names, if it names one. */
+function referenced(value: unknown): string | null {
+  if (!isRecord(value)) return null;
+  if (typeof value.Ref === 'string') return value.Ref;
+  const getAtt = value['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
+  return null;
+}
+
+interface Statement {
+  readonly where: string;
+  /** A key policy: its Resource "*" means the key itself, the form KMS requires. */
+  readonly keyPolicy: boolean;
+  readonly statement: Json;
+}
+
+function statementsOf(document: unknown, where: string, keyPolicy = false): Statement[] {
+  return branches(document).flatMap((doc) =>
+    isRecord(doc) ? list(doc.Statement).flatMap(branches).filter(isRecord).map((statement) => ({ where, keyPolicy, statement })) : [],
+  );
+}
+
+/** Every IAM policy statement: functions' inline policies, roles and policies, resource and key policies. */
+function allStatements(resources: Record<string, CfnResource>): Statement[] {
+  return Object.entries(resources).flatMap(([id, resource]) => {
+    const properties = resource.Properties ?? {};
+    const found: Statement[] = [];
+    if (resource.Type === 'AWS::Serverless::Function') {
+      for (const policy of list(properties.Policies).flatMap(branches)) found.push(...statementsOf(policy, id));
+    }
+    for (const policy of list(properties.Policies).flatMap(branches)) if (isRecord(policy)) found.push(...statementsOf(policy.PolicyDocument, id));
+    found.push(...statementsOf(properties.PolicyDocument, id));
+    if (resource.Type === 'AWS::KMS::Key') found.push(...statementsOf(properties.KeyPolicy, id, true));
+    if (resource.Type === 'AWS::Events::EventBusPolicy' && isRecord(properties.Statement)) found.push({ where: id, keyPolicy: false, statement: properties.Statement });
+    return found;
+  });
+}
+
+const actionsOf = (statement: Json): string[] => list(statement.Action).map(String);
+
+function checkIam(resources: Record<string, CfnResource>): Finding[] {
+  const findings: Finding[] = [];
+  for (const { where, keyPolicy, statement } of allStatements(resources)) {
+    if (statement.Effect !== 'Allow') continue;
+    for (const action of actionsOf(statement)) {
+      // In a key policy, the account's own root holding kms:* is how a key delegates to IAM.
+      const delegatesToIam = keyPolicy && action === 'kms:*' && isRecord(statement.Principal) && String(JSON.stringify(statement.Principal)).includes(':root');
+      if ((action === '*' || action.endsWith(':*')) && !delegatesToIam) {
+        findings.push({ rule: Rule.WILDCARD_ACTION, resource: where, message: `${where}: Action '${action}' allows every call of the service` });
+      }
+    }
+    if (statement.NotAction !== undefined) findings.push({ rule: Rule.WILDCARD_ACTION, resource: where, message: `${where}: NotAction allows all but a list` });
+    for (const resource of list(statement.Resource)) {
+      if (resource === '*' && !keyPolicy) findings.push({ rule: Rule.WILDCARD_RESOURCE, resource: where, message: `${where}: Resource '*' for ${actionsOf(statement).join(', ')}` });
+    }
+    if (statement.NotResource !== undefined) findings.push({ rule: Rule.WILDCARD_RESOURCE, resource: where, message: `${where}: NotResource allows all but a list` });
+  }
+  return findings;
+}
+
+/** A key this template creates, named by a `Ref`/`GetAtt` (an alias of AWS's own does not count). */
+function ownKey(resources: Record<string, CfnResource>, value: unknown): string | null {
+  const id = referenced(value);
+  return id !== null && resources[id]?.Type === 'AWS::KMS::Key' ? id : null;
+}
+
+function checkEncryption(resources: Record<string, CfnResource>): Finding[] {
+  const findings: Finding[] = [];
+  for (const [id, resource] of Object.entries(resources)) {
+    const properties = resource.Properties ?? {};
+    if (resource.Type === 'AWS::DynamoDB::Table') {
+      const recovery = properties.PointInTimeRecoverySpecification;
+      if (!isRecord(recovery) || recovery.PointInTimeRecoveryEnabled !== true) {
+        findings.push({ rule: Rule.TABLE_RECOVERY, resource: id, message: `${id}: PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled must be true` });
+      }
+      const sse = properties.SSESpecification;
+      if (!isRecord(sse) || sse.SSEEnabled !== true || sse.SSEType !== 'KMS' || ownKey(resources, sse.KMSMasterKeyId) === null) {
+        findings.push({ rule: Rule.TABLE_KEY, resource: id, message: `${id}: SSESpecification must be SSEEnabled, SSEType KMS, with a KMSMasterKeyId of the stack's own key` });
+      }
+      if (resource.DeletionPolicy !== 'Retain' || resource.UpdateReplacePolicy !== 'Retain') {
+        findings.push({ rule: Rule.TABLE_RETAINED, resource: id, message: `${id}: DeletionPolicy and UpdateReplacePolicy must be Retain (postmortem data outlives the stack)` });
+      }
+    }
+    if (resource.Type === 'AWS::SNS::Topic' && ownKey(resources, properties.KmsMasterKeyId) === null) {
+      findings.push({ rule: Rule.TOPIC_KEY, resource: id, message: `${id}: KmsMasterKeyId must be a key of the stack's own (alias/aws/sns cannot let CloudWatch alarms publish)` });
+    }
+    if (resource.Type === 'AWS::SQS::Queue' && ownKey(resources, properties.KmsMasterKeyId) === null) {
+      findings.push({ rule: Rule.QUEUE_KEY, resource: id, message: `${id}: KmsMasterKeyId must be a key of the stack's own (SqsManagedSseEnabled cannot let EventBridge dead-letter into it)` });
+    }
+    if (resource.Type === 'AWS::KMS::Key' && properties.EnableKeyRotation !== true) {
+      findings.push({ rule: Rule.KEY_ROTATION, resource: id, message: `${id}: EnableKeyRotation must be true` });
+    }
+  }
+  return findings;
+}
+
+/** Whether key `keyId`'s policy lets `service` encrypt with it (what SNS and SQS call on its behalf). */
+function keyLetsIn(resources: Record<string, CfnResource>, keyId: string, service: string): boolean {
+  return statementsOf(resources[keyId]?.Properties?.KeyPolicy, keyId, true).some(({ statement }) => {
+    const principal = isRecord(statement.Principal) ? list(statement.Principal.Service).map(String) : [];
+    const actions = actionsOf(statement);
+    return statement.Effect === 'Allow' && principal.includes(service) && actions.includes('kms:Decrypt') && actions.some((action) => action.startsWith('kms:GenerateDataKey'));
+  });
+}
+
+/**
+ * What publishes into encrypted topics and queues must be let in by their key: CloudWatch alarms
+ * (topics they notify), EventBridge (queues it dead-letters into) and the functions (topics they
+ * publish to: kms:GenerateDataKey*, which SAM's KMSEncryptPolicy template lacks).
+ */
+function checkKeyAccess(resources: Record<string, CfnResource>): Finding[] {
+  const findings: Finding[] = [];
+  const keyOf = (logicalId: string | null): string | null => {
+    const properties = logicalId === null ? undefined : resources[logicalId]?.Properties;
+    return properties ? ownKey(resources, properties.KmsMasterKeyId) : null;
+  };
+  for (const [id, resource] of Object.entries(resources)) {
+    const properties = resource.Properties ?? {};
+    if (resource.Type === 'AWS::CloudWatch::Alarm') {
+      for (const topic of [...list(properties.AlarmActions), ...list(properties.OKActions)].map(referenced)) {
+        const key = keyOf(topic);
+        if (key && !keyLetsIn(resources, key, 'cloudwatch.amazonaws.com')) {
+          findings.push({ rule: Rule.KEY_SERVICE_ACCESS, resource: key, message: `${key}: alarm ${id} notifies ${topic}, but the key does not let cloudwatch.amazonaws.com Decrypt and GenerateDataKey*` });
+        }
+      }
+    }
+    for (const queue of deadLetterQueues(resource).map(referenced)) {
+      const key = keyOf(queue);
+      if (key && !keyLetsIn(resources, key, 'events.amazonaws.com')) {
+        findings.push({ rule: Rule.KEY_SERVICE_ACCESS, resource: key, message: `${key}: EventBridge dead-letters ${id}'s events into ${queue}, but the key does not let events.amazonaws.com Decrypt and GenerateDataKey*` });
+      }
+    }
+  }
+  const statements = allStatements(resources);
+  for (const { where, statement } of statements) {
+    if (!actionsOf(statement).includes('sns:Publish')) continue;
+    for (const topic of list(statement.Resource).map(referenced)) {
+      const key = keyOf(topic);
+      if (!key) continue;
+      const mayEncrypt = statements.some(
+        (other) => other.where === where && actionsOf(other.statement).some((action) => action.startsWith('kms:GenerateDataKey')) && list(other.statement.Resource).some((r) => referenced(r) === key),
+      );
+      if (!mayEncrypt) findings.push({ rule: Rule.KEY_SERVICE_ACCESS, resource: where, message: `${where}: publishes to ${topic}, encrypted by ${key}, without kms:GenerateDataKey* on that key` });
+    }
+  }
+  return findings;
+}
+
+/** The queues a resource's EventBridge targets dead-letter into (plain rules and SAM's EventBridgeRule events). */
+function deadLetterQueues(resource: CfnResource): unknown[] {
+  const properties = resource.Properties ?? {};
+  if (resource.Type === 'AWS::Events::Rule') return list(properties.Targets).filter(isRecord).map((target) => (isRecord(target.DeadLetterConfig) ? target.DeadLetterConfig.Arn : undefined)).filter((arn) => arn !== undefined);
+  if (resource.Type === 'AWS::Serverless::Function' && isRecord(properties.Events)) {
+    return Object.values(properties.Events)
+      .filter(isRecord)
+      .flatMap((event) => (isRecord(event.Properties) && isRecord(event.Properties.DeadLetterConfig) ? [event.Properties.DeadLetterConfig.Arn] : []));
+  }
+  return [];
+}
+
+/** Functions whose failures need nowhere to go, and why. */
+export const DEAD_LETTER_EXEMPT: Readonly<Record<string, string>> = {
+  SweeperFunction: 'runs every minute on a schedule and keeps no event: a failed sweep is redone by the next one, and its alarms say when sweeps fail',
+};
+
+function checkFunctions(resources: Record<string, CfnResource>, globals: Json): Finding[] {
+  const findings: Finding[] = [];
+  for (const [id, resource] of Object.entries(resources)) {
+    const properties = resource.Properties ?? {};
+    if (resource.Type === 'AWS::Logs::LogGroup' && typeof properties.RetentionInDays !== 'number' && referenced(properties.RetentionInDays) === null) {
+      findings.push({ rule: Rule.LOG_RETENTION, resource: id, message: `${id}: RetentionInDays must be set (logs are kept forever otherwise)` });
+    }
+    if (resource.Type !== 'AWS::Serverless::Function' && resource.Type !== 'AWS::Lambda::Function') continue;
+    const loggingConfig = properties.LoggingConfig ?? globals.LoggingConfig;
+    const logGroup = isRecord(loggingConfig) ? referenced(loggingConfig.LogGroup) : null;
+    if (logGroup === null || resources[logGroup]?.Type !== 'AWS::Logs::LogGroup') {
+      findings.push({ rule: Rule.FUNCTION_LOG_GROUP, resource: id, message: `${id}: LoggingConfig.LogGroup must name a log group of the template (Lambda's own has no retention)` });
+    }
+    if (resource.Type === 'AWS::Serverless::Function' && !(id in DEAD_LETTER_EXEMPT)) {
+      const invokeConfig = properties.EventInvokeConfig;
+      const onFailure = isRecord(invokeConfig) && isRecord(invokeConfig.DestinationConfig) && isRecord(invokeConfig.DestinationConfig.OnFailure);
+      if (!onFailure && properties.DeadLetterQueue === undefined) {
+        findings.push({ rule: Rule.DEAD_LETTERS, resource: id, message: `${id}: EventInvokeConfig.DestinationConfig.OnFailure (or DeadLetterQueue) must keep what fails` });
+      }
+      const events = isRecord(properties.Events) ? Object.entries(properties.Events).filter(([, event]) => isRecord(event) && event.Type === 'EventBridgeRule') : [];
+      for (const [name, event] of events) {
+        if (!(isRecord(event) && isRecord(event.Properties) && isRecord(event.Properties.DeadLetterConfig))) {
+          findings.push({ rule: Rule.DEAD_LETTERS, resource: id, message: `${id}: event ${name} needs a DeadLetterConfig (what EventBridge cannot deliver)` });
+        }
+      }
+    }
+  }
+  for (const [id, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::Events::Rule') continue;
+    for (const target of list(resource.Properties?.Targets).filter(isRecord)) {
+      const function_ = referenced(target.Arn);
+      const isFunction = function_ !== null && (resources[function_]?.Type === 'AWS::Serverless::Function' || resources[function_]?.Type === 'AWS::Lambda::Function');
+      if (isFunction && !(function_ in DEAD_LETTER_EXEMPT) && !isRecord(target.DeadLetterConfig)) {
+        findings.push({ rule: Rule.DEAD_LETTERS, resource: id, message: `${id}: target ${String(target.Id)} (${function_}) needs a DeadLetterConfig` });
+      }
+    }
+  }
+  for (const [id, resource] of Object.entries(resources)) {
+    if (resource.Type === 'AWS::Lambda::Permission' && resource.Properties?.SourceArn === undefined) {
+      findings.push({ rule: Rule.PERMISSION_SOURCE, resource: id, message: `${id}: a Lambda permission without SourceArn lets any ${String(resource.Properties?.Principal)} resource invoke the function` });
+    }
+  }
+  return findings;
+}
+
+/**
+ * Every finding of a template (as written, or as SAM transformed it).
+ *
+ * @example
+ * securityFindings(readTemplate('template.yaml')); // [] when a reviewer can sign it off
+ */
+export function securityFindings(template: CfnTemplate): Finding[] {
+  const resources = template.Resources;
+  const globals = isRecord(template.Globals?.Function) ? template.Globals.Function : {};
+  return [...checkIam(resources), ...checkEncryption(resources), ...checkKeyAccess(resources), ...checkFunctions(resources, globals)];
+}
