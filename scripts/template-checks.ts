@@ -10,9 +10,12 @@ import type { CfnResource, CfnTemplate } from './cfn-template.ts';
 export const Rule = {
   WILDCARD_ACTION: 'iam-wildcard-action',
   WILDCARD_RESOURCE: 'iam-wildcard-resource',
+  WILDCARD_PRINCIPAL: 'iam-wildcard-principal',
+  MANAGED_POLICY: 'iam-managed-policy',
   TABLE_RECOVERY: 'dynamodb-point-in-time-recovery',
   TABLE_KEY: 'dynamodb-customer-managed-key',
   TABLE_RETAINED: 'dynamodb-retain',
+  TABLE_KEY_RETAINED: 'dynamodb-key-retain',
   TOPIC_KEY: 'sns-customer-managed-key',
   QUEUE_KEY: 'sqs-customer-managed-key',
   KEY_ROTATION: 'kms-key-rotation',
@@ -83,15 +86,55 @@ function allStatements(resources: Record<string, CfnResource>): Statement[] {
 
 const actionsOf = (statement: Json): string[] => list(statement.Action).map(String);
 
+/** Wildcards in actions that name one API family, and why they are needed. */
+export const ACTION_WILDCARDS_ALLOWED: Readonly<Record<string, string>> = {
+  'kms:GenerateDataKey*': 'SNS and SQS call GenerateDataKey or GenerateDataKeyWithoutPlaintext on the key, depending on the caller',
+};
+
+/** AWS managed policies a role may carry, and why. */
+export const MANAGED_POLICIES_ALLOWED: Readonly<Record<string, string>> = {
+  'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole':
+    'SAM attaches it to every role it makes; its logs actions on "*" are AWS-managed, and the functions log to their own groups (LoggingConfig)',
+};
+
+/** The account's own root: `arn:${AWS::Partition}:iam::${AWS::AccountId}:root`, as a key delegates to IAM. */
+function isOwnRoot(principal: unknown): boolean {
+  const aws = isRecord(principal) ? principal.AWS : undefined;
+  const sub = isRecord(aws) ? aws['Fn::Sub'] : undefined;
+  return typeof sub === 'string' && /^arn:\$\{AWS::Partition\}:iam::\$\{AWS::AccountId\}:root$/.test(sub);
+}
+
+/** `Principal: "*"` is open to anyone unless a condition narrows it to the organisation or an account. */
+function isOpenPrincipal(statement: Json): boolean {
+  const principal = statement.Principal;
+  const open = principal === '*' || (isRecord(principal) && list(principal.AWS).includes('*'));
+  const narrowed = JSON.stringify(statement.Condition ?? {}).match(/aws:(PrincipalOrgID|SourceAccount|SourceArn|PrincipalAccount)/) !== null;
+  return open && !narrowed;
+}
+
 function checkIam(resources: Record<string, CfnResource>): Finding[] {
   const findings: Finding[] = [];
+  for (const [id, resource] of Object.entries(resources)) {
+    for (const arn of list(resource.Properties?.ManagedPolicyArns)) {
+      const name = typeof arn === 'string' ? arn : JSON.stringify(arn);
+      if (!(name in MANAGED_POLICIES_ALLOWED)) findings.push({ rule: Rule.MANAGED_POLICY, resource: id, message: `${id}: managed policy ${name} grants what this template does not show` });
+    }
+    // SAM policy templates and managed policy names in a function's Policies.
+    if (resource.Type === 'AWS::Serverless::Function') {
+      for (const policy of list(resource.Properties?.Policies).flatMap(branches)) {
+        if (typeof policy === 'string' || (isRecord(policy) && !('Statement' in policy))) {
+          findings.push({ rule: Rule.MANAGED_POLICY, resource: id, message: `${id}: policy ${JSON.stringify(policy)} is not an inline statement` });
+        }
+      }
+    }
+  }
   for (const { where, keyPolicy, statement } of allStatements(resources)) {
     if (statement.Effect !== 'Allow') continue;
+    if (isOpenPrincipal(statement)) findings.push({ rule: Rule.WILDCARD_PRINCIPAL, resource: where, message: `${where}: Principal '*' without a condition that narrows it` });
     for (const action of actionsOf(statement)) {
-      // In a key policy, the account's own root holding kms:* is how a key delegates to IAM.
-      const delegatesToIam = keyPolicy && action === 'kms:*' && isRecord(statement.Principal) && String(JSON.stringify(statement.Principal)).includes(':root');
-      if ((action === '*' || action.endsWith(':*')) && !delegatesToIam) {
-        findings.push({ rule: Rule.WILDCARD_ACTION, resource: where, message: `${where}: Action '${action}' allows every call of the service` });
+      const delegatesToIam = keyPolicy && action === 'kms:*' && isOwnRoot(statement.Principal);
+      if (action.includes('*') && !delegatesToIam && !(action in ACTION_WILDCARDS_ALLOWED)) {
+        findings.push({ rule: Rule.WILDCARD_ACTION, resource: where, message: `${where}: Action '${action}' is a wildcard` });
       }
     }
     if (statement.NotAction !== undefined) findings.push({ rule: Rule.WILDCARD_ACTION, resource: where, message: `${where}: NotAction allows all but a list` });
@@ -125,12 +168,17 @@ function checkEncryption(resources: Record<string, CfnResource>): Finding[] {
       if (resource.DeletionPolicy !== 'Retain' || resource.UpdateReplacePolicy !== 'Retain') {
         findings.push({ rule: Rule.TABLE_RETAINED, resource: id, message: `${id}: DeletionPolicy and UpdateReplacePolicy must be Retain (postmortem data outlives the stack)` });
       }
+      const key = isRecord(sse) ? ownKey(resources, sse.KMSMasterKeyId) : null;
+      const keyResource = key === null ? undefined : resources[key];
+      if (key !== null && (keyResource?.DeletionPolicy !== 'Retain' || keyResource.UpdateReplacePolicy !== 'Retain')) {
+        findings.push({ rule: Rule.TABLE_KEY_RETAINED, resource: key, message: `${key}: encrypts the retained table ${id}, so it must be retained too (a deleted key makes the table unreadable)` });
+      }
     }
     if (resource.Type === 'AWS::SNS::Topic' && ownKey(resources, properties.KmsMasterKeyId) === null) {
       findings.push({ rule: Rule.TOPIC_KEY, resource: id, message: `${id}: KmsMasterKeyId must be a key of the stack's own (alias/aws/sns cannot let CloudWatch alarms publish)` });
     }
     if (resource.Type === 'AWS::SQS::Queue' && ownKey(resources, properties.KmsMasterKeyId) === null) {
-      findings.push({ rule: Rule.QUEUE_KEY, resource: id, message: `${id}: KmsMasterKeyId must be a key of the stack's own (SqsManagedSseEnabled cannot let EventBridge dead-letter into it)` });
+      findings.push({ rule: Rule.QUEUE_KEY, resource: id, message: `${id}: KmsMasterKeyId must be a key of the stack's own (alias/aws/sqs cannot let EventBridge dead-letter into it; SSE-SQS is no customer managed key)` });
     }
     if (resource.Type === 'AWS::KMS::Key' && properties.EnableKeyRotation !== true) {
       findings.push({ rule: Rule.KEY_ROTATION, resource: id, message: `${id}: EnableKeyRotation must be true` });
@@ -235,14 +283,25 @@ function checkFunctions(resources: Record<string, CfnResource>, globals: Json): 
       }
     }
   }
+  // As SAM deploys it: what a rule invokes asynchronously keeps its failures (EventInvokeConfig).
+  const keepsFailures = new Set(
+    Object.values(resources)
+      .filter((resource) => resource.Type === 'AWS::Lambda::EventInvokeConfig')
+      .filter((resource) => JSON.stringify(resource.Properties?.DestinationConfig ?? {}).includes('OnFailure'))
+      .map((resource) => referenced(resource.Properties?.FunctionName)),
+  );
   for (const [id, resource] of Object.entries(resources)) {
     if (resource.Type !== 'AWS::Events::Rule') continue;
     for (const target of list(resource.Properties?.Targets).filter(isRecord)) {
       const function_ = referenced(target.Arn);
-      const isFunction = function_ !== null && (resources[function_]?.Type === 'AWS::Serverless::Function' || resources[function_]?.Type === 'AWS::Lambda::Function');
-      if (isFunction && !(function_ in DEAD_LETTER_EXEMPT) && !isRecord(target.DeadLetterConfig)) {
+      const type = function_ === null ? undefined : resources[function_]?.Type;
+      if (function_ === null || (type !== 'AWS::Serverless::Function' && type !== 'AWS::Lambda::Function') || function_ in DEAD_LETTER_EXEMPT) continue;
+      if (!isRecord(target.DeadLetterConfig)) {
         findings.push({ rule: Rule.DEAD_LETTERS, resource: id, message: `${id}: target ${String(target.Id)} (${function_}) needs a DeadLetterConfig` });
       }
+      const hasProperties = resources[function_]?.Properties ?? {};
+      const onFailure = type === 'AWS::Lambda::Function' ? keepsFailures.has(function_) : isRecord(hasProperties.EventInvokeConfig) || hasProperties.DeadLetterQueue !== undefined;
+      if (!onFailure) findings.push({ rule: Rule.DEAD_LETTERS, resource: function_, message: `${function_}: invoked by ${id}, it needs an EventInvokeConfig OnFailure destination` });
     }
   }
   for (const [id, resource] of Object.entries(resources)) {

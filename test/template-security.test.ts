@@ -67,11 +67,14 @@ describe('the checks', () => {
     // Assess
     expect(findings.map(({ rule, resource }) => `${rule} ${resource}`).sort()).toEqual(
       [
+        `${Rule.MANAGED_POLICY} Handler`,
         `${Rule.WILDCARD_ACTION} Handler`,
         `${Rule.WILDCARD_RESOURCE} Handler`,
+        `${Rule.WILDCARD_PRINCIPAL} OpenQueuePolicy`,
         `${Rule.TABLE_RECOVERY} Table`,
         `${Rule.TABLE_KEY} Table`,
         `${Rule.TABLE_RETAINED} Table`,
+        `${Rule.TABLE_KEY_RETAINED} Key`,
         `${Rule.QUEUE_KEY} Queue`,
         `${Rule.KEY_ROTATION} Key`,
         `${Rule.KEY_SERVICE_ACCESS} Key`,
@@ -84,6 +87,35 @@ describe('the checks', () => {
       ].sort(),
     );
     expect(new Set(findings.map((finding) => finding.rule))).toEqual(new Set(Object.values(Rule).filter((rule) => rule !== Rule.TOPIC_KEY)));
+  });
+
+  it('reject it as SAM deploys it too: the managed policy on the generated role, the rule without dead letters', () => {
+    // Act
+    const findings = securityFindings(transformed(INSECURE));
+
+    // Assess
+    expect(findings.filter(({ rule }) => rule === Rule.MANAGED_POLICY || rule === Rule.DEAD_LETTERS).map(({ rule, resource, message }) => [rule, resource, message])).toEqual([
+      [Rule.MANAGED_POLICY, 'HandlerRole', 'HandlerRole: managed policy arn:aws:iam::aws:policy/AdministratorAccess grants what this template does not show'],
+      [Rule.DEAD_LETTERS, 'HandlerChanges', 'HandlerChanges: target HandlerChangesLambdaTarget (Handler) needs a DeadLetterConfig'],
+      [Rule.DEAD_LETTERS, 'Handler', 'Handler: invoked by HandlerChanges, it needs an EventInvokeConfig OnFailure destination'],
+    ]);
+  }, 120_000);
+
+  it('let the key\'s own account root hold kms:*, and no other account\'s', () => {
+    const keyPolicy = (root: string) =>
+      parseTemplate(
+        [
+          'Resources:',
+          '  Key:',
+          '    Type: AWS::KMS::Key',
+          '    Properties:',
+          '      EnableKeyRotation: true',
+          '      KeyPolicy:',
+          `        Statement: [{ Effect: Allow, Principal: { AWS: !Sub '${root}' }, Action: 'kms:*', Resource: '*' }]`,
+        ].join('\n'),
+      );
+    expect(securityFindings(keyPolicy('arn:${AWS::Partition}:iam::${AWS::AccountId}:root'))).toEqual([]);
+    expect(securityFindings(keyPolicy('arn:${AWS::Partition}:iam::999999999999:root')).map((finding) => finding.rule)).toEqual([Rule.WILDCARD_ACTION]);
   });
 
   it('reject a topic on AWS\'s own key, which CloudWatch alarms cannot publish to', () => {

@@ -351,3 +351,19 @@ describe('outputs for an operator', () => {
     expect(String(template.Outputs?.[name]?.Description ?? '')).not.toBe('');
   });
 });
+
+describe('forwarder.yaml with template.yaml', () => {
+  const forwarder = readTemplate(join(REPO_ROOT, 'forwarder.yaml'));
+
+  it('lets only the watchdog\'s function roles (path /cfn-watchdog/) assume the member read role', () => {
+    expect(globalFunction.RolePath).toBe('/cfn-watchdog/');
+    const trust = JSON.stringify(record(forwarder.Resources.ReadRole?.Properties).AssumeRolePolicyDocument);
+    expect(trust.match(/role\/cfn-watchdog\/\*/g)).toHaveLength(2); // with and without the external id
+  });
+
+  it('names the read role as the watchdog expects it by default, and forwards what the watchdog listens to', () => {
+    expect(forwarder.Parameters?.ReadRoleName?.Default).toBe(template.Parameters?.MemberReadRoleName?.Default);
+    const forwarded = record(forwarder.Resources.ForwardCloudFormationEvents?.Properties).EventPattern;
+    expect(forwarded).toEqual(record(template.Resources.OrganizationEventsRule?.Properties).EventPattern);
+  });
+});

@@ -56,5 +56,5 @@ export async function handleStackEvent(input: unknown): Promise<ApplyOutcome> {
 
 export const handler = middy<unknown, ApplyOutcome>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }))
   .handler(handleStackEvent);

@@ -35,5 +35,5 @@ export async function handleSweep(): Promise<SweepResult> {
 
 export const handler = middy<ScheduledEvent, SweepResult>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }))
   .handler(() => handleSweep());

@@ -63,7 +63,7 @@ export type ClientForStack = (stackId: string) => CloudFormationClient;
 /**
  * One client per region and account, made when first needed. CloudFormation answers only for its
  * own region, so each stack is asked in its own; a stack of another account (organisation-wide)
- * is asked through that account's read role, the watchdog's own with the function's role.
+ * is asked through that account's read role, the watchdog's own (any region) with the function's role.
  *
  * @example
  * const clientFor = cloudFormationClients(runtime.memberAccess);
@@ -74,7 +74,7 @@ export function cloudFormationClients(memberAccess: MemberAccess | null = null):
   return (stackId) => {
     const stack = parseStackArn(stackId);
     if (!stack) throw new Error(`not a stack ARN: ${stackId}`);
-    const own = memberAccess === null || (stack.account === memberAccess.homeAccount && stack.region === memberAccess.homeRegion);
+    const own = memberAccess === null || stack.account === memberAccess.homeAccount;
     const key = own ? stack.region : `${stack.account}/${stack.region}`;
     const known = clients.get(key);
     if (known) return known;

@@ -44,6 +44,7 @@ export interface MemberAccess {
   readonly externalId: string | undefined;
   /** The watchdog's own account: its stacks are asked about with the function's own role. */
   readonly homeAccount: string;
+  /** Where STS is asked for the member accounts' sessions. */
   readonly homeRegion: string;
 }
 

@@ -8,7 +8,7 @@ import type { Notification } from '../domain/notification.ts';
 import type { Instant } from '../domain/time.ts';
 
 export const MetricName = {
-  /** Seconds from a CloudFormation event's time to the stack-events function applying it. */
+  /** Seconds from a CloudFormation event's time to the stack-events function having applied it. */
   EVENT_LAG: 'EventLag',
   /** Notifications published, with a `severity` dimension. */
   NOTIFICATIONS: 'Notifications',
