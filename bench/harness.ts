@@ -1,0 +1,110 @@
+/**
+ * What the figures share: an embedded DynamoDB with a metered client, the use cases' deps wired
+ * as cli/replay.ts wires them (recording notifier and window-event publisher, silent log, the
+ * stacks' nesting from what the generator knows), a bounded worker pool, and timing helpers.
+ */
+import { performance } from 'node:perf_hooks';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDynamoDbStore, ensureTable } from '../shared/adapters/dynamodb-store.ts';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../shared/adapters/embedded-dynamodb.ts';
+import { createRecordingNotifier, type RecordingNotifier } from '../shared/adapters/memory-notifier.ts';
+import type { WatchdogDeps } from '../shared/app/deps.ts';
+import { silentLog } from '../shared/app/log.ts';
+import type { StackDirectory, WatchdogStore } from '../shared/app/ports.ts';
+import { DEFAULT_CONFIG, type WatchdogConfig } from '../shared/domain/config.ts';
+import type { ServiceRule } from '../shared/domain/service.ts';
+import { NO_FACTS } from '../shared/domain/stack-facts.ts';
+import type { Instant } from '../shared/domain/time.ts';
+import type { WindowEvent } from '../shared/domain/window-events.ts';
+import { meterClient, type Meter } from './metering.ts';
+import type { GeneratedStack } from './org.ts';
+
+export const BENCH_TABLE = 'cfn-watchdog-bench';
+
+/** Progress for people: stderr only, so that `--json` keeps stdout to the one object. */
+export function progress(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+export interface MeteredDb {
+  readonly db: EmbeddedDynamoDb;
+  readonly client: DynamoDBClient;
+  readonly store: WatchdogStore;
+  readonly meter: Meter;
+  /** Another table of the same shape in the same dynalite, through the same metered client. */
+  table(name: string): Promise<WatchdogStore>;
+  close(): Promise<void>;
+}
+
+/** dynalite in this process (as `replay` runs it), its table, and a store whose client is metered. */
+export async function meteredDb(): Promise<MeteredDb> {
+  const db = await startEmbeddedDynamoDb();
+  const client = db.client();
+  await ensureTable(client, BENCH_TABLE);
+  const meter = meterClient(client);
+  meter.reset();
+  return {
+    db,
+    client,
+    store: createDynamoDbStore({ client, tableName: BENCH_TABLE }),
+    meter,
+    async table(name) {
+      await ensureTable(client, name);
+      return createDynamoDbStore({ client, tableName: name });
+    },
+    close: () => db.close(),
+  };
+}
+
+export function benchConfig(serviceRules: readonly ServiceRule[]): WatchdogConfig {
+  return { ...DEFAULT_CONFIG, serviceRules };
+}
+
+/** Nesting as DescribeStacks (the Lambdas) or the input's own events (a replay) would tell it. */
+export function directoryOf(stacks: readonly GeneratedStack[]): StackDirectory {
+  const roots = new Map(stacks.flatMap((root) => root.nested.map((nested): [string, string] => [nested.arn, root.arn])));
+  return { factsOf: async (stackId) => ({ ...NO_FACTS, rootStackId: roots.get(stackId) ?? null }) };
+}
+
+export interface RecordingDeps {
+  readonly notifier: RecordingNotifier;
+  readonly windowEvents: WindowEvent[];
+  /** Deps whose clock reads `now()`: one per worker, each with its own virtual time. */
+  with(now: () => Instant): WatchdogDeps;
+}
+
+export function recordingDeps(store: WatchdogStore, config: WatchdogConfig, stacks: StackDirectory): RecordingDeps {
+  const notifier = createRecordingNotifier();
+  const windowEvents: WindowEvent[] = [];
+  const publisher = { publish: async (event: WindowEvent) => void windowEvents.push(event) };
+  return {
+    notifier,
+    windowEvents,
+    with: (now) => ({ store, notifier, windowEvents: publisher, clock: now, config, log: silentLog, stacks }),
+  };
+}
+
+/** Runs `work` on every item with at most `concurrency` at once; order of start is the items'. */
+export async function pool<T>(items: readonly T[], concurrency: number, work: (item: T, worker: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async (_, worker) => {
+      for (let index = next++; index < items.length; index = next++) await work(items[index] as T, worker);
+    }),
+  );
+}
+
+export async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number }> {
+  const start = performance.now();
+  const result = await work();
+  return { result, ms: performance.now() - start };
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+export const round = (value: number, digits = 2): number => Number(value.toFixed(digits));

@@ -1,0 +1,263 @@
+/**
+ * `npm run bench`: the watchdog's performance figures, each measured in this one run, printed as
+ * a table for people; `npm run bench -- --json` prints one JSON object on stdout instead (progress
+ * goes to stderr either way). See bench/README.md for what each figure means.
+ *
+ * Options: --json, --quick (small sizes, for a smoke run), --concurrency N (default 4),
+ * --skip a,b (phases: events, sweep, replay, bundles).
+ */
+import { availableParallelism, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { benchBundles, type BundleFigures } from './bundles.ts';
+import { monthlyCost, type MonthlyCost } from './cost.ts';
+import { benchEvents, benchRawWrites, type EventsFigures, type RawFigures } from './events.ts';
+import { meteredDb, median, progress, round } from './harness.ts';
+import { generateOrgDay } from './org.ts';
+import { benchReplay, type ReplayFigures } from './replay.ts';
+import { benchSweep, type SweepFigures } from './sweep.ts';
+
+const PHASES = ['events', 'sweep', 'replay', 'bundles'] as const;
+type Phase = (typeof PHASES)[number];
+
+interface Sizes {
+  readonly stacks: number;
+  readonly events: number;
+  readonly rawWrites: number;
+  readonly closed: number;
+  readonly sweepRepeats: number;
+  readonly importRuns: number;
+}
+
+const FULL: Sizes = { stacks: 1000, events: 20_000, rawWrites: 6_000, closed: 100_000, sweepRepeats: 9, importRuns: 7 };
+const QUICK: Sizes = { stacks: 200, events: 2_000, rawWrites: 1_000, closed: 5_000, sweepRepeats: 3, importRuns: 3 };
+
+/** 600 KB, in bytes (decimal kilobytes: the stricter reading). */
+const BUNDLE_LIMIT_BYTES = 600_000;
+
+interface Target {
+  readonly figure: string;
+  readonly value: number | string;
+  readonly target: string;
+  readonly holds: boolean;
+}
+
+function machine(): { nproc: number; cpu: string; node: string; memoryGb: number } {
+  let cpu = 'unknown';
+  try {
+    cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpu;
+  } catch {
+    // Not Linux: the model stays unknown.
+  }
+  return { nproc: availableParallelism(), cpu, node: process.version, memoryGb: Math.round(totalmem() / 2 ** 30) };
+}
+
+function targets(
+  events: EventsFigures | undefined,
+  raw: RawFigures | undefined,
+  sweep: SweepFigures | undefined,
+  replay: ReplayFigures | undefined,
+  bundles: BundleFigures | undefined,
+): Target[] {
+  const list: Target[] = [];
+  if (events && raw) {
+    const ratio = events.eventsPerSecond / raw.rawWritesPerSecond;
+    list.push({ figure: 'handlerVsRawRatio', value: round(ratio, 3), target: '≥ 0.33', holds: ratio >= 0.33 });
+    list.push({ figure: 'requestsPerEvent', value: round(events.requestsPerEvent, 3), target: '≤ 3', holds: events.requestsPerEvent <= 3 });
+  }
+  if (sweep) {
+    const due = sweep.crowded.requests - sweep.crowded.indexQueries;
+    list.push({
+      figure: 'sweepRequests',
+      value: `${sweep.crowded.requests} (${sweep.crowded.indexQueries} index query + ${due} for ${sweep.crowded.notificationsDue} notifications and ${sweep.crowded.windowEventsDue} window events due)`,
+      target: '≤ 3 + requests of the due notifications',
+      holds: sweep.crowded.indexQueries <= 3,
+    });
+    list.push({
+      figure: 'quietSweepRequests',
+      value: `${sweep.crowded.quietRequests} (nothing due; ${sweep.crowded.quietRedundantWrites} writes store nothing new)`,
+      target: '≤ 3 (no notification due)',
+      holds: sweep.crowded.quietRequests <= 3,
+    });
+    list.push({ figure: 'sweepScalingRatio', value: round(sweep.sweepScalingRatio, 3), target: '≤ 1.5', holds: sweep.sweepScalingRatio <= 1.5 });
+  }
+  if (bundles) {
+    for (const [name, bytes] of Object.entries(bundles.bundleBytes)) {
+      list.push({ figure: `bundleBytes.${name}`, value: bytes, target: '≤ 600 KB', holds: bytes <= BUNDLE_LIMIT_BYTES });
+    }
+    for (const [name, ratio] of Object.entries(bundles.coldImportRatio)) {
+      list.push({ figure: `coldImportRatio.${name}`, value: round(ratio, 2), target: '≤ 3', holds: ratio <= 3 });
+    }
+    for (const [name, error] of Object.entries(bundles.errors)) list.push({ figure: `bundle.${name}`, value: error, target: 'builds and imports', holds: false });
+  }
+  if (replay) {
+    list.push({ figure: 'replayGrowthRatio', value: round(replay.growthRatio, 3), target: '≤ 1.2 (10× events ≤ 12× time)', holds: replay.growthRatio <= 1.2 });
+  }
+  return list;
+}
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows.reduce<number[]>((max, row) => row.map((cell, index) => Math.max(max[index] ?? 0, cell.length)), []);
+  return rows.map((row) => row.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+const fmt = (value: number, digits = 1): string => value.toLocaleString('en-US', { maximumFractionDigits: digits });
+
+function humanReport(report: Record<string, unknown>, list: readonly Target[], cost: MonthlyCost | undefined): string {
+  const lines: string[] = [];
+  const figures: string[][] = [['figure', 'value']];
+  for (const key of ['eventsPerSecond', 'rawWritesPerSecond', 'handlerVsRawRatio', 'requestsPerEvent', 'sweepRequests', 'sweepNotificationsDue', 'sweepScalingRatio', 'replayEventsPerSecond', 'replayGrowthRatio']) {
+    const value = report[key];
+    if (typeof value === 'number') figures.push([key, fmt(value, 3)]);
+  }
+  for (const key of ['bundleBytes', 'coldImportMs', 'coldImportRatio']) {
+    const value = report[key];
+    if (value && typeof value === 'object') for (const [name, number] of Object.entries(value)) figures.push([`${key}.${name}`, fmt(Number(number), 2)]);
+  }
+  lines.push(table(figures), '');
+  lines.push(table([['target', 'value', 'wanted', 'holds'], ...list.map((item) => [item.figure, String(item.value), item.target, item.holds ? 'yes' : 'NO'])]), '');
+  if (cost) {
+    lines.push(
+      table([
+        [`monthly cost (1,000 stacks, 20,000 events/day; scaled from the day measured, ${fmt(cost.measuredEvents, 0)} events)`, 'USD'],
+        ['DynamoDB requests, events', fmt(cost.dynamoDbRequestsUsd.events, 2)],
+        ['DynamoDB requests, sweeps', fmt(cost.dynamoDbRequestsUsd.sweeps, 2)],
+        [`DynamoDB storage (${fmt(cost.storage.historyItems, 0)} raw events kept 90 days)`, fmt(cost.storage.usd, 2)],
+        ['EventBridge (window events)', fmt(cost.eventBridge.usd, 4)],
+        ['total', fmt(cost.totalUsd, 2)],
+        [`(if every request were 1 unit: DynamoDB requests ${fmt(cost.dynamoDbIfOneUnitPerRequestUsd, 2)}; GSI share of WRUs ${fmt(cost.writeUnits.gsiShare * 100, 0)}%)`, ''],
+      ]),
+      '',
+    );
+  }
+  const { machine: host, durationSeconds } = report as { machine: ReturnType<typeof machine>; durationSeconds: number };
+  lines.push(`machine: ${host.nproc} cores, ${host.cpu}, node ${host.node}; run took ${fmt(durationSeconds, 0)} s`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
+      concurrency: { type: 'string', default: '4' },
+      skip: { type: 'string', default: '' },
+    },
+  });
+  const sizes = values.quick ? QUICK : FULL;
+  const concurrency = Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency: expected a positive integer, got '${values.concurrency}'`);
+  const skipped = new Set(values.skip.split(',').map((phase) => phase.trim()).filter((phase) => phase !== ''));
+  for (const phase of skipped) if (!PHASES.includes(phase as Phase)) throw new Error(`--skip: '${phase}' is not one of ${PHASES.join(', ')}`);
+  const runs = (phase: Phase): boolean => !skipped.has(phase);
+  const started = performance.now();
+
+  // The bundles' cold starts first, while this process is small: a large heap here (the phases
+  // below leave one) slows the child processes down too.
+  const bundles = runs('bundles') ? await benchBundles({ runs: sizes.importRuns }) : undefined;
+  let events: EventsFigures | undefined;
+  let raw: (RawFigures & { before: number; after: number }) | undefined;
+  if (runs('events')) {
+    const day = generateOrgDay({ stackCount: sizes.stacks, minEvents: sizes.events });
+    progress(`events: a day of ${day.events.length} events (${day.deployments} deployments) of ${sizes.stacks} stacks, concurrency ${concurrency}`);
+    const db = await meteredDb();
+    try {
+      // Half the floor's writes before the day (a small table, as the day's start saw), half
+      // after (the full one, as its end saw): together, what the events ran against.
+      const before = await benchRawWrites(db, { writes: sizes.rawWrites / 2, concurrency });
+      events = await benchEvents(db, day, { concurrency });
+      progress(`events: ${fmt(events.eventsPerSecond)} events/s, ${fmt(events.requestsPerEvent, 3)} requests/event`);
+      const after = await benchRawWrites(db, { writes: sizes.rawWrites / 2, concurrency });
+      raw = {
+        writes: before.writes + after.writes,
+        concurrency,
+        ms: before.ms + after.ms,
+        rawWritesPerSecond: ((before.writes + after.writes) / (before.ms + after.ms)) * 1000,
+        before: before.rawWritesPerSecond,
+        after: after.rawWritesPerSecond,
+      };
+      progress(`raw: ${fmt(raw.rawWritesPerSecond)} UpdateItem/s (${fmt(before.rawWritesPerSecond)} before the day, ${fmt(after.rawWritesPerSecond)} after)`);
+    } finally {
+      await db.close();
+    }
+  }
+  const sweep = runs('sweep') ? await benchSweep({ closed: sizes.closed, repeats: sizes.sweepRepeats, concurrency }) : undefined;
+  const replay = runs('replay') ? await benchReplay({ stacks: sizes.stacks, events: sizes.events }) : undefined;
+  const cost = events ? monthlyCost(events) : undefined;
+
+  const list = targets(events, raw, sweep, replay, bundles);
+  const { eventTally, ...eventDetails } = events ?? { eventTally: undefined };
+  const report = {
+    ...(events && raw
+      ? {
+          eventsPerSecond: round(events.eventsPerSecond, 1),
+          rawWritesPerSecond: round(raw.rawWritesPerSecond, 1),
+          handlerVsRawRatio: round(events.eventsPerSecond / raw.rawWritesPerSecond, 3),
+          requestsPerEvent: round(events.requestsPerEvent, 3),
+        }
+      : {}),
+    ...(sweep
+      ? {
+          sweepRequests: sweep.sweepRequests,
+          sweepNotificationsDue: sweep.crowded.notificationsDue,
+          sweepWindowEventsDue: sweep.crowded.windowEventsDue,
+          sweepScalingRatio: round(sweep.sweepScalingRatio, 3),
+        }
+      : {}),
+    ...(bundles ? { bundleBytes: bundles.bundleBytes, coldImportMs: roundAll(bundles.coldImportMs, 1), coldImportRatio: roundAll(bundles.coldImportRatio, 2) } : {}),
+    ...(replay ? { replayEventsPerSecond: round(replay.full.eventsPerSecond, 1), replayGrowthRatio: round(replay.growthRatio, 3) } : {}),
+    targets: list,
+    ...(cost ? { monthlyCost: cost } : {}),
+    details: {
+      sizes,
+      concurrency,
+      ...(events && eventTally
+        ? {
+            events: {
+              ...eventDetails,
+              eventsMs: Math.round(events.eventsMs),
+              requestsPerStackEvent: round(events.requestsPerStackEvent, 3),
+              byCommand: eventTally.byCommand,
+              queriesByIndex: eventTally.queriesByIndex,
+              writeUnits: eventTally.writeUnits,
+              gsiWriteUnits: eventTally.gsiWriteUnits,
+              gsiWriteUnitsByIndex: eventTally.gsiWriteUnitsByIndex,
+              tableWriteUnitsByItem: eventTally.tableWriteUnitsByItem,
+              readUnits: eventTally.readUnits,
+              conditionalFailures: eventTally.conditionalFailures,
+              medianStateItemBytes: Math.round(median(eventTally.stateItemBytes)),
+              largestItemBytes: eventTally.largestItem,
+              medianHistoryItemBytes: Math.round(median(eventTally.historyItemBytes)),
+              sweeps: {
+                count: events.sweeps.count,
+                ms: Math.round(events.sweeps.ms),
+                requests: events.sweeps.tally.requests,
+                byCommand: events.sweeps.tally.byCommand,
+                redundantStateWrites: events.sweeps.tally.redundantStateWrites,
+                writeUnits: events.sweeps.tally.writeUnits,
+                gsiWriteUnitsByIndex: events.sweeps.tally.gsiWriteUnitsByIndex,
+                readUnits: events.sweeps.tally.readUnits,
+              },
+            },
+          }
+        : {}),
+      ...(raw ? { raw } : {}),
+      ...(sweep ? { sweep } : {}),
+      ...(replay ? { replay } : {}),
+      ...(bundles ? { bundles } : {}),
+    },
+    machine: machine(),
+    durationSeconds: round((performance.now() - started) / 1000, 1),
+  };
+  process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : humanReport(report, list, cost));
+}
+
+function roundAll(values: Readonly<Record<string, number>>, digits: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, round(value, digits)]));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
