@@ -3,9 +3,17 @@ import type { Clock } from '../domain/time.ts';
 import type { Log } from './log.ts';
 import type { ServiceKey } from '../domain/service.ts';
 import type { WindowAnnouncement } from '../domain/window-events.ts';
+import type { ServiceState } from '../domain/service-state.ts';
 
 /** Window events claimed and not yet published, in the order they were claimed. */
-export type WindowEventOutbox = { key: ServiceKey; announced: WindowAnnouncement }[];
+export interface WindowEventOutbox {
+  readonly pending: { key: ServiceKey; announced: WindowAnnouncement }[];
+  /**
+   * The state each service's last write stored, by service key id: marking a window event sent
+   * starts from it instead of reading the item again (a stale one costs a conflict and a read).
+   */
+  readonly latest: Map<string, ServiceState>;
+}
 import type { Notifier, StackDirectory, StackInspector, WatchdogStore, WindowEventPublisher } from './ports.ts';
 
 /** What the use cases are given: the Lambdas wire real adapters, the replay embedded ones. */

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { compactServiceState } from '../domain/compaction.ts';
-import type { ServiceKey } from '../domain/service.ts';
+import { serviceKeyId, type ServiceKey } from '../domain/service.ts';
 import { viewService, withAnnouncements, withAnnouncementSent, type ServiceState } from '../domain/service-state.ts';
 import { dueWindowAnnouncements, sameAnnouncement, windowEventOf, type WindowAnnouncement } from '../domain/window-events.ts';
 import { formatInstant, type Instant } from '../domain/time.ts';
@@ -81,7 +81,8 @@ export async function updateService<T>(
     if (saved) {
       // Published by the use case once its pages are out (withOutbox); without an outbox they
       // stay pending and the sweeper sends them after the lease.
-      deps.outbox?.push(...announced.map((item) => ({ key, announced: item })));
+      deps.outbox?.pending.push(...announced.map((item) => ({ key, announced: item })));
+      deps.outbox?.latest.set(serviceKeyId(key), saved);
       return { saved, result: change.result };
     }
     await backoff(attempt);
@@ -108,7 +109,7 @@ function logRefused(deps: UpdateDeps, key: ServiceKey, announced: WindowAnnounce
  */
 export async function withOutbox<T>(deps: WatchdogDeps, work: (staged: WatchdogDeps) => Promise<T>): Promise<{ result: T; failures: unknown[] }> {
   if (deps.outbox) return { result: await work(deps), failures: [] };
-  const outbox: WindowEventOutbox = [];
+  const outbox: WindowEventOutbox = { pending: [], latest: new Map() };
   let outcome: { ok: true; result: T } | { ok: false; error: unknown };
   try {
     outcome = { ok: true, result: await work({ ...deps, outbox }) };
@@ -120,9 +121,9 @@ export async function withOutbox<T>(deps: WatchdogDeps, work: (staged: WatchdogD
   // joins the same outbox, drained until empty.
   const draining = { ...deps, outbox };
   const failures: unknown[] = [];
-  for (let next = outbox.shift(); next; next = outbox.shift()) {
+  for (let next = outbox.pending.shift(); next; next = outbox.pending.shift()) {
     try {
-      await publishAnnouncement(draining, next.key, next.announced);
+      await publishAnnouncement(draining, next.key, next.announced, outbox.latest.get(serviceKeyId(next.key)));
     } catch (error) {
       logRefused(deps, next.key, next.announced, error);
       failures.push(error);

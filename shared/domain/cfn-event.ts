@@ -3,7 +3,9 @@
  * is validated (DESIGN.md, replay contract): `source`, `detail-type`, `time`, `detail.stack-id`
  * and, for the two status-change detail-types, `detail.status-details.status`.
  */
-import { z } from 'zod';
+// The mini build: the classic `import { z } from 'zod'` bundles every locale, and doubled the
+// stack-events bundle (bench/README.md).
+import * as z from 'zod/mini';
 import {
   DetailType,
   parseStackArn,
@@ -25,21 +27,21 @@ export class InvalidEventError extends Error {
   }
 }
 
-const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).min(1, `expected ${what}`);
-const optionalText = z.string().optional().catch(undefined);
+const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).check(z.minLength(1, { error: `expected ${what}` }));
+const optionalText = z.catch(z.optional(z.string()), undefined);
 
 const EnvelopeSchema = z.object({
   id: optionalText,
   source: z.literal('aws.cloudformation', { error: "expected 'aws.cloudformation'" }),
   'detail-type': nonEmpty('a CloudFormation detail-type such as "CloudFormation Stack Status Change"'),
-  time: nonEmpty('an ISO-8601 time such as 2021-09-21T19:09:00Z').refine((text) => parseInstant(text) !== null, {
-    error: 'expected an ISO-8601 time such as 2021-09-21T19:09:00Z',
-  }),
+  time: nonEmpty('an ISO-8601 time such as 2021-09-21T19:09:00Z').check(
+    z.refine((text) => parseInstant(text) !== null, { error: 'expected an ISO-8601 time such as 2021-09-21T19:09:00Z' }),
+  ),
   detail: z.object(
     {
-      'stack-id': nonEmpty('a stack ARN').refine((text) => parseStackArn(text) !== null, {
-        error: 'expected a stack ARN arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME[/UUID]',
-      }),
+      'stack-id': nonEmpty('a stack ARN').check(
+        z.refine((text) => parseStackArn(text) !== null, { error: 'expected a stack ARN arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME[/UUID]' }),
+      ),
     },
     { error: 'expected an object' },
   ),
@@ -58,7 +60,7 @@ const StatusDetailSchema = z.object({
   'resource-type': optionalText,
 });
 
-function describeIssue(error: z.ZodError, prefix: string[] = []): { field: string; expected: string } {
+function describeIssue(error: z.core.$ZodError, prefix: string[] = []): { field: string; expected: string } {
   const issue = error.issues[0];
   const path = [...prefix, ...(issue?.path ?? []).map(String)];
   return { field: path.join('.') || '(event)', expected: issue?.message ?? 'invalid' };

@@ -20,7 +20,7 @@ import type { ServiceKey } from './service.ts';
 import { operationSeverity, Severity, type OperationSeverity } from './severity.ts';
 import type { WatchdogConfig } from './config.ts';
 import type { Instant } from './time.ts';
-import { deriveWindows, type Baseline, type ImpactWindow } from './windows.ts';
+import { deriveWindows, sameWindow, type Baseline, type ImpactWindow } from './windows.ts';
 import type { OperationType } from './status.ts';
 import { sameAnnouncement, type WindowAnnouncement } from './window-events.ts';
 
@@ -415,5 +415,10 @@ export function snapshotOf(view: ServiceView): DerivedSnapshot {
 }
 
 export function snapshotChanged(state: ServiceState, view: ServiceView): boolean {
-  return JSON.stringify(state.derived) !== JSON.stringify(snapshotOf(view));
+  const { derived } = state;
+  return (
+    derived.needsSweep !== view.needsSweep ||
+    derived.windows.length !== view.windows.length ||
+    derived.windows.some((window, index) => !sameWindow(window, view.windows[index] as ImpactWindow))
+  );
 }

@@ -21,6 +21,24 @@ export interface ImpactWindow {
   readonly awaitingReplacementSince: Instant | null;
 }
 
+/**
+ * Whether two windows say the same, field by field (not by their JSON, whose key order depends
+ * on who built them).
+ *
+ * @example
+ * sameWindow(stored, derived); // true when a write would store nothing new
+ */
+export function sameWindow(a: ImpactWindow, b: ImpactWindow): boolean {
+  return (
+    a.start === b.start &&
+    a.end === b.end &&
+    a.peakSeverity === b.peakSeverity &&
+    a.awaitingReplacementSince === b.awaitingReplacementSince &&
+    a.stacks.length === b.stacks.length &&
+    a.stacks.every((stack, index) => stack === b.stacks[index])
+  );
+}
+
 export interface WindowRules {
   readonly thresholds: Thresholds;
   /** How long a service left with no stack waits for a replacement. */

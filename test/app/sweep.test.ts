@@ -12,6 +12,7 @@ import type { Notification } from '../../shared/domain/notification.ts';
 import { viewService } from '../../shared/domain/service-state.ts';
 import { stackArn } from '../support/events.ts';
 import { freshStore } from '../support/dynamodb.ts';
+import { countingStore } from '../support/counting-store.ts';
 import { iso, serviceKey, t } from '../support/states.ts';
 import { resourceStatus, stackStatus, watchdog, type Watchdog } from '../support/watchdog.ts';
 
@@ -578,3 +579,40 @@ describe('sweep with CRITICAL reminders', () => {
   });
 });
 
+
+describe('sweep request budget', () => {
+  it('reads the open services and writes nothing when nothing is due and no window changed', async () => {
+    // Prepare: a deletion past WARNING (sent), its window open; the next minute brings nothing new.
+    const { store, requests } = await countingStore();
+    const dog = watchdog(store, { now: iso('10:00') });
+    await applyEvent(stackStatus(api, iso('10:00'), 'DELETE_IN_PROGRESS'), dog.deps);
+    await sweepAt(dog, ['10:20', '10:21']);
+    requests.length = 0;
+
+    // Act
+    const sent = await sweepAt(dog, ['10:22']);
+
+    // Assess
+    expect(sent).toEqual([[]]);
+    expect(requests).toEqual(['QueryCommand']);
+  });
+});
+
+describe('window event request budget', () => {
+  it('marks the Impact Window Opened sent from the state its claim stored: no read of the item again', async () => {
+    // Prepare
+    const { store, requests } = await countingStore();
+    const dog = watchdog(store, { now: iso('10:00') });
+    await applyEvent(stackStatus(api, iso('10:00'), 'DELETE_IN_PROGRESS'), dog.deps);
+    requests.length = 0;
+
+    // Act
+    const sent = await sweepAt(dog, ['10:20']);
+
+    // Assess
+    expect(sent).toEqual([['WARNING']]);
+    expect(dog.windowEvents.sent.map((event) => event.detailType)).toEqual(['Impact Window Opened']);
+    // The open services, the claim, the evidence, marking the WARNING sent, marking the window event sent.
+    expect(requests).toEqual(['QueryCommand', 'PutItemCommand', 'QueryCommand', 'PutItemCommand', 'PutItemCommand']);
+  });
+});

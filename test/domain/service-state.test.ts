@@ -557,6 +557,22 @@ describe('snapshotOf / snapshotChanged', () => {
     expect(same).toBe(false);
     expect(later).toBe(true);
   });
+
+  it('sees no change in an open window stored with its fields in another order (as the store reads it back)', () => {
+    // Prepare
+    const state = stateWith([rec(API, '10:00', 'DELETE_IN_PROGRESS')]);
+    const view = viewService(state, t('10:25'), CONFIG);
+    const reordered = view.windows.map(({ awaitingReplacementSince, stacks, peakSeverity, end, start }) => ({ awaitingReplacementSince, stacks: [...stacks], peakSeverity, end, start }));
+    const stored = { ...state, derived: { windows: reordered, needsSweep: true } };
+
+    // Act
+    const changed = snapshotChanged(stored, viewService(state, t('10:26'), CONFIG));
+
+    // Assess
+    expect(view.windows).toHaveLength(1);
+    expect(JSON.stringify(reordered)).not.toBe(JSON.stringify(view.windows));
+    expect(changed).toBe(false);
+  });
 });
 
 describe('claims of operations that start in the same second', () => {
