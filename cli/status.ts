@@ -68,7 +68,7 @@ async function snapshot(store: WatchdogStore, config: WatchdogConfig, now: Insta
         elapsedSeconds: Math.floor((now - operation.start) / 1000),
         severity,
         notified: claims.filter(reachedPeople).map((claim) => claim.severity),
-        quiet: root ? `nested in ${root.stackName}` : muted ? 'muted' : null,
+        quiet: !muted ? null : root ? `nested in ${root.stackName}` : 'muted',
         resourcesInProgress: (await operationResourcesInProgress(store, operation)).map((resource) => ({ ...resource, since: format(resource.since) })),
       });
     }

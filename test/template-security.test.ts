@@ -49,6 +49,14 @@ describe('template.yaml as SAM deploys it', () => {
     expect(securityFindings(deployed)).toEqual([]);
   });
 
+  it('puts the functions\' roles under /cfn-watchdog/, the path member read roles trust', () => {
+    const roles = Object.entries(deployed.Resources).filter(([, resource]) => resource.Type === 'AWS::IAM::Role');
+    expect(Object.fromEntries(roles.map(([id, resource]) => [id, resource.Properties?.Path]))).toEqual({
+      StackEventsFunctionRole: '/cfn-watchdog/',
+      SweeperFunctionRole: '/cfn-watchdog/',
+    });
+  });
+
   it('scopes every generated Lambda permission to the rule that invokes it', () => {
     const permissions = Object.entries(deployed.Resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Permission');
     expect(Object.fromEntries(permissions.map(([id, resource]) => [id, resource.Properties?.SourceArn]))).toEqual({

@@ -8,6 +8,7 @@ import {
   canonicalRecords,
   compareOperations,
   deriveOperations,
+  operationStop,
   preferredRecord,
   statusRecordKey,
   type Operation,
@@ -78,7 +79,8 @@ export interface OperationView {
   readonly operation: Operation;
   /**
    * Its notifications are not sent: its stack or service is muted (config.mutes, the
-   * `cfn-watchdog:mute` tag), or it is nested (its root's alerts tell). Recorded all the same.
+   * `cfn-watchdog:mute` tag), or it is nested and its root's operation tells it (while that one
+   * runs, or if it ended no earlier). Recorded all the same.
    */
   readonly muted: boolean;
   /** For a nested stack's operation: its root stack's id, whose operation reports it. */
@@ -205,16 +207,19 @@ function ownerIndex(operations: readonly Operation[], claim: Claim): number {
  */
 export function viewService(state: ServiceState, now: Instant, config: WatchdogConfig): ServiceView {
   const byStack = groupBy(state.records, (record) => record.stackId);
+  const operationsOf = new Map([...byStack].map(([stackId, records]) => [stackId, deriveOperations(records)]));
   const operations: OperationView[] = [];
   for (const [stackId, records] of byStack) {
     const latest = records.at(-1) as StatusRecord;
-    const stackOperations = deriveOperations(records);
+    const stackOperations = operationsOf.get(stackId) ?? [];
     const claims = state.claims.filter((claim) => claim.stackId === stackId);
     const facts = state.stacks.find((stack) => stack.stackId === stackId);
     const rootStackId = facts?.rootStackId ?? null;
+    const rootOperations = rootStackId === null ? [] : (operationsOf.get(rootStackId) ?? []);
     stackOperations.forEach((operation, index) => {
       const owned = claims.filter((claim) => ownerIndex(stackOperations, claim) === index);
-      const muted = rootStackId !== null || facts?.mutedByTag === true || isMuted(config.mutes, operation.stackName, state.key.service);
+      const muted =
+        coveredByRoot(operation, rootOperations) || facts?.mutedByTag === true || isMuted(config.mutes, operation.stackName, state.key.service);
       operations.push({
         operation,
         muted,
@@ -234,6 +239,20 @@ export function viewService(state: ServiceState, now: Instant, config: WatchdogC
     state.announcements.some((announced) => announced.sentAt === null) ||
     windows.some((window) => window.awaitingReplacementSince !== null);
   return { key: state.key, operations, windows, needsSweep };
+}
+
+/**
+ * Whether a nested stack's operation is told by its root's: one that began no later and still
+ * runs, or ended no earlier. A nested deletion still hanging after its root's operation failed is
+ * nobody else's to tell: it pages on its own.
+ */
+function coveredByRoot(operation: Operation, rootOperations: readonly Operation[]): boolean {
+  const stop = operationStop(operation);
+  return rootOperations.some((root) => {
+    if (root.start > operation.start) return false;
+    const rootStop = operationStop(root);
+    return rootStop === null || (stop !== null && rootStop >= stop);
+  });
 }
 
 const has = (view: OperationView, severity: Severity): boolean => view.claims.some((claim) => claim.severity === severity);

@@ -636,6 +636,38 @@ describe('withStackFacts', () => {
     ]);
   });
 
+  it('lets a nested deletion still hanging after its root\'s operation failed page on its own', () => {
+    // Prepare: the root's deletion fails at 10:10; its nested stack's deletion goes on.
+    const failedRoot = withStatusRecord(base, rec(core, '10:10', 'DELETE_FAILED', 'The following resource(s) failed to delete: [Scan].')).state;
+    const state = withStackFacts(failedRoot, scan.stackId, { ...NO_FACTS, rootStackId: core.stackId }).state;
+
+    // Act
+    const view = viewService(state, t('10:25'), DEFAULT_CONFIG);
+
+    // Assess
+    expect(view.operations.map((op) => [op.operation.stackName, op.operation.state, op.muted])).toEqual([
+      ['core', 'ended', false],
+      ['core-Scan-1AB', 'running', false],
+    ]);
+    expect(dueAtSweep(view).map((due) => [due.severity, due.view.operation.stackName])).toEqual([['WARNING', 'core-Scan-1AB']]);
+  });
+
+  it('keeps a nested operation quiet that ended before its root\'s did', () => {
+    // Prepare
+    let state = withStackFacts(base, scan.stackId, { ...NO_FACTS, rootStackId: core.stackId }).state;
+    state = withStatusRecord(state, rec(scan, '10:30', 'DELETE_FAILED')).state;
+    state = withStatusRecord(state, rec(core, '10:31', 'DELETE_FAILED')).state;
+
+    // Act
+    const due = dueOnEvent(viewService(state, t('10:31'), DEFAULT_CONFIG));
+
+    // Assess
+    expect(due.map((item) => [item.severity, item.view.operation.stackName, item.view.muted])).toEqual([
+      ['FAILED', 'core', false],
+      ['FAILED', 'core-Scan-1AB', true],
+    ]);
+  });
+
   it('forgets, when history is folded, the facts of stacks no event is left of', () => {
     // Prepare: both stacks deleted long ago, then a new stack; the nested one is listed.
     const fresh = stack('core', '00000000-0000-0000-0000-00000000000c');

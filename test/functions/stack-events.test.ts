@@ -171,6 +171,8 @@ describe('stack-events handler with nested stacks', () => {
       .resolves({ Stacks: [{ StackId: stackArn(core), StackName: core.name, StackStatus: 'ROLLBACK_IN_PROGRESS', CreationTime: new Date(), Tags: [{ Key: 'cfn-watchdog:service', Value: 'core' }] }] });
     vi.setSystemTime(new Date('2024-03-05T11:00:10Z'));
 
+    await stackEvents.handler(stackEvent(core, '2024-03-05T11:00:00Z', 'CREATE_IN_PROGRESS', 'User Initiated'), context);
+
     // Act
     const started = await stackEvents.handler(stackEvent(nested, '2024-03-05T11:00:03Z', 'CREATE_IN_PROGRESS'), context);
     const failed = await stackEvents.handler(stackEvent(nested, '2024-03-05T11:00:09Z', 'ROLLBACK_COMPLETE', 'The following resource(s) failed to create: [ScanQueue].'), context);
