@@ -67,8 +67,10 @@ interface StoredClaim {
   operation: OperationType;
   terminalStatus?: string;
   severity: Severity;
+  repeat?: number;
   claimedAt: string;
   sentAt: string | null;
+  suppressed?: true;
 }
 
 interface StoredAnnouncement {
@@ -210,12 +212,13 @@ function toItem(state: ServiceState, view: ServiceView, version: number, now: In
 
 function fromItem(item: ServiceItem): ServiceState {
   const records: StatusRecord[] = item.events.map((record) => ({ ...record, time: parseTime(record.time, 'events.time') }));
-  const claims: Claim[] = item.claims.map((claim) => ({
-    ...claim,
-    anchor: parseTime(claim.anchor, 'claims.anchor'),
-    claimedAt: parseTime(claim.claimedAt, 'claims.claimedAt'),
-    sentAt: parseOptionalTime(claim.sentAt, 'claims.sentAt'),
-  }));
+  const claims: Claim[] = item.claims.map(({ suppressed, ...claim }) => {
+    const common = { ...claim, anchor: parseTime(claim.anchor, 'claims.anchor'), claimedAt: parseTime(claim.claimedAt, 'claims.claimedAt') };
+    const sentAt = parseOptionalTime(claim.sentAt, 'claims.sentAt');
+    if (sentAt !== null) return { ...common, sentAt, ...(suppressed ? { suppressed } : {}) };
+    if (suppressed) throw new StoreDataError(`stored item: a suppressed claim must have its sentAt (${claim.severity} of ${claim.stackId})`);
+    return { ...common, sentAt };
+  });
   const windows = item.windows.map(fromStoredWindow);
   if (item.windowEvents === undefined) {
     return { ...stateOf(item, records, claims, windows), announcements: adoptedAnnouncements(windows, parseTime(item.updatedAt, 'updatedAt')) };

@@ -31,7 +31,22 @@ import { sameAnnouncement, type WindowAnnouncement } from './window-events.ts';
  * past the anchor); for FAILED and RESOLVED the time of the terminal event they report, which no
  * later event can move.
  */
-export interface Claim {
+export type Claim = ClaimOf & ClaimDelivery;
+
+/**
+ * Pending (claimed, not yet accepted), sent, or suppressed (settled when claimed, never
+ * published): a suppressed claim that is still pending cannot be written down.
+ */
+export type ClaimDelivery =
+  /** Claimed, and not (yet) accepted by the notifier. */
+  | { readonly sentAt: null; readonly suppressed?: undefined }
+  /**
+   * Accepted by the notifier at `sentAt`; or, `suppressed`, its operation was muted when it fell
+   * due: settled at `sentAt` (the claim's time) and never published.
+   */
+  | { readonly sentAt: Instant; readonly suppressed?: true | undefined };
+
+interface ClaimOf {
   readonly stackId: string;
   readonly anchor: Instant;
   /**
@@ -45,13 +60,6 @@ export interface Claim {
   /** For a CRITICAL: which reminder it is (1, 2, …; absent for the CRITICAL itself). */
   readonly repeat?: number | undefined;
   readonly claimedAt: Instant;
-  /** When the notifier accepted it; `null` while claimed but not (yet) sent. */
-  readonly sentAt: Instant | null;
-  /**
-   * Its operation was muted when it fell due: recorded as settled (`sentAt` is the claim's time)
-   * and never published, so that unmuting a stack does not page for what happened while muted.
-   */
-  readonly suppressed?: true | undefined;
 }
 
 /** What the store also keeps of the derivation, so that writers can tell when it changed. */

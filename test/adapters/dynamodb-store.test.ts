@@ -654,3 +654,25 @@ describe('a state written before window events existed', () => {
     expect(dueWindowAnnouncements(loaded.derived.windows, loaded.announcements, t('10:31'))).toEqual([]);
   });
 });
+
+describe('stored claims', () => {
+  it('round-trip a suppressed claim with its sentAt, and refuse one stored suppressed but pending', async () => {
+    // Prepare: the third claim (a pending RESOLVED) settled as suppressed, then the same stored as pending.
+    const { store, client, tableName } = await freshStore();
+    const state = checkoutState();
+    const [first, second, third] = state.claims;
+    const suppressed: Claim = { ...(third as Claim), sentAt: t('10:25:03'), suppressed: true };
+    await saveNew(store, { ...state, claims: [first as Claim, second as Claim, suppressed] }, t('10:30'));
+    const roundTrip = (await store.loadService(checkout)).claims.at(-1);
+    await DynamoDBDocumentClient.from(client).send(
+      new UpdateCommand({ TableName: tableName, Key: { PK: `SERVICE#${ACCOUNT}#${REGION}#checkout`, SK: 'STATE' }, UpdateExpression: 'SET claims[2].sentAt = :none', ExpressionAttributeValues: { ':none': null } }),
+    );
+
+    // Act
+    const loading = store.loadService(checkout);
+
+    // Assess
+    expect(roundTrip).toEqual(suppressed);
+    await expect(loading).rejects.toThrow(new StoreDataError('stored item: a suppressed claim must have its sentAt (RESOLVED of ' + blue + ')'));
+  });
+});
