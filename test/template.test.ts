@@ -285,6 +285,23 @@ describe('template.yaml', () => {
       for (const every of ['0m', '30s', '30']) expect(every).not.toMatch(pattern('RepeatCriticalEvery'));
     });
 
+    it('OrganizationId is empty or an organization id', () => {
+      for (const id of ['', 'o-a1b2c3d4e5']) expect(id).toMatch(pattern('OrganizationId'));
+      for (const id of ['o-', 'org-a1b2c3d4e5', 'O-A1B2C3D4E5']) expect(id).not.toMatch(pattern('OrganizationId'));
+    });
+
+    it('MemberReadRoleName accepts the role names the code takes, and refuses what it refuses', () => {
+      const organisationWide = (role: string) => ({ WATCHDOG_TABLE_NAME: 't', WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts', WATCHDOG_MEMBER_READ_ROLE: role, WATCHDOG_HOME_ACCOUNT: '123456789012', AWS_REGION: 'eu-west-1' });
+      for (const role of ['cfn-watchdog-read', 'Read.Role@org_1', 'r'.repeat(64)]) {
+        expect(role).toMatch(pattern('MemberReadRoleName'));
+        expect(readRuntimeConfig(organisationWide(role)).memberAccess?.roleName).toBe(role);
+      }
+      for (const role of ['read role', 'r'.repeat(65), 'path/role']) {
+        expect(role).not.toMatch(pattern('MemberReadRoleName'));
+        expect(() => readRuntimeConfig(organisationWide(role))).toThrow('WATCHDOG_MEMBER_READ_ROLE');
+      }
+    });
+
     it('MutedStacks accepts what WATCHDOG_MUTE parses', () => {
       for (const mutes of ['', '^sandbox-', '^sandbox-;-preview-\\d+$']) {
         expect(mutes).toMatch(pattern('MutedStacks'));
