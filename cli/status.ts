@@ -9,7 +9,7 @@ import { operationResourcesInProgress } from '../shared/app/resources.ts';
 import { resourceLabel, type ResourceInProgress } from '../shared/domain/resources.ts';
 import { parseStackArn } from '../shared/domain/events.ts';
 import { serviceKeyId } from '../shared/domain/service.ts';
-import { reachedPeople, viewService } from '../shared/domain/service-state.ts';
+import { Quiet, reachedPeople, viewService } from '../shared/domain/service-state.ts';
 import { humanDuration, type Instant } from '../shared/domain/time.ts';
 import { openStore, type DataSourceFlags } from './data-source.ts';
 import { windowRow, windowsTable, type WindowRow } from './windows.ts';
@@ -55,7 +55,7 @@ async function snapshot(store: WatchdogStore, config: WatchdogConfig, now: Insta
     derived.add(serviceKeyId(state.key));
     const view = viewService(state, now, config);
     for (const window of view.windows) if (window.end === null) openWindows.push(windowRow({ ...window, key: state.key }, now, format));
-    for (const { operation, severity, claims, latest, muted, rootStackId } of view.operations) {
+    for (const { operation, severity, claims, latest, quiet, rootStackId } of view.operations) {
       if (operation.state !== 'running') continue;
       const root = rootStackId === null ? null : parseStackArn(rootStackId);
       operations.push({
@@ -68,7 +68,7 @@ async function snapshot(store: WatchdogStore, config: WatchdogConfig, now: Insta
         elapsedSeconds: Math.floor((now - operation.start) / 1000),
         severity,
         notified: claims.filter(reachedPeople).map((claim) => claim.severity),
-        quiet: !muted ? null : root ? `nested in ${root.stackName}` : 'muted',
+        quiet: quiet === Quiet.NESTED && root ? `nested in ${root.stackName}` : quiet,
         resourcesInProgress: (await operationResourcesInProgress(store, operation)).map((resource) => ({ ...resource, since: format(resource.since) })),
       });
     }

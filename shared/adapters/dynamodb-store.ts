@@ -29,7 +29,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { StatusRecord } from '../domain/operations.ts';
 import { serviceKeyId, type ServiceKey } from '../domain/service.ts';
-import type { Claim, ServiceState, ServiceView } from '../domain/service-state.ts';
+import { Quiet, type Claim, type ServiceState, type ServiceView } from '../domain/service-state.ts';
 import { emptyServiceState } from '../domain/service-state.ts';
 import type { Severity, OperationSeverity } from '../domain/severity.ts';
 import type { OperationType, StackStatus } from '../domain/status.ts';
@@ -70,7 +70,8 @@ interface StoredClaim {
   repeat?: number;
   claimedAt: string;
   sentAt: string | null;
-  suppressed?: true;
+  /** `true` in items written before the reason was kept: muted. */
+  suppressed?: Quiet | true;
 }
 
 interface StoredAnnouncement {
@@ -215,9 +216,10 @@ function fromItem(item: ServiceItem): ServiceState {
   const claims: Claim[] = item.claims.map(({ suppressed, ...claim }) => {
     const common = { ...claim, anchor: parseTime(claim.anchor, 'claims.anchor'), claimedAt: parseTime(claim.claimedAt, 'claims.claimedAt') };
     const sentAt = parseOptionalTime(claim.sentAt, 'claims.sentAt');
-    if (sentAt !== null) return { ...common, sentAt, ...(suppressed ? { suppressed } : {}) };
-    if (suppressed) throw new StoreDataError(`stored item: a suppressed claim must have its sentAt (${claim.severity} of ${claim.stackId})`);
-    return { ...common, sentAt };
+    if (!suppressed) return { ...common, sentAt };
+    // Suppressed claims are settled when claimed: one stored without its time is read as such,
+    // rather than failing every reader of the table (the sweep, the windows query) on one item.
+    return { ...common, sentAt: sentAt ?? common.claimedAt, suppressed: suppressed === true ? Quiet.MUTED : suppressed };
   });
   const windows = item.windows.map(fromStoredWindow);
   if (item.windowEvents === undefined) {

@@ -259,7 +259,7 @@ async function resend(
       const opView = pending && viewService(current, now, deps.config).operations.find((item) => item.claims.includes(pending));
       if (!pending || !opView) return null;
       // Muted since it was claimed: settled as suppressed, so that it does not fall due again.
-      if (opView.muted) return { state: withClaimSuppressed(current, pending, now), result: null };
+      if (opView.quiet !== null) return { state: withClaimSuppressed(current, pending, now, opView.quiet), result: null };
       if (!stillWorthSending(opView, pending)) return { state: withoutClaim(current, pending), result: null };
       const due: DueNotification = { severity: pending.severity, repeat: pending.repeat, view: opView, status: reportedStatus(opView, pending.severity) };
       return { state: withClaimRenewed(current, pending, now), result: { due, claim: pending } };

@@ -33,6 +33,10 @@ import { sameAnnouncement, type WindowAnnouncement } from './window-events.ts';
  */
 export type Claim = ClaimOf & ClaimDelivery;
 
+/** Why an operation sends nothing now: its stack or service is muted, or its root's operation tells it. */
+export const Quiet = { MUTED: 'muted', NESTED: 'nested' } as const;
+export type Quiet = (typeof Quiet)[keyof typeof Quiet];
+
 /**
  * Pending (claimed, not yet accepted), sent, or suppressed (settled when claimed, never
  * published): a suppressed claim that is still pending cannot be written down.
@@ -44,7 +48,7 @@ export type ClaimDelivery =
    * Accepted by the notifier at `sentAt`; or, `suppressed`, its operation was muted when it fell
    * due: settled at `sentAt` (the claim's time) and never published.
    */
-  | { readonly sentAt: Instant; readonly suppressed?: true | undefined };
+  | { readonly sentAt: Instant; readonly suppressed?: Quiet | undefined };
 
 interface ClaimOf {
   readonly stackId: string;
@@ -86,12 +90,12 @@ export interface ServiceState {
 export interface OperationView {
   readonly operation: Operation;
   /**
-   * Its notifications are not sent: its stack or service is muted (config.mutes, the
-   * `cfn-watchdog:mute` tag), or it is nested and its root's operation tells it (while that one
-   * runs, or if it ended no earlier). Recorded all the same.
+   * Why its notifications are not sent now, or `null` when they are: its stack or service is
+   * muted (config.mutes, the `cfn-watchdog:mute` tag), or it is nested and its root's operation
+   * tells it (while that one runs, or if it ended no earlier). Recorded all the same.
    */
-  readonly muted: boolean;
-  /** For a nested stack's operation: its root stack's id, whose operation reports it. */
+  readonly quiet: Quiet | null;
+  /** For a nested stack's operation: its root stack's id. */
   readonly rootStackId: string | null;
   /** The CRITICAL reminder due now (config.repeatCriticalEveryMs), or `null`. */
   readonly reminderDue: number | null;
@@ -226,13 +230,17 @@ export function viewService(state: ServiceState, now: Instant, config: WatchdogC
     const rootOperations = rootStackId === null ? [] : (operationsOf.get(rootStackId) ?? []);
     stackOperations.forEach((operation, index) => {
       const owned = claims.filter((claim) => ownerIndex(stackOperations, claim) === index);
-      const muted =
-        coveredByRoot(operation, rootOperations) || facts?.mutedByTag === true || isMuted(config.mutes, operation.stackName, state.key.service);
+      const quiet =
+        facts?.mutedByTag === true || isMuted(config.mutes, operation.stackName, state.key.service)
+          ? Quiet.MUTED
+          : coveredByRoot(operation, rootOperations)
+            ? Quiet.NESTED
+            : null;
       operations.push({
         operation,
-        muted,
+        quiet,
         rootStackId,
-        reminderDue: reminderDue(operation, muted, owned, now, config),
+        reminderDue: reminderDue(operation, quiet, owned, now, config),
         severity: operationSeverity(operation, now, config.thresholds),
         claims: owned,
         latest,
@@ -263,7 +271,13 @@ function coveredByRoot(operation: Operation, rootOperations: readonly Operation[
   });
 }
 
-const has = (view: OperationView, severity: Severity): boolean => view.claims.some((claim) => claim.severity === severity);
+/**
+ * Whether a claim settles its severity for the operation: every claim does, but one suppressed
+ * because a root told it, once the operation is no longer told by its root (the root ended while
+ * it hangs): then nobody was told, and it falls due again.
+ */
+const settles = (view: OperationView, claim: Claim): boolean => !(claim.suppressed === Quiet.NESTED && view.quiet === null);
+const has = (view: OperationView, severity: Severity): boolean => view.claims.some((claim) => claim.severity === severity && settles(view, claim));
 /** Claimed for people (sent, or on its way): one suppressed while muted tells nobody. */
 const meantForPeople = (view: OperationView, severity: Severity): boolean =>
   view.claims.some((claim) => claim.severity === severity && !claim.suppressed);
@@ -284,10 +298,14 @@ export function reachedPeople(claim: Claim): claim is Claim & { sentAt: Instant 
  * CRITICAL (or reminder) went out; none while that one is still unsent, so that a notifier that
  * fails for a while sends one reminder when it recovers, not a pile.
  */
-function reminderDue(operation: Operation, muted: boolean, claims: readonly Claim[], now: Instant, config: WatchdogConfig): number | null {
+function reminderDue(operation: Operation, quiet: Quiet | null, claims: readonly Claim[], now: Instant, config: WatchdogConfig): number | null {
   const every = config.repeatCriticalEveryMs;
-  if (every === null || muted || operation.state !== 'running') return null;
-  const last = claims.filter((claim) => claim.severity === Severity.CRITICAL).sort((a, b) => (a.repeat ?? 0) - (b.repeat ?? 0)).at(-1);
+  if (every === null || quiet !== null || operation.state !== 'running') return null;
+  // A CRITICAL suppressed because a root told it is due again itself, not reminded of.
+  const last = claims
+    .filter((claim) => claim.severity === Severity.CRITICAL && claim.suppressed !== Quiet.NESTED)
+    .sort((a, b) => (a.repeat ?? 0) - (b.repeat ?? 0))
+    .at(-1);
   if (!last || last.sentAt === null || now - last.sentAt < every) return null;
   return (last.repeat ?? 0) + 1;
 }
@@ -362,7 +380,7 @@ export function claimFor(due: DueNotification, at: Instant): Claim {
     severity: due.severity,
     ...(due.repeat === undefined ? {} : { repeat: due.repeat }),
     claimedAt: at,
-    ...(due.view.muted ? { sentAt: at, suppressed: true as const } : { sentAt: null }),
+    ...(due.view.quiet !== null ? { sentAt: at, suppressed: due.view.quiet } : { sentAt: null }),
   };
   // Two operations of one stack can end in the same second (UPDATE_FAILED, then a rollback's
   // end): a terminal claim names its event by time and status.
@@ -372,8 +390,10 @@ export function claimFor(due: DueNotification, at: Instant): Claim {
   return { ...base, anchor: operation.start };
 }
 
+/** Adds claims; one of the same identity (a suppressed one falling due again) is replaced. */
 export function withClaims(state: ServiceState, claims: readonly Claim[]): ServiceState {
-  return { ...state, claims: [...state.claims, ...claims] };
+  const kept = state.claims.filter((old) => !claims.some((claim) => sameClaim(claim, old)));
+  return { ...state, claims: [...kept, ...claims] };
 }
 
 /** Claims not sent within the lease: the invocation that claimed them failed to publish. */
@@ -405,9 +425,9 @@ export function withClaimRenewed(state: ServiceState, claim: Claim, at: Instant)
   return { ...state, claims: state.claims.map((kept) => (sameClaim(kept, claim) ? { ...kept, claimedAt: at } : kept)) };
 }
 
-/** A pending claim of an operation muted since it was claimed: settled as suppressed, never sent. */
-export function withClaimSuppressed(state: ServiceState, claim: Claim, at: Instant): ServiceState {
-  return { ...state, claims: state.claims.map((kept) => (sameClaim(kept, claim) ? { ...kept, sentAt: at, suppressed: true as const } : kept)) };
+/** A pending claim of an operation quiet since it was claimed: settled as suppressed, never sent. */
+export function withClaimSuppressed(state: ServiceState, claim: Claim, at: Instant, why: Quiet): ServiceState {
+  return { ...state, claims: state.claims.map((kept) => (sameClaim(kept, claim) ? { ...kept, sentAt: at, suppressed: why } : kept)) };
 }
 
 export function withClaimSent(state: ServiceState, claim: Claim, at: Instant): ServiceState {

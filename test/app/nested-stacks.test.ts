@@ -70,6 +70,33 @@ describe('a nested stack', () => {
     expect(warning?.diagnosis.map((d) => [d.id, d.resource])).toEqual([['lambda-vpc-eni-cleanup', `AnalysisFunction in nested stack ${NESTED.name}`]]);
   });
 
+  it('pages its CRITICAL itself, once, when its root\'s deletion fails while it still hangs, though it was suppressed while the root told it', async () => {
+    // Prepare: both deletions run past CRITICAL; the root fails at 10:45; the nested one goes on.
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: '2024-03-05T10:00:00Z', stacks: nestedUnderRoot(), config: { ...DEFAULT_CONFIG, repeatCriticalEveryMs: 30 * 60_000 } });
+    const events = parsed([
+      stackEvent(ROOT, '2024-03-05T10:00:00Z', 'DELETE_IN_PROGRESS', 'User Initiated'),
+      stackEvent(NESTED, '2024-03-05T10:00:03Z', 'DELETE_IN_PROGRESS'),
+      stackEvent(ROOT, '2024-03-05T10:45:00Z', 'DELETE_FAILED', 'The following resource(s) failed to delete: [ScanStack].'),
+    ]);
+
+    // Act
+    await runInVirtualTime(dog, events, '2024-03-05T11:00:00Z');
+
+    // Assess
+    expect(dog.notifier.sent.map((n) => `${new Date(n.at).toISOString().slice(11, 19)} ${n.severity}${n.reminder ? ` #${n.reminder}` : ''} ${n.stackName}`)).toEqual([
+      '10:20:00 WARNING core-prod',
+      '10:40:00 CRITICAL core-prod',
+      '10:45:00 FAILED core-prod',
+      `10:45:00 CRITICAL ${NESTED.name}`,
+    ]);
+    const claims = (await store.loadService(coreKey)).claims.filter((claim) => claim.stackId === nestedArn);
+    expect(claims.map((claim) => [claim.severity, claim.suppressed ?? null])).toEqual([
+      ['WARNING', 'nested'],
+      ['CRITICAL', null],
+    ]);
+  });
+
   it('is kept in its root\'s service state, listed as nested, and counted in the window', async () => {
     // Prepare
     const { store } = await freshStore();
@@ -82,9 +109,9 @@ describe('a nested stack', () => {
     const state = await store.loadService(coreKey);
     expect(state.stacks).toEqual([{ stackId: nestedArn, mutedByTag: false, rootStackId: rootArn }]);
     const view = viewService(state, Date.parse('2024-03-05T10:45:00Z'), DEFAULT_CONFIG);
-    expect(view.operations.map((op) => [op.operation.stackName, op.muted, op.rootStackId])).toEqual([
-      ['core-prod', false, null],
-      [NESTED.name, true, rootArn],
+    expect(view.operations.map((op) => [op.operation.stackName, op.quiet, op.rootStackId])).toEqual([
+      ['core-prod', null, null],
+      [NESTED.name, 'nested', rootArn],
     ]);
     // Every stack of the service is gone: the window waits for a replacement (DESIGN.md).
     expect(view.windows).toEqual([
@@ -198,7 +225,7 @@ describe('the cfn-watchdog:mute tag', () => {
     // Assess
     expect(dog.notifier.sent).toEqual([]);
     const view = viewService(await store.loadService(coreKey), Date.parse('2024-03-05T10:55:00Z'), DEFAULT_CONFIG);
-    expect(view.operations.map((op) => [op.operation.type, op.operation.state, op.muted])).toEqual([['UPDATE', 'ended', true]]);
+    expect(view.operations.map((op) => [op.operation.type, op.operation.state, op.quiet])).toEqual([['UPDATE', 'ended', 'muted']]);
     expect(view.windows.map((w) => w.peakSeverity)).toEqual(['FAILED']);
   });
 
@@ -234,6 +261,6 @@ describe('the cfn-watchdog:mute tag', () => {
 
     // Assess
     expect([...muted.notifier.sent, ...unmuted.notifier.sent]).toEqual([]);
-    expect((await store.loadService(coreKey)).claims).toMatchObject([{ severity: 'FAILED', sentAt: Date.parse('2024-03-05T10:10:00Z'), suppressed: true }]);
+    expect((await store.loadService(coreKey)).claims).toMatchObject([{ severity: 'FAILED', sentAt: Date.parse('2024-03-05T10:10:00Z'), suppressed: 'muted' }]);
   });
 });

@@ -40,8 +40,8 @@ describe('a muted stack', () => {
     const failedView = viewService(failed, t('10:02'), config);
 
     // Assess
-    expect(settle(dueAtSweep(runningView), t('10:45'))).toMatchObject([{ severity: 'CRITICAL', claimedAt: t('10:45'), sentAt: t('10:45'), suppressed: true }]);
-    expect(settle(dueOnEvent(failedView), t('10:02'))).toMatchObject([{ severity: 'FAILED', sentAt: t('10:02'), suppressed: true }]);
+    expect(settle(dueAtSweep(runningView), t('10:45'))).toMatchObject([{ severity: 'CRITICAL', claimedAt: t('10:45'), sentAt: t('10:45'), suppressed: 'muted' }]);
+    expect(settle(dueOnEvent(failedView), t('10:02'))).toMatchObject([{ severity: 'FAILED', sentAt: t('10:02'), suppressed: 'muted' }]);
     expect(runningView.windows.map((window) => [window.start, window.end, window.peakSeverity])).toEqual([[t('10:00'), null, 'CRITICAL']]);
     expect(settle(dueAtSweep(viewService(running, t('10:45'), DEFAULT_CONFIG)), t('10:45'))).toMatchObject([{ severity: 'CRITICAL', sentAt: null }]);
     expect(settle(dueAtSweep(viewService(running, t('10:45'), DEFAULT_CONFIG)), t('10:45'))[0]).not.toHaveProperty('suppressed');

@@ -626,13 +626,13 @@ describe('withStackFacts', () => {
     const view = viewService(withStackFacts(base, scan.stackId, { ...NO_FACTS, rootStackId: core.stackId }).state, t('10:25'), DEFAULT_CONFIG);
 
     // Assess
-    expect(view.operations.map((op) => [op.operation.stackName, op.muted, op.rootStackId])).toEqual([
-      ['core', false, null],
-      ['core-Scan-1AB', true, core.stackId],
+    expect(view.operations.map((op) => [op.operation.stackName, op.quiet, op.rootStackId])).toEqual([
+      ['core', null, null],
+      ['core-Scan-1AB', 'nested', core.stackId],
     ]);
-    expect(dueAtSweep(view).map((due) => [due.severity, due.view.operation.stackName, due.view.muted])).toEqual([
-      ['WARNING', 'core', false],
-      ['WARNING', 'core-Scan-1AB', true],
+    expect(dueAtSweep(view).map((due) => [due.severity, due.view.operation.stackName, due.view.quiet])).toEqual([
+      ['WARNING', 'core', null],
+      ['WARNING', 'core-Scan-1AB', 'nested'],
     ]);
   });
 
@@ -645,9 +645,9 @@ describe('withStackFacts', () => {
     const view = viewService(state, t('10:25'), DEFAULT_CONFIG);
 
     // Assess
-    expect(view.operations.map((op) => [op.operation.stackName, op.operation.state, op.muted])).toEqual([
-      ['core', 'ended', false],
-      ['core-Scan-1AB', 'running', false],
+    expect(view.operations.map((op) => [op.operation.stackName, op.operation.state, op.quiet])).toEqual([
+      ['core', 'ended', null],
+      ['core-Scan-1AB', 'running', null],
     ]);
     expect(dueAtSweep(view).map((due) => [due.severity, due.view.operation.stackName])).toEqual([['WARNING', 'core-Scan-1AB']]);
   });
@@ -662,9 +662,9 @@ describe('withStackFacts', () => {
     const due = dueOnEvent(viewService(state, t('10:31'), DEFAULT_CONFIG));
 
     // Assess
-    expect(due.map((item) => [item.severity, item.view.operation.stackName, item.view.muted])).toEqual([
-      ['FAILED', 'core', false],
-      ['FAILED', 'core-Scan-1AB', true],
+    expect(due.map((item) => [item.severity, item.view.operation.stackName, item.view.quiet])).toEqual([
+      ['FAILED', 'core', null],
+      ['FAILED', 'core-Scan-1AB', 'nested'],
     ]);
   });
 

@@ -186,7 +186,7 @@ describe('stack-events handler with nested stacks', () => {
     expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStacksCommand, 2);
     const state = await store.loadService({ account: '123456789012', region: 'eu-central-1', service: 'core' });
     expect(state.stacks).toEqual([{ stackId: stackArn(nested), mutedByTag: false, rootStackId: stackArn(core) }]);
-    expect(state.claims).toMatchObject([{ severity: 'FAILED', suppressed: true }]);
+    expect(state.claims).toMatchObject([{ severity: 'FAILED', suppressed: 'nested' }]);
   });
 });
 
