@@ -81,8 +81,10 @@ async function sweepOnce(deps: WatchdogDeps): Promise<SweepResult & { failures: 
   const { store, config, log } = deps;
   const now = deps.clock();
   const services = await store.openServices();
-  /** The freshest state of each service this sweep wrote, so the next write there does not conflict. */
-  const latest = new Map<string, ServiceState>(services.map((state) => [serviceKeyId(state.key), state]));
+  // The freshest state known of each service, so that the next write there does not conflict:
+  // the outbox's (every write of the sweep records what it stored), first what the index returned.
+  const latest = deps.outbox?.latest ?? new Map<string, ServiceState>();
+  for (const state of services) if (!latest.has(serviceKeyId(state.key))) latest.set(serviceKeyId(state.key), state);
   const written = new Set<string>();
   const notifications: Notification[] = [];
   const failures: unknown[] = [];
@@ -93,8 +95,8 @@ async function sweepOnce(deps: WatchdogDeps): Promise<SweepResult & { failures: 
     try {
       const { sent, state } = await work();
       notifications.push(...sent);
+      // A read that wrote nothing; what was written, updateService recorded already.
       if (state) latest.set(id, state);
-      else latest.delete(id);
     } catch (error) {
       latest.delete(id);
       failures.push(error);
