@@ -40,7 +40,7 @@ const isRecord = (value: unknown): value is Json => typeof value === 'object' &&
 const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /** Both branches of an `Fn::If`, without `AWS::NoValue`: a conditional part must pass either way. */
-function branches(value: unknown): unknown[] {
+export function branches(value: unknown): unknown[] {
   const condition = isRecord(value) ? value['Fn::If'] : undefined;
   if (!Array.isArray(condition)) return [value];
   return condition.slice(1).flatMap(branches).filter((branch) => !(isRecord(branch) && branch.Ref === 'AWS::NoValue'));
@@ -55,7 +55,7 @@ function referenced(value: unknown): string | null {
   return null;
 }
 
-interface Statement {
+export interface Statement {
   readonly where: string;
   /** A key policy: its Resource "*" means the key itself, the form KMS requires. */
   readonly keyPolicy: boolean;
@@ -68,8 +68,13 @@ function statementsOf(document: unknown, where: string, keyPolicy = false): Stat
   );
 }
 
-/** Every IAM policy statement: functions' inline policies, roles and policies, resource and key policies. */
-function allStatements(resources: Record<string, CfnResource>): Statement[] {
+/**
+ * Every IAM policy statement: functions' inline policies, roles and policies, resource and key policies.
+ *
+ * @example
+ * policyStatements(template.Resources).filter(({ where }) => where === 'SweeperFunction');
+ */
+export function policyStatements(resources: Record<string, CfnResource>): Statement[] {
   return Object.entries(resources).flatMap(([id, resource]) => {
     const properties = resource.Properties ?? {};
     const found: Statement[] = [];
@@ -128,7 +133,7 @@ function checkIam(resources: Record<string, CfnResource>): Finding[] {
       }
     }
   }
-  for (const { where, keyPolicy, statement } of allStatements(resources)) {
+  for (const { where, keyPolicy, statement } of policyStatements(resources)) {
     if (statement.Effect !== 'Allow') continue;
     if (isOpenPrincipal(statement)) findings.push({ rule: Rule.WILDCARD_PRINCIPAL, resource: where, message: `${where}: Principal '*' without a condition that narrows it` });
     for (const action of actionsOf(statement)) {
@@ -224,7 +229,7 @@ function checkKeyAccess(resources: Record<string, CfnResource>): Finding[] {
       }
     }
   }
-  const statements = allStatements(resources);
+  const statements = policyStatements(resources);
   for (const { where, statement } of statements) {
     if (!actionsOf(statement).includes('sns:Publish')) continue;
     for (const topic of list(statement.Resource).map(referenced)) {

@@ -14,6 +14,7 @@ import { parseThresholds } from '../shared/domain/thresholds.ts';
 import { parseDuration } from '../shared/domain/time.ts';
 import { parseTemplate, readTemplate, TemplateError, type CfnResource } from '../scripts/cfn-template.ts';
 import { MetricName } from '../shared/adapters/watchdog-metrics.ts';
+import { branches, policyStatements } from '../scripts/template-checks.ts';
 import { REPO_ROOT } from '../scripts/build.ts';
 
 const TEMPLATE_PATH = join(REPO_ROOT, 'template.yaml');
@@ -32,12 +33,6 @@ function list(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [value];
 }
 
-/** Both branches of an `Fn::If` (a conditional policy), without `AWS::NoValue`. */
-function branches(value: unknown): unknown[] {
-  const condition = (value as Json | undefined)?.['Fn::If'];
-  if (!Array.isArray(condition)) return [value];
-  return condition.slice(1).flatMap(branches).filter((branch) => (branch as Json | undefined)?.Ref !== 'AWS::NoValue');
-}
 
 function resourcesOfType(type: string): Array<[string, CfnResource]> {
   return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
@@ -55,24 +50,6 @@ function environmentOf(resource: CfnResource): Json {
   const global = record(record(globalFunction.Environment ?? {}).Variables ?? {});
   const own = record(record(resource.Properties?.Environment ?? {}).Variables ?? {});
   return { ...global, ...own };
-}
-
-/** Every IAM policy statement in the template: functions' inline policies and resource policies. */
-function allStatements(): Array<{ where: string; statement: Json }> {
-  const statements: Array<{ where: string; statement: Json }> = [];
-  for (const [logicalId, resource] of Object.entries(template.Resources)) {
-    const properties = resource.Properties ?? {};
-    if (resource.Type === 'AWS::Serverless::Function') {
-      for (const policy of list(properties.Policies ?? []).flatMap(branches)) {
-        for (const statement of list(record(policy).Statement)) statements.push({ where: logicalId, statement: record(statement) });
-      }
-    }
-    for (const document of [properties.PolicyDocument, ...list(properties.Policies ?? []).map((policy) => (policy as Json | undefined)?.PolicyDocument)]) {
-      if (document === undefined) continue;
-      for (const statement of list(record(document).Statement)) statements.push({ where: logicalId, statement: record(statement) });
-    }
-  }
-  return statements;
 }
 
 describe('template.yaml', () => {
@@ -154,45 +131,27 @@ describe('template.yaml', () => {
 
   // Every AWS call the handlers' code makes, as the IAM action it needs: a call added to the code
   // without its permission fails here, not in production.
+  // What both functions call: their state, alerts (the topic's key encrypts the table too), window
+  // events, a stack's facts, and, organisation-wide, the member accounts' read role.
+  const BOTH = [
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:Query',
+    'sns:Publish',
+    'kms:Decrypt',
+    'kms:Encrypt',
+    'kms:GenerateDataKey*',
+    'kms:DescribeKey',
+    'events:PutEvents',
+    'cloudformation:DescribeStacks',
+    'sts:AssumeRole',
+  ];
   it.each([
-    // Publishing to a topic encrypted with a customer managed key needs the key too.
-    [
-      'StackEventsFunction',
-      [
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-        'sns:Publish',
-        'kms:Decrypt',
-        'kms:Encrypt',
-        'kms:GenerateDataKey*',
-        'kms:DescribeKey',
-        'events:PutEvents',
-        'cloudformation:DescribeStacks',
-        // Organisation-wide: the member accounts' read role.
-        'sts:AssumeRole',
-      ],
-    ],
-    [
-      'SweeperFunction',
-      [
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-        'sns:Publish',
-        'kms:Decrypt',
-        'kms:Encrypt',
-        'kms:GenerateDataKey*',
-        'kms:DescribeKey',
-        'events:PutEvents',
-        'cloudformation:DescribeStacks',
-        'cloudformation:DescribeStackEvents',
-        'cloudformation:DescribeStackResources',
-        'sts:AssumeRole',
-      ],
-    ],
+    ['StackEventsFunction', BOTH],
+    // Confirming before paging, and what is stuck when no resource event came.
+    ['SweeperFunction', [...BOTH, 'cloudformation:DescribeStackEvents', 'cloudformation:DescribeStackResources']],
   ])('lets %s make every call its code makes', (logicalId, actions) => {
-    const granted = allStatements()
+    const granted = policyStatements(template.Resources)
       .filter(({ where, statement }) => where === logicalId && statement.Effect === 'Allow')
       .flatMap(({ statement }) => list(statement.Action).map(String));
     expect([...new Set(granted)].sort()).toEqual([...actions].sort());

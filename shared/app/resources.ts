@@ -53,7 +53,7 @@ export function operationResourcesInProgress(store: WatchdogStore, operation: Op
  * never arrived.
  */
 export function liveResourcesInProgress(askLive: (stackId: string) => Promise<ResourceInProgress[]>, stackId: string): Promise<ResourceInProgress[]> {
-  return withNested((id) => askLive(id), stackId, 0, 0);
+  return withNested(askLive, stackId, 0, 0);
 }
 
 /**
