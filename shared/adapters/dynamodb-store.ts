@@ -59,6 +59,13 @@ interface StoredRecord {
   time: string;
   status: string;
   statusReason: string;
+  /** A record made up from DescribeStacks, and the real event it was made after. */
+  synthetic?: { basis: { time: string; status: string } | null };
+}
+
+interface StoredSighting {
+  stackId: string;
+  at: string;
 }
 
 interface StoredClaim {
@@ -66,6 +73,7 @@ interface StoredClaim {
   anchor: string;
   operation: OperationType;
   terminalStatus?: string;
+  terminalAt?: string;
   severity: Severity;
   repeat?: number;
   claimedAt: string;
@@ -126,6 +134,8 @@ interface ServiceItem {
   windowEvents?: StoredAnnouncement[];
   /** Nested or muted-by-tag stacks; absent from items written before they were kept, and when none. */
   stacks?: KeptStackFacts[];
+  /** When DescribeStacks last showed a stack of a long-running operation; absent when none. */
+  sightings?: StoredSighting[];
   windows: StoredWindow[];
   baseline: StoredBaseline | null;
   needsSweep: boolean;
@@ -169,6 +179,22 @@ function fromStoredWindow(window: StoredWindow): ImpactWindow {
   };
 }
 
+function toStoredRecord(record: StatusRecord): StoredRecord {
+  const { synthetic, ...rest } = record;
+  const stored: StoredRecord = { ...rest, time: formatInstant(record.time) };
+  if (!synthetic) return stored;
+  const { basis } = synthetic;
+  return { ...stored, synthetic: { basis: basis === null ? null : { time: formatInstant(basis.time), status: basis.status } } };
+}
+
+function fromStoredRecord(record: StoredRecord, field: string): StatusRecord {
+  const { synthetic, ...rest } = record;
+  const read: StatusRecord = { ...rest, time: parseTime(record.time, `${field}.time`) };
+  if (!synthetic) return read;
+  const { basis } = synthetic;
+  return { ...read, synthetic: { basis: basis === null ? null : { time: parseTime(basis.time, `${field}.synthetic.basis.time`), status: basis.status } } };
+}
+
 function toItem(state: ServiceState, view: ServiceView, version: number, now: Instant): ServiceItem {
   const pk = servicePk(state.key);
   const windows = view.windows.map(toStoredWindow);
@@ -182,9 +208,10 @@ function toItem(state: ServiceState, view: ServiceView, version: number, now: In
     ...state.key,
     version,
     updatedAt: formatInstant(now),
-    events: state.records.map((record) => ({ ...record, time: formatInstant(record.time) })),
-    claims: state.claims.map((claim) => ({
+    events: state.records.map(toStoredRecord),
+    claims: state.claims.map(({ terminalAt, ...claim }) => ({
       ...claim,
+      ...(terminalAt === undefined ? {} : { terminalAt: formatInstant(terminalAt) }),
       anchor: formatInstant(claim.anchor),
       claimedAt: formatInstant(claim.claimedAt),
       sentAt: optionalTime(claim.sentAt),
@@ -199,6 +226,7 @@ function toItem(state: ServiceState, view: ServiceView, version: number, now: In
       sentAt: optionalTime(announced.sentAt),
     })),
     ...(state.stacks.length > 0 ? { stacks: state.stacks.map((stack) => ({ ...stack })) } : {}),
+    ...(state.sightings.length > 0 ? { sightings: state.sightings.map((sighting) => ({ stackId: sighting.stackId, at: formatInstant(sighting.at) })) } : {}),
     windows,
     baseline: state.baseline
       ? { asOf: formatInstant(state.baseline.asOf), stacks: state.baseline.stacks.map((stack) => ({ ...stack })) }
@@ -212,9 +240,14 @@ function toItem(state: ServiceState, view: ServiceView, version: number, now: In
 }
 
 function fromItem(item: ServiceItem): ServiceState {
-  const records: StatusRecord[] = item.events.map((record) => ({ ...record, time: parseTime(record.time, 'events.time') }));
-  const claims: Claim[] = item.claims.map(({ suppressed, ...claim }) => {
-    const common = { ...claim, anchor: parseTime(claim.anchor, 'claims.anchor'), claimedAt: parseTime(claim.claimedAt, 'claims.claimedAt') };
+  const records: StatusRecord[] = item.events.map((record) => fromStoredRecord(record, 'events'));
+  const claims: Claim[] = item.claims.map(({ suppressed, terminalAt, ...claim }) => {
+    const common = {
+      ...claim,
+      ...(terminalAt === undefined ? {} : { terminalAt: parseTime(terminalAt, 'claims.terminalAt') }),
+      anchor: parseTime(claim.anchor, 'claims.anchor'),
+      claimedAt: parseTime(claim.claimedAt, 'claims.claimedAt'),
+    };
     const sentAt = parseOptionalTime(claim.sentAt, 'claims.sentAt');
     if (!suppressed) return { ...common, sentAt };
     // Suppressed claims are settled when claimed: one stored without its time is read as such,
@@ -243,6 +276,7 @@ function stateOf(item: ServiceItem, records: StatusRecord[], claims: Claim[], wi
     records,
     claims,
     stacks: item.stacks ?? [],
+    sightings: (item.sightings ?? []).map((sighting) => ({ stackId: sighting.stackId, at: parseTime(sighting.at, 'sightings.at') })),
     derived: { windows, needsSweep: item.needsSweep },
     baseline: item.baseline ? { asOf: parseTime(item.baseline.asOf, 'baseline.asOf'), stacks: item.baseline.stacks } : null,
   };
@@ -261,12 +295,20 @@ function windowsOfItem(item: Record<string, unknown>): ServiceWindow[] {
 
 function historySortKey(event: HistoryEvent): string {
   const time = formatInstant(event.time);
-  return event.kind === 'stack-status'
-    ? `${time}#STACK#${event.status}`
-    : `${time}#RESOURCE#${event.logicalResourceId}#${event.status}`;
+  if (event.kind === 'resource-status') return `${time}#RESOURCE#${event.logicalResourceId}#${event.status}`;
+  // Never in the real event's place: a sweeper reconciling as the real event lands must not overwrite it.
+  return event.synthetic ? `${time}#STACK#${event.status}#RECONCILED` : `${time}#STACK#${event.status}`;
 }
 
-type HistoryItem = Omit<HistoryEvent, 'time'> & { PK: string; SK: string; namePK: string; nameSK: string; time: string; expiresAt: number };
+type HistoryItem = Omit<HistoryEvent, 'time' | 'synthetic'> & {
+  PK: string;
+  SK: string;
+  namePK: string;
+  nameSK: string;
+  time: string;
+  expiresAt: number;
+  synthetic?: StoredRecord['synthetic'];
+};
 
 export interface DynamoDbStoreOptions {
   readonly client: DynamoDBClient;
@@ -301,9 +343,11 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): WatchdogStor
 
   return {
     async recordEvent(event) {
-      const { time, ...rest } = event;
+      const { time, ...fields } = event;
+      const { synthetic: _synthetic, ...rest } = fields.kind === 'stack-status' ? fields : { ...fields, synthetic: undefined };
       const item: HistoryItem = {
         ...rest,
+        ...(event.kind === 'stack-status' && event.synthetic ? { synthetic: toStoredRecord(event).synthetic } : {}),
         PK: stackPk(event.stackId),
         SK: historySortKey(event),
         namePK: `STACK#${event.stackName}`,
@@ -320,8 +364,10 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): WatchdogStor
         ExpressionAttributeValues: { ':pk': stackPk(stackId), ...(from === undefined ? {} : { ':from': formatInstant(from) }) },
       });
       return items.map((item) => {
-        const { PK: _pk, SK: _sk, namePK: _namePk, nameSK: _nameSk, expiresAt: _expires, time, ...rest } = item as HistoryItem;
-        return { ...rest, time: parseTime(time, 'time') } as HistoryEvent;
+        const { PK: _pk, SK: _sk, namePK: _namePk, nameSK: _nameSk, expiresAt: _expires, time, synthetic, ...rest } = item as HistoryItem;
+        const event = { ...rest, time: parseTime(time, 'time') } as HistoryEvent;
+        if (!synthetic || event.kind !== 'stack-status') return event;
+        return { ...event, synthetic: fromStoredRecord({ ...event, time, synthetic }, 'history').synthetic };
       });
     },
 

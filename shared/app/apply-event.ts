@@ -5,7 +5,8 @@ import { parseStackArn, type CloudFormationEvent, type StackRef } from '../domai
 import type { Notification } from '../domain/notification.ts';
 import { statusRecordOf, type StatusRecord } from '../domain/operations.ts';
 import { serviceOf, type ServiceKey } from '../domain/service.ts';
-import { claimFor, dueOnEvent, viewService, withClaims, withStackFacts, withStatusRecord } from '../domain/service-state.ts';
+import { claimFor, countsForRules, dueOnEvent, viewService, withClaims, withStackFacts, withStatusRecord } from '../domain/service-state.ts';
+import { isBeyondHorizon } from '../domain/config.ts';
 import { NO_FACTS, type StackFacts } from '../domain/stack-facts.ts';
 import { isKnownStatus } from '../domain/status.ts';
 import { formatInstant } from '../domain/time.ts';
@@ -17,6 +18,8 @@ export type ApplyOutcome =
   | { readonly kind: 'ignored'; readonly detailType: string }
   | { readonly kind: 'recorded' }
   | { readonly kind: 'duplicate'; readonly key: ServiceKey }
+  /** Older than the late-event horizon: kept in the timeline, ignored by the rules. */
+  | { readonly kind: 'too-late' }
   | { readonly kind: 'applied'; readonly key: ServiceKey; readonly notifications: readonly Notification[] };
 
 
@@ -43,12 +46,11 @@ async function applyAndNotify(
 ): Promise<{ applied: boolean; notifications: Notification[] }> {
   const { config } = deps;
   const now = deps.clock();
-  let tooLate = false;
   const done = await updateService(deps, key, now, (current) => {
     const recorded = withStatusRecord(current, record);
-    tooLate = recorded.tooLate ?? false;
     // An event older than the folded history changes nothing, not even what is known of its stack.
-    const known = facts && !tooLate ? withStackFacts(recorded.state, record.stackId, facts) : { state: recorded.state, changed: false };
+    if (recorded.tooLate) return null;
+    const known = facts ? withStackFacts(recorded.state, record.stackId, facts) : { state: recorded.state, changed: false };
     const { state } = known;
     const changed = recorded.changed || known.changed;
     const due = dueOnEvent(viewService(state, now, config));
@@ -56,14 +58,14 @@ async function applyAndNotify(
     const claimed = due.map((item) => ({ due: item, claim: claimFor(item, now) }));
     return { state: withClaims(state, claimed.map(({ claim }) => claim)), result: claimed };
   });
-  if (tooLate) {
-    deps.log.warn('event older than the folded history of its service: kept in the timeline, ignored by the rules', {
+  if (!done) return { applied: false, notifications: [] };
+  if (!record.synthetic && !countsForRules(done.saved, record)) {
+    deps.log.warn("status dated after its stack's DELETE_COMPLETE, which is final: kept in the timeline, ignored by the rules", {
       stackId: record.stackId,
       status: record.status,
       time: formatInstant(record.time),
     });
   }
-  if (!done) return { applied: false, notifications: [] };
   return { applied: true, notifications: (await sendClaimed(deps, key, done.saved, done.result)).sent };
 }
 
@@ -100,6 +102,15 @@ export async function applyEvent(event: CloudFormationEvent, deps: WatchdogDeps)
       stackId: event.stackId,
       status: event.status,
     });
+  }
+  if (isBeyondHorizon(event, deps.clock(), deps.config)) {
+    deps.log.warn('event older than the late-event horizon: kept in the timeline, ignored by the rules', {
+      eventId: event.eventId,
+      stackId: event.stackId,
+      status: event.status,
+      time: formatInstant(event.time),
+    });
+    return { kind: 'too-late' };
   }
   const { key, facts } = await placementOf(event, deps);
   const { applied, notifications } = await applyStatusRecord(deps, key, statusRecordOf(event), facts);

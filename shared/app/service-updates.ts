@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { compactServiceState } from '../domain/compaction.ts';
 import { serviceKeyId, type ServiceKey } from '../domain/service.ts';
 import { viewService, withAnnouncements, withAnnouncementSent, type ServiceState } from '../domain/service-state.ts';
-import { dueWindowAnnouncements, sameAnnouncement, windowEventOf, type WindowAnnouncement } from '../domain/window-events.ts';
+import { planWindowAnnouncements, sameAnnouncement, windowEventOf, type WindowAnnouncement } from '../domain/window-events.ts';
 import { formatInstant, type Instant } from '../domain/time.ts';
 import type { WatchdogDeps, WindowEventOutbox } from './deps.ts';
 
@@ -61,7 +61,13 @@ export async function updateService<T>(
     const change = decide(current);
     if (!change) return null;
     let view = viewService(change.state, now, config);
-    const announced = dueWindowAnnouncements(view.windows, change.state.announcements, now);
+    const { due: announced, unannounceable } = planWindowAnnouncements(view.windows, change.state.announcements, now);
+    if (unannounceable.length > 0) {
+      deps.log.warn("impact windows that cannot be announced (their id is taken by another window's events): left unannounced", {
+        serviceKey: key,
+        windows: unannounceable.map((window) => `${formatInstant(window.start)}–${window.end === null ? 'open' : formatInstant(window.end)}`),
+      });
+    }
     let next = withAnnouncements(change.state, announced);
     const folded = compactServiceState(next, now, config);
     if (folded) {
@@ -121,7 +127,21 @@ export async function withOutbox<T>(deps: WatchdogDeps, work: (staged: WatchdogD
   // joins the same outbox, drained until empty.
   const draining = { ...deps, outbox };
   const failures: unknown[] = [];
+  // Every loop that publishes ends: an event is put on the bus once per invocation at most, so a
+  // state that keeps making the same event due is logged and left, not re-published in a loop.
+  const published = new Set<string>();
   for (let next = outbox.pending.shift(); next; next = outbox.pending.shift()) {
+    const id = `${serviceKeyId(next.key)}#${next.announced.windowStart}#${next.announced.revision}`;
+    if (published.has(id)) {
+      deps.log.warn('window event made due again after it was published: left as it is', {
+        serviceKey: next.key,
+        detailType: next.announced.type,
+        windowStart: formatInstant(next.announced.windowStart),
+        revision: next.announced.revision,
+      });
+      continue;
+    }
+    published.add(id);
     try {
       await publishAnnouncement(draining, next.key, next.announced, outbox.latest.get(serviceKeyId(next.key)));
     } catch (error) {

@@ -3,9 +3,9 @@
  */
 import type { Notification } from '../domain/notification.ts';
 import { compareOperations } from '../domain/operations.ts';
-import { reconcile } from '../domain/reconcile.ts';
+import { reconcile, reconciledEvent } from '../domain/reconcile.ts';
 import { serviceKeyId, type ServiceKey } from '../domain/service.ts';
-import type { Instant } from '../domain/time.ts';
+import { formatInstant, type Instant } from '../domain/time.ts';
 import {
   claimFor,
   dueAtSweep,
@@ -21,6 +21,7 @@ import {
   withClaims,
   withClaimSuppressed,
   withoutClaim,
+  withSighting,
   type Claim,
   type ClaimedNotification,
   type DueNotification,
@@ -123,7 +124,22 @@ async function sweepOnce(deps: WatchdogDeps): Promise<SweepResult & { failures: 
         // way: a lost completion would otherwise keep its service's window open for good.
         const escalated = view.operation.state === 'running' && view.claims.length > 0;
         if (!escalated || dueStacks.has(view.operation.stackId)) continue;
-        await attempt(state.key, async () => ({ sent: (await closeIfMovedOn(deps, state.key, view, now)) ?? [] }));
+        await attempt(state.key, async () => {
+          const closed = await closeIfMovedOn(deps, state.key, view, now);
+          if (closed) return { sent: closed };
+          // Still there: the time it was last seen is what a lost DELETE_COMPLETE will be dated.
+          const seen = await updateService(
+            deps,
+            state.key,
+            now,
+            (current) => {
+              const sighted = withSighting(current, view.operation.stackId, now);
+              return sighted.changed ? { state: sighted.state, result: null } : null;
+            },
+            latest.get(serviceKeyId(state.key)),
+          );
+          return { sent: [], state: seen?.saved };
+        });
       }
     }
   }
@@ -191,7 +207,10 @@ async function escalate(
       // A reminder stands in for the one before it: an operation stuck for weeks must not grow
       // its service's item by a claim per interval.
       const previous = item.repeat !== undefined && item.repeat > 1 ? item.view.claims.find((kept) => kept.severity === item.severity && kept.repeat === (item.repeat ?? 0) - 1) : undefined;
-      return { state: withClaims(previous ? withoutClaim(state, previous) : state, [claim]), result: { due: item, claim } };
+      const claimed = withClaims(previous ? withoutClaim(state, previous) : state, [claim]);
+      // Confirmed just now (when CloudFormation can be asked): seen then.
+      const seen = deps.inspector ? withSighting(claimed, item.view.operation.stackId, now).state : claimed;
+      return { state: seen, result: { due: item, claim } };
     },
     current,
   );
@@ -202,7 +221,8 @@ async function escalate(
 /**
  * Asks CloudFormation whether a running operation still runs; when it has moved on (its events
  * were lost), applies what CloudFormation says instead and returns what that sent (FAILED or
- * RESOLVED, never WARNING/CRITICAL); `null` when it still runs.
+ * RESOLVED, never WARNING/CRITICAL); `null` when it still runs. The status made up is also kept
+ * in the stack's timeline, marked as reconciled, for the postmortem.
  */
 async function closeIfMovedOn(deps: WatchdogDeps, key: ServiceKey, view: OperationView, now: Instant): Promise<Notification[] | null> {
   if (!deps.inspector) return null;
@@ -211,7 +231,9 @@ async function closeIfMovedOn(deps: WatchdogDeps, key: ServiceKey, view: Operati
   deps.log.info('operation no longer running according to CloudFormation; closed without paging', {
     stackId: view.operation.stackId,
     status: verdict.record.status,
+    time: formatInstant(verdict.record.time),
   });
+  await deps.store.recordEvent(reconciledEvent(verdict.record));
   return (await applyStatusRecord(deps, key, verdict.record)).notifications;
 }
 

@@ -41,7 +41,8 @@ export function compactServiceState(state: ServiceState, now: Instant, config: W
   const settled = settledTimes(state.records, now, config, baseline).filter((time) => unsentAnchors.every((anchor) => anchor > time));
   // Folding by size may come close to now, but never into the newest second: more of its events may follow.
   const newest = state.records.at(-1)?.time ?? now;
-  const cut = settled.filter((time) => time <= horizon).at(-1) ?? (oversized ? settled.filter((time) => time < newest).at(-1) : undefined);
+  // Strictly older than the horizon: an event exactly a horizon late still counts.
+  const cut = settled.filter((time) => time < horizon).at(-1) ?? (oversized ? settled.filter((time) => time < newest).at(-1) : undefined);
   if (cut === undefined) return null;
   const folded = state.records.filter((record) => record.time <= cut);
   const records = state.records.filter((record) => record.time > cut);
@@ -51,6 +52,7 @@ export function compactServiceState(state: ServiceState, now: Instant, config: W
       records,
       // A stack's next event brings its facts again (stack-facts.ts).
       stacks: state.stacks.filter((stack) => records.some((record) => record.stackId === stack.stackId)),
+      sightings: state.sightings.filter((sighting) => records.some((record) => record.stackId === sighting.stackId)),
       claims: state.claims.filter((claim) => claim.anchor > cut),
       announcements: state.announcements.filter((announced) => announced.windowStart > cut),
       baseline: { asOf: cut, stacks: existingStacksAfter(folded, baseline) },

@@ -1,7 +1,7 @@
 import { parseMute } from './mute.ts';
 import { parseServiceRule, parseServiceRules, type ServiceRule } from './service.ts';
 import { DEFAULT_THRESHOLD_SPEC, parseThresholds, type Thresholds } from './thresholds.ts';
-import { MINUTE_MS, parseDuration, TimeFormatError } from './time.ts';
+import { MINUTE_MS, parseDuration, TimeFormatError, type Instant } from './time.ts';
 
 /** Everything the rules are tuned by; the same for the Lambdas, the CLI and the tests. */
 export interface WatchdogConfig {
@@ -28,6 +28,17 @@ export interface WatchdogConfig {
 }
 
 export const DEFAULT_GRACE = '60m';
+
+/**
+ * Whether an event arrived too late to count (DESIGN.md, late events): more than the late-event
+ * horizon (7 days) after its own time. Such an event is kept in its stack's timeline only.
+ *
+ * @example
+ * isBeyondHorizon({ time: Date.parse('2021-09-01T00:00:00Z') }, Date.parse('2021-09-21T00:00:00Z'), DEFAULT_CONFIG); // true
+ */
+export function isBeyondHorizon(event: { readonly time: Instant }, now: Instant, config: Pick<WatchdogConfig, 'lateEventHorizonMs'>): boolean {
+  return now - event.time > config.lateEventHorizonMs;
+}
 
 export const DEFAULT_CONFIG: WatchdogConfig = {
   thresholds: parseThresholds(DEFAULT_THRESHOLD_SPEC),

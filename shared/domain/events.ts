@@ -1,3 +1,4 @@
+import type { SyntheticOrigin } from './operations.ts';
 import type { Instant } from './time.ts';
 
 /** Where a stack lives, all of it read from its ARN (DESIGN.md: stacks are identified by ARN only). */
@@ -20,6 +21,11 @@ export interface StackStatusEvent extends StackRef {
   readonly time: Instant;
   readonly status: string;
   readonly statusReason: string;
+  /**
+   * Set on a status the sweeper made up from DescribeStacks because the event was lost (kept in
+   * the timeline so that a postmortem sees it, marked as reconciled); real events replace it.
+   */
+  readonly synthetic?: SyntheticOrigin | undefined;
 }
 
 export interface ResourceStatusEvent extends StackRef {

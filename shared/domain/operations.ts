@@ -3,8 +3,20 @@
  * stack's status events. The derivation sorts before it folds, so the result depends only on the
  * set of events, never on the order or number of deliveries.
  */
+import { groupBy } from './collections.ts';
 import type { StackRef } from './events.ts';
-import { isTerminal, sameTimeRank, statusRule, StatusClass, type OperationType, type StackStatus } from './status.ts';
+import {
+  DELETE_COMPLETE,
+  isTerminal,
+  sameSecondRank,
+  statusRule,
+  StatusClass,
+  UPDATE_ROLLBACK_COMPLETE,
+  UPDATE_ROLLBACK_FAILED,
+  UPDATE_ROLLBACK_IN_PROGRESS,
+  type OperationType,
+  type StackStatus,
+} from './status.ts';
 import type { Instant } from './time.ts';
 
 /** One stack status event as the rules keep it. */
@@ -14,8 +26,20 @@ export interface StatusRecord {
   readonly time: Instant;
   readonly status: string;
   readonly statusReason: string;
-  /** Made up from DescribeStacks when the event itself was lost; the real event replaces it. */
-  readonly synthetic?: true;
+  /**
+   * Set on a record made up from DescribeStacks because the event itself was lost (reconcile.ts):
+   * provisional, real events of its stack that arrive later take its place.
+   */
+  readonly synthetic?: SyntheticOrigin | undefined;
+}
+
+/** What a made-up record was made from: the stack's events as the watchdog knew them then. */
+export interface SyntheticOrigin {
+  /**
+   * The stack's latest real status event when CloudFormation was asked (`null`: it had none).
+   * A real event after it is news the made-up record only stood in for, and replaces it.
+   */
+  readonly basis: Pick<StatusRecord, 'time' | 'status'> | null;
 }
 
 export interface Phase {
@@ -28,6 +52,11 @@ interface OperationBase extends Pick<StackRef, 'stackId' | 'stackName'> {
   readonly type: OperationType;
   readonly start: Instant;
   readonly phases: readonly Phase[];
+  /**
+   * A continue-update-rollback: the rollback resumed after UPDATE_ROLLBACK_FAILED. It succeeds at
+   * UPDATE_ROLLBACK_COMPLETE (the stack is stable again), and says so even if never escalated.
+   */
+  readonly continuesRollback: boolean;
 }
 
 /** The stack's latest operation, no terminal status yet. */
@@ -50,15 +79,16 @@ export interface AbandonedOperation extends OperationBase {
 
 export type Operation = RunningOperation | EndedOperation | AbandonedOperation;
 
-function begin(stack: Pick<StackRef, 'stackId' | 'stackName'>, type: OperationType, start: Instant): RunningOperation {
-  return { state: 'running', stackId: stack.stackId, stackName: stack.stackName, type, start, phases: [] };
+function begin(stack: Pick<StackRef, 'stackId' | 'stackName'>, type: OperationType, start: Instant, continuesRollback: boolean): RunningOperation {
+  return { state: 'running', stackId: stack.stackId, stackName: stack.stackName, type, start, phases: [], continuesRollback };
 }
 
 function proceed(operation: RunningOperation, phase: Phase): RunningOperation {
   return { ...operation, phases: [...operation.phases, phase] };
 }
 
-function finish(operation: RunningOperation, phase: Phase, failed: boolean): EndedOperation {
+function finish(operation: RunningOperation, phase: Phase, failureStatus: boolean): EndedOperation {
+  const failed = failureStatus && !(operation.continuesRollback && phase.status === UPDATE_ROLLBACK_COMPLETE);
   return { ...operation, state: 'ended', phases: [...operation.phases, phase], end: phase.time, finalStatus: phase.status, failed };
 }
 
@@ -78,7 +108,9 @@ export const MAX_KEPT_REASON = 300;
  * @example
  * statusRecordOf(event); // { stackId, stackName, time, status, statusReason }
  */
-export function statusRecordOf(event: Pick<StatusRecord, 'stackId' | 'stackName' | 'time' | 'status' | 'statusReason'>): StatusRecord {
+export function statusRecordOf(
+  event: Pick<StatusRecord, 'stackId' | 'stackName' | 'time' | 'status' | 'statusReason' | 'synthetic'>,
+): StatusRecord {
   const reason = event.statusReason;
   return {
     stackId: event.stackId,
@@ -86,6 +118,7 @@ export function statusRecordOf(event: Pick<StatusRecord, 'stackId' | 'stackName'
     time: event.time,
     status: event.status,
     statusReason: reason.length > MAX_KEPT_REASON ? `${reason.slice(0, MAX_KEPT_REASON - 1)}…` : reason,
+    ...(event.synthetic ? { synthetic: event.synthetic } : {}),
   };
 }
 
@@ -95,21 +128,9 @@ export function statusRecordKey(record: Pick<StatusRecord, 'stackId' | 'time' | 
 }
 
 /**
- * Canonical order: time, then the same-time rank of DESIGN.md, then status and stack id so that
- * equal times never depend on delivery order.
- */
-export function compareStatusRecords(a: StatusRecord, b: StatusRecord): number {
-  return (
-    a.time - b.time ||
-    sameTimeRank(a.status) - sameTimeRank(b.status) ||
-    (a.status < b.status ? -1 : a.status > b.status ? 1 : 0) ||
-    (a.stackId < b.stackId ? -1 : a.stackId > b.stackId ? 1 : 0)
-  );
-}
-
-/**
- * Of two deliveries of one event, the one to keep: a reason beats none, then the smaller text,
- * so that the choice does not depend on which came first.
+ * Of two deliveries of one event, the one to keep: a real one beats one made up from
+ * DescribeStacks, a reason beats none, then the smaller text, so that the choice does not
+ * depend on which came first.
  */
 export function preferredRecord(a: StatusRecord, b: StatusRecord): StatusRecord {
   if (Boolean(a.synthetic) !== Boolean(b.synthetic)) return a.synthetic ? b : a;
@@ -117,20 +138,93 @@ export function preferredRecord(a: StatusRecord, b: StatusRecord): StatusRecord 
   return a.statusReason <= b.statusReason ? a : b;
 }
 
-/**
- * Deduplicates and sorts status records into the canonical order.
- *
- * @example
- * canonicalRecords([completed, started, started]); // [started, completed]
- */
-export function canonicalRecords(records: readonly StatusRecord[]): StatusRecord[] {
+function deduplicated(records: Iterable<StatusRecord>): StatusRecord[] {
   const byKey = new Map<string, StatusRecord>();
   for (const record of records) {
     const key = statusRecordKey(record);
     const kept = byKey.get(key);
     byKey.set(key, kept ? preferredRecord(kept, record) : record);
   }
-  return [...byKey.values()].sort(compareStatusRecords);
+  return [...byKey.values()];
+}
+
+const byStatusName = (a: StatusRecord, b: StatusRecord): number => (a.status < b.status ? -1 : a.status > b.status ? 1 : 0);
+
+/** The type of the operation running after `record`, given the one running before it (as the fold below goes). */
+function runningAfter(running: OperationType | null, record: StatusRecord): OperationType | null {
+  const rule = statusRule(record.status);
+  if (!rule?.operation) return running;
+  return isTerminal(record.status) ? null : rule.operation;
+}
+
+/**
+ * One stack's records (deduplicated) in the order DESIGN.md takes them: by time; within one
+ * second, when a status that begins an operation is among them, first a terminal status that ends
+ * the operation of its type running before that second (a deployment that starts in the very
+ * second the previous one ended), then the others by `sameSecondRank` (lifecycle order; begin,
+ * in progress, terminal). The order of a second depends on what ran before it, so it is built
+ * second by second rather than by a comparator.
+ */
+function orderedStackRecords(records: readonly StatusRecord[]): StatusRecord[] {
+  const byTime = [...records].sort((a, b) => a.time - b.time);
+  const ordered: StatusRecord[] = [];
+  let running: OperationType | null = null;
+  for (let first = 0; first < byTime.length; ) {
+    let next = first;
+    while (byTime[next]?.time === byTime[first]?.time) next++;
+    const second = byTime.slice(first, next);
+    const begins = second.some((record) => statusRule(record.status)?.beginsOperation === true);
+    const endsRunning = (record: StatusRecord): boolean =>
+      begins && running !== null && isTerminal(record.status) && statusRule(record.status)?.operation === running;
+    const leading = second.filter(endsRunning).sort(byStatusName);
+    const rest = second.filter((record) => !endsRunning(record)).sort((a, b) => sameSecondRank(a.status) - sameSecondRank(b.status) || byStatusName(a, b));
+    for (const record of [...leading, ...rest]) {
+      ordered.push(record);
+      running = runningAfter(running, record);
+    }
+    first = next;
+  }
+  return ordered;
+}
+
+/** Whether a real event of the stack came after what a made-up record was made from. */
+function superseded(synthetic: SyntheticOrigin, real: readonly StatusRecord[]): boolean {
+  const { basis } = synthetic;
+  if (basis === null) return real.length > 0;
+  const at = real.findIndex((record) => record.time === basis.time && record.status === basis.status);
+  return at >= 0 ? at < real.length - 1 : real.some((record) => record.time > basis.time);
+}
+
+/**
+ * One stack's records as the rules take them, in canonical order: deduplicated; a record made up
+ * from DescribeStacks only while no real event came after what it was made from; and nothing
+ * after the stack's real DELETE_COMPLETE, which is final (DESIGN.md: kept in the timeline,
+ * ignored by the rules). A pure function of the set of records, so delivery order cannot matter.
+ *
+ * @example
+ * stackRecordsForRules([deleteComplete, updateInProgressDatedLater, deleteInProgress]);
+ * // [deleteInProgress, deleteComplete]
+ */
+export function stackRecordsForRules(records: readonly StatusRecord[]): StatusRecord[] {
+  const unique = deduplicated(records);
+  const real = orderedStackRecords(unique.filter((record) => !record.synthetic));
+  const standing = unique.filter((record) => record.synthetic !== undefined && !superseded(record.synthetic, real));
+  const ordered = standing.length === 0 ? real : orderedStackRecords([...real, ...standing]);
+  const final = ordered.findIndex((record) => !record.synthetic && record.status === DELETE_COMPLETE);
+  return final < 0 ? ordered : ordered.slice(0, final + 1);
+}
+
+/**
+ * The records of several stacks as the rules take them ({@link stackRecordsForRules} per stack),
+ * merged by time; records of one second stay grouped by stack, in stack id order.
+ *
+ * @example
+ * canonicalRecords([completed, started, started]); // [started, completed]
+ */
+export function canonicalRecords(records: readonly StatusRecord[]): StatusRecord[] {
+  const stacks = [...groupBy(records, (record) => record.stackId)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // A stable sort by time keeps each stack's order and the stack id order within a second.
+  return stacks.flatMap(([, stackRecords]) => stackRecordsForRules(stackRecords)).sort((a, b) => a.time - b.time);
 }
 
 /**
@@ -142,7 +236,7 @@ export function canonicalRecords(records: readonly StatusRecord[]): StatusRecord
  */
 export function deriveOperations(records: readonly StatusRecord[]): Operation[] {
   const operations: Operation[] = [];
-  for (const record of canonicalRecords(records)) {
+  for (const record of stackRecordsForRules(records)) {
     const rule = statusRule(record.status);
     if (!rule?.operation) continue; // unknown statuses and a change set under review time nothing
     const phase: Phase = { status: record.status as StackStatus, time: record.time, statusReason: record.statusReason };
@@ -151,10 +245,17 @@ export function deriveOperations(records: readonly StatusRecord[]): Operation[] 
     const continues = running !== undefined && !rule.beginsOperation && running.type === rule.operation;
     if (continues) operations.pop();
     else if (running) operations[operations.length - 1] = abandon(running, record.time);
-    const current = continues ? running : begin(record, rule.operation, record.time);
+    // A rollback resumed after UPDATE_ROLLBACK_FAILED (continue-update-rollback) is one of its own.
+    const resumesRollback = last?.state === 'ended' && last.finalStatus === UPDATE_ROLLBACK_FAILED && record.status === UPDATE_ROLLBACK_IN_PROGRESS;
+    const current = continues ? running : begin(record, rule.operation, record.time, resumesRollback);
     operations.push(isTerminal(record.status) ? finish(current, phase, rule.statusClass === StatusClass.FAILURE) : proceed(current, phase));
   }
   return operations;
+}
+
+/** The order a service's state keeps its records in: by time, stack id and status (the rules reorder them as they need). */
+export function storageOrder(a: StatusRecord, b: StatusRecord): number {
+  return a.time - b.time || (a.stackId < b.stackId ? -1 : a.stackId > b.stackId ? 1 : 0) || byStatusName(a, b);
 }
 
 /** Operations in the order they are listed and notified: by start, then stack id. */

@@ -5,12 +5,13 @@
  * single source of truth and concurrent writers only need optimistic versioning.
  */
 import {
-  canonicalRecords,
   compareOperations,
   deriveOperations,
   operationStop,
   preferredRecord,
+  stackRecordsForRules,
   statusRecordKey,
+  storageOrder,
   type Operation,
   type StatusRecord,
 } from './operations.ts';
@@ -26,10 +27,10 @@ import type { OperationType } from './status.ts';
 import { sameAnnouncement, type WindowAnnouncement } from './window-events.ts';
 
 /**
- * A notification reserved for one operation. `anchor` pins it to its operation: for WARNING and
- * CRITICAL the operation's start when claimed (a late event can move the start earlier, never
- * past the anchor); for FAILED and RESOLVED the time of the terminal event they report, which no
- * later event can move.
+ * A notification reserved for one operation. `anchor` pins it to its operation, which DESIGN.md
+ * identifies by stack and start: the operation's start when claimed (a late event can move the
+ * start earlier, never past the anchor). FAILED and RESOLVED also name the terminal event they
+ * report, which tells apart operations of one stack that began in the same second.
  */
 export type Claim = ClaimOf & ClaimDelivery;
 
@@ -58,8 +59,9 @@ interface ClaimOf {
    * create that failed at once, then its deletion), and the claim must stay with its own.
    */
   readonly operation: OperationType;
-  /** For FAILED and RESOLVED: the terminal status they report (with `anchor`, its event). */
+  /** For FAILED and RESOLVED: the terminal status they report and its time. */
   readonly terminalStatus?: string | undefined;
+  readonly terminalAt?: Instant | undefined;
   readonly severity: Severity;
   /** For a CRITICAL: which reminder it is (1, 2, …; absent for the CRITICAL itself). */
   readonly repeat?: number | undefined;
@@ -82,9 +84,19 @@ export interface ServiceState {
   readonly announcements: readonly WindowAnnouncement[];
   /** Stacks that are nested or muted by tag (stack-facts.ts); the others are not listed. */
   readonly stacks: readonly KeptStackFacts[];
+  /**
+   * When DescribeStacks last showed a stack whose operation runs past a threshold (the sweeper
+   * asks at every sweep): a stack found gone later is taken as deleted then, not before.
+   */
+  readonly sightings: readonly StackSighting[];
   readonly derived: DerivedSnapshot;
   /** Settled history folded away (see compaction.ts); `null` while nothing was folded. */
   readonly baseline: Baseline | null;
+}
+
+export interface StackSighting {
+  readonly stackId: string;
+  readonly at: Instant;
 }
 
 export interface OperationView {
@@ -101,8 +113,10 @@ export interface OperationView {
   readonly reminderDue: number | null;
   readonly severity: OperationSeverity | null;
   readonly claims: readonly Claim[];
-  /** The stack's latest status event (for a notification's status and reason). */
+  /** The stack's latest status event as the rules take it (for a notification's status and reason). */
   readonly latest: StatusRecord;
+  /** When DescribeStacks last showed the stack (see {@link ServiceState.sightings}), if ever. */
+  readonly lastSeenAt: Instant | null;
 }
 
 export interface ServiceView {
@@ -123,12 +137,25 @@ export interface DueNotification {
 }
 
 export function emptyServiceState(key: ServiceKey): ServiceState {
-  return { key, version: 0, records: [], claims: [], announcements: [], stacks: [], derived: { windows: [], needsSweep: false }, baseline: null };
+  return {
+    key,
+    version: 0,
+    records: [],
+    claims: [],
+    announcements: [],
+    stacks: [],
+    sightings: [],
+    derived: { windows: [], needsSweep: false },
+    baseline: null,
+  };
 }
 
 /**
  * Adds a status event; `changed` is false for a duplicate (same stack, time and status) and for
- * an event older than the folded history (`tooLate`), which can no longer change anything.
+ * an event older than the folded history (`tooLate`), which can no longer change anything. Every
+ * other record is kept, also one the rules ignore (dated after its stack's DELETE_COMPLETE, or
+ * made up from DescribeStacks and overtaken by real events): which ones those are depends on the
+ * whole set, and the rules work it out from the set (operations.ts, `stackRecordsForRules`).
  *
  * @example
  * const { state: next, changed } = withStatusRecord(state, record);
@@ -138,19 +165,36 @@ export function withStatusRecord(
   record: StatusRecord,
 ): { state: ServiceState; changed: boolean; tooLate?: boolean } {
   if (state.baseline && record.time <= state.baseline.asOf) return { state, changed: false, tooLate: true };
-  if (record.synthetic) {
-    // What DescribeStacks says adds nothing when the events already brought the stack there.
-    const latest = state.records.filter((kept) => kept.stackId === record.stackId).at(-1);
-    if (latest?.status === record.status) return { state, changed: false };
-  }
   const key = statusRecordKey(record);
   const existing = state.records.find((kept) => statusRecordKey(kept) === key);
   if (existing && preferredRecord(existing, record) === existing) return { state, changed: false };
-  // The real event stands in for what DescribeStacks made up for it, whatever time each carries.
-  const kept = record.synthetic
-    ? state.records
-    : state.records.filter((old) => !(old.synthetic && old.stackId === record.stackId && old.status === record.status));
-  return { state: { ...state, records: canonicalRecords([...kept, record]) }, changed: true };
+  const records = [...state.records.filter((kept) => kept !== existing), record].sort(storageOrder);
+  return { state: { ...state, records }, changed: true };
+}
+
+/**
+ * Whether the rules take a record of the state into account: `false` for one dated after its
+ * stack's DELETE_COMPLETE (final), or made up from DescribeStacks and since overtaken.
+ *
+ * @example
+ * if (!countsForRules(state, record)) log.warn('ignored by the rules', { … });
+ */
+export function countsForRules(state: ServiceState, record: StatusRecord): boolean {
+  const key = statusRecordKey(record);
+  return stackRecordsForRules(state.records.filter((kept) => kept.stackId === record.stackId)).some((kept) => statusRecordKey(kept) === key);
+}
+
+/**
+ * Notes that DescribeStacks showed a stack at `at`; `changed` is false when it was already
+ * known to exist at that time or later.
+ *
+ * @example
+ * withSighting(state, stackId, sweepMinute);
+ */
+export function withSighting(state: ServiceState, stackId: string, at: Instant): { state: ServiceState; changed: boolean } {
+  const known = state.sightings.find((sighting) => sighting.stackId === stackId);
+  if (known && known.at >= at) return { state, changed: false };
+  return { state: { ...state, sightings: [...state.sightings.filter((sighting) => sighting !== known), { stackId, at }] }, changed: true };
 }
 
 /**
@@ -169,7 +213,7 @@ export function withStackFacts(state: ServiceState, stackId: string, facts: Stac
   return { state: { ...state, stacks }, changed: true };
 }
 
-type ClaimIdentity = Pick<Claim, 'stackId' | 'anchor' | 'operation' | 'terminalStatus' | 'severity' | 'repeat'>;
+type ClaimIdentity = Pick<Claim, 'stackId' | 'anchor' | 'operation' | 'terminalStatus' | 'terminalAt' | 'severity' | 'repeat'>;
 
 export function sameClaim(a: ClaimIdentity, b: ClaimIdentity): boolean {
   return (
@@ -177,27 +221,35 @@ export function sameClaim(a: ClaimIdentity, b: ClaimIdentity): boolean {
     a.anchor === b.anchor &&
     a.operation === b.operation &&
     a.terminalStatus === b.terminalStatus &&
+    a.terminalAt === b.terminalAt &&
     a.severity === b.severity &&
     (a.repeat ?? 0) === (b.repeat ?? 0)
   );
 }
 
 /**
- * The operation a claim belongs to. FAILED and RESOLVED belong to the operation their terminal
- * event ends. WARNING and CRITICAL belong to the stack's last operation of their type that
- * started at or before the anchor (else the last of any type); to none when all started later
- * (their operation was folded away). Several operations of one stack can share a second (a
- * create that failed at once, then its deletion); the type and the terminal keep claims apart.
+ * The operation a claim belongs to. DESIGN.md identifies an operation by stack and start: a
+ * FAILED or RESOLVED belongs to the operation that ends with the terminal event it reported, if
+ * that one started no later than the claim says; otherwise, and for WARNING and CRITICAL, to the
+ * stack's last operation of the claim's type that started at or before the anchor (else the last
+ * of any type); to none when all started later (their operation was folded away). So a terminal
+ * event that was taken for an operation's end, and turns out to end the next one, leaves the
+ * claim with the operation whose start it named: the next one has claimed nothing yet.
+ * Operations of one stack that began in the same second (a create that failed at once, then its
+ * deletion; a DELETE_FAILED and its retry) are told apart by type and by the terminal event.
  */
 function ownerIndex(operations: readonly Operation[], claim: Claim): number {
-  if (claim.severity === Severity.FAILED || claim.severity === Severity.RESOLVED) {
-    const ended = operations.findIndex(
-      (operation) =>
-        operation.state === 'ended' &&
-        operation.end === claim.anchor &&
-        operation.type === claim.operation &&
-        (claim.terminalStatus === undefined || operation.finalStatus === claim.terminalStatus),
-    );
+  if (claim.terminalAt !== undefined) {
+    // The operation that ends with the event it reported and started no later than it said (a
+    // late event can move a start earlier): the same start first, as two can share a second.
+    const endsWithIt = (operation: Operation): boolean =>
+      operation.state === 'ended' &&
+      operation.type === claim.operation &&
+      operation.end === claim.terminalAt &&
+      operation.finalStatus === claim.terminalStatus &&
+      operation.start <= claim.anchor;
+    const same = operations.findIndex((operation) => endsWithIt(operation) && operation.start === claim.anchor);
+    const ended = same >= 0 ? same : operations.findIndex(endsWithIt);
     if (ended >= 0) return ended;
   }
   let owner = -1;
@@ -218,11 +270,13 @@ function ownerIndex(operations: readonly Operation[], claim: Claim): number {
  * view.windows; // [{ start, end: null, peakSeverity: 'CRITICAL', … }]
  */
 export function viewService(state: ServiceState, now: Instant, config: WatchdogConfig): ServiceView {
-  const byStack = groupBy(state.records, (record) => record.stackId);
+  const byStack = new Map([...groupBy(state.records, (record) => record.stackId)].map(([stackId, records]) => [stackId, stackRecordsForRules(records)]));
   const operationsOf = new Map([...byStack].map(([stackId, records]) => [stackId, deriveOperations(records)]));
   const operations: OperationView[] = [];
   for (const [stackId, records] of byStack) {
-    const latest = records.at(-1) as StatusRecord;
+    const latest = records.at(-1);
+    if (!latest) continue;
+    const lastSeenAt = state.sightings.find((sighting) => sighting.stackId === stackId)?.at ?? null;
     const stackOperations = operationsOf.get(stackId) ?? [];
     const claims = state.claims.filter((claim) => claim.stackId === stackId);
     const facts = state.stacks.find((stack) => stack.stackId === stackId);
@@ -244,6 +298,7 @@ export function viewService(state: ServiceState, now: Instant, config: WatchdogC
         severity: operationSeverity(operation, now, config.thresholds),
         claims: owned,
         latest,
+        lastSeenAt,
       });
     });
   }
@@ -312,7 +367,10 @@ function reminderDue(operation: Operation, quiet: Quiet | null, claims: readonly
 
 /**
  * FAILED and RESOLVED not yet claimed: sent at once when the terminal event is applied (claimed
- * as suppressed when the operation is muted). RESOLVED follows only an escalation that went out.
+ * as suppressed when the operation is muted). RESOLVED follows only an escalation that went out,
+ * or a continue-update-rollback that succeeded (the operation before it failed). Either is sent
+ * once per operation: a terminal status learnt late, after a later one was taken for the
+ * operation's end, sends nothing more (DESIGN.md: the operation is the same, same stack and start).
  *
  * @example
  * dueOnEvent(viewService(state, now, config)).map((due) => due.severity); // ['FAILED']
@@ -320,12 +378,10 @@ function reminderDue(operation: Operation, quiet: Quiet | null, claims: readonly
 export function dueOnEvent(view: ServiceView): DueNotification[] {
   return view.operations.flatMap((opView): DueNotification[] => {
     const { operation } = opView;
-    if (operation.state !== 'ended') return [];
-    if (operation.failed && !has(opView, Severity.FAILED)) {
-      return [{ severity: Severity.FAILED, view: opView, status: reportedStatus(opView, Severity.FAILED) }];
-    }
+    if (operation.state !== 'ended' || has(opView, Severity.FAILED) || has(opView, Severity.RESOLVED)) return [];
+    if (operation.failed) return [{ severity: Severity.FAILED, view: opView, status: reportedStatus(opView, Severity.FAILED) }];
     const escalated = meantForPeople(opView, Severity.WARNING) || meantForPeople(opView, Severity.CRITICAL);
-    if (!operation.failed && escalated && !has(opView, Severity.RESOLVED)) {
+    if (escalated || operation.continuesRollback) {
       return [{ severity: Severity.RESOLVED, view: opView, status: reportedStatus(opView, Severity.RESOLVED) }];
     }
     return [];
@@ -382,10 +438,10 @@ export function claimFor(due: DueNotification, at: Instant): Claim {
     claimedAt: at,
     ...(due.view.quiet !== null ? { sentAt: at, suppressed: due.view.quiet } : { sentAt: null }),
   };
-  // Two operations of one stack can end in the same second (UPDATE_FAILED, then a rollback's
-  // end): a terminal claim names its event by time and status.
+  // Two operations of one stack can begin in the same second (a DELETE_FAILED and its retry): a
+  // terminal claim also names the event it reports.
   if (operation.state === 'ended' && (due.severity === Severity.FAILED || due.severity === Severity.RESOLVED)) {
-    return { ...base, anchor: operation.end, terminalStatus: operation.finalStatus };
+    return { ...base, anchor: operation.start, terminalAt: operation.end, terminalStatus: operation.finalStatus };
   }
   return { ...base, anchor: operation.start };
 }

@@ -60,7 +60,8 @@ export const STATUS_RULES = {
   // The previous template serves again, so the stack is healthy although the update failed.
   UPDATE_ROLLBACK_COMPLETE: rule(FAILURE, UPDATE, { healthy: true }),
   UPDATE_ROLLBACK_FAILED: rule(FAILURE, UPDATE),
-  IMPORT_ROLLBACK_COMPLETE: rule(FAILURE, IMPORT),
+  // As UPDATE_ROLLBACK_COMPLETE: the stack as it was before the import serves again.
+  IMPORT_ROLLBACK_COMPLETE: rule(FAILURE, IMPORT, { healthy: true }),
   IMPORT_ROLLBACK_FAILED: rule(FAILURE, IMPORT),
   REVIEW_IN_PROGRESS: rule(NOT_TIMED, null),
 } as const satisfies Record<string, StatusRule>;
@@ -70,6 +71,9 @@ export const STACK_STATUSES = Object.keys(STATUS_RULES) as readonly StackStatus[
 
 export const DELETE_COMPLETE = 'DELETE_COMPLETE' satisfies StackStatus;
 export const REVIEW_IN_PROGRESS = 'REVIEW_IN_PROGRESS' satisfies StackStatus;
+export const UPDATE_ROLLBACK_IN_PROGRESS = 'UPDATE_ROLLBACK_IN_PROGRESS' satisfies StackStatus;
+export const UPDATE_ROLLBACK_COMPLETE = 'UPDATE_ROLLBACK_COMPLETE' satisfies StackStatus;
+export const UPDATE_ROLLBACK_FAILED = 'UPDATE_ROLLBACK_FAILED' satisfies StackStatus;
 
 export function isKnownStatus(status: string): status is StackStatus {
   return Object.hasOwn(STATUS_RULES, status);
@@ -90,16 +94,24 @@ export function isTerminal(status: string): boolean {
   return statusClass === SUCCESS || statusClass === FAILURE;
 }
 
+/** Operation types in the order a stack's life runs through them (DESIGN.md, same-second order). */
+const LIFECYCLE_ORDER: readonly OperationType[] = [CREATE, IMPORT, UPDATE, DELETE];
+
 /**
- * Order of statuses of one stack that share a time (DESIGN.md): a status that begins an
- * operation, then the other in-progress statuses, then terminal ones. A change set under
- * review precedes everything, unknown statuses come last.
+ * Where a status goes among statuses of one stack that share a second, before the rule for a
+ * terminal that ends an operation already running (operations.ts applies it): by operation type
+ * in lifecycle order (CREATE, IMPORT, UPDATE, DELETE), within one type the status that begins an
+ * operation, then the other in-progress statuses, then terminal ones. A change set under review
+ * precedes everything, unknown statuses come last.
+ *
+ * @example
+ * ['DELETE_COMPLETE', 'ROLLBACK_COMPLETE', 'CREATE_IN_PROGRESS'].sort((a, b) => sameSecondRank(a) - sameSecondRank(b));
+ * // ['CREATE_IN_PROGRESS', 'ROLLBACK_COMPLETE', 'DELETE_COMPLETE']
  */
-export function sameTimeRank(status: string): number {
+export function sameSecondRank(status: string): number {
   const found = statusRule(status);
-  if (!found) return 4;
-  if (found.statusClass === NOT_TIMED) return 0;
-  if (found.beginsOperation) return 1;
-  if (found.statusClass === IN_PROGRESS) return 2;
-  return 3;
+  if (!found) return 1_000;
+  if (found.operation === null) return -1;
+  const phase = found.beginsOperation ? 0 : found.statusClass === IN_PROGRESS ? 1 : 2;
+  return LIFECYCLE_ORDER.indexOf(found.operation) * 10 + phase;
 }

@@ -117,21 +117,32 @@ function nextFor(last: WindowAnnouncement, owner: ImpactWindow | null, now: Inst
   return saidSo ? null : announcement(WindowEventType.CLOSED, last.windowStart, revision, owner, now);
 }
 
+/** What `windows` make due: the events to claim, and windows that cannot be announced (see {@link planWindowAnnouncements}). */
+export interface WindowAnnouncementPlan {
+  readonly due: readonly WindowAnnouncement[];
+  /**
+   * Windows no announced id goes on as, whose own id (their start) another window's events took:
+   * announcing them would repeat an event already claimed. Logged and left, never re-published.
+   */
+  readonly unannounceable: readonly ImpactWindow[];
+}
+
 /**
  * The window events that `windows` make due, as claims to store, one per window id at a time
  * and each after the previous one of its id was sent (so downstream hears them in order): first
  * what the announced ids need (a close, a re-opening, a withdrawal), then an Opened (revision 0)
  * for each window that no announced id goes on as. A window keeps its id while late events move
- * its bounds; a window that splits off gets an id of its own.
+ * its bounds; a window that splits off gets an id of its own. Never an event already claimed:
+ * whatever the windows, announcing them ends.
  *
  * @example
- * dueWindowAnnouncements(view.windows, state.announcements, now).map((due) => due.type); // ['Impact Window Opened']
+ * planWindowAnnouncements(view.windows, state.announcements, now).due.map((due) => due.type); // ['Impact Window Opened']
  */
-export function dueWindowAnnouncements(
+export function planWindowAnnouncements(
   windows: readonly ImpactWindow[],
   announcements: readonly WindowAnnouncement[],
   now: Instant,
-): WindowAnnouncement[] {
+): WindowAnnouncementPlan {
   const lastById = new Map<Instant, WindowAnnouncement>();
   for (const kept of announcements) {
     const known = lastById.get(kept.windowStart);
@@ -161,10 +172,29 @@ export function dueWindowAnnouncements(
     const next = nextFor(last, ownerOf.get(last) ?? null, now);
     if (next) due.push(next);
   }
+  const unannounceable: ImpactWindow[] = [];
   for (const window of windows) {
-    if (!continuedBy.has(window)) due.push(announcement(WindowEventType.OPENED, window.start, 0, window, now));
+    if (continuedBy.has(window)) continue;
+    // Only a window that breaks the rules (one ending before it starts) could land here; the
+    // guard keeps even that from announcing the same event again at every write.
+    if (lastById.has(window.start)) unannounceable.push(window);
+    else due.push(announcement(WindowEventType.OPENED, window.start, 0, window, now));
   }
-  return due;
+  return { due, unannounceable };
+}
+
+/**
+ * The window events `windows` make due ({@link planWindowAnnouncements}'s `due`).
+ *
+ * @example
+ * dueWindowAnnouncements(view.windows, state.announcements, now).map((due) => due.type); // ['Impact Window Opened']
+ */
+export function dueWindowAnnouncements(
+  windows: readonly ImpactWindow[],
+  announcements: readonly WindowAnnouncement[],
+  now: Instant,
+): readonly WindowAnnouncement[] {
+  return planWindowAnnouncements(windows, announcements, now).due;
 }
 
 /**

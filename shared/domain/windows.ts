@@ -148,7 +148,10 @@ function walkService(records: readonly StatusRecord[], now: Instant, rules: Wind
 
   const closeIfGraceRanOut = (at: Instant): void => {
     if (state.kind === 'open' && state.waitingSince !== null && at >= state.waitingSince + rules.graceMs) {
-      windows.push({ start: state.start, end: state.waitingSince, stacks: state.stacks, awaitingReplacementSince: null });
+      // The rules never open a window on a service with no stack left (DELETE_COMPLETE is final),
+      // so the last deletion is never before the start; were it ever, the window still must not
+      // end before it starts (its events could not be announced).
+      windows.push({ start: state.start, end: Math.max(state.start, state.waitingSince), stacks: state.stacks, awaitingReplacementSince: null });
       state = { kind: 'closed' };
     }
   };

@@ -33,10 +33,20 @@ function checkoutState() {
     record('checkout-green', '09:00', 'DELETE_IN_PROGRESS', 'User Initiated'),
     record('checkout-green', '09:05', 'DELETE_COMPLETE'),
     record('checkout-blue', '10:00', 'DELETE_IN_PROGRESS', 'User Initiated'),
-    record('checkout-blue', '10:25', 'DELETE_COMPLETE'),
+    // Made up from DescribeStacks when the stack was found gone (its DELETE_COMPLETE was lost).
+    { ...record('checkout-blue', '10:25', 'DELETE_COMPLETE'), synthetic: { basis: { time: t('10:00'), status: 'DELETE_IN_PROGRESS' } } },
   ];
   const claims: Claim[] = [
-    { stackId: green, anchor: t('08:00'), operation: 'UPDATE', severity: Severity.FAILED, claimedAt: t('08:12:01'), sentAt: t('08:12:02') },
+    {
+      stackId: green,
+      anchor: t('08:00'),
+      operation: 'UPDATE',
+      terminalAt: t('08:12'),
+      terminalStatus: 'UPDATE_ROLLBACK_COMPLETE',
+      severity: Severity.FAILED,
+      claimedAt: t('08:12:01'),
+      sentAt: t('08:12:02'),
+    },
     { stackId: blue, anchor: t('10:00'), operation: 'UPDATE', severity: Severity.WARNING, claimedAt: t('10:20'), sentAt: t('10:20:05') },
     { stackId: blue, anchor: t('10:00'), operation: 'UPDATE', severity: Severity.RESOLVED, claimedAt: t('10:25:03'), sentAt: null },
   ];
@@ -45,7 +55,8 @@ function checkoutState() {
     { type: WindowEventType.CLOSED, windowStart: t('08:00'), revision: 1, start: t('08:00'), end: t('08:12'), peakSeverity: 'FAILED', stacks: ['checkout-green'], withdrawn: false, claimedAt: t('08:12:02'), sentAt: null },
   ];
   const stacks: KeptStackFacts[] = [{ stackId: blue, mutedByTag: true, rootStackId: null }];
-  return { ...stateOf(checkout, records, claims), announcements, stacks };
+  const sightings = [{ stackId: blue, at: t('10:24') }];
+  return { ...stateOf(checkout, records, claims), announcements, stacks, sightings };
 }
 
 const checkoutWindows = [
@@ -62,7 +73,17 @@ describe('loadService', () => {
     const state = await store.loadService(checkout);
 
     // Assess
-    expect(state).toEqual({ key: checkout, version: 0, records: [], claims: [], announcements: [], stacks: [], derived: { windows: [], needsSweep: false }, baseline: null });
+    expect(state).toEqual({
+      key: checkout,
+      version: 0,
+      records: [],
+      claims: [],
+      announcements: [],
+      stacks: [],
+      sightings: [],
+      derived: { windows: [], needsSweep: false },
+      baseline: null,
+    });
   });
 });
 
@@ -85,6 +106,7 @@ describe('saveService', () => {
       claims: state.claims,
       announcements: state.announcements,
       stacks: state.stacks,
+      sightings: state.sightings,
       derived: { windows: checkoutWindows, needsSweep: true },
       baseline: null,
     };
@@ -174,10 +196,26 @@ describe('saveService', () => {
         { stackId: green, stackName: 'checkout-green', time: '2024-03-05T09:00:00Z', status: 'DELETE_IN_PROGRESS', statusReason: 'User Initiated' },
         { stackId: green, stackName: 'checkout-green', time: '2024-03-05T09:05:00Z', status: 'DELETE_COMPLETE', statusReason: '' },
         { stackId: blue, stackName: 'checkout-blue', time: '2024-03-05T10:00:00Z', status: 'DELETE_IN_PROGRESS', statusReason: 'User Initiated' },
-        { stackId: blue, stackName: 'checkout-blue', time: '2024-03-05T10:25:00Z', status: 'DELETE_COMPLETE', statusReason: '' },
+        {
+          stackId: blue,
+          stackName: 'checkout-blue',
+          time: '2024-03-05T10:25:00Z',
+          status: 'DELETE_COMPLETE',
+          statusReason: '',
+          synthetic: { basis: { time: '2024-03-05T10:00:00Z', status: 'DELETE_IN_PROGRESS' } },
+        },
       ],
       claims: [
-        { stackId: green, anchor: '2024-03-05T08:00:00Z', operation: 'UPDATE', severity: 'FAILED', claimedAt: '2024-03-05T08:12:01Z', sentAt: '2024-03-05T08:12:02Z' },
+        {
+          stackId: green,
+          anchor: '2024-03-05T08:00:00Z',
+          operation: 'UPDATE',
+          terminalAt: '2024-03-05T08:12:00Z',
+          terminalStatus: 'UPDATE_ROLLBACK_COMPLETE',
+          severity: 'FAILED',
+          claimedAt: '2024-03-05T08:12:01Z',
+          sentAt: '2024-03-05T08:12:02Z',
+        },
         { stackId: blue, anchor: '2024-03-05T10:00:00Z', operation: 'UPDATE', severity: 'WARNING', claimedAt: '2024-03-05T10:20:00Z', sentAt: '2024-03-05T10:20:05Z' },
         { stackId: blue, anchor: '2024-03-05T10:00:00Z', operation: 'UPDATE', severity: 'RESOLVED', claimedAt: '2024-03-05T10:25:03Z', sentAt: null },
       ],
@@ -208,6 +246,7 @@ describe('saveService', () => {
         },
       ],
       stacks: [{ stackId: blue, mutedByTag: true, rootStackId: null }],
+      sightings: [{ stackId: blue, at: '2024-03-05T10:24:00Z' }],
       windows: [
         { start: '2024-03-05T08:00:00Z', end: '2024-03-05T08:12:00Z', peakSeverity: 'FAILED', stacks: ['checkout-green'], awaitingReplacementSince: null },
         { start: '2024-03-05T10:00:00Z', end: null, peakSeverity: 'WARNING', stacks: ['checkout-blue'], awaitingReplacementSince: '2024-03-05T10:25:00Z' },

@@ -167,7 +167,9 @@ describe('applyEvent', () => {
     expect(notifier.sent).toEqual([failed]);
     expect(outcomes[0]).toEqual({ kind: 'applied', key: apiKey, notifications: [failed] });
     const state = await store.loadService(apiKey);
-    expect(state.claims).toEqual([{ stackId: apiArn, anchor: t('10:06'), operation: 'CREATE', terminalStatus: 'ROLLBACK_COMPLETE', severity: 'FAILED', claimedAt: t('10:06:02'), sentAt: t('10:06:02') }]);
+    expect(state.claims).toEqual([
+      { stackId: apiArn, anchor: t('10:00'), operation: 'CREATE', terminalAt: t('10:06'), terminalStatus: 'ROLLBACK_COMPLETE', severity: 'FAILED', claimedAt: t('10:06:02'), sentAt: t('10:06:02') },
+    ]);
     expect(state.derived.needsSweep).toBe(false);
   });
 
@@ -348,7 +350,16 @@ describe('applyEvent stored times', () => {
     const item = await rawTable(tableName).get('SERVICE#123456789012#eu-west-1#api', 'STATE');
     const claims = item?.['claims'] as Record<string, unknown>[];
     expect(claims).toEqual([
-      { stackId: apiArn, anchor: '2024-03-05T10:03:00Z', operation: 'CREATE', terminalStatus: 'CREATE_FAILED', severity: 'FAILED', claimedAt: '2024-03-05T10:03:07Z', sentAt: '2024-03-05T10:03:07Z' },
+      {
+        stackId: apiArn,
+        anchor: '2024-03-05T10:00:00Z',
+        operation: 'CREATE',
+        terminalAt: '2024-03-05T10:03:00Z',
+        terminalStatus: 'CREATE_FAILED',
+        severity: 'FAILED',
+        claimedAt: '2024-03-05T10:03:07Z',
+        sentAt: '2024-03-05T10:03:07Z',
+      },
     ]);
     expect(item?.['updatedAt']).toMatch(ISO_Z);
   });

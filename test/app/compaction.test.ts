@@ -67,18 +67,22 @@ describe('updateService folding settled history', () => {
     ]);
   });
 
-  it('ignores and logs an event older than the folded history, keeping it in the timeline', async () => {
+  it('ignores and logs an event older than the late-event horizon, keeping it in the timeline', async () => {
     // Prepare
     const { store, dog } = await foldedService();
-    const late = stackStatus(api, iso('08:10'), 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
+    const late = stackStatus(api, iso('08:10'), 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', '', 'late-event-1');
 
     // Act
     const outcome = await applyEvent(late, dog.deps);
 
     // Assess
-    expect(outcome).toEqual({ kind: 'duplicate', key: apiKey });
+    expect(outcome).toEqual({ kind: 'too-late' });
     expect(dog.log.entries).toEqual([
-      expect.objectContaining({ level: 'warn', attributes: { stackId: stackArn(api), status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', time: '2024-03-05T08:10:00Z' } }),
+      expect.objectContaining({
+        level: 'warn',
+        message: 'event older than the late-event horizon: kept in the timeline, ignored by the rules',
+        attributes: { eventId: 'late-event-1', stackId: stackArn(api), status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', time: '2024-03-05T08:10:00Z' },
+      }),
     ]);
     expect((await store.stackHistory(stackArn(api))).map((event) => event.status)).toContain('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
     expect(await store.windowsOverlapping({ from: t('00:00'), to: t('23:59') })).toEqual([firstWindow]);

@@ -225,7 +225,9 @@ describe('concurrent applyEvent', () => {
       ['Impact Window Opened', '2024-03-05T10:00:00Z', null],
       ['Impact Window Closed', '2024-03-05T10:00:00Z', '2024-03-05T10:04:00Z'],
     ]);
-    expect(state.claims).toEqual([{ stackId: apiArn, anchor: t('10:04'), operation: 'UPDATE', terminalStatus: 'UPDATE_ROLLBACK_COMPLETE', severity: 'FAILED', claimedAt: t('10:04:01'), sentAt: t('10:04:01') }]);
+    expect(state.claims).toEqual([
+      { stackId: apiArn, anchor: t('10:00'), operation: 'UPDATE', terminalAt: t('10:04'), terminalStatus: 'UPDATE_ROLLBACK_COMPLETE', severity: 'FAILED', claimedAt: t('10:04:01'), sentAt: t('10:04:01') },
+    ]);
   });
 
   it('sends one FAILED when the failure races its own re-deliveries and the sweeper', async () => {

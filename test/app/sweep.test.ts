@@ -429,6 +429,48 @@ describe('sweep with a stack inspector (DescribeStacks)', () => {
     expect(dog.log.entries).toEqual([expect.objectContaining({ level: 'info', attributes: expect.objectContaining({ stackId: apiArn }) })]);
   });
 
+  it('keeps a hung deletion whose DELETE_COMPLETE was lost as long as it was last seen: WARNING, CRITICAL, RESOLVED, its window', async () => {
+    // Prepare: the seed incident's deletion, 45 minutes; its DELETE_COMPLETE (10:45:30) never arrives.
+    const { store } = await freshStore();
+    let gone = false;
+    const cloudFormation: StackInspector & { asked: string[] } = {
+      asked: [],
+      async describe(stackId) {
+        this.asked.push(stackId);
+        return gone ? { exists: false } : { exists: true, status: 'DELETE_IN_PROGRESS', statusReason: '', lastUpdatedAt: t('10:00') };
+      },
+    };
+    const dog = watchdog(store, { now: iso('10:00'), inspector: cloudFormation });
+    await applyEvent(stackStatus(api, iso('10:00'), 'DELETE_IN_PROGRESS'), dog.deps);
+    const minutes = Array.from({ length: 46 }, (_, i) => `10:${String(i + 1).padStart(2, '0')}`);
+
+    // Act
+    for (const minute of minutes) {
+      // DescribeStacks last shows the stack at the 10:45 sweep; it is gone by 10:46.
+      gone = minute === '10:46';
+      await sweepAt(dog, [minute]);
+    }
+    // No replacement within the grace (60 min): the window closes at the deletion's end.
+    await sweepAt(dog, ['11:46']);
+
+    // Assess
+    expect(dog.notifier.sent.map(brief)).toEqual(['WARNING api at 10:20:00', 'CRITICAL api at 10:40:00', 'RESOLVED api at 10:46:00']);
+    const view = viewService(await store.loadService(apiKey), t('12:00'), DEFAULT_CONFIG);
+    expect(view.operations.map(({ operation, severity }) => [operation.state, operation.start, operation.state === 'ended' ? operation.end : null, severity])).toEqual([
+      ['ended', t('10:00'), t('10:45'), 'CRITICAL'],
+    ]);
+    expect(view.windows.map((window) => [window.start, window.end, window.peakSeverity])).toEqual([[t('10:00'), t('10:45'), 'CRITICAL']]);
+    expect(dog.windowEvents.sent.map((event) => [event.detailType, event.detail.end, event.detail.withdrawn])).toEqual([
+      ['Impact Window Opened', null, false],
+      ['Impact Window Closed', '2024-03-05T10:45:00Z', false],
+    ]);
+    // The made-up DELETE_COMPLETE is in the stack's timeline, marked as such, for the postmortem.
+    expect((await store.stackHistory(apiArn)).map((event) => [event.status, event.kind === 'stack-status' && event.synthetic !== undefined])).toEqual([
+      ['DELETE_IN_PROGRESS', false],
+      ['DELETE_COMPLETE', true],
+    ]);
+  });
+
   it.each([
     { status: 'UPDATE_IN_PROGRESS' },
     { status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' },

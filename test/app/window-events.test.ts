@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvent } from '../../shared/app/apply-event.ts';
 import { sweep, SweepIncompleteError } from '../../shared/app/sweep.ts';
+import { withOutbox } from '../../shared/app/service-updates.ts';
 import { configFromText } from '../../shared/domain/config.ts';
 import type { WindowEvent } from '../../shared/domain/window-events.ts';
 import { freshStore } from '../support/dynamodb.ts';
@@ -173,5 +174,30 @@ describe('window events', () => {
     expect(dog.notifier.sent.map((sent) => sent.severity)).toEqual(['FAILED']);
     expect(said(dog.windowEvents.sent).map(([type]) => type)).toEqual(['Impact Window Opened', 'Impact Window Closed']);
     expect(pagesOutAtPublish).toEqual([1, 1]);
+  });
+});
+
+describe('the outbox', () => {
+  it('puts an event on the bus once per invocation, however often a state makes it due again', async () => {
+    // Prepare: an Opened claimed in the state, and a use case that (wrongly) queues it three times.
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:30') });
+    await applyEvent(stackStatus(api, iso('10:00'), 'DELETE_IN_PROGRESS'), dog.deps);
+    await sweep(dog.deps);
+    const key = serviceKey('api');
+    const [opened] = (await store.loadService(key)).announcements;
+    if (!opened) throw new Error('expected the window to have been announced');
+
+    // Act
+    await withOutbox(dog.deps, async (staged) => {
+      staged.outbox?.pending.push({ key, announced: opened }, { key, announced: opened }, { key, announced: opened });
+    });
+
+    // Assess: the sweep's own, then this invocation's one of three.
+    expect(said(dog.windowEvents.sent)).toEqual([
+      ['Impact Window Opened', '2024-03-05T10:00:00Z', null],
+      ['Impact Window Opened', '2024-03-05T10:00:00Z', null],
+    ]);
+    expect(dog.log.entries.filter((entry) => entry.message === 'window event made due again after it was published: left as it is')).toHaveLength(2);
   });
 });

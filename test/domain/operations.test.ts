@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   canonicalRecords,
-  compareStatusRecords,
   deriveOperations,
   operationDuration,
   operationStop,
   preferredRecord,
+  stackRecordsForRules,
   statusRecordKey,
   statusRecordOf,
   type Operation,
@@ -48,6 +48,7 @@ describe('deriveOperations', () => {
           end: t('10:41'),
           finalStatus: 'DELETE_COMPLETE',
           failed: false,
+          continuesRollback: false,
           phases: [
             { status: 'DELETE_IN_PROGRESS', time: t('10:00'), statusReason: 'User Initiated' },
             { status: 'DELETE_COMPLETE', time: t('10:41'), statusReason: '' },
@@ -587,43 +588,225 @@ describe('statusRecordKey', () => {
   });
 });
 
-describe('compareStatusRecords', () => {
-  it('orders by time first, whatever the statuses', () => {
+describe('same-second order (DESIGN.md, amended 2026-12-05)', () => {
+  const shuffled = <T,>(items: readonly T[]): T[][] => [[...items], [...items].reverse(), [...items.slice(1), ...items.slice(0, 1)]];
+
+  it.each(
+    shuffled(['CREATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE', 'DELETE_IN_PROGRESS', 'DELETE_COMPLETE']).map((order) => [order]),
+  )('makes a failed create and its deletion in one second two operations, given %j', (order) => {
     // Prepare
-    const earlier = rec(API, '10:00', 'UPDATE_COMPLETE');
-    const later = rec(API, '10:01', 'UPDATE_IN_PROGRESS');
+    const records = order.map((status) => rec(API, '10:00', status));
 
     // Act
-    const order = [later, earlier].sort(compareStatusRecords);
+    const operations = deriveOperations(records);
 
     // Assess
-    expect(order).toEqual([earlier, later]);
+    expect(operations.map(brief)).toEqual([
+      { state: 'ended', type: 'CREATE', start: t('10:00'), end: t('10:00'), finalStatus: 'ROLLBACK_COMPLETE', failed: true, statuses: ['CREATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE'] },
+      { state: 'ended', type: 'DELETE', start: t('10:00'), end: t('10:00'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
+    ]);
   });
 
-  it('orders the same time as begin, other in-progress, terminal', () => {
+  it.each([[['UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS']], [['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE']]])(
+    'ends a 50-minute update in the second the next deployment starts, given %j',
+    (order) => {
+      // Prepare
+      const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), ...order.map((status) => rec(API, '10:50', status))];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        { state: 'ended', type: 'UPDATE', start: t('10:00'), end: t('10:50'), finalStatus: 'UPDATE_COMPLETE', failed: false, statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'] },
+        { state: 'running', type: 'UPDATE', start: t('10:50'), statuses: ['UPDATE_IN_PROGRESS'] },
+      ]);
+    },
+  );
+
+  it.each([[['DELETE_FAILED', 'DELETE_IN_PROGRESS']], [['DELETE_IN_PROGRESS', 'DELETE_FAILED']]])(
+    'ends a failed deletion before its retry in the same second, given %j',
+    (order) => {
+      // Prepare
+      const records = [rec(API, '10:00', 'DELETE_IN_PROGRESS'), ...order.map((status) => rec(API, '10:30', status)), rec(API, '10:40', 'DELETE_COMPLETE')];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        { state: 'ended', type: 'DELETE', start: t('10:00'), end: t('10:30'), finalStatus: 'DELETE_FAILED', failed: true, statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'] },
+        { state: 'ended', type: 'DELETE', start: t('10:30'), end: t('10:40'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
+      ]);
+    },
+  );
+
+  it('keeps a cleanup and its UPDATE_COMPLETE of one second in one update when no deployment begins then', () => {
     // Prepare
-    const terminal = rec(API, '10:00', 'UPDATE_ROLLBACK_COMPLETE');
-    const inProgress = rec(API, '10:00', 'UPDATE_ROLLBACK_IN_PROGRESS');
-    const begin = rec(API, '10:00', 'UPDATE_IN_PROGRESS');
+    const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:45', 'UPDATE_COMPLETE'), rec(API, '10:45', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')];
 
     // Act
-    const order = [terminal, inProgress, begin].sort(compareStatusRecords);
+    const operations = deriveOperations(records);
 
     // Assess
-    expect(order.map((record) => record.status)).toEqual(['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE']);
+    expect(operations.map(brief)).toEqual([
+      { state: 'ended', type: 'UPDATE', start: t('10:00'), end: t('10:45'), finalStatus: 'UPDATE_COMPLETE', failed: false, statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE'] },
+    ]);
   });
 
-  it('orders records of different stacks at the same time and status the same way in both directions', () => {
-    // Prepare
-    const a = rec(stack('a'), '10:00', 'DELETE_COMPLETE');
-    const b = rec(stack('b'), '10:00', 'DELETE_COMPLETE');
+  it('does not put a terminal first when it belongs to another type than the operation running before the second', () => {
+    // Prepare: an update runs; in one second a delete begins and completes (the update's end was lost).
+    const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:30', 'DELETE_COMPLETE'), rec(API, '10:30', 'DELETE_IN_PROGRESS')];
 
     // Act
-    const [ab, ba] = [compareStatusRecords(a, b), compareStatusRecords(b, a)];
+    const operations = deriveOperations(records);
 
     // Assess
-    expect(ab).not.toBe(0);
-    expect(Math.sign(ab)).toBe(-Math.sign(ba));
+    expect(operations.map(brief)).toEqual([
+      { state: 'abandoned', type: 'UPDATE', start: t('10:00'), supersededAt: t('10:30'), statuses: ['UPDATE_IN_PROGRESS'] },
+      { state: 'ended', type: 'DELETE', start: t('10:30'), end: t('10:30'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
+    ]);
+  });
+});
+
+describe('continue-update-rollback', () => {
+  it('is an UPDATE operation of its own that succeeds at UPDATE_ROLLBACK_COMPLETE', () => {
+    // Prepare
+    const records = [
+      rec(API, '10:00', 'UPDATE_IN_PROGRESS'),
+      rec(API, '10:05', 'UPDATE_ROLLBACK_IN_PROGRESS'),
+      rec(API, '10:20', 'UPDATE_ROLLBACK_FAILED'),
+      rec(API, '11:00', 'UPDATE_ROLLBACK_IN_PROGRESS', 'User Initiated'),
+      rec(API, '11:10', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS'),
+      rec(API, '11:12', 'UPDATE_ROLLBACK_COMPLETE'),
+    ];
+
+    // Act
+    const operations = deriveOperations(records);
+
+    // Assess
+    expect(operations.map((operation) => [brief(operation), operation.continuesRollback])).toEqual([
+      [{ state: 'ended', type: 'UPDATE', start: t('10:00'), end: t('10:20'), finalStatus: 'UPDATE_ROLLBACK_FAILED', failed: true, statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_FAILED'] }, false],
+      [
+        {
+          state: 'ended',
+          type: 'UPDATE',
+          start: t('11:00'),
+          end: t('11:12'),
+          finalStatus: 'UPDATE_ROLLBACK_COMPLETE',
+          failed: false,
+          statuses: ['UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'],
+        },
+        true,
+      ],
+    ]);
+  });
+
+  it('fails when it fails again', () => {
+    // Prepare
+    const records = [rec(API, '10:20', 'UPDATE_ROLLBACK_FAILED'), rec(API, '11:00', 'UPDATE_ROLLBACK_IN_PROGRESS'), rec(API, '11:30', 'UPDATE_ROLLBACK_FAILED')];
+
+    // Act
+    const last = deriveOperations(records).at(-1);
+
+    // Assess
+    expect(last && brief(last)).toEqual({
+      state: 'ended',
+      type: 'UPDATE',
+      start: t('11:00'),
+      end: t('11:30'),
+      finalStatus: 'UPDATE_ROLLBACK_FAILED',
+      failed: true,
+      statuses: ['UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_FAILED'],
+    });
+  });
+
+  it('is not what a rollback after UPDATE_FAILED (rollback disabled) is: that one fails at UPDATE_ROLLBACK_COMPLETE', () => {
+    // Prepare
+    const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:05', 'UPDATE_FAILED'), rec(API, '11:00', 'UPDATE_ROLLBACK_IN_PROGRESS'), rec(API, '11:05', 'UPDATE_ROLLBACK_COMPLETE')];
+
+    // Act
+    const last = deriveOperations(records).at(-1);
+
+    // Assess
+    expect(last?.continuesRollback).toBe(false);
+    expect(last?.state === 'ended' && last.failed).toBe(true);
+  });
+});
+
+describe('stackRecordsForRules', () => {
+  const synthetic = (hms: string, status: string, basis: { hms: string; status: string } | null) => ({
+    ...rec(API, hms, status),
+    synthetic: { basis: basis === null ? null : { time: t(basis.hms), status: basis.status } },
+  });
+
+  it('ignores status events dated after the stack\'s real DELETE_COMPLETE, which is final', () => {
+    // Prepare
+    const records = [rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(API, '10:30', 'UPDATE_IN_PROGRESS'), rec(API, '10:20', 'DELETE_COMPLETE'), rec(API, '10:40', 'UPDATE_COMPLETE')];
+
+    // Act
+    const kept = stackRecordsForRules(records);
+
+    // Assess
+    expect(kept.map((record) => record.status)).toEqual(['DELETE_IN_PROGRESS', 'DELETE_COMPLETE']);
+  });
+
+  it('keeps a DELETE_COMPLETE made up from DescribeStacks while no real event came after what it was made from', () => {
+    // Prepare
+    const records = [rec(API, '10:00', 'DELETE_IN_PROGRESS'), synthetic('10:45', 'DELETE_COMPLETE', { hms: '10:00', status: 'DELETE_IN_PROGRESS' })];
+
+    // Act
+    const kept = stackRecordsForRules(records);
+
+    // Assess
+    expect(kept.map((record) => [record.status, record.time])).toEqual([
+      ['DELETE_IN_PROGRESS', t('10:00')],
+      ['DELETE_COMPLETE', t('10:45')],
+    ]);
+  });
+
+  it.each([
+    ['the real DELETE_COMPLETE, later than the made-up one', [rec(API, '10:45:30', 'DELETE_COMPLETE')], ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE']],
+    ['a DELETE_FAILED and a retry dated before the made-up one', [rec(API, '10:20', 'DELETE_FAILED'), rec(API, '10:21', 'DELETE_IN_PROGRESS')], ['DELETE_IN_PROGRESS', 'DELETE_FAILED', 'DELETE_IN_PROGRESS']],
+  ])('lets a real event after its basis take the made-up one\'s place: %s', (_what, real, statuses) => {
+    // Prepare
+    const records = [rec(API, '10:00', 'DELETE_IN_PROGRESS'), synthetic('10:45', 'DELETE_COMPLETE', { hms: '10:00', status: 'DELETE_IN_PROGRESS' }), ...real];
+
+    // Act
+    const kept = stackRecordsForRules(records);
+
+    // Assess
+    expect(kept.map((record) => record.status)).toEqual(statuses);
+    expect(kept.some((record) => record.synthetic)).toBe(false);
+  });
+
+  it('does not let a real event the made-up one was made after, delivered again, take its place', () => {
+    // Prepare
+    const records = [
+      rec(API, '10:00', 'UPDATE_IN_PROGRESS'),
+      rec(API, '10:00', 'UPDATE_ROLLBACK_IN_PROGRESS'),
+      synthetic('10:45', 'DELETE_COMPLETE', { hms: '10:00', status: 'UPDATE_ROLLBACK_IN_PROGRESS' }),
+      rec(API, '10:00', 'UPDATE_IN_PROGRESS', 'User Initiated'),
+    ];
+
+    // Act
+    const kept = stackRecordsForRules(records);
+
+    // Assess
+    expect(kept.at(-1)?.synthetic).toBeDefined();
+  });
+
+  it('ends a stack only at its real DELETE_COMPLETE: one made up from DescribeStacks does not hide later real events', () => {
+    // Prepare
+    const records = [rec(API, '10:00', 'DELETE_IN_PROGRESS'), synthetic('10:05', 'DELETE_COMPLETE', { hms: '10:00', status: 'DELETE_IN_PROGRESS' }), rec(API, '10:10', 'DELETE_FAILED')];
+
+    // Act
+    const operations = deriveOperations(records);
+
+    // Assess
+    expect(operations.map(brief)).toEqual([
+      { state: 'ended', type: 'DELETE', start: t('10:00'), end: t('10:10'), finalStatus: 'DELETE_FAILED', failed: true, statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'] },
+    ]);
   });
 });
 

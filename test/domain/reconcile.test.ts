@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
-import type { StatusRecord } from '../../shared/domain/operations.ts';
+import { stackRecordsForRules, type StatusRecord } from '../../shared/domain/operations.ts';
 import { reconcile, type StackDescription } from '../../shared/domain/reconcile.ts';
 import {
   dueAtSweep,
   emptyServiceState,
   viewService,
+  withSighting,
   withStatusRecord,
   type OperationView,
   type ServiceState,
@@ -25,6 +26,9 @@ function runningView(records: readonly StatusRecord[], now: string): OperationVi
   if (!found) throw new Error('expected a running operation');
   return found;
 }
+
+/** What a record made up for the cleaning stack says of where it comes from: its latest real event. */
+const MADE_UP = { stackId: API.stackId, stackName: 'api', synthetic: { basis: { time: t('10:04'), status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' } } };
 
 const DELETING = [rec(API, '10:00', 'DELETE_IN_PROGRESS', 'User Initiated')];
 const CLEANING = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:04', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')];
@@ -55,9 +59,15 @@ describe('reconcile', () => {
     expect(result).toEqual({ kind: 'confirmed' });
   });
 
-  it('counts a stack that no longer exists as DELETE_COMPLETE at the time it was last seen', () => {
+  it.each([
+    ['its latest event, when DescribeStacks never showed it', null, '10:04'],
+    ['the last DescribeStacks answer that still showed it', '10:40', '10:40'],
+    ['its latest event, when that is later than the last answer that showed it', '10:02', '10:04'],
+  ])('counts a stack that no longer exists as DELETE_COMPLETE when last seen: %s', (_what, seenAt, deletedAt) => {
     // Prepare
-    const opView = runningView(CLEANING, '10:41');
+    const state = stateWith(CLEANING);
+    const sighted = seenAt === null ? state : withSighting(state, API.stackId, t(seenAt)).state;
+    const opView = viewService(sighted, t('10:41'), DEFAULT_CONFIG).operations.find((op) => op.operation.state === 'running') as OperationView;
 
     // Act
     const result = reconcile(opView, { exists: false }, t('10:41'));
@@ -65,8 +75,24 @@ describe('reconcile', () => {
     // Assess
     expect(result).toEqual({
       kind: 'moved-on',
-      record: { stackId: API.stackId, stackName: 'api', time: t('10:04'), status: 'DELETE_COMPLETE', statusReason: '', synthetic: true },
+      record: { ...MADE_UP, time: t(deletedAt), status: 'DELETE_COMPLETE', statusReason: '' },
     });
+  });
+
+  it('keeps the hung deletion of the seed incident 45 minutes long when its DELETE_COMPLETE is lost', () => {
+    // Prepare: WARNING and CRITICAL went out; the sweeper saw the stack at every sweep until 10:45.
+    const state = withSighting(stateWith(DELETING), API.stackId, t('10:45')).state;
+    const opView = viewService(state, t('10:46'), DEFAULT_CONFIG).operations[0] as OperationView;
+    const result = reconcile(opView, { exists: false }, t('10:46'));
+    if (result.kind !== 'moved-on') throw new Error('expected moved-on');
+
+    // Act
+    const view = viewService(withStatusRecord(state, result.record).state, t('11:00'), DEFAULT_CONFIG);
+
+    // Assess
+    expect(view.operations.map((op) => [op.operation.state, op.operation.start, op.operation.state === 'ended' ? op.operation.end : null, op.severity])).toEqual([
+      ['ended', t('10:00'), t('10:45'), 'CRITICAL'],
+    ]);
   });
 
   it.each([
@@ -84,7 +110,7 @@ describe('reconcile', () => {
     // Assess
     expect(result).toEqual({
       kind: 'moved-on',
-      record: { stackId: API.stackId, stackName: 'api', time: t('10:41'), status, statusReason: reason, synthetic: true },
+      record: { ...MADE_UP, time: t('10:41'), status, statusReason: reason, synthetic: { basis: { time: t(records === CLEANING ? '10:04' : '10:00'), status: records.at(-1)?.status } } },
     });
   });
 
@@ -98,7 +124,14 @@ describe('reconcile', () => {
     // Assess
     expect(result).toEqual({
       kind: 'moved-on',
-      record: { stackId: API.stackId, stackName: 'api', time: t('10:30'), status: 'UPDATE_IN_PROGRESS', statusReason: 'User Initiated', synthetic: true },
+      record: {
+        stackId: API.stackId,
+        stackName: 'api',
+        time: t('10:30'),
+        status: 'UPDATE_IN_PROGRESS',
+        statusReason: 'User Initiated',
+        synthetic: { basis: { time: t('10:00'), status: 'UPDATE_IN_PROGRESS' } },
+      },
     });
   });
 
@@ -113,7 +146,7 @@ describe('reconcile', () => {
     const real = withStatusRecord(reconciled, rec(API, '10:39:50', 'UPDATE_COMPLETE')).state;
 
     // Assess
-    expect(real.records).toEqual(stateWith([...CLEANING, rec(API, '10:39:50', 'UPDATE_COMPLETE')]).records);
+    expect(stackRecordsForRules(real.records)).toEqual(stateWith([...CLEANING, rec(API, '10:39:50', 'UPDATE_COMPLETE')]).records);
     const view = viewService(real, t('11:00'), DEFAULT_CONFIG);
     expect(view.operations.map((op) => [op.operation.start, op.operation.state === 'ended' ? op.operation.end : null])).toEqual([
       [t('10:00'), t('10:39:50')],

@@ -3,6 +3,7 @@ import { DEFAULT_CONFIG, type WatchdogConfig } from '../../shared/domain/config.
 import type { StatusRecord } from '../../shared/domain/operations.ts';
 import {
   claimFor,
+  countsForRules,
   dueAtSweep,
   dueOnEvent,
   emptyServiceState,
@@ -590,6 +591,131 @@ describe('claims of operations that start in the same second', () => {
     const view = viewService(state, t('10:01'), CONFIG);
     expect(dueOnEvent(view)).toEqual([]);
     expect(view.operations.filter((opView) => opView.claims.length > 0).map((opView) => [opView.operation.type, opView.severity])).toEqual([['CREATE', 'FAILED']]);
+  });
+});
+
+describe('terminal notifications under reordering (exactly once per operation: stack and start)', () => {
+  /** Applies records in this order, claiming what falls due on each event as the stack-events handler does. */
+  function delivered(records: readonly StatusRecord[], claims: readonly Claim[] = []): { state: ServiceState; sent: [Severity, number, string][] } {
+    let state = stateWith([], claims);
+    const sent: [Severity, number, string][] = [];
+    for (const record of records) {
+      state = withStatusRecord(state, record).state;
+      const due = dueOnEvent(viewService(state, record.time + 1000, CONFIG));
+      state = withClaims(state, due.map((item) => ({ ...claimFor(item, record.time + 1000), sentAt: record.time + 1000 })));
+      sent.push(...due.map((item): [Severity, number, string] => [item.severity, item.view.operation.start, item.status.status]));
+    }
+    return { state, sent };
+  }
+
+  it('sends nothing more when an escalated update\'s own end arrives after the next update\'s end was taken for it', () => {
+    // Prepare: a 30-minute update (WARNING sent), then a second update; the second one's
+    // UPDATE_COMPLETE (11:05) arrives first, while the first's end and the second's start are late.
+    const warned = [claim(API, '10:00', 'WARNING', '10:20')];
+    const order = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '11:05', 'UPDATE_COMPLETE'), rec(API, '10:30', 'UPDATE_COMPLETE'), rec(API, '11:00', 'UPDATE_IN_PROGRESS')];
+
+    // Act
+    const { sent, state } = delivered(order, warned);
+
+    // Assess
+    expect(sent).toEqual([['RESOLVED', t('10:00'), 'UPDATE_COMPLETE']]);
+    const view = viewService(state, t('11:10'), CONFIG);
+    expect(view.operations.map((op) => [op.operation.start, op.claims.map((c) => c.severity)])).toEqual([
+      [t('10:00'), ['WARNING', 'RESOLVED']],
+      [t('11:00'), []],
+    ]);
+  });
+
+  it('still sends the next operation its own FAILED when its failure was taken for the end of the one before', () => {
+    // Prepare: the first update's UPDATE_COMPLETE and the second's start are late; the second's
+    // failure arrives first and is paged as the first's.
+    const order = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '11:05', 'UPDATE_ROLLBACK_COMPLETE'), rec(API, '10:30', 'UPDATE_COMPLETE'), rec(API, '11:00', 'UPDATE_IN_PROGRESS')];
+
+    // Act
+    const { sent, state } = delivered(order);
+
+    // Assess: once the first update's end is known, the failure stands alone (its start not yet
+    // known) and gets its FAILED; its start arriving last sends nothing more.
+    expect(sent).toEqual([
+      ['FAILED', t('10:00'), 'UPDATE_ROLLBACK_COMPLETE'],
+      ['FAILED', t('11:05'), 'UPDATE_ROLLBACK_COMPLETE'],
+    ]);
+    const view = viewService(state, t('11:10'), CONFIG);
+    expect(view.operations.map((op) => [op.operation.start, op.claims.map((c) => c.severity)])).toEqual([
+      [t('10:00'), ['FAILED']],
+      [t('11:00'), ['FAILED']],
+    ]);
+  });
+
+  it('sends FAILED once for a DELETE_FAILED and nothing for its successful retry in the same second', () => {
+    // Prepare
+    const order = [rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(API, '10:30', 'DELETE_IN_PROGRESS'), rec(API, '10:30', 'DELETE_FAILED'), rec(API, '10:40', 'DELETE_COMPLETE')];
+
+    // Act
+    const { sent, state } = delivered(order);
+
+    // Assess
+    expect(sent).toEqual([['FAILED', t('10:00'), 'DELETE_FAILED']]);
+    expect(dueOnEvent(viewService(state, t('11:00'), CONFIG))).toEqual([]);
+  });
+});
+
+describe('continue-update-rollback', () => {
+  const stuck = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:05', 'UPDATE_ROLLBACK_IN_PROGRESS'), rec(API, '10:20', 'UPDATE_ROLLBACK_FAILED', 'Resource handler returned message: "Function not found"')];
+
+  it('sends RESOLVED when the resumed rollback reaches UPDATE_ROLLBACK_COMPLETE, although it was never escalated', () => {
+    // Prepare
+    const state = stateWith([...stuck, rec(API, '11:00', 'UPDATE_ROLLBACK_IN_PROGRESS', 'User Initiated'), rec(API, '11:04', 'UPDATE_ROLLBACK_COMPLETE')], [claim(API, '10:00', 'FAILED', '10:20')]);
+
+    // Act
+    const due = dueOnEvent(viewService(state, t('11:05'), CONFIG));
+
+    // Assess
+    expect(due.map((item) => [item.severity, item.view.operation.start, item.status.status])).toEqual([['RESOLVED', t('11:00'), 'UPDATE_ROLLBACK_COMPLETE']]);
+    expect(due[0]?.view.severity).toBeNull();
+  });
+
+  it('sends FAILED when the resumed rollback fails again', () => {
+    // Prepare
+    const state = stateWith([...stuck, rec(API, '11:00', 'UPDATE_ROLLBACK_IN_PROGRESS'), rec(API, '11:04', 'UPDATE_ROLLBACK_FAILED')], [claim(API, '10:00', 'FAILED', '10:20')]);
+
+    // Act
+    const due = dueOnEvent(viewService(state, t('11:05'), CONFIG));
+
+    // Assess
+    expect(due.map((item) => [item.severity, item.view.operation.start])).toEqual([['FAILED', t('11:00')]]);
+  });
+
+  it('closes the window the failed rollback left open when the stack is stable again', () => {
+    // Prepare
+    const state = stateWith([...stuck, rec(API, '11:00', 'UPDATE_ROLLBACK_IN_PROGRESS'), rec(API, '11:04', 'UPDATE_ROLLBACK_COMPLETE')]);
+
+    // Act
+    const { windows } = viewService(state, t('12:00'), CONFIG);
+
+    // Assess
+    expect(windows.map((window) => [window.start, window.end, window.peakSeverity])).toEqual([[t('10:00'), t('11:04'), 'FAILED']]);
+  });
+});
+
+describe('a status dated after its stack\'s DELETE_COMPLETE', () => {
+  it('is kept in the state, ignored by the rules, and opens no window, whatever the order it arrives in', () => {
+    // Prepare
+    const deletion = [rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(API, '10:45', 'DELETE_COMPLETE')];
+    const after = rec(API, '11:00', 'UPDATE_IN_PROGRESS');
+
+    // Act
+    const [first, last] = [stateWith([after, ...deletion]), stateWith([...deletion, after])];
+
+    // Assess
+    for (const state of [first, last]) {
+      expect(state.records).toContainEqual(after);
+      expect(countsForRules(state, after)).toBe(false);
+      const view = viewService(state, t('14:00'), CONFIG);
+      expect(view.operations.map((op) => op.operation.state)).toEqual(['ended']);
+      expect(view.windows.map((window) => [window.start, window.end])).toEqual([[t('10:00'), t('10:45')]]);
+      expect(view.needsSweep).toBe(false);
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   isKnownStatus,
   isTerminal,
-  sameTimeRank,
+  sameSecondRank,
   STACK_STATUSES,
   statusRule,
   type OperationType,
@@ -34,7 +34,7 @@ const TABLE: readonly Row[] = [
   ['ROLLBACK_FAILED', 'FAILURE', 'CREATE', false, false],
   ['UPDATE_ROLLBACK_COMPLETE', 'FAILURE', 'UPDATE', false, true],
   ['UPDATE_ROLLBACK_FAILED', 'FAILURE', 'UPDATE', false, false],
-  ['IMPORT_ROLLBACK_COMPLETE', 'FAILURE', 'IMPORT', false, false],
+  ['IMPORT_ROLLBACK_COMPLETE', 'FAILURE', 'IMPORT', false, true],
   ['IMPORT_ROLLBACK_FAILED', 'FAILURE', 'IMPORT', false, false],
   ['REVIEW_IN_PROGRESS', 'NOT_TIMED', null, false, false],
 ];
@@ -115,35 +115,44 @@ describe('isTerminal', () => {
   });
 });
 
-describe('sameTimeRank', () => {
-  const begins = TABLE.filter(([, , , b]) => b).map(([s]) => s);
-  const otherInProgress = TABLE.filter(([, c, , b]) => c === 'IN_PROGRESS' && !b).map(([s]) => s);
-  const terminal = TABLE.filter(([, c]) => c === 'SUCCESS' || c === 'FAILURE').map(([s]) => s);
+describe('sameSecondRank', () => {
+  const ofType = (type: string) => TABLE.filter(([, , operation]) => operation === type).map(([status]) => status);
   const pairs = (earlier: readonly string[], later: readonly string[]) => earlier.flatMap((a) => later.map((b) => [a, b] as const));
+  const lifecycle = ['CREATE', 'IMPORT', 'UPDATE', 'DELETE'];
 
-  it.each(pairs(begins, otherInProgress))('orders the beginning %s before the in-progress %s', (a, b) => {
+  it.each(lifecycle.slice(0, -1).flatMap((type, i) => pairs(ofType(type), ofType(lifecycle[i + 1] as string))))(
+    'orders %s before %s (operation types in lifecycle order)',
+    (a, b) => {
+      // Act
+      const [ra, rb] = [sameSecondRank(a), sameSecondRank(b)];
+
+      // Assess
+      expect(ra).toBeLessThan(rb);
+    },
+  );
+
+  it.each([
+    ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'],
+    ['UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE'],
+    ['UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'],
+    ['CREATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS'],
+    ['ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE'],
+    ['DELETE_IN_PROGRESS', 'DELETE_FAILED'],
+    ['IMPORT_ROLLBACK_IN_PROGRESS', 'IMPORT_ROLLBACK_COMPLETE'],
+  ])('orders %s before %s within one type (begin, in progress, terminal)', (a, b) => {
     // Act
-    const [ra, rb] = [sameTimeRank(a), sameTimeRank(b)];
+    const [ra, rb] = [sameSecondRank(a), sameSecondRank(b)];
 
     // Assess
     expect(ra).toBeLessThan(rb);
   });
 
-  it.each(pairs(otherInProgress, terminal))('orders the in-progress %s before the terminal %s', (a, b) => {
+  it('puts a change set under review first and an unknown status last', () => {
     // Act
-    const [ra, rb] = [sameTimeRank(a), sameTimeRank(b)];
+    const ranks = TABLE.map(([status]) => sameSecondRank(status)).filter((rank) => rank !== sameSecondRank('REVIEW_IN_PROGRESS'));
 
     // Assess
-    expect(ra).toBeLessThan(rb);
-  });
-
-  it('gives every beginning status the same rank, and every terminal one the same rank', () => {
-    // Act
-    const beginRanks = new Set(begins.map(sameTimeRank));
-    const terminalRanks = new Set(terminal.map(sameTimeRank));
-
-    // Assess
-    expect(beginRanks.size).toBe(1);
-    expect(terminalRanks.size).toBe(1);
+    expect(Math.min(...ranks)).toBeGreaterThan(sameSecondRank('REVIEW_IN_PROGRESS'));
+    expect(Math.max(...ranks)).toBeLessThan(sameSecondRank('SOMETHING_NEW_COMPLETE'));
   });
 });

@@ -38,9 +38,12 @@ describe('stack-events handler', () => {
       ...(sample('real-capture-stack-status-2022.json') as unknown[]),
     ];
 
-    // Act
+    // Act: each arrives a second after it happened (the samples span years).
     const outcomes = [];
-    for (const input of inputs) outcomes.push(await stackEvents.handler(input, context));
+    for (const input of inputs) {
+      vi.setSystemTime(Date.parse((input as { time: string }).time) + 1000);
+      outcomes.push(await stackEvents.handler(input, context));
+    }
 
     // Assess
     expect(outcomes.map((outcome) => outcome.kind)).toEqual(['applied', 'recorded', 'ignored', 'applied', 'applied', 'applied']);
@@ -63,11 +66,27 @@ describe('stack-events handler', () => {
       Stacks: [{ StackId: stackArn(scan), StackName: scan.name, StackStatus: 'CREATE_IN_PROGRESS', CreationTime: new Date(), Tags: [{ Key: 'cfn-watchdog:service', Value: 'payments' }] }],
     });
 
+    vi.setSystemTime(new Date('2021-09-21T19:33:15Z'));
+
     // Act
     const outcome = await stackEvents.handler(stackEvent(scan, '2021-09-21T19:33:14Z', 'CREATE_IN_PROGRESS', 'User Initiated'), context);
 
     // Assess
     expect(outcome).toMatchObject({ kind: 'applied', key: { account: '123456789012', region: 'eu-central-1', service: 'payments' } });
+  });
+
+  it('keeps an event more than 7 days late in the timeline and leaves the rules alone', async () => {
+    // Prepare
+    const { stackEvents, store } = await loadLambdas();
+    vi.setSystemTime(new Date('2021-09-28T19:33:15Z'));
+
+    // Act
+    const outcome = await stackEvents.handler(stackEvent(scan, '2021-09-21T19:33:14Z', 'CREATE_IN_PROGRESS', 'User Initiated'), context);
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'too-late' });
+    expect((await store.stackHistory(stackArn(scan))).map((event) => event.status)).toEqual(['CREATE_IN_PROGRESS']);
+    expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStacksCommand, 0);
   });
 
   it('publishes FAILED at once, with the subject, body and attributes subscribers filter on', async () => {
