@@ -81,6 +81,7 @@ interface ReplayFlags {
   repeatCriticalEvery?: string;
   grace?: string;
   format?: 'json' | 'table';
+  simulateCloudformation?: boolean;
 }
 
 async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<number> {
@@ -105,7 +106,14 @@ async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<numb
     if (error instanceof ReplayInputError) throw new UsageError(`${file}: ${error.message}`, { cause: error });
     throw error;
   }
-  const result = await replay(input.deliveries, input.rejected, { config, until, log: stderrLog(io), dbPath: flags.db });
+  const result = await replay(input.deliveries, input.rejected, {
+    config,
+    until,
+    log: stderrLog(io),
+    dbPath: flags.db,
+    simulateCloudFormation: flags.simulateCloudformation === true,
+    lost: input.lost,
+  });
   const format = flags.format ?? (io.isTty ? 'table' : 'json');
   io.stdout(format === 'json' ? `${JSON.stringify(replayJson(result), null, 2)}\n` : replayTable(result, config));
   return result.rejected.length > 0 ? ExitCode.REJECTED_INPUT : ExitCode.OK;
@@ -127,7 +135,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   program
     .command('replay')
     .description('Replay CloudFormation events (JSON array or JSON Lines) in virtual time against an embedded DynamoDB')
-    .argument('<file>', 'events file; an element may be {"deliverAt": ISO, "event": {...}} to deliver it late')
+    .argument('<file>', 'events file; an element may be {"deliverAt": ISO, "event": {...}} to deliver it late, or {"lost": true, "event": {...}} for one never delivered')
     .option('--until <time>', 'stop the virtual clock at this ISO time (default: the whole minute at or after the last delivery)')
     .option('--thresholds <spec>', 'warn/critical per operation type, e.g. DELETE=20m/40m,UPDATE=30m/60m,*=20m/40m')
     .option('--service-rule <SERVICE=REGEX>', 'map stacks whose name matches REGEX to SERVICE (repeatable, first match wins)', collect, [])
@@ -136,6 +144,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('--mute <REGEX>', 'send no notification for stacks whose name or service matches (repeatable); still recorded', collect, [])
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['json', 'table']))
     .option('--db <dir>', 'keep what was replayed in this folder, for the read commands (windows --db DIR)')
+    .option('--simulate-cloudformation', 'answer the sweeper\'s DescribeStacks from the whole input (lost and not yet delivered events too) as of the virtual clock')
     .exitOverride()
     .action(async (file: string, flags: ReplayFlags) => {
       status = await runReplay(file, flags, io);

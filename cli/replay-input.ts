@@ -1,8 +1,9 @@
 /**
  * Reading a replay file (DESIGN.md, "The replay contract"): a JSON array or JSON Lines of
- * EventBridge events, each optionally wrapped as `{"deliverAt": …, "event": …}`.
+ * EventBridge events, each optionally wrapped as `{"deliverAt": …, "event": …}` (delivered late)
+ * or `{"lost": true, "event": …}` (emitted by CloudFormation, never delivered).
  */
-import { InvalidEventError, parseCloudFormationEvent } from '../shared/domain/cfn-event.ts';
+import { describeReceived, InvalidEventError, parseCloudFormationEvent } from '../shared/domain/cfn-event.ts';
 import type { CloudFormationEvent } from '../shared/domain/events.ts';
 import { floorToSecond, parseInstant, type Instant } from '../shared/domain/time.ts';
 
@@ -11,6 +12,22 @@ export interface Delivery {
   readonly index: number;
   readonly deliverAt: Instant;
   readonly event: CloudFormationEvent;
+}
+
+/**
+ * An event CloudFormation emitted that never reached the watchdog: never delivered, only what
+ * `--simulate-cloudformation` answers DescribeStacks from.
+ */
+export interface LostEvent {
+  /** Position in the file: array element or line, 0-based, blank lines counted. */
+  readonly index: number;
+  readonly event: CloudFormationEvent;
+}
+
+export interface ReplayInput {
+  readonly deliveries: Delivery[];
+  readonly lost: LostEvent[];
+  readonly rejected: Rejected[];
 }
 
 export interface Rejected {
@@ -35,44 +52,67 @@ function idOf(value: unknown): string | undefined {
   return typeof id === 'string' && id !== '' ? id : undefined;
 }
 
-function readElement(index: number, element: unknown): Delivery | Rejected {
-  const wrapped = isRecord(element) && 'deliverAt' in element;
-  const input = wrapped ? element['event'] : element;
+function rejectedAt(index: number, input: unknown, error: string): Rejected {
   const id = idOf(input);
+  return { index, ...(id ? { id } : {}), error };
+}
+
+/** Parses one event; the fields of a wrapped one are named from the wrapper (`event.detail.stack-id`). */
+function readEvent(index: number, input: unknown, prefix: '' | 'event.'): { readonly event: CloudFormationEvent } | Rejected {
   try {
-    let deliverAt: Instant | null = null;
-    if (wrapped) {
-      const text = element['deliverAt'];
-      const parsed = typeof text === 'string' ? parseInstant(text) : null;
-      deliverAt = parsed === null ? null : floorToSecond(parsed);
-      if (deliverAt === null) {
-        return { index, ...(id ? { id } : {}), error: `deliverAt: expected an ISO-8601 time such as 2021-09-21T19:09:00Z, got ${JSON.stringify(text)}` };
-      }
-    }
-    if (wrapped && !('event' in element)) {
-      return { index, error: 'event: expected the EventBridge event to deliver at deliverAt, missing' };
-    }
-    const event = parseCloudFormationEvent(input);
-    return { index, deliverAt: deliverAt ?? event.time, event };
+    return { event: parseCloudFormationEvent(input) };
   } catch (error) {
     if (!(error instanceof InvalidEventError)) throw error;
-    return { index, ...(id ? { id } : {}), error: wrapped ? `event.${error.message}` : error.message };
+    return rejectedAt(index, input, `${prefix}${error.message}`);
   }
 }
 
+/** `{"deliverAt": …, "event": …}` or `{"lost": true, "event": …}`. */
+function readWrapped(index: number, element: Record<string, unknown>): Delivery | LostEvent | Rejected {
+  const input = element['event'];
+  const late = 'deliverAt' in element;
+  if (late && 'lost' in element) {
+    return rejectedAt(index, input, 'lost: an event is either lost or delivered late at deliverAt, not both; give one of "lost" and "deliverAt"');
+  }
+  let deliverAt: Instant | null = null;
+  if (late) {
+    const text = element['deliverAt'];
+    const parsed = typeof text === 'string' ? parseInstant(text) : null;
+    deliverAt = parsed === null ? null : floorToSecond(parsed);
+    if (deliverAt === null) return rejectedAt(index, input, `deliverAt: expected an ISO-8601 time such as 2021-09-21T19:09:00Z, ${describeReceived(text)}`);
+  } else if (element['lost'] !== true) {
+    return rejectedAt(index, input, `lost: expected true (an event CloudFormation emitted that was never delivered), ${describeReceived(element['lost'])}`);
+  }
+  if (!('event' in element)) {
+    return { index, error: `event: expected the EventBridge event ${late ? 'to deliver at deliverAt' : 'that was lost'}, missing` };
+  }
+  const read = readEvent(index, input, 'event.');
+  if (!('event' in read)) return read;
+  return deliverAt === null ? { index, event: read.event } : { index, deliverAt, event: read.event };
+}
+
+function readElement(index: number, element: unknown): Delivery | LostEvent | Rejected {
+  // An EventBridge event has neither key: either one makes the element a wrapper.
+  if (isRecord(element) && ('deliverAt' in element || 'lost' in element)) return readWrapped(index, element);
+  const read = readEvent(index, element, '');
+  return 'event' in read ? { index, deliverAt: read.event.time, event: read.event } : read;
+}
+
 /**
- * Splits a replay file into deliveries and rejected elements.
+ * Splits a replay file into deliveries, lost events and rejected elements.
  *
  * @example
- * const { deliveries, rejected } = readReplayInput(readFileSync('incident.jsonl', 'utf8'));
+ * const { deliveries, lost, rejected } = readReplayInput(readFileSync('incident.jsonl', 'utf8'));
  */
-export function readReplayInput(text: string): { deliveries: Delivery[]; rejected: Rejected[] } {
+export function readReplayInput(text: string): ReplayInput {
   const deliveries: Delivery[] = [];
+  const lost: LostEvent[] = [];
   const rejected: Rejected[] = [];
   const take = (index: number, element: unknown): void => {
     const read = readElement(index, element);
-    if ('event' in read) deliveries.push(read);
-    else rejected.push(read);
+    if (!('event' in read)) rejected.push(read);
+    else if ('deliverAt' in read) deliveries.push(read);
+    else lost.push(read);
   };
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{')) {
@@ -85,7 +125,7 @@ export function readReplayInput(text: string): { deliveries: Delivery[]; rejecte
     }
     if (element !== undefined) {
       take(0, element);
-      return { deliveries, rejected };
+      return { deliveries, lost, rejected };
     }
   }
   if (trimmed.startsWith('[')) {
@@ -109,5 +149,5 @@ export function readReplayInput(text: string): { deliveries: Delivery[]; rejecte
       take(index, element);
     });
   }
-  return { deliveries, rejected };
+  return { deliveries, lost, rejected };
 }

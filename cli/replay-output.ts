@@ -74,6 +74,21 @@ export function replayJson(result: ReplayResult) {
       stacks: window.stacks,
     })),
     rejected: result.rejected.map((rejected) => ({ ...rejected })),
+    windowEvents: result.windowEvents.map(({ at, event: { detailType, detail } }) => ({
+      at: formatInstant(at),
+      type: detailType,
+      windowId: detail.windowId,
+      revision: detail.revision,
+      service: detail.service,
+      account: detail.account,
+      region: detail.region,
+      // Already as the bus carries them: ISO-8601 UTC to the second.
+      start: detail.start,
+      end: detail.end,
+      peakSeverity: detail.peakSeverity,
+      stacks: [...detail.stacks],
+      withdrawn: detail.withdrawn,
+    })),
   };
 }
 

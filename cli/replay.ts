@@ -21,7 +21,8 @@ import type { StackDirectory } from '../shared/app/ports.ts';
 import type { ImpactWindow } from '../shared/domain/windows.ts';
 import type { WindowEvent } from '../shared/domain/window-events.ts';
 import { EMBEDDED_TABLE } from './data-source.ts';
-import type { Delivery, Rejected } from './replay-input.ts';
+import type { Delivery, LostEvent, Rejected } from './replay-input.ts';
+import { createSimulatedCloudFormation } from './simulated-cloudformation.ts';
 
 export interface ReplayedOperation extends ServiceKey {
   readonly operation: Operation;
@@ -48,6 +49,14 @@ export interface ReplayOptions {
   readonly log: Log;
   /** Keep what was replayed in this folder, for the read commands' `--db`. */
   readonly dbPath?: string | undefined;
+  /**
+   * `--simulate-cloudformation`: the sweeper confirms with a CloudFormation answered from the
+   * whole input as of the virtual clock (lost and not-yet-delivered events included). Without
+   * it, nothing is confirmed, as without access to CloudFormation.
+   */
+  readonly simulateCloudFormation?: boolean | undefined;
+  /** Events CloudFormation emitted that were never delivered; only the simulated CloudFormation knows them. */
+  readonly lost?: readonly LostEvent[] | undefined;
 }
 
 /**
@@ -90,14 +99,18 @@ export async function replay(
     const published: { at: Instant; event: WindowEvent }[] = [];
     const windowEvents = { publish: async (event: WindowEvent) => void published.push({ at: now, event }) };
     let now: Instant = first.deliverAt;
+    const clock = (): Instant => now;
+    const lost = options.simulateCloudFormation ? (options.lost ?? []).map(({ event }) => event) : [];
     const deps = {
       store,
       notifier,
       windowEvents,
-      clock: () => now,
+      clock,
       config: options.config,
       log: options.log,
-      stacks: directoryFromEvents(due.map((delivery) => delivery.event)),
+      // DescribeStacks tells the nesting of stacks whose events were lost as well.
+      stacks: directoryFromEvents([...due.map((delivery) => delivery.event), ...lost.filter((event) => event.time <= until)]),
+      inspector: options.simulateCloudFormation ? createSimulatedCloudFormation([...deliveries.map((delivery) => delivery.event), ...lost], clock) : undefined,
     };
     const services = new Map<string, ServiceKey>();
     const stacks = new Map<string, { stack: StackRef; key: ServiceKey }>();

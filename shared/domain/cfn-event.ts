@@ -66,14 +66,57 @@ function describeIssue(error: z.core.$ZodError, prefix: string[] = []): { field:
   return { field: path.join('.') || '(event)', expected: issue?.message ?? 'invalid' };
 }
 
+/** How much of a faulty value a message shows: enough to recognise it, never the whole of a huge one. */
+const PREVIEW_LENGTH = 80;
+/**
+ * How deep a preview goes into arrays and objects. JSON.parse builds values 100,000 levels deep
+ * that JSON.stringify cannot print (RangeError); the bound also ends a cycle.
+ */
+const PREVIEW_DEPTH = 3;
+
+/** A JSON-like rendering of `value`, cut at {@link PREVIEW_DEPTH} levels and about {@link PREVIEW_LENGTH} characters. */
+function preview(value: unknown, depth: number): string {
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, PREVIEW_LENGTH + 1));
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'symbol' || typeof value === 'function') return `(a ${typeof value})`;
+  if (typeof value !== 'object' || value === null) return String(value);
+  const isArray = Array.isArray(value);
+  const parts: string[] = [];
+  let length = 0;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (depth >= PREVIEW_DEPTH || length > PREVIEW_LENGTH) {
+      parts.push('…');
+      break;
+    }
+    const item = preview((value as Record<string, unknown>)[key], depth + 1);
+    const part = isArray ? item : `${preview(key, depth)}:${item}`;
+    parts.push(part);
+    length += part.length + 1;
+  }
+  return isArray ? `[${parts.join(',')}]` : `{${parts.join(',')}}`;
+}
+
+/**
+ * What a message says was received instead of a valid value: `missing`, or `got` and a bounded
+ * preview of it, so that any value, however deep or cyclic, can be named in an error.
+ *
+ * @example
+ * describeReceived('aws.ec2'); // 'got "aws.ec2"'
+ * describeReceived(JSON.parse('[[[[[1]]]]]')); // 'got [[[[…]]]]'
+ */
+export function describeReceived(value: unknown): string {
+  if (value === undefined) return 'missing';
+  const shown = preview(value, 0);
+  return `got ${shown.length > PREVIEW_LENGTH ? `${shown.slice(0, PREVIEW_LENGTH - 3)}...` : shown}`;
+}
+
 function received(input: unknown, path: string): string {
   let value: unknown = input;
   for (const part of path.split('.')) {
     value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[part] : undefined;
   }
-  if (value === undefined) return 'missing';
-  const shown = JSON.stringify(value);
-  return `got ${shown.length > 80 ? `${shown.slice(0, 77)}...` : shown}`;
+  return describeReceived(value);
 }
 
 function eventIdOf(input: unknown): string | undefined {

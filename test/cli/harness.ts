@@ -97,11 +97,27 @@ export interface RejectedOut {
   readonly error: string;
 }
 
+export interface WindowEventOut {
+  readonly at: string;
+  readonly type: 'Impact Window Opened' | 'Impact Window Closed';
+  readonly windowId: string;
+  readonly revision: number;
+  readonly service: string;
+  readonly account: string;
+  readonly region: string;
+  readonly start: string;
+  readonly end?: string | null;
+  readonly peakSeverity?: 'WARNING' | 'CRITICAL' | 'FAILED';
+  readonly stacks?: readonly string[];
+  readonly withdrawn?: boolean;
+}
+
 export interface ReplayOutput {
   readonly notifications: readonly NotificationOut[];
   readonly operations: readonly OperationOut[];
   readonly windows: readonly WindowOut[];
   readonly rejected?: readonly RejectedOut[];
+  readonly windowEvents?: readonly WindowEventOut[];
 }
 
 // ---- schema validation ------------------------------------------------------------------------
@@ -153,6 +169,11 @@ export function writeEvents(name: string, elements: readonly unknown[], form: 'j
 export function removeWrittenEvents(): void {
   if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
   scratch = undefined;
+}
+
+/** `{"lost": true, "event": …}`: EVENT emitted by CloudFormation and never delivered. */
+export function lostEvent(event: unknown): { lost: true; event: unknown } {
+  return { lost: true, event };
 }
 
 /** `{"deliverAt": …, "event": …}`: EVENT delivered late, at DELIVER_AT. */

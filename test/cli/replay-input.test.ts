@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { FIXTURES, replayJson, runCli, parseOutput, removeWrittenEvents, writeEvents } from './harness.ts';
+import { FIXTURES, lostEvent, replayJson, runCli, parseOutput, removeWrittenEvents, writeEvents } from './harness.ts';
 import { stackEvent } from '../support/events.ts';
 
 afterAll(removeWrittenEvents);
@@ -111,5 +111,163 @@ describe('a file holding one event', () => {
     expect(output.rejected).toEqual([]);
     expect(output.notifications.map((n) => [n.at, n.severity])).toEqual([['2025-03-04T13:20:00Z', 'WARNING']]);
     expect(output.operations).toMatchObject([{ operation: 'DELETE', start: '2025-03-04T13:00:00Z', end: null }]);
+  });
+});
+
+describe('an element {"lost": true, "event": …}: emitted by CloudFormation, never delivered', () => {
+  const arn = { name: 'mixed-bag', uuid: '0f0e0d0c-0b0a-4909-8807-060504030201' };
+  const started = () => stackEvent(arn, '2025-03-04T13:00:00Z', 'CREATE_IN_PROGRESS', 'User Initiated');
+  const completed = () => stackEvent(arn, '2025-03-04T13:25:00Z', 'CREATE_COMPLETE', '');
+  // Delivered, it would end the creation at 13:10, before its WARNING.
+  const earlyEnd = (id = 'lost-one') => stackEvent(arn, '2025-03-04T13:10:00Z', 'CREATE_COMPLETE', '', id);
+
+  test.each([
+    ['JSON Lines', 'jsonl'],
+    ['a JSON array', 'array'],
+  ] as const)('in %s: is not delivered, not rejected, and the exit status is 0', async (_form, form) => {
+    // Prepare
+    const file = writeEvents(`lost-${form}`, [started(), lostEvent(earlyEnd()), completed()], form);
+
+    // Act
+    const output = await replayJson(file, [], 0);
+
+    // Assess
+    expect(output).toMatchObject({ ...goodPart, rejected: [] });
+  });
+
+  test.each([
+    ['false', false],
+    ['the text "true"', 'true'],
+    ['1', 1],
+    ['null', null],
+  ])('lost: %s is rejected, naming lost; the event is not delivered', async (_what, lost) => {
+    // Prepare
+    const file = writeEvents('lost-not-true', [started(), { lost, event: earlyEnd() }, completed()]);
+
+    // Act
+    const output = await replayJson(file, [], 1);
+
+    // Assess
+    expect(output).toMatchObject(goodPart);
+    expect(output.rejected).toEqual([{ index: 1, id: 'lost-one', error: `lost: expected true (an event CloudFormation emitted that was never delivered), got ${JSON.stringify(lost)}` }]);
+  });
+
+  test('both lost and deliverAt: rejected, saying to give one; the event is not delivered', async () => {
+    // Prepare
+    const file = writeEvents('lost-and-late', [started(), { lost: true, deliverAt: '2025-03-04T13:11:00Z', event: earlyEnd() }, completed()]);
+
+    // Act
+    const output = await replayJson(file, [], 1);
+
+    // Assess
+    expect(output).toMatchObject(goodPart);
+    expect(output.rejected).toEqual([
+      { index: 1, id: 'lost-one', error: 'lost: an event is either lost or delivered late at deliverAt, not both; give one of "lost" and "deliverAt"' },
+    ]);
+  });
+
+  test('without its event: rejected, naming event', async () => {
+    // Prepare
+    const file = writeEvents('lost-no-event', [started(), { lost: true }, completed()]);
+
+    // Act
+    const output = await replayJson(file, [], 1);
+
+    // Assess
+    expect(output).toMatchObject(goodPart);
+    expect(output.rejected).toEqual([{ index: 1, error: 'event: expected the EventBridge event that was lost, missing' }]);
+  });
+
+  test('with an invalid event: rejected like any event, its field named under event.', async () => {
+    // Prepare
+    const broken = earlyEnd('lost-broken');
+    delete (broken.detail as Partial<typeof broken.detail>)['stack-id'];
+    const file = writeEvents('lost-invalid', [started(), lostEvent(broken), completed()]);
+
+    // Act
+    const output = await replayJson(file, [], 1);
+
+    // Assess
+    expect(output).toMatchObject(goodPart);
+    expect(output.rejected).toEqual([{ index: 1, id: 'lost-broken', error: 'event.detail.stack-id: expected a stack ARN, missing' }]);
+  });
+
+  test('is counted by its line, blank lines included, when rejected', async () => {
+    // Prepare
+    const file = writeEvents('lost-after-blank', []);
+    writeFileSync(file, [JSON.stringify(started()), '', JSON.stringify({ lost: 'yes', event: earlyEnd() }), JSON.stringify(completed()), ''].join('\n'));
+
+    // Act
+    const output = await replayJson(file, [], 1);
+
+    // Assess
+    expect(output).toMatchObject(goodPart);
+    expect(output.rejected).toMatchObject([{ index: 2, id: 'lost-one', error: expect.stringMatching(/^lost: /) }]);
+  });
+});
+
+// JSON.parse builds values 100,000 levels deep that JSON.stringify cannot print: such a value is
+// bad input like any other (listed in rejected, exit 1), not a failure of the replay (exit 3).
+describe('a value nested 100,000 levels deep', () => {
+  const DEPTH = 100_000;
+  const deepArray = `${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}`;
+  const deepObject = `${'{"a":'.repeat(DEPTH)}1${'}'.repeat(DEPTH)}`;
+  const arn = { name: 'mixed-bag', uuid: '0f0e0d0c-0b0a-4909-8807-060504030201' };
+  const PLACEHOLDER = '"__DEEP__"';
+  /** ELEMENT as a JSON line with the placeholder string replaced by DEEP (too deep to build with JSON.stringify). */
+  const lineWith = (element: unknown, deep: string): string => JSON.stringify(element).replace(PLACEHOLDER, deep);
+  const withStackId = (id: string) => {
+    const event = stackEvent(arn, '2025-03-04T13:10:00Z', 'CREATE_COMPLETE', '', id);
+    return { ...event, detail: { ...event.detail, 'stack-id': '__DEEP__' } };
+  };
+  const withStatus = (id: string) => {
+    const event = stackEvent(arn, '2025-03-04T13:10:00Z', 'CREATE_COMPLETE', '', id);
+    return { ...event, detail: { ...event.detail, 'status-details': { status: '__DEEP__' } } };
+  };
+
+  test('in JSON Lines: each such line is rejected with its field, the others are processed, exit status 1', async () => {
+    // Prepare
+    const file = writeEvents('deep-values', []);
+    writeFileSync(
+      file,
+      [
+        JSON.stringify(stackEvent(arn, '2025-03-04T13:00:00Z', 'CREATE_IN_PROGRESS', 'User Initiated')),
+        lineWith(withStackId('deep-array-stack-id'), deepArray),
+        lineWith(withStackId('deep-object-stack-id'), deepObject),
+        lineWith(withStatus('deep-array-status'), deepArray),
+        lineWith({ deliverAt: '__DEEP__', event: stackEvent(arn, '2025-03-04T13:10:00Z', 'CREATE_COMPLETE', '', 'deep-deliver-at') }, deepObject),
+        lineWith({ lost: '__DEEP__', event: stackEvent(arn, '2025-03-04T13:10:00Z', 'CREATE_COMPLETE', '', 'deep-lost') }, deepArray),
+        JSON.stringify(stackEvent(arn, '2025-03-04T13:25:00Z', 'CREATE_COMPLETE', '')),
+        '',
+      ].join('\n'),
+    );
+
+    // Act
+    const run = await runCli(['replay', file, '--format', 'json']);
+
+    // Assess
+    expect(run.status, run.stderr).toBe(1);
+    const output = parseOutput(run.stdout);
+    expect(output).toMatchObject(goodPart);
+    expect(output.rejected).toEqual([
+      { index: 1, id: 'deep-array-stack-id', error: 'detail.stack-id: expected a stack ARN, got [[[[…]]]]' },
+      { index: 2, id: 'deep-object-stack-id', error: 'detail.stack-id: expected a stack ARN, got {"a":{"a":{"a":{…}}}}' },
+      { index: 3, id: 'deep-array-status', error: 'detail.status-details.status: expected a status such as DELETE_IN_PROGRESS, got [[[[…]]]]' },
+      { index: 4, id: 'deep-deliver-at', error: 'deliverAt: expected an ISO-8601 time such as 2021-09-21T19:09:00Z, got {"a":{"a":{"a":{…}}}}' },
+      { index: 5, id: 'deep-lost', error: 'lost: expected true (an event CloudFormation emitted that was never delivered), got [[[[…]]]]' },
+    ]);
+  });
+
+  test('in a file holding that one event: rejected with its field, exit status 1', async () => {
+    // Prepare
+    const file = writeEvents('deep-one-event', []);
+    writeFileSync(file, lineWith(withStackId('deep-alone'), deepArray));
+
+    // Act
+    const run = await runCli(['replay', file, '--format', 'json']);
+
+    // Assess
+    expect(run.status, run.stderr).toBe(1);
+    expect(parseOutput(run.stdout).rejected).toEqual([{ index: 0, id: 'deep-alone', error: 'detail.stack-id: expected a stack ARN, got [[[[…]]]]' }]);
   });
 });

@@ -98,6 +98,59 @@ describe('seed incident with the rule trustsource-core=^trustsource-(core|scan)-
   });
 });
 
+describe('the recovery hand-off in --format json (windowEvents)', () => {
+  test('the seed with the rule lists Opened (revision 0, end null) at 19:29, then Closed (revision 1, end 20:07) at 20:07, of one window id', async () => {
+    // Act
+    const output = await replayJson(SEED, ['--service-rule', SEED_RULE]);
+
+    // Assess
+    const windowId = '123456789012#eu-central-1#trustsource-core#2021-09-21T19:09:00Z';
+    expect(output.windowEvents).toEqual([
+      {
+        at: '2021-09-21T19:29:00Z',
+        type: 'Impact Window Opened',
+        windowId,
+        revision: 0,
+        service: 'trustsource-core',
+        account: '123456789012',
+        region: 'eu-central-1',
+        start: '2021-09-21T19:09:00Z',
+        end: null,
+        peakSeverity: 'WARNING',
+        stacks: ['trustsource-core-prod'],
+        withdrawn: false,
+      },
+      {
+        at: '2021-09-21T20:07:00Z',
+        type: 'Impact Window Closed',
+        windowId,
+        revision: 1,
+        service: 'trustsource-core',
+        account: '123456789012',
+        region: 'eu-central-1',
+        start: '2021-09-21T19:09:00Z',
+        end: '2021-09-21T20:07:00Z',
+        peakSeverity: 'FAILED',
+        stacks: ['trustsource-core-prod', 'trustsource-scan-prod', 'trustsource-scan-v2-prod'],
+        withdrawn: false,
+      },
+    ]);
+  });
+
+  test('a replay that opens no window lists none', async () => {
+    // Prepare: a creation of 14m46s (trustsource-scan-v2-prod's), below the thresholds.
+    const lines = readFileSync(SEED, 'utf8').split('\n').filter((line) => line.includes('trustsource-scan-v2-prod'));
+    const file = writeEvents('seed-v2-only', lines.map((line): unknown => JSON.parse(line)));
+
+    // Act
+    const output = await replayJson(file);
+
+    // Assess
+    expect(output.notifications).toEqual([]);
+    expect(output.windowEvents).toEqual([]);
+  });
+});
+
 describe('seed incident without rules (each stack its own service)', () => {
   test('default --until (20:07:00): the same notifications; the two deleted stacks wait for a replacement (windows open)', async () => {
     const output = await replayJson(SEED);

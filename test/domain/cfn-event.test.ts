@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InvalidEventError, parseCloudFormationEvent } from '../../shared/domain/cfn-event.ts';
+import { describeReceived, InvalidEventError, parseCloudFormationEvent } from '../../shared/domain/cfn-event.ts';
 import { resourceEvent, stackEvent } from '../support/events.ts';
 import { sharedPath } from '../support/shared-files.ts';
 
@@ -403,5 +403,70 @@ describe('parseCloudFormationEvent', () => {
       expect(error.field).toBe('time');
       expect(error.message).toMatch(/expected an ISO-8601 time/);
     });
+  });
+
+  // JSON.parse builds values far deeper than JSON.stringify can print (it throws RangeError):
+  // such a value must still be named in an InvalidEventError, never crash the parser.
+  describe('rejects a value nested 100,000 levels deep, naming its field', () => {
+    const DEPTH = 100_000;
+    const deepArray = (): unknown => JSON.parse(`${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}`);
+    const deepObject = (): unknown => JSON.parse(`${'{"a":'.repeat(DEPTH)}1${'}'.repeat(DEPTH)}`);
+    const put = (path: readonly string[], value: unknown) => (event: Json) => {
+      const parent = path.slice(0, -1).reduce((object, key) => object[key] as Json, event);
+      parent[path.at(-1) as string] = value;
+    };
+
+    it.each([
+      ['source', 'an array', deepArray, ['source'], 'got [[[[…]]]]'],
+      ['source', 'an object', deepObject, ['source'], 'got {"a":{"a":{"a":{…}}}}'],
+      ['detail-type', 'an array', deepArray, ['detail-type'], 'got [[[[…]]]]'],
+      ['time', 'an object', deepObject, ['time'], 'got {"a":{"a":{"a":{…}}}}'],
+      ['detail', 'an array', deepArray, ['detail'], 'got [[[[…]]]]'],
+      ['detail.stack-id', 'an array', deepArray, ['detail', 'stack-id'], 'got [[[[…]]]]'],
+      ['detail.stack-id', 'an object', deepObject, ['detail', 'stack-id'], 'got {"a":{"a":{"a":{…}}}}'],
+      ['detail.status-details', 'an array', deepArray, ['detail', 'status-details'], 'got [[[[…]]]]'],
+      ['detail.status-details.status', 'an array', deepArray, ['detail', 'status-details', 'status'], 'got [[[[…]]]]'],
+      ['detail.status-details.status', 'an object', deepObject, ['detail', 'status-details', 'status'], 'got {"a":{"a":{"a":{…}}}}'],
+    ] as const)('%s holding %s', (field, _what, deep, path, shown) => {
+      // Prepare
+      const input = validStackEvent();
+      put(path, deep())(input);
+
+      // Act
+      const error = rejection(input);
+
+      // Assess
+      expect(error.field).toBe(field);
+      expect(error.message.startsWith(`${field}: expected `)).toBe(true);
+      expect(error.message.endsWith(`, ${shown}`)).toBe(true);
+      expect(error.eventId).toBe('event-1');
+    });
+  });
+});
+
+describe('describeReceived', () => {
+  const cyclic: Record<string, unknown> = { name: 'loop' };
+  cyclic['self'] = cyclic;
+
+  it.each([
+    ['nothing', undefined, 'missing'],
+    ['a string', 'aws.ec2', 'got "aws.ec2"'],
+    ['an empty string', '', 'got ""'],
+    ['a number', 1632251340000, 'got 1632251340000'],
+    ['null', null, 'got null'],
+    ['a boolean', false, 'got false'],
+    ['a flat array', [1, 'two', null], 'got [1,"two",null]'],
+    ['an empty object', {}, 'got {}'],
+    ['an object three levels deep', { a: { b: { c: 1 } } }, 'got {"a":{"b":{"c":1}}}'],
+    ['an array four levels deep', [[[[1]]]], 'got [[[[…]]]]'],
+    ['a cyclic object', cyclic, 'got {"name":"loop","self":{"name":"loop","self":{"name":"loop","self":{…}}}}'],
+    ['a long string', 'x'.repeat(200), `got "${'x'.repeat(76)}...`],
+    ['a long array', Array.from({ length: 50 }, () => 7), `got [${'7,'.repeat(38)}...`],
+  ])('describes %s', (_what, value, expected) => {
+    // Act
+    const described = describeReceived(value);
+
+    // Assess
+    expect(described).toBe(expected);
   });
 });
