@@ -25,16 +25,18 @@ import {
   DynamoDBClient,
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
+import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { FoldedPage } from '../domain/compaction.ts';
 import type { StatusRecord } from '../domain/operations.ts';
 import { serviceKeyId, type ServiceKey } from '../domain/service.ts';
-import { Quiet, type Claim, type ServiceState, type ServiceView } from '../domain/service-state.ts';
+import { Quiet, type Claim, type ServiceState, type ServiceView, type StackSighting } from '../domain/service-state.ts';
 import { emptyServiceState } from '../domain/service-state.ts';
 import type { Severity, OperationSeverity } from '../domain/severity.ts';
 import type { OperationType, StackStatus } from '../domain/status.ts';
 import { formatInstant, type Instant } from '../domain/time.ts';
-import type { ImpactWindow } from '../domain/windows.ts';
+import type { Baseline, ImpactWindow } from '../domain/windows.ts';
 import type { KeptStackFacts } from '../domain/stack-facts.ts';
 import { adoptedAnnouncements, type WindowAnnouncement, type WindowEventType } from '../domain/window-events.ts';
 import type { HistoryEvent, ServiceWindow, WatchdogStore, WindowQuery } from '../app/ports.ts';
@@ -138,6 +140,8 @@ interface ServiceItem {
   sightings?: StoredSighting[];
   windows: StoredWindow[];
   baseline: StoredBaseline | null;
+  /** Where the pages of history folded by size are (compaction.ts); absent when none. */
+  folded?: { id: string; from: string | null; cut: string }[];
   needsSweep: boolean;
   sweepPK?: string;
   sweepSK?: string;
@@ -195,6 +199,60 @@ function fromStoredRecord(record: StoredRecord, field: string): StatusRecord {
   return { ...read, synthetic: { basis: basis === null ? null : { time: parseTime(basis.time, `${field}.synthetic.basis.time`), status: basis.status } } };
 }
 
+function toStoredClaim({ terminalAt, ...claim }: Claim): StoredClaim {
+  return {
+    ...claim,
+    ...(terminalAt === undefined ? {} : { terminalAt: formatInstant(terminalAt) }),
+    anchor: formatInstant(claim.anchor),
+    claimedAt: formatInstant(claim.claimedAt),
+    sentAt: optionalTime(claim.sentAt),
+  };
+}
+
+function fromStoredClaim({ suppressed, terminalAt, ...claim }: StoredClaim): Claim {
+  const common = {
+    ...claim,
+    ...(terminalAt === undefined ? {} : { terminalAt: parseTime(terminalAt, 'claims.terminalAt') }),
+    anchor: parseTime(claim.anchor, 'claims.anchor'),
+    claimedAt: parseTime(claim.claimedAt, 'claims.claimedAt'),
+  };
+  const sentAt = parseOptionalTime(claim.sentAt, 'claims.sentAt');
+  if (!suppressed) return { ...common, sentAt };
+  // Suppressed claims are settled when claimed: one stored without its time is read as such,
+  // rather than failing every reader of the table (the sweep, the windows query) on one item.
+  return { ...common, sentAt: sentAt ?? common.claimedAt, suppressed: suppressed === true ? Quiet.MUTED : suppressed };
+}
+
+function toStoredAnnouncement(announced: WindowAnnouncement): StoredAnnouncement {
+  return {
+    ...announced,
+    stacks: [...announced.stacks],
+    windowStart: formatInstant(announced.windowStart),
+    start: formatInstant(announced.start),
+    end: optionalTime(announced.end),
+    claimedAt: formatInstant(announced.claimedAt),
+    sentAt: optionalTime(announced.sentAt),
+  };
+}
+
+function fromStoredAnnouncement(announced: StoredAnnouncement): WindowAnnouncement {
+  return {
+    ...announced,
+    windowStart: parseTime(announced.windowStart, 'windowEvents.windowStart'),
+    start: parseTime(announced.start, 'windowEvents.start'),
+    end: parseOptionalTime(announced.end, 'windowEvents.end'),
+    claimedAt: parseTime(announced.claimedAt, 'windowEvents.claimedAt'),
+    sentAt: parseOptionalTime(announced.sentAt, 'windowEvents.sentAt'),
+  };
+}
+
+const toStoredBaseline = (baseline: Baseline | null): StoredBaseline | null =>
+  baseline ? { asOf: formatInstant(baseline.asOf), stacks: baseline.stacks.map((stack) => ({ ...stack })) } : null;
+const fromStoredBaseline = (baseline: StoredBaseline | null): Baseline | null =>
+  baseline ? { asOf: parseTime(baseline.asOf, 'baseline.asOf'), stacks: baseline.stacks } : null;
+const toStoredSighting = (sighting: StackSighting): StoredSighting => ({ stackId: sighting.stackId, at: formatInstant(sighting.at) });
+const fromStoredSighting = (sighting: StoredSighting): StackSighting => ({ stackId: sighting.stackId, at: parseTime(sighting.at, 'sightings.at') });
+
 function toItem(state: ServiceState, view: ServiceView, version: number, now: Instant): ServiceItem {
   const pk = servicePk(state.key);
   const windows = view.windows.map(toStoredWindow);
@@ -209,28 +267,13 @@ function toItem(state: ServiceState, view: ServiceView, version: number, now: In
     version,
     updatedAt: formatInstant(now),
     events: state.records.map(toStoredRecord),
-    claims: state.claims.map(({ terminalAt, ...claim }) => ({
-      ...claim,
-      ...(terminalAt === undefined ? {} : { terminalAt: formatInstant(terminalAt) }),
-      anchor: formatInstant(claim.anchor),
-      claimedAt: formatInstant(claim.claimedAt),
-      sentAt: optionalTime(claim.sentAt),
-    })),
-    windowEvents: state.announcements.map((announced) => ({
-      ...announced,
-      stacks: [...announced.stacks],
-      windowStart: formatInstant(announced.windowStart),
-      start: formatInstant(announced.start),
-      end: optionalTime(announced.end),
-      claimedAt: formatInstant(announced.claimedAt),
-      sentAt: optionalTime(announced.sentAt),
-    })),
+    claims: state.claims.map(toStoredClaim),
+    windowEvents: state.announcements.map(toStoredAnnouncement),
     ...(state.stacks.length > 0 ? { stacks: state.stacks.map((stack) => ({ ...stack })) } : {}),
-    ...(state.sightings.length > 0 ? { sightings: state.sightings.map((sighting) => ({ stackId: sighting.stackId, at: formatInstant(sighting.at) })) } : {}),
+    ...(state.sightings.length > 0 ? { sightings: state.sightings.map(toStoredSighting) } : {}),
     windows,
-    baseline: state.baseline
-      ? { asOf: formatInstant(state.baseline.asOf), stacks: state.baseline.stacks.map((stack) => ({ ...stack })) }
-      : null,
+    baseline: toStoredBaseline(state.baseline),
+    ...(state.folded.length > 0 ? { folded: state.folded.map((ref) => ({ id: ref.id, from: optionalTime(ref.from), cut: formatInstant(ref.cut) })) } : {}),
     needsSweep: view.needsSweep,
     ...(view.needsSweep ? { sweepPK: OPEN_PARTITION, sweepSK: pk } : {}),
     ...(latestEnd ? { windowPK: WINDOW_PARTITION, windowSK: latestEnd } : {}),
@@ -240,45 +283,63 @@ function toItem(state: ServiceState, view: ServiceView, version: number, now: In
 }
 
 function fromItem(item: ServiceItem): ServiceState {
-  const records: StatusRecord[] = item.events.map((record) => fromStoredRecord(record, 'events'));
-  const claims: Claim[] = item.claims.map(({ suppressed, terminalAt, ...claim }) => {
-    const common = {
-      ...claim,
-      ...(terminalAt === undefined ? {} : { terminalAt: parseTime(terminalAt, 'claims.terminalAt') }),
-      anchor: parseTime(claim.anchor, 'claims.anchor'),
-      claimedAt: parseTime(claim.claimedAt, 'claims.claimedAt'),
-    };
-    const sentAt = parseOptionalTime(claim.sentAt, 'claims.sentAt');
-    if (!suppressed) return { ...common, sentAt };
-    // Suppressed claims are settled when claimed: one stored without its time is read as such,
-    // rather than failing every reader of the table (the sweep, the windows query) on one item.
-    return { ...common, sentAt: sentAt ?? common.claimedAt, suppressed: suppressed === true ? Quiet.MUTED : suppressed };
-  });
   const windows = item.windows.map(fromStoredWindow);
-  if (item.windowEvents === undefined) {
-    return { ...stateOf(item, records, claims, windows), announcements: adoptedAnnouncements(windows, parseTime(item.updatedAt, 'updatedAt')) };
-  }
-  const announcements: WindowAnnouncement[] = item.windowEvents.map((announced) => ({
-    ...announced,
-    windowStart: parseTime(announced.windowStart, 'windowEvents.windowStart'),
-    start: parseTime(announced.start, 'windowEvents.start'),
-    end: parseOptionalTime(announced.end, 'windowEvents.end'),
-    claimedAt: parseTime(announced.claimedAt, 'windowEvents.claimedAt'),
-    sentAt: parseOptionalTime(announced.sentAt, 'windowEvents.sentAt'),
-  }));
-  return { ...stateOf(item, records, claims, windows), announcements };
-}
-
-function stateOf(item: ServiceItem, records: StatusRecord[], claims: Claim[], windows: ImpactWindow[]): Omit<ServiceState, 'announcements'> {
   return {
     key: { account: item.account, region: item.region, service: item.service },
     version: item.version,
-    records,
-    claims,
+    records: item.events.map((record) => fromStoredRecord(record, 'events')),
+    claims: item.claims.map(fromStoredClaim),
+    announcements:
+      item.windowEvents === undefined
+        ? adoptedAnnouncements(windows, parseTime(item.updatedAt, 'updatedAt'))
+        : item.windowEvents.map(fromStoredAnnouncement),
     stacks: item.stacks ?? [],
-    sightings: (item.sightings ?? []).map((sighting) => ({ stackId: sighting.stackId, at: parseTime(sighting.at, 'sightings.at') })),
+    sightings: (item.sightings ?? []).map(fromStoredSighting),
     derived: { windows, needsSweep: item.needsSweep },
-    baseline: item.baseline ? { asOf: parseTime(item.baseline.asOf, 'baseline.asOf'), stacks: item.baseline.stacks } : null,
+    baseline: fromStoredBaseline(item.baseline),
+    folded: (item.folded ?? []).map((ref) => ({ id: ref.id, from: parseOptionalTime(ref.from, 'folded.from'), cut: parseTime(ref.cut, 'folded.cut') })),
+  };
+}
+
+/** A page of folded history (compaction.ts), in its own item beside its service's state. */
+interface FoldedPageItem {
+  PK: string;
+  SK: string;
+  type: 'folded';
+  since: StoredBaseline | null;
+  cut: string;
+  events: StoredRecord[];
+  claims: StoredClaim[];
+  windowEvents: StoredAnnouncement[];
+  stacks: KeptStackFacts[];
+  sightings: StoredSighting[];
+}
+
+function toPageItem(key: ServiceKey, page: FoldedPage): FoldedPageItem {
+  const content = {
+    since: toStoredBaseline(page.since),
+    cut: formatInstant(page.cut),
+    events: page.records.map(toStoredRecord),
+    claims: page.claims.map(toStoredClaim),
+    windowEvents: page.announcements.map(toStoredAnnouncement),
+    stacks: page.stacks.map((stack) => ({ ...stack })),
+    sightings: page.sightings.map(toStoredSighting),
+  };
+  // Named by its content: two writers folding the same state at once write the same item, and
+  // one folding other content (a late event's) can never overwrite a page another state names.
+  const digest = createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 16);
+  return { PK: servicePk(key), SK: `FOLDED#${content.cut}#${digest}`, type: 'folded', ...content };
+}
+
+function fromPageItem(item: FoldedPageItem): FoldedPage {
+  return {
+    since: fromStoredBaseline(item.since),
+    cut: parseTime(item.cut, 'cut'),
+    records: item.events.map((record) => fromStoredRecord(record, 'events')),
+    claims: item.claims.map(fromStoredClaim),
+    announcements: item.windowEvents.map(fromStoredAnnouncement),
+    stacks: item.stacks,
+    sightings: item.sightings.map(fromStoredSighting),
   };
 }
 
@@ -465,6 +526,36 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): WatchdogStor
         };
         await documents.send(new PutCommand({ TableName, Item: item }));
       }
+    },
+
+    async deleteArchivedWindows(key, starts) {
+      for (const start of starts) {
+        await documents.send(new DeleteCommand({ TableName, Key: { PK: servicePk(key), SK: `WINDOW#${formatInstant(start)}` } }));
+      }
+    },
+
+    async saveFoldedPages(key, pages) {
+      const refs = [];
+      for (const page of pages) {
+        const item = toPageItem(key, page);
+        await documents.send(new PutCommand({ TableName, Item: item }));
+        refs.push({ id: item.SK, from: page.since?.asOf ?? null, cut: page.cut });
+      }
+      return refs;
+    },
+
+    async loadFoldedPages(key, refs) {
+      const pages: FoldedPage[] = [];
+      for (const ref of refs) {
+        const { Item } = await documents.send(new GetCommand({ TableName, Key: { PK: servicePk(key), SK: ref.id }, ConsistentRead: true }));
+        if (!Item) throw new StoreDataError(`service ${serviceKeyId(key)}: the page of folded history ${ref.id} its state names is missing`);
+        pages.push(fromPageItem(Item as FoldedPageItem));
+      }
+      return pages;
+    },
+
+    async deleteFoldedPages(key, refs) {
+      for (const ref of refs) await documents.send(new DeleteCommand({ TableName, Key: { PK: servicePk(key), SK: ref.id } }));
     },
 
     async archivedWindows(key) {

@@ -46,18 +46,35 @@ async function applyAndNotify(
 ): Promise<{ applied: boolean; notifications: Notification[] }> {
   const { config } = deps;
   const now = deps.clock();
-  const done = await updateService(deps, key, now, (current) => {
-    const recorded = withStatusRecord(current, record);
-    // An event older than the folded history changes nothing, not even what is known of its stack.
-    if (recorded.tooLate) return null;
-    const known = facts ? withStackFacts(recorded.state, record.stackId, facts) : { state: recorded.state, changed: false };
-    const { state } = known;
-    const changed = recorded.changed || known.changed;
-    const due = dueOnEvent(viewService(state, now, config));
-    if (!changed && due.length === 0) return null;
-    const claimed = due.map((item) => ({ due: item, claim: claimFor(item, now) }));
-    return { state: withClaims(state, claimed.map(({ claim }) => claim)), result: claimed };
-  });
+  let tooLate = false;
+  // A late event dated in history folded by size brings it back first: it counts as if on time.
+  const done = await updateService(
+    deps,
+    key,
+    now,
+    (current) => {
+      const recorded = withStatusRecord(current, record);
+      tooLate = recorded.tooLate ?? false;
+      // An event older than all the history kept changes nothing, not even what is known of its stack.
+      if (tooLate) return null;
+      const known = facts ? withStackFacts(recorded.state, record.stackId, facts) : { state: recorded.state, changed: false };
+      const { state } = known;
+      const changed = recorded.changed || known.changed;
+      const due = dueOnEvent(viewService(state, now, config));
+      if (!changed && due.length === 0) return null;
+      const claimed = due.map((item) => ({ due: item, claim: claimFor(item, now) }));
+      return { state: withClaims(state, claimed.map(({ claim }) => claim)), result: claimed };
+    },
+    undefined,
+    record.time,
+  );
+  if (tooLate) {
+    deps.log.warn('event older than the history its service keeps: kept in the timeline, ignored by the rules', {
+      stackId: record.stackId,
+      status: record.status,
+      time: formatInstant(record.time),
+    });
+  }
   if (!done) return { applied: false, notifications: [] };
   if (!record.synthetic && !countsForRules(done.saved, record)) {
     deps.log.warn("status dated after its stack's DELETE_COMPLETE, which is final: kept in the timeline, ignored by the rules", {

@@ -7,7 +7,8 @@ import type { Notification } from '../domain/notification.ts';
 import type { ResourceInProgress } from '../domain/resources.ts';
 import type { StackDescription } from '../domain/reconcile.ts';
 import type { ServiceKey } from '../domain/service.ts';
-import type { ServiceState, ServiceView } from '../domain/service-state.ts';
+import type { FoldedPage } from '../domain/compaction.ts';
+import type { FoldedPageRef, ServiceState, ServiceView } from '../domain/service-state.ts';
 import type { StackFacts } from '../domain/stack-facts.ts';
 import type { Instant } from '../domain/time.ts';
 import type { ImpactWindow } from '../domain/windows.ts';
@@ -52,6 +53,14 @@ export interface WatchdogStore {
   archiveWindows(key: ServiceKey, windows: readonly ImpactWindow[]): Promise<void>;
   /** A service's archived windows, by start. */
   archivedWindows(key: ServiceKey): Promise<ImpactWindow[]>;
+  /** Removes archived windows (by start) that a late event brought back into the state. */
+  deleteArchivedWindows(key: ServiceKey, starts: readonly Instant[]): Promise<void>;
+  /** Keeps pages of history folded by size (compaction.ts); returns how the state names them, in order. */
+  saveFoldedPages(key: ServiceKey, pages: readonly FoldedPage[]): Promise<FoldedPageRef[]>;
+  /** The pages the state names, in that order; throws when one is missing. */
+  loadFoldedPages(key: ServiceKey, refs: readonly FoldedPageRef[]): Promise<FoldedPage[]>;
+  /** Removes pages no state names any more; idempotent. */
+  deleteFoldedPages(key: ServiceKey, refs: readonly FoldedPageRef[]): Promise<void>;
 }
 
 export interface Notifier {

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { compactServiceState } from '../domain/compaction.ts';
+import { compactServiceState, pagesHolding, unfold, type Compaction } from '../domain/compaction.ts';
 import { serviceKeyId, type ServiceKey } from '../domain/service.ts';
-import { viewService, withAnnouncements, withAnnouncementSent, type ServiceState } from '../domain/service-state.ts';
+import { viewService, withAnnouncements, withAnnouncementSent, type FoldedPageRef, type ServiceState } from '../domain/service-state.ts';
 import { planWindowAnnouncements, sameAnnouncement, windowEventOf, type WindowAnnouncement } from '../domain/window-events.ts';
 import { formatInstant, type Instant } from '../domain/time.ts';
 import type { WatchdogDeps, WindowEventOutbox } from './deps.ts';
@@ -44,6 +44,9 @@ export type UpdateDeps = Pick<WatchdogDeps, 'store' | 'config' | 'windowEvents' 
  * `decide` is pure and returns `null` when nothing needs writing. The write also claims the
  * window events the new state makes due and, once it is stored, hands them to the use case's
  * outbox (see {@link withOutbox}): whichever writer changes a window announces it, exactly once.
+ * It folds settled history when the state has grown (compaction.ts); `reachBackTo`, the time of
+ * a late event, first brings back the folded history that event falls into, so that it counts
+ * as if it had arrived on time.
  *
  * @example
  * const done = await updateService(deps, key, now, (current) => ({ state: next(current), result: 1 }));
@@ -54,10 +57,13 @@ export async function updateService<T>(
   now: Instant,
   decide: (current: ServiceState) => Change<T> | null,
   known?: ServiceState,
+  reachBackTo?: Instant,
 ): Promise<{ saved: ServiceState; result: T } | null> {
   const { store, config } = deps;
-  let current = known ?? (await store.loadService(key));
+  let read = known ?? (await store.loadService(key));
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+    const unfolded = reachBackTo === undefined ? null : await unfoldFor(deps, key, read, reachBackTo);
+    const current = unfolded?.state ?? read;
     const change = decide(current);
     if (!change) return null;
     let view = viewService(change.state, now, config);
@@ -70,17 +76,13 @@ export async function updateService<T>(
     }
     let next = withAnnouncements(change.state, announced);
     const folded = compactServiceState(next, now, config);
+    let written: FoldedPageRef[] = [];
     if (folded) {
       // Archived before the state drops them: a crash in between leaves a window twice, never none.
       await store.archiveWindows(key, folded.archived);
-      const dropped = next.announcements.filter((announced) => announced.sentAt === null && !folded.state.announcements.includes(announced));
-      if (dropped.length > 0) {
-        deps.log.warn('window events the bus refused for longer than the late-event horizon: dropped with their archived windows', {
-          serviceKey: key,
-          windowEvents: dropped.map((announced) => `${announced.type} ${formatInstant(announced.windowStart)}#${announced.revision}`),
-        });
-      }
-      next = folded.state;
+      written = await store.saveFoldedPages(key, folded.pages);
+      logDroppedAnnouncements(deps, key, next, folded);
+      next = { ...folded.state, folded: [...folded.state.folded, ...written] };
     }
     if (folded || announced.length > 0) view = viewService(next, now, config);
     const saved = await store.saveService(next, view, now);
@@ -89,12 +91,69 @@ export async function updateService<T>(
       // stay pending and the sweeper sends them after the lease.
       deps.outbox?.pending.push(...announced.map((item) => ({ key, announced: item })));
       deps.outbox?.latest.set(serviceKeyId(key), saved);
+      await tidyAfterWrite(deps, key, { unfolded, folded, kept: saved.folded });
       return { saved, result: change.result };
     }
+    // Named by their content, the pages this attempt wrote are no other state's.
+    await tidy(deps, key, () => store.deleteFoldedPages(key, written.filter((ref) => !read.folded.some((kept) => kept.id === ref.id))));
     await backoff(attempt);
-    current = await store.loadService(key);
+    read = await store.loadService(key);
   }
   throw new ConcurrentUpdateError(key, MAX_WRITE_ATTEMPTS);
+}
+
+interface Unfolded {
+  readonly state: ServiceState;
+  readonly pages: readonly FoldedPageRef[];
+  /** Archived windows that started after this are in the unfolded state again. */
+  readonly since: Instant | null;
+}
+
+/** The state with the folded history a late event at `time` falls into brought back; `null` when it needs none. */
+async function unfoldFor(deps: UpdateDeps, key: ServiceKey, state: ServiceState, time: Instant): Promise<Unfolded | null> {
+  const refs = pagesHolding(state, time);
+  if (refs === null || refs.length === 0) return null;
+  const pages = await deps.store.loadFoldedPages(key, refs);
+  const whole = unfold(state, refs, pages);
+  return { state: whole, pages: refs, since: whole.baseline?.asOf ?? null };
+}
+
+/**
+ * After a write: pages no state names any more (unfolded and folded again, or older than the
+ * horizon) and archived windows an unfold brought back into the state are removed. Best effort:
+ * what is left over costs storage only (a window listed twice, never none).
+ */
+async function tidyAfterWrite(
+  deps: UpdateDeps,
+  key: ServiceKey,
+  { unfolded, folded, kept }: { unfolded: Unfolded | null; folded: Compaction | null; kept: readonly FoldedPageRef[] },
+): Promise<void> {
+  const unnamed = [...(folded?.dropped ?? []), ...(unfolded?.pages ?? [])].filter((ref) => !kept.some((still) => still.id === ref.id));
+  await tidy(deps, key, () => deps.store.deleteFoldedPages(key, unnamed));
+  if (!unfolded) return;
+  const since = unfolded.since;
+  const rearchived = new Set((folded?.archived ?? []).map((window) => window.start));
+  const stale = (await deps.store.archivedWindows(key)).filter((window) => (since === null || window.start > since) && !rearchived.has(window.start));
+  await tidy(deps, key, () => deps.store.deleteArchivedWindows(key, stale.map((window) => window.start)));
+}
+
+async function tidy(deps: UpdateDeps, key: ServiceKey, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    deps.log.warn('could not remove folded history or archived windows no longer needed; they only take space', { serviceKey: key, error: String(error) });
+  }
+}
+
+/** Window events still unsent that a fold for good took away with their windows. */
+function logDroppedAnnouncements(deps: UpdateDeps, key: ServiceKey, before: ServiceState, folded: Compaction): void {
+  const kept = [...folded.state.announcements, ...folded.pages.flatMap((page) => page.announcements)];
+  const dropped = before.announcements.filter((announced) => announced.sentAt === null && !kept.includes(announced));
+  if (dropped.length === 0) return;
+  deps.log.warn('window events the bus refused for longer than the late-event horizon: dropped with their archived windows', {
+    serviceKey: key,
+    windowEvents: dropped.map((announced) => `${announced.type} ${formatInstant(announced.windowStart)}#${announced.revision}`),
+  });
 }
 
 function logRefused(deps: UpdateDeps, key: ServiceKey, announced: WindowAnnouncement, error: unknown): void {

@@ -28,7 +28,7 @@ export interface StatusRecord {
   readonly statusReason: string;
   /**
    * Set on a record made up from DescribeStacks because the event itself was lost (reconcile.ts):
-   * provisional, real events of its stack that arrive later take its place.
+   * provisional: the real event, should it arrive after all, takes its place.
    */
   readonly synthetic?: SyntheticOrigin | undefined;
 }
@@ -36,8 +36,8 @@ export interface StatusRecord {
 /** What a made-up record was made from: the stack's events as the watchdog knew them then. */
 export interface SyntheticOrigin {
   /**
-   * The stack's latest real status event when CloudFormation was asked (`null`: it had none).
-   * A real event after it is news the made-up record only stood in for, and replaces it.
+   * The stack's latest real status event when CloudFormation was asked (`null`: it had none): a
+   * real event of the made-up record's status after it is the one it stood in for.
    */
   readonly basis: Pick<StatusRecord, 'time' | 'status'> | null;
 }
@@ -150,6 +150,13 @@ function deduplicated(records: Iterable<StatusRecord>): StatusRecord[] {
 
 const byStatusName = (a: StatusRecord, b: StatusRecord): number => (a.status < b.status ? -1 : a.status > b.status ? 1 : 0);
 
+/** Which terminal of a second ends the operation that ran before it, when several could. */
+function byLeadingPreference(a: StatusRecord, b: StatusRecord): number {
+  const rank = (record: StatusRecord): number =>
+    record.status === DELETE_COMPLETE ? 2 : statusRule(record.status)?.statusClass === StatusClass.FAILURE ? 0 : 1;
+  return rank(a) - rank(b) || byStatusName(a, b);
+}
+
 /** The type of the operation running after `record`, given the one running before it (as the fold below goes). */
 function runningAfter(running: OperationType | null, record: StatusRecord): OperationType | null {
   const rule = statusRule(record.status);
@@ -176,9 +183,11 @@ function orderedStackRecords(records: readonly StatusRecord[]): StatusRecord[] {
     const begins = second.some((record) => statusRule(record.status)?.beginsOperation === true);
     const endsRunning = (record: StatusRecord): boolean =>
       begins && running !== null && isTerminal(record.status) && statusRule(record.status)?.operation === running;
-    const leading = second.filter(endsRunning).sort(byStatusName);
-    const rest = second.filter((record) => !endsRunning(record)).sort((a, b) => sameSecondRank(a.status) - sameSecondRank(b.status) || byStatusName(a, b));
-    for (const record of [...leading, ...rest]) {
+    // One terminal ends what ran before; should there be several (DELETE_FAILED, a retry and its
+    // DELETE_COMPLETE in one second), a failure first and DELETE_COMPLETE, which ends the stack, last.
+    const leading = second.filter(endsRunning).sort(byLeadingPreference)[0];
+    const rest = second.filter((record) => record !== leading).sort((a, b) => sameSecondRank(a.status) - sameSecondRank(b.status) || byStatusName(a, b));
+    for (const record of leading ? [leading, ...rest] : rest) {
       ordered.push(record);
       running = runningAfter(running, record);
     }
@@ -187,17 +196,23 @@ function orderedStackRecords(records: readonly StatusRecord[]): StatusRecord[] {
   return ordered;
 }
 
-/** Whether a real event of the stack came after what a made-up record was made from. */
-function superseded(synthetic: SyntheticOrigin, real: readonly StatusRecord[]): boolean {
+/**
+ * Whether the real event a made-up record stood in for has arrived: one of the same status, after
+ * what it was made from. Other real events do not replace it: those before it are history it
+ * does not contradict (a DELETE_FAILED and its retry before the stack was found gone), those
+ * after it continue from it (the DELETE_COMPLETE of a deletion whose start was lost).
+ */
+function superseded(made: StatusRecord, synthetic: SyntheticOrigin, real: readonly StatusRecord[]): boolean {
   const { basis } = synthetic;
-  if (basis === null) return real.length > 0;
-  const at = real.findIndex((record) => record.time === basis.time && record.status === basis.status);
-  return at >= 0 ? at < real.length - 1 : real.some((record) => record.time > basis.time);
+  const at = basis === null ? -1 : real.findIndex((record) => record.time === basis.time && record.status === basis.status);
+  return real.some((record, index) =>
+    record.status === made.status && (basis === null || (at >= 0 ? index > at : record.time > basis.time)),
+  );
 }
 
 /**
  * One stack's records as the rules take them, in canonical order: deduplicated; a record made up
- * from DescribeStacks only while no real event came after what it was made from; and nothing
+ * from DescribeStacks only until the real event it stood in for arrives; and nothing
  * after the stack's real DELETE_COMPLETE, which is final (DESIGN.md: kept in the timeline,
  * ignored by the rules). A pure function of the set of records, so delivery order cannot matter.
  *
@@ -208,7 +223,7 @@ function superseded(synthetic: SyntheticOrigin, real: readonly StatusRecord[]): 
 export function stackRecordsForRules(records: readonly StatusRecord[]): StatusRecord[] {
   const unique = deduplicated(records);
   const real = orderedStackRecords(unique.filter((record) => !record.synthetic));
-  const standing = unique.filter((record) => record.synthetic !== undefined && !superseded(record.synthetic, real));
+  const standing = unique.filter((record) => record.synthetic !== undefined && !superseded(record, record.synthetic, real));
   const ordered = standing.length === 0 ? real : orderedStackRecords([...real, ...standing]);
   const final = ordered.findIndex((record) => !record.synthetic && record.status === DELETE_COMPLETE);
   return final < 0 ? ordered : ordered.slice(0, final + 1);
@@ -235,8 +250,19 @@ export function canonicalRecords(records: readonly StatusRecord[]): StatusRecord
  * // [{ state: 'ended', type: 'DELETE', start: …, end: …, finalStatus: 'DELETE_COMPLETE' }]
  */
 export function deriveOperations(records: readonly StatusRecord[]): Operation[] {
+  return foldOperations(stackRecordsForRules(records));
+}
+
+/**
+ * Folds one stack's records that are already as the rules take them ({@link stackRecordsForRules})
+ * into its operations: for callers that hold them anyway, so as not to order them twice.
+ *
+ * @example
+ * foldOperations(stackRecordsForRules(records)); // the same as deriveOperations(records)
+ */
+export function foldOperations(ordered: readonly StatusRecord[]): Operation[] {
   const operations: Operation[] = [];
-  for (const record of stackRecordsForRules(records)) {
+  for (const record of ordered) {
     const rule = statusRule(record.status);
     if (!rule?.operation) continue; // unknown statuses and a change set under review time nothing
     const phase: Phase = { status: record.status as StackStatus, time: record.time, statusReason: record.statusReason };

@@ -6,7 +6,7 @@
  */
 import {
   compareOperations,
-  deriveOperations,
+  foldOperations,
   operationStop,
   preferredRecord,
   stackRecordsForRules,
@@ -92,6 +92,18 @@ export interface ServiceState {
   readonly derived: DerivedSnapshot;
   /** Settled history folded away (see compaction.ts); `null` while nothing was folded. */
   readonly baseline: Baseline | null;
+  /**
+   * Where the history that folds by size moved out is kept while a late event may still need it
+   * (compaction.ts), oldest first; empty when none.
+   */
+  readonly folded: readonly FoldedPageRef[];
+}
+
+/** A page of folded history (compaction.ts `FoldedPage`) as the state names it: its id in the store and the span (from, cut] it holds. */
+export interface FoldedPageRef {
+  readonly id: string;
+  readonly from: Instant | null;
+  readonly cut: Instant;
 }
 
 export interface StackSighting {
@@ -147,6 +159,7 @@ export function emptyServiceState(key: ServiceKey): ServiceState {
     sightings: [],
     derived: { windows: [], needsSweep: false },
     baseline: null,
+    folded: [],
   };
 }
 
@@ -270,8 +283,22 @@ function ownerIndex(operations: readonly Operation[], claim: Claim): number {
  * view.windows; // [{ start, end: null, peakSeverity: 'CRITICAL', … }]
  */
 export function viewService(state: ServiceState, now: Instant, config: WatchdogConfig): ServiceView {
+  const known = viewsDerived.get(state);
+  if (known?.now === now && known.config === config) return known.view;
+  const view = deriveView(state, now, config);
+  viewsDerived.set(state, { now, config, view });
+  return view;
+}
+
+/**
+ * Views already derived, by state: a write derives the view of the same state several times
+ * (what is due, what to announce, what to store), and states are never changed in place.
+ */
+const viewsDerived = new WeakMap<ServiceState, { readonly now: Instant; readonly config: WatchdogConfig; readonly view: ServiceView }>();
+
+function deriveView(state: ServiceState, now: Instant, config: WatchdogConfig): ServiceView {
   const byStack = new Map([...groupBy(state.records, (record) => record.stackId)].map(([stackId, records]) => [stackId, stackRecordsForRules(records)]));
-  const operationsOf = new Map([...byStack].map(([stackId, records]) => [stackId, deriveOperations(records)]));
+  const operationsOf = new Map([...byStack].map(([stackId, records]) => [stackId, foldOperations(records)]));
   const operations: OperationView[] = [];
   for (const [stackId, records] of byStack) {
     const latest = records.at(-1);
@@ -448,6 +475,8 @@ export function claimFor(due: DueNotification, at: Instant): Claim {
 
 /** Adds claims; one of the same identity (a suppressed one falling due again) is replaced. */
 export function withClaims(state: ServiceState, claims: readonly Claim[]): ServiceState {
+  // The same state when nothing is added, so that its view is derived once (viewService).
+  if (claims.length === 0) return state;
   const kept = state.claims.filter((old) => !claims.some((claim) => sameClaim(claim, old)));
   return { ...state, claims: [...kept, ...claims] };
 }
@@ -491,6 +520,7 @@ export function withClaimSent(state: ServiceState, claim: Claim, at: Instant): S
 }
 
 export function withAnnouncements(state: ServiceState, announcements: readonly WindowAnnouncement[]): ServiceState {
+  if (announcements.length === 0) return state;
   return { ...state, announcements: [...state.announcements, ...announcements] };
 }
 

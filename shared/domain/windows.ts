@@ -3,7 +3,7 @@
  * derived from the status events of all its stacks. Like operations, they are a pure function of
  * the set of events and the clock, so delivery order cannot change them.
  */
-import { canonicalRecords, deriveOperations, type Operation, type StatusRecord } from './operations.ts';
+import { canonicalRecords, foldOperations, type Operation, type StatusRecord } from './operations.ts';
 import { maxSeverity, operationSeverity, type OperationSeverity } from './severity.ts';
 import { DELETE_COMPLETE, REVIEW_IN_PROGRESS, statusRule, StatusClass, type StackStatus } from './status.ts';
 import { groupBy } from './collections.ts';
@@ -133,7 +133,7 @@ interface Walk {
 function walkService(records: readonly StatusRecord[], now: Instant, rules: WindowRules, baseline: Baseline | null): Walk {
   const canonical = canonicalRecords(records).filter((record) => record.time <= now);
   const severities: SeverityAt[] = [...groupBy(canonical, (record) => record.stackId).values()]
-    .flatMap((stackRecords) => deriveOperations(stackRecords))
+    .flatMap((stackRecords) => foldOperations(stackRecords))
     .flatMap((operation: Operation) => {
       const severity = operationSeverity(operation, now, rules.thresholds);
       return severity ? [{ start: operation.start, severity }] : [];

@@ -11,6 +11,7 @@ import { Severity } from '../../shared/domain/severity.ts';
 import { viewService, type Claim } from '../../shared/domain/service-state.ts';
 import type { KeptStackFacts } from '../../shared/domain/stack-facts.ts';
 import type { ImpactWindow } from '../../shared/domain/windows.ts';
+import type { FoldedPage } from '../../shared/domain/compaction.ts';
 import { freshStore } from '../support/dynamodb.ts';
 import { stackArn } from '../support/events.ts';
 import { ACCOUNT, iso, REGION, record, saveNew, serviceKey, stateOf, t } from '../support/states.ts';
@@ -83,6 +84,7 @@ describe('loadService', () => {
       sightings: [],
       derived: { windows: [], needsSweep: false },
       baseline: null,
+      folded: [],
     });
   });
 });
@@ -109,6 +111,7 @@ describe('saveService', () => {
       sightings: state.sightings,
       derived: { windows: checkoutWindows, needsSweep: true },
       baseline: null,
+      folded: [],
     };
     expect(saved).toEqual(expected);
     expect(loaded).toEqual(expected);
@@ -626,6 +629,78 @@ describe('archiveWindows and archivedWindows', () => {
 
     // Assess
     expect(windows.map((window) => `${window.key.service} ${new Date(window.start).toISOString().slice(11, 16)}`)).toEqual(expected);
+  });
+});
+
+describe('folded pages (history folded by size, kept for late events)', () => {
+  const alpha = serviceKey('alpha');
+  const page: FoldedPage = {
+    since: { asOf: t('07:00'), stacks: [{ stackId: stackArn({ name: 'alpha' }), stackName: 'alpha', status: 'UPDATE_COMPLETE' }] },
+    cut: t('08:30'),
+    records: [
+      record('alpha', '08:00', 'UPDATE_IN_PROGRESS', 'User Initiated'),
+      { ...record('alpha', '08:30', 'UPDATE_COMPLETE'), synthetic: { basis: { time: t('08:00'), status: 'UPDATE_IN_PROGRESS' } } },
+    ],
+    claims: [{ stackId: stackArn({ name: 'alpha' }), anchor: t('08:00'), operation: 'UPDATE', severity: Severity.WARNING, claimedAt: t('08:20'), sentAt: t('08:20:01') }],
+    announcements: [
+      { type: WindowEventType.OPENED, windowStart: t('08:00'), revision: 0, start: t('08:00'), end: null, peakSeverity: 'WARNING', stacks: ['alpha'], withdrawn: false, claimedAt: t('08:20'), sentAt: t('08:20:02') },
+    ],
+    stacks: [{ stackId: stackArn({ name: 'alpha' }), mutedByTag: false, rootStackId: stackArn({ name: 'root' }) }],
+    sightings: [{ stackId: stackArn({ name: 'alpha' }), at: t('08:29') }],
+  };
+
+  it('keeps a page and gives it back as it was, named by its content', async () => {
+    // Prepare
+    const { store, tableName } = await freshStore();
+
+    // Act
+    const [ref] = await store.saveFoldedPages(alpha, [page]);
+    const again = await store.saveFoldedPages(alpha, [page]);
+    const loaded = await store.loadFoldedPages(alpha, ref ? [ref] : []);
+
+    // Assess
+    expect(ref).toEqual({ id: expect.stringMatching(/^FOLDED#2024-03-05T08:30:00Z#[0-9a-f]{16}$/), from: t('07:00'), cut: t('08:30') });
+    expect(again).toEqual([ref]);
+    expect(loaded).toEqual([page]);
+    const item = await rawTable(tableName).get('SERVICE#123456789012#eu-west-1#alpha', ref?.id ?? '');
+    expect(item?.['events']).toEqual([
+      { stackId: stackArn({ name: 'alpha' }), stackName: 'alpha', time: '2024-03-05T08:00:00Z', status: 'UPDATE_IN_PROGRESS', statusReason: 'User Initiated' },
+      {
+        stackId: stackArn({ name: 'alpha' }),
+        stackName: 'alpha',
+        time: '2024-03-05T08:30:00Z',
+        status: 'UPDATE_COMPLETE',
+        statusReason: '',
+        synthetic: { basis: { time: '2024-03-05T08:00:00Z', status: 'UPDATE_IN_PROGRESS' } },
+      },
+    ]);
+  });
+
+  it('says which page is missing rather than giving back less history', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const [ref] = await store.saveFoldedPages(alpha, [page]);
+    if (!ref) throw new Error('expected a page reference');
+    await store.deleteFoldedPages(alpha, [ref]);
+
+    // Act
+    const loading = store.loadFoldedPages(alpha, [ref]);
+
+    // Assess
+    await expect(loading).rejects.toThrow(`service 123456789012#eu-west-1#alpha: the page of folded history ${ref.id} its state names is missing`);
+  });
+
+  it('removes archived windows by start, and only those', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const window = (start: string, end: string): ImpactWindow => ({ start: t(start), end: t(end), peakSeverity: 'FAILED', stacks: ['alpha'], awaitingReplacementSince: null });
+    await store.archiveWindows(alpha, [window('08:00', '08:30'), window('09:00', '09:10'), window('10:00', '10:05')]);
+
+    // Act
+    await store.deleteArchivedWindows(alpha, [t('09:00'), t('10:00')]);
+
+    // Assess
+    expect((await store.archivedWindows(alpha)).map((kept) => kept.start)).toEqual([t('08:00')]);
   });
 });
 

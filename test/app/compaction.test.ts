@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvent } from '../../shared/app/apply-event.ts';
 import { sweep } from '../../shared/app/sweep.ts';
-import { DEFAULT_CONFIG, type WatchdogConfig } from '../../shared/domain/config.ts';
+import { configFromText, DEFAULT_CONFIG, type WatchdogConfig } from '../../shared/domain/config.ts';
 import { stackArn } from '../support/events.ts';
 import { freshStore } from '../support/dynamodb.ts';
 import { iso, serviceKey, t } from '../support/states.ts';
@@ -86,5 +86,64 @@ describe('updateService folding settled history', () => {
     ]);
     expect((await store.stackHistory(stackArn(api))).map((event) => event.status)).toContain('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
     expect(await store.windowsOverlapping({ from: t('00:00'), to: t('23:59') })).toEqual([firstWindow]);
+  });
+});
+
+describe('updateService folding a busy service by size', () => {
+  const worker = { name: 'api-worker' };
+  const busy: WatchdogConfig = { ...configFromText({ serviceRules: ['api=^api'] }), maxStateRecords: 6 };
+
+  /** A 30-minute update of api (window 08:00–08:30), then three quick ones that fold it by size. */
+  async function busyFoldedService() {
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('08:00'), config: busy });
+    const deliver = async (stack: { name: string }, clock: string, status: string, at = clock) => {
+      dog.clock.set(iso(at));
+      await applyEvent(stackStatus(stack, iso(clock), status), dog.deps);
+    };
+    await deliver(api, '08:00', 'UPDATE_IN_PROGRESS');
+    await deliver(api, '08:30', 'UPDATE_COMPLETE');
+    for (const minute of ['09:00', '09:10', '09:20']) {
+      await deliver(api, minute, 'UPDATE_IN_PROGRESS');
+      await deliver(api, `${minute.slice(0, 4)}1`, 'UPDATE_COMPLETE');
+    }
+    return { store, dog, deliver };
+  }
+
+  it('keeps what it folded within the late-event horizon as pages beside the state', async () => {
+    // Prepare
+    const { store } = await busyFoldedService();
+
+    // Act
+    const state = await store.loadService(apiKey);
+
+    // Assess
+    expect(state.records.length).toBeLessThanOrEqual(busy.maxStateRecords);
+    expect(state.folded.length).toBeGreaterThan(0);
+    const pages = await store.loadFoldedPages(apiKey, state.folded);
+    expect(pages.flatMap((page) => page.records).map((kept) => `${new Date(kept.time).toISOString().slice(11, 16)} ${kept.status}`)).toContain('08:00 UPDATE_IN_PROGRESS');
+    expect(await store.archivedWindows(apiKey)).toEqual([expect.objectContaining({ start: t('08:00'), end: t('08:30'), peakSeverity: 'WARNING' })]);
+  });
+
+  it('brings them back for a late event that falls into them, so that it counts as if on time', async () => {
+    // Prepare: api-worker's failed update 07:50–08:40 arrives at 09:30, after the fold.
+    const { store, dog, deliver } = await busyFoldedService();
+    const before = (await store.loadService(apiKey)).folded;
+
+    // Act
+    await deliver(worker, '07:50', 'UPDATE_IN_PROGRESS', '09:30');
+    await deliver(worker, '08:40', 'UPDATE_ROLLBACK_COMPLETE', '09:30:01');
+
+    // Assess: one window from the worker's start to its end, across api's update; its FAILED.
+    expect(await store.windowsOverlapping({ from: t('00:00'), to: t('23:59') })).toEqual([
+      { key: apiKey, start: t('07:50'), end: t('08:40'), peakSeverity: 'FAILED', stacks: ['api-worker', 'api'], awaitingReplacementSince: null },
+    ]);
+    expect(dog.notifier.sent.map((sent) => [sent.severity, sent.stackName, sent.startedAt])).toEqual([['FAILED', 'api-worker', t('07:50')]]);
+    // The pages it was brought back from are gone; the window archived from them too.
+    const after = (await store.loadService(apiKey)).folded;
+    const replaced = before.filter((ref) => !after.some((kept) => kept.id === ref.id));
+    expect(replaced.length).toBeGreaterThan(0);
+    await expect(store.loadFoldedPages(apiKey, replaced)).rejects.toThrow('is missing');
+    expect((await store.archivedWindows(apiKey)).map((window) => window.start)).not.toContain(t('08:00'));
   });
 });

@@ -167,7 +167,7 @@ function expectNotifiedOncePerOperation(result: ReplayResult, deliveries: readon
   for (const item of deliveries) {
     const { event } = item;
     if (event.kind !== 'stack-status' || !isTerminal(event.status)) continue;
-    const key = `${event.stackId}|${event.time}`;
+    const key = `${event.stackId}|${event.time}|${event.status}`;
     completionDelivered.set(key, Math.min(completionDelivered.get(key) ?? Infinity, item.deliverAt));
   }
   const operations = result.operations.map(({ operation }) => operation);
@@ -192,7 +192,7 @@ function expectNotifiedOncePerOperation(result: ReplayResult, deliveries: readon
     const escalations = mine.filter((n) => n.severity === 'WARNING' || n.severity === 'CRITICAL');
     escalations.forEach((n, i) => expect(RANK[n.severity]).toBeGreaterThanOrEqual(RANK[escalations[i - 1]?.severity ?? 'WARNING']));
     if (operation.state === 'ended') {
-      const delivered = completionDelivered.get(`${operation.stackId}|${operation.end}`) ?? Infinity;
+      const delivered = completionDelivered.get(`${operation.stackId}|${operation.end}|${operation.finalStatus}`) ?? Infinity;
       for (const n of escalations) expect(n.at, `${n.severity} after the completion was delivered`).toBeLessThan(delivered);
     }
   }

@@ -588,6 +588,12 @@ describe('statusRecordKey', () => {
   });
 });
 
+/** Every order of a few statuses, each as a one-element row for it.each. */
+function shuffledOrders(statuses: readonly string[]): string[][][] {
+  if (statuses.length <= 1) return [[[...statuses]]];
+  return statuses.flatMap((first, index) => shuffledOrders([...statuses.slice(0, index), ...statuses.slice(index + 1)]).map(([rest]) => [[first, ...(rest ?? [])]]));
+}
+
 describe('same-second order (DESIGN.md, amended 2026-12-05)', () => {
   const shuffled = <T,>(items: readonly T[]): T[][] => [[...items], [...items].reverse(), [...items.slice(1), ...items.slice(0, 1)]];
 
@@ -637,6 +643,23 @@ describe('same-second order (DESIGN.md, amended 2026-12-05)', () => {
       expect(operations.map(brief)).toEqual([
         { state: 'ended', type: 'DELETE', start: t('10:00'), end: t('10:30'), finalStatus: 'DELETE_FAILED', failed: true, statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'] },
         { state: 'ended', type: 'DELETE', start: t('10:30'), end: t('10:40'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
+      ]);
+    },
+  );
+
+  it.each(shuffledOrders(['DELETE_FAILED', 'DELETE_IN_PROGRESS', 'DELETE_COMPLETE']))(
+    'ends a deletion with DELETE_FAILED, then retries and completes it, all in one second, given %j',
+    (order) => {
+      // Prepare
+      const records = [rec(API, '10:00', 'DELETE_IN_PROGRESS'), ...order.map((status) => rec(API, '10:30', status))];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        { state: 'ended', type: 'DELETE', start: t('10:00'), end: t('10:30'), finalStatus: 'DELETE_FAILED', failed: true, statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'] },
+        { state: 'ended', type: 'DELETE', start: t('10:30'), end: t('10:30'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
       ]);
     },
   );
@@ -765,19 +788,57 @@ describe('stackRecordsForRules', () => {
     ]);
   });
 
-  it.each([
-    ['the real DELETE_COMPLETE, later than the made-up one', [rec(API, '10:45:30', 'DELETE_COMPLETE')], ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE']],
-    ['a DELETE_FAILED and a retry dated before the made-up one', [rec(API, '10:20', 'DELETE_FAILED'), rec(API, '10:21', 'DELETE_IN_PROGRESS')], ['DELETE_IN_PROGRESS', 'DELETE_FAILED', 'DELETE_IN_PROGRESS']],
-  ])('lets a real event after its basis take the made-up one\'s place: %s', (_what, real, statuses) => {
+  it('lets the real DELETE_COMPLETE, later than the made-up one, take its place', () => {
     // Prepare
-    const records = [rec(API, '10:00', 'DELETE_IN_PROGRESS'), synthetic('10:45', 'DELETE_COMPLETE', { hms: '10:00', status: 'DELETE_IN_PROGRESS' }), ...real];
+    const records = [rec(API, '10:00', 'DELETE_IN_PROGRESS'), synthetic('10:45', 'DELETE_COMPLETE', { hms: '10:00', status: 'DELETE_IN_PROGRESS' }), rec(API, '10:45:30', 'DELETE_COMPLETE')];
 
     // Act
     const kept = stackRecordsForRules(records);
 
     // Assess
-    expect(kept.map((record) => record.status)).toEqual(statuses);
-    expect(kept.some((record) => record.synthetic)).toBe(false);
+    expect(kept.map((record) => [record.status, record.time, record.synthetic !== undefined])).toEqual([
+      ['DELETE_IN_PROGRESS', t('10:00'), false],
+      ['DELETE_COMPLETE', t('10:45:30'), false],
+    ]);
+  });
+
+  it('keeps it when real events it does not stand for arrive: a DELETE_FAILED and a retry before the stack was found gone', () => {
+    // Prepare
+    const records = [
+      rec(API, '10:00', 'DELETE_IN_PROGRESS'),
+      synthetic('10:45', 'DELETE_COMPLETE', { hms: '10:00', status: 'DELETE_IN_PROGRESS' }),
+      rec(API, '10:20', 'DELETE_FAILED'),
+      rec(API, '10:21', 'DELETE_IN_PROGRESS'),
+    ];
+
+    // Act
+    const operations = deriveOperations(records);
+
+    // Assess
+    expect(operations.map(brief)).toEqual([
+      { state: 'ended', type: 'DELETE', start: t('10:00'), end: t('10:20'), finalStatus: 'DELETE_FAILED', failed: true, statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'] },
+      { state: 'ended', type: 'DELETE', start: t('10:21'), end: t('10:45'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
+    ]);
+  });
+
+  it('keeps a deletion made up from DescribeStacks when its start was lost and its real end arrives', () => {
+    // Prepare: an update runs; DescribeStacks says DELETE_IN_PROGRESS at 10:51 (its event was
+    // lost); then the update's own end (10:50:52) and the deletion's end (11:14:52) arrive.
+    const records = [
+      rec(API, '10:00:52', 'UPDATE_IN_PROGRESS'),
+      synthetic('10:51', 'DELETE_IN_PROGRESS', { hms: '10:00:52', status: 'UPDATE_IN_PROGRESS' }),
+      rec(API, '10:50:52', 'UPDATE_COMPLETE'),
+      rec(API, '11:14:52', 'DELETE_COMPLETE'),
+    ];
+
+    // Act
+    const operations = deriveOperations(records);
+
+    // Assess
+    expect(operations.map(brief)).toEqual([
+      { state: 'ended', type: 'UPDATE', start: t('10:00:52'), end: t('10:50:52'), finalStatus: 'UPDATE_COMPLETE', failed: false, statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'] },
+      { state: 'ended', type: 'DELETE', start: t('10:51'), end: t('11:14:52'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
+    ]);
   });
 
   it('does not let a real event the made-up one was made after, delivered again, take its place', () => {
@@ -796,18 +857,6 @@ describe('stackRecordsForRules', () => {
     expect(kept.at(-1)?.synthetic).toBeDefined();
   });
 
-  it('ends a stack only at its real DELETE_COMPLETE: one made up from DescribeStacks does not hide later real events', () => {
-    // Prepare
-    const records = [rec(API, '10:00', 'DELETE_IN_PROGRESS'), synthetic('10:05', 'DELETE_COMPLETE', { hms: '10:00', status: 'DELETE_IN_PROGRESS' }), rec(API, '10:10', 'DELETE_FAILED')];
-
-    // Act
-    const operations = deriveOperations(records);
-
-    // Assess
-    expect(operations.map(brief)).toEqual([
-      { state: 'ended', type: 'DELETE', start: t('10:00'), end: t('10:10'), finalStatus: 'DELETE_FAILED', failed: true, statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'] },
-    ]);
-  });
 });
 
 describe('preferredRecord', () => {

@@ -1,0 +1,74 @@
+/**
+ * DESIGN.md, late events: "An event that arrives up to 7 days late counts exactly as if it had
+ * arrived on time, however busy its service is and however long another of its stacks hangs".
+ * Tested through the replay (its contract outlives any storage design): the same busy history
+ * delivered on time and with one stack's events late must record and notify the same.
+ */
+import { describe, expect, it } from 'vitest';
+import { replay } from '../../cli/replay.ts';
+import type { Delivery } from '../../cli/replay-input.ts';
+import { silentLog } from '../../shared/app/log.ts';
+import { parseCloudFormationEvent } from '../../shared/domain/cfn-event.ts';
+import { DEFAULT_CONFIG, configFromText } from '../../shared/domain/config.ts';
+import { formatInstant } from '../../shared/domain/time.ts';
+import { stackEvent, type StackSpec } from '../support/events.ts';
+
+const MIN = 60_000;
+const START = Date.parse('2024-03-05T00:00:00Z');
+/** Long enough for more events than a state holds before it folds by size (600). */
+const MINUTES = 5 * 60;
+/** shop-worker fails every this many minutes, each of its events later than that: one is always on its way. */
+const EVERY = 6;
+const WORKER_DELAY_MS = 8 * MIN;
+const config = configFromText({ serviceRules: ['shop=^shop-'] });
+const api: StackSpec = { name: 'shop-api' };
+const worker: StackSpec = { name: 'shop-worker' };
+
+/**
+ * A busy service: shop-api deploys every minute (UPDATE_IN_PROGRESS at :00, UPDATE_COMPLETE at
+ * :20); every {@link EVERY} minutes shop-worker fails an update (in progress at :40, rolling back
+ * at :45, rolled back at :50), each of its events delivered `workerDelayMs` late: when the
+ * service's history is folded, a failure dated before the fold is still on its way.
+ */
+function busyService(workerDelayMs: number): Delivery[] {
+  const deliveries: Delivery[] = [];
+  const add = (stack: StackSpec, at: number, status: string, delay = 0): void => {
+    const event = parseCloudFormationEvent(stackEvent(stack, formatInstant(at), status, '', `event-${deliveries.length}`));
+    deliveries.push({ index: deliveries.length, deliverAt: at + delay, event });
+  };
+  for (let minute = 0; minute < MINUTES; minute++) {
+    const at = START + minute * MIN;
+    add(api, at, 'UPDATE_IN_PROGRESS');
+    add(api, at + 20_000, 'UPDATE_COMPLETE');
+    if (minute % EVERY !== 0) continue;
+    add(worker, at + 40_000, 'UPDATE_IN_PROGRESS', workerDelayMs);
+    add(worker, at + 45_000, 'UPDATE_ROLLBACK_IN_PROGRESS', workerDelayMs);
+    add(worker, at + 50_000, 'UPDATE_ROLLBACK_COMPLETE', workerDelayMs);
+  }
+  return deliveries;
+}
+
+const UNTIL = START + MINUTES * MIN + 30 * MIN;
+
+describe('late events in a busy service', () => {
+  it('count as if on time after the service has folded its history by size: every FAILED, every window', async () => {
+    // Prepare
+    const late = busyService(WORKER_DELAY_MS);
+
+    // Act
+    const result = await replay(late, [], { config, until: UNTIL, log: silentLog });
+
+    // Assess: each failed update of shop-worker is a FAILED and a window of its own, from its
+    // start to its rollback's end (shop-api is between deployments then), as on-time delivery gives.
+    expect(late.length).toBeGreaterThan(DEFAULT_CONFIG.maxStateRecords);
+    const failures = Array.from({ length: MINUTES / EVERY }, (_, i) => START + i * EVERY * MIN + 40_000);
+    expect(result.windows.map((window) => [window.start, window.end, window.peakSeverity])).toEqual(failures.map((start) => [start, start + 10_000, 'FAILED']));
+    expect(result.notifications.map((n) => [n.severity, n.stackName, n.startedAt, n.status])).toEqual(
+      failures.map((start) => ['FAILED', 'shop-worker', start, 'UPDATE_ROLLBACK_COMPLETE']),
+    );
+    const worker = result.operations.filter(({ operation }) => operation.stackName === 'shop-worker');
+    expect(worker.map(({ operation, peakSeverity }) => [operation.start, operation.state === 'ended' ? operation.end : null, peakSeverity])).toEqual(
+      failures.map((start) => [start, start + 10_000, 'FAILED']),
+    );
+  }, 120_000);
+});
