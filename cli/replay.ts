@@ -17,7 +17,7 @@ import { ceilToMinute, floorToMinute, MINUTE_MS, type Instant } from '../shared/
 import { compareOperations, deriveOperations, statusRecordOf, type Operation } from '../shared/domain/operations.ts';
 import type { CloudFormationEvent, StackRef } from '../shared/domain/events.ts';
 import { NO_FACTS, rootsFromEvents } from '../shared/domain/stack-facts.ts';
-import type { StackDirectory } from '../shared/app/ports.ts';
+import type { StackDirectory, WatchdogStore } from '../shared/app/ports.ts';
 import type { ImpactWindow } from '../shared/domain/windows.ts';
 import type { WindowEvent } from '../shared/domain/window-events.ts';
 import { EMBEDDED_TABLE } from './data-source.ts';
@@ -57,6 +57,11 @@ export interface ReplayOptions {
   readonly simulateCloudFormation?: boolean | undefined;
   /** Events CloudFormation emitted that were never delivered; only the simulated CloudFormation knows them. */
   readonly lost?: readonly LostEvent[] | undefined;
+  /**
+   * Wraps the store the replay runs on (tests: a store slowed down at random, to show that the
+   * output depends on the virtual clock only).
+   */
+  readonly decorateStore?: ((store: WatchdogStore) => WatchdogStore) | undefined;
 }
 
 /**
@@ -94,7 +99,8 @@ export async function replay(
   try {
     const client = db.client();
     await ensureTable(client, EMBEDDED_TABLE);
-    const store = createDynamoDbStore({ client, tableName: EMBEDDED_TABLE });
+    const embedded = createDynamoDbStore({ client, tableName: EMBEDDED_TABLE });
+    const store = options.decorateStore ? options.decorateStore(embedded) : embedded;
     const notifier = createRecordingNotifier();
     const published: { at: Instant; event: WindowEvent }[] = [];
     const windowEvents = { publish: async (event: WindowEvent) => void published.push({ at: now, event }) };

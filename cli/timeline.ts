@@ -60,9 +60,12 @@ function rowOf(event: HistoryEvent, stack: StackTimeline, service: string | null
     resourceType: resource?.resourceType ?? null,
     physicalResourceId: resource?.physicalResourceId ?? null,
     status: event.status,
-    statusReason: event.statusReason,
+    // A status the sweeper made up from DescribeStacks because its event was lost: say so.
+    statusReason: event.kind === 'stack-status' && event.synthetic ? RECONCILED_REASON : event.statusReason,
   };
 }
+
+const RECONCILED_REASON = 'reconciled: its event never arrived; the sweeper made it up from DescribeStacks';
 
 const CSV_COLUMNS = [
   'time',

@@ -61,8 +61,8 @@ interface StoredRecord {
   time: string;
   status: string;
   statusReason: string;
-  /** A record made up from DescribeStacks, and the real event it was made after. */
-  synthetic?: { basis: { time: string; status: string } | null };
+  /** A record made up from DescribeStacks: the real event it was made after, and when CloudFormation was asked. */
+  synthetic?: { basis: { time: string; status: string } | null; askedAt: string };
 }
 
 interface StoredSighting {
@@ -187,16 +187,25 @@ function toStoredRecord(record: StatusRecord): StoredRecord {
   const { synthetic, ...rest } = record;
   const stored: StoredRecord = { ...rest, time: formatInstant(record.time) };
   if (!synthetic) return stored;
-  const { basis } = synthetic;
-  return { ...stored, synthetic: { basis: basis === null ? null : { time: formatInstant(basis.time), status: basis.status } } };
+  const { basis, askedAt } = synthetic;
+  return {
+    ...stored,
+    synthetic: { basis: basis === null ? null : { time: formatInstant(basis.time), status: basis.status }, askedAt: formatInstant(askedAt) },
+  };
 }
 
 function fromStoredRecord(record: StoredRecord, field: string): StatusRecord {
   const { synthetic, ...rest } = record;
   const read: StatusRecord = { ...rest, time: parseTime(record.time, `${field}.time`) };
   if (!synthetic) return read;
-  const { basis } = synthetic;
-  return { ...read, synthetic: { basis: basis === null ? null : { time: parseTime(basis.time, `${field}.synthetic.basis.time`), status: basis.status } } };
+  const { basis, askedAt } = synthetic;
+  return {
+    ...read,
+    synthetic: {
+      basis: basis === null ? null : { time: parseTime(basis.time, `${field}.synthetic.basis.time`), status: basis.status },
+      askedAt: parseTime(askedAt, `${field}.synthetic.askedAt`),
+    },
+  };
 }
 
 function toStoredClaim({ terminalAt, ...claim }: Claim): StoredClaim {

@@ -33,13 +33,15 @@ export interface StatusRecord {
   readonly synthetic?: SyntheticOrigin | undefined;
 }
 
-/** What a made-up record was made from: the stack's events as the watchdog knew them then. */
+/**
+ * What a made-up record was made from: the stack's events as the watchdog knew them, and when
+ * CloudFormation was asked. The real event it stood in for happened between the two.
+ */
 export interface SyntheticOrigin {
-  /**
-   * The stack's latest real status event when CloudFormation was asked (`null`: it had none): a
-   * real event of the made-up record's status after it is the one it stood in for.
-   */
+  /** The stack's latest real status event when CloudFormation was asked (`null`: it had none). */
   readonly basis: Pick<StatusRecord, 'time' | 'status'> | null;
+  /** When CloudFormation was asked (the sweep): the real event was dated no later. */
+  readonly askedAt: Instant;
 }
 
 export interface Phase {
@@ -150,12 +152,8 @@ function deduplicated(records: Iterable<StatusRecord>): StatusRecord[] {
 
 const byStatusName = (a: StatusRecord, b: StatusRecord): number => (a.status < b.status ? -1 : a.status > b.status ? 1 : 0);
 
-/** Which terminal of a second ends the operation that ran before it, when several could. */
-function byLeadingPreference(a: StatusRecord, b: StatusRecord): number {
-  const rank = (record: StatusRecord): number =>
-    record.status === DELETE_COMPLETE ? 2 : statusRule(record.status)?.statusClass === StatusClass.FAILURE ? 0 : 1;
-  return rank(a) - rank(b) || byStatusName(a, b);
-}
+
+const bySameSecondRank = (a: StatusRecord, b: StatusRecord): number => sameSecondRank(a.status) - sameSecondRank(b.status) || byStatusName(a, b);
 
 /** The type of the operation running after `record`, given the one running before it (as the fold below goes). */
 function runningAfter(running: OperationType | null, record: StatusRecord): OperationType | null {
@@ -184,9 +182,9 @@ function orderedStackRecords(records: readonly StatusRecord[]): StatusRecord[] {
     const endsRunning = (record: StatusRecord): boolean =>
       begins && running !== null && isTerminal(record.status) && statusRule(record.status)?.operation === running;
     // One terminal ends what ran before; should there be several (DELETE_FAILED, a retry and its
-    // DELETE_COMPLETE in one second), a failure first and DELETE_COMPLETE, which ends the stack, last.
-    const leading = second.filter(endsRunning).sort(byLeadingPreference)[0];
-    const rest = second.filter((record) => record !== leading).sort((a, b) => sameSecondRank(a.status) - sameSecondRank(b.status) || byStatusName(a, b));
+    // DELETE_COMPLETE in one second), the first in the order of the rest: a failure first.
+    const leading = second.filter(endsRunning).sort(bySameSecondRank)[0];
+    const rest = second.filter((record) => record !== leading).sort(bySameSecondRank);
     for (const record of leading ? [leading, ...rest] : rest) {
       ordered.push(record);
       running = runningAfter(running, record);
@@ -197,16 +195,18 @@ function orderedStackRecords(records: readonly StatusRecord[]): StatusRecord[] {
 }
 
 /**
- * Whether the real event a made-up record stood in for has arrived: one of the same status, after
- * what it was made from. Other real events do not replace it: those before it are history it
- * does not contradict (a DELETE_FAILED and its retry before the stack was found gone), those
- * after it continue from it (the DELETE_COMPLETE of a deletion whose start was lost).
+ * Whether the real event a made-up record stood in for has arrived: one of the same status, dated
+ * after what it was made from and no later than when CloudFormation was asked. Other real events
+ * do not replace it: those before it are history it does not contradict (a DELETE_FAILED and its
+ * retry before the stack was found gone), those after it continue from it (the DELETE_COMPLETE of
+ * a deletion whose start was lost, a later retry of the same status).
  */
 function superseded(made: StatusRecord, synthetic: SyntheticOrigin, real: readonly StatusRecord[]): boolean {
-  const { basis } = synthetic;
+  const { basis, askedAt } = synthetic;
   const at = basis === null ? -1 : real.findIndex((record) => record.time === basis.time && record.status === basis.status);
-  return real.some((record, index) =>
-    record.status === made.status && (basis === null || (at >= 0 ? index > at : record.time > basis.time)),
+  return real.some(
+    (record, index) =>
+      record.status === made.status && record.time <= askedAt && (basis === null || (at >= 0 ? index > at : record.time > basis.time)),
   );
 }
 

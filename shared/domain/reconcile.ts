@@ -40,7 +40,7 @@ export function reconcile(opView: OperationView, described: StackDescription, no
   const { operation, latest } = opView;
   // A made-up record stands on the real event it was made after: so does one made after it.
   const basis = latest.synthetic ? latest.synthetic.basis : { time: latest.time, status: latest.status };
-  const base = { stackId: operation.stackId, stackName: operation.stackName, synthetic: { basis } };
+  const base = { stackId: operation.stackId, stackName: operation.stackName, synthetic: { basis, askedAt: now } };
   if (!described.exists) {
     const lastSeen = Math.max(latest.time, opView.lastSeenAt ?? latest.time);
     return { kind: 'moved-on', record: { ...base, time: lastSeen, status: DELETE_COMPLETE, statusReason: '' } };
@@ -78,6 +78,6 @@ export function reconciledEvent(record: StatusRecord): StackStatusEvent {
     time: record.time,
     status: record.status,
     statusReason: record.statusReason,
-    synthetic: record.synthetic ?? { basis: null },
+    synthetic: record.synthetic ?? { basis: null, askedAt: record.time },
   };
 }

@@ -101,7 +101,7 @@ const LIFECYCLE_ORDER: readonly OperationType[] = [CREATE, IMPORT, UPDATE, DELET
  * Where a status goes among statuses of one stack that share a second, before the rule for a
  * terminal that ends an operation already running (operations.ts applies it): by operation type
  * in lifecycle order (CREATE, IMPORT, UPDATE, DELETE), within one type the status that begins an
- * operation, then the other in-progress statuses, then terminal ones. A change set under review
+ * operation, then the other in-progress statuses, then terminal ones, failures first. A change set under review
  * precedes everything, unknown statuses come last.
  *
  * @example
@@ -112,6 +112,8 @@ export function sameSecondRank(status: string): number {
   const found = statusRule(status);
   if (!found) return 1_000;
   if (found.operation === null) return -1;
-  const phase = found.beginsOperation ? 0 : found.statusClass === IN_PROGRESS ? 1 : 2;
+  // Among terminal statuses (DESIGN.md leaves their order open) a failure first: of two in one
+  // second, the failure is the one that ends a rolled-back operation, a success one whose start was lost.
+  const phase = found.beginsOperation ? 0 : found.statusClass === IN_PROGRESS ? 1 : found.statusClass === FAILURE ? 2 : 3;
   return LIFECYCLE_ORDER.indexOf(found.operation) * 10 + phase;
 }

@@ -35,7 +35,7 @@ function checkoutState() {
     record('checkout-green', '09:05', 'DELETE_COMPLETE'),
     record('checkout-blue', '10:00', 'DELETE_IN_PROGRESS', 'User Initiated'),
     // Made up from DescribeStacks when the stack was found gone (its DELETE_COMPLETE was lost).
-    { ...record('checkout-blue', '10:25', 'DELETE_COMPLETE'), synthetic: { basis: { time: t('10:00'), status: 'DELETE_IN_PROGRESS' } } },
+    { ...record('checkout-blue', '10:25', 'DELETE_COMPLETE'), synthetic: { basis: { time: t('10:00'), status: 'DELETE_IN_PROGRESS' }, askedAt: t('10:26') } },
   ];
   const claims: Claim[] = [
     {
@@ -205,7 +205,7 @@ describe('saveService', () => {
           time: '2024-03-05T10:25:00Z',
           status: 'DELETE_COMPLETE',
           statusReason: '',
-          synthetic: { basis: { time: '2024-03-05T10:00:00Z', status: 'DELETE_IN_PROGRESS' } },
+          synthetic: { basis: { time: '2024-03-05T10:00:00Z', status: 'DELETE_IN_PROGRESS' }, askedAt: '2024-03-05T10:26:00Z' },
         },
       ],
       claims: [
@@ -639,7 +639,7 @@ describe('folded pages (history folded by size, kept for late events)', () => {
     cut: t('08:30'),
     records: [
       record('alpha', '08:00', 'UPDATE_IN_PROGRESS', 'User Initiated'),
-      { ...record('alpha', '08:30', 'UPDATE_COMPLETE'), synthetic: { basis: { time: t('08:00'), status: 'UPDATE_IN_PROGRESS' } } },
+      { ...record('alpha', '08:30', 'UPDATE_COMPLETE'), synthetic: { basis: { time: t('08:00'), status: 'UPDATE_IN_PROGRESS' }, askedAt: t('08:31') } },
     ],
     claims: [{ stackId: stackArn({ name: 'alpha' }), anchor: t('08:00'), operation: 'UPDATE', severity: Severity.WARNING, claimedAt: t('08:20'), sentAt: t('08:20:01') }],
     announcements: [
@@ -671,7 +671,7 @@ describe('folded pages (history folded by size, kept for late events)', () => {
         time: '2024-03-05T08:30:00Z',
         status: 'UPDATE_COMPLETE',
         statusReason: '',
-        synthetic: { basis: { time: '2024-03-05T08:00:00Z', status: 'UPDATE_IN_PROGRESS' } },
+        synthetic: { basis: { time: '2024-03-05T08:00:00Z', status: 'UPDATE_IN_PROGRESS' }, askedAt: '2024-03-05T08:31:00Z' },
       },
     ]);
   });

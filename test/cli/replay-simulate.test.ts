@@ -21,6 +21,7 @@ const seedElements = (): unknown[] =>
 /** Line 58 of the seed (index 57): trustsource-core-prod's DELETE_COMPLETE at 19:56:30. */
 const CORE_DELETE_COMPLETE = 57;
 const CORE = 'trustsource-core-prod';
+const LOST_DELETE_SAMPLE = SEED.replace('.jsonl', '-lost-delete.jsonl');
 const UNTIL = '2021-09-21T20:30:00Z';
 
 /** The seed with its element at INDEX replaced by what REPLACE makes of it. */
@@ -91,9 +92,10 @@ describe('the seed with trustsource-core-prod\'s DELETE_COMPLETE lost, --simulat
 
   // Depends on the domain dating a lost DELETE_COMPLETE when the stack was last seen (the last
   // sweep whose DescribeStacks still showed it: 19:56:00), not at its last event (19:09:00).
-  it('keeps the one window 19:09–20:07 and ends the deletion when last seen, 19:56:00 (needs the last-seen fix)', async () => {
-    // Prepare
-    const file = seedWith('seed-core-deletion-lost-window', CORE_DELETE_COMPLETE, lostEvent);
+  it('keeps the one window 19:09–20:07 and ends the deletion when last seen, 19:56:00 (the sample shipped in events/incidents/)', async () => {
+    // Prepare: the shipped sample is exactly the seed with that line lost.
+    const file = LOST_DELETE_SAMPLE;
+    expect(readFileSync(file, 'utf8')).toBe(readFileSync(seedWith('seed-core-deletion-lost-window', CORE_DELETE_COMPLETE, lostEvent), 'utf8'));
 
     // Act
     const output = await replayJson(file, args);

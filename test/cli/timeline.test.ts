@@ -163,3 +163,23 @@ describe('cfn-watchdog timeline', () => {
     expect(run.stderr).toContain(message);
   });
 });
+
+describe('cfn-watchdog timeline of a stack whose DELETE_COMPLETE was lost', () => {
+  it('shows the status the sweeper made up from DescribeStacks, dated when the stack was last seen, and says so', async () => {
+    // Prepare
+    const lostDb = path.join(scratch, 'lost');
+    const lostSample = SEED.replace('.jsonl', '-lost-delete.jsonl');
+    const replayed = await runCli(['replay', lostSample, '--service-rule', SEED_RULE, '--simulate-cloudformation', '--db', lostDb, '--format', 'json']);
+    expect(replayed.status).toBe(0);
+
+    // Act
+    const run = await runCli(['timeline', '--db', lostDb, '--stack', 'trustsource-core-prod', ...SEED_DAY, '--format', 'json']);
+
+    // Assess
+    const rows = JSON.parse(run.stdout) as (Row & { statusReason: string })[];
+    expect(rows.filter((row) => row.kind === 'stack').map((row) => [row.time, row.status, row.statusReason])).toEqual([
+      ['2021-09-21T19:09:00Z', 'DELETE_IN_PROGRESS', 'User Initiated'],
+      ['2021-09-21T19:56:00Z', 'DELETE_COMPLETE', 'reconciled: its event never arrived; the sweeper made it up from DescribeStacks'],
+    ]);
+  });
+});

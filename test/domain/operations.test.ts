@@ -664,6 +664,23 @@ describe('same-second order (DESIGN.md, amended 2026-12-05)', () => {
     },
   );
 
+  it.each(shuffledOrders(['UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE']))(
+    'ends a rolled-back update with its UPDATE_ROLLBACK_COMPLETE when an UPDATE_COMPLETE of the same second (a next update whose start was lost) comes too, given %j',
+    (order) => {
+      // Prepare
+      const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:00', 'UPDATE_ROLLBACK_IN_PROGRESS'), ...order.map((status) => rec(API, '10:40', status))];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        { state: 'ended', type: 'UPDATE', start: t('10:00'), end: t('10:40'), finalStatus: 'UPDATE_ROLLBACK_COMPLETE', failed: true, statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'] },
+        { state: 'ended', type: 'UPDATE', start: t('10:40'), end: t('10:40'), finalStatus: 'UPDATE_COMPLETE', failed: false, statuses: ['UPDATE_COMPLETE'] },
+      ]);
+    },
+  );
+
   it('keeps a cleanup and its UPDATE_COMPLETE of one second in one update when no deployment begins then', () => {
     // Prepare
     const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:45', 'UPDATE_COMPLETE'), rec(API, '10:45', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')];
@@ -758,9 +775,10 @@ describe('continue-update-rollback', () => {
 });
 
 describe('stackRecordsForRules', () => {
-  const synthetic = (hms: string, status: string, basis: { hms: string; status: string } | null) => ({
+  /** A status made up from DescribeStacks asked at `askedHms` (by default at the record's own time). */
+  const synthetic = (hms: string, status: string, basis: { hms: string; status: string } | null, askedHms = hms) => ({
     ...rec(API, hms, status),
-    synthetic: { basis: basis === null ? null : { time: t(basis.hms), status: basis.status } },
+    synthetic: { basis: basis === null ? null : { time: t(basis.hms), status: basis.status }, askedAt: t(askedHms) },
   });
 
   it('ignores status events dated after the stack\'s real DELETE_COMPLETE, which is final', () => {
@@ -790,7 +808,7 @@ describe('stackRecordsForRules', () => {
 
   it('lets the real DELETE_COMPLETE, later than the made-up one, take its place', () => {
     // Prepare
-    const records = [rec(API, '10:00', 'DELETE_IN_PROGRESS'), synthetic('10:45', 'DELETE_COMPLETE', { hms: '10:00', status: 'DELETE_IN_PROGRESS' }), rec(API, '10:45:30', 'DELETE_COMPLETE')];
+    const records = [rec(API, '10:00', 'DELETE_IN_PROGRESS'), synthetic('10:45', 'DELETE_COMPLETE', { hms: '10:00', status: 'DELETE_IN_PROGRESS' }, '10:46'), rec(API, '10:45:30', 'DELETE_COMPLETE')];
 
     // Act
     const kept = stackRecordsForRules(records);
@@ -818,6 +836,27 @@ describe('stackRecordsForRules', () => {
     expect(operations.map(brief)).toEqual([
       { state: 'ended', type: 'DELETE', start: t('10:00'), end: t('10:20'), finalStatus: 'DELETE_FAILED', failed: true, statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'] },
       { state: 'ended', type: 'DELETE', start: t('10:21'), end: t('10:45'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
+    ]);
+  });
+
+  it('does not let a later occurrence of its status take its place: a retry after the made-up deletion failed', () => {
+    // Prepare: DescribeStacks said DELETE_IN_PROGRESS at 10:40 (the event was lost); the deletion
+    // fails at 10:46:22 and is retried at 10:47:34.
+    const records = [
+      rec(API, '10:00', 'CREATE_IN_PROGRESS'),
+      synthetic('10:40', 'DELETE_IN_PROGRESS', { hms: '10:00', status: 'CREATE_IN_PROGRESS' }),
+      rec(API, '10:46:22', 'DELETE_FAILED'),
+      rec(API, '10:47:34', 'DELETE_IN_PROGRESS'),
+    ];
+
+    // Act
+    const operations = deriveOperations(records);
+
+    // Assess
+    expect(operations.map(brief)).toEqual([
+      { state: 'abandoned', type: 'CREATE', start: t('10:00'), supersededAt: t('10:40'), statuses: ['CREATE_IN_PROGRESS'] },
+      { state: 'ended', type: 'DELETE', start: t('10:40'), end: t('10:46:22'), finalStatus: 'DELETE_FAILED', failed: true, statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'] },
+      { state: 'running', type: 'DELETE', start: t('10:47:34'), statuses: ['DELETE_IN_PROGRESS'] },
     ]);
   });
 

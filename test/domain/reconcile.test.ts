@@ -28,7 +28,7 @@ function runningView(records: readonly StatusRecord[], now: string): OperationVi
 }
 
 /** What a record made up for the cleaning stack says of where it comes from: its latest real event. */
-const MADE_UP = { stackId: API.stackId, stackName: 'api', synthetic: { basis: { time: t('10:04'), status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' } } };
+const MADE_UP = { stackId: API.stackId, stackName: 'api', synthetic: { basis: { time: t('10:04'), status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' }, askedAt: t('10:41') } };
 
 const DELETING = [rec(API, '10:00', 'DELETE_IN_PROGRESS', 'User Initiated')];
 const CLEANING = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:04', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')];
@@ -110,7 +110,7 @@ describe('reconcile', () => {
     // Assess
     expect(result).toEqual({
       kind: 'moved-on',
-      record: { ...MADE_UP, time: t('10:41'), status, statusReason: reason, synthetic: { basis: { time: t(records === CLEANING ? '10:04' : '10:00'), status: records.at(-1)?.status } } },
+      record: { ...MADE_UP, time: t('10:41'), status, statusReason: reason, synthetic: { basis: { time: t(records === CLEANING ? '10:04' : '10:00'), status: records.at(-1)?.status }, askedAt: t('10:41') } },
     });
   });
 
@@ -130,7 +130,7 @@ describe('reconcile', () => {
         time: t('10:30'),
         status: 'UPDATE_IN_PROGRESS',
         statusReason: 'User Initiated',
-        synthetic: { basis: { time: t('10:00'), status: 'UPDATE_IN_PROGRESS' } },
+        synthetic: { basis: { time: t('10:00'), status: 'UPDATE_IN_PROGRESS' }, askedAt: t('10:41') },
       },
     });
   });

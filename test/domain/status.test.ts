@@ -139,7 +139,10 @@ describe('sameSecondRank', () => {
     ['ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE'],
     ['DELETE_IN_PROGRESS', 'DELETE_FAILED'],
     ['IMPORT_ROLLBACK_IN_PROGRESS', 'IMPORT_ROLLBACK_COMPLETE'],
-  ])('orders %s before %s within one type (begin, in progress, terminal)', (a, b) => {
+    ['UPDATE_ROLLBACK_COMPLETE', 'UPDATE_COMPLETE'],
+    ['DELETE_FAILED', 'DELETE_COMPLETE'],
+    ['ROLLBACK_COMPLETE', 'CREATE_COMPLETE'],
+  ])('orders %s before %s within one type (begin, in progress, terminal: a failure first)', (a, b) => {
     // Act
     const [ra, rb] = [sameSecondRank(a), sameSecondRank(b)];
 

@@ -31,8 +31,8 @@ const realArb: fc.Arbitrary<StatusRecord> = fc
   .map(({ on, time, status }) => ({ stackId: on.stackId, stackName: on.stackName, time, status, statusReason: '' }));
 
 const syntheticArb: fc.Arbitrary<StatusRecord> = fc
-  .record({ real: realArb, basis: fc.option(fc.record({ time: timeArb, status: statusArb }), { nil: null }) })
-  .map(({ real, basis }) => ({ ...real, synthetic: { basis } }));
+  .record({ real: realArb, basis: fc.option(fc.record({ time: timeArb, status: statusArb }), { nil: null }), askedLater: fc.nat({ max: 10 * MIN }) })
+  .map(({ real, basis, askedLater }) => ({ ...real, synthetic: { basis, askedAt: real.time + askedLater } }));
 
 const historyArb = fc.array(fc.oneof({ arbitrary: realArb, weight: 6 }, { arbitrary: syntheticArb, weight: 1 }), { minLength: 1, maxLength: 40 });
 
