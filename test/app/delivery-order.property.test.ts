@@ -113,6 +113,12 @@ function withTerminalOvertaken(records: readonly StatusRecord[], delays: readonl
   return held;
 }
 
+/** Past the latest delivery and a whole grace, so that every replay of the history settles. */
+function settledUntil(records: readonly StatusRecord[], held: readonly number[]): number {
+  const latest = Math.max(...records.map((record, index) => record.time + (held[index] ?? 0)));
+  return latest + 30 * MIN + config.graceMs + 10 * MIN;
+}
+
 const recorded = (result: ReplayResult) => {
   const { operations, windows } = JSON.parse(JSON.stringify({ operations: result.operations, windows: result.windows })) as Record<string, unknown>;
   return { operations, windows };
@@ -223,9 +229,7 @@ describe('replaying late, shuffled and duplicated deliveries', () => {
       fc.asyncProperty(scenario, async ({ records, delays, again, nest, overtaken }) => {
         // Prepare
         const held = withTerminalOvertaken(records, delays, overtaken);
-        const latest = Math.max(...records.map((record, index) => record.time + (held[index] ?? 0)));
-        // Past the latest delivery and a whole grace, so both replays settle.
-        const until = latest + 30 * MIN + config.graceMs + 10 * MIN;
+        const until = settledUntil(records, held);
         const pair = nestedPair(records, nest);
         const nestIndex = records.length + again.length;
         const inOrder = [...records.map((record, index) => delivery(record, index, 0)), ...(pair ? [nesting(pair[0], pair[1], nestIndex, 0)] : [])];
@@ -257,8 +261,7 @@ describe('replaying late, shuffled and duplicated deliveries', () => {
       fc.asyncProperty(scenario, async ({ records, delays, again, overtaken, lost }) => {
         // Prepare
         const held = withTerminalOvertaken(records, delays, overtaken);
-        const latest = Math.max(...records.map((record, index) => record.time + (held[index] ?? 0)));
-        const until = latest + 30 * MIN + config.graceMs + 10 * MIN;
+        const until = settledUntil(records, held);
         const isLost = (index: number): boolean => lost.includes(index);
         const deliveries = [
           ...records.flatMap((record, index) => (isLost(index) ? [] : [delivery(record, index, held[index] ?? 0)])),

@@ -9,6 +9,20 @@ export const ROOT: StackSpec = { name: 'core-prod', region: 'eu-central-1', uuid
 export const NESTED: StackSpec = { name: 'core-prod-ScanStack-1N2E3S4T5E6D', region: 'eu-central-1', uuid: '0a1b2c3d-1111-11ef-8c2a-0a1b2c3d4e5f' };
 export const ENI_REASON = 'CloudFormation is waiting for NetworkInterfaces associated with the Lambda Function to be cleaned up.';
 
+/** What the root's WARNING names as stuck in {@link nestedDeletionEvents}, as the replay's JSON has it. */
+export const NESTED_DELETION_STUCK = [
+  { logicalResourceId: 'ScanStack', physicalResourceId: stackArn(NESTED), resourceType: 'AWS::CloudFormation::Stack', status: 'DELETE_IN_PROGRESS', statusReason: '', since: '2024-03-05T10:00:02Z' },
+  {
+    logicalResourceId: 'AnalysisFunction',
+    physicalResourceId: 'core-prod-AnalysisFunction-9XyZ',
+    resourceType: 'AWS::Lambda::Function',
+    status: 'DELETE_IN_PROGRESS',
+    statusReason: ENI_REASON,
+    since: '2024-03-05T10:00:05Z',
+    inNestedStack: NESTED.name,
+  },
+];
+
 const day = (clock: string): string => `2024-03-05T${clock}Z`;
 
 /** The deletion, in delivery order. */
