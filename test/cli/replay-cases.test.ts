@@ -126,6 +126,34 @@ describe('DELETE_FAILED, then a retried DELETE that completes', () => {
   });
 });
 
+describe('a status dated after its stack\'s DELETE_COMPLETE', () => {
+  // Once made the sweeper re-publish Impact Window Opened at every sweep (a window closed before
+  // it opened), until the service's item passed 400 KB and the replay failed.
+  const GONE: StackSpec = { name: 'gone-api', uuid: '66666666-6666-4666-8666-666666666666' };
+  const elements = [
+    stackEvent(GONE, '2025-04-04T14:00:00Z', 'DELETE_IN_PROGRESS', 'User Initiated'),
+    stackEvent(GONE, '2025-04-04T14:45:00Z', 'DELETE_COMPLETE', ''),
+    stackEvent(GONE, '2025-04-04T15:00:00Z', 'UPDATE_IN_PROGRESS', 'User Initiated'),
+  ];
+
+  test('is ignored: the deletion\'s window closes when the grace runs out, announced once opened and once closed', async () => {
+    const output = await replayJson(writeEvents('after-delete-complete', elements), ['--until', '2025-04-04T17:00:00Z']);
+    expect(output.operations).toEqual([
+      { ...ids(GONE), operation: 'DELETE', start: '2025-04-04T14:00:00Z', end: '2025-04-04T14:45:00Z', finalStatus: 'DELETE_COMPLETE', peakSeverity: 'CRITICAL' },
+    ]);
+    expect(output.notifications.map((n) => [n.at, n.severity])).toEqual([
+      ['2025-04-04T14:20:00Z', 'WARNING'],
+      ['2025-04-04T14:40:00Z', 'CRITICAL'],
+      ['2025-04-04T14:45:00Z', 'RESOLVED'],
+    ]);
+    expect(output.windows).toEqual([{ ...windowKey(GONE), start: '2025-04-04T14:00:00Z', end: '2025-04-04T14:45:00Z', peakSeverity: 'CRITICAL', stacks: ['gone-api'] }]);
+    expect(output.windowEvents?.map((event) => [event.at, event.type, event.start, event.end])).toEqual([
+      ['2025-04-04T14:20:00Z', 'Impact Window Opened', '2025-04-04T14:00:00Z', null],
+      ['2025-04-04T15:45:00Z', 'Impact Window Closed', '2025-04-04T14:00:00Z', '2025-04-04T14:45:00Z'],
+    ]);
+  });
+});
+
 describe('rollbacks belong to the operation they roll back', () => {
   test('update rollback: one UPDATE operation, elapsed from UPDATE_IN_PROGRESS, FAILED; UPDATE_ROLLBACK_COMPLETE is healthy so the window closes there', async () => {
     const PAYMENTS: StackSpec = { name: 'payments', uuid: '66666666-6666-4666-8666-666666666666' };
