@@ -39,7 +39,7 @@ import { formatInstant, type Instant } from '../domain/time.ts';
 import type { Baseline, ImpactWindow } from '../domain/windows.ts';
 import type { KeptStackFacts } from '../domain/stack-facts.ts';
 import { adoptedAnnouncements, type WindowAnnouncement, type WindowEventType } from '../domain/window-events.ts';
-import type { HistoryEvent, ServiceWindow, WatchdogStore, WindowQuery } from '../app/ports.ts';
+import { FoldedPageMissingError, type HistoryEvent, type ServiceWindow, type WatchdogStore, type WindowQuery } from '../app/ports.ts';
 import { BY_NAME_INDEX, createTableInput, OPEN_PARTITION, OPEN_SERVICES_INDEX, WINDOW_PARTITION, WINDOWS_BY_END_INDEX } from './table.ts';
 
 const DAY_MS = 86_400_000;
@@ -537,16 +537,31 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): WatchdogStor
       }
     },
 
-    async deleteArchivedWindows(key, starts) {
-      for (const start of starts) {
-        await documents.send(new DeleteCommand({ TableName, Key: { PK: servicePk(key), SK: `WINDOW#${formatInstant(start)}` } }));
+    async deleteArchivedWindows(key, windows) {
+      for (const window of windows) {
+        try {
+          await documents.send(
+            new DeleteCommand({
+              TableName,
+              Key: { PK: servicePk(key), SK: `WINDOW#${formatInstant(window.start)}` },
+              ConditionExpression: '#end = :end AND peakSeverity = :peak',
+              ExpressionAttributeNames: { '#end': 'end' },
+              ExpressionAttributeValues: { ':end': optionalTime(window.end), ':peak': window.peakSeverity },
+            }),
+          );
+        } catch (error) {
+          // Archived again, otherwise, since it was listed: that one is current.
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
       }
     },
 
     async saveFoldedPages(key, pages) {
       const refs = [];
       for (const page of pages) {
-        const item = toPageItem(key, page);
+        // A page is needed for a horizon after its cut at most; TTL removes one no state names
+        // (written by an attempt that lost its race), long after that.
+        const item = { ...toPageItem(key, page), expiresAt: Math.floor((page.cut + retentionMs) / 1000) };
         await documents.send(new PutCommand({ TableName, Item: item }));
         refs.push({ id: item.SK, from: page.since?.asOf ?? null, cut: page.cut });
       }
@@ -557,7 +572,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): WatchdogStor
       const pages: FoldedPage[] = [];
       for (const ref of refs) {
         const { Item } = await documents.send(new GetCommand({ TableName, Key: { PK: servicePk(key), SK: ref.id }, ConsistentRead: true }));
-        if (!Item) throw new StoreDataError(`service ${serviceKeyId(key)}: the page of folded history ${ref.id} its state names is missing`);
+        if (!Item) throw new FoldedPageMissingError(`service ${serviceKeyId(key)}: the page of folded history ${ref.id} its state names is missing`);
         pages.push(fromPageItem(Item as FoldedPageItem));
       }
       return pages;
@@ -567,11 +582,16 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): WatchdogStor
       for (const ref of refs) await documents.send(new DeleteCommand({ TableName, Key: { PK: servicePk(key), SK: ref.id } }));
     },
 
-    async archivedWindows(key) {
-      const items = await queryAll({
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :window)',
-        ExpressionAttributeValues: { ':pk': servicePk(key), ':window': 'WINDOW#' },
-      });
+    async archivedWindows(key, after) {
+      const items = await queryAll(
+        after === undefined
+          ? { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :window)', ExpressionAttributeValues: { ':pk': servicePk(key), ':window': 'WINDOW#' } }
+          : {
+              // Sort keys of archived windows sort by start; 'WINDOW$' sorts after every one of them.
+              KeyConditionExpression: 'PK = :pk AND SK BETWEEN :after AND :last',
+              ExpressionAttributeValues: { ':pk': servicePk(key), ':after': `WINDOW#${formatInstant(after)}~`, ':last': 'WINDOW$' },
+            },
+      );
       return items.map((item) => windowFromItem(item as unknown as WindowItem));
     },
   };

@@ -63,7 +63,9 @@ async function applyAndNotify(
       const due = dueOnEvent(viewService(state, now, config));
       if (!changed && due.length === 0) return null;
       const claimed = due.map((item) => ({ due: item, claim: claimFor(item, now) }));
-      return { state: withClaims(state, claimed.map(({ claim }) => claim)), result: claimed };
+      // Dated after its stack's DELETE_COMPLETE: kept, ignored by the rules (said below).
+      const ignored = recorded.changed && !record.synthetic && !countsForRules(state, record);
+      return { state: withClaims(state, claimed.map(({ claim }) => claim)), result: { claimed, ignored } };
     },
     undefined,
     record.time,
@@ -76,14 +78,14 @@ async function applyAndNotify(
     });
   }
   if (!done) return { applied: false, notifications: [] };
-  if (!record.synthetic && !countsForRules(done.saved, record)) {
+  if (done.result.ignored) {
     deps.log.warn("status dated after its stack's DELETE_COMPLETE, which is final: kept in the timeline, ignored by the rules", {
       stackId: record.stackId,
       status: record.status,
       time: formatInstant(record.time),
     });
   }
-  return { applied: true, notifications: (await sendClaimed(deps, key, done.saved, done.result)).sent };
+  return { applied: true, notifications: (await sendClaimed(deps, key, done.saved, done.result.claimed)).sent };
 }
 
 /**

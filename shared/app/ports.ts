@@ -51,16 +51,30 @@ export interface WatchdogStore {
   windowsOverlapping(query: WindowQuery): Promise<ServiceWindow[]>;
   /** Keeps closed windows that left a service's state when its history was folded; idempotent. */
   archiveWindows(key: ServiceKey, windows: readonly ImpactWindow[]): Promise<void>;
-  /** A service's archived windows, by start. */
-  archivedWindows(key: ServiceKey): Promise<ImpactWindow[]>;
-  /** Removes archived windows (by start) that a late event brought back into the state. */
-  deleteArchivedWindows(key: ServiceKey, starts: readonly Instant[]): Promise<void>;
+  /** A service's archived windows, by start; those that start after `after` only, when given. */
+  archivedWindows(key: ServiceKey, after?: Instant): Promise<ImpactWindow[]>;
+  /**
+   * Removes archived windows that a late event brought back into the state, each only while it
+   * is still stored as given (a writer may have archived it again since).
+   */
+  deleteArchivedWindows(key: ServiceKey, windows: readonly ImpactWindow[]): Promise<void>;
   /** Keeps pages of history folded by size (compaction.ts); returns how the state names them, in order. */
   saveFoldedPages(key: ServiceKey, pages: readonly FoldedPage[]): Promise<FoldedPageRef[]>;
-  /** The pages the state names, in that order; throws when one is missing. */
+  /** The pages the state names, in that order; throws {@link FoldedPageMissingError} when one is missing. */
   loadFoldedPages(key: ServiceKey, refs: readonly FoldedPageRef[]): Promise<FoldedPage[]>;
   /** Removes pages no state names any more; idempotent. */
   deleteFoldedPages(key: ServiceKey, refs: readonly FoldedPageRef[]): Promise<void>;
+}
+
+/**
+ * A page of folded history the state named is gone: another writer brought it back and stored a
+ * newer state meanwhile. Read the state again.
+ */
+export class FoldedPageMissingError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'FoldedPageMissingError';
+  }
 }
 
 export interface Notifier {

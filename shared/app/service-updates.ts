@@ -1,5 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { compactServiceState, pagesHolding, unfold, type Compaction } from '../domain/compaction.ts';
+import { compactServiceState, pagesHolding, unfold, type Compaction, type FoldedPage } from '../domain/compaction.ts';
+import type { ImpactWindow } from '../domain/windows.ts';
+import { FoldedPageMissingError } from './ports.ts';
 import { serviceKeyId, type ServiceKey } from '../domain/service.ts';
 import { viewService, withAnnouncements, withAnnouncementSent, type FoldedPageRef, type ServiceState } from '../domain/service-state.ts';
 import { planWindowAnnouncements, sameAnnouncement, windowEventOf, type WindowAnnouncement } from '../domain/window-events.ts';
@@ -63,6 +65,12 @@ export async function updateService<T>(
   let read = known ?? (await store.loadService(key));
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
     const unfolded = reachBackTo === undefined ? null : await unfoldFor(deps, key, read, reachBackTo);
+    if (unfolded === 'stale') {
+      // Another writer brought those pages back and stored a newer state: read that one.
+      await backoff(attempt);
+      read = await store.loadService(key);
+      continue;
+    }
     const current = unfolded?.state ?? read;
     const change = decide(current);
     if (!change) return null;
@@ -91,11 +99,11 @@ export async function updateService<T>(
       // stay pending and the sweeper sends them after the lease.
       deps.outbox?.pending.push(...announced.map((item) => ({ key, announced: item })));
       deps.outbox?.latest.set(serviceKeyId(key), saved);
-      await tidyAfterWrite(deps, key, { unfolded, folded, kept: saved.folded });
+      await tidyAfterWrite(deps, key, { unfolded, folded, saved });
       return { saved, result: change.result };
     }
-    // Named by their content, the pages this attempt wrote are no other state's.
-    await tidy(deps, key, () => store.deleteFoldedPages(key, written.filter((ref) => !read.folded.some((kept) => kept.id === ref.id))));
+    // The pages this attempt wrote are left to their TTL: named by their content, they may be the
+    // very pages the writer that won stored its state with.
     await backoff(attempt);
     read = await store.loadService(key);
   }
@@ -105,36 +113,47 @@ export async function updateService<T>(
 interface Unfolded {
   readonly state: ServiceState;
   readonly pages: readonly FoldedPageRef[];
-  /** Archived windows that started after this are in the unfolded state again. */
-  readonly since: Instant | null;
+  /** The windows archived from those pages: the unfolded state holds them again. */
+  readonly archived: readonly ImpactWindow[];
 }
 
-/** The state with the folded history a late event at `time` falls into brought back; `null` when it needs none. */
-async function unfoldFor(deps: UpdateDeps, key: ServiceKey, state: ServiceState, time: Instant): Promise<Unfolded | null> {
+/**
+ * The state with the folded history a late event at `time` falls into brought back; `null` when
+ * it needs none, `stale` when a page it names is gone (another writer unfolded it meanwhile).
+ */
+async function unfoldFor(deps: UpdateDeps, key: ServiceKey, state: ServiceState, time: Instant): Promise<Unfolded | 'stale' | null> {
   const refs = pagesHolding(state, time);
   if (refs === null || refs.length === 0) return null;
-  const pages = await deps.store.loadFoldedPages(key, refs);
+  let pages: FoldedPage[];
+  try {
+    pages = await deps.store.loadFoldedPages(key, refs);
+  } catch (error) {
+    if (error instanceof FoldedPageMissingError) return 'stale';
+    throw error;
+  }
   const whole = unfold(state, refs, pages);
-  return { state: whole, pages: refs, since: whole.baseline?.asOf ?? null };
+  const archived = await deps.store.archivedWindows(key, ...(whole.baseline ? [whole.baseline.asOf] : []));
+  return { state: whole, pages: refs, archived };
 }
 
 /**
  * After a write: pages no state names any more (unfolded and folded again, or older than the
- * horizon) and archived windows an unfold brought back into the state are removed. Best effort:
- * what is left over costs storage only (a window listed twice, never none).
+ * horizon) are removed, and so are archived windows an unfold brought back into the state that
+ * are in it no more as they were (a late event moved their start). Best effort: what is left
+ * over costs storage only (a window listed twice, never none).
  */
 async function tidyAfterWrite(
   deps: UpdateDeps,
   key: ServiceKey,
-  { unfolded, folded, kept }: { unfolded: Unfolded | null; folded: Compaction | null; kept: readonly FoldedPageRef[] },
+  { unfolded, folded, saved }: { unfolded: Unfolded | null; folded: Compaction | null; saved: ServiceState },
 ): Promise<void> {
-  const unnamed = [...(folded?.dropped ?? []), ...(unfolded?.pages ?? [])].filter((ref) => !kept.some((still) => still.id === ref.id));
+  const unnamed = [...(folded?.dropped ?? []), ...(unfolded?.pages ?? [])].filter((ref) => !saved.folded.some((still) => still.id === ref.id));
   await tidy(deps, key, () => deps.store.deleteFoldedPages(key, unnamed));
   if (!unfolded) return;
-  const since = unfolded.since;
-  const rearchived = new Set((folded?.archived ?? []).map((window) => window.start));
-  const stale = (await deps.store.archivedWindows(key)).filter((window) => (since === null || window.start > since) && !rearchived.has(window.start));
-  await tidy(deps, key, () => deps.store.deleteArchivedWindows(key, stale.map((window) => window.start)));
+  // Kept: those the state still holds or this write archived again, under the same start.
+  const current = new Set([...saved.derived.windows, ...(folded?.archived ?? [])].map((window) => window.start));
+  const stale = unfolded.archived.filter((window) => !current.has(window.start));
+  await tidy(deps, key, () => deps.store.deleteArchivedWindows(key, stale));
 }
 
 async function tidy(deps: UpdateDeps, key: ServiceKey, work: () => Promise<void>): Promise<void> {
@@ -145,12 +164,14 @@ async function tidy(deps: UpdateDeps, key: ServiceKey, work: () => Promise<void>
   }
 }
 
-/** Window events still unsent that a fold for good took away with their windows. */
+/**
+ * Window events still unsent that a fold took away with their windows: no sweep re-sends them
+ * (a fold waits for them, but not for a bus that refuses them for long).
+ */
 function logDroppedAnnouncements(deps: UpdateDeps, key: ServiceKey, before: ServiceState, folded: Compaction): void {
-  const kept = [...folded.state.announcements, ...folded.pages.flatMap((page) => page.announcements)];
-  const dropped = before.announcements.filter((announced) => announced.sentAt === null && !kept.includes(announced));
+  const dropped = before.announcements.filter((announced) => announced.sentAt === null && !folded.state.announcements.includes(announced));
   if (dropped.length === 0) return;
-  deps.log.warn('window events the bus refused for longer than the late-event horizon: dropped with their archived windows', {
+  deps.log.warn('window events the bus refused for long: folded away with their windows, not re-sent', {
     serviceKey: key,
     windowEvents: dropped.map((announced) => `${announced.type} ${formatInstant(announced.windowStart)}#${announced.revision}`),
   });

@@ -31,6 +31,7 @@ import {
 } from '../domain/service-state.ts';
 import { dueWindowAnnouncements, sameAnnouncement, type WindowAnnouncement } from '../domain/window-events.ts';
 import type { WatchdogDeps } from './deps.ts';
+import type { StackInspector } from './ports.ts';
 import { applyStatusRecord } from './apply-event.ts';
 import { sendClaimed } from './notify.ts';
 import { publishAnnouncement, updateService, withOutbox } from './service-updates.ts';
@@ -114,7 +115,8 @@ async function sweepOnce(deps: WatchdogDeps): Promise<SweepResult & { failures: 
   for (const { key, due } of candidates) {
     await attempt(key, () => escalate(deps, key, due, now, latest.get(serviceKeyId(key))));
   }
-  if (deps.inspector) {
+  const { inspector } = deps;
+  if (inspector) {
     // An escalated operation is asked about at every sweep: if its completion event was lost,
     // nothing else would ever close it.
     const dueStacks = new Set(candidates.map(({ due }) => due.view.operation.stackId));
@@ -125,15 +127,15 @@ async function sweepOnce(deps: WatchdogDeps): Promise<SweepResult & { failures: 
         const escalated = view.operation.state === 'running' && view.claims.length > 0;
         if (!escalated || dueStacks.has(view.operation.stackId)) continue;
         await attempt(state.key, async () => {
-          const closed = await closeIfMovedOn(deps, state.key, view, now);
-          if (closed) return { sent: closed };
+          const checked = await askCloudFormation(deps, inspector, state.key, view);
+          if (checked.kind === 'closed') return { sent: checked.notifications };
           // Still there: the time it was last seen is what a lost DELETE_COMPLETE will be dated.
           const seen = await updateService(
             deps,
             state.key,
             now,
             (current) => {
-              const sighted = withSighting(current, view.operation.stackId, now);
+              const sighted = withSighting(current, view.operation.stackId, checked.seenAt);
               return sighted.changed ? { state: sighted.state, result: null } : null;
             },
             latest.get(serviceKeyId(state.key)),
@@ -187,14 +189,17 @@ async function escalate(
   const stillDue = (state: ServiceState): DueNotification | undefined =>
     dueAtSweep(viewService(state, now, deps.config)).find((item) => escalatesSameStack(item, due));
   let current = known;
-  if (deps.inspector) {
+  let seenAt: Instant | null = null;
+  const { inspector } = deps;
+  if (inspector) {
     // The candidate came from an eventually consistent index: ask CloudFormation only about
     // what the table itself still shows as due.
     current = await deps.store.loadService(key);
     const confirmedDue = stillDue(current);
     if (!confirmedDue) return { sent: [], state: current };
-    const closed = await closeIfMovedOn(deps, key, confirmedDue.view, now);
-    if (closed) return { sent: closed };
+    const checked = await askCloudFormation(deps, inspector, key, confirmedDue.view);
+    if (checked.kind === 'closed') return { sent: checked.notifications };
+    seenAt = checked.seenAt;
   }
   const claimed = await updateService(
     deps,
@@ -209,7 +214,7 @@ async function escalate(
       const previous = item.repeat !== undefined && item.repeat > 1 ? item.view.claims.find((kept) => kept.severity === item.severity && kept.repeat === (item.repeat ?? 0) - 1) : undefined;
       const claimed = withClaims(previous ? withoutClaim(state, previous) : state, [claim]);
       // Confirmed just now (when CloudFormation can be asked): seen then.
-      const seen = deps.inspector ? withSighting(claimed, item.view.operation.stackId, now).state : claimed;
+      const seen = seenAt === null ? claimed : withSighting(claimed, item.view.operation.stackId, seenAt).state;
       return { state: seen, result: { due: item, claim } };
     },
     current,
@@ -219,22 +224,30 @@ async function escalate(
 }
 
 /**
- * Asks CloudFormation whether a running operation still runs; when it has moved on (its events
- * were lost), applies what CloudFormation says instead and returns what that sent (FAILED or
- * RESOLVED, never WARNING/CRITICAL); `null` when it still runs. The status made up is also kept
- * in the stack's timeline, marked as reconciled, for the postmortem.
+ * Asks CloudFormation whether a running operation still runs: `running`, with when the answer
+ * came; or, when it has moved on (its events were lost), applies what CloudFormation says instead
+ * and returns what that sent (FAILED or RESOLVED, never WARNING/CRITICAL). The status made up is
+ * also kept in the stack's timeline, marked as reconciled, for the postmortem. Both are dated
+ * when DescribeStacks answered, not when the sweep began: an event dated in between is one the
+ * answer already knew.
  */
-async function closeIfMovedOn(deps: WatchdogDeps, key: ServiceKey, view: OperationView, now: Instant): Promise<Notification[] | null> {
-  if (!deps.inspector) return null;
-  const verdict = reconcile(view, await deps.inspector.describe(view.operation.stackId), now);
-  if (verdict.kind === 'confirmed') return null;
+async function askCloudFormation(
+  deps: WatchdogDeps,
+  inspector: StackInspector,
+  key: ServiceKey,
+  view: OperationView,
+): Promise<{ kind: 'running'; seenAt: Instant } | { kind: 'closed'; notifications: Notification[] }> {
+  const described = await inspector.describe(view.operation.stackId);
+  const answeredAt = deps.clock();
+  const verdict = reconcile(view, described, answeredAt);
+  if (verdict.kind === 'confirmed') return { kind: 'running', seenAt: answeredAt };
   deps.log.info('operation no longer running according to CloudFormation; closed without paging', {
     stackId: view.operation.stackId,
     status: verdict.record.status,
     time: formatInstant(verdict.record.time),
   });
   await deps.store.recordEvent(reconciledEvent(verdict.record));
-  return (await applyStatusRecord(deps, key, verdict.record)).notifications;
+  return { kind: 'closed', notifications: (await applyStatusRecord(deps, key, verdict.record)).notifications };
 }
 
 /**

@@ -117,15 +117,20 @@ export function compactServiceState(state: ServiceState, now: Instant, config: W
   const oversized = state.records.length > config.maxStateRecords;
   if (!oldest || (!oversized && oldest.time > now - 2 * config.lateEventHorizonMs)) return dropOnly();
   const { baseline } = state;
-  // A notification still to be sent keeps the operation it speaks of. Window events do not hold
-  // the fold back: a bus that refuses them for a whole horizon must not grow the item until
-  // writes fail (and pages stop); those of archived windows leave with them (updateService logs it).
+  // A notification still to be sent keeps the operation it speaks of.
   const unsentAnchors = state.claims.filter((claim) => claim.sentAt === null).map((claim) => claim.anchor);
   const settled = settledTimes(state.records, now, config, baseline).filter((time) => unsentAnchors.every((anchor) => anchor > time));
-  // Folding by size may come close to now, but never into the newest second: more of its events may follow.
+  // Folding by size may come close to now, but never into the newest second: more of its events
+  // may follow. Nor past a window whose events are still to go out (its Closed waits for its
+  // Opened): unless the bus has refused them so long that the state doubled, when the item must
+  // not grow until writes fail (and pages stop); updateService logs what then goes unannounced.
+  // A fold past the horizon never waits for them: those leave with their windows (logged).
   const newest = state.records.at(-1)?.time ?? now;
+  const unannounced = state.announcements.filter((announced) => announced.sentAt === null).map((announced) => announced.windowStart);
+  const waitForBus = state.records.length <= 2 * config.maxStateRecords;
+  const bySize = settled.filter((time) => time < newest && (!waitForBus || unannounced.every((start) => start > time)));
   // Strictly older than the horizon: an event exactly a horizon late still counts.
-  const cut = settled.filter((time) => time < horizon).at(-1) ?? (oversized ? settled.filter((time) => time < newest).at(-1) : undefined);
+  const cut = settled.filter((time) => time < horizon).at(-1) ?? (oversized ? bySize.at(-1) : undefined);
   if (cut === undefined) return dropOnly();
   // Past the horizon nothing can reach back into the folded history, nor into any page (all older).
   const forGood = cut < horizon;

@@ -12,6 +12,7 @@ import {
   statusRule,
   StatusClass,
   UPDATE_ROLLBACK_COMPLETE,
+  UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS,
   UPDATE_ROLLBACK_FAILED,
   UPDATE_ROLLBACK_IN_PROGRESS,
   type OperationType,
@@ -153,7 +154,29 @@ function deduplicated(records: Iterable<StatusRecord>): StatusRecord[] {
 const byStatusName = (a: StatusRecord, b: StatusRecord): number => (a.status < b.status ? -1 : a.status > b.status ? 1 : 0);
 
 
+/** The statuses a continue-update-rollback goes through. */
+const RESUMED_ROLLBACK: ReadonlySet<string> = new Set([UPDATE_ROLLBACK_IN_PROGRESS, UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS, UPDATE_ROLLBACK_COMPLETE]);
+
 const bySameSecondRank = (a: StatusRecord, b: StatusRecord): number => sameSecondRank(a.status) - sameSecondRank(b.status) || byStatusName(a, b);
+
+/**
+ * The order of one stack's statuses of one second, given the type of the operation running
+ * before it. When a status that begins an operation is among them, the terminal that ends the
+ * running operation comes first (one only: should there be several, as DELETE_FAILED, a retry and
+ * its DELETE_COMPLETE, the first in the order below, a failure), preceded by that operation's own
+ * other in-progress statuses (a rollback and its end in the second the next deployment starts
+ * belong to the operation they end, not to one of their own); the rest by `sameSecondRank`.
+ */
+function orderOfSecond(second: readonly StatusRecord[], running: OperationType | null): StatusRecord[] {
+  const sorted = [...second].sort(bySameSecondRank);
+  const begins = second.some((record) => statusRule(record.status)?.beginsOperation === true);
+  const ofRunning = (record: StatusRecord): boolean => running !== null && statusRule(record.status)?.operation === running;
+  const ending = begins ? sorted.find((record) => ofRunning(record) && isTerminal(record.status)) : undefined;
+  if (!ending) return sorted;
+  const continuing = sorted.filter((record) => ofRunning(record) && !isTerminal(record.status) && statusRule(record.status)?.beginsOperation === false);
+  const leading = [...continuing, ending];
+  return [...leading, ...sorted.filter((record) => !leading.includes(record))];
+}
 
 /** The type of the operation running after `record`, given the one running before it (as the fold below goes). */
 function runningAfter(running: OperationType | null, record: StatusRecord): OperationType | null {
@@ -178,14 +201,7 @@ function orderedStackRecords(records: readonly StatusRecord[]): StatusRecord[] {
     let next = first;
     while (byTime[next]?.time === byTime[first]?.time) next++;
     const second = byTime.slice(first, next);
-    const begins = second.some((record) => statusRule(record.status)?.beginsOperation === true);
-    const endsRunning = (record: StatusRecord): boolean =>
-      begins && running !== null && isTerminal(record.status) && statusRule(record.status)?.operation === running;
-    // One terminal ends what ran before; should there be several (DELETE_FAILED, a retry and its
-    // DELETE_COMPLETE in one second), the first in the order of the rest: a failure first.
-    const leading = second.filter(endsRunning).sort(bySameSecondRank)[0];
-    const rest = second.filter((record) => record !== leading).sort(bySameSecondRank);
-    for (const record of leading ? [leading, ...rest] : rest) {
+    for (const record of orderOfSecond(second, running)) {
       ordered.push(record);
       running = runningAfter(running, record);
     }
@@ -204,9 +220,10 @@ function orderedStackRecords(records: readonly StatusRecord[]): StatusRecord[] {
 function superseded(made: StatusRecord, synthetic: SyntheticOrigin, real: readonly StatusRecord[]): boolean {
   const { basis, askedAt } = synthetic;
   const at = basis === null ? -1 : real.findIndex((record) => record.time === basis.time && record.status === basis.status);
+  // A stack is deleted once: its real DELETE_COMPLETE is the one, whenever it is dated.
+  const inTime = (record: StatusRecord): boolean => record.time <= askedAt || record.status === DELETE_COMPLETE;
   return real.some(
-    (record, index) =>
-      record.status === made.status && record.time <= askedAt && (basis === null || (at >= 0 ? index > at : record.time > basis.time)),
+    (record, index) => record.status === made.status && inTime(record) && (basis === null || (at >= 0 ? index > at : record.time > basis.time)),
   );
 }
 
@@ -271,8 +288,9 @@ export function foldOperations(ordered: readonly StatusRecord[]): Operation[] {
     const continues = running !== undefined && !rule.beginsOperation && running.type === rule.operation;
     if (continues) operations.pop();
     else if (running) operations[operations.length - 1] = abandon(running, record.time);
-    // A rollback resumed after UPDATE_ROLLBACK_FAILED (continue-update-rollback) is one of its own.
-    const resumesRollback = last?.state === 'ended' && last.finalStatus === UPDATE_ROLLBACK_FAILED && record.status === UPDATE_ROLLBACK_IN_PROGRESS;
+    // A rollback resumed after UPDATE_ROLLBACK_FAILED (continue-update-rollback) is one of its own,
+    // also when its first status to arrive is a later one of the rollback (the start came late).
+    const resumesRollback = last?.state === 'ended' && last.finalStatus === UPDATE_ROLLBACK_FAILED && RESUMED_ROLLBACK.has(record.status);
     const current = continues ? running : begin(record, rule.operation, record.time, resumesRollback);
     operations.push(isTerminal(record.status) ? finish(current, phase, rule.statusClass === StatusClass.FAILURE) : proceed(current, phase));
   }

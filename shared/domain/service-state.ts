@@ -309,8 +309,9 @@ function deriveView(state: ServiceState, now: Instant, config: WatchdogConfig): 
     const facts = state.stacks.find((stack) => stack.stackId === stackId);
     const rootStackId = facts?.rootStackId ?? null;
     const rootOperations = rootStackId === null ? [] : (operationsOf.get(rootStackId) ?? []);
+    const owners = claims.map((claim) => ownerIndex(stackOperations, claim));
     stackOperations.forEach((operation, index) => {
-      const owned = claims.filter((claim) => ownerIndex(stackOperations, claim) === index);
+      const owned = claims.filter((_, at) => owners[at] === index);
       const quiet =
         facts?.mutedByTag === true || isMuted(config.mutes, operation.stackName, state.key.service)
           ? Quiet.MUTED

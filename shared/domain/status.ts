@@ -74,6 +74,7 @@ export const REVIEW_IN_PROGRESS = 'REVIEW_IN_PROGRESS' satisfies StackStatus;
 export const UPDATE_ROLLBACK_IN_PROGRESS = 'UPDATE_ROLLBACK_IN_PROGRESS' satisfies StackStatus;
 export const UPDATE_ROLLBACK_COMPLETE = 'UPDATE_ROLLBACK_COMPLETE' satisfies StackStatus;
 export const UPDATE_ROLLBACK_FAILED = 'UPDATE_ROLLBACK_FAILED' satisfies StackStatus;
+export const UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS = 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS' satisfies StackStatus;
 
 export function isKnownStatus(status: string): status is StackStatus {
   return Object.hasOwn(STATUS_RULES, status);

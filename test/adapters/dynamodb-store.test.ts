@@ -12,6 +12,7 @@ import { viewService, type Claim } from '../../shared/domain/service-state.ts';
 import type { KeptStackFacts } from '../../shared/domain/stack-facts.ts';
 import type { ImpactWindow } from '../../shared/domain/windows.ts';
 import type { FoldedPage } from '../../shared/domain/compaction.ts';
+import { FoldedPageMissingError } from '../../shared/app/ports.ts';
 import { freshStore } from '../support/dynamodb.ts';
 import { stackArn } from '../support/events.ts';
 import { ACCOUNT, iso, REGION, record, saveNew, serviceKey, stateOf, t } from '../support/states.ts';
@@ -687,20 +688,26 @@ describe('folded pages (history folded by size, kept for late events)', () => {
     const loading = store.loadFoldedPages(alpha, [ref]);
 
     // Assess
+    await expect(loading).rejects.toThrow(FoldedPageMissingError);
     await expect(loading).rejects.toThrow(`service 123456789012#eu-west-1#alpha: the page of folded history ${ref.id} its state names is missing`);
   });
 
-  it('removes archived windows by start, and only those', async () => {
+  it('removes archived windows still stored as listed, and only those; lists those that start after a time', async () => {
     // Prepare
     const { store } = await freshStore();
     const window = (start: string, end: string): ImpactWindow => ({ start: t(start), end: t(end), peakSeverity: 'FAILED', stacks: ['alpha'], awaitingReplacementSince: null });
     await store.archiveWindows(alpha, [window('08:00', '08:30'), window('09:00', '09:10'), window('10:00', '10:05')]);
 
-    // Act
-    await store.deleteArchivedWindows(alpha, [t('09:00'), t('10:00')]);
+    // Act: the 10:00 one was archived again with another end since it was listed.
+    await store.archiveWindows(alpha, [window('10:00', '10:07')]);
+    await store.deleteArchivedWindows(alpha, [window('09:00', '09:10'), window('10:00', '10:05')]);
 
     // Assess
-    expect((await store.archivedWindows(alpha)).map((kept) => kept.start)).toEqual([t('08:00')]);
+    expect((await store.archivedWindows(alpha)).map((kept) => [kept.start, kept.end])).toEqual([
+      [t('08:00'), t('08:30')],
+      [t('10:00'), t('10:07')],
+    ]);
+    expect((await store.archivedWindows(alpha, t('08:00'))).map((kept) => kept.start)).toEqual([t('10:00')]);
   });
 });
 

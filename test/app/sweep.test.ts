@@ -471,6 +471,34 @@ describe('sweep with a stack inspector (DescribeStacks)', () => {
     ]);
   });
 
+  it('dates what DescribeStacks says when it answered: a DELETE_COMPLETE dated between the sweep\'s start and the answer takes the made-up one\'s place', async () => {
+    // Prepare: DescribeStacks takes 2 s to answer; the stack is deleted at 10:45:01.
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00') });
+    const cloudFormation: StackInspector = {
+      async describe() {
+        dog.clock.set(new Date(dog.clock.now + 2_000).toISOString());
+        return dog.clock.now >= t('10:45:01') ? { exists: false } : { exists: true, status: 'DELETE_IN_PROGRESS', statusReason: '', lastUpdatedAt: t('10:00') };
+      },
+    };
+    const deps = { ...dog.deps, inspector: cloudFormation };
+    await applyEvent(stackStatus(api, iso('10:00'), 'DELETE_IN_PROGRESS'), deps);
+    for (const minute of ['10:20', '10:21', '10:44', '10:45']) {
+      dog.clock.set(iso(minute));
+      await sweep(deps);
+    }
+
+    // Act: the real DELETE_COMPLETE arrives late.
+    dog.clock.set(iso('10:50'));
+    await applyEvent(stackStatus(api, iso('10:45:01'), 'DELETE_COMPLETE'), deps);
+
+    // Assess: one deletion, ending at its real DELETE_COMPLETE (the made-up one said 10:44:02).
+    const view = viewService(await store.loadService(apiKey), t('11:00'), DEFAULT_CONFIG);
+    expect(view.operations.map(({ operation }) => [operation.type, operation.start, operation.state === 'ended' ? operation.end : null])).toEqual([
+      ['DELETE', t('10:00'), t('10:45:01')],
+    ]);
+  });
+
   it.each([
     { status: 'UPDATE_IN_PROGRESS' },
     { status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' },

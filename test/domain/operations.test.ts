@@ -681,6 +681,23 @@ describe('same-second order (DESIGN.md, amended 2026-12-05)', () => {
     },
   );
 
+  it.each(shuffledOrders(['ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE', 'DELETE_IN_PROGRESS']))(
+    'gives a rollback and its end in the second the deletion begins to the create they roll back, given %j',
+    (order) => {
+      // Prepare
+      const records = [rec(API, '10:00', 'CREATE_IN_PROGRESS'), ...order.map((status) => rec(API, '10:00:10', status)), rec(API, '10:00:20', 'DELETE_COMPLETE')];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        { state: 'ended', type: 'CREATE', start: t('10:00'), end: t('10:00:10'), finalStatus: 'ROLLBACK_COMPLETE', failed: true, statuses: ['CREATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE'] },
+        { state: 'ended', type: 'DELETE', start: t('10:00:10'), end: t('10:00:20'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
+      ]);
+    },
+  );
+
   it('keeps a cleanup and its UPDATE_COMPLETE of one second in one update when no deployment begins then', () => {
     // Prepare
     const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:45', 'UPDATE_COMPLETE'), rec(API, '10:45', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')];
@@ -740,6 +757,21 @@ describe('continue-update-rollback', () => {
         true,
       ],
     ]);
+  });
+
+  it.each([
+    ['its UPDATE_ROLLBACK_COMPLETE alone', ['UPDATE_ROLLBACK_COMPLETE']],
+    ['its cleanup', ['UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE']],
+  ])('is recognised when the first of it to arrive is %s (its UPDATE_ROLLBACK_IN_PROGRESS late)', (_what, statuses) => {
+    // Prepare
+    const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:20', 'UPDATE_ROLLBACK_FAILED'), ...statuses.map((status, i) => rec(API, `11:1${i}`, status))];
+
+    // Act
+    const last = deriveOperations(records).at(-1);
+
+    // Assess
+    expect(last?.continuesRollback).toBe(true);
+    expect(last?.state === 'ended' && !last.failed).toBe(true);
   });
 
   it('fails when it fails again', () => {
