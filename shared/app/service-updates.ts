@@ -84,11 +84,11 @@ export async function updateService<T>(
     }
     let next = withAnnouncements(change.state, announced);
     const folded = compactServiceState(next, now, config);
-    let written: FoldedPageRef[] = [];
     if (folded) {
-      // Archived before the state drops them: a crash in between leaves a window twice, never none.
+      // Archived (and pages kept) before the state drops them: a crash in between leaves a window
+      // twice or an orphan page, never less.
       await store.archiveWindows(key, folded.archived);
-      written = await store.saveFoldedPages(key, folded.pages);
+      const written = await store.saveFoldedPages(key, folded.pages);
       logDroppedAnnouncements(deps, key, next, folded);
       next = { ...folded.state, folded: [...folded.state.folded, ...written] };
     }

@@ -153,7 +153,6 @@ function deduplicated(records: Iterable<StatusRecord>): StatusRecord[] {
 
 const byStatusName = (a: StatusRecord, b: StatusRecord): number => (a.status < b.status ? -1 : a.status > b.status ? 1 : 0);
 
-
 /** The statuses a continue-update-rollback goes through. */
 const RESUMED_ROLLBACK: ReadonlySet<string> = new Set([UPDATE_ROLLBACK_IN_PROGRESS, UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS, UPDATE_ROLLBACK_COMPLETE]);
 
@@ -186,12 +185,9 @@ function runningAfter(running: OperationType | null, record: StatusRecord): Oper
 }
 
 /**
- * One stack's records (deduplicated) in the order DESIGN.md takes them: by time; within one
- * second, when a status that begins an operation is among them, first a terminal status that ends
- * the operation of its type running before that second (a deployment that starts in the very
- * second the previous one ended), then the others by `sameSecondRank` (lifecycle order; begin,
- * in progress, terminal). The order of a second depends on what ran before it, so it is built
- * second by second rather than by a comparator.
+ * One stack's records (deduplicated) in the order DESIGN.md takes them: by time, each second as
+ * {@link orderOfSecond} orders it. The order of a second depends on what ran before it, so it is
+ * built second by second rather than by a comparator.
  */
 function orderedStackRecords(records: readonly StatusRecord[]): StatusRecord[] {
   const byTime = [...records].sort((a, b) => a.time - b.time);
