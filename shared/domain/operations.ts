@@ -169,13 +169,27 @@ const bySameSecondRank = (a: StatusRecord, b: StatusRecord): number => sameSecon
 function orderOfSecond(second: readonly StatusRecord[], running: OperationType | null): StatusRecord[] {
   const sorted = [...second].sort(bySameSecondRank);
   const begins = second.some((record) => statusRule(record.status)?.beginsOperation === true);
-  const ofRunning = (record: StatusRecord): boolean => running !== null && statusRule(record.status)?.operation === running;
-  const ending = begins ? sorted.find((record) => ofRunning(record) && isTerminal(record.status)) : undefined;
-  if (!ending) return sorted;
+  if (!begins || running === null) return sorted;
+  const ofRunning = (record: StatusRecord): boolean => statusRule(record.status)?.operation === running;
+  const endings = sorted.filter((record) => ofRunning(record) && isTerminal(record.status));
   const continuing = sorted.filter((record) => ofRunning(record) && !isTerminal(record.status) && statusRule(record.status)?.beginsOperation === false);
-  const leading = [...continuing, ending];
+  // The terminal the running operation's statuses of this second lead to, if one does (a
+  // rollback ends in a rollback's end), else the first.
+  const ending = endings.find((terminal) => continuing.some((phase) => leadsTo(phase.status, terminal.status))) ?? endings[0];
+  if (!ending) return sorted;
+  const leading = [...continuing.filter((phase) => leadsTo(phase.status, ending.status)), ending];
   return [...leading, ...sorted.filter((record) => !leading.includes(record))];
 }
+
+/** The terminal statuses an in-progress status that does not begin an operation is on its way to. */
+const LEADS_TO: Readonly<Record<string, readonly string[]>> = {
+  UPDATE_COMPLETE_CLEANUP_IN_PROGRESS: ['UPDATE_COMPLETE'],
+  UPDATE_ROLLBACK_IN_PROGRESS: ['UPDATE_ROLLBACK_COMPLETE', 'UPDATE_ROLLBACK_FAILED'],
+  UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS: ['UPDATE_ROLLBACK_COMPLETE'],
+  ROLLBACK_IN_PROGRESS: ['ROLLBACK_COMPLETE', 'ROLLBACK_FAILED'],
+  IMPORT_ROLLBACK_IN_PROGRESS: ['IMPORT_ROLLBACK_COMPLETE', 'IMPORT_ROLLBACK_FAILED'],
+};
+const leadsTo = (phase: string, terminal: string): boolean => LEADS_TO[phase]?.includes(terminal) === true;
 
 /** The type of the operation running after `record`, given the one running before it (as the fold below goes). */
 function runningAfter(running: OperationType | null, record: StatusRecord): OperationType | null {
@@ -224,6 +238,20 @@ function superseded(made: StatusRecord, synthetic: SyntheticOrigin, real: readon
 }
 
 /**
+ * A stack found gone counts as deleted when last seen: the later of the sweeper's last sighting
+ * and its latest event (DESIGN.md). Events that CloudFormation had emitted before it was asked,
+ * and that arrive only later, count among its latest events: a DELETE_FAILED after the last
+ * sighting means the deletion that succeeded came after it.
+ */
+function lastSeenAfter(made: StatusRecord, synthetic: SyntheticOrigin, real: readonly StatusRecord[]): StatusRecord {
+  if (made.status !== DELETE_COMPLETE) return made;
+  const { basis, askedAt } = synthetic;
+  const later = real.filter((record) => record.time <= askedAt && (basis === null || record.time > basis.time)).map((record) => record.time);
+  const latest = Math.max(made.time, ...later);
+  return latest === made.time ? made : { ...made, time: latest };
+}
+
+/**
  * One stack's records as the rules take them, in canonical order: deduplicated; a record made up
  * from DescribeStacks only until the real event it stood in for arrives; and nothing
  * after the stack's real DELETE_COMPLETE, which is final (DESIGN.md: kept in the timeline,
@@ -236,7 +264,9 @@ function superseded(made: StatusRecord, synthetic: SyntheticOrigin, real: readon
 export function stackRecordsForRules(records: readonly StatusRecord[]): StatusRecord[] {
   const unique = deduplicated(records);
   const real = orderedStackRecords(unique.filter((record) => !record.synthetic));
-  const standing = unique.filter((record) => record.synthetic !== undefined && !superseded(record, record.synthetic, real));
+  const standing = unique.flatMap((record) =>
+    record.synthetic !== undefined && !superseded(record, record.synthetic, real) ? [lastSeenAfter(record, record.synthetic, real)] : [],
+  );
   const ordered = standing.length === 0 ? real : orderedStackRecords([...real, ...standing]);
   const final = ordered.findIndex((record) => !record.synthetic && record.status === DELETE_COMPLETE);
   return final < 0 ? ordered : ordered.slice(0, final + 1);

@@ -698,6 +698,23 @@ describe('same-second order (DESIGN.md, amended 2026-12-05)', () => {
     },
   );
 
+  it.each(shuffledOrders(['UPDATE_FAILED', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE', 'UPDATE_IN_PROGRESS']))(
+    'ends the running update with the terminal its rollback leads to when a deployment begins in that second, given %j',
+    (order) => {
+      // Prepare
+      const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), ...order.map((status) => rec(API, '10:30', status))];
+
+      // Act
+      const operations = deriveOperations(records);
+
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        { state: 'ended', type: 'UPDATE', start: t('10:00'), end: t('10:30'), finalStatus: 'UPDATE_ROLLBACK_COMPLETE', failed: true, statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'] },
+        { state: 'ended', type: 'UPDATE', start: t('10:30'), end: t('10:30'), finalStatus: 'UPDATE_FAILED', failed: true, statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_FAILED'] },
+      ]);
+    },
+  );
+
   it('keeps a cleanup and its UPDATE_COMPLETE of one second in one update when no deployment begins then', () => {
     // Prepare
     const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:45', 'UPDATE_COMPLETE'), rec(API, '10:45', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')];
@@ -889,6 +906,25 @@ describe('stackRecordsForRules', () => {
       { state: 'abandoned', type: 'CREATE', start: t('10:00'), supersededAt: t('10:40'), statuses: ['CREATE_IN_PROGRESS'] },
       { state: 'ended', type: 'DELETE', start: t('10:40'), end: t('10:46:22'), finalStatus: 'DELETE_FAILED', failed: true, statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'] },
       { state: 'running', type: 'DELETE', start: t('10:47:34'), statuses: ['DELETE_IN_PROGRESS'] },
+    ]);
+  });
+
+  it('dates a stack found gone no earlier than a real event CloudFormation emitted before it was asked', () => {
+    // Prepare: last seen at 10:45; found gone at 10:46; a DELETE_FAILED of 10:45:04 arrives late
+    // (a retry, whose events were lost, then deleted it).
+    const records = [
+      rec(API, '10:00', 'DELETE_IN_PROGRESS'),
+      synthetic('10:45', 'DELETE_COMPLETE', { hms: '10:00', status: 'DELETE_IN_PROGRESS' }, '10:46'),
+      rec(API, '10:45:04', 'DELETE_FAILED'),
+    ];
+
+    // Act
+    const operations = deriveOperations(records);
+
+    // Assess
+    expect(operations.map(brief)).toEqual([
+      { state: 'ended', type: 'DELETE', start: t('10:00'), end: t('10:45:04'), finalStatus: 'DELETE_FAILED', failed: true, statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'] },
+      { state: 'ended', type: 'DELETE', start: t('10:45:04'), end: t('10:45:04'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_COMPLETE'] },
     ]);
   });
 
