@@ -398,15 +398,23 @@ function reminderDue(operation: Operation, quiet: Quiet | null, claims: readonly
  * as suppressed when the operation is muted). RESOLVED follows only an escalation that went out,
  * or a continue-update-rollback that succeeded (the operation before it failed). Either is sent
  * once per operation: a terminal status learnt late, after a later one was taken for the
- * operation's end, sends nothing more (DESIGN.md: the operation is the same, same stack and start).
+ * operation's end, sends nothing more (DESIGN.md: the operation is the same, same stack and start),
+ * and one taken for an earlier operation's end goes to its own once that one's start is known.
  *
  * @example
  * dueOnEvent(viewService(state, now, config)).map((due) => due.severity); // ['FAILED']
  */
 export function dueOnEvent(view: ServiceView): DueNotification[] {
+  const reported = new Set(
+    view.operations.flatMap(({ claims }) => claims.flatMap((claim) => (claim.terminalAt === undefined ? [] : [`${claim.stackId}|${claim.terminalAt}|${claim.terminalStatus}`]))),
+  );
   return view.operations.flatMap((opView): DueNotification[] => {
     const { operation } = opView;
     if (operation.state !== 'ended' || has(opView, Severity.FAILED) || has(opView, Severity.RESOLVED)) return [];
+    // A terminal event alone (its operation's start not known yet), reported already for the
+    // operation it was taken to end: the operation it does end is told once its start is known.
+    const alone = operation.phases.length === 1;
+    if (alone && reported.has(`${operation.stackId}|${operation.end}|${operation.finalStatus}`)) return [];
     if (operation.failed) return [{ severity: Severity.FAILED, view: opView, status: reportedStatus(opView, Severity.FAILED) }];
     const escalated = meantForPeople(opView, Severity.WARNING) || meantForPeople(opView, Severity.CRITICAL);
     if (escalated || operation.continuesRollback) {

@@ -634,16 +634,36 @@ describe('terminal notifications under reordering (exactly once per operation: s
     // Act
     const { sent, state } = delivered(order);
 
-    // Assess: once the first update's end is known, the failure stands alone (its start not yet
-    // known) and gets its FAILED; its start arriving last sends nothing more.
+    // Assess: the failure gets its own FAILED once its start is known (standing alone, it was
+    // reported already, as the first update's).
     expect(sent).toEqual([
       ['FAILED', t('10:00'), 'UPDATE_ROLLBACK_COMPLETE'],
-      ['FAILED', t('11:05'), 'UPDATE_ROLLBACK_COMPLETE'],
+      ['FAILED', t('11:00'), 'UPDATE_ROLLBACK_COMPLETE'],
     ]);
     const view = viewService(state, t('11:10'), CONFIG);
     expect(view.operations.map((op) => [op.operation.start, op.claims.map((c) => c.severity)])).toEqual([
       [t('10:00'), ['FAILED']],
       [t('11:00'), ['FAILED']],
+    ]);
+  });
+
+  it('pages a DELETE_FAILED once when the retry that began in its second turns out to be what it ended', () => {
+    // Prepare: a deletion (09:53) is retried at 10:03:25 and that retry fails at 10:08:03; the
+    // retry's DELETE_IN_PROGRESS comes first, the first deletion's events last.
+    const order = [
+      rec(API, '10:03:25', 'DELETE_IN_PROGRESS'),
+      rec(API, '10:08:03', 'DELETE_FAILED'),
+      rec(API, '10:03:25', 'DELETE_FAILED'),
+      rec(API, '09:53', 'DELETE_IN_PROGRESS'),
+    ];
+
+    // Act
+    const { sent } = delivered(order);
+
+    // Assess
+    expect(sent).toEqual([
+      ['FAILED', t('10:03:25'), 'DELETE_FAILED'],
+      ['FAILED', t('09:53'), 'DELETE_FAILED'],
     ]);
   });
 
