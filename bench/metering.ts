@@ -4,8 +4,7 @@
  * write and read request units from the marshalled items' sizes, GSI writes included. dynalite
  * reports no consumed capacity for indexes, so the units are computed here, by DynamoDB's rules:
  *
- * - item size: attribute names plus values (a string's UTF-8 bytes, a number's ~digits/2 + 1,
- *   1 byte for a boolean or null, 3 bytes plus 1 per element for a list or map);
+ * - item size as DynamoDB counts it (shared/adapters/item-size.ts);
  * - a write costs 1 WRU per KB of the larger of the old and the new item (a failed conditional
  *   write too); a strongly consistent read 1 RRU per 4 KB, an eventually consistent one half;
  *   a Query's units come from the summed size of the items it returns;
@@ -13,10 +12,10 @@
  *   projection every change of the item does; a KEYS_ONLY index only when its keys change.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { itemSize, readUnits, writeUnits, type PlainItem } from '../shared/adapters/item-size.ts';
 import { BY_NAME_INDEX, OPEN_SERVICES_INDEX, WINDOWS_BY_END_INDEX } from '../shared/adapters/table.ts';
 
-/** An item as the document client takes and returns it (plain values, not AttributeValues). */
-type Item = Record<string, unknown>;
+type Item = PlainItem;
 
 /** The table's indexes as table.ts declares them: their key attributes and projection. */
 const INDEXES = [
@@ -25,32 +24,6 @@ const INDEXES = [
   { name: BY_NAME_INDEX, keys: ['namePK', 'nameSK'], all: false },
 ] as const;
 const TABLE_KEYS = ['PK', 'SK'] as const;
-
-function numberSize(value: number): number {
-  const digits = String(Math.abs(value)).replace('.', '').replace(/e.*$/, '').replace(/^0+/, '').replace(/0+$/, '').length;
-  return Math.max(1, 1 + Math.ceil(digits / 2));
-}
-
-function valueSize(value: unknown): number {
-  if (typeof value === 'string') return Buffer.byteLength(value);
-  if (typeof value === 'number') return numberSize(value);
-  if (typeof value === 'boolean' || value === null) return 1;
-  if (value instanceof Uint8Array) return value.byteLength;
-  if (value instanceof Set) return [...(value as Set<unknown>)].reduce<number>((sum, element) => sum + valueSize(element), 0);
-  if (Array.isArray(value)) return 3 + value.reduce<number>((sum, element) => sum + 1 + valueSize(element), 0);
-  if (typeof value === 'object') {
-    return 3 + Object.entries(value as Item).reduce((sum, [name, element]) => (element === undefined ? sum : sum + 1 + Buffer.byteLength(name) + valueSize(element)), 0);
-  }
-  return 0;
-}
-
-/** An item's size as DynamoDB counts it for capacity (attributes left undefined are not stored). */
-export function itemSize(item: Item): number {
-  return Object.entries(item).reduce((sum, [name, value]) => (value === undefined ? sum : sum + Buffer.byteLength(name) + valueSize(value)), 0);
-}
-
-const writeUnits = (bytes: number): number => Math.max(1, Math.ceil(bytes / 1024));
-const readUnits = (bytes: number, consistent: boolean): number => Math.max(1, Math.ceil(bytes / 4096)) * (consistent ? 1 : 0.5);
 
 function keyPart(item: Item, names: readonly string[]): Item | null {
   const part: Item = {};
