@@ -54,13 +54,34 @@ interface StackPresence {
 }
 
 /**
- * What is left of a service's settled history once it has been folded away (see
- * `compaction.ts`): the stacks that existed at `asOf` and their statuses then. No operation was
- * running and no window was open at `asOf`.
+ * Where a walk over a service's events starts: the stacks that existed at `asOf` and their
+ * statuses then, and the window open at that moment, if one was. Either what is left of settled
+ * history folded away (`compaction.ts`: nothing running, no window open), or a checkpoint of a
+ * walk (see {@link walkCheckpoint}), from which the walk goes on exactly as if it had walked the
+ * events before it.
  */
 export interface Baseline {
   readonly asOf: Instant;
   readonly stacks: readonly { readonly stackId: string; readonly stackName: string; readonly status: StackStatus | null }[];
+  /** The window open at `asOf`; absent or `null` when none was. */
+  readonly open?: OpenWindowAt | null | undefined;
+  /** The last DELETE_COMPLETE of a stack that existed, at or before `asOf`; absent when none. */
+  readonly lastDeleteComplete?: Instant | null | undefined;
+}
+
+/** A window open at a checkpoint, as far as the walk had got. */
+export interface OpenWindowAt {
+  readonly start: Instant;
+  /** Its stacks so far, by first status event inside it. */
+  readonly stacks: readonly string[];
+  /** While no stack of the service exists: the last DELETE_COMPLETE, from which the grace runs. */
+  readonly waitingSince: Instant | null;
+  /**
+   * The highest severity of its operations so far: those that started inside it, as of the walk
+   * that made the checkpoint. A walk that goes on may no longer see the operations of stacks whose
+   * history was folded since; a maximum counts each one any number of times alike.
+   */
+  readonly peak: OperationSeverity | null;
 }
 
 const exists = (stack: StackPresence): boolean => stack.appeared && !stack.deleted;
@@ -93,6 +114,10 @@ function initialPresence(baseline: Baseline | null): Map<string, StackPresence> 
 export function existingStacksAfter(records: readonly StatusRecord[], baseline: Baseline | null): Baseline['stacks'] {
   const presence = initialPresence(baseline);
   for (const record of canonicalRecords(records)) presence.set(record.stackId, afterStatus(presence.get(record.stackId), record));
+  return existingOf(presence);
+}
+
+function existingOf(presence: ReadonlyMap<string, StackPresence>): Baseline['stacks'] {
   return [...presence]
     .filter(([, stack]) => exists(stack))
     .map(([stackId, stack]) => ({ stackId, stackName: stack.stackName, status: stack.latest }))
@@ -128,23 +153,37 @@ interface Walk {
   readonly windows: ImpactWindow[];
   /** Event times after which no window was open and no operation running. */
   readonly settledAt: Instant[];
+  /** The walk's state at the time it was asked for (`checkpointAt`), `null` when not asked. */
+  readonly checkpoint: Baseline | null;
 }
 
-function walkService(records: readonly StatusRecord[], now: Instant, rules: WindowRules, baseline: Baseline | null): Walk {
+const peakOf = (severities: readonly SeverityAt[], from: Instant, to: Instant | null, inherited: OperationSeverity | null): OperationSeverity | null =>
+  severities
+    .filter(({ start }) => start >= from && (to === null || start <= to))
+    .reduce<OperationSeverity | null>((peak, { severity }) => maxSeverity(peak, severity), inherited);
+
+function walkService(records: readonly StatusRecord[], now: Instant, rules: WindowRules, baseline: Baseline | null, checkpointAt?: Instant): Walk {
   const canonical = canonicalRecords(records).filter((record) => record.time <= now);
+  // The operations come from every record given (those before the baseline too: an operation
+  // that began before a checkpoint is still one), the walk from those after it.
   const severities: SeverityAt[] = [...groupBy(canonical, (record) => record.stackId).values()]
     .flatMap((stackRecords) => foldOperations(stackRecords))
     .flatMap((operation: Operation) => {
       const severity = operationSeverity(operation, now, rules.thresholds);
       return severity ? [{ start: operation.start, severity }] : [];
     });
-  const opensAt = new Set(severities.map(({ start }) => start));
+  const asOf = baseline?.asOf ?? Number.NEGATIVE_INFINITY;
+  const opensAt = new Set(severities.filter(({ start }) => start > asOf).map(({ start }) => start));
 
   const presence = initialPresence(baseline);
   const windows: Omit<ImpactWindow, 'peakSeverity'>[] = [];
   const settledAt: Instant[] = [];
-  let state: WalkState = { kind: 'closed' };
-  let lastDeleteComplete: Instant | null = null;
+  const inherited = baseline?.open ?? null;
+  let state: WalkState = inherited
+    ? { kind: 'open', start: inherited.start, stacks: inherited.stacks, waitingSince: inherited.waitingSince }
+    : { kind: 'closed' };
+  let lastDeleteComplete: Instant | null = baseline?.lastDeleteComplete ?? null;
+  let checkpoint: Baseline | null = null;
 
   const closeIfGraceRanOut = (at: Instant): void => {
     if (state.kind === 'open' && state.waitingSince !== null && at >= state.waitingSince + rules.graceMs) {
@@ -155,9 +194,24 @@ function walkService(records: readonly StatusRecord[], now: Instant, rules: Wind
       state = { kind: 'closed' };
     }
   };
+  const takeCheckpoint = (at: Instant): void => {
+    const open = state.kind === 'open' ? state : null;
+    checkpoint = {
+      asOf: at,
+      stacks: existingOf(presence),
+      open: open && {
+        start: open.start,
+        stacks: open.stacks,
+        waitingSince: open.waitingSince,
+        peak: peakOf(severities, open.start, at, inherited?.start === open.start ? inherited.peak : null),
+      },
+      lastDeleteComplete,
+    };
+  };
 
-  for (const group of groupByTime(canonical)) {
+  for (const group of groupByTime(canonical.filter((record) => record.time > asOf))) {
     const time = group[0]?.time as Instant;
+    if (checkpointAt !== undefined && checkpoint === null && time > checkpointAt) takeCheckpoint(checkpointAt);
     closeIfGraceRanOut(time);
     const involved: string[] = [];
     for (const record of group) {
@@ -191,6 +245,7 @@ function walkService(records: readonly StatusRecord[], now: Instant, rules: Wind
       state = { kind: 'open', start: state.start, stacks, waitingSince };
     }
   }
+  if (checkpointAt !== undefined && checkpoint === null) takeCheckpoint(checkpointAt);
   closeIfGraceRanOut(now);
   if (state.kind === 'open') {
     windows.push({ start: state.start, end: null, stacks: state.stacks, awaitingReplacementSince: state.waitingSince });
@@ -198,11 +253,11 @@ function walkService(records: readonly StatusRecord[], now: Instant, rules: Wind
 
   return {
     settledAt,
+    checkpoint,
     windows: windows.map((window) => ({
       ...window,
-      peakSeverity: severities
-        .filter(({ start }) => start >= window.start && (window.end === null || start <= window.end))
-        .reduce<OperationSeverity | null>((peak, { severity }) => maxSeverity(peak, severity), null) as OperationSeverity,
+      // A window that goes on from the baseline's open one keeps what that one had reached.
+      peakSeverity: peakOf(severities, window.start, window.end, inherited?.start === window.start ? inherited.peak : null) as OperationSeverity,
     })),
   };
 }
@@ -232,4 +287,19 @@ export function settledTimes(
   baseline: Baseline | null = null,
 ): Instant[] {
   return walkService(records, now, rules, baseline).settledAt;
+}
+
+/**
+ * The state of the walk over a service's events at `at` (the stacks that existed then, the window
+ * open then), as seen at `now`: a walk that starts from it with the events after `at` gives the
+ * windows a walk over all of them gives. Operations that run at `at` outside an open window must
+ * still be among the events given to that walk (their severity may yet come; the window opens back
+ * at their start).
+ *
+ * @example
+ * const checkpoint = walkCheckpoint(records, now, rules, baseline, now - 120_000);
+ * deriveWindows(newerRecords, later, rules, checkpoint); // the same as over all records
+ */
+export function walkCheckpoint(records: readonly StatusRecord[], now: Instant, rules: WindowRules, baseline: Baseline | null, at: Instant): Baseline {
+  return walkService(records, now, rules, baseline, Math.max(at, baseline?.asOf ?? at)).checkpoint as Baseline;
 }
