@@ -13,13 +13,13 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { itemSize, readUnits, writeUnits, type PlainItem } from '../shared/adapters/item-size.ts';
-import { BY_NAME_INDEX, OPEN_SERVICES_INDEX, WINDOWS_BY_END_INDEX } from '../shared/adapters/table.ts';
+import { BY_NAME_INDEX, TO_SWEEP_INDEX, WINDOWS_BY_END_INDEX } from '../shared/adapters/table.ts';
 
 type Item = PlainItem;
 
 /** The table's indexes as table.ts declares them: their key attributes and projection. */
 const INDEXES = [
-  { name: OPEN_SERVICES_INDEX, keys: ['sweepPK', 'sweepSK'], all: true },
+  { name: TO_SWEEP_INDEX, keys: ['sweepPK', 'sweepSK'], all: false },
   { name: WINDOWS_BY_END_INDEX, keys: ['windowPK', 'windowSK'], all: true },
   { name: BY_NAME_INDEX, keys: ['namePK', 'nameSK'], all: false },
 ] as const;

@@ -74,11 +74,13 @@ function targets(
       target: '≤ 3 + requests of the due notifications',
       holds: sweep.crowded.indexQueries <= 3,
     });
+    // Per service listed: its stacks, and its window entries from the open window on.
+    const quietWrites = sweep.crowded.quietByCommand['PutItemCommand'] ?? 0;
     list.push({
       figure: 'quietSweepRequests',
-      value: `${sweep.crowded.quietRequests} (nothing due; ${sweep.crowded.quietRedundantWrites} writes store nothing new)`,
-      target: '≤ 3 (no notification due)',
-      holds: sweep.crowded.quietRequests <= 3,
+      value: `${sweep.crowded.quietRequests} (nothing due, ${sweep.open} services listed; ${quietWrites} writes)`,
+      target: '≤ 1 + 2 per service listed, nothing written',
+      holds: sweep.crowded.quietRequests <= 1 + 2 * sweep.open && quietWrites === 0,
     });
     list.push({ figure: 'sweepScalingRatio', value: round(sweep.sweepScalingRatio, 3), target: '≤ 1.5', holds: sweep.sweepScalingRatio <= 1.5 });
   }

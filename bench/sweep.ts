@@ -4,10 +4,10 @@
  * ones) and its time. The open services are put back as they were before each timed sweep, so
  * that every sweep has the same notifications due.
  */
-import { BatchWriteItemCommand, GetItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DeleteItemCommand, GetItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { applyEvent } from '../shared/app/apply-event.ts';
 import { sweep } from '../shared/app/sweep.ts';
-import { OPEN_PARTITION, OPEN_SERVICES_INDEX } from '../shared/adapters/table.ts';
+import { SWEEP_PARTITION, TO_SWEEP_INDEX } from '../shared/adapters/table.ts';
 import type { CloudFormationEvent } from '../shared/domain/events.ts';
 import { MINUTE_MS, type Instant } from '../shared/domain/time.ts';
 import type { WatchdogStore } from '../shared/app/ports.ts';
@@ -45,7 +45,16 @@ function resourceStatus(name: string, at: Instant, logicalResourceId: string, st
   };
 }
 
-const stateKey = (service: string): RawItem => ({ PK: { S: `SERVICE#${ACCOUNT}#${REGION}#${service}` }, SK: { S: 'STATE' } });
+/** The key of the stack item of the stack named `service` (each bench service has one stack of its name). */
+const stateKey = (service: string): RawItem => ({ PK: { S: `SERVICE#${ACCOUNT}#${REGION}#${service}` }, SK: { S: `STACK#${arn(service)}` } });
+
+/** Removes what a sweep derived for a service (its window entries, walk points, own item), so that the next round derives it again. */
+async function forgetDerived(db: MeteredDb, table: string, service: string): Promise<void> {
+  const { Items } = await db.client.send(
+    new QueryCommand({ TableName: table, KeyConditionExpression: 'PK = :pk AND SK > :stacks', ExpressionAttributeValues: { ':pk': { S: `SERVICE#${ACCOUNT}#${REGION}#${service}` }, ':stacks': { S: 'STACK$' } }, ConsistentRead: true }),
+  );
+  for (const item of Items ?? []) await db.client.send(new DeleteItemCommand({ TableName: table, Key: { PK: item['PK'] as RawItem[string], SK: item['SK'] as RawItem[string] } }));
+}
 
 async function getRaw(db: MeteredDb, table: string, service: string): Promise<RawItem> {
   const { Item } = await db.client.send(new GetItemCommand({ TableName: table, Key: stateKey(service), ConsistentRead: true }));
@@ -69,9 +78,9 @@ async function openCount(db: MeteredDb, table: string): Promise<number> {
   const { Count } = await db.client.send(
     new QueryCommand({
       TableName: table,
-      IndexName: OPEN_SERVICES_INDEX,
+      IndexName: TO_SWEEP_INDEX,
       KeyConditionExpression: 'sweepPK = :open',
-      ExpressionAttributeValues: { ':open': { S: OPEN_PARTITION } },
+      ExpressionAttributeValues: { ':open': { S: SWEEP_PARTITION } },
       Select: 'COUNT',
     }),
   );
@@ -147,8 +156,10 @@ export async function benchSweep({ closed, repeats, concurrency }: { closed: num
       const at = T0 - 3_600_000 + offset * 1000;
       await applyEvent(stackStatus(TEMPLATE, at, status), crowdedDeps.with(() => at + 1000));
     }
-    const templateText = JSON.stringify(await getRaw(db, crowdedTable, TEMPLATE));
-    if (templateText.includes('"sweepPK"')) throw new Error('bench: a closed service is in the OpenServices index');
+    // As a sweep leaves it once its windows were derived: out of the sweep index, nothing unwalked.
+    const { sweepPK: _sweepPK, sweepSK: _sweepSK, unwalkedSince: _since, unwalkedOperationStart: _start, ...walked } = await getRaw(db, crowdedTable, TEMPLATE);
+    const templateText = JSON.stringify(walked);
+    await putAll(db, crowdedTable, [walked], 1);
 
     meter.sizing = false;
     const populate = await timed(async () => {
@@ -163,7 +174,7 @@ export async function benchSweep({ closed, repeats, concurrency }: { closed: num
     meter.sizing = true;
     for (const { table } of subjects) {
       const open = await openCount(db, table);
-      if (open !== OPEN_NAMES.length) throw new Error(`bench: ${open} services in ${table}'s OpenServices, expected ${OPEN_NAMES.length}`);
+      if (open !== OPEN_NAMES.length) throw new Error(`bench: ${open} items in ${table}'s ToSweep, expected ${OPEN_NAMES.length}`);
     }
     progress(`sweep: ${closed} closed services written in ${(populate.ms / 1000).toFixed(1)} s`);
 
@@ -176,6 +187,7 @@ export async function benchSweep({ closed, repeats, concurrency }: { closed: num
         if (!run) continue;
         meter.use(setup);
         await putAll(db, table, openItems, 1);
+        for (const name of OPEN_NAMES) await forgetDerived(db, table, name);
         const sent = deps.notifier.sent.length;
         const published = deps.windowEvents.length;
         const tally = emptyTally();
@@ -207,7 +219,7 @@ export async function benchSweep({ closed, repeats, concurrency }: { closed: num
       samplesMs: run.samples,
       requests: run.tally.requests,
       byCommand: run.tally.byCommand,
-      indexQueries: run.tally.queriesByIndex[OPEN_SERVICES_INDEX] ?? 0,
+      indexQueries: run.tally.queriesByIndex[TO_SWEEP_INDEX] ?? 0,
       quietRedundantWrites: run.quietTally.redundantStateWrites,
       notificationsDue: run.notifications,
       windowEventsDue: run.windowEvents,

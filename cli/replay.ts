@@ -5,13 +5,13 @@
 import { applyEvent } from '../shared/app/apply-event.ts';
 import type { Log } from '../shared/app/log.ts';
 import { sweep } from '../shared/app/sweep.ts';
+import { windowsAsOf } from '../shared/app/walk-windows.ts';
 import { createDynamoDbStore, ensureTable } from '../shared/adapters/dynamodb-store.ts';
 import { startEmbeddedDynamoDb } from '../shared/adapters/embedded-dynamodb.ts';
 import { createRecordingNotifier } from '../shared/adapters/memory-notifier.ts';
 import type { WatchdogConfig } from '../shared/domain/config.ts';
 import type { Notification } from '../shared/domain/notification.ts';
 import { serviceKeyId, type ServiceKey } from '../shared/domain/service.ts';
-import { viewService } from '../shared/domain/service-state.ts';
 import { operationSeverity, type OperationSeverity } from '../shared/domain/severity.ts';
 import { ceilToMinute, floorToMinute, MINUTE_MS, type Instant } from '../shared/domain/time.ts';
 import { compareOperations, deriveOperations, statusRecordOf, type Operation } from '../shared/domain/operations.ts';
@@ -136,7 +136,8 @@ export async function replay(
     for (let minute = floorToMinute(first.deliverAt); minute <= until; ) {
       await deliverUntil(minute);
       now = minute;
-      const { servicesSwept } = await sweep(deps);
+      // One piece of work at a time: what is sent is listed in the order it was sent.
+      const { servicesSwept } = await sweep(deps, { concurrency: 1 });
       // With nothing open, every sweep until the next delivery would find nothing: skip them.
       const nextDelivery = due[next]?.deliverAt;
       minute =
@@ -149,7 +150,7 @@ export async function replay(
     await deliverUntil(until);
 
     // As recorded: operations from each stack's timeline (access pattern 4), windows from each
-    // service's state and its archive; all as of `until`.
+    // service's window entries and its stacks; all as of `until`.
     const operations: ReplayedOperation[] = [];
     for (const { stack, key } of stacks.values()) {
       const history = await store.stackHistory(stack.stackId);
@@ -159,8 +160,8 @@ export async function replay(
     }
     const windows: ReplayedWindow[] = [];
     for (const key of services.values()) {
-      const view = viewService(await store.loadService(key), until, options.config);
-      for (const window of [...(await store.archivedWindows(key)), ...view.windows]) windows.push({ ...window, key });
+      now = until;
+      for (const window of await windowsAsOf(deps, key, until)) windows.push({ ...window, key });
     }
     operations.sort((a, b) => compareOperations(a.operation, b.operation));
     windows.sort((a, b) => a.start - b.start || serviceKeyId(a.key).localeCompare(serviceKeyId(b.key)));

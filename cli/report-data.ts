@@ -10,8 +10,9 @@ import { groupBy } from '../shared/domain/collections.ts';
 import type { WatchdogConfig } from '../shared/domain/config.ts';
 import { canonicalRecords, deriveOperations, operationStop, statusRecordOf, type Operation, type StatusRecord } from '../shared/domain/operations.ts';
 import { timelinesOfService } from '../shared/app/timeline.ts';
-import { serviceKeyId } from '../shared/domain/service.ts';
-import { reachedPeople, type ServiceState } from '../shared/domain/service-state.ts';
+import { serviceKeyId, type ServiceKey } from '../shared/domain/service.ts';
+import { reachedPeople } from '../shared/domain/claims.ts';
+import type { StackState } from '../shared/domain/stack-state.ts';
 import type { Instant } from '../shared/domain/time.ts';
 import type { ImpactWindow } from '../shared/domain/windows.ts';
 import { openStore, type DataSourceFlags } from './data-source.ts';
@@ -37,20 +38,24 @@ const LOOKBACK_MS = 86_400_000;
 /**
  * One service's part of the report: its stacks with an operation or a sent notification in
  * [from, to], ordered by their first operation there. Operations come from the stacks'
- * timelines (so history folded out of the state still shows, for its 90 days) merged with the
- * state's records (which hold what DescribeStacks told the sweeper when an event was lost).
+ * timelines (so history folded out of the stacks' states still shows, for its 90 days) merged with
+ * the states' records (which hold what DescribeStacks told the sweeper when an event was lost).
  */
 async function serviceReport(
   store: WatchdogStore,
-  state: ServiceState,
+  key: ServiceKey,
+  states: readonly StackState[],
   windows: readonly ImpactWindow[],
   query: WindowQuery,
   now: Instant,
 ): Promise<ReportService> {
   const { from, to } = query;
   const historyFrom = Math.min(from, ...windows.map((window) => window.start)) - LOOKBACK_MS;
-  const timelines = await timelinesOfService(store, state.key, { from: historyFrom, to });
-  const stateRecords = groupBy(state.records, (record) => record.stackId);
+  const timelines = await timelinesOfService(store, key, { from: historyFrom, to });
+  const stateRecords = groupBy(
+    states.flatMap((stack) => stack.records),
+    (record) => record.stackId,
+  );
   const recordsByStack = new Map<string, StatusRecord[]>();
   for (const timeline of timelines) {
     const history = timeline.events.flatMap((event) => (event.kind === 'stack-status' ? [statusRecordOf(event)] : []));
@@ -59,11 +64,13 @@ async function serviceReport(
   for (const [stackId, records] of stateRecords) if (!recordsByStack.has(stackId)) recordsByStack.set(stackId, [...records]);
   // A stack's latest name: the records are in canonical order.
   const nameOf = (stackId: string): string => recordsByStack.get(stackId)?.at(-1)?.stackName ?? stackId;
-  const notifications: ReportNotification[] = state.claims.flatMap((claim) =>
-    reachedPeople(claim) && claim.sentAt >= from && claim.sentAt <= to
-      ? [{ at: claim.sentAt, severity: claim.severity, stackId: claim.stackId, stackName: nameOf(claim.stackId) }]
-      : [],
-  );
+  const notifications: ReportNotification[] = states
+    .flatMap((stack) => stack.claims)
+    .flatMap((claim) =>
+      reachedPeople(claim) && claim.delivery.at >= from && claim.delivery.at <= to
+        ? [{ at: claim.delivery.at, severity: claim.severity, stackId: claim.stackId, stackName: nameOf(claim.stackId) }]
+        : [],
+    );
   notifications.sort((a, b) => a.at - b.at);
   const stacks: ReportStack[] = [...recordsByStack]
     .map(([stackId, records]) => ({
@@ -74,14 +81,14 @@ async function serviceReport(
     .filter((stack) => stack.operations.length > 0 || notifications.some((notification) => notification.stackId === stack.stackId));
   const firstStart = (stack: ReportStack): Instant => stack.operations[0]?.start ?? Number.POSITIVE_INFINITY;
   stacks.sort((a, b) => firstStart(a) - firstStart(b) || (a.stackId < b.stackId ? -1 : a.stackId > b.stackId ? 1 : 0));
-  return { key: state.key, stacks, windows, notifications };
+  return { key, stacks, windows, notifications };
 }
 
 /**
  * Reads what a report of [from, to] shows: the services with a window overlapping it (one
  * service with `service`), their windows, their stacks' operations overlapping it and the
- * notifications sent in it. Notifications of history folded out of the state (older than the
- * late-event horizon) are no longer known; its operations and windows still show.
+ * notifications sent in it. Notifications of history folded out of the stacks' states are no
+ * longer known; its operations and windows still show.
  *
  * @example
  * const data = await loadReportData(store, { from: Date.parse('2021-09-21T18:30:00Z'), to: Date.parse('2021-09-21T20:30:00Z') }, config, Date.now());
@@ -94,7 +101,7 @@ export async function loadReportData(store: WatchdogStore, query: WindowQuery, c
     const key = serviceWindows[0]?.key;
     if (key === undefined) continue;
     const plain = serviceWindows.map(({ key: _key, ...window }): ImpactWindow => window);
-    services.push(await serviceReport(store, await store.loadService(key), plain, query, now));
+    services.push(await serviceReport(store, key, (await store.loadService(key)).stacks, plain, query, now));
   }
   return { from: query.from, to: query.to, generatedAt: now, thresholds: config.thresholds, services };
 }

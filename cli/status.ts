@@ -8,8 +8,12 @@ import type { WatchdogConfig } from '../shared/domain/config.ts';
 import { operationResourcesInProgress } from '../shared/app/resources.ts';
 import { resourceLabel, type ResourceInProgress } from '../shared/domain/resources.ts';
 import { parseStackArn } from '../shared/domain/events.ts';
+import { reachedPeople } from '../shared/domain/claims.ts';
+import { viewOperations } from '../shared/domain/operation-view.ts';
+import { Quiet } from '../shared/domain/outbox.ts';
 import { serviceKeyId } from '../shared/domain/service.ts';
-import { Quiet, reachedPeople, viewService } from '../shared/domain/service-state.ts';
+import { silentLog } from '../shared/app/log.ts';
+import { windowsAsOf } from '../shared/app/walk-windows.ts';
 import { humanDuration, type Instant } from '../shared/domain/time.ts';
 import { openStore, type DataSourceFlags } from './data-source.ts';
 import { windowRow, windowsTable, type WindowRow } from './windows.ts';
@@ -37,13 +41,16 @@ export interface RunningRow {
   readonly resourcesInProgress: readonly (Omit<ResourceInProgress, 'since'> & { since: string })[];
 }
 
+/** Reading status sends nothing. */
+const NOTHING_SENT = { publish: async (): Promise<void> => undefined };
+
 interface Snapshot {
   readonly operations: RunningRow[];
   readonly openWindows: WindowRow[];
 }
 
 /**
- * Running operations and open windows as of `now`. Services with something running are derived
+ * Running operations and open windows as of `now`. Services with something to sweep are derived
  * afresh (their severities and windows move with the clock); the others' open windows (a stack
  * left failed) come from the window index.
  */
@@ -51,17 +58,18 @@ async function snapshot(store: WatchdogStore, config: WatchdogConfig, now: Insta
   const operations: RunningRow[] = [];
   const openWindows: WindowRow[] = [];
   const derived = new Set<string>();
-  for (const state of await store.openServices()) {
-    derived.add(serviceKeyId(state.key));
-    const view = viewService(state, now, config);
-    for (const window of view.windows) if (window.end === null) openWindows.push(windowRow({ ...window, key: state.key }, now, format));
-    for (const { operation, severity, claims, latest, quiet, rootStackId } of view.operations) {
+  const readOnly = { store, config, clock: () => now, log: silentLog, notifier: NOTHING_SENT, windowEvents: NOTHING_SENT };
+  for (const { key } of await store.servicesToSweep()) {
+    derived.add(serviceKeyId(key));
+    for (const window of await windowsAsOf(readOnly, key, now)) if (window.end === null) openWindows.push(windowRow({ ...window, key }, now, format));
+    const { stacks } = await store.loadService(key);
+    for (const { operation, severity, claims, latest, quiet, rootStackId } of viewOperations(stacks, now, config)) {
       if (operation.state !== 'running') continue;
       const root = rootStackId === null ? null : parseStackArn(rootStackId);
       operations.push({
         stackName: operation.stackName,
         stackId: operation.stackId,
-        ...state.key,
+        ...key,
         operation: operation.type,
         status: latest.status,
         startedAt: format(operation.start),

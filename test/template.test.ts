@@ -131,25 +131,27 @@ describe('template.yaml', () => {
 
   // Every AWS call the handlers' code makes, as the IAM action it needs: a call added to the code
   // without its permission fails here, not in production.
-  // What both functions call: their state, alerts (the topic's key encrypts the table too), window
-  // events, a stack's facts, and, organisation-wide, the member accounts' read role.
+  // What both functions call: stacks' states and their folded pages (deleted once unneeded), alerts
+  // (the topic's key encrypts the table too), a stack's facts, and, organisation-wide, the member
+  // accounts' read role.
   const BOTH = [
     'dynamodb:GetItem',
     'dynamodb:PutItem',
+    'dynamodb:DeleteItem',
     'dynamodb:Query',
     'sns:Publish',
     'kms:Decrypt',
     'kms:Encrypt',
     'kms:GenerateDataKey*',
     'kms:DescribeKey',
-    'events:PutEvents',
     'cloudformation:DescribeStacks',
     'sts:AssumeRole',
   ];
   it.each([
     ['StackEventsFunction', BOTH],
-    // Confirming before paging, and what is stuck when no resource event came.
-    ['SweeperFunction', [...BOTH, 'cloudformation:DescribeStackEvents', 'cloudformation:DescribeStackResources']],
+    // Window events (the sweeper derives windows); confirming before paging, and what is stuck
+    // when no resource event came.
+    ['SweeperFunction', [...BOTH, 'events:PutEvents', 'cloudformation:DescribeStackEvents', 'cloudformation:DescribeStackResources']],
   ])('lets %s make every call its code makes', (logicalId, actions) => {
     const granted = policyStatements(template.Resources)
       .filter(({ where, statement }) => where === logicalId && statement.Effect === 'Allow')

@@ -7,7 +7,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import type { ScheduledEvent } from 'aws-lambda';
+import type { Context, ScheduledEvent } from 'aws-lambda';
 import { sweep, type SweepResult } from '../../shared/app/sweep.ts';
 import { wireLambda } from '../../shared/adapters/lambda-wiring.ts';
 import { recordNotifications, recordOpenOperations } from '../../shared/adapters/watchdog-metrics.ts';
@@ -17,17 +17,20 @@ const metrics = new Metrics();
 const deps = wireLambda(process.env, logger);
 
 /**
- * One sweep; exported apart from the middy wrapper for tests.
+ * One sweep, within the invocation's time (what it has no time for is left to the next one);
+ * exported apart from the middy wrapper for tests.
  *
  * @example
- * await handleSweep();
+ * await handleSweep(() => context.getRemainingTimeInMillis());
  */
-export async function handleSweep(): Promise<SweepResult> {
-  const result = await sweep(deps);
+export async function handleSweep(remainingMs?: () => number): Promise<SweepResult> {
+  const result = await sweep(deps, { remainingMs });
   recordOpenOperations(metrics, result.openOperations);
   recordNotifications(metrics, result.notifications);
   logger.info('swept', {
     servicesSwept: result.servicesSwept,
+    windowEvents: result.windowEvents,
+    deferred: result.deferred,
     notifications: result.notifications.map((sent) => `${sent.severity} ${sent.stackName}`),
   });
   return result;
@@ -36,4 +39,4 @@ export async function handleSweep(): Promise<SweepResult> {
 export const handler = middy<ScheduledEvent, SweepResult>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }))
-  .handler(() => handleSweep());
+  .handler((_event: ScheduledEvent, context: Context) => handleSweep(() => context.getRemainingTimeInMillis()));

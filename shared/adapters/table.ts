@@ -4,12 +4,12 @@
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
-export const OPEN_SERVICES_INDEX = 'OpenServices';
+export const TO_SWEEP_INDEX = 'ToSweep';
 export const WINDOWS_BY_END_INDEX = 'WindowsByEnd';
 export const BY_NAME_INDEX = 'ByName';
 
 /** Constant partition of the sparse indexes: few items, all wanted at once. */
-export const OPEN_PARTITION = 'OPEN';
+export const SWEEP_PARTITION = 'SWEEP';
 export const WINDOW_PARTITION = 'WINDOW';
 
 export function createTableInput(tableName: string): CreateTableCommandInput {
@@ -24,12 +24,14 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
     ],
     GlobalSecondaryIndexes: [
       {
-        IndexName: OPEN_SERVICES_INDEX,
+        IndexName: TO_SWEEP_INDEX,
         KeySchema: [
           { AttributeName: 'sweepPK', KeyType: 'HASH' },
           { AttributeName: 'sweepSK', KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        // Keys only: the sweeper reads what it sweeps consistently from the table, and an item's
+        // entry is written only when it joins or leaves the index, not at every event.
+        Projection: { ProjectionType: 'KEYS_ONLY' },
       },
       {
         IndexName: WINDOWS_BY_END_INDEX,

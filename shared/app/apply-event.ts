@@ -2,17 +2,19 @@
  * Use case of the stack-events Lambda: apply one CloudFormation event.
  */
 import { parseStackArn, type CloudFormationEvent, type StackRef } from '../domain/events.ts';
+import { claimFor, dueOnEvent } from '../domain/due.ts';
 import type { Notification } from '../domain/notification.ts';
+import { viewOperations } from '../domain/operation-view.ts';
 import { statusRecordOf, type StatusRecord } from '../domain/operations.ts';
 import { serviceOf, type ServiceKey } from '../domain/service.ts';
-import { claimFor, countsForRules, dueOnEvent, viewService, withClaims, withStackFacts, withStatusRecord } from '../domain/service-state.ts';
+import { countsForRules, withClaims, withStackFacts, withStatusRecord, type StackState } from '../domain/stack-state.ts';
 import { isBeyondHorizon } from '../domain/config.ts';
 import { NO_FACTS, type StackFacts } from '../domain/stack-facts.ts';
 import { isKnownStatus } from '../domain/status.ts';
 import { formatInstant } from '../domain/time.ts';
 import type { WatchdogDeps } from './deps.ts';
 import { sendClaimed } from './notify.ts';
-import { updateService, withOutbox } from './service-updates.ts';
+import { updateStack } from './stack-updates.ts';
 
 export type ApplyOutcome =
   | { readonly kind: 'ignored'; readonly detailType: string }
@@ -22,62 +24,65 @@ export type ApplyOutcome =
   | { readonly kind: 'too-late' }
   | { readonly kind: 'applied'; readonly key: ServiceKey; readonly notifications: readonly Notification[] };
 
+/** What the write of one status record decided. */
+type Applied =
+  | { readonly kind: 'too-late' }
+  | { readonly kind: 'applied'; readonly claimed: ReturnType<typeof claimedOn>; readonly ignored: boolean };
+
+/** FAILED/RESOLVED the stack's state makes due, claimed at `now` (the root's state tells whether a nested stack's are quiet). */
+function claimedOn(stack: StackState, root: StackState | null, now: number, config: WatchdogDeps['config']) {
+  const views = viewOperations(root ? [stack, root] : [stack], now, config).filter((view) => view.operation.stackId === stack.stackId);
+  return dueOnEvent(views).map((due) => ({ due, claim: claimFor(due, now) }));
+}
 
 /**
  * Merges a status record (and what CloudFormation says of its stack, when asked) into its
- * service's state and claims the FAILED/RESOLVED it makes due; then sends them. Shared by events
- * and by the sweeper's reconciliation with DescribeStacks.
+ * stack's state and claims the FAILED/RESOLVED it makes due; then sends them. Shared by events
+ * and by the sweeper's reconciliation with DescribeStacks. A nested stack's root is read too,
+ * since its operation may tell the nested one's (`root`, when the caller has it).
  */
 export async function applyStatusRecord(
   deps: WatchdogDeps,
   key: ServiceKey,
   record: StatusRecord,
-  facts?: StackFacts,
+  context: { readonly facts?: StackFacts | undefined; readonly root?: StackState | null | undefined } = {},
 ): Promise<{ applied: boolean; notifications: Notification[] }> {
-  // A window event that could not be published stays pending for the sweeper (logged there).
-  return (await withOutbox(deps, (staged) => applyAndNotify(staged, key, record, facts))).result;
-}
-
-async function applyAndNotify(
-  deps: WatchdogDeps,
-  key: ServiceKey,
-  record: StatusRecord,
-  facts: StackFacts | undefined,
-): Promise<{ applied: boolean; notifications: Notification[] }> {
-  const { config } = deps;
+  const { config, store } = deps;
+  const { facts } = context;
   const now = deps.clock();
-  let tooLate = false;
+  const stackRef = { stackId: record.stackId, stackName: record.stackName };
+  const rootStackId = facts?.rootStackId ?? null;
+  const root =
+    context.root !== undefined ? context.root : rootStackId === null ? null : await store.loadStack(key, { stackId: rootStackId, stackName: parseStackArn(rootStackId)?.stackName ?? '' });
   // A late event dated in history folded by size brings it back first: it counts as if on time.
-  const done = await updateService(
+  const done = await updateStack<Applied>(
     deps,
     key,
+    stackRef,
     now,
     (current) => {
       const recorded = withStatusRecord(current, record);
-      tooLate = recorded.tooLate ?? false;
       // An event older than all the history kept changes nothing, not even what is known of its stack.
-      if (tooLate) return null;
-      const known = facts ? withStackFacts(recorded.state, record.stackId, facts) : { state: recorded.state, changed: false };
+      if (recorded.tooLate) return { state: null, result: { kind: 'too-late' } };
+      const known = facts ? withStackFacts(recorded.state, facts) : { state: recorded.state, changed: false };
       const { state } = known;
-      const changed = recorded.changed || known.changed;
-      const due = dueOnEvent(viewService(state, now, config));
-      if (!changed && due.length === 0) return null;
-      const claimed = due.map((item) => ({ due: item, claim: claimFor(item, now) }));
+      const claimed = claimedOn(state, root, now, config);
+      if (!recorded.changed && !known.changed && claimed.length === 0) return null;
       // Dated after its stack's DELETE_COMPLETE: kept, ignored by the rules (said below).
       const ignored = recorded.changed && !record.synthetic && !countsForRules(state, record);
-      return { state: withClaims(state, claimed.map(({ claim }) => claim)), result: { claimed, ignored } };
+      return { state: withClaims(state, claimed.map(({ claim }) => claim)), result: { kind: 'applied', claimed, ignored } };
     },
-    undefined,
-    record.time,
+    { reachBackTo: record.time },
   );
-  if (tooLate) {
-    deps.log.warn('event older than the history its service keeps: kept in the timeline, ignored by the rules', {
+  if (!done) return { applied: false, notifications: [] };
+  if (done.result.kind === 'too-late') {
+    deps.log.warn('event older than the history its stack keeps: kept in the timeline, ignored by the rules', {
       stackId: record.stackId,
       status: record.status,
       time: formatInstant(record.time),
     });
+    return { applied: false, notifications: [] };
   }
-  if (!done) return { applied: false, notifications: [] };
   if (done.result.ignored) {
     deps.log.warn("status dated after its stack's DELETE_COMPLETE, which is final: kept in the timeline, ignored by the rules", {
       stackId: record.stackId,
@@ -132,6 +137,6 @@ export async function applyEvent(event: CloudFormationEvent, deps: WatchdogDeps)
     return { kind: 'too-late' };
   }
   const { key, facts } = await placementOf(event, deps);
-  const { applied, notifications } = await applyStatusRecord(deps, key, statusRecordOf(event), facts);
+  const { applied, notifications } = await applyStatusRecord(deps, key, statusRecordOf(event), { facts });
   return applied ? { kind: 'applied', key, notifications } : { kind: 'duplicate', key };
 }

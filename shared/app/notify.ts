@@ -1,20 +1,24 @@
 /**
  * Sending claimed notifications: publish, then mark sent only once the notifier accepted it.
  */
+import type { ClaimedNotification, DueNotification } from '../domain/due.ts';
 import { buildNotification, type Notification, type NotificationEvidence } from '../domain/notification.ts';
+import { viewOperations } from '../domain/operation-view.ts';
+import { isPending } from '../domain/outbox.ts';
+import { sameClaim, type Claim } from '../domain/claims.ts';
 import type { ServiceKey } from '../domain/service.ts';
-import { sameClaim, viewService, withClaimSent, type Claim, type ClaimedNotification, type DueNotification, type ServiceState } from '../domain/service-state.ts';
 import { Severity } from '../domain/severity.ts';
+import { withClaimSent, type StackState } from '../domain/stack-state.ts';
 import type { Instant } from '../domain/time.ts';
 import type { WatchdogDeps } from './deps.ts';
 import { liveResourcesInProgress, operationFailureReasons, operationResourcesInProgress } from './resources.ts';
-import { updateService } from './service-updates.ts';
+import { updateStack } from './stack-updates.ts';
 
 /**
  * Publishes claimed notifications one by one, marking each sent once the notifier accepted it;
- * returns them with the service's state after the last mark. A publish that throws leaves its
+ * returns them with the stack's state after the last mark. A publish that throws leaves its
  * claim pending (a later sweep re-sends it after the lease) and propagates. Suppressed claims
- * (muted operations) were settled when claimed and are not published.
+ * (quiet operations) were settled when claimed and are not published.
  *
  * @example
  * const { sent } = await sendClaimed(deps, key, saved, [{ due, claim }]);
@@ -22,15 +26,15 @@ import { updateService } from './service-updates.ts';
 export async function sendClaimed(
   deps: WatchdogDeps,
   key: ServiceKey,
-  saved: ServiceState,
+  saved: StackState,
   claimed: readonly ClaimedNotification[],
-): Promise<{ sent: Notification[]; state: ServiceState }> {
+): Promise<{ sent: Notification[]; state: StackState }> {
   const sent: Notification[] = [];
   let state = saved;
   for (const { due, claim } of claimed) {
-    if (claim.suppressed) continue;
+    if (!isPending(claim)) continue;
     const at = deps.clock();
-    const notification = buildNotification(due, key, at, await evidenceOrNone(deps, due, saved, at));
+    const notification = buildNotification(due, key, at, await evidenceOrNone(deps, key, due, at));
     await deps.notifier.publish(notification);
     state = await markSent(deps, key, claim, at, state);
     sent.push(notification);
@@ -39,9 +43,9 @@ export async function sendClaimed(
 }
 
 /** What is stuck and why is worth a lot, but not the page itself: without it, the alert goes out plain. */
-async function evidenceOrNone(deps: WatchdogDeps, due: DueNotification, saved: ServiceState, at: Instant): Promise<NotificationEvidence> {
+async function evidenceOrNone(deps: WatchdogDeps, key: ServiceKey, due: DueNotification, at: Instant): Promise<NotificationEvidence> {
   try {
-    return await evidenceFor(deps, due, saved, at);
+    return await evidenceFor(deps, key, due, at);
   } catch (error) {
     deps.log.warn('could not read what is stuck or why; the notification goes out without it', {
       stackId: due.view.operation.stackId,
@@ -58,7 +62,7 @@ async function evidenceOrNone(deps: WatchdogDeps, due: DueNotification, saved: S
  * resource event came); for a failure, the resources' failure reasons and the service's
  * operations, to name a deletion that blocked it.
  */
-async function evidenceFor(deps: WatchdogDeps, due: DueNotification, saved: ServiceState, at: Instant): Promise<NotificationEvidence> {
+async function evidenceFor(deps: WatchdogDeps, key: ServiceKey, due: DueNotification, at: Instant): Promise<NotificationEvidence> {
   const { operation } = due.view;
   if (due.severity === Severity.WARNING || due.severity === Severity.CRITICAL) {
     const recorded = await operationResourcesInProgress(deps.store, operation);
@@ -68,9 +72,11 @@ async function evidenceFor(deps: WatchdogDeps, due: DueNotification, saved: Serv
   }
   if (due.severity === Severity.FAILED) {
     const failureReasons = await operationFailureReasons(deps.store, operation);
-    // The failed stack's own nested stacks are deleted by its rollback: not what blocked it.
-    const serviceOperations = viewService(saved, at, deps.config)
-      .operations.filter((view) => view.rootStackId !== operation.stackId)
+    // The other stacks of the service, to name a deletion that blocked it; the failed stack's own
+    // nested stacks are deleted by its rollback: not what blocked it.
+    const { stacks } = await deps.store.loadService(key);
+    const serviceOperations = viewOperations(stacks, at, deps.config)
+      .filter((view) => view.rootStackId !== operation.stackId)
       .map((view) => view.operation);
     return { failureReasons, serviceOperations };
   }
@@ -78,16 +84,17 @@ async function evidenceFor(deps: WatchdogDeps, due: DueNotification, saved: Serv
 }
 
 /** Records that the notifier accepted a claimed notification. */
-async function markSent(deps: WatchdogDeps, key: ServiceKey, claim: Claim, now: Instant, known: ServiceState): Promise<ServiceState> {
-  const done = await updateService(
+async function markSent(deps: WatchdogDeps, key: ServiceKey, claim: Claim, now: Instant, known: StackState): Promise<StackState> {
+  const done = await updateStack(
     deps,
     key,
+    known,
     now,
     (current) => {
-      const pending = current.claims.some((kept) => sameClaim(kept, claim) && kept.sentAt === null);
+      const pending = current.claims.some((kept) => sameClaim(kept, claim) && isPending(kept));
       return pending ? { state: withClaimSent(current, claim, now), result: null } : null;
     },
-    known,
+    { known },
   );
   return done?.saved ?? known;
 }

@@ -2,13 +2,15 @@
  * The adapters the use cases take as parameters. Implementations live in `shared/adapters/`;
  * the Lambda handlers and the CLI wire them.
  */
-import type { ResourceStatusEvent, StackStatusEvent } from '../domain/events.ts';
+import type { ResourceStatusEvent, StackRef, StackStatusEvent } from '../domain/events.ts';
 import type { Notification } from '../domain/notification.ts';
 import type { ResourceInProgress } from '../domain/resources.ts';
 import type { StackDescription } from '../domain/reconcile.ts';
 import type { ServiceKey } from '../domain/service.ts';
 import type { FoldedPage } from '../domain/compaction.ts';
-import type { FoldedPageRef, ServiceState, ServiceView } from '../domain/service-state.ts';
+import type { FoldedPageRef, StackState } from '../domain/stack-state.ts';
+import type { ServiceState, WalkPoint } from '../domain/service-walk.ts';
+import type { WindowEntry } from '../domain/window-entries.ts';
 import type { StackFacts } from '../domain/stack-facts.ts';
 import type { Instant } from '../domain/time.ts';
 import type { ImpactWindow } from '../domain/windows.ts';
@@ -38,37 +40,59 @@ export interface WatchdogStore {
   stacksNamed(stackName: string, range: { readonly from: Instant; readonly to: Instant }): Promise<string[]>;
   /** The services of that name, in every account and region the watchdog has seen them. */
   servicesNamed(service: string): Promise<ServiceKey[]>;
-  /** Access pattern 1: a service's state, read consistently; empty (version 0) when new. */
-  loadService(key: ServiceKey): Promise<ServiceState>;
+  /** Access pattern 1: one stack's state, read consistently; empty (version 0) when new. */
+  loadStack(key: ServiceKey, stack: Pick<StackRef, 'stackId' | 'stackName'>): Promise<StackState>;
   /**
    * Access pattern 1 (write): stores `state` if the stored version is still `state.version`;
    * returns the stored state (version + 1), or `null` when another writer came first.
    */
-  saveService(state: ServiceState, view: ServiceView, now: Instant): Promise<ServiceState | null>;
-  /** Access pattern 2: the services with something to sweep, through the sparse index. */
-  openServices(): Promise<ServiceState[]>;
+  saveStack(state: StackState, now: Instant): Promise<StackState | null>;
+  /** A service's own item and all its stacks' states, read consistently (one query). */
+  loadService(key: ServiceKey): Promise<ServiceSnapshot>;
+  /** Stores the service's own item if its stored version is still `state.version`; `null` otherwise. */
+  saveService(state: ServiceState, now: Instant): Promise<ServiceState | null>;
+  /**
+   * Access pattern 2: the services with a stack or a window entry to sweep, through the sparse
+   * index, and the ids of those window entries.
+   */
+  servicesToSweep(): Promise<SweepTarget[]>;
+  /** A service's window entries whose id is at or after `from` (after it, when `exclusive`), by id. */
+  windowEntries(key: ServiceKey, from: Instant, exclusive?: boolean): Promise<WindowEntry[]>;
+  /** One window entry, read consistently; `null` when there is none. */
+  loadWindowEntry(key: ServiceKey, id: Instant): Promise<WindowEntry | null>;
+  /** Stores a window entry if its stored version is still `entry.version`; `null` otherwise. */
+  saveWindowEntry(entry: WindowEntry, now: Instant): Promise<WindowEntry | null>;
   /** Access pattern 3: windows overlapping [from, to], optionally of one service. */
   windowsOverlapping(query: WindowQuery): Promise<ServiceWindow[]>;
-  /** Keeps closed windows that left a service's state when its history was folded; idempotent. */
-  archiveWindows(key: ServiceKey, windows: readonly ImpactWindow[]): Promise<void>;
-  /** A service's archived windows, by start; those that start after `after` only, when given. */
-  archivedWindows(key: ServiceKey, after?: Instant): Promise<ImpactWindow[]>;
-  /**
-   * Removes archived windows that a late event brought back into the state, each only while it
-   * is still stored as given (a writer may have archived it again since).
-   */
-  deleteArchivedWindows(key: ServiceKey, windows: readonly ImpactWindow[]): Promise<void>;
-  /** Keeps pages of history folded by size (compaction.ts); returns how the state names them, in order. */
-  saveFoldedPages(key: ServiceKey, pages: readonly FoldedPage[]): Promise<FoldedPageRef[]>;
+  /** Keeps pages of a stack's history folded by size (compaction.ts); returns how the state names them, in order. */
+  saveFoldedPages(stack: StackState, pages: readonly FoldedPage[]): Promise<FoldedPageRef[]>;
   /** The pages the state names, in that order; throws {@link FoldedPageMissingError} when one is missing. */
-  loadFoldedPages(key: ServiceKey, refs: readonly FoldedPageRef[]): Promise<FoldedPage[]>;
+  loadFoldedPages(stack: StackState, refs: readonly FoldedPageRef[]): Promise<FoldedPage[]>;
   /** Removes pages no state names any more; idempotent. */
-  deleteFoldedPages(key: ServiceKey, refs: readonly FoldedPageRef[]): Promise<void>;
+  deleteFoldedPages(stack: StackState, refs: readonly FoldedPageRef[]): Promise<void>;
+  /** Keeps a walk point on its own, for late events to walk again from (for the late-event horizon). */
+  keepWalkPoint(key: ServiceKey, point: WalkPoint): Promise<void>;
+  /** The latest walk point kept that is strictly before `time`; `null` when none is. */
+  walkPointBefore(key: ServiceKey, time: Instant): Promise<WalkPoint | null>;
+  /** Removes the walk points kept at or after `time` (a late event made them stale); idempotent. */
+  dropWalkPoints(key: ServiceKey, time: Instant): Promise<void>;
+}
+
+/** A service with something to sweep: its key, and which of its window entries have events due or a grace running. */
+export interface SweepTarget {
+  readonly key: ServiceKey;
+  readonly windowIds: readonly Instant[];
+}
+
+/** A service's own item and its stacks' states, as one consistent read gives them. */
+export interface ServiceSnapshot {
+  readonly service: ServiceState;
+  readonly stacks: readonly StackState[];
 }
 
 /**
- * A page of folded history the state named is gone: another writer brought it back and stored a
- * newer state meanwhile. Read the state again.
+ * A page of folded history a stack's state named is gone: another writer brought it back and
+ * stored a newer state meanwhile. Read the state again.
  */
 export class FoldedPageMissingError extends Error {
   constructor(message: string, options?: ErrorOptions) {

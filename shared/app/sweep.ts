@@ -1,47 +1,55 @@
 /**
  * Use case of the sweeper Lambda (every minute) and of the replay's whole-minute sweeps.
+ *
+ * Pages first, then windows: (1) WARNING/CRITICAL that came due (confirmed with CloudFormation
+ * when it can be asked), escalated operations re-checked, pages whose publish failed re-sent;
+ * (2) each service's windows derived from its stacks and the window events that makes due
+ * claimed; (3) window events published, and those whose publish failed re-sent. Work runs
+ * concurrently with a bound, and none is started once the invocation's time runs short: what is
+ * left is still marked in the sweep index, and the next minute's sweep does it.
  */
+import { dueAtSweep, claimFor, reportedStatus, stillWorthSending, type ClaimedNotification, type DueNotification } from '../domain/due.ts';
 import type { Notification } from '../domain/notification.ts';
+import { viewOperations, type OperationView } from '../domain/operation-view.ts';
 import { compareOperations } from '../domain/operations.ts';
+import { isStale } from '../domain/outbox.ts';
 import { reconcile, reconciledEvent } from '../domain/reconcile.ts';
+import { sameClaim, type Claim } from '../domain/claims.ts';
 import { serviceKeyId, type ServiceKey } from '../domain/service.ts';
+import { withClaimRenewed, withClaims, withClaimSuppressed, withoutClaim, withSighting, type StackState } from '../domain/stack-state.ts';
 import { formatInstant, type Instant } from '../domain/time.ts';
-import {
-  claimFor,
-  dueAtSweep,
-  reportedStatus,
-  sameClaim,
-  snapshotChanged,
-  staleAnnouncements,
-  stalePendingClaims,
-  stillWorthSending,
-  viewService,
-  withAnnouncementRenewed,
-  withClaimRenewed,
-  withClaims,
-  withClaimSuppressed,
-  withoutClaim,
-  withSighting,
-  type Claim,
-  type ClaimedNotification,
-  type DueNotification,
-  type OperationView,
-  type ServiceState,
-  type ServiceView,
-} from '../domain/service-state.ts';
-import { dueWindowAnnouncements, sameAnnouncement, type WindowAnnouncement } from '../domain/window-events.ts';
 import type { WatchdogDeps } from './deps.ts';
-import type { StackInspector } from './ports.ts';
+import type { ServiceSnapshot, StackInspector, SweepTarget } from './ports.ts';
 import { applyStatusRecord } from './apply-event.ts';
 import { sendClaimed } from './notify.ts';
-import { publishAnnouncement, updateService, withOutbox } from './service-updates.ts';
+import { publishWindowEvents, renewStaleWindowEvents } from './publish-window-events.ts';
+import { updateStack } from './stack-updates.ts';
+import { walkWindows, type ClaimedWindowEvent } from './walk-windows.ts';
 
 export interface SweepResult {
   readonly servicesSwept: number;
   /** Operations in progress when the sweep began, across the services it swept. */
   readonly openOperations: number;
   readonly notifications: readonly Notification[];
+  /** Window events put on the bus. */
+  readonly windowEvents: number;
+  /** Pieces of work left for the next sweep because the invocation's time ran short. */
+  readonly deferred: number;
 }
+
+export interface SweepOptions {
+  /** The invocation's remaining time (Lambda's `context.getRemainingTimeInMillis`); absent: unbounded. */
+  readonly remainingMs?: (() => number) | undefined;
+  /**
+   * How many pieces of work run at once (an escalation, a service's walk); 1 publishes in the
+   * listed order (the replay, whose output lists what was sent in order).
+   */
+  readonly concurrency?: number | undefined;
+}
+
+/** Time kept in hand: a piece of work started is finished before the invocation ends. */
+export const SWEEP_TIME_RESERVE_MS = 10_000;
+export const DEFAULT_SWEEP_CONCURRENCY = 16;
 
 /** Some notifications could not be sent; everything else of the sweep was done. */
 export class SweepIncompleteError extends Error {
@@ -58,124 +66,163 @@ export class SweepIncompleteError extends Error {
   }
 }
 
+/**
+ * Runs `work` for each item, at most `limit` at once, in the order given; starts none once
+ * `hasTime` says no. Returns how many were left unstarted.
+ */
+async function forEachBounded<T>(items: readonly T[], limit: number, hasTime: () => boolean, work: (item: T) => Promise<void>): Promise<number> {
+  let next = 0;
+  let skipped = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      if (!hasTime()) {
+        skipped++;
+        continue;
+      }
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return skipped;
+}
+
 const escalatesSameStack = (a: DueNotification, b: DueNotification): boolean =>
   a.severity === b.severity && a.view.operation.stackId === b.view.operation.stackId;
 
 /**
- * One sweep: sends WARNING/CRITICAL that came due (after confirming with CloudFormation when an
- * inspector is given), re-sends notifications whose earlier publish failed, and stores windows
- * that changed with the clock alone (a grace that ran out, a threshold passed). A notification
- * that cannot be sent does not hold up the others: the sweep finishes, then throws
- * {@link SweepIncompleteError}.
+ * One sweep. A notification or window event that cannot be sent does not hold up the others:
+ * the sweep finishes, then throws {@link SweepIncompleteError}.
  *
  * @example
- * await sweep({ store, notifier, clock: () => Date.now(), config, log, inspector });
+ * await sweep({ store, notifier, windowEvents, clock: () => Date.now(), config, log, inspector }, { remainingMs: () => context.getRemainingTimeInMillis() });
  */
-export async function sweep(deps: WatchdogDeps): Promise<SweepResult> {
-  // Window events the sweep's writes claim go out after its notifications.
-  const { result, failures: refused } = await withOutbox(deps, (staged) => sweepOnce(staged));
-  const failures = [...result.failures, ...refused];
-  if (failures.length > 0) throw new SweepIncompleteError(failures);
-  return { servicesSwept: result.servicesSwept, openOperations: result.openOperations, notifications: result.notifications };
-}
-
-async function sweepOnce(deps: WatchdogDeps): Promise<SweepResult & { failures: unknown[] }> {
+export async function sweep(deps: WatchdogDeps, options: SweepOptions = {}): Promise<SweepResult> {
   const { store, config, log } = deps;
   const now = deps.clock();
-  const services = await store.openServices();
-  // The freshest state known of each service, so that the next write there does not conflict:
-  // the outbox's (every write of the sweep records what it stored), first what the index returned.
-  const latest = deps.outbox?.latest ?? new Map<string, ServiceState>();
-  for (const state of services) if (!latest.has(serviceKeyId(state.key))) latest.set(serviceKeyId(state.key), state);
-  const written = new Set<string>();
+  const hasTime = (): boolean => options.remainingMs === undefined || options.remainingMs() > SWEEP_TIME_RESERVE_MS;
+  const limit = options.concurrency ?? DEFAULT_SWEEP_CONCURRENCY;
+  const targets = await store.servicesToSweep();
   const notifications: Notification[] = [];
   const failures: unknown[] = [];
-
-  const attempt = async (key: ServiceKey, work: () => Promise<{ sent: Notification[]; state?: ServiceState | undefined }>): Promise<void> => {
-    const id = serviceKeyId(key);
-    written.add(id);
+  let openOperations = 0;
+  const attempt = async (key: ServiceKey, work: () => Promise<void>): Promise<void> => {
     try {
-      const { sent, state } = await work();
-      notifications.push(...sent);
-      // A read that wrote nothing; what was written, updateService recorded already.
-      if (state) latest.set(id, state);
+      await work();
     } catch (error) {
-      latest.delete(id);
       failures.push(error);
       log.warn('could not send a notification or window event; its claim stays pending', { serviceKey: key, error: String(error) });
     }
   };
 
-  // Derived once per service: the due escalations, the escalated operations to re-check and the
-  // snapshot all come from the same view of the state the index returned.
-  const views = new Map(services.map((state) => [serviceKeyId(state.key), viewService(state, now, config)]));
-  const viewOf = (state: ServiceState) => views.get(serviceKeyId(state.key)) ?? viewService(state, now, config);
-  const candidates = services.flatMap((state) => dueAtSweep(viewOf(state)).map((due) => ({ key: state.key, due })));
-  candidates.sort((a, b) => compareOperations(a.due.view.operation, b.due.view.operation));
-  for (const { key, due } of candidates) {
-    await attempt(key, () => escalate(deps, key, due, now, latest.get(serviceKeyId(key))));
-  }
+  // 1. Pages: every service read once, the escalations due across all of them in the order they
+  // are listed (by start, then stack id), then each service's re-checks and re-sends.
+  const snapshots = new Map<string, ServiceSnapshot>();
+  let deferred = await forEachBounded(targets, limit, hasTime, async ({ key }) => {
+    snapshots.set(serviceKeyId(key), await store.loadService(key));
+  });
+  const viewsOf = new Map([...snapshots].map(([id, snapshot]) => [id, viewOperations(snapshot.stacks, now, config)]));
+  for (const views of viewsOf.values()) openOperations += views.filter(({ operation }) => operation.state === 'running').length;
+  const written = new Set<string>();
+  const due = targets
+    .flatMap(({ key }) => dueAtSweep(viewsOf.get(serviceKeyId(key)) ?? []).map((item) => ({ key, item })))
+    .sort((a, b) => compareOperations(a.item.view.operation, b.item.view.operation));
+  deferred += await forEachBounded(due, limit, hasTime, async ({ key, item }) => {
+    written.add(serviceKeyId(key));
+    const { stacks } = snapshots.get(serviceKeyId(key)) as ServiceSnapshot;
+    await attempt(key, async () => {
+      const stack = stacks.find((kept) => kept.stackId === item.view.operation.stackId);
+      notifications.push(...(await escalate(deps, key, item, stack, rootOf(stacks, item.view.operation.stackId), now)));
+    });
+  });
+  deferred += await forEachBounded([...snapshots.values()], limit, hasTime, async ({ service: { key }, stacks }) => {
+    const views = viewsOf.get(serviceKeyId(key)) ?? [];
+    const dueStacks = new Set(due.filter((entry) => serviceKeyId(entry.key) === serviceKeyId(key)).map(({ item }) => item.view.operation.stackId));
+    await attempt(key, async () => {
+      const sent = await recheckAndResend(deps, key, stacks, views, dueStacks, now);
+      if (sent.wrote) written.add(serviceKeyId(key));
+      notifications.push(...sent.notifications);
+    });
+  });
+
+  // 2. Windows, each service's after its pages (read again only where the pages wrote).
+  const claimed: ClaimedWindowEvent[] = [];
+  deferred += await forEachBounded(targets, limit, hasTime, async ({ key }) => {
+    const id = serviceKeyId(key);
+    const known = written.has(id) ? undefined : snapshots.get(id);
+    await attempt(key, async () => {
+      claimed.push(...(await walkWindows(deps, key, now, known)));
+    });
+  });
+
+  // 3. Window events: those just claimed, then those whose publish failed before.
+  const fresh = await publishWindowEvents(deps, claimed);
+  failures.push(...fresh.failures);
+  const stale: ClaimedWindowEvent[] = [];
+  deferred += await forEachBounded(
+    targets.flatMap((target: SweepTarget) => target.windowIds.map((id) => ({ key: target.key, id }))),
+    limit,
+    hasTime,
+    async ({ key, id }) =>
+      attempt(key, async () => {
+        stale.push(...(await renewStaleWindowEvents(deps, key, id)));
+      }),
+  );
+  const resent = await publishWindowEvents(deps, stale);
+  failures.push(...resent.failures);
+
+  if (deferred > 0) log.warn('sweep ran short of time: the rest is left to the next sweep', { deferred });
+  if (failures.length > 0) throw new SweepIncompleteError(failures);
+  // Listed as DESIGN.md lists a sweep's notifications (by start, then stack id), however they raced.
+  const listed = [...notifications].sort((a, b) => a.startedAt - b.startedAt || (a.stackId < b.stackId ? -1 : a.stackId > b.stackId ? 1 : 0));
+  return { servicesSwept: targets.length, openOperations, notifications: listed, windowEvents: fresh.published + resent.published, deferred };
+}
+
+const rootOf = (stacks: readonly StackState[], stackId: string): StackState | null => {
+  const rootId = stacks.find((stack) => stack.stackId === stackId)?.rootStackId ?? null;
+  return rootId === null ? null : (stacks.find((stack) => stack.stackId === rootId) ?? null);
+};
+
+/** A service's escalated operations re-checked with CloudFormation, and its pages whose publish failed re-sent. */
+async function recheckAndResend(
+  deps: WatchdogDeps,
+  key: ServiceKey,
+  stacks: readonly StackState[],
+  views: readonly OperationView[],
+  dueStacks: ReadonlySet<string>,
+  now: Instant,
+): Promise<{ notifications: Notification[]; wrote: boolean }> {
+  const sent: Notification[] = [];
+  let wrote = false;
   const { inspector } = deps;
   if (inspector) {
     // An escalated operation is asked about at every sweep: if its completion event was lost,
-    // nothing else would ever close it.
-    const dueStacks = new Set(candidates.map(({ due }) => due.view.operation.stackId));
-    for (const state of services) {
-      for (const view of viewOf(state).operations) {
-        // A muted operation's escalations are claimed too (suppressed), so it is watched the same
-        // way: a lost completion would otherwise keep its service's window open for good.
-        const escalated = view.operation.state === 'running' && view.claims.length > 0;
-        if (!escalated || dueStacks.has(view.operation.stackId)) continue;
-        await attempt(state.key, async () => {
-          const checked = await askCloudFormation(deps, inspector, state.key, view);
-          if (checked.kind === 'closed') return { sent: checked.notifications };
-          // Still there: the time it was last seen is what a lost DELETE_COMPLETE will be dated.
-          const seen = await updateService(
-            deps,
-            state.key,
-            now,
-            (current) => {
-              const sighted = withSighting(current, view.operation.stackId, checked.seenAt);
-              return sighted.changed ? { state: sighted.state, result: null } : null;
-            },
-            latest.get(serviceKeyId(state.key)),
-          );
-          return { sent: [], state: seen?.saved };
-        });
+    // nothing else would ever close it. A muted operation's escalations are claimed too
+    // (suppressed), so it is watched the same way.
+    for (const view of views) {
+      const escalated = view.operation.state === 'running' && view.claims.length > 0;
+      if (!escalated || dueStacks.has(view.operation.stackId)) continue;
+      const stackRef = { stackId: view.operation.stackId, stackName: view.operation.stackName };
+      const checked = await askCloudFormation(deps, inspector, key, view, rootOf(stacks, view.operation.stackId));
+      wrote = true;
+      if (checked.kind === 'closed') {
+        sent.push(...checked.notifications);
+        continue;
       }
+      // Still there: the time it was last seen is what a lost DELETE_COMPLETE will be dated.
+      await updateStack(deps, key, stackRef, now, (current) => {
+        const sighted = withSighting(current, checked.seenAt);
+        return sighted.changed ? { state: sighted.state, result: null } : null;
+      });
     }
   }
-  for (const state of services) {
-    for (const claim of stalePendingClaims(state, now, config.sendLeaseMs)) {
-      await attempt(state.key, () => resend(deps, state.key, claim, latest.get(serviceKeyId(state.key))));
+  for (const stack of stacks) {
+    for (const claim of stack.claims.filter((kept) => isStale(kept, now, deps.config.sendLeaseMs))) {
+      wrote = true;
+      sent.push(...(await resend(deps, key, stack, claim, rootOf(stacks, stack.stackId))));
     }
   }
-  for (const state of services) {
-    for (const announced of staleAnnouncements(state, now, config.sendLeaseMs)) {
-      await attempt(state.key, () => resendAnnouncement(deps, state.key, announced, latest.get(serviceKeyId(state.key))));
-    }
-  }
-  for (const state of services) {
-    if (written.has(serviceKeyId(state.key))) continue;
-    const view = viewOf(state);
-    // Windows that changed with the clock alone (a grace that ran out, a threshold passed): the
-    // write stores them and announces what opened or closed.
-    const stale = (current: ServiceState, currentView: ServiceView) =>
-      snapshotChanged(current, currentView) || dueWindowAnnouncements(currentView.windows, current.announcements, now).length > 0;
-    if (!stale(state, view)) continue;
-    await attempt(state.key, async () => {
-      const done = await updateService(
-        deps,
-        state.key,
-        now,
-        (current) => (stale(current, viewService(current, now, config)) ? { state: current, result: null } : null),
-        state,
-      );
-      return { sent: [], state: done?.saved };
-    });
-  }
-  const openOperations = [...views.values()].reduce((open, view) => open + view.operations.filter(({ operation }) => operation.state === 'running').length, 0);
-  return { servicesSwept: services.length, openOperations, notifications, failures };
+  return { notifications: sent, wrote };
 }
 
 /** Confirms, claims and sends one WARNING/CRITICAL. */
@@ -183,44 +230,49 @@ async function escalate(
   deps: WatchdogDeps,
   key: ServiceKey,
   due: DueNotification,
+  read: StackState | undefined,
+  root: StackState | null,
   now: Instant,
-  known: ServiceState | undefined,
-): Promise<{ sent: Notification[]; state?: ServiceState | undefined }> {
-  const stillDue = (state: ServiceState): DueNotification | undefined =>
-    dueAtSweep(viewService(state, now, deps.config)).find((item) => escalatesSameStack(item, due));
-  let current = known;
+): Promise<Notification[]> {
+  const { operation } = due.view;
+  const stackRef = { stackId: operation.stackId, stackName: operation.stackName };
+  const stillDue = (stack: StackState): DueNotification | undefined =>
+    dueAtSweep(viewOperations(root ? [stack, root] : [stack], now, deps.config)).find((item) => escalatesSameStack(item, due));
+  // What the sweep read (a stale one costs a conflict and a read); before asking CloudFormation,
+  // read again: ask only about what the table itself still shows as due.
+  let known = read;
   let seenAt: Instant | null = null;
   const { inspector } = deps;
   if (inspector) {
-    // The candidate came from an eventually consistent index: ask CloudFormation only about
-    // what the table itself still shows as due.
-    current = await deps.store.loadService(key);
-    const confirmedDue = stillDue(current);
-    if (!confirmedDue) return { sent: [], state: current };
-    const checked = await askCloudFormation(deps, inspector, key, confirmedDue.view);
-    if (checked.kind === 'closed') return { sent: checked.notifications };
+    known = await deps.store.loadStack(key, stackRef);
+    const confirmedDue = stillDue(known);
+    if (!confirmedDue) return [];
+    const checked = await askCloudFormation(deps, inspector, key, confirmedDue.view, root);
+    if (checked.kind === 'closed') return checked.notifications;
     seenAt = checked.seenAt;
   }
-  const claimed = await updateService(
+  const claimed = await updateStack<ClaimedNotification>(
     deps,
     key,
+    stackRef,
     now,
     (state) => {
       const item = stillDue(state);
       if (!item) return null;
       const claim = claimFor(item, now);
       // A reminder stands in for the one before it: an operation stuck for weeks must not grow
-      // its service's item by a claim per interval.
-      const previous = item.repeat !== undefined && item.repeat > 1 ? item.view.claims.find((kept) => kept.severity === item.severity && kept.repeat === (item.repeat ?? 0) - 1) : undefined;
-      const claimed = withClaims(previous ? withoutClaim(state, previous) : state, [claim]);
+      // its stack's item by a claim per interval.
+      const previous =
+        item.repeat !== undefined && item.repeat > 1 ? item.view.claims.find((kept) => kept.severity === item.severity && kept.repeat === (item.repeat ?? 0) - 1) : undefined;
+      const withClaim = withClaims(previous ? withoutClaim(state, previous) : state, [claim]);
       // Confirmed just now (when CloudFormation can be asked): seen then.
-      const seen = seenAt === null ? claimed : withSighting(claimed, item.view.operation.stackId, seenAt).state;
+      const seen = seenAt === null ? withClaim : withSighting(withClaim, seenAt).state;
       return { state: seen, result: { due: item, claim } };
     },
-    current,
+    { known },
   );
-  if (!claimed) return { sent: [] };
-  return sendClaimed(deps, key, claimed.saved, [claimed.result]);
+  if (!claimed) return [];
+  return (await sendClaimed(deps, key, claimed.saved, [claimed.result])).sent;
 }
 
 /**
@@ -236,6 +288,7 @@ async function askCloudFormation(
   inspector: StackInspector,
   key: ServiceKey,
   view: OperationView,
+  root: StackState | null,
 ): Promise<{ kind: 'running'; seenAt: Instant } | { kind: 'closed'; notifications: Notification[] }> {
   const described = await inspector.describe(view.operation.stackId);
   const answeredAt = deps.clock();
@@ -247,62 +300,32 @@ async function askCloudFormation(
     time: formatInstant(verdict.record.time),
   });
   await deps.store.recordEvent(reconciledEvent(verdict.record));
-  return { kind: 'closed', notifications: (await applyStatusRecord(deps, key, verdict.record)).notifications };
-}
-
-/**
- * Re-claims a window event whose publisher died or was refused, then publishes it; throws when
- * the bus refuses it again (the sweep reports it, the claim stays pending).
- */
-async function resendAnnouncement(
-  deps: WatchdogDeps,
-  key: ServiceKey,
-  stale: WindowAnnouncement,
-  known: ServiceState | undefined,
-): Promise<{ sent: Notification[]; state?: ServiceState | undefined }> {
-  const now = deps.clock();
-  const renewed = await updateService(
-    deps,
-    key,
-    now,
-    (current) => {
-      const pending = staleAnnouncements(current, now, deps.config.sendLeaseMs).find((kept) => sameAnnouncement(kept, stale));
-      return pending ? { state: withAnnouncementRenewed(current, pending, now), result: pending } : null;
-    },
-    known,
-  );
-  if (!renewed) return { sent: [], state: undefined };
-  return { sent: [], state: await publishAnnouncement(deps, key, renewed.result, renewed.saved) };
+  return { kind: 'closed', notifications: (await applyStatusRecord(deps, key, verdict.record, { root })).notifications };
 }
 
 /**
  * Re-claims a notification whose sender died before the notifier accepted it, then sends it;
  * or drops it when it is no longer worth sending (its operation ended, a CRITICAL overtook it);
- * or settles it as suppressed when its operation was muted meanwhile.
+ * or settles it as suppressed when its operation turned quiet meanwhile.
  */
-async function resend(
-  deps: WatchdogDeps,
-  key: ServiceKey,
-  stale: Claim,
-  known: ServiceState | undefined,
-): Promise<{ sent: Notification[]; state?: ServiceState | undefined }> {
+async function resend(deps: WatchdogDeps, key: ServiceKey, stack: StackState, stale: Claim, root: StackState | null): Promise<Notification[]> {
   const now = deps.clock();
-  const renewed = await updateService<ClaimedNotification | null>(
+  const renewed = await updateStack<ClaimedNotification | null>(
     deps,
     key,
+    stack,
     now,
     (current) => {
-      const pending = stalePendingClaims(current, now, deps.config.sendLeaseMs).find((claim) => sameClaim(claim, stale));
-      const opView = pending && viewService(current, now, deps.config).operations.find((item) => item.claims.includes(pending));
+      const pending = current.claims.find((claim) => sameClaim(claim, stale) && isStale(claim, now, deps.config.sendLeaseMs));
+      const opView = pending && viewOperations(root ? [current, root] : [current], now, deps.config).find((item) => item.claims.includes(pending));
       if (!pending || !opView) return null;
-      // Muted since it was claimed: settled as suppressed, so that it does not fall due again.
       if (opView.quiet !== null) return { state: withClaimSuppressed(current, pending, now, opView.quiet), result: null };
       if (!stillWorthSending(opView, pending)) return { state: withoutClaim(current, pending), result: null };
       const due: DueNotification = { severity: pending.severity, repeat: pending.repeat, view: opView, status: reportedStatus(opView, pending.severity) };
       return { state: withClaimRenewed(current, pending, now), result: { due, claim: pending } };
     },
-    known,
+    { known: stack },
   );
-  if (!renewed?.result) return { sent: [], state: renewed?.saved };
-  return sendClaimed(deps, key, renewed.saved, [renewed.result]);
+  if (!renewed?.result) return [];
+  return (await sendClaimed(deps, key, renewed.saved, [renewed.result])).sent;
 }

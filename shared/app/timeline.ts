@@ -43,18 +43,19 @@ export async function stackTimelines(store: WatchdogStore, stack: string, range:
 }
 
 /**
- * The timelines of the stacks of one service (account, region, service) in [from, to]: those in
- * its state (recent history and its folded baseline) and, for older ranges, those named in the
- * windows archived when its history was folded. By first event.
+ * The timelines of the stacks of one service (account, region, service) in [from, to]: those it
+ * keeps a state of (deleted ones for a while after their deletion) and, for older ranges, those
+ * named in its windows overlapping the range. By first event.
  *
  * @example
  * const stacks = await timelinesOfService(store, key, { from, to });
  */
 export async function timelinesOfService(store: WatchdogStore, key: ServiceKey, range: TimelineRange): Promise<StackTimeline[]> {
-  const state = await store.loadService(key);
-  const ids = new Set([...state.records.map((record) => record.stackId), ...(state.baseline?.stacks ?? []).map((stack) => stack.stackId)]);
+  const ids = new Set((await store.loadService(key)).stacks.map((stack) => stack.stackId));
   const archivedNames = new Set(
-    (await store.archivedWindows(key)).filter((window) => window.start <= range.to && (window.end ?? range.to) >= range.from).flatMap((window) => window.stacks),
+    (await store.windowsOverlapping({ ...range, service: key.service }))
+      .filter((window) => window.key.account === key.account && window.key.region === key.region)
+      .flatMap((window) => window.stacks),
   );
   for (const name of archivedNames) {
     for (const id of await store.stacksNamed(name, range)) {

@@ -16,8 +16,8 @@ export interface WatchdogConfig {
    * for up to 24 hours by default); older settled history is folded away.
    */
   readonly lateEventHorizonMs: number;
-  /** Events a service's state holds before it is folded regardless of age (its item size). */
-  readonly maxStateRecords: number;
+  /** Events a stack's state holds before it is folded regardless of age (its item size). */
+  readonly maxStackRecords: number;
   /** Stacks (by their name or their service's) whose notifications are not sent (mute.ts). */
   readonly mutes: readonly RegExp[];
   /**
@@ -46,7 +46,7 @@ export const DEFAULT_CONFIG: WatchdogConfig = {
   graceMs: 60 * MINUTE_MS,
   sendLeaseMs: 2 * MINUTE_MS,
   lateEventHorizonMs: 7 * 24 * 60 * MINUTE_MS,
-  maxStateRecords: 600,
+  maxStackRecords: 40,
   mutes: [],
   repeatCriticalEveryMs: null,
 };

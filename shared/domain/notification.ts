@@ -3,7 +3,7 @@ import { blockingDeletion, type BlockingDeletion } from './blocking.ts';
 import { diagnose, type Diagnosis } from './known-causes.ts';
 import type { Operation } from './operations.ts';
 import type { ResourceInProgress } from './resources.ts';
-import type { DueNotification } from './service-state.ts';
+import type { DueNotification } from './due.ts';
 import type { ServiceKey } from './service.ts';
 import { Severity } from './severity.ts';
 import type { OperationType } from './status.ts';

@@ -1,6 +1,6 @@
 import { parseStackArn, type StackStatusEvent } from './events.ts';
 import type { StatusRecord } from './operations.ts';
-import type { OperationView } from './service-state.ts';
+import type { OperationView } from './operation-view.ts';
 import { DELETE_COMPLETE, statusRule, StatusClass } from './status.ts';
 import { formatInstant, type Instant } from './time.ts';
 

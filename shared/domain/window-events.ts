@@ -8,6 +8,7 @@
 import { formatInstant, type Instant } from './time.ts';
 import { serviceKeyId, type ServiceKey } from './service.ts';
 import type { OperationSeverity } from './severity.ts';
+import { isPending, PENDING, type OutboxEntry } from './outbox.ts';
 import type { ImpactWindow } from './windows.ts';
 
 export const WindowEventType = {
@@ -23,7 +24,7 @@ export const WINDOW_EVENT_SOURCE = 'cfn-watchdog';
  * A window event reserved in the service's state, with what it says: a re-send after a failed
  * publish says exactly what the first attempt would have said.
  */
-export interface WindowAnnouncement {
+export interface WindowAnnouncement extends OutboxEntry {
   readonly type: WindowEventType;
   /**
    * The window's start when its opening was announced. With the service it names the window for
@@ -45,9 +46,6 @@ export interface WindowAnnouncement {
    * operations ended before the thresholds): downstream resumes and has nothing to re-process.
    */
   readonly withdrawn: boolean;
-  readonly claimedAt: Instant;
-  /** When the bus accepted it; `null` while claimed but not (yet) sent. */
-  readonly sentAt: Instant | null;
 }
 
 /** What one event on the bus says: its detail-type and detail (times as ISO-8601 UTC). */
@@ -91,7 +89,7 @@ function announcement(
     stacks: window.stacks,
     withdrawn,
     claimedAt: now,
-    sentAt: null,
+    delivery: PENDING,
   };
 }
 
@@ -105,7 +103,7 @@ const overlapsSaid = (window: ImpactWindow, last: WindowAnnouncement): boolean =
  * `withdrawn`, its interval being covered by the surviving id's. Otherwise: Closed when the window closed or its
  * bounds moved since the last Closed; Opened again when a late event re-opened it.
  */
-function nextFor(last: WindowAnnouncement, owner: ImpactWindow | null, now: Instant): WindowAnnouncement | null {
+export function nextFor(last: WindowAnnouncement, owner: ImpactWindow | null, now: Instant): WindowAnnouncement | null {
   const revision = last.revision + 1;
   if (!owner) {
     return last.type === WindowEventType.OPENED
@@ -125,6 +123,8 @@ export interface WindowAnnouncementPlan {
    * announcing them would repeat an event already claimed. Logged and left, never re-published.
    */
   readonly unannounceable: readonly ImpactWindow[];
+  /** The window each announced id goes on as now; an id without one has vanished (withdrawn). */
+  readonly owners: ReadonlyMap<Instant, ImpactWindow>;
 }
 
 /**
@@ -168,7 +168,7 @@ export function planWindowAnnouncements(
   claim(overlapsSaid);
   const due: WindowAnnouncement[] = [];
   for (const last of ids) {
-    if (last.sentAt === null) continue;
+    if (isPending(last)) continue;
     const next = nextFor(last, ownerOf.get(last) ?? null, now);
     if (next) due.push(next);
   }
@@ -180,7 +180,7 @@ export function planWindowAnnouncements(
     if (lastById.has(window.start)) unannounceable.push(window);
     else due.push(announcement(WindowEventType.OPENED, window.start, 0, window, now));
   }
-  return { due, unannounceable };
+  return { due, unannounceable, owners: new Map([...ownerOf].map(([last, window]) => [last.windowStart, window])) };
 }
 
 /**
@@ -195,21 +195,6 @@ export function dueWindowAnnouncements(
   now: Instant,
 ): readonly WindowAnnouncement[] {
   return planWindowAnnouncements(windows, announcements, now).due;
-}
-
-/**
- * What a state written before window events existed is taken to have said: its windows as
- * announced (Opened, and Closed when closed), so that an upgrade announces only what changes from
- * then on, not every window the state still holds.
- *
- * @example
- * adoptedAnnouncements(storedWindows, updatedAt); // [Opened 19:09, Closed 19:09–20:07], both sent
- */
-export function adoptedAnnouncements(windows: readonly ImpactWindow[], at: Instant): WindowAnnouncement[] {
-  return windows.flatMap((window) => {
-    const opened = { ...announcement(WindowEventType.OPENED, window.start, 0, window, at), sentAt: at };
-    return window.end === null ? [opened] : [opened, { ...announcement(WindowEventType.CLOSED, window.start, 1, window, at), sentAt: at }];
-  });
 }
 
 /**

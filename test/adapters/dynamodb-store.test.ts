@@ -1,455 +1,421 @@
 /**
- * The DynamoDB store against a real (embedded) DynamoDB: the four access patterns of DESIGN.md
- * and the readability of what it writes.
+ * The DynamoDB store against a real (embedded) DynamoDB: the four access patterns of DESIGN.md,
+ * the conditions every writer relies on, and what it writes: readable, validated, bounded.
  */
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createDynamoDbStore, StoreDataError } from '../../shared/adapters/dynamodb-store.ts';
-import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
-import { dueWindowAnnouncements, WindowEventType, type WindowAnnouncement } from '../../shared/domain/window-events.ts';
-import { Severity } from '../../shared/domain/severity.ts';
-import { viewService, type Claim } from '../../shared/domain/service-state.ts';
-import type { KeptStackFacts } from '../../shared/domain/stack-facts.ts';
-import type { ImpactWindow } from '../../shared/domain/windows.ts';
+import { itemSize } from '../../shared/adapters/item-size.ts';
+import { MAX_ITEM_BYTES } from '../../shared/adapters/store-items.ts';
+import type { Claim } from '../../shared/domain/claims.ts';
 import type { FoldedPage } from '../../shared/domain/compaction.ts';
+import { Severity } from '../../shared/domain/severity.ts';
+import { emptyServiceState, type WalkPoint } from '../../shared/domain/service-walk.ts';
+import { emptyStackState, type StackState } from '../../shared/domain/stack-state.ts';
+import type { WindowEntry } from '../../shared/domain/window-entries.ts';
+import { WindowEventType, type WindowAnnouncement } from '../../shared/domain/window-events.ts';
 import { FoldedPageMissingError } from '../../shared/app/ports.ts';
-import { freshStore } from '../support/dynamodb.ts';
+import { localDynamoDbClient } from '../../shared/adapters/embedded-dynamodb.ts';
+import { freshStore, testDynamoDbEndpoint } from '../support/dynamodb.ts';
 import { stackArn } from '../support/events.ts';
 import { ACCOUNT, iso, REGION, record, saveNew, serviceKey, stateOf, t } from '../support/states.ts';
 import { ISO_Z, rawTable, resourceStatus, stackStatus } from '../support/watchdog.ts';
 
 const checkout = serviceKey('checkout');
 const blue = stackArn({ name: 'checkout-blue' });
-const green = stackArn({ name: 'checkout-green' });
+const blueRef = { stackId: blue, stackName: 'checkout-blue' };
 
 /**
- * checkout-green: an update that rolled back (FAILED, 08:00–08:12), later deleted (09:00–09:05);
- * checkout-blue: deleted in 25 min (WARNING, 10:00–10:25). At 10:30 no stack is left, so the
- * second window waits for a replacement (grace 60 min) since 10:25.
+ * checkout-blue: deleted in 25 min (WARNING sent, RESOLVED claimed and not yet sent), its
+ * DELETE_COMPLETE made up from DescribeStacks; muted by tag; seen at 10:24; folded once before.
  */
-function checkoutState() {
-  const records = [
-    record('checkout-green', '08:00', 'UPDATE_IN_PROGRESS', 'User Initiated'),
-    record('checkout-green', '08:05', 'UPDATE_ROLLBACK_IN_PROGRESS', 'Resource handler returned message: "Rate exceeded"'),
-    record('checkout-green', '08:12', 'UPDATE_ROLLBACK_COMPLETE'),
-    record('checkout-green', '09:00', 'DELETE_IN_PROGRESS', 'User Initiated'),
-    record('checkout-green', '09:05', 'DELETE_COMPLETE'),
-    record('checkout-blue', '10:00', 'DELETE_IN_PROGRESS', 'User Initiated'),
-    // Made up from DescribeStacks when the stack was found gone (its DELETE_COMPLETE was lost).
-    { ...record('checkout-blue', '10:25', 'DELETE_COMPLETE'), synthetic: { basis: { time: t('10:00'), status: 'DELETE_IN_PROGRESS' }, askedAt: t('10:26') } },
-  ];
+function blueState(): StackState {
   const claims: Claim[] = [
-    {
-      stackId: green,
-      anchor: t('08:00'),
-      operation: 'UPDATE',
-      terminalAt: t('08:12'),
-      terminalStatus: 'UPDATE_ROLLBACK_COMPLETE',
-      severity: Severity.FAILED,
-      claimedAt: t('08:12:01'),
-      sentAt: t('08:12:02'),
-    },
-    { stackId: blue, anchor: t('10:00'), operation: 'UPDATE', severity: Severity.WARNING, claimedAt: t('10:20'), sentAt: t('10:20:05') },
-    { stackId: blue, anchor: t('10:00'), operation: 'UPDATE', severity: Severity.RESOLVED, claimedAt: t('10:25:03'), sentAt: null },
+    { stackId: blue, anchor: t('10:00'), operation: 'DELETE', severity: Severity.WARNING, claimedAt: t('10:20'), delivery: { state: 'sent', at: t('10:20:05') } },
+    { stackId: blue, anchor: t('10:00'), operation: 'DELETE', severity: Severity.RESOLVED, terminalAt: t('10:25'), terminalStatus: 'DELETE_COMPLETE', claimedAt: t('10:25:03'), delivery: { state: 'pending' } },
+    { stackId: blue, anchor: t('09:00'), operation: 'UPDATE', severity: Severity.FAILED, terminalAt: t('09:10'), terminalStatus: 'UPDATE_ROLLBACK_COMPLETE', claimedAt: t('09:10'), delivery: { state: 'suppressed', at: t('09:10'), why: 'muted' } },
   ];
-  const announcements: WindowAnnouncement[] = [
-    { type: WindowEventType.OPENED, windowStart: t('08:00'), revision: 0, start: t('08:00'), end: null, peakSeverity: 'FAILED', stacks: ['checkout-green'], withdrawn: false, claimedAt: t('08:12:01'), sentAt: t('08:12:02') },
-    { type: WindowEventType.CLOSED, windowStart: t('08:00'), revision: 1, start: t('08:00'), end: t('08:12'), peakSeverity: 'FAILED', stacks: ['checkout-green'], withdrawn: false, claimedAt: t('08:12:02'), sentAt: null },
-  ];
-  const stacks: KeptStackFacts[] = [{ stackId: blue, mutedByTag: true, rootStackId: null }];
-  const sightings = [{ stackId: blue, at: t('10:24') }];
-  return { ...stateOf(checkout, records, claims), announcements, stacks, sightings };
+  return {
+    ...emptyStackState(checkout, blue, 'checkout-blue'),
+    records: [
+      record('checkout-blue', '09:00', 'UPDATE_IN_PROGRESS', 'User Initiated'),
+      record('checkout-blue', '09:10', 'UPDATE_ROLLBACK_COMPLETE'),
+      record('checkout-blue', '10:00', 'DELETE_IN_PROGRESS', 'User Initiated'),
+      { ...record('checkout-blue', '10:25', 'DELETE_COMPLETE'), synthetic: { basis: { time: t('10:00'), status: 'DELETE_IN_PROGRESS' }, askedAt: t('10:26') } },
+    ],
+    claims,
+    mutedByTag: true,
+    rootStackId: null,
+    lastSeenAt: t('10:24'),
+    baseline: { asOf: t('08:30'), stacks: [{ stackId: blue, stackName: 'checkout-blue', status: 'UPDATE_COMPLETE' }] },
+    folded: [{ id: `PAGE#${blue}#2024-03-05T08:30:00Z#abc`, from: null, cut: t('08:30') }],
+    unwalkedSince: t('10:25'),
+  };
 }
 
-const checkoutWindows = [
-  { start: t('08:00'), end: t('08:12'), peakSeverity: 'FAILED', stacks: ['checkout-green'], awaitingReplacementSince: null },
-  { start: t('10:00'), end: null, peakSeverity: 'WARNING', stacks: ['checkout-blue'], awaitingReplacementSince: t('10:25') },
-];
-
-describe('loadService', () => {
-  it('returns an empty state at version 0 for a service never written', async () => {
-    // Prepare
-    const { store } = await freshStore();
-
-    // Act
-    const state = await store.loadService(checkout);
-
-    // Assess
-    expect(state).toEqual({
-      key: checkout,
-      version: 0,
-      records: [],
-      claims: [],
-      announcements: [],
-      stacks: [],
-      sightings: [],
-      derived: { windows: [], needsSweep: false },
-      baseline: null,
-      folded: [],
-    });
-  });
+const opened = (id: string, sent: boolean): WindowAnnouncement => ({
+  type: WindowEventType.OPENED,
+  windowStart: t(id),
+  revision: 0,
+  start: t(id),
+  end: null,
+  peakSeverity: 'WARNING',
+  stacks: ['checkout-blue'],
+  withdrawn: false,
+  claimedAt: t('10:20'),
+  delivery: sent ? { state: 'sent', at: t('10:20:01') } : { state: 'pending' },
 });
 
-describe('saveService', () => {
-  it('stores records, claims (also unsent ones) and derived windows (also open ones) and returns version + 1', async () => {
+const entry = (id: string, end: string | null, sent = true): WindowEntry => ({
+  key: checkout,
+  id: t(id),
+  version: 0,
+  window: { start: t(id), end: end === null ? null : t(end), peakSeverity: 'WARNING', stacks: ['checkout-blue'], awaitingReplacementSince: null },
+  announcements: [opened(id, sent)],
+});
+
+describe('loadStack and saveStack (access pattern 1)', () => {
+  it('returns an empty state at version 0 for a stack never written', async () => {
     // Prepare
     const { store } = await freshStore();
-    const state = checkoutState();
-    const view = viewService(state, t('10:30'), DEFAULT_CONFIG);
 
     // Act
-    const saved = await store.saveService(state, view, t('10:30'));
-    const loaded = await store.loadService(checkout);
+    const state = await store.loadStack(checkout, blueRef);
 
     // Assess
-    const expected = {
-      key: checkout,
-      version: 1,
-      records: state.records,
-      claims: state.claims,
-      announcements: state.announcements,
-      stacks: state.stacks,
-      sightings: state.sightings,
-      derived: { windows: checkoutWindows, needsSweep: true },
-      baseline: null,
-      folded: [],
-    };
-    expect(saved).toEqual(expected);
-    expect(loaded).toEqual(expected);
+    expect(state).toEqual(emptyStackState(checkout, blue, 'checkout-blue'));
   });
 
-  it('writes the next version over the loaded one', async () => {
+  it('stores records, claims in every delivery state, facts, sighting, baseline, pages and the walk mark, and returns version + 1', async () => {
     // Prepare
     const { store } = await freshStore();
-    await saveNew(store, stateOf(checkout, [record('checkout-blue', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
-    const loaded = await store.loadService(checkout);
-    const next = { ...loaded, records: [...loaded.records, record('checkout-blue', '10:04', 'UPDATE_COMPLETE')] };
+    const state = blueState();
 
     // Act
-    const saved = await store.saveService(next, viewService(next, t('10:04'), DEFAULT_CONFIG), t('10:04'));
+    const saved = await store.saveStack(state, t('10:30'));
+    const loaded = await store.loadStack(checkout, blueRef);
 
     // Assess
-    expect(saved?.version).toBe(2);
-    expect((await store.loadService(checkout)).records.map((kept) => kept.status)).toEqual(['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE']);
+    expect(saved).toEqual({ ...state, version: 1 });
+    expect(loaded).toEqual({ ...state, version: 1 });
   });
 
-  it('returns null and keeps the stored item when another writer saved that version first', async () => {
+  it('writes the next version over the loaded one, and refuses a write from a version another writer saved first', async () => {
     // Prepare
     const { store } = await freshStore();
-    await saveNew(store, stateOf(checkout, [record('checkout-blue', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
-    const loaded = await store.loadService(checkout);
-    const first = { ...loaded, records: [...loaded.records, record('checkout-blue', '10:04', 'UPDATE_COMPLETE')] };
-    const second = { ...loaded, records: [...loaded.records, record('checkout-blue', '10:05', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')] };
-    await store.saveService(first, viewService(first, t('10:04'), DEFAULT_CONFIG), t('10:04'));
+    const first = await store.saveStack(blueState(), t('10:30'));
+    if (!first) throw new Error('expected the first save');
 
     // Act
-    const stale = await store.saveService(second, viewService(second, t('10:05'), DEFAULT_CONFIG), t('10:05'));
+    const second = await store.saveStack({ ...first, lastSeenAt: t('10:40') }, t('10:40'));
+    const stale = await store.saveStack({ ...first, lastSeenAt: t('10:41') }, t('10:41'));
+    const again = await store.saveStack(blueState(), t('10:42'));
 
     // Assess
+    expect(second?.version).toBe(2);
     expect(stale).toBeNull();
-    const stored = await store.loadService(checkout);
-    expect(stored.version).toBe(2);
-    expect(stored.records.map((kept) => kept.status)).toEqual(['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE']);
+    expect(again).toBeNull();
+    expect((await store.loadStack(checkout, blueRef)).lastSeenAt).toBe(t('10:40'));
   });
 
-  it('returns null for a first save (version 0) when the item exists already', async () => {
-    // Prepare
-    const { store } = await freshStore();
-    await saveNew(store, stateOf(checkout, [record('checkout-blue', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
-    const other = stateOf(checkout, [record('checkout-green', '10:01', 'CREATE_IN_PROGRESS')]);
-
-    // Act
-    const result = await store.saveService(other, viewService(other, t('10:01'), DEFAULT_CONFIG), t('10:01'));
-
-    // Assess
-    expect(result).toBeNull();
-    const stored = await store.loadService(checkout);
-    expect(stored.version).toBe(1);
-    expect(stored.records.map((kept) => kept.stackName)).toEqual(['checkout-blue']);
-  });
-
-  it('writes an item a person can read in the console: readable keys, ISO-8601 UTC times with Z', async () => {
+  it('writes an item a person can read in the console: readable keys, ISO-8601 UTC times with Z, its schema version', async () => {
     // Prepare
     const { store, tableName } = await freshStore();
-    const state = checkoutState();
 
     // Act
-    await saveNew(store, state, t('10:30'));
+    await store.saveStack(blueState(), t('10:30'));
 
     // Assess
-    const item = await rawTable(tableName).get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, 'STATE');
-    expect(item).toEqual({
-      PK: 'SERVICE#123456789012#eu-west-1#checkout',
-      SK: 'STATE',
-      type: 'service',
-      account: '123456789012',
-      region: 'eu-west-1',
+    const item = await rawTable(tableName).get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, `STACK#${blue}`);
+    expect(item).toMatchObject({
+      type: 'stack',
+      schema: 2,
+      account: ACCOUNT,
+      region: REGION,
       service: 'checkout',
+      stackId: blue,
+      stackName: 'checkout-blue',
       version: 1,
       updatedAt: '2024-03-05T10:30:00Z',
       events: [
-        { stackId: green, stackName: 'checkout-green', time: '2024-03-05T08:00:00Z', status: 'UPDATE_IN_PROGRESS', statusReason: 'User Initiated' },
-        {
-          stackId: green,
-          stackName: 'checkout-green',
-          time: '2024-03-05T08:05:00Z',
-          status: 'UPDATE_ROLLBACK_IN_PROGRESS',
-          statusReason: 'Resource handler returned message: "Rate exceeded"',
-        },
-        { stackId: green, stackName: 'checkout-green', time: '2024-03-05T08:12:00Z', status: 'UPDATE_ROLLBACK_COMPLETE', statusReason: '' },
-        { stackId: green, stackName: 'checkout-green', time: '2024-03-05T09:00:00Z', status: 'DELETE_IN_PROGRESS', statusReason: 'User Initiated' },
-        { stackId: green, stackName: 'checkout-green', time: '2024-03-05T09:05:00Z', status: 'DELETE_COMPLETE', statusReason: '' },
-        { stackId: blue, stackName: 'checkout-blue', time: '2024-03-05T10:00:00Z', status: 'DELETE_IN_PROGRESS', statusReason: 'User Initiated' },
-        {
-          stackId: blue,
-          stackName: 'checkout-blue',
-          time: '2024-03-05T10:25:00Z',
-          status: 'DELETE_COMPLETE',
-          statusReason: '',
-          synthetic: { basis: { time: '2024-03-05T10:00:00Z', status: 'DELETE_IN_PROGRESS' }, askedAt: '2024-03-05T10:26:00Z' },
-        },
+        { time: '2024-03-05T09:00:00Z', status: 'UPDATE_IN_PROGRESS', reason: 'User Initiated' },
+        { time: '2024-03-05T09:10:00Z', status: 'UPDATE_ROLLBACK_COMPLETE' },
+        { time: '2024-03-05T10:00:00Z', status: 'DELETE_IN_PROGRESS', reason: 'User Initiated' },
+        { time: '2024-03-05T10:25:00Z', status: 'DELETE_COMPLETE', synthetic: { basis: { time: '2024-03-05T10:00:00Z', status: 'DELETE_IN_PROGRESS' }, askedAt: '2024-03-05T10:26:00Z' } },
       ],
-      claims: [
-        {
-          stackId: green,
-          anchor: '2024-03-05T08:00:00Z',
-          operation: 'UPDATE',
-          terminalAt: '2024-03-05T08:12:00Z',
-          terminalStatus: 'UPDATE_ROLLBACK_COMPLETE',
-          severity: 'FAILED',
-          claimedAt: '2024-03-05T08:12:01Z',
-          sentAt: '2024-03-05T08:12:02Z',
-        },
-        { stackId: blue, anchor: '2024-03-05T10:00:00Z', operation: 'UPDATE', severity: 'WARNING', claimedAt: '2024-03-05T10:20:00Z', sentAt: '2024-03-05T10:20:05Z' },
-        { stackId: blue, anchor: '2024-03-05T10:00:00Z', operation: 'UPDATE', severity: 'RESOLVED', claimedAt: '2024-03-05T10:25:03Z', sentAt: null },
-      ],
-      windowEvents: [
-        {
-          type: 'Impact Window Opened',
-          windowStart: '2024-03-05T08:00:00Z',
-          revision: 0,
-          start: '2024-03-05T08:00:00Z',
-          end: null,
-          peakSeverity: 'FAILED',
-          stacks: ['checkout-green'],
-          withdrawn: false,
-          claimedAt: '2024-03-05T08:12:01Z',
-          sentAt: '2024-03-05T08:12:02Z',
-        },
-        {
-          type: 'Impact Window Closed',
-          windowStart: '2024-03-05T08:00:00Z',
-          revision: 1,
-          start: '2024-03-05T08:00:00Z',
-          end: '2024-03-05T08:12:00Z',
-          peakSeverity: 'FAILED',
-          stacks: ['checkout-green'],
-          withdrawn: false,
-          claimedAt: '2024-03-05T08:12:02Z',
-          sentAt: null,
-        },
-      ],
-      stacks: [{ stackId: blue, mutedByTag: true, rootStackId: null }],
-      sightings: [{ stackId: blue, at: '2024-03-05T10:24:00Z' }],
-      windows: [
-        { start: '2024-03-05T08:00:00Z', end: '2024-03-05T08:12:00Z', peakSeverity: 'FAILED', stacks: ['checkout-green'], awaitingReplacementSince: null },
-        { start: '2024-03-05T10:00:00Z', end: null, peakSeverity: 'WARNING', stacks: ['checkout-blue'], awaitingReplacementSince: '2024-03-05T10:25:00Z' },
-      ],
-      baseline: null,
-      needsSweep: true,
-      sweepPK: 'OPEN',
-      sweepSK: 'SERVICE#123456789012#eu-west-1#checkout',
-      windowPK: 'WINDOW',
-      windowSK: 'OPEN',
-      namePK: 'SERVICE#checkout',
-      nameSK: '123456789012#eu-west-1',
+      lastSeenAt: '2024-03-05T10:24:00Z',
+      unwalkedSince: '2024-03-05T10:25:00Z',
+      // Something for the sweeper: a claim still to send, events not walked.
+      sweepPK: 'SWEEP',
     });
+    expect(item?.['claims']).toContainEqual({ anchor: '2024-03-05T10:00:00Z', operation: 'DELETE', severity: 'RESOLVED', terminalAt: '2024-03-05T10:25:00Z', terminalStatus: 'DELETE_COMPLETE', claimedAt: '2024-03-05T10:25:03Z', delivery: { state: 'pending' } });
+  });
+
+  it('keeps a deleted stack for the late-event horizon and a day more (TTL), then its service stops reading it', async () => {
+    // Prepare
+    const { store, tableName } = await freshStore();
+    const deleted = { ...emptyStackState(checkout, blue, 'checkout-blue'), records: [record('checkout-blue', '10:00', 'DELETE_IN_PROGRESS'), record('checkout-blue', '10:25', 'DELETE_COMPLETE')] };
+
+    // Act
+    await store.saveStack(deleted, t('10:30'));
+
+    // Assess
+    const item = await rawTable(tableName).get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, `STACK#${blue}`);
+    expect(item?.['expiresAt']).toBe(Date.parse('2024-03-13T10:25:00Z') / 1000);
+  });
+
+  it('keeps a stack that never settles within 64 KB as DynamoDB counts it, long non-ASCII reasons shortened first, then its oldest events cut and counted', async () => {
+    // Prepare: 400 statuses of a rollback that keeps failing, each with a 300-character reason of 3-byte characters.
+    const { store, tableName } = await freshStore();
+    const reason = '停'.repeat(300);
+    const records = Array.from({ length: 400 }, (_, index) => ({ ...record('checkout-blue', '10:00', index % 2 === 0 ? 'UPDATE_ROLLBACK_IN_PROGRESS' : 'UPDATE_ROLLBACK_FAILED', reason), time: t('10:00') + index * 60_000 }));
+    const state = { ...emptyStackState(checkout, blue, 'checkout-blue'), records };
+
+    // Act
+    const saved = await store.saveStack(state, t('18:00'));
+
+    // Assess
+    const item = await rawTable(tableName).get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, `STACK#${blue}`);
+    if (!item || !saved) throw new Error('expected the item');
+    expect(itemSize(item)).toBeLessThanOrEqual(MAX_ITEM_BYTES);
+    expect(item['cutEvents']).toBeGreaterThan(0);
+    expect(saved.records.at(-1)?.time).toBe(records.at(-1)?.time);
+    expect(saved.records.every((kept) => kept.statusReason.length <= 60)).toBe(true);
+  });
+
+  it('names the item and the field of a malformed stored item rather than reading half of it', async () => {
+    // Prepare: an item whose first event's time is not a time.
+    const { store, tableName } = await freshStore();
+    await store.saveStack(blueState(), t('10:30'));
+    const item = await rawTable(tableName).get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, `STACK#${blue}`);
+    const events = item?.['events'] as { time: string }[];
+    const documents = DynamoDBDocumentClient.from(localDynamoDbClient(testDynamoDbEndpoint()));
+    await documents.send(new PutCommand({ TableName: tableName, Item: { ...item, events: [{ ...events[0], time: 'yesterday' }, ...events.slice(1)] } }));
+
+    // Act
+    const read = store.loadStack(checkout, blueRef);
+
+    // Assess
+    await expect(read).rejects.toThrow(StoreDataError);
+    await expect(read).rejects.toThrow(`stored stack SERVICE#${ACCOUNT}#${REGION}#checkout STACK#${blue}: events.0.time: expected an ISO-8601 time (schema 2)`);
   });
 });
 
-describe('openServices', () => {
-  const closedRecords = (name: string) => [record(name, '09:00', 'CREATE_IN_PROGRESS'), record(name, '09:05', 'CREATE_COMPLETE')];
+describe('loadService and saveService', () => {
+  it('reads every stack of a service and its own item in one consistent query, nothing else of the partition', async () => {
+    // Prepare: two stacks, the service's walk point, a window entry, a page and a kept walk point.
+    const { store } = await freshStore();
+    const green = { ...emptyStackState(checkout, stackArn({ name: 'checkout-green' }), 'checkout-green'), records: [record('checkout-green', '10:01', 'CREATE_IN_PROGRESS')] };
+    await store.saveStack(blueState(), t('10:30'));
+    await store.saveStack(green, t('10:30'));
+    const point: WalkPoint = { asOf: t('10:28'), open: { start: t('10:00'), stacks: ['checkout-blue', 'checkout-green'], waitingSince: null, peak: 'WARNING' }, lastDeleteComplete: t('09:05') };
+    await store.saveService({ ...emptyServiceState(checkout), walked: point, lastKeptAt: t('10:28') }, t('10:30'));
+    await store.saveWindowEntry(entry('10:00', null), t('10:30'));
+    await store.saveFoldedPages(blueState(), [{ since: null, cut: t('08:30'), records: [], claims: [] }]);
+    await store.keepWalkPoint(checkout, point);
 
-  it('returns exactly the services with something to sweep, through the sparse index, among 200 closed ones', async () => {
+    // Act
+    const { service, stacks } = await store.loadService(checkout);
+
+    // Assess
+    expect(service).toEqual({ key: checkout, version: 1, walked: point, lastKeptAt: t('10:28'), openWindowIds: [] });
+    expect(stacks.map((stack) => stack.stackName).sort()).toEqual(['checkout-blue', 'checkout-green']);
+  });
+
+  it('returns the empty service (version 0) and no stacks for a service never written', async () => {
+    const { store } = await freshStore();
+    expect(await store.loadService(checkout)).toEqual({ service: emptyServiceState(checkout), stacks: [] });
+  });
+
+  it('refuses a service write from a version another writer saved first', async () => {
     // Prepare
-    const { store, tableName } = await freshStore();
-    const closed = Array.from({ length: 200 }, (_, i) => `closed-${String(i).padStart(3, '0')}`);
+    const { store } = await freshStore();
+    const first = await store.saveService(emptyServiceState(checkout), t('10:00'));
+    if (!first) throw new Error('expected the first save');
+
+    // Act
+    const second = await store.saveService({ ...first, lastKeptAt: t('10:01') }, t('10:01'));
+    const stale = await store.saveService({ ...first, lastKeptAt: t('10:02') }, t('10:02'));
+
+    // Assess
+    expect(second?.version).toBe(2);
+    expect(stale).toBeNull();
+  });
+});
+
+describe('servicesToSweep (access pattern 2)', () => {
+  it('returns exactly the services with a stack or a window to sweep, through the sparse index, among 200 closed ones', async () => {
+    // Prepare: 200 services whose deployments ended and were walked; four with something to sweep.
+    const { store } = await freshStore();
+    const closed = Array.from({ length: 200 }, (_, index) => `closed-${index}`);
     for (let i = 0; i < closed.length; i += 25) {
-      await Promise.all(closed.slice(i, i + 25).map((name) => saveNew(store, stateOf(serviceKey(name), closedRecords(name)), t('10:00'))));
+      await Promise.all(
+        closed.slice(i, i + 25).map((name) => saveNew(store, stateOf(serviceKey(name), [record(name, '08:00', 'UPDATE_IN_PROGRESS'), record(name, '08:05', 'UPDATE_COMPLETE')]), t('10:00'))),
+      );
     }
-    // Nothing to sweep although they have windows: one failed stack that still exists (its window
-    // stays open, FAILED already sent), one whose grace ran out (DELETE 09:00–09:30, WARNING, now 10:30).
-    await saveNew(
-      store,
-      stateOf(
-        serviceKey('closed-failed-sent'),
-        [record('closed-failed-sent', '09:00', 'CREATE_IN_PROGRESS'), record('closed-failed-sent', '09:03', 'CREATE_FAILED')],
-        [{ stackId: stackArn({ name: 'closed-failed-sent' }), anchor: t('09:00'), operation: 'CREATE', severity: Severity.FAILED, claimedAt: t('09:03'), sentAt: t('09:03') }],
-      ),
-      t('10:00'),
-    );
-    await saveNew(
-      store,
-      stateOf(serviceKey('closed-grace-over'), [record('closed-grace-over', '09:00', 'DELETE_IN_PROGRESS'), record('closed-grace-over', '09:30', 'DELETE_COMPLETE')]),
-      t('10:30'),
-    );
-    // The three ways to need a sweep.
-    await saveNew(store, stateOf(serviceKey('open-running'), [record('open-running', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
-    await saveNew(
-      store,
-      stateOf(
-        serviceKey('open-unsent-claim'),
-        [record('open-unsent-claim', '09:00', 'CREATE_IN_PROGRESS'), record('open-unsent-claim', '09:03', 'CREATE_FAILED')],
-        [{ stackId: stackArn({ name: 'open-unsent-claim' }), anchor: t('09:00'), operation: 'CREATE', severity: Severity.FAILED, claimedAt: t('09:03'), sentAt: null }],
-      ),
-      t('10:00'),
-    );
-    await saveNew(
-      store,
-      stateOf(serviceKey('open-awaiting'), [record('open-awaiting', '09:00', 'DELETE_IN_PROGRESS'), record('open-awaiting', '09:30', 'DELETE_COMPLETE')]),
+    await saveNew(store, stateOf(serviceKey('running'), [record('running', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
+    await store.saveStack({ ...stateOf(serviceKey('unwalked'), [record('unwalked', '09:00', 'CREATE_IN_PROGRESS'), record('unwalked', '09:01', 'CREATE_COMPLETE')]).stacks[0] as StackState }, t('10:00'));
+    await store.saveWindowEntry({ ...entry('10:00', null, false), key: serviceKey('announcing') }, t('10:00'));
+    await store.saveWindowEntry({ ...entry('10:00', '10:20'), key: serviceKey('announced') }, t('10:30'));
+    await store.saveWindowEntry(
+      { ...entry('09:00', null), key: serviceKey('awaiting'), window: { start: t('09:00'), end: null, peakSeverity: 'WARNING', stacks: ['awaiting'], awaitingReplacementSince: t('09:30') } },
       t('10:00'),
     );
 
     // Act
-    const open = await store.openServices();
+    const targets = await store.servicesToSweep();
 
     // Assess
-    expect(open.map((state) => state.key.service).sort()).toEqual(['open-awaiting', 'open-running', 'open-unsent-claim']);
-    expect(open.every((state) => state.derived.needsSweep && state.version === 1)).toBe(true);
-    const items = await rawTable(tableName).scan();
-    expect(items).toHaveLength(205);
-    const indexed = items.filter((item) => 'sweepPK' in item).map((item) => item['PK']);
-    expect(indexed.sort()).toEqual([
-      'SERVICE#123456789012#eu-west-1#open-awaiting',
-      'SERVICE#123456789012#eu-west-1#open-running',
-      'SERVICE#123456789012#eu-west-1#open-unsent-claim',
-    ]);
-    const closedItems = items.filter((item) => String(item['service']).startsWith('closed-'));
-    expect(closedItems).toHaveLength(202);
-    for (const item of closedItems) {
-      expect(item).not.toHaveProperty('sweepPK');
-      expect(item).not.toHaveProperty('sweepSK');
-      expect(item['needsSweep']).toBe(false);
-    }
+    expect(targets.map((target) => target.key.service).sort()).toEqual(['announcing', 'awaiting', 'running', 'unwalked']);
+    expect(targets.find((target) => target.key.service === 'announcing')?.windowIds).toEqual([t('10:00')]);
+    expect(targets.find((target) => target.key.service === 'running')?.windowIds).toEqual([]);
   });
 
-  it('returns the stored state of an open service, as loadService does', async () => {
+  it('drops a stack from the index once its operation ended, its claims were sent and its service walked', async () => {
     // Prepare
     const { store } = await freshStore();
-    await saveNew(store, stateOf(serviceKey('api'), [record('api', '10:00', 'UPDATE_IN_PROGRESS', 'User Initiated')]), t('10:00'));
+    await saveNew(store, stateOf(serviceKey('api'), [record('api', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
+    const running = await store.loadStack(serviceKey('api'), { stackId: stackArn({ name: 'api' }), stackName: 'api' });
 
     // Act
-    const open = await store.openServices();
+    await store.saveStack({ ...running, records: [...running.records, record('api', '10:05', 'UPDATE_COMPLETE')], unwalkedSince: null }, t('10:06'));
 
     // Assess
-    expect(open).toEqual([await store.loadService(serviceKey('api'))]);
-  });
-
-  it('drops a service from the index once its operation ended', async () => {
-    // Prepare
-    const { store, tableName } = await freshStore();
-    const saved = await saveNew(store, stateOf(serviceKey('api'), [record('api', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
-    const ended = { ...saved, records: [...saved.records, record('api', '10:04', 'UPDATE_COMPLETE')] };
-
-    // Act
-    await store.saveService(ended, viewService(ended, t('10:04'), DEFAULT_CONFIG), t('10:04'));
-
-    // Assess
-    expect(await store.openServices()).toEqual([]);
-    const item = await rawTable(tableName).get('SERVICE#123456789012#eu-west-1#api', 'STATE');
-    expect(item).toBeDefined();
-    expect(item).not.toHaveProperty('sweepPK');
-  });
-
-  it('returns nothing from an empty table', async () => {
-    // Prepare
-    const { store } = await freshStore();
-
-    // Act
-    const open = await store.openServices();
-
-    // Assess
-    expect(open).toEqual([]);
+    expect(await store.servicesToSweep()).toEqual([]);
   });
 });
 
-describe('windowsOverlapping', () => {
-  /**
-   * alpha: two 30-minute updates (WARNING), windows 08:00–08:30 and 10:00–10:30;
-   * gamma: a failed create, then deleted at 09:12 with no replacement: 09:00–09:12 (FAILED);
-   * beta: an update running since 12:00, WARNING at 12:25: open window from 12:00;
-   * delta: a quick create, no window. All written at 12:25.
-   */
-  async function storeWithWindows() {
+describe('window entries and windowsOverlapping (access pattern 3)', () => {
+  it('stores an entry and reads it back; refuses a write from a stale version', async () => {
+    // Prepare
     const { store } = await freshStore();
-    const now = t('12:25');
-    await saveNew(
-      store,
-      stateOf(serviceKey('alpha'), [
-        record('alpha', '08:00', 'UPDATE_IN_PROGRESS'),
-        record('alpha', '08:30', 'UPDATE_COMPLETE'),
-        record('alpha', '10:00', 'UPDATE_IN_PROGRESS'),
-        record('alpha', '10:30', 'UPDATE_COMPLETE'),
-      ]),
-      now,
-    );
-    await saveNew(
-      store,
-      stateOf(serviceKey('gamma'), [
-        record('gamma', '09:00', 'CREATE_IN_PROGRESS'),
-        record('gamma', '09:05', 'CREATE_FAILED'),
-        record('gamma', '09:10', 'DELETE_IN_PROGRESS'),
-        record('gamma', '09:12', 'DELETE_COMPLETE'),
-      ]),
-      now,
-    );
-    await saveNew(store, stateOf(serviceKey('beta'), [record('beta', '12:00', 'UPDATE_IN_PROGRESS')]), now);
-    await saveNew(store, stateOf(serviceKey('delta'), [record('delta', '07:00', 'CREATE_IN_PROGRESS'), record('delta', '07:02', 'CREATE_COMPLETE')]), now);
-    return store;
-  }
+    const saved = await store.saveWindowEntry(entry('10:00', null), t('10:20'));
+    if (!saved) throw new Error('expected the entry');
 
-  const A1 = 'alpha 08:00-08:30';
-  const A2 = 'alpha 10:00-10:30';
-  const G1 = 'gamma 09:00-09:12';
-  const B1 = 'beta 12:00-open';
+    // Act
+    const closed = await store.saveWindowEntry({ ...saved, window: { ...(saved.window as NonNullable<WindowEntry['window']>), end: t('10:40') } }, t('10:40'));
+    const stale = await store.saveWindowEntry(saved, t('10:41'));
+
+    // Assess
+    expect(saved).toEqual({ ...entry('10:00', null), version: 1 });
+    expect(closed?.window?.end).toBe(t('10:40'));
+    expect(stale).toBeNull();
+    expect(await store.loadWindowEntry(checkout, t('10:00'))).toEqual(closed);
+    expect(await store.loadWindowEntry(checkout, t('11:00'))).toBeNull();
+  });
+
+  it('lists a service\'s entries from an id on, by id, at or after it, or after it only', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    for (const id of ['08:00', '09:00', '10:00']) await store.saveWindowEntry(entry(id, `${id.slice(0, 2)}:30`), t('11:00'));
+
+    // Act
+    const [from, after] = [await store.windowEntries(checkout, t('09:00')), await store.windowEntries(checkout, t('09:00'), true)];
+
+    // Assess
+    expect(from.map((kept) => kept.id)).toEqual([t('09:00'), t('10:00')]);
+    expect(after.map((kept) => kept.id)).toEqual([t('10:00')]);
+  });
 
   it.each([
-    { from: '08:40', to: '08:50', service: undefined, expected: [] },
-    { from: '08:30', to: '09:00', service: undefined, expected: [A1, G1] },
-    { from: '09:30', to: '09:59', service: undefined, expected: [] },
-    { from: '10:15', to: '10:16', service: undefined, expected: [A2] },
-    { from: '11:00', to: '11:59', service: undefined, expected: [] },
-    { from: '11:00', to: '12:00', service: undefined, expected: [B1] },
-    { from: '23:00', to: '23:59', service: undefined, expected: [B1] },
-    { from: '00:00', to: '23:59', service: undefined, expected: [A1, A2, B1, G1] },
-    { from: '00:00', to: '23:59', service: 'alpha', expected: [A1, A2] },
-    { from: '00:00', to: '23:59', service: 'beta', expected: [B1] },
-    { from: '09:00', to: '10:00', service: 'gamma', expected: [G1] },
-    { from: '00:00', to: '23:59', service: 'delta', expected: [] },
-  ])('returns $expected for [$from, $to] of service $service', async ({ from, to, service, expected }) => {
+    { range: ['07:00', '07:59'], found: [] },
+    { range: ['08:00', '08:00'], found: ['08:00'] },
+    { range: ['08:30', '09:00'], found: ['08:00', '09:00'] },
+    { range: ['09:31', '23:00'], found: ['11:00'] },
+  ])('finds the windows overlapping $range (open ones included, withdrawn ids not)', async ({ range, found }) => {
     // Prepare
-    const store = await storeWithWindows();
+    const { store } = await freshStore();
+    await store.saveWindowEntry(entry('08:00', '08:30'), t('12:00'));
+    await store.saveWindowEntry(entry('09:00', '09:30'), t('12:00'));
+    await store.saveWindowEntry({ ...entry('10:00', '10:10'), window: null }, t('12:00'));
+    await store.saveWindowEntry(entry('11:00', null), t('12:00'));
 
     // Act
-    const windows = await store.windowsOverlapping({ from: t(from), to: t(to), service });
+    const windows = await store.windowsOverlapping({ from: t(range[0] as string), to: t(range[1] as string) });
 
     // Assess
-    const hhmm = (at: number) => new Date(at).toISOString().slice(11, 16);
-    const shown = windows.map((window) => `${window.key.service} ${hhmm(window.start)}-${window.end === null ? 'open' : hhmm(window.end)}`);
-    expect(shown.sort()).toEqual(expected);
+    expect(windows.map((window) => iso(new Date(window.start).toISOString().slice(11, 16)))).toEqual(found.map(iso));
+    expect(windows.every((window) => window.key.service === 'checkout')).toBe(true);
   });
 
-  it('returns every field of a window with its service key', async () => {
-    // Prepare
-    const store = await storeWithWindows();
+  it('keeps a window of 300 stacks with the longest names within 64 KB, its lists of names cut with a marker', async () => {
+    // Prepare: stack names are up to 128 characters.
+    const { store, tableName } = await freshStore();
+    const stacks = Array.from({ length: 300 }, (_, index) => `checkout-shard-${String(index).padStart(4, '0')}-`.padEnd(128, 'x'));
+    const big: WindowEntry = {
+      ...entry('10:00', null),
+      window: { start: t('10:00'), end: null, peakSeverity: 'FAILED', stacks, awaitingReplacementSince: null },
+      announcements: [{ ...opened('10:00', true), stacks }, { ...opened('10:00', false), type: WindowEventType.CLOSED, revision: 1, end: t('10:40'), stacks }],
+    };
 
     // Act
-    const windows = await store.windowsOverlapping({ from: t('09:00'), to: t('09:01') });
+    await store.saveWindowEntry(big, t('10:40'));
 
     // Assess
-    expect(windows).toEqual([
-      { key: serviceKey('gamma'), start: t('09:00'), end: t('09:12'), peakSeverity: 'FAILED', stacks: ['gamma'], awaitingReplacementSince: null },
-    ]);
+    const item = await rawTable(tableName).get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, 'WINDOW#2024-03-05T10:00:00Z');
+    if (!item) throw new Error('expected the item');
+    expect(itemSize(item)).toBeLessThanOrEqual(MAX_ITEM_BYTES);
+    const kept = (await store.loadWindowEntry(checkout, t('10:00')))?.window?.stacks ?? [];
+    expect(kept.at(-1)).toBe('… and 250 more');
+    expect(kept.slice(0, 3)).toEqual(stacks.slice(0, 3));
+  });
+});
+
+describe('folded pages of a stack (history folded by size, kept for late events)', () => {
+  const page: FoldedPage = {
+    since: { asOf: t('08:00'), stacks: [{ stackId: blue, stackName: 'checkout-blue', status: 'UPDATE_COMPLETE' }] },
+    cut: t('09:10'),
+    records: [record('checkout-blue', '09:00', 'UPDATE_IN_PROGRESS', 'User Initiated'), record('checkout-blue', '09:10', 'UPDATE_COMPLETE')],
+    claims: [{ stackId: blue, anchor: t('09:00'), operation: 'UPDATE', severity: Severity.WARNING, claimedAt: t('09:05'), delivery: { state: 'sent', at: t('09:05') } }],
+  };
+
+  it('keeps a page and gives it back as it was, named by its content, expiring with the raw history', async () => {
+    // Prepare
+    const { store, tableName } = await freshStore();
+
+    // Act
+    const [ref] = await store.saveFoldedPages(blueState(), [page]);
+    const [again] = await store.saveFoldedPages(blueState(), [page]);
+    if (!ref) throw new Error('expected a page reference');
+    const [loaded] = await store.loadFoldedPages(blueState(), [ref]);
+
+    // Assess
+    expect(ref).toMatchObject({ from: t('08:00'), cut: t('09:10') });
+    expect(ref.id).toMatch(new RegExp(`^PAGE#${blue.replace(/[/]/g, '\\/')}#2024-03-05T09:10:00Z#[0-9a-f]{16}$`));
+    expect(again).toEqual(ref);
+    expect(loaded).toEqual(page);
+    const item = await rawTable(tableName).get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, ref.id);
+    expect(item?.['expiresAt']).toBe(Date.parse('2024-06-03T09:10:00Z') / 1000);
+  });
+
+  it('says which page is missing rather than giving back less history, and deletes pages idempotently', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const [ref] = await store.saveFoldedPages(blueState(), [page]);
+    if (!ref) throw new Error('expected a page reference');
+
+    // Act
+    await store.deleteFoldedPages(blueState(), [ref]);
+    await store.deleteFoldedPages(blueState(), [ref]);
+
+    // Assess
+    await expect(store.loadFoldedPages(blueState(), [ref])).rejects.toThrow(FoldedPageMissingError);
+    await expect(store.loadFoldedPages(blueState(), [ref])).rejects.toThrow(ref.id);
+  });
+});
+
+describe('walk points kept for late events', () => {
+  it('gives the latest one strictly before a time, and none before the first', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const at = (clock: string): WalkPoint => ({ asOf: t(clock), open: null, lastDeleteComplete: null });
+    for (const clock of ['08:00', '09:00', '10:00']) await store.keepWalkPoint(checkout, at(clock));
+
+    // Act / Assess
+    expect(await store.walkPointBefore(checkout, t('09:30'))).toEqual(at('09:00'));
+    expect(await store.walkPointBefore(checkout, t('09:00'))).toEqual(at('08:00'));
+    expect(await store.walkPointBefore(checkout, t('08:00'))).toBeNull();
+    expect(await store.walkPointBefore(serviceKey('other'), t('12:00'))).toBeNull();
   });
 });
 
@@ -550,167 +516,6 @@ describe('recordEvent and stackHistory', () => {
   });
 });
 
-describe('archiveWindows and archivedWindows', () => {
-  const windowFields = ({ start, end, peakSeverity, stacks, awaitingReplacementSince }: ImpactWindow): ImpactWindow => ({
-    start,
-    end,
-    peakSeverity,
-    stacks,
-    awaitingReplacementSince,
-  });
-  const closed = { start: t('08:00'), end: t('08:30'), peakSeverity: 'WARNING', stacks: ['alpha'], awaitingReplacementSince: null } as const;
-  const later = { start: t('10:00'), end: t('10:45'), peakSeverity: 'CRITICAL', stacks: ['alpha', 'alpha-v2'], awaitingReplacementSince: null } as const;
-
-  it('keeps archived windows of a service, by start, once however often archived', async () => {
-    // Prepare
-    const { store } = await freshStore();
-    const alpha = serviceKey('alpha');
-
-    // Act
-    await store.archiveWindows(alpha, [later, closed]);
-    await store.archiveWindows(alpha, [closed]);
-
-    // Assess
-    expect((await store.archivedWindows(alpha)).map(windowFields)).toEqual([closed, later]);
-    expect(await store.archivedWindows(serviceKey('beta'))).toEqual([]);
-  });
-
-  it('writes an archived window as a readable item in the windows index', async () => {
-    // Prepare
-    const { store, tableName } = await freshStore();
-
-    // Act
-    await store.archiveWindows(serviceKey('alpha'), [closed]);
-
-    // Assess
-    expect(await rawTable(tableName).get('SERVICE#123456789012#eu-west-1#alpha', 'WINDOW#2024-03-05T08:00:00Z')).toEqual({
-      PK: 'SERVICE#123456789012#eu-west-1#alpha',
-      SK: 'WINDOW#2024-03-05T08:00:00Z',
-      type: 'window',
-      account: '123456789012',
-      region: 'eu-west-1',
-      service: 'alpha',
-      start: '2024-03-05T08:00:00Z',
-      end: '2024-03-05T08:30:00Z',
-      peakSeverity: 'WARNING',
-      stacks: ['alpha'],
-      awaitingReplacementSince: null,
-      windowPK: 'WINDOW',
-      windowSK: '2024-03-05T08:30:00Z',
-    });
-  });
-
-  it('refuses to archive an open window', async () => {
-    // Prepare
-    const { store } = await freshStore();
-
-    // Act
-    const archiving = store.archiveWindows(serviceKey('alpha'), [{ ...closed, end: null }]);
-
-    // Assess
-    await expect(archiving).rejects.toBeInstanceOf(StoreDataError);
-    expect(await store.archivedWindows(serviceKey('alpha'))).toEqual([]);
-  });
-
-  it.each([
-    { from: '00:00', to: '23:59', service: undefined, expected: ['alpha 08:00', 'alpha 10:00', 'beta 12:00'] },
-    { from: '08:31', to: '09:59', service: undefined, expected: [] },
-    { from: '08:30', to: '08:30', service: undefined, expected: ['alpha 08:00'] },
-    { from: '10:45', to: '12:00', service: undefined, expected: ['alpha 10:00', 'beta 12:00'] },
-    { from: '00:00', to: '23:59', service: 'beta', expected: ['beta 12:00'] },
-  ])('are found by windowsOverlapping([$from, $to], $service) with the current ones, each once, by start', async ({ from, to, service, expected }) => {
-    // Prepare: alpha's 08:00 window both archived and still in its state (an archive in progress).
-    const { store } = await freshStore();
-    await saveNew(store, stateOf(serviceKey('alpha'), [record('alpha', '08:00', 'UPDATE_IN_PROGRESS'), record('alpha', '08:30', 'UPDATE_COMPLETE')]), t('12:25'));
-    await store.archiveWindows(serviceKey('alpha'), [closed, later]);
-    await saveNew(store, stateOf(serviceKey('beta'), [record('beta', '12:00', 'UPDATE_IN_PROGRESS')]), t('12:25'));
-
-    // Act
-    const windows = await store.windowsOverlapping({ from: t(from), to: t(to), service });
-
-    // Assess
-    expect(windows.map((window) => `${window.key.service} ${new Date(window.start).toISOString().slice(11, 16)}`)).toEqual(expected);
-  });
-});
-
-describe('folded pages (history folded by size, kept for late events)', () => {
-  const alpha = serviceKey('alpha');
-  const page: FoldedPage = {
-    since: { asOf: t('07:00'), stacks: [{ stackId: stackArn({ name: 'alpha' }), stackName: 'alpha', status: 'UPDATE_COMPLETE' }] },
-    cut: t('08:30'),
-    records: [
-      record('alpha', '08:00', 'UPDATE_IN_PROGRESS', 'User Initiated'),
-      { ...record('alpha', '08:30', 'UPDATE_COMPLETE'), synthetic: { basis: { time: t('08:00'), status: 'UPDATE_IN_PROGRESS' }, askedAt: t('08:31') } },
-    ],
-    claims: [{ stackId: stackArn({ name: 'alpha' }), anchor: t('08:00'), operation: 'UPDATE', severity: Severity.WARNING, claimedAt: t('08:20'), sentAt: t('08:20:01') }],
-    announcements: [
-      { type: WindowEventType.OPENED, windowStart: t('08:00'), revision: 0, start: t('08:00'), end: null, peakSeverity: 'WARNING', stacks: ['alpha'], withdrawn: false, claimedAt: t('08:20'), sentAt: t('08:20:02') },
-    ],
-    stacks: [{ stackId: stackArn({ name: 'alpha' }), mutedByTag: false, rootStackId: stackArn({ name: 'root' }) }],
-    sightings: [{ stackId: stackArn({ name: 'alpha' }), at: t('08:29') }],
-  };
-
-  it('keeps a page and gives it back as it was, named by its content', async () => {
-    // Prepare
-    const { store, tableName } = await freshStore();
-
-    // Act
-    const [ref] = await store.saveFoldedPages(alpha, [page]);
-    const again = await store.saveFoldedPages(alpha, [page]);
-    const loaded = await store.loadFoldedPages(alpha, ref ? [ref] : []);
-
-    // Assess
-    expect(ref).toEqual({ id: expect.stringMatching(/^FOLDED#2024-03-05T08:30:00Z#[0-9a-f]{16}$/), from: t('07:00'), cut: t('08:30') });
-    expect(again).toEqual([ref]);
-    expect(loaded).toEqual([page]);
-    const item = await rawTable(tableName).get('SERVICE#123456789012#eu-west-1#alpha', ref?.id ?? '');
-    expect(item?.['events']).toEqual([
-      { stackId: stackArn({ name: 'alpha' }), stackName: 'alpha', time: '2024-03-05T08:00:00Z', status: 'UPDATE_IN_PROGRESS', statusReason: 'User Initiated' },
-      {
-        stackId: stackArn({ name: 'alpha' }),
-        stackName: 'alpha',
-        time: '2024-03-05T08:30:00Z',
-        status: 'UPDATE_COMPLETE',
-        statusReason: '',
-        synthetic: { basis: { time: '2024-03-05T08:00:00Z', status: 'UPDATE_IN_PROGRESS' }, askedAt: '2024-03-05T08:31:00Z' },
-      },
-    ]);
-  });
-
-  it('says which page is missing rather than giving back less history', async () => {
-    // Prepare
-    const { store } = await freshStore();
-    const [ref] = await store.saveFoldedPages(alpha, [page]);
-    if (!ref) throw new Error('expected a page reference');
-    await store.deleteFoldedPages(alpha, [ref]);
-
-    // Act
-    const loading = store.loadFoldedPages(alpha, [ref]);
-
-    // Assess
-    await expect(loading).rejects.toThrow(FoldedPageMissingError);
-    await expect(loading).rejects.toThrow(`service 123456789012#eu-west-1#alpha: the page of folded history ${ref.id} its state names is missing`);
-  });
-
-  it('removes archived windows still stored as listed, and only those; lists those that start after a time', async () => {
-    // Prepare
-    const { store } = await freshStore();
-    const window = (start: string, end: string): ImpactWindow => ({ start: t(start), end: t(end), peakSeverity: 'FAILED', stacks: ['alpha'], awaitingReplacementSince: null });
-    await store.archiveWindows(alpha, [window('08:00', '08:30'), window('09:00', '09:10'), window('10:00', '10:05')]);
-
-    // Act: the 10:00 one was archived again with another end since it was listed.
-    await store.archiveWindows(alpha, [window('10:00', '10:07')]);
-    await store.deleteArchivedWindows(alpha, [window('09:00', '09:10'), window('10:00', '10:05')]);
-
-    // Assess
-    expect((await store.archivedWindows(alpha)).map((kept) => [kept.start, kept.end])).toEqual([
-      [t('08:00'), t('08:30')],
-      [t('10:00'), t('10:07')],
-    ]);
-    expect((await store.archivedWindows(alpha, t('08:00'))).map((kept) => kept.start)).toEqual([t('10:00')]);
-  });
-});
-
 describe('stacksNamed and servicesNamed (the ByName index)', () => {
   const first = { name: 'reports', uuid: '11111111-1b12-11ec-b0a7-06d21c93e4f7' };
   const second = { name: 'reports', uuid: '22222222-1b12-11ec-b0a7-06d21c93e4f7' };
@@ -751,49 +556,5 @@ describe('stacksNamed and servicesNamed (the ByName index)', () => {
     // Assess
     expect(found.sort((a, b) => a.account.localeCompare(b.account))).toEqual([inIreland, inVirginia]);
     expect(await store.servicesNamed('payments')).toEqual([]);
-  });
-});
-
-describe('a state written before window events existed', () => {
-  it('is read as having announced its windows, so that the upgrade announces nothing old', async () => {
-    // Prepare: the checkout state (a closed window 08:00–08:12, an open one from 10:00) without its windowEvents attribute.
-    const { store, client, tableName } = await freshStore();
-    await saveNew(store, checkoutState(), t('10:30'));
-    await DynamoDBDocumentClient.from(client).send(
-      new UpdateCommand({ TableName: tableName, Key: { PK: `SERVICE#${ACCOUNT}#${REGION}#checkout`, SK: 'STATE' }, UpdateExpression: 'REMOVE windowEvents' }),
-    );
-
-    // Act
-    const loaded = await store.loadService(checkout);
-
-    // Assess
-    expect(loaded.announcements.map((announced) => [announced.type, announced.windowStart, announced.revision, announced.end, announced.sentAt])).toEqual([
-      ['Impact Window Opened', t('08:00'), 0, null, t('10:30')],
-      ['Impact Window Closed', t('08:00'), 1, t('08:12'), t('10:30')],
-      ['Impact Window Opened', t('10:00'), 0, null, t('10:30')],
-    ]);
-    expect(dueWindowAnnouncements(loaded.derived.windows, loaded.announcements, t('10:31'))).toEqual([]);
-  });
-});
-
-describe('stored claims', () => {
-  it('round-trip a suppressed claim with its reason, and read one stored without its time as settled when claimed', async () => {
-    // Prepare: the third claim (a pending RESOLVED) settled as suppressed, then its sentAt lost.
-    const { store, client, tableName } = await freshStore();
-    const state = checkoutState();
-    const [first, second, third] = state.claims;
-    const suppressed: Claim = { ...(third as Claim), sentAt: t('10:25:04'), suppressed: 'nested' };
-    await saveNew(store, { ...state, claims: [first as Claim, second as Claim, suppressed] }, t('10:30'));
-    const roundTrip = (await store.loadService(checkout)).claims.at(-1);
-    await DynamoDBDocumentClient.from(client).send(
-      new UpdateCommand({ TableName: tableName, Key: { PK: `SERVICE#${ACCOUNT}#${REGION}#checkout`, SK: 'STATE' }, UpdateExpression: 'SET claims[2].sentAt = :none, claims[2].suppressed = :old', ExpressionAttributeValues: { ':none': null, ':old': true } }),
-    );
-
-    // Act
-    const repaired = (await store.loadService(checkout)).claims.at(-1);
-
-    // Assess
-    expect(roundTrip).toEqual(suppressed);
-    expect(repaired).toEqual({ ...suppressed, sentAt: (third as Claim).claimedAt, suppressed: 'muted' });
   });
 });

@@ -11,7 +11,7 @@ import type { CloudFormationEvent } from '../../shared/domain/events.ts';
 import { stackArn, stackEvent } from '../support/events.ts';
 import { freshStore } from '../support/dynamodb.ts';
 import { countingStore } from '../support/counting-store.ts';
-import { iso, serviceKey, t } from '../support/states.ts';
+import { claimsIn, iso, recordsIn, serviceKey, t, toSweep } from '../support/states.ts';
 import { ISO_Z, rawTable, resourceStatus, stackStatus, watchdog } from '../support/watchdog.ts';
 
 const api = { name: 'api' };
@@ -40,7 +40,7 @@ describe('applyEvent', () => {
     // Assess
     expect(outcome).toEqual({ kind: 'ignored', detailType: 'CloudFormation Drift Detection Status Change' });
     expect(await store.stackHistory(apiArn)).toEqual([]);
-    expect((await store.loadService(apiKey)).version).toBe(0);
+    expect(await store.loadService(apiKey)).toEqual({ service: expect.objectContaining({ version: 0 }), stacks: [] });
     expect(notifier.attempts).toEqual([]);
   });
 
@@ -56,12 +56,12 @@ describe('applyEvent', () => {
     // Assess
     expect(outcome).toEqual({ kind: 'recorded' });
     expect(await store.stackHistory(apiArn)).toEqual([event]);
-    expect((await store.loadService(apiKey)).version).toBe(0);
-    expect(await store.openServices()).toEqual([]);
+    expect((await store.loadService(apiKey)).stacks).toEqual([]);
+    expect(await toSweep(store)).toEqual([]);
     expect(notifier.attempts).toEqual([]);
   });
 
-  it('records a status event and stores it in its service’s state', async () => {
+  it('records a status event and stores it in its stack’s state, marked for the sweeper', async () => {
     // Prepare
     const { store } = await freshStore();
     const { deps } = watchdog(store, { now: iso('10:00:01') });
@@ -72,16 +72,17 @@ describe('applyEvent', () => {
 
     // Assess
     expect(outcome).toEqual({ kind: 'applied', key: apiKey, notifications: [] });
-    const state = await store.loadService(apiKey);
+    const state = await store.loadStack(apiKey, { stackId: apiArn, stackName: 'api' });
     expect(state.version).toBe(1);
     expect(state.records).toEqual([
       { stackId: apiArn, stackName: 'api', time: t('10:00'), status: 'UPDATE_IN_PROGRESS', statusReason: 'User Initiated' },
     ]);
+    expect(state.unwalkedSince).toBe(t('10:00'));
     expect(await store.stackHistory(apiArn)).toEqual([event]);
-    expect((await store.openServices()).map((open) => open.key)).toEqual([apiKey]);
+    expect(await toSweep(store)).toEqual([apiKey]);
   });
 
-  it('keeps stacks that the service rules map to one service in one state', async () => {
+  it('keeps stacks that the service rules map to one service under that service', async () => {
     // Prepare
     const { store } = await freshStore();
     const config = configFromText({ serviceRules: ['trustsource-core=^trustsource-(core|scan)-'] });
@@ -101,12 +102,11 @@ describe('applyEvent', () => {
       { kind: 'applied', key, notifications: [] },
       { kind: 'applied', key, notifications: [] },
     ]);
-    const state = await store.loadService(key);
-    expect(state.records.map((kept) => `${kept.stackName} ${kept.status}`)).toEqual([
+    expect((await recordsIn(store, key)).map((kept) => `${kept.stackName} ${kept.status}`)).toEqual([
       'trustsource-core-prod DELETE_IN_PROGRESS',
       'trustsource-scan-v2-prod CREATE_IN_PROGRESS',
     ]);
-    expect((await store.loadService(serviceKey('trustsource-core-prod'))).version).toBe(0);
+    expect((await store.loadService(serviceKey('trustsource-core-prod'))).stacks).toEqual([]);
   });
 
   it.each([
@@ -124,10 +124,10 @@ describe('applyEvent', () => {
 
     // Assess
     expect(outcome).toEqual({ kind: 'duplicate', key: apiKey });
-    const item = await rawTable(tableName).get('SERVICE#123456789012#eu-west-1#api', 'STATE');
+    const item = await rawTable(tableName).get('SERVICE#123456789012#eu-west-1#api', `STACK#${apiArn}`);
     expect(item?.['version']).toBe(1);
     expect(item?.['updatedAt']).toBe('2024-03-05T10:00:01Z');
-    expect((await store.loadService(apiKey)).records).toHaveLength(1);
+    expect(await recordsIn(store, apiKey)).toHaveLength(1);
     expect(await store.stackHistory(apiArn)).toHaveLength(1);
   });
 
@@ -166,11 +166,18 @@ describe('applyEvent', () => {
     };
     expect(notifier.sent).toEqual([failed]);
     expect(outcomes[0]).toEqual({ kind: 'applied', key: apiKey, notifications: [failed] });
-    const state = await store.loadService(apiKey);
-    expect(state.claims).toEqual([
-      { stackId: apiArn, anchor: t('10:00'), operation: 'CREATE', terminalAt: t('10:06'), terminalStatus: 'ROLLBACK_COMPLETE', severity: 'FAILED', claimedAt: t('10:06:02'), sentAt: t('10:06:02') },
+    expect(await claimsIn(store, apiKey)).toEqual([
+      {
+        stackId: apiArn,
+        anchor: t('10:00'),
+        operation: 'CREATE',
+        terminalAt: t('10:06'),
+        terminalStatus: 'ROLLBACK_COMPLETE',
+        severity: 'FAILED',
+        claimedAt: t('10:06:02'),
+        delivery: { state: 'sent', at: t('10:06:02') },
+      },
     ]);
-    expect(state.derived.needsSweep).toBe(false);
   });
 
   it.each([
@@ -260,8 +267,9 @@ describe('applyEvent', () => {
       },
     ]);
     expect(await store.stackHistory(apiArn)).toEqual([event]);
-    expect((await store.loadService(apiKey)).records).toEqual([statusRecordOf(event)]);
-    expect(await store.openServices()).toEqual([]);
+    expect(await recordsIn(store, apiKey)).toEqual([statusRecordOf(event)]);
+    // Listed until the sweeper has derived the service's windows from it; it runs nothing.
+    expect(await toSweep(store)).toEqual([apiKey]);
     expect(notifier.attempts).toEqual([]);
   });
 
@@ -292,7 +300,7 @@ describe('applyEvent with sub-second event times', () => {
 
     // Assess
     expect(notifier.sent.map((sent) => sent.severity)).toEqual(['FAILED']);
-    expect((await store.loadService(apiKey)).claims.map((claim) => claim.sentAt)).toEqual([t('10:03:01')]);
+    expect((await claimsIn(store, apiKey)).map((claim) => claim.delivery)).toEqual([{ state: 'sent', at: t('10:03:01') }]);
   });
 });
 
@@ -317,7 +325,7 @@ describe('applyEvent request budget (access pattern 1: at most 3 requests per ev
   });
 
   // Marking a notification sent only after SNS accepted it costs one write of its own.
-  it('sends the three requests of an event, reads the failed operation\'s timeline for its cause, and marks each notification and window event it sends as sent', async () => {
+  it('sends the three requests of an event, reads the failed operation\'s timeline and its service\'s stacks for its cause, and marks the notification sent', async () => {
     // Prepare
     const { store, requests } = await countingStore();
     const { deps, notifier, windowEvents } = watchdog(store, { now: iso('10:03') });
@@ -329,10 +337,11 @@ describe('applyEvent request budget (access pattern 1: at most 3 requests per ev
 
     // Assess
     expect(notifier.sent.map((sent) => sent.severity)).toEqual(['FAILED']);
-    expect(windowEvents.sent.map((sent) => sent.detailType)).toEqual(['Impact Window Opened']);
-    // History, state, claims; the timeline read for FAILED's cause; FAILED marked; then, the page
-    // sent, the window's OPENED published and marked, from the state the last write stored.
-    expect(requests).toEqual(['PutItemCommand', 'GetItemCommand', 'PutItemCommand', 'QueryCommand', 'PutItemCommand', 'PutItemCommand']);
+    // Windows are the sweeper's: the window opens, and is announced, at the next sweep.
+    expect(windowEvents.sent).toEqual([]);
+    // History, the stack's state, its write with the claim; the timeline and the service's stacks
+    // read for FAILED's cause (a deletion that blocked it); FAILED marked sent.
+    expect(requests).toEqual(['PutItemCommand', 'GetItemCommand', 'PutItemCommand', 'QueryCommand', 'QueryCommand', 'PutItemCommand']);
   });
 });
 
@@ -347,18 +356,17 @@ describe('applyEvent stored times', () => {
     await applyEvent(stackStatus(api, iso('10:03'), 'CREATE_FAILED'), deps);
 
     // Assess
-    const item = await rawTable(tableName).get('SERVICE#123456789012#eu-west-1#api', 'STATE');
+    const item = await rawTable(tableName).get('SERVICE#123456789012#eu-west-1#api', `STACK#${apiArn}`);
     const claims = item?.['claims'] as Record<string, unknown>[];
     expect(claims).toEqual([
       {
-        stackId: apiArn,
         anchor: '2024-03-05T10:00:00Z',
         operation: 'CREATE',
         terminalAt: '2024-03-05T10:03:00Z',
         terminalStatus: 'CREATE_FAILED',
         severity: 'FAILED',
         claimedAt: '2024-03-05T10:03:07Z',
-        sentAt: '2024-03-05T10:03:07Z',
+        delivery: { state: 'sent', at: '2024-03-05T10:03:07Z' },
       },
     ]);
     expect(item?.['updatedAt']).toMatch(ISO_Z);

@@ -8,10 +8,9 @@ import { applyEvent } from '../../shared/app/apply-event.ts';
 import { sweep } from '../../shared/app/sweep.ts';
 import { configFromText, DEFAULT_CONFIG } from '../../shared/domain/config.ts';
 import type { CloudFormationEvent } from '../../shared/domain/events.ts';
-import { viewService } from '../../shared/domain/service-state.ts';
 import { stackArn } from '../support/events.ts';
 import { freshStore } from '../support/dynamodb.ts';
-import { iso, serviceKey, t } from '../support/states.ts';
+import { claimsIn, iso, recordsIn, serviceKey, t, toSweep } from '../support/states.ts';
 import { resourceStatus, stackStatus, watchdog } from '../support/watchdog.ts';
 
 const api = { name: 'api' };
@@ -34,8 +33,8 @@ describe('concurrent sweeps', () => {
     // Assess
     expect(severities(dog.notifier.sent)).toEqual(['WARNING']);
     expect(severities(results.flatMap((result) => result.notifications))).toEqual(['WARNING']);
-    expect((await store.loadService(apiKey)).claims).toEqual([
-      { stackId: apiArn, anchor: t('10:00'), operation: 'UPDATE', severity: 'WARNING', claimedAt: t('10:20'), sentAt: t('10:20') },
+    expect((await claimsIn(store, apiKey))).toEqual([
+      { stackId: apiArn, anchor: t('10:00'), operation: 'UPDATE', severity: 'WARNING', claimedAt: t('10:20'), delivery: { state: 'sent', at: t('10:20') } },
     ]);
   });
 
@@ -100,7 +99,7 @@ describe('concurrent sweeps', () => {
 
     // Assess
     expect(dog.notifier.sent).toEqual([expect.objectContaining({ severity: 'WARNING', at: t('10:22') })]);
-    expect((await store.loadService(apiKey)).claims.map((claim) => claim.sentAt)).toEqual([t('10:22')]);
+    expect((await claimsIn(store, apiKey)).map((claim) => claim.delivery)).toEqual([{ state: 'sent', at: t('10:22') }]);
   });
 
   it.each([1, 2, 3, 4, 5])('never send a WARNING without its RESOLVED when the completion races 4 sweeps (run %i)', async () => {
@@ -122,10 +121,11 @@ describe('concurrent sweeps', () => {
     // Assess
     const sent = severities(dog.notifier.sent).sort();
     expect([[], ['RESOLVED', 'WARNING']]).toContainEqual(sent);
-    const state = await store.loadService(apiKey);
-    expect(state.claims.every((claim) => claim.sentAt !== null)).toBe(true);
-    expect(viewService(state, t('10:21'), DEFAULT_CONFIG).needsSweep).toBe(false);
-    expect(await store.openServices()).toEqual([]);
+    expect((await claimsIn(store, apiKey)).every((claim) => claim.delivery.state === 'sent')).toBe(true);
+    // Nothing left for later sweeps but the windows, once the walk point has passed the completion.
+    dog.clock.set(iso('10:23'));
+    expect((await sweep(dog.deps)).notifications).toEqual([]);
+    expect(await toSweep(store)).toEqual([]);
   });
 });
 
@@ -174,14 +174,11 @@ describe('concurrent applyEvent', () => {
     // Assess
     expect(outcomes.filter((outcome) => outcome.kind === 'applied')).toHaveLength(statusEvents);
     expect(outcomes.filter((outcome) => outcome.kind !== 'applied' && outcome.kind !== 'recorded')).toEqual([]);
-    const state = await parallel.store.loadService(apiKey);
-    const expected = await sequential.store.loadService(apiKey);
-    // Every write landed: one per status event, one per window event marked sent.
-    expect(state.version).toBe(statusEvents + dog.windowEvents.sent.length);
-    expect(state.announcements.every((announced) => announced.sentAt !== null)).toBe(true);
-    expect(state.records).toHaveLength(statusEvents);
-    expect(state.records).toEqual(expected.records);
-    expect(state.derived).toEqual(expected.derived);
+    const { stacks } = await parallel.store.loadService(apiKey);
+    // Every write landed: one per status event, each on its own stack's item.
+    expect(stacks.reduce((versions, stack) => versions + stack.version, 0)).toBe(statusEvents);
+    expect(await recordsIn(parallel.store, apiKey)).toHaveLength(statusEvents);
+    expect(await recordsIn(parallel.store, apiKey)).toEqual(await recordsIn(sequential.store, apiKey));
     expect(dog.notifier.attempts).toEqual([]);
   });
 
@@ -198,9 +195,10 @@ describe('concurrent applyEvent', () => {
 
     // Assess
     expect(outcomes.map((outcome) => outcome.kind)).toEqual(nested.map(() => 'applied'));
-    const state = await store.loadService(serviceKey('core'));
-    expect(state.version).toBe(40);
-    expect(new Set(state.records.map((record) => record.stackName)).size).toBe(40);
+    const { stacks } = await store.loadService(serviceKey('core'));
+    // No item shared by the 40: each stack's item written once, without a conflict.
+    expect(stacks.map((stack) => stack.version)).toEqual(nested.map(() => 1));
+    expect(new Set(stacks.map((stack) => stack.stackName)).size).toBe(40);
   });
 
   it('sends one FAILED when the failure is delivered 6 times in parallel', async () => {
@@ -217,16 +215,16 @@ describe('concurrent applyEvent', () => {
     // Assess
     expect(severities(dog.notifier.sent)).toEqual(['FAILED']);
     expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual(['applied', 'duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
-    const state = await store.loadService(apiKey);
-    // The start; the failure with its claim and the window's OPENED; OPENED marked sent with the
-    // CLOSED it made due (the rollback's end is healthy); CLOSED marked sent; FAILED marked sent.
-    expect(state.version).toBe(5);
+    // The start; the failure with its claim; FAILED marked sent.
+    expect((await store.loadStack(apiKey, { stackId: apiArn, stackName: 'api' })).version).toBe(3);
+    dog.clock.set(iso('10:05'));
+    await sweep(dog.deps);
     expect(dog.windowEvents.sent.map((event) => [event.detailType, event.detail.start, event.detail.end])).toEqual([
       ['Impact Window Opened', '2024-03-05T10:00:00Z', null],
       ['Impact Window Closed', '2024-03-05T10:00:00Z', '2024-03-05T10:04:00Z'],
     ]);
-    expect(state.claims).toEqual([
-      { stackId: apiArn, anchor: t('10:00'), operation: 'UPDATE', terminalAt: t('10:04'), terminalStatus: 'UPDATE_ROLLBACK_COMPLETE', severity: 'FAILED', claimedAt: t('10:04:01'), sentAt: t('10:04:01') },
+    expect(await claimsIn(store, apiKey)).toEqual([
+      { stackId: apiArn, anchor: t('10:00'), operation: 'UPDATE', terminalAt: t('10:04'), terminalStatus: 'UPDATE_ROLLBACK_COMPLETE', severity: 'FAILED', claimedAt: t('10:04:01'), delivery: { state: 'sent', at: t('10:04:01') } },
     ]);
   });
 

@@ -10,7 +10,7 @@ import type { StackDirectory } from '../../shared/app/ports.ts';
 import { parseCloudFormationEvent } from '../../shared/domain/cfn-event.ts';
 import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
 import type { CloudFormationEvent } from '../../shared/domain/events.ts';
-import { viewService } from '../../shared/domain/service-state.ts';
+import { claimsIn, serviceViewIn } from '../support/states.ts';
 import { NO_FACTS, type StackFacts } from '../../shared/domain/stack-facts.ts';
 import { freshStore } from '../support/dynamodb.ts';
 import { resourceEvent, stackArn, stackEvent } from '../support/events.ts';
@@ -90,14 +90,14 @@ describe('a nested stack', () => {
       '10:45:00 FAILED core-prod',
       `10:45:00 CRITICAL ${NESTED.name}`,
     ]);
-    const claims = (await store.loadService(coreKey)).claims.filter((claim) => claim.stackId === nestedArn);
-    expect(claims.map((claim) => [claim.severity, claim.suppressed ?? null])).toEqual([
+    const claims = (await claimsIn(store, coreKey)).filter((claim) => claim.stackId === nestedArn);
+    expect(claims.map((claim) => [claim.severity, claim.delivery.state === 'suppressed' ? claim.delivery.why : null])).toEqual([
       ['WARNING', 'nested'],
       ['CRITICAL', null],
     ]);
   });
 
-  it('is kept in its root\'s service state, listed as nested, and counted in the window', async () => {
+  it('is kept under its root\'s service, known as nested, and counted in the window', async () => {
     // Prepare
     const { store } = await freshStore();
     const dog = watchdog(store, { now: '2024-03-05T10:00:00Z', stacks: nestedUnderRoot() });
@@ -106,9 +106,11 @@ describe('a nested stack', () => {
     await runInVirtualTime(dog, parsed(nestedDeletionEvents()), '2024-03-05T10:45:00Z');
 
     // Assess
-    const state = await store.loadService(coreKey);
-    expect(state.stacks).toEqual([{ stackId: nestedArn, mutedByTag: false, rootStackId: rootArn }]);
-    const view = viewService(state, Date.parse('2024-03-05T10:45:00Z'), DEFAULT_CONFIG);
+    const view = await serviceViewIn(store, coreKey, Date.parse('2024-03-05T10:45:00Z'));
+    expect(view.stacks.map((stack) => [stack.stackId, stack.mutedByTag, stack.rootStackId]).sort()).toEqual([
+      [nestedArn, false, rootArn],
+      [rootArn, false, null],
+    ].sort());
     expect(view.operations.map((op) => [op.operation.stackName, op.quiet, op.rootStackId])).toEqual([
       ['core-prod', null, null],
       [NESTED.name, 'nested', rootArn],
@@ -224,7 +226,7 @@ describe('the cfn-watchdog:mute tag', () => {
 
     // Assess
     expect(dog.notifier.sent).toEqual([]);
-    const view = viewService(await store.loadService(coreKey), Date.parse('2024-03-05T10:55:00Z'), DEFAULT_CONFIG);
+    const view = await serviceViewIn(store, coreKey, Date.parse('2024-03-05T10:55:00Z'));
     expect(view.operations.map((op) => [op.operation.type, op.operation.state, op.quiet])).toEqual([['UPDATE', 'ended', 'muted']]);
     expect(view.windows.map((w) => w.peakSeverity)).toEqual(['FAILED']);
   });
@@ -243,7 +245,7 @@ describe('the cfn-watchdog:mute tag', () => {
 
     // Assess
     expect(dog.notifier.sent.map((n) => [n.severity, new Date(n.startedAt).toISOString()])).toEqual([['FAILED', '2024-03-05T11:00:00.000Z']]);
-    expect((await store.loadService(coreKey)).stacks).toEqual([]);
+    expect((await store.loadService(coreKey)).stacks.map((stack) => stack.mutedByTag)).toEqual([false]);
   });
 
   it('settles a FAILED that could not be sent, once its stack is muted, so that unmuting does not page for it', async () => {
@@ -261,6 +263,6 @@ describe('the cfn-watchdog:mute tag', () => {
 
     // Assess
     expect([...muted.notifier.sent, ...unmuted.notifier.sent]).toEqual([]);
-    expect((await store.loadService(coreKey)).claims).toMatchObject([{ severity: 'FAILED', sentAt: Date.parse('2024-03-05T10:10:00Z'), suppressed: 'muted' }]);
+    expect(await claimsIn(store, coreKey)).toMatchObject([{ severity: 'FAILED', delivery: { state: 'suppressed', at: Date.parse('2024-03-05T10:10:00Z'), why: 'muted' } }]);
   });
 });

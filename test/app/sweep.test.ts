@@ -9,11 +9,10 @@ import type { StackDescription } from '../../shared/domain/reconcile.ts';
 import { sweep } from '../../shared/app/sweep.ts';
 import { configFromText, DEFAULT_CONFIG } from '../../shared/domain/config.ts';
 import type { Notification } from '../../shared/domain/notification.ts';
-import { viewService } from '../../shared/domain/service-state.ts';
 import { stackArn } from '../support/events.ts';
 import { freshStore } from '../support/dynamodb.ts';
 import { countingStore } from '../support/counting-store.ts';
-import { iso, serviceKey, t } from '../support/states.ts';
+import { claimsIn, iso, serviceKey, serviceViewIn, t, toSweep } from '../support/states.ts';
 import { resourceStatus, stackStatus, watchdog, type Watchdog } from '../support/watchdog.ts';
 
 const api = { name: 'api' };
@@ -55,7 +54,7 @@ describe('sweep', () => {
     const result = await sweep(dog.deps);
 
     // Assess
-    expect(result).toEqual({ servicesSwept: 0, openOperations: 0, notifications: [] });
+    expect(result).toEqual({ servicesSwept: 0, openOperations: 0, notifications: [], windowEvents: 0, deferred: 0 });
   });
 
   it.each([
@@ -142,11 +141,11 @@ describe('sweep', () => {
     };
     // Resources compared field by field here; their exact shape is checked below. Without
     // CloudFormation's words for it, a function deleting is not taken for the VPC ENI case.
-    expect(result).toEqual({ servicesSwept: 1, openOperations: 1, notifications: [{ ...warning, resourcesInProgress: [expect.objectContaining(warning.resourcesInProgress[0])] }] });
+    expect(result).toEqual({ servicesSwept: 1, openOperations: 1, windowEvents: 1, deferred: 0, notifications: [{ ...warning, resourcesInProgress: [expect.objectContaining(warning.resourcesInProgress[0])] }] });
     expect(result.notifications[0]?.resourcesInProgress).toHaveLength(1);
     expect(dog.notifier.sent).toEqual(result.notifications);
-    expect((await store.loadService(apiKey)).claims).toEqual([
-      { stackId: apiArn, anchor: t('10:00'), operation: 'UPDATE', severity: 'WARNING', claimedAt: t('10:20'), sentAt: t('10:20') },
+    expect((await claimsIn(store, apiKey))).toEqual([
+      { stackId: apiArn, anchor: t('10:00'), operation: 'UPDATE', severity: 'WARNING', claimedAt: t('10:20'), delivery: { state: 'sent', at: t('10:20') } },
     ]);
   });
 
@@ -202,7 +201,8 @@ describe('sweep', () => {
 
     // Assess
     expect(result.notifications.map(brief)).toEqual(['WARNING zeta at 10:21:00', 'WARNING alpha at 10:21:00', 'WARNING beta at 10:21:00']);
-    expect(dog.notifier.sent.map(brief)).toEqual(result.notifications.map(brief));
+    // Published concurrently: in any order, each once.
+    expect(dog.notifier.sent.map(brief).sort()).toEqual(result.notifications.map(brief).sort());
     expect([result.servicesSwept, result.openOperations]).toEqual([3, 3]);
   });
 
@@ -214,17 +214,17 @@ describe('sweep', () => {
 
     // Act
     const error = await failingSweepAt(dog, '10:20');
-    const pending = await store.loadService(apiKey);
+    const pending = await claimsIn(store, apiKey);
     const later = await sweepAt(dog, ['10:21', '10:21:59', '10:22', '10:23', '10:30']);
 
     // Assess
     expect(error).toContain('SNS publish failed (attempt 1)');
-    expect(pending.claims).toEqual([{ stackId: apiArn, anchor: t('10:00'), operation: 'UPDATE', severity: 'WARNING', claimedAt: t('10:20'), sentAt: null }]);
+    expect(pending).toEqual([{ stackId: apiArn, anchor: t('10:00'), operation: 'UPDATE', severity: 'WARNING', claimedAt: t('10:20'), delivery: { state: 'pending' } }]);
     expect(later).toEqual([[], [], ['WARNING'], [], []]);
     expect(dog.notifier.attempts.map(brief)).toEqual(['WARNING api at 10:20:00', 'WARNING api at 10:22:00']);
     expect(dog.notifier.sent).toEqual([expect.objectContaining({ severity: 'WARNING', at: t('10:22'), startedAt: t('10:00'), elapsedMs: 22 * 60_000 })]);
-    expect((await store.loadService(apiKey)).claims).toEqual([
-      { stackId: apiArn, anchor: t('10:00'), operation: 'UPDATE', severity: 'WARNING', claimedAt: t('10:22'), sentAt: t('10:22') },
+    expect((await claimsIn(store, apiKey))).toEqual([
+      { stackId: apiArn, anchor: t('10:00'), operation: 'UPDATE', severity: 'WARNING', claimedAt: t('10:22'), delivery: { state: 'sent', at: t('10:22') } },
     ]);
   });
 
@@ -277,7 +277,7 @@ describe('sweep', () => {
     expect(dog.notifier.sent).toEqual([
       expect.objectContaining({ severity: 'FAILED', at: t('10:05'), status: 'CREATE_FAILED', statusReason: 'Resource creation cancelled', startedAt: t('10:00') }),
     ]);
-    expect(await store.openServices()).toEqual([]);
+    expect(await toSweep(store)).toEqual([]);
   });
 
   it('names the resources still in progress also in a re-sent notification', async () => {
@@ -325,15 +325,15 @@ describe('sweep', () => {
     // Act
     await sweepAt(dog, ['11:24']);
     const beforeGraceEnds = await store.windowsOverlapping({ from: t('10:00'), to: t('12:00') });
-    const openBefore = await store.openServices();
+    const openBefore = await toSweep(store);
     await sweepAt(dog, ['11:25']);
     const afterGraceEnds = await store.windowsOverlapping({ from: t('10:00'), to: t('12:00') });
 
     // Assess
     expect(beforeGraceEnds).toEqual([{ ...window, end: null, awaitingReplacementSince: t('10:25') }]);
-    expect(openBefore.map((state) => state.key)).toEqual([apiKey]);
+    expect(openBefore).toEqual([apiKey]);
     expect(afterGraceEnds).toEqual([{ ...window, end: t('10:25'), awaitingReplacementSince: null }]);
-    expect(await store.openServices()).toEqual([]);
+    expect(await toSweep(store)).toEqual([]);
     expect(dog.notifier.sent).toEqual([]);
   });
 });
@@ -354,7 +354,7 @@ describe('sweep re-sending a notification whose publish failed', () => {
     // Assess: the WARNING was in flight when the deletion ended, so RESOLVED went out; never a WARNING after it.
     expect(later).toEqual([[], []]);
     expect(dog.notifier.sent.map(brief)).toEqual(['RESOLVED api at 10:21:30']);
-    expect((await store.loadService(apiKey)).claims.map((claim) => claim.severity)).toEqual(['RESOLVED']);
+    expect((await claimsIn(store, apiKey)).map((claim) => claim.severity)).toEqual(['RESOLVED']);
   });
 
   it('drops a failed WARNING once a CRITICAL went out for the operation', async () => {
@@ -371,7 +371,7 @@ describe('sweep re-sending a notification whose publish failed', () => {
     // Assess
     expect(later).toEqual([['CRITICAL'], [], []]);
     expect(dog.notifier.sent.map(brief)).toEqual(['CRITICAL api at 10:21:00']);
-    expect((await store.loadService(apiKey)).claims.map((claim) => [claim.severity, claim.sentAt])).toEqual([['CRITICAL', t('10:21')]]);
+    expect((await claimsIn(store, apiKey)).map((claim) => [claim.severity, claim.delivery])).toEqual([['CRITICAL', { state: 'sent', at: t('10:21') }]]);
   });
 });
 
@@ -422,10 +422,9 @@ describe('sweep with a stack inspector (DescribeStacks)', () => {
     // Assess
     expect(sent).toEqual([[], []]);
     expect(cloudFormation.asked).toEqual([apiArn]);
-    const view = viewService(await store.loadService(apiKey), t('10:40'), DEFAULT_CONFIG);
+    const view = await serviceViewIn(store, apiKey, t('10:40'));
     expect(view.operations.map(({ operation }) => operation)).toEqual(expected.map((item) => expect.objectContaining(item)));
-    expect(view.needsSweep).toBe(false);
-    expect(await store.openServices()).toEqual([]);
+    expect(await toSweep(store)).toEqual([]);
     expect(dog.log.entries).toEqual([expect.objectContaining({ level: 'info', attributes: expect.objectContaining({ stackId: apiArn }) })]);
   });
 
@@ -455,7 +454,7 @@ describe('sweep with a stack inspector (DescribeStacks)', () => {
 
     // Assess
     expect(dog.notifier.sent.map(brief)).toEqual(['WARNING api at 10:20:00', 'CRITICAL api at 10:40:00', 'RESOLVED api at 10:46:00']);
-    const view = viewService(await store.loadService(apiKey), t('12:00'), DEFAULT_CONFIG);
+    const view = await serviceViewIn(store, apiKey, t('12:00'));
     expect(view.operations.map(({ operation, severity }) => [operation.state, operation.start, operation.state === 'ended' ? operation.end : null, severity])).toEqual([
       ['ended', t('10:00'), t('10:45'), 'CRITICAL'],
     ]);
@@ -493,7 +492,7 @@ describe('sweep with a stack inspector (DescribeStacks)', () => {
     await applyEvent(stackStatus(api, iso('10:45:01'), 'DELETE_COMPLETE'), deps);
 
     // Assess: one deletion, ending at its real DELETE_COMPLETE (the made-up one said 10:44:02).
-    const view = viewService(await store.loadService(apiKey), t('11:00'), DEFAULT_CONFIG);
+    const view = await serviceViewIn(store, apiKey, t('11:00'));
     expect(view.operations.map(({ operation }) => [operation.type, operation.start, operation.state === 'ended' ? operation.end : null])).toEqual([
       ['DELETE', t('10:00'), t('10:45:01')],
     ]);
@@ -551,7 +550,7 @@ describe('sweep with a stack inspector (DescribeStacks)', () => {
 
     // Assess
     expect(dog.notifier.sent).toEqual([]);
-    const [operation] = viewService(await store.loadService(apiKey), t('10:21'), DEFAULT_CONFIG).operations.map((view) => view.operation);
+    const [operation] = (await serviceViewIn(store, apiKey, t('10:21'))).operations.map((view) => view.operation);
     expect(operation).toMatchObject({ state: 'ended', finalStatus: 'DELETE_COMPLETE' });
   });
 
@@ -600,7 +599,7 @@ describe('sweep with a stack inspector (DescribeStacks)', () => {
 
     // Assess
     expect(sent).toEqual([['RESOLVED'], [], []]);
-    const view = viewService(await store.loadService(apiKey), t('10:41'), DEFAULT_CONFIG);
+    const view = await serviceViewIn(store, apiKey, t('10:41'));
     expect(view.operations.map(({ operation }) => operation)).toEqual([
       expect.objectContaining({ state: 'ended', start: t('10:00'), end: t('10:33:10'), finalStatus: 'UPDATE_COMPLETE' }),
     ]);
@@ -608,7 +607,7 @@ describe('sweep with a stack inspector (DescribeStacks)', () => {
       ['WARNING', t('10:20')],
       ['RESOLVED', t('10:34')],
     ]);
-    expect(await store.openServices()).toEqual([]);
+    expect(await toSweep(store)).toEqual([]);
     // Asked before the WARNING (10:20), then at each sweep (10:30, 10:34); once closed, no more.
     expect(cloudFormation.asked).toHaveLength(3);
   });
@@ -640,7 +639,7 @@ describe('sweep with CRITICAL reminders', () => {
       ['11:45', 'RESOLVED', 0],
     ]);
     // A reminder stands in for the one before: the item does not grow by a claim per interval.
-    expect((await store.loadService(apiKey)).claims.map((claim) => [claim.severity, claim.repeat ?? 0])).toEqual([
+    expect((await claimsIn(store, apiKey)).map((claim) => [claim.severity, claim.repeat ?? 0])).toEqual([
       ['WARNING', 0],
       ['CRITICAL', 0],
       ['CRITICAL', 2],
@@ -651,7 +650,7 @@ describe('sweep with CRITICAL reminders', () => {
 
 
 describe('sweep request budget', () => {
-  it('reads the open services and writes nothing when nothing is due and no window changed', async () => {
+  it('reads what to sweep, the service and its open window, and writes nothing when nothing is due and no window changed', async () => {
     // Prepare: a deletion past WARNING (sent), its window open; the next minute brings nothing new.
     const { store, requests } = await countingStore();
     const dog = watchdog(store, { now: iso('10:00') });
@@ -664,12 +663,13 @@ describe('sweep request budget', () => {
 
     // Assess
     expect(sent).toEqual([[]]);
-    expect(requests).toEqual(['QueryCommand']);
+    // The sweep index, the service's stacks, its window entries from where the walk starts.
+    expect(requests).toEqual(['QueryCommand', 'QueryCommand', 'QueryCommand']);
   });
 });
 
 describe('window event request budget', () => {
-  it('marks the Impact Window Opened sent from the state its claim stored: no read of the item again', async () => {
+  it('claims, sends and marks the WARNING, then derives the window and marks its Opened sent from the entry it stored: no read of it again', async () => {
     // Prepare
     const { store, requests } = await countingStore();
     const dog = watchdog(store, { now: iso('10:00') });
@@ -682,7 +682,14 @@ describe('window event request budget', () => {
     // Assess
     expect(sent).toEqual([['WARNING']]);
     expect(dog.windowEvents.sent.map((event) => event.detailType)).toEqual(['Impact Window Opened']);
-    // The open services, the claim, the evidence, marking the WARNING sent, marking the window event sent.
-    expect(requests).toEqual(['QueryCommand', 'PutItemCommand', 'QueryCommand', 'PutItemCommand', 'PutItemCommand']);
+    expect(requests).toEqual([
+      // The sweep index and the service's stacks; the WARNING claimed, its evidence, marked sent.
+      ...['QueryCommand', 'QueryCommand', 'PutItemCommand', 'QueryCommand', 'PutItemCommand'],
+      // The windows: the stacks read again (the pages wrote), the window entries from the walk point.
+      ...['QueryCommand', 'QueryCommand'],
+      // The new window's entry with its Opened, the first walk point kept, the service's walk point,
+      // the stack's events marked walked; the Opened marked sent once the bus took it.
+      ...['PutItemCommand', 'PutItemCommand', 'PutItemCommand', 'PutItemCommand', 'PutItemCommand'],
+    ]);
   });
 });

@@ -14,8 +14,8 @@ const namesake = { name: 'alpha-old', region: 'us-east-1' };
 const current = { name: 'alpha' };
 
 describe('serviceTimelines', () => {
-  it('finds stacks whose history was folded through the windows archived then, and only in the service\'s account and region', async () => {
-    // Prepare: alpha-old's deletion was folded into the baseline; its window archived.
+  it('finds stacks the service no longer keeps a state of through its windows, and only in the service\'s account and region', async () => {
+    // Prepare: alpha-old was deleted long ago (its state expired); its window is kept for good.
     const { store } = await freshStore();
     const alpha = serviceKey('alpha');
     for (const event of [
@@ -26,7 +26,7 @@ describe('serviceTimelines', () => {
     ]) {
       await store.recordEvent(event);
     }
-    await store.archiveWindows(alpha, [{ start: t('08:00'), end: t('08:30'), peakSeverity: 'WARNING', stacks: ['alpha-old'], awaitingReplacementSince: null }]);
+    await store.saveWindowEntry({ key: alpha, id: t('08:00'), version: 0, window: { start: t('08:00'), end: t('08:30'), peakSeverity: 'WARNING', stacks: ['alpha-old'], awaitingReplacementSince: null }, announcements: [] }, t('08:31'));
     await saveNew(store, stateOf(alpha, [record('alpha', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
 
     // Act

@@ -11,15 +11,15 @@ import { iso, record, saveNew, serviceKey, stateOf, t } from '../support/states.
 import { stackStatus } from '../support/watchdog.ts';
 
 describe('loadReportData', () => {
-  it('shows the operations of a window folded out of the state, from the stacks\' timelines', async () => {
-    // Prepare: alpha-old's 08:00–08:30 deletion was folded away; its window archived.
+  it('shows the operations of a window whose stacks the service no longer keeps, from the stacks\' timelines', async () => {
+    // Prepare: alpha-old's 08:00–08:30 deletion is long gone from the service's states; its window is kept.
     const { store } = await freshStore();
     const alpha = serviceKey('alpha');
     const old = { name: 'alpha-old' };
     await store.recordEvent(stackStatus(old, iso('08:00'), 'DELETE_IN_PROGRESS'));
     await store.recordEvent(stackStatus(old, iso('08:30'), 'DELETE_COMPLETE'));
     await store.recordEvent(stackStatus({ name: 'alpha' }, iso('10:00'), 'UPDATE_IN_PROGRESS'));
-    await store.archiveWindows(alpha, [{ start: t('08:00'), end: t('08:30'), peakSeverity: 'WARNING', stacks: ['alpha-old'], awaitingReplacementSince: null }]);
+    await store.saveWindowEntry({ key: alpha, id: t('08:00'), version: 0, window: { start: t('08:00'), end: t('08:30'), peakSeverity: 'WARNING', stacks: ['alpha-old'], awaitingReplacementSince: null }, announcements: [] }, t('08:31'));
     await saveNew(store, stateOf(alpha, [record('alpha', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
 
     // Act

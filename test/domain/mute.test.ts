@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
 import { isMuted, MuteRuleError, parseMute, parseMutes } from '../../shared/domain/mute.ts';
-import { claimFor, dueAtSweep, dueOnEvent, viewService, withClaims, withStatusRecord, type DueNotification } from '../../shared/domain/service-state.ts';
+import { claimFor, dueAtSweep, dueOnEvent, type DueNotification } from '../../shared/domain/due.ts';
+import { viewService, withClaims, withStatusRecord } from '../support/service-fixture.ts';
 import { record, serviceKey, stateOf, t } from '../support/states.ts';
 
 describe('isMuted', () => {
@@ -40,25 +41,25 @@ describe('a muted stack', () => {
     const failedView = viewService(failed, t('10:02'), config);
 
     // Assess
-    expect(settle(dueAtSweep(runningView), t('10:45'))).toMatchObject([{ severity: 'CRITICAL', claimedAt: t('10:45'), sentAt: t('10:45'), suppressed: 'muted' }]);
-    expect(settle(dueOnEvent(failedView), t('10:02'))).toMatchObject([{ severity: 'FAILED', sentAt: t('10:02'), suppressed: 'muted' }]);
+    expect(settle(dueAtSweep(runningView.operations), t('10:45'))).toMatchObject([{ severity: 'CRITICAL', claimedAt: t('10:45'), delivery: { state: 'suppressed', at: t('10:45'), why: 'muted' } }]);
+    expect(settle(dueOnEvent(failedView.operations), t('10:02'))).toMatchObject([{ severity: 'FAILED', delivery: { state: 'suppressed', at: t('10:02'), why: 'muted' } }]);
     expect(runningView.windows.map((window) => [window.start, window.end, window.peakSeverity])).toEqual([[t('10:00'), null, 'CRITICAL']]);
-    expect(settle(dueAtSweep(viewService(running, t('10:45'), DEFAULT_CONFIG)), t('10:45'))).toMatchObject([{ severity: 'CRITICAL', sentAt: null }]);
-    expect(settle(dueAtSweep(viewService(running, t('10:45'), DEFAULT_CONFIG)), t('10:45'))[0]).not.toHaveProperty('suppressed');
+    expect(settle(dueAtSweep(viewService(running, t('10:45'), DEFAULT_CONFIG).operations), t('10:45'))).toMatchObject([{ severity: 'CRITICAL', delivery: { state: 'pending' } }]);
+    expect(settle(dueAtSweep(viewService(running, t('10:45'), DEFAULT_CONFIG).operations), t('10:45'))[0]).not.toHaveProperty('delivery.why');
   });
 
   it('does not page, once unmuted, for what happened while it was muted: no FAILED, no CRITICAL again, no RESOLVED', () => {
     // Prepare: claims suppressed while muted.
     const failed = stateOf(serviceKey('sandbox-bob'), [record('sandbox-bob', '10:00', 'CREATE_IN_PROGRESS'), record('sandbox-bob', '10:02', 'ROLLBACK_COMPLETE')]);
-    const failedSettled = withClaims(failed, settle(dueOnEvent(viewService(failed, t('10:02'), config)), t('10:02')));
+    const failedSettled = withClaims(failed, settle(dueOnEvent(viewService(failed, t('10:02'), config).operations), t('10:02')));
     const running = stateOf(serviceKey('sandbox-alice'), [record('sandbox-alice', '10:00', 'DELETE_IN_PROGRESS')]);
-    const runningSettled = withClaims(running, settle(dueAtSweep(viewService(running, t('10:45'), config)), t('10:45')));
+    const runningSettled = withClaims(running, settle(dueAtSweep(viewService(running, t('10:45'), config).operations), t('10:45')));
     const ended = withStatusRecord(runningSettled, record('sandbox-alice', '10:50', 'DELETE_COMPLETE')).state;
 
     // Act: the mute is gone.
-    const failedDue = dueOnEvent(viewService(failedSettled, t('11:00'), DEFAULT_CONFIG));
-    const runningDue = dueAtSweep(viewService(runningSettled, t('10:46'), DEFAULT_CONFIG));
-    const endedDue = dueOnEvent(viewService(ended, t('10:50'), DEFAULT_CONFIG));
+    const failedDue = dueOnEvent(viewService(failedSettled, t('11:00'), DEFAULT_CONFIG).operations);
+    const runningDue = dueAtSweep(viewService(runningSettled, t('10:46'), DEFAULT_CONFIG).operations);
+    const endedDue = dueOnEvent(viewService(ended, t('10:50'), DEFAULT_CONFIG).operations);
 
     // Assess
     expect([failedDue, runningDue, endedDue]).toEqual([[], [], []]);
@@ -68,11 +69,11 @@ describe('a muted stack', () => {
     // Prepare
     const reminding = { ...config, repeatCriticalEveryMs: 30 * 60_000 };
     const running = stateOf(serviceKey('sandbox-alice'), [record('sandbox-alice', '10:00', 'DELETE_IN_PROGRESS')]);
-    const settled = withClaims(running, settle(dueAtSweep(viewService(running, t('10:40'), reminding)), t('10:40')));
+    const settled = withClaims(running, settle(dueAtSweep(viewService(running, t('10:40'), reminding).operations), t('10:40')));
 
     // Act
-    const whileMuted = dueAtSweep(viewService(settled, t('11:30'), reminding));
-    const unmuted = dueAtSweep(viewService(settled, t('11:30'), { ...reminding, mutes: [] }));
+    const whileMuted = dueAtSweep(viewService(settled, t('11:30'), reminding).operations);
+    const unmuted = dueAtSweep(viewService(settled, t('11:30'), { ...reminding, mutes: [] }).operations);
 
     // Assess
     expect(whileMuted).toEqual([]);
@@ -89,7 +90,7 @@ describe('a stack in REVIEW_IN_PROGRESS (a change set waiting for review)', () =
     const view = viewService(reviewing, t('13:00'), DEFAULT_CONFIG);
 
     // Assess
-    expect(dueAtSweep(view)).toEqual([]);
+    expect(dueAtSweep(view.operations)).toEqual([]);
     expect(view.windows).toEqual([]);
     expect(view.operations).toEqual([]);
   });

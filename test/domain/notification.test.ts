@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
 import { buildNotification } from '../../shared/domain/notification.ts';
 import { resourcesInProgress } from '../../shared/domain/resources.ts';
-import { dueAtSweep, dueOnEvent, emptyServiceState, viewService, withClaims, withStatusRecord } from '../../shared/domain/service-state.ts';
+import { dueAtSweep, dueOnEvent } from '../../shared/domain/due.ts';
+import { emptyFixture, viewService, withClaims, withStatusRecord } from '../support/service-fixture.ts';
 import { MIN, rec, stack, t } from './fixtures.ts';
 
 const KEY = { account: '123456789012', region: 'eu-central-1', service: 'trustsource-scan' };
@@ -12,8 +13,8 @@ const WAITING = 'CloudFormation is waiting for NetworkInterfaces associated with
 describe('buildNotification', () => {
   it('names severity, stack, account, region, service, operation, status, start, elapsed time and resources', () => {
     // Prepare
-    const state = withStatusRecord(emptyServiceState(KEY), rec(CORE, '19:09', 'DELETE_IN_PROGRESS', 'User Initiated')).state;
-    const [due] = dueAtSweep(viewService(state, t('19:49'), DEFAULT_CONFIG));
+    const state = withStatusRecord(emptyFixture(KEY), rec(CORE, '19:09', 'DELETE_IN_PROGRESS', 'User Initiated')).state;
+    const [due] = dueAtSweep(viewService(state, t('19:49'), DEFAULT_CONFIG).operations);
     if (!due) throw new Error('expected a due notification');
     const resources = resourcesInProgress([
       {
@@ -62,10 +63,10 @@ describe('buildNotification', () => {
 
   it('reports the terminal status of a RESOLVED notification, elapsed up to when it is sent', () => {
     // Prepare
-    let state = withStatusRecord(emptyServiceState(KEY), rec(CORE, '19:09', 'DELETE_IN_PROGRESS', 'User Initiated')).state;
+    let state = withStatusRecord(emptyFixture(KEY), rec(CORE, '19:09', 'DELETE_IN_PROGRESS', 'User Initiated')).state;
     state = withStatusRecord(state, rec(CORE, '19:56:30', 'DELETE_COMPLETE')).state;
-    state = withClaims(state, [{ stackId: CORE.stackId, anchor: t('19:09'), operation: 'DELETE', severity: 'CRITICAL', claimedAt: t('19:49'), sentAt: t('19:49') }]);
-    const [due] = dueOnEvent(viewService(state, t('19:56:30'), DEFAULT_CONFIG));
+    state = withClaims(state, [{ stackId: CORE.stackId, anchor: t('19:09'), operation: 'DELETE', severity: 'CRITICAL', claimedAt: t('19:49'), delivery: { state: 'sent', at: t('19:49') } }]);
+    const [due] = dueOnEvent(viewService(state, t('19:56:30'), DEFAULT_CONFIG).operations);
     if (!due) throw new Error('expected a due notification');
 
     // Act

@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type WatchdogConfig } from '../../shared/domain/config.ts';
 import { deriveOperations, type StatusRecord } from '../../shared/domain/operations.ts';
-import { emptyServiceState, viewService, withStatusRecord, type ServiceState } from '../../shared/domain/service-state.ts';
+import { emptyFixture, viewService, withStatusRecord, type ServiceFixture } from '../support/service-fixture.ts';
+import { recordsOf } from '../support/service-fixture.ts';
 import { parseThresholds } from '../../shared/domain/thresholds.ts';
 import { deriveWindows } from '../../shared/domain/windows.ts';
 import { BASE, HOUR, MIN, historyArb, scenarioArb, SERVICE_RULES, serviceIdOf, type Scenario } from '../support/histories.ts';
@@ -30,9 +31,9 @@ function lastTime(records: readonly StatusRecord[]): number {
   return Math.max(...records.map((record) => record.time));
 }
 
-function foldState(service: string, records: readonly StatusRecord[]): ServiceState {
+function foldState(service: string, records: readonly StatusRecord[]): ServiceFixture {
   const [account = '', region = '', name = service] = service.split('#');
-  let state = emptyServiceState({ account, region, service: name });
+  let state = emptyFixture({ account, region, service: name });
   for (const record of records) state = withStatusRecord(state, record).state;
   return state;
 }
@@ -127,8 +128,8 @@ describe('order independence (property)', () => {
         const services = servicesOf(inOrder);
 
         // Act
-        const expected = services.map((service) => foldState(service, ofService(inOrder, service)).records);
-        const actual = services.map((service) => foldState(service, ofService(delivered, service)).records);
+        const expected = services.map((service) => recordsOf(foldState(service, ofService(inOrder, service))));
+        const actual = services.map((service) => recordsOf(foldState(service, ofService(delivered, service))));
 
         // Assess
         expect(actual).toEqual(expected);
@@ -154,7 +155,7 @@ describe('order independence (property)', () => {
         // Assess: each distinct (stack, time, status) changes the state exactly once.
         const distinct = new Set(inOrder.map((record) => `${record.stackId}|${record.time}|${record.status}`));
         expect(changes).toBe(distinct.size);
-        expect(state.records).toHaveLength(distinct.size);
+        expect(recordsOf(state)).toHaveLength(distinct.size);
       }),
       { numRuns: NUM_RUNS },
     );

@@ -2,22 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
 import { stackRecordsForRules, type StatusRecord } from '../../shared/domain/operations.ts';
 import { reconcile, type StackDescription } from '../../shared/domain/reconcile.ts';
-import {
-  dueAtSweep,
-  emptyServiceState,
-  viewService,
-  withSighting,
-  withStatusRecord,
-  type OperationView,
-  type ServiceState,
-} from '../../shared/domain/service-state.ts';
+import { dueAtSweep } from '../../shared/domain/due.ts';
+import { emptyFixture, viewService, withStatusRecord, type ServiceFixture } from '../support/service-fixture.ts';
+import { recordsOf, withSighting } from '../support/service-fixture.ts';
+import type { OperationView } from '../../shared/domain/operation-view.ts';
 import { rec, stack, t } from './fixtures.ts';
 
 const KEY = { account: '123456789012', region: 'eu-west-1', service: 'api' };
 const API = stack('api');
 
-function stateWith(records: readonly StatusRecord[]): ServiceState {
-  return records.reduce((state, record) => withStatusRecord(state, record).state, emptyServiceState(KEY));
+function stateWith(records: readonly StatusRecord[]): ServiceFixture {
+  return records.reduce((state, record) => withStatusRecord(state, record).state, emptyFixture(KEY));
 }
 
 /** The view of the stack's running operation as the sweeper sees it at `now`. */
@@ -146,7 +141,7 @@ describe('reconcile', () => {
     const real = withStatusRecord(reconciled, rec(API, '10:39:50', 'UPDATE_COMPLETE')).state;
 
     // Assess
-    expect(stackRecordsForRules(real.records)).toEqual(stateWith([...CLEANING, rec(API, '10:39:50', 'UPDATE_COMPLETE')]).records);
+    expect(stackRecordsForRules(recordsOf(real))).toEqual(recordsOf(stateWith([...CLEANING, rec(API, '10:39:50', 'UPDATE_COMPLETE')])));
     const view = viewService(real, t('11:00'), DEFAULT_CONFIG);
     expect(view.operations.map((op) => [op.operation.start, op.operation.state === 'ended' ? op.operation.end : null])).toEqual([
       [t('10:00'), t('10:39:50')],
@@ -164,7 +159,7 @@ describe('reconcile', () => {
 
     // Assess
     expect(view.operations.map((op) => [op.operation.state, op.operation.start])).toEqual([['ended', t('10:00')]]);
-    expect(dueAtSweep(view)).toEqual([]);
+    expect(dueAtSweep(view.operations)).toEqual([]);
   });
 
   it('lets a vanished stack end its deletion so that no one is paged', () => {
@@ -178,6 +173,6 @@ describe('reconcile', () => {
 
     // Assess
     expect(view.operations.map((op) => op.operation.state)).toEqual(['ended']);
-    expect(dueAtSweep(view)).toEqual([]);
+    expect(dueAtSweep(view.operations)).toEqual([]);
   });
 });

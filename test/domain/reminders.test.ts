@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { configFromText, parseRepeatInterval } from '../../shared/domain/config.ts';
-import { dueAtSweep, stillWorthSending, viewService, withClaims, type Claim } from '../../shared/domain/service-state.ts';
+import { dueAtSweep, stillWorthSending } from '../../shared/domain/due.ts';
+import { viewService, withClaims } from '../support/service-fixture.ts';
+import type { Claim } from '../../shared/domain/claims.ts';
 import { stackArn } from '../support/events.ts';
 import { record, serviceKey, stateOf, t } from '../support/states.ts';
 
@@ -13,7 +15,7 @@ const critical = (repeat?: number, sentAt: string | null = ['10:40', '11:10', '1
   severity: 'CRITICAL',
   ...(repeat === undefined ? {} : { repeat }),
   claimedAt: sentAt === null ? t('11:10') : t(sentAt),
-  sentAt: sentAt === null ? null : t(sentAt),
+  delivery: sentAt === null ? { state: 'pending' } : { state: 'sent', at: t(sentAt) },
 });
 
 describe('CRITICAL reminders (RepeatCriticalEvery)', () => {
@@ -34,7 +36,7 @@ describe('CRITICAL reminders (RepeatCriticalEvery)', () => {
     const state = withClaims(stateOf(serviceKey('api'), [record('api', '10:00', 'DELETE_IN_PROGRESS')]), said);
 
     // Act
-    const found = dueAtSweep(viewService(state, t(at), every30));
+    const found = dueAtSweep(viewService(state, t(at), every30).operations);
 
     // Assess
     expect(found.map((item) => item.severity)).toEqual(due.map(() => 'CRITICAL'));
@@ -47,8 +49,8 @@ describe('CRITICAL reminders (RepeatCriticalEvery)', () => {
     const ended = withClaims(stateOf(serviceKey('api'), [record('api', '10:00', 'DELETE_IN_PROGRESS'), record('api', '11:20', 'DELETE_COMPLETE')]), [critical()]);
 
     // Act
-    const off = dueAtSweep(viewService(running, t('13:00'), configFromText({})));
-    const after = dueAtSweep(viewService(ended, t('13:00'), every30));
+    const off = dueAtSweep(viewService(running, t('13:00'), configFromText({})).operations);
+    const after = dueAtSweep(viewService(ended, t('13:00'), every30).operations);
 
     // Assess
     expect(off).toEqual([]);

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
 import type { StatusRecord } from '../../shared/domain/operations.ts';
-import { emptyServiceState, viewService, withStatusRecord, type ServiceState } from '../../shared/domain/service-state.ts';
+import { emptyFixture, viewService, withStatusRecord, type ServiceFixture } from '../support/service-fixture.ts';
 import { STACK_STATUSES } from '../../shared/domain/status.ts';
 import { planWindowAnnouncements, sameAnnouncement, type WindowAnnouncement } from '../../shared/domain/window-events.ts';
 import { MIN, stack, t } from './fixtures.ts';
@@ -36,8 +36,8 @@ const syntheticArb: fc.Arbitrary<StatusRecord> = fc
 
 const historyArb = fc.array(fc.oneof({ arbitrary: realArb, weight: 6 }, { arbitrary: syntheticArb, weight: 1 }), { minLength: 1, maxLength: 40 });
 
-function stateOf(records: readonly StatusRecord[]): ServiceState {
-  return records.reduce((state, record) => withStatusRecord(state, record).state, emptyServiceState({ account: '123456789012', region: 'eu-west-1', service: 'api' }));
+function stateOf(records: readonly StatusRecord[]): ServiceFixture {
+  return records.reduce((state, record) => withStatusRecord(state, record).state, emptyFixture({ account: '123456789012', region: 'eu-west-1', service: 'api' }));
 }
 
 const NOW = START + 5 * 60 * MIN;
@@ -78,7 +78,7 @@ describe('wild histories (property)', () => {
     fc.assert(
       fc.property(historyArb, (records) => {
         // Prepare
-        let state = emptyServiceState({ account: '123456789012', region: 'eu-west-1', service: 'api' });
+        let state = emptyFixture({ account: '123456789012', region: 'eu-west-1', service: 'api' });
         let announced: WindowAnnouncement[] = [];
         const sorted = [...records].sort((a, b) => a.time - b.time);
 

@@ -22,7 +22,7 @@ function said(type: WindowEventType, windowStart: string, revision: number, end:
     stacks: ['api'],
     withdrawn: false,
     claimedAt: t('10:30'),
-    sentAt: sent ? t('10:30') : null,
+    delivery: sent ? { state: 'sent', at: t('10:30') } : { state: 'pending' },
   };
 }
 
@@ -152,7 +152,7 @@ describe('dueWindowAnnouncements', () => {
 
     // Assess
     expect(summary(result)).toEqual(due);
-    expect(result.every((item) => item.claimedAt === NOW && item.sentAt === null)).toBe(true);
+    expect(result.every((item) => item.claimedAt === NOW && item.delivery.state === 'pending')).toBe(true);
   });
 
   it('says what the window is when claimed: start, end, peak severity and stacks', () => {
@@ -170,7 +170,7 @@ describe('dueWindowAnnouncements', () => {
       stacks: ['core', 'scan'],
       withdrawn: false,
       claimedAt: NOW,
-      sentAt: null,
+      delivery: { state: 'pending' },
     });
   });
 
@@ -195,7 +195,7 @@ describe('dueWindowAnnouncements', () => {
         let kept: WindowAnnouncement[] = [];
         for (const windows of [...steps, ...Array.from({ length: 8 }, () => finals)]) {
           // The bus accepts everything; each write marks what it claimed as sent.
-          kept = [...kept, ...dueWindowAnnouncements(windows, kept, NOW).map((item) => ({ ...item, sentAt: NOW }))];
+          kept = [...kept, ...dueWindowAnnouncements(windows, kept, NOW).map((item) => ({ ...item, delivery: { state: 'sent' as const, at: NOW } }))];
         }
         const byId = new Map<number, WindowAnnouncement[]>();
         for (const item of kept) byId.set(item.windowStart, [...(byId.get(item.windowStart) ?? []), item]);

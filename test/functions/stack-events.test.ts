@@ -203,9 +203,9 @@ describe('stack-events handler with nested stacks', () => {
     ]);
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
     expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStacksCommand, 2);
-    const state = await store.loadService({ account: '123456789012', region: 'eu-central-1', service: 'core' });
-    expect(state.stacks).toEqual([{ stackId: stackArn(nested), mutedByTag: false, rootStackId: stackArn(core) }]);
-    expect(state.claims).toMatchObject([{ severity: 'FAILED', suppressed: 'nested' }]);
+    const { stacks } = await store.loadService({ account: '123456789012', region: 'eu-central-1', service: 'core' });
+    expect(stacks.filter((stack) => stack.rootStackId !== null).map((stack) => [stack.stackId, stack.mutedByTag, stack.rootStackId])).toEqual([[stackArn(nested), false, stackArn(core)]]);
+    expect(stacks.flatMap((stack) => stack.claims)).toMatchObject([{ severity: 'FAILED', delivery: { state: 'suppressed', why: 'nested' } }]);
   });
 });
 

@@ -5,7 +5,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { ScheduledEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { viewService } from '../../shared/domain/service-state.ts';
+import { viewOperations } from '../../shared/domain/operation-view.ts';
 import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
 import { stackArn, stackEvent } from '../support/events.ts';
 import { REPO_ROOT } from '../support/shared-files.ts';
@@ -154,10 +154,10 @@ describe('sweeper handler', () => {
     // Assess
     expect(result.notifications).toEqual([]);
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
-    const state = await store.loadService({ account: '123456789012', region: 'eu-central-1', service: 'reports' });
-    const [operation] = viewService(state, at('2025-06-03T22:21:00Z'), DEFAULT_CONFIG).operations.map((view) => view.operation);
+    const { stacks } = await store.loadService({ account: '123456789012', region: 'eu-central-1', service: 'reports' });
+    const [operation] = viewOperations(stacks, at('2025-06-03T22:21:00Z'), DEFAULT_CONFIG).map((view) => view.operation);
     expect(operation).toMatchObject({ state: 'ended', type: 'DELETE', finalStatus: 'DELETE_COMPLETE', end: at('2025-06-03T22:00:41Z') });
     // Closed at its last event, the deletion never reached a severity: no window, nothing left to sweep.
-    expect(await store.openServices()).toEqual([]);
+    expect(await store.servicesToSweep()).toEqual([]);
   });
 });

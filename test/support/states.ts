@@ -1,11 +1,16 @@
 /**
- * Service states built by hand, for tests of the store that need items in a given shape.
+ * Services built by hand, for tests that need a store holding them in a given shape.
  */
 import { DEFAULT_CONFIG, type WatchdogConfig } from '../../shared/domain/config.ts';
-import { canonicalRecords, type StatusRecord } from '../../shared/domain/operations.ts';
+import type { Claim } from '../../shared/domain/claims.ts';
+import { storageOrder, type StatusRecord } from '../../shared/domain/operations.ts';
 import type { ServiceKey } from '../../shared/domain/service.ts';
-import { emptyServiceState, viewService, type Claim, type ServiceState } from '../../shared/domain/service-state.ts';
+import type { StackState } from '../../shared/domain/stack-state.ts';
 import type { WatchdogStore } from '../../shared/app/ports.ts';
+import { silentLog } from '../../shared/app/log.ts';
+import { walkWindows, windowsAsOf } from '../../shared/app/walk-windows.ts';
+import { viewOperations } from '../../shared/domain/operation-view.ts';
+import { fixtureOf, type ServiceFixture } from './service-fixture.ts';
 import { stackArn } from './events.ts';
 
 export const DAY = '2024-03-05';
@@ -23,18 +28,49 @@ export function record(name: string, clock: string, status: string, statusReason
   return { stackId: stackArn({ name }), stackName: name, time: t(clock), status, statusReason };
 }
 
-export function stateOf(key: ServiceKey, records: readonly StatusRecord[], claims: readonly Claim[] = []): ServiceState {
-  return { ...emptyServiceState(key), records: canonicalRecords(records), claims };
+/** A service whose stacks hold `records` and `claims`. */
+export function stateOf(key: ServiceKey, records: readonly StatusRecord[], claims: readonly Claim[] = []): ServiceFixture {
+  return fixtureOf(key, records, claims);
 }
 
-/** Writes a new service item (version 0 → 1) with its view as of `now`; fails if it exists. */
-export async function saveNew(
-  store: WatchdogStore,
-  state: ServiceState,
-  now: number,
-  config: WatchdogConfig = DEFAULT_CONFIG,
-): Promise<ServiceState> {
-  const saved = await store.saveService(state, viewService(state, now, config), now);
-  if (!saved) throw new Error(`service ${state.key.service} exists already`);
+/**
+ * Writes a service's stacks as new items (version 0 → 1) and derives its windows as the sweeper
+ * does at `now` (their events are claimed, not published); fails if a stack exists already.
+ */
+export async function saveNew(store: WatchdogStore, fixture: ServiceFixture, now: number, config: WatchdogConfig = DEFAULT_CONFIG): Promise<StackState[]> {
+  const saved: StackState[] = [];
+  for (const stack of fixture.stacks) {
+    const stored = await store.saveStack(stack, now);
+    if (!stored) throw new Error(`stack ${stack.stackName} of service ${fixture.key.service} exists already`);
+    saved.push(stored);
+  }
+  const noPublishing = { publish: async () => undefined };
+  await walkWindows({ store, config, clock: () => now, log: silentLog, notifier: noPublishing, windowEvents: noPublishing }, fixture.key, now);
   return saved;
+}
+
+/** The status records every stack of a service holds, in storage order. */
+export async function recordsIn(store: WatchdogStore, key: ServiceKey): Promise<StatusRecord[]> {
+  return (await store.loadService(key)).stacks.flatMap((stack) => stack.records).sort(storageOrder);
+}
+
+/** The claims every stack of a service holds. */
+export async function claimsIn(store: WatchdogStore, key: ServiceKey): Promise<Claim[]> {
+  return (await store.loadService(key)).stacks.flatMap((stack) => stack.claims);
+}
+
+/** The services the sweep index lists. */
+export async function toSweep(store: WatchdogStore): Promise<ServiceKey[]> {
+  return (await store.servicesToSweep()).map((target) => target.key);
+}
+
+/**
+ * What a service shows as of `now`: its stacks' operations, and its windows as the store and a
+ * walk from its walk point give them (nothing is written).
+ */
+export async function serviceViewIn(store: WatchdogStore, key: ServiceKey, now: number, config: WatchdogConfig = DEFAULT_CONFIG) {
+  const { stacks } = await store.loadService(key);
+  const noPublishing = { publish: async () => undefined };
+  const windows = await windowsAsOf({ store, config, clock: () => now, log: silentLog, notifier: noPublishing, windowEvents: noPublishing }, key, now);
+  return { operations: viewOperations(stacks, now, config), windows, stacks };
 }

@@ -1,31 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type WatchdogConfig } from '../../shared/domain/config.ts';
 import type { StatusRecord } from '../../shared/domain/operations.ts';
+import { claimFor, dueAtSweep, dueOnEvent, reportedStatus, stillWorthSending } from '../../shared/domain/due.ts';
+import type { Claim } from '../../shared/domain/claims.ts';
+import { isStale } from '../../shared/domain/outbox.ts';
+import * as stackState from '../../shared/domain/stack-state.ts';
+import { stackNeedsSweep } from '../../shared/domain/operation-view.ts';
 import {
-  claimFor,
+  claimsOf,
   countsForRules,
-  dueAtSweep,
-  dueOnEvent,
-  emptyServiceState,
-  reportedStatus,
-  snapshotChanged,
-  snapshotOf,
-  stalePendingClaims,
-  stillWorthSending,
+  emptyFixture,
+  recordsOf,
+  sentAs,
   viewService,
-  withClaimRenewed,
   withClaims,
-  withClaimSent,
   withStackFacts,
   withStatusRecord,
-  type Claim,
-  type ServiceState,
-} from '../../shared/domain/service-state.ts';
+  type ServiceFixture,
+} from '../support/service-fixture.ts';
 import type { Severity } from '../../shared/domain/severity.ts';
 import type { OperationType } from '../../shared/domain/status.ts';
 import { parseThresholds } from '../../shared/domain/thresholds.ts';
 import { MIN, rec, stack, t } from './fixtures.ts';
-import { compactServiceState } from '../../shared/domain/compaction.ts';
 import { NO_FACTS } from '../../shared/domain/stack-facts.ts';
 
 const KEY = { account: '123456789012', region: 'eu-west-1', service: 'api' };
@@ -33,14 +29,14 @@ const CONFIG: WatchdogConfig = DEFAULT_CONFIG;
 const API = stack('api');
 const WORKER = stack('api-worker');
 
-function stateWith(records: readonly StatusRecord[], claims: readonly Claim[] = []): ServiceState {
-  let state = emptyServiceState(KEY);
+function stateWith(records: readonly StatusRecord[], claims: readonly Claim[] = []): ServiceFixture {
+  let state = emptyFixture(KEY);
   for (const record of records) state = withStatusRecord(state, record).state;
   return withClaims(state, claims);
 }
 
 function claim(on: typeof API, anchor: string, severity: Severity, sentAt: string | null = anchor, operation: OperationType = 'UPDATE'): Claim {
-  return { stackId: on.stackId, anchor: t(anchor), operation, severity, claimedAt: t(sentAt ?? anchor), sentAt: sentAt === null ? null : t(sentAt) };
+  return { stackId: on.stackId, anchor: t(anchor), operation, severity, claimedAt: t(sentAt ?? anchor), ...sentAs(sentAt === null ? null : t(sentAt)) };
 }
 
 const severities = (dues: readonly { severity: Severity }[]): Severity[] => dues.map((due) => due.severity);
@@ -48,7 +44,7 @@ const severities = (dues: readonly { severity: Severity }[]): Severity[] => dues
 describe('withStatusRecord', () => {
   it('adds a new event and reports a change', () => {
     // Prepare
-    const state = emptyServiceState(KEY);
+    const state = emptyFixture(KEY);
     const record = rec(API, '10:00', 'UPDATE_IN_PROGRESS');
 
     // Act
@@ -56,7 +52,7 @@ describe('withStatusRecord', () => {
 
     // Assess
     expect(result.changed).toBe(true);
-    expect(result.state.records).toEqual([record]);
+    expect(recordsOf(result.state)).toEqual([record]);
   });
 
   it('reports a duplicate (same stack, time and status) as unchanged and keeps the state as it was', () => {
@@ -81,7 +77,7 @@ describe('withStatusRecord', () => {
 
     // Assess
     expect(result.changed).toBe(false);
-    expect(result.state.records.map((record) => record.statusReason)).toEqual(['User Initiated']);
+    expect(recordsOf(result.state).map((record) => record.statusReason)).toEqual(['User Initiated']);
   });
 
   it('replaces a kept copy without reason by a copy with one, still as one event', () => {
@@ -93,31 +89,33 @@ describe('withStatusRecord', () => {
 
     // Assess
     expect(result.changed).toBe(true);
-    expect(result.state.records).toEqual([rec(API, '10:00', 'UPDATE_IN_PROGRESS', 'User Initiated')]);
+    expect(recordsOf(result.state)).toEqual([rec(API, '10:00', 'UPDATE_IN_PROGRESS', 'User Initiated')]);
   });
 
-  it('keeps the events in time order whatever the order they arrive in', () => {
+  it('keeps a stack\'s events in time order whatever the order they arrive in', () => {
     // Prepare
     const late = rec(API, '10:00', 'UPDATE_IN_PROGRESS');
-    const state = stateWith([rec(API, '10:30', 'UPDATE_COMPLETE'), rec(WORKER, '10:10', 'DELETE_IN_PROGRESS')]);
+    const state = stateWith([rec(API, '10:30', 'UPDATE_COMPLETE'), rec(API, '10:10', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')]);
 
     // Act
     const result = withStatusRecord(state, late);
 
     // Assess
-    expect(result.state.records.map((record) => record.time)).toEqual([t('10:00'), t('10:10'), t('10:30')]);
+    expect(recordsOf(result.state).map((record) => record.time)).toEqual([t('10:00'), t('10:10'), t('10:30')]);
   });
 
-  it('leaves the version and the claims alone', () => {
+  it('leaves the version and the claims alone, and marks the event for the next walk of the windows', () => {
     // Prepare
-    const state = { ...stateWith([], [claim(API, '09:00', 'WARNING')]), version: 7 };
+    const [stack] = stateWith([rec(API, '09:00', 'UPDATE_IN_PROGRESS')], [claim(API, '09:00', 'WARNING')]).stacks;
+    const state = { ...(stack as stackState.StackState), version: 7, unwalkedSince: null };
 
     // Act
-    const result = withStatusRecord(state, rec(API, '10:00', 'UPDATE_IN_PROGRESS'));
+    const result = stackState.withStatusRecord(state, rec(API, '08:00', 'CREATE_COMPLETE'));
 
     // Assess
     expect(result.state.version).toBe(7);
     expect(result.state.claims).toEqual(state.claims);
+    expect(result.state.unwalkedSince).toBe(t('08:00'));
   });
 });
 
@@ -153,19 +151,17 @@ describe('viewService', () => {
   });
 
   it.each([
-    ['an operation runs (yes)', [rec(API, '10:00', 'UPDATE_IN_PROGRESS')], [], true],
-    ['everything ended and every claim was sent (no)', [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:30', 'UPDATE_COMPLETE')], [claim(API, '10:00', 'WARNING', '10:20')], false],
-    ['a claim is not sent yet (yes)', [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:30', 'UPDATE_COMPLETE')], [claim(API, '10:00', 'RESOLVED', null)], true],
-    ['a window waits for a replacement (yes)', [rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(API, '10:30', 'DELETE_COMPLETE')], [], true],
-  ])('tells whether a sweep is needed when %s', (_what, records, claims, expected) => {
+    ['an operation runs (yes)', [rec(API, '10:00', 'UPDATE_IN_PROGRESS')], [], false, true],
+    ['everything ended and every claim was sent (no)', [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:30', 'UPDATE_COMPLETE')], [claim(API, '10:00', 'WARNING', '10:20')], false, false],
+    ['a claim is not sent yet (yes)', [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:30', 'UPDATE_COMPLETE')], [claim(API, '10:00', 'RESOLVED', null)], false, true],
+    ['its service\'s windows were not derived from its events yet (yes)', [rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(API, '10:30', 'DELETE_COMPLETE')], [], true, true],
+  ])('tells whether a stack needs a sweep when %s', (_what, records, claims, unwalked, expected) => {
     // Prepare
-    const state = stateWith(records, claims);
+    const [stack] = stateWith(records, claims).stacks;
+    const state = { ...(stack as stackState.StackState), unwalkedSince: unwalked ? t('10:00') : null };
 
-    // Act
-    const view = viewService(state, t('10:45'), CONFIG);
-
-    // Assess
-    expect(view.needsSweep).toBe(expected);
+    // Act / Assess
+    expect(stackNeedsSweep(state)).toBe(expected);
   });
 });
 
@@ -188,7 +184,7 @@ describe('dueAtSweep', () => {
     );
 
     // Act
-    const due = dueAtSweep(viewService(state, t(now), CONFIG));
+    const due = dueAtSweep(viewService(state, t(now), CONFIG).operations);
 
     // Assess
     expect(severities(due)).toEqual([...expected]);
@@ -199,7 +195,7 @@ describe('dueAtSweep', () => {
     const state = stateWith([rec(API, '10:00', 'DELETE_IN_PROGRESS')], [claim(API, '10:00', 'CRITICAL', '10:41')]);
 
     // Act
-    const due = [t('10:41'), t('10:42'), t('12:00')].flatMap((now) => dueAtSweep(viewService(state, now, CONFIG)));
+    const due = [t('10:41'), t('10:42'), t('12:00')].flatMap((now) => dueAtSweep(viewService(state, now, CONFIG).operations));
 
     // Assess
     expect(due).toEqual([]);
@@ -211,7 +207,7 @@ describe('dueAtSweep', () => {
     const state = stateWith([rec(API, '10:00', 'UPDATE_IN_PROGRESS'), latest]);
 
     // Act
-    const [due] = dueAtSweep(viewService(state, t('10:20'), CONFIG));
+    const [due] = dueAtSweep(viewService(state, t('10:20'), CONFIG).operations);
 
     // Assess
     expect(due?.severity).toBe('WARNING');
@@ -225,7 +221,7 @@ describe('dueAtSweep', () => {
     const state = stateWith([rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(WORKER, '10:00', 'UPDATE_IN_PROGRESS')]);
 
     // Act
-    const due = dueAtSweep(viewService(state, t('10:12'), config));
+    const due = dueAtSweep(viewService(state, t('10:12'), config).operations);
 
     // Assess
     expect(due.map((d) => [d.view.operation.stackName, d.severity])).toEqual([['api', 'WARNING']]);
@@ -239,7 +235,7 @@ describe('dueAtSweep', () => {
     const state = stateWith(records);
 
     // Act
-    const due = dueAtSweep(viewService(state, t('12:00'), CONFIG));
+    const due = dueAtSweep(viewService(state, t('12:00'), CONFIG).operations);
 
     // Assess
     expect(due).toEqual([]);
@@ -250,7 +246,7 @@ describe('dueAtSweep', () => {
     const state = stateWith([rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:50', 'DELETE_IN_PROGRESS')]);
 
     // Act
-    const due = dueAtSweep(viewService(state, t('11:10'), CONFIG));
+    const due = dueAtSweep(viewService(state, t('11:10'), CONFIG).operations);
 
     // Assess
     expect(due.map((d) => [d.view.operation.type, d.view.operation.start, d.severity])).toEqual([['DELETE', t('10:50'), 'WARNING']]);
@@ -261,7 +257,7 @@ describe('dueAtSweep', () => {
     const state = stateWith([rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(WORKER, '10:15', 'UPDATE_IN_PROGRESS')], [claim(API, '10:00', 'WARNING')]);
 
     // Act
-    const due = dueAtSweep(viewService(state, t('10:40'), CONFIG));
+    const due = dueAtSweep(viewService(state, t('10:40'), CONFIG).operations);
 
     // Assess
     expect(due.map((d) => [d.view.operation.stackName, d.severity])).toEqual([
@@ -280,7 +276,7 @@ describe('dueOnEvent', () => {
     const state = stateWith([...failedDelete, rec(API, '10:20', 'STACK_SOMETHING_NEW')]);
 
     // Act
-    const due = dueOnEvent(viewService(state, t('10:30'), CONFIG));
+    const due = dueOnEvent(viewService(state, t('10:30'), CONFIG).operations);
 
     // Assess
     expect(severities(due)).toEqual(['FAILED']);
@@ -292,7 +288,7 @@ describe('dueOnEvent', () => {
     const state = stateWith(failedDelete, [claim(API, '10:00', 'FAILED', '10:10')]);
 
     // Act
-    const due = dueOnEvent(viewService(state, t('10:30'), CONFIG));
+    const due = dueOnEvent(viewService(state, t('10:30'), CONFIG).operations);
 
     // Assess
     expect(due).toEqual([]);
@@ -306,7 +302,7 @@ describe('dueOnEvent', () => {
     );
 
     // Act
-    const due = dueOnEvent(viewService(state, t('10:35'), CONFIG));
+    const due = dueOnEvent(viewService(state, t('10:35'), CONFIG).operations);
 
     // Assess
     expect(severities(due)).toEqual(['FAILED']);
@@ -321,7 +317,7 @@ describe('dueOnEvent', () => {
     const state = stateWith(slowUpdate, claims);
 
     // Act
-    const due = dueOnEvent(viewService(state, t('10:45'), CONFIG));
+    const due = dueOnEvent(viewService(state, t('10:45'), CONFIG).operations);
 
     // Assess
     expect(severities(due)).toEqual(['RESOLVED']);
@@ -333,7 +329,7 @@ describe('dueOnEvent', () => {
     const state = stateWith(slowUpdate, [claim(API, '10:00', 'WARNING', '10:20'), claim(API, '10:00', 'RESOLVED', '10:45')]);
 
     // Act
-    const due = dueOnEvent(viewService(state, t('10:50'), CONFIG));
+    const due = dueOnEvent(viewService(state, t('10:50'), CONFIG).operations);
 
     // Assess
     expect(due).toEqual([]);
@@ -344,7 +340,7 @@ describe('dueOnEvent', () => {
     const state = stateWith(slowUpdate);
 
     // Act
-    const due = dueOnEvent(viewService(state, t('10:45'), CONFIG));
+    const due = dueOnEvent(viewService(state, t('10:45'), CONFIG).operations);
 
     // Assess
     expect(due).toEqual([]);
@@ -358,7 +354,7 @@ describe('dueOnEvent', () => {
     );
 
     // Act
-    const due = dueOnEvent(viewService(state, t('11:15'), CONFIG));
+    const due = dueOnEvent(viewService(state, t('11:15'), CONFIG).operations);
 
     // Assess
     expect(due).toEqual([]);
@@ -369,7 +365,7 @@ describe('claims and their operations (anchor rule)', () => {
   it('keep a WARNING with its operation when a late event moves the start earlier', () => {
     // Prepare: the UPDATE_IN_PROGRESS of 10:00 is delivered late; the sweeper saw the cleanup first.
     const seen = stateWith([rec(API, '10:05', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')]);
-    const [warning] = dueAtSweep(viewService(seen, t('10:25'), CONFIG));
+    const [warning] = dueAtSweep(viewService(seen, t('10:25'), CONFIG).operations);
     if (!warning) throw new Error('expected a WARNING due at 10:25');
     const claimed = withClaims(seen, [claimFor(warning, t('10:25'))]);
 
@@ -382,8 +378,8 @@ describe('claims and their operations (anchor rule)', () => {
     expect(view.operations).toHaveLength(1);
     expect(view.operations[0]?.operation.start).toBe(t('10:00'));
     expect(view.operations[0]?.claims.map((c) => [c.severity, c.anchor])).toEqual([['WARNING', t('10:05')]]);
-    expect(dueAtSweep(view)).toEqual([]);
-    expect(severities(dueAtSweep(viewService(after, t('10:40'), CONFIG)))).toEqual(['CRITICAL']);
+    expect(dueAtSweep(view.operations)).toEqual([]);
+    expect(severities(dueAtSweep(viewService(after, t('10:40'), CONFIG).operations))).toEqual(['CRITICAL']);
   });
 
   it('keep a claim with its operation when an earlier operation of the stack arrives late', () => {
@@ -418,7 +414,7 @@ describe('claims and their operations (anchor rule)', () => {
       ['CREATE', t('09:00'), []],
       ['UPDATE', t('10:00'), ['WARNING']],
     ]);
-    expect(dueAtSweep(view)).toEqual([]);
+    expect(dueAtSweep(view.operations)).toEqual([]);
   });
 
   it('do not carry over to the stack\'s next operation', () => {
@@ -433,7 +429,7 @@ describe('claims and their operations (anchor rule)', () => {
 
     // Assess
     expect(view.operations.map((op) => op.claims.length)).toEqual([2, 0]);
-    expect(dueAtSweep(view).map((d) => [d.view.operation.start, d.severity])).toEqual([[t('11:00'), 'WARNING']]);
+    expect(dueAtSweep(view.operations).map((d) => [d.view.operation.start, d.severity])).toEqual([[t('11:00'), 'WARNING']]);
   });
 
   it('belong to their own stack only', () => {
@@ -441,7 +437,7 @@ describe('claims and their operations (anchor rule)', () => {
     const state = stateWith([rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(WORKER, '10:00', 'DELETE_IN_PROGRESS')], [claim(API, '10:00', 'WARNING', '10:20')]);
 
     // Act
-    const due = dueAtSweep(viewService(state, t('10:25'), CONFIG));
+    const due = dueAtSweep(viewService(state, t('10:25'), CONFIG).operations);
 
     // Assess
     expect(due.map((d) => [d.view.operation.stackName, d.severity])).toEqual([['api-worker', 'WARNING']]);
@@ -452,45 +448,43 @@ describe('claimFor', () => {
   it('anchors the claim at the operation start, unsent', () => {
     // Prepare
     const state = stateWith([rec(API, '10:00', 'DELETE_IN_PROGRESS')]);
-    const [due] = dueAtSweep(viewService(state, t('10:41'), CONFIG));
+    const [due] = dueAtSweep(viewService(state, t('10:41'), CONFIG).operations);
     if (!due) throw new Error('expected a due notification');
 
     // Act
     const claimed = claimFor(due, t('10:41'));
 
     // Assess
-    expect(claimed).toEqual({ stackId: API.stackId, anchor: t('10:00'), operation: 'DELETE', severity: 'CRITICAL', claimedAt: t('10:41'), sentAt: null });
+    expect(claimed).toEqual({ stackId: API.stackId, anchor: t('10:00'), operation: 'DELETE', severity: 'CRITICAL', claimedAt: t('10:41'), delivery: { state: 'pending' } });
   });
 });
 
-describe('withClaimSent / withClaimRenewed / stalePendingClaims', () => {
+describe('withClaimSent / withClaimRenewed / isStale', () => {
   const warning = claim(API, '10:00', 'WARNING', null);
   const critical = claim(API, '10:00', 'CRITICAL', null);
+  const stackWith = (claims: readonly Claim[]): stackState.StackState => stackState.withClaims(stackState.emptyStackState(KEY, API.stackId, API.stackName), claims);
 
   it('marks only the matching claim as sent', () => {
     // Prepare
-    const state = stateWith([], [warning, critical]);
+    const state = stackWith([warning, critical]);
 
     // Act
-    const sent = withClaimSent(state, warning, t('10:21'));
+    const sent = stackState.withClaimSent(state, warning, t('10:21'));
 
     // Assess
-    expect(sent.claims.map((c) => [c.severity, c.sentAt])).toEqual([
-      ['WARNING', t('10:21')],
-      ['CRITICAL', null],
+    expect(sent.claims.map((c) => [c.severity, c.delivery])).toEqual([
+      ['WARNING', { state: 'sent', at: t('10:21') }],
+      ['CRITICAL', { state: 'pending' }],
     ]);
   });
 
   it('lists unsent claims older than the lease, and not once renewed', () => {
     // Prepare: both claimed at 10:00; the lease is 2 min.
-    const state = stateWith([], [warning, { ...critical, sentAt: t('10:01') }]);
+    const state = stackWith([warning, { ...critical, ...sentAs(t('10:01')) }]);
+    const stale = (stack: stackState.StackState, now: number) => stack.claims.filter((kept) => isStale(kept, now, 2 * MIN));
 
     // Act
-    const [before, at, renewed] = [
-      stalePendingClaims(state, t('10:01:59'), 2 * MIN),
-      stalePendingClaims(state, t('10:02'), 2 * MIN),
-      stalePendingClaims(withClaimRenewed(state, warning, t('10:02')), t('10:02'), 2 * MIN),
-    ];
+    const [before, at, renewed] = [stale(state, t('10:01:59')), stale(state, t('10:02')), stale(stackState.withClaimRenewed(state, warning, t('10:02')), t('10:02'))];
 
     // Assess
     expect(before).toEqual([]);
@@ -543,65 +537,32 @@ describe('reportedStatus', () => {
   });
 });
 
-describe('snapshotOf / snapshotChanged', () => {
-  it('tells when the windows or the need for a sweep changed', () => {
-    // Prepare
-    const state = stateWith([rec(API, '10:00', 'DELETE_IN_PROGRESS')]);
-    const early = viewService(state, t('10:10'), CONFIG);
-    const stored = { ...state, derived: snapshotOf(early) };
-
-    // Act
-    const [same, later] = [snapshotChanged(stored, viewService(state, t('10:15'), CONFIG)), snapshotChanged(stored, viewService(state, t('10:20'), CONFIG))];
-
-    // Assess
-    expect(snapshotOf(early)).toEqual({ windows: [], needsSweep: true });
-    expect(same).toBe(false);
-    expect(later).toBe(true);
-  });
-
-  it('sees no change in an open window stored with its fields in another order (as the store reads it back)', () => {
-    // Prepare
-    const state = stateWith([rec(API, '10:00', 'DELETE_IN_PROGRESS')]);
-    const view = viewService(state, t('10:25'), CONFIG);
-    const reordered = view.windows.map(({ awaitingReplacementSince, stacks, peakSeverity, end, start }) => ({ awaitingReplacementSince, stacks: [...stacks], peakSeverity, end, start }));
-    const stored = { ...state, derived: { windows: reordered, needsSweep: true } };
-
-    // Act
-    const changed = snapshotChanged(stored, viewService(state, t('10:26'), CONFIG));
-
-    // Assess
-    expect(view.windows).toHaveLength(1);
-    expect(JSON.stringify(reordered)).not.toBe(JSON.stringify(view.windows));
-    expect(changed).toBe(false);
-  });
-});
-
 describe('claims of operations that start in the same second', () => {
   it('keep a FAILED with the create that failed, not with the deletion that followed in that second', () => {
     // Prepare: the create fails at once and the stack is deleted, all within 10:00:00.
     const failed = stateWith([rec(API, '10:00', 'CREATE_IN_PROGRESS'), rec(API, '10:00', 'CREATE_FAILED')]);
-    const [due] = dueOnEvent(viewService(failed, t('10:00'), CONFIG));
+    const [due] = dueOnEvent(viewService(failed, t('10:00'), CONFIG).operations);
     if (!due) throw new Error('expected FAILED to be due');
-    let state = withClaims(failed, [{ ...claimFor(due, t('10:00')), sentAt: t('10:00') }]);
+    let state = withClaims(failed, [{ ...claimFor(due, t('10:00')), ...sentAs(t('10:00')) }]);
 
     // Act
     for (const record of [rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(API, '10:00', 'DELETE_COMPLETE')]) state = withStatusRecord(state, record).state;
 
     // Assess
     const view = viewService(state, t('10:01'), CONFIG);
-    expect(dueOnEvent(view)).toEqual([]);
+    expect(dueOnEvent(view.operations)).toEqual([]);
     expect(view.operations.filter((opView) => opView.claims.length > 0).map((opView) => [opView.operation.type, opView.severity])).toEqual([['CREATE', 'FAILED']]);
   });
 });
 
 describe('terminal notifications under reordering (exactly once per operation: stack and start)', () => {
   /** Applies records in this order, claiming what falls due on each event as the stack-events handler does. */
-  function delivered(records: readonly StatusRecord[], claims: readonly Claim[] = []): { state: ServiceState; sent: [Severity, number, string][] } {
+  function delivered(records: readonly StatusRecord[], claims: readonly Claim[] = []): { state: ServiceFixture; sent: [Severity, number, string][] } {
     let state = stateWith([], claims);
     const sent: [Severity, number, string][] = [];
     for (const record of records) {
       state = withStatusRecord(state, record).state;
-      const due = dueOnEvent(viewService(state, record.time + 1000, CONFIG));
+      const due = dueOnEvent(viewService(state, record.time + 1000, CONFIG).operations);
       state = withClaims(state, due.map((item) => ({ ...claimFor(item, record.time + 1000), sentAt: record.time + 1000 })));
       sent.push(...due.map((item): [Severity, number, string] => [item.severity, item.view.operation.start, item.status.status]));
     }
@@ -676,7 +637,7 @@ describe('terminal notifications under reordering (exactly once per operation: s
 
     // Assess
     expect(sent).toEqual([['FAILED', t('10:00'), 'DELETE_FAILED']]);
-    expect(dueOnEvent(viewService(state, t('11:00'), CONFIG))).toEqual([]);
+    expect(dueOnEvent(viewService(state, t('11:00'), CONFIG).operations)).toEqual([]);
   });
 });
 
@@ -688,7 +649,7 @@ describe('continue-update-rollback', () => {
     const state = stateWith([...stuck, rec(API, '11:00', 'UPDATE_ROLLBACK_IN_PROGRESS', 'User Initiated'), rec(API, '11:04', 'UPDATE_ROLLBACK_COMPLETE')], [claim(API, '10:00', 'FAILED', '10:20')]);
 
     // Act
-    const due = dueOnEvent(viewService(state, t('11:05'), CONFIG));
+    const due = dueOnEvent(viewService(state, t('11:05'), CONFIG).operations);
 
     // Assess
     expect(due.map((item) => [item.severity, item.view.operation.start, item.status.status])).toEqual([['RESOLVED', t('11:00'), 'UPDATE_ROLLBACK_COMPLETE']]);
@@ -700,7 +661,7 @@ describe('continue-update-rollback', () => {
     const state = stateWith([...stuck, rec(API, '11:00', 'UPDATE_ROLLBACK_IN_PROGRESS'), rec(API, '11:04', 'UPDATE_ROLLBACK_FAILED')], [claim(API, '10:00', 'FAILED', '10:20')]);
 
     // Act
-    const due = dueOnEvent(viewService(state, t('11:05'), CONFIG));
+    const due = dueOnEvent(viewService(state, t('11:05'), CONFIG).operations);
 
     // Assess
     expect(due.map((item) => [item.severity, item.view.operation.start])).toEqual([['FAILED', t('11:00')]]);
@@ -729,12 +690,12 @@ describe('a status dated after its stack\'s DELETE_COMPLETE', () => {
 
     // Assess
     for (const state of [first, last]) {
-      expect(state.records).toContainEqual(after);
+      expect(recordsOf(state)).toContainEqual(after);
       expect(countsForRules(state, after)).toBe(false);
       const view = viewService(state, t('14:00'), CONFIG);
       expect(view.operations.map((op) => op.operation.state)).toEqual(['ended']);
       expect(view.windows.map((window) => [window.start, window.end])).toEqual([[t('10:00'), t('10:45')]]);
-      expect(view.needsSweep).toBe(false);
+      expect(state.stacks.map((stack) => stackNeedsSweep({ ...stack, unwalkedSince: null }))).toEqual([false]);
     }
   });
 });
@@ -743,40 +704,34 @@ describe('withStackFacts', () => {
   const core = stack('core', '00000000-0000-0000-0000-00000000000a');
   const scan = stack('core-Scan-1AB', '00000000-0000-0000-0000-00000000000b');
   const key = { account: '123456789012', region: 'eu-west-1', service: 'core' };
-  const base = withStatusRecord(withStatusRecord(emptyServiceState(key), rec(core, '10:00', 'DELETE_IN_PROGRESS')).state, rec(scan, '10:00:03', 'DELETE_IN_PROGRESS')).state;
+  const base = withStatusRecord(withStatusRecord(emptyFixture(key), rec(core, '10:00', 'DELETE_IN_PROGRESS')).state, rec(scan, '10:00:03', 'DELETE_IN_PROGRESS')).state;
 
+  const coreStack = base.stacks.find((kept) => kept.stackId === core.stackId) as stackState.StackState;
   it.each([
-    ['a plain root', base, core.stackId, NO_FACTS, false, []],
-    ['a nested stack', base, scan.stackId, { ...NO_FACTS, rootStackId: core.stackId }, true, [{ stackId: scan.stackId, mutedByTag: false, rootStackId: core.stackId }]],
-    ['a stack muted by tag', base, core.stackId, { ...NO_FACTS, mutedByTag: true }, true, [{ stackId: core.stackId, mutedByTag: true, rootStackId: null }]],
-    [
-      'what is known already',
-      { ...base, stacks: [{ stackId: core.stackId, mutedByTag: true, rootStackId: null }] },
-      core.stackId,
-      { serviceTag: 'ignored', mutedByTag: true, rootStackId: null },
-      false,
-      [{ stackId: core.stackId, mutedByTag: true, rootStackId: null }],
-    ],
-    ['a tag that was removed', { ...base, stacks: [{ stackId: core.stackId, mutedByTag: true, rootStackId: null }] }, core.stackId, NO_FACTS, true, []],
-  ])('keeps %s as it should', (_case, state, stackId, facts, changed, stacks) => {
+    ['a plain root', coreStack, NO_FACTS, false, { mutedByTag: false, rootStackId: null }],
+    ['a nested stack', coreStack, { ...NO_FACTS, rootStackId: scan.stackId }, true, { mutedByTag: false, rootStackId: scan.stackId }],
+    ['a stack muted by tag', coreStack, { ...NO_FACTS, mutedByTag: true }, true, { mutedByTag: true, rootStackId: null }],
+    ['what is known already', { ...coreStack, mutedByTag: true }, { serviceTag: 'ignored', mutedByTag: true, rootStackId: null }, false, { mutedByTag: true, rootStackId: null }],
+    ['a tag that was removed', { ...coreStack, mutedByTag: true }, NO_FACTS, true, { mutedByTag: false, rootStackId: null }],
+  ])('keeps %s as it should', (_case, state, facts, changed, kept) => {
     // Act
-    const result = withStackFacts(state, stackId, facts);
+    const result = stackState.withStackFacts(state, facts);
 
     // Assess
     expect(result.changed).toBe(changed);
-    expect(result.state.stacks).toEqual(stacks);
+    expect({ mutedByTag: result.state.mutedByTag, rootStackId: result.state.rootStackId }).toEqual(kept);
   });
 
   it('makes a nested stack\'s operations muted and names their root', () => {
     // Act
-    const view = viewService(withStackFacts(base, scan.stackId, { ...NO_FACTS, rootStackId: core.stackId }).state, t('10:25'), DEFAULT_CONFIG);
+    const view = viewService(withStackFacts(base, scan.stackId, { ...NO_FACTS, rootStackId: core.stackId }), t('10:25'), DEFAULT_CONFIG);
 
     // Assess
     expect(view.operations.map((op) => [op.operation.stackName, op.quiet, op.rootStackId])).toEqual([
       ['core', null, null],
       ['core-Scan-1AB', 'nested', core.stackId],
     ]);
-    expect(dueAtSweep(view).map((due) => [due.severity, due.view.operation.stackName, due.view.quiet])).toEqual([
+    expect(dueAtSweep(view.operations).map((due) => [due.severity, due.view.operation.stackName, due.view.quiet])).toEqual([
       ['WARNING', 'core', null],
       ['WARNING', 'core-Scan-1AB', 'nested'],
     ]);
@@ -785,7 +740,7 @@ describe('withStackFacts', () => {
   it('lets a nested deletion still hanging after its root\'s operation failed page on its own', () => {
     // Prepare: the root's deletion fails at 10:10; its nested stack's deletion goes on.
     const failedRoot = withStatusRecord(base, rec(core, '10:10', 'DELETE_FAILED', 'The following resource(s) failed to delete: [Scan].')).state;
-    const state = withStackFacts(failedRoot, scan.stackId, { ...NO_FACTS, rootStackId: core.stackId }).state;
+    const state = withStackFacts(failedRoot, scan.stackId, { ...NO_FACTS, rootStackId: core.stackId });
 
     // Act
     const view = viewService(state, t('10:25'), DEFAULT_CONFIG);
@@ -795,39 +750,22 @@ describe('withStackFacts', () => {
       ['core', 'ended', null],
       ['core-Scan-1AB', 'running', null],
     ]);
-    expect(dueAtSweep(view).map((due) => [due.severity, due.view.operation.stackName])).toEqual([['WARNING', 'core-Scan-1AB']]);
+    expect(dueAtSweep(view.operations).map((due) => [due.severity, due.view.operation.stackName])).toEqual([['WARNING', 'core-Scan-1AB']]);
   });
 
   it('keeps a nested operation quiet that ended before its root\'s did', () => {
     // Prepare
-    let state = withStackFacts(base, scan.stackId, { ...NO_FACTS, rootStackId: core.stackId }).state;
+    let state = withStackFacts(base, scan.stackId, { ...NO_FACTS, rootStackId: core.stackId });
     state = withStatusRecord(state, rec(scan, '10:30', 'DELETE_FAILED')).state;
     state = withStatusRecord(state, rec(core, '10:31', 'DELETE_FAILED')).state;
 
     // Act
-    const due = dueOnEvent(viewService(state, t('10:31'), DEFAULT_CONFIG));
+    const due = dueOnEvent(viewService(state, t('10:31'), DEFAULT_CONFIG).operations);
 
     // Assess
     expect(due.map((item) => [item.severity, item.view.operation.stackName, item.view.quiet])).toEqual([
       ['FAILED', 'core', null],
       ['FAILED', 'core-Scan-1AB', 'nested'],
     ]);
-  });
-
-  it('forgets, when history is folded, the facts of stacks no event is left of', () => {
-    // Prepare: both stacks deleted long ago, then a new stack; the nested one is listed.
-    const fresh = stack('core', '00000000-0000-0000-0000-00000000000c');
-    let state = withStackFacts(base, scan.stackId, { ...NO_FACTS, rootStackId: core.stackId }).state;
-    state = withStackFacts(state, fresh.stackId, { ...NO_FACTS, mutedByTag: true }).state;
-    for (const record of [rec(scan, '10:08', 'DELETE_COMPLETE'), rec(core, '10:09', 'DELETE_COMPLETE'), rec(fresh, '12:00', 'CREATE_IN_PROGRESS'), rec(fresh, '12:05', 'CREATE_COMPLETE')]) {
-      state = withStatusRecord(state, record).state;
-    }
-
-    // Act
-    const folded = compactServiceState(state, t('13:00'), { ...DEFAULT_CONFIG, lateEventHorizonMs: 90 * MIN });
-
-    // Assess
-    expect(folded?.state.records.map((record) => record.stackName)).toEqual(['core', 'core']);
-    expect(folded?.state.stacks).toEqual([{ stackId: fresh.stackId, mutedByTag: true, rootStackId: null }]);
   });
 });

@@ -1,0 +1,102 @@
+/**
+ * Claims: the pages of the outbox (outbox.ts). A claim reserves one notification (severity, and
+ * for a CRITICAL reminder its number) for one operation, which DESIGN.md identifies by stack and
+ * start; it lives with its stack's state, in the write that made it due.
+ */
+import type { Operation } from './operations.ts';
+import { settledAt, type OutboxEntry } from './outbox.ts';
+import type { Severity } from './severity.ts';
+import type { OperationType } from './status.ts';
+import type { Instant } from './time.ts';
+
+/**
+ * A notification reserved for one operation. `anchor` pins it to its operation: the operation's
+ * start when claimed (a late event can move the start earlier, never past the anchor). FAILED
+ * and RESOLVED also name the terminal event they report, which tells apart operations of one
+ * stack that began in the same second.
+ */
+export interface Claim extends OutboxEntry {
+  readonly stackId: string;
+  readonly anchor: Instant;
+  /**
+   * The operation's type: several operations of one stack can start in the same second (a
+   * create that failed at once, then its deletion), and the claim must stay with its own.
+   */
+  readonly operation: OperationType;
+  /** For FAILED and RESOLVED: the terminal status they report and its time. */
+  readonly terminalStatus?: string | undefined;
+  readonly terminalAt?: Instant | undefined;
+  readonly severity: Severity;
+  /** For a CRITICAL: which reminder it is (1, 2, …; absent for the CRITICAL itself). */
+  readonly repeat?: number | undefined;
+}
+
+type ClaimIdentity = Pick<Claim, 'stackId' | 'anchor' | 'operation' | 'terminalStatus' | 'terminalAt' | 'severity' | 'repeat'>;
+
+/**
+ * Whether two claims reserve the same notification (whatever their delivery).
+ *
+ * @example
+ * state.claims.find((kept) => sameClaim(kept, claim));
+ */
+export function sameClaim(a: ClaimIdentity, b: ClaimIdentity): boolean {
+  return (
+    a.stackId === b.stackId &&
+    a.anchor === b.anchor &&
+    a.operation === b.operation &&
+    a.terminalStatus === b.terminalStatus &&
+    a.terminalAt === b.terminalAt &&
+    a.severity === b.severity &&
+    (a.repeat ?? 0) === (b.repeat ?? 0)
+  );
+}
+
+/**
+ * The operation a claim belongs to, as an index into one stack's operations. A FAILED or
+ * RESOLVED belongs to the operation that ends with the terminal event it reported, if that one
+ * started no later than the claim says; otherwise, and for WARNING and CRITICAL, to the stack's
+ * last operation of the claim's type that started at or before the anchor (else the last of any
+ * type); to none (-1) when all started later (their operation was folded away). So a terminal
+ * event that was taken for an operation's end, and turns out to end the next one, leaves the claim
+ * with the operation whose start it named: the next one has claimed nothing yet.
+ *
+ * @example
+ * operations[ownerIndex(operations, claim)]; // the operation the claim was made for
+ */
+export function ownerIndex(operations: readonly Operation[], claim: Claim): number {
+  if (claim.terminalAt !== undefined) {
+    // The operation that ends with the event it reported and started no later than it said (a
+    // late event can move a start earlier): the same start first, as two can share a second.
+    const endsWithIt = (operation: Operation): boolean =>
+      operation.state === 'ended' &&
+      operation.type === claim.operation &&
+      operation.end === claim.terminalAt &&
+      operation.finalStatus === claim.terminalStatus &&
+      operation.start <= claim.anchor;
+    const same = operations.findIndex((operation) => endsWithIt(operation) && operation.start === claim.anchor);
+    const ended = same >= 0 ? same : operations.findIndex(endsWithIt);
+    if (ended >= 0) return ended;
+  }
+  let owner = -1;
+  let ofItsType = -1;
+  operations.forEach((operation, index) => {
+    if (operation.start > claim.anchor) return;
+    owner = index;
+    if (operation.type === claim.operation) ofItsType = index;
+  });
+  return ofItsType >= 0 ? ofItsType : owner;
+}
+
+/**
+ * Whether a claim reached people: the notifier accepted it, and it was not suppressed. What
+ * `status` and the report show as sent.
+ *
+ * @example
+ * view.claims.filter(reachedPeople).map((claim) => claim.severity); // ['WARNING']
+ */
+export function reachedPeople(claim: Claim): claim is Claim & { delivery: { state: 'sent'; at: Instant } } {
+  return claim.delivery.state === 'sent';
+}
+
+/** When a claim reached people, `null` when it did not (pending or suppressed). */
+export const sentAt = (claim: Claim): Instant | null => (reachedPeople(claim) ? settledAt(claim) : null);
