@@ -246,3 +246,39 @@ describe('concurrent applyEvent', () => {
     expect(sent.filter((severity) => severity === 'WARNING').length).toBeLessThanOrEqual(1);
   });
 });
+
+describe('a burst of one service', () => {
+  // Two deployments in the minute: the second rolls back (five statuses of one stack racing each other).
+  const PHASES = {
+    2: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'],
+    5: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'],
+  } as const;
+
+  it.each([
+    { stackCount: 500, phases: PHASES[2] },
+    { stackCount: 200, phases: PHASES[5] },
+  ])('lands whole: 1,000 status events of $stackCount stacks within a minute, applied by 50 concurrent writers', async ({ stackCount, phases }) => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:01'), config: configFromText({ serviceRules: ['shop=^shop-'] }) });
+    const stacks = Array.from({ length: stackCount }, (_, index) => ({ name: `shop-${index}`, uuid: `${String(index).padStart(8, '0')}-1b15-11ec-a8f1-0254c7e39ab2` }));
+    const events = stacks.flatMap((stack, index) =>
+      phases.map((status, phase) => stackStatus(stack, `2024-03-05T10:00:${String(phase * 10 + (index % 10)).padStart(2, '0')}Z`, status)),
+    );
+    let next = 0;
+    const outcomes: string[] = [];
+    const writer = async (): Promise<void> => {
+      for (let item = events[next++]; item; item = events[next++]) outcomes.push((await applyEvent(item, dog.deps)).kind);
+    };
+
+    // Act
+    await Promise.all(Array.from({ length: 50 }, writer));
+
+    // Assess: none given up, every status in its stack's item.
+    expect(events).toHaveLength(1_000);
+    expect(outcomes.filter((kind) => kind !== 'applied')).toEqual([]);
+    const { stacks: stored } = await store.loadService(serviceKey('shop'));
+    expect(stored).toHaveLength(stackCount);
+    expect(stored.every((stack) => stack.records.length === phases.length)).toBe(true);
+  }, 120_000);
+});
