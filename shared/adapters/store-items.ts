@@ -410,7 +410,7 @@ const toStoredWindow = (window: ImpactWindow): StoredWindow => ({
   stacks: [...window.stacks],
   awaitingReplacementSince: nullableTime(window.awaitingReplacementSince),
 });
-export const fromStoredWindow = (stored: StoredWindow): ImpactWindow => ({
+const fromStoredWindow = (stored: StoredWindow): ImpactWindow => ({
   start: parsed(stored.start),
   end: parsedOrNull(stored.end),
   peakSeverity: stored.peakSeverity,
@@ -444,7 +444,7 @@ const fromStoredAnnouncement = (stored: StoredAnnouncement, id: Instant): Window
 });
 
 /** Sorts after every ISO time, so that open windows match any `end >= from`. */
-export const OPEN_END = 'OPEN';
+const OPEN_END = 'OPEN';
 
 export function toWindowItem(entry: WindowEntry, version: number, now: Instant): PlainItem {
   const pk = servicePk(entry.key);

@@ -4,7 +4,7 @@
  * start; it lives with its stack's state, in the write that made it due.
  */
 import type { Operation } from './operations.ts';
-import { settledAt, type OutboxEntry } from './outbox.ts';
+import type { OutboxEntry } from './outbox.ts';
 import type { Severity } from './severity.ts';
 import type { OperationType } from './status.ts';
 import type { Instant } from './time.ts';
@@ -97,6 +97,3 @@ export function ownerIndex(operations: readonly Operation[], claim: Claim): numb
 export function reachedPeople(claim: Claim): claim is Claim & { delivery: { state: 'sent'; at: Instant } } {
   return claim.delivery.state === 'sent';
 }
-
-/** When a claim reached people, `null` when it did not (pending or suppressed). */
-export const sentAt = (claim: Claim): Instant | null => (reachedPeople(claim) ? settledAt(claim) : null);

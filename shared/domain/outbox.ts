@@ -49,9 +49,6 @@ export const isPending = (entry: OutboxEntry): boolean => entry.delivery.state =
  */
 export const settledAt = (entry: OutboxEntry): Instant | null => (entry.delivery.state === DeliveryState.PENDING ? null : entry.delivery.at);
 
-/** The entry reached people: the publisher accepted it (a suppressed one told nobody). */
-export const wasSent = (entry: OutboxEntry): boolean => entry.delivery.state === DeliveryState.SENT;
-
 /**
  * Pending longer than the lease: whoever claimed it failed to publish it (or is still trying, for
  * longer than a publish may take); a sweep renews it and publishes it again.
