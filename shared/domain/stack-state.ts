@@ -7,7 +7,8 @@
  * sweeper (service-walk.ts).
  */
 import { sameClaim, type Claim } from './claims.ts';
-import { foldOperations, preferredRecord, stackRecordsForRules, statusRecordKey, storageOrder, type StatusRecord } from './operations.ts';
+import { stackOperations } from './operation-view.ts';
+import { preferredRecord, stackRecordsForRules, statusRecordKey, storageOrder, type StatusRecord } from './operations.ts';
 import { markedSent, markedSuppressed, renewed, type Quiet } from './outbox.ts';
 import type { ServiceKey } from './service.ts';
 import type { StackFacts } from './stack-facts.ts';
@@ -95,10 +96,12 @@ export function withStatusRecord(stack: StackState, record: StatusRecord): { sta
   if (existing && preferredRecord(existing, record) === existing) return { state: stack, changed: false };
   const records = [...stack.records.filter((kept) => kept !== existing), record].sort(storageOrder);
   const unwalkedSince = Math.min(stack.unwalkedSince ?? Number.POSITIVE_INFINITY, record.time);
+  const next = { ...stack, records, unwalkedSince };
   // An end that arrives late can give an operation that began before the last walk point a
-  // severity: its window opens back at the operation's start.
-  const unwalkedOperationStart = Math.min(stack.unwalkedOperationStart ?? Number.POSITIVE_INFINITY, startOfOperationOf(records, record));
-  return { state: { ...stack, records, unwalkedSince, unwalkedOperationStart }, changed: true };
+  // severity: its window opens back at the operation's start. The operations derived here are
+  // those the caller's view reuses (derived once per state).
+  const unwalkedOperationStart = Math.min(stack.unwalkedOperationStart ?? Number.POSITIVE_INFINITY, startOfOperationOf(next, record));
+  return { state: Object.assign(next, { unwalkedOperationStart }), changed: true };
 }
 
 /**
@@ -113,13 +116,13 @@ export function unwalkedAfter(stack: StackState, asOf: Instant | null): Pick<Sta
   if (later.length === 0) return { unwalkedSince: null, unwalkedOperationStart: null };
   return {
     unwalkedSince: Math.min(...later.map((record) => record.time)),
-    unwalkedOperationStart: Math.min(...later.map((record) => startOfOperationOf(stack.records, record))),
+    unwalkedOperationStart: Math.min(...later.map((record) => startOfOperationOf(stack, record))),
   };
 }
 
-/** The start of the operation `record` is a phase of (the rules' view of `records`); its own time when none. */
-function startOfOperationOf(records: readonly StatusRecord[], record: StatusRecord): Instant {
-  const operations = foldOperations(stackRecordsForRules(records));
+/** The start of the operation `record` is a phase of (the rules' view of the stack); its own time when none. */
+function startOfOperationOf(stack: StackState, record: StatusRecord): Instant {
+  const { operations } = stackOperations(stack);
   const own = operations.find((operation) => operation.phases.some((phase) => phase.time === record.time && phase.status === record.status));
   return own?.start ?? record.time;
 }
