@@ -1,13 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two projects: everything against dynalite, and the store's whole suite a second time against
- * moto, an independent DynamoDB implementation. The races (test/app/concurrency.test.ts) run on
+ * Three projects: everything against dynalite, and the store's whole suite again against moto,
+ * an independent DynamoDB implementation, and against the in-process table replay runs on. The races (test/app/concurrency.test.ts) run on
  * dynalite only: moto 5.2 does not make a conditional write atomic against concurrent requests
  * (8 parallel `attribute_not_exists` puts on one key let two writers win in about 1 round in
  * 20), so there a race test would test moto.
  */
-const DYNAMODB_SUITES = ['test/adapters/dynamodb-store.test.ts'];
+const DYNAMODB_SUITES = ['test/adapters/dynamodb-store.test.ts', 'test/adapters/item-table.test.ts'];
 
 export default defineConfig({
   test: {
@@ -18,6 +18,7 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'dynalite', include: ['test/**/*.test.ts'] } },
       { extends: true, test: { name: 'moto', include: DYNAMODB_SUITES, env: { WATCHDOG_TEST_DYNAMODB: 'moto' } } },
+      { extends: true, test: { name: 'memory', include: DYNAMODB_SUITES, env: { WATCHDOG_TEST_DYNAMODB: 'memory' } } },
     ],
   },
 });

@@ -4,22 +4,16 @@
  * use conditional puts on its `version`; nothing spans two items, so it runs unchanged on
  * dynalite and moto, and nothing depends on TTL expiry.
  */
-import {
-  ConditionalCheckFailedException,
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  ResourceInUseException,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { FoldedPage } from '../domain/compaction.ts';
 import { emptyServiceState } from '../domain/service-walk.ts';
-import { emptyStackState, type FoldedPageRef } from '../domain/stack-state.ts';
+import { emptyStackState, type FoldedPageRef, type StackState } from '../domain/stack-state.ts';
 import { formatInstant, type Instant } from '../domain/time.ts';
 import type { ServiceKey } from '../domain/service.ts';
 import { FoldedPageMissingError, type HistoryEvent, type ServiceWindow, type WatchdogStore, type WindowQuery } from '../app/ports.ts';
 import type { PlainItem } from './item-size.ts';
+import { createDynamoDbTable, type ItemTable } from './item-table.ts';
 import {
   fromPageItem,
   fromServiceItem,
@@ -83,58 +77,44 @@ type HistoryItem = Omit<HistoryEvent, 'time' | 'synthetic'> & {
   synthetic?: StoredSynthetic;
 };
 
-export interface DynamoDbStoreOptions {
-  readonly client: DynamoDBClient;
-  readonly tableName: string;
+export interface StoreOptions {
   /** How long raw per-stack history is kept (DynamoDB TTL), counted from the event's time. */
   readonly historyRetentionMs?: number;
   /** How long a deleted stack's state is kept after its deletion (DynamoDB TTL). */
   readonly deletedStackRetentionMs?: number;
+  /**
+   * Keep up to this many stack states as read, and answer a read of the same item version from
+   * there instead of validating it again. Only for a table nothing else writes (replay's own):
+   * an item changed behind the store's back without a new version would not be seen.
+   */
+  readonly stackCacheSize?: number;
+}
+
+export interface DynamoDbStoreOptions extends StoreOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
 }
 
 /**
- * Creates the store over an existing table.
+ * Creates the store over an existing DynamoDB table.
  *
  * @example
  * const store = createDynamoDbStore({ client: new DynamoDBClient({}), tableName: process.env.WATCHDOG_TABLE_NAME });
  */
 export function createDynamoDbStore(options: DynamoDbStoreOptions): WatchdogStore {
-  const documents = DynamoDBDocumentClient.from(options.client, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
-  const TableName = options.tableName;
+  return createStore(createDynamoDbTable(options), options);
+}
+
+/**
+ * Creates the store over any {@link ItemTable}: DynamoDB's, or the in-process one replay uses.
+ *
+ * @example
+ * const store = createStore(createMemoryTable());
+ */
+export function createStore(table: ItemTable, options: StoreOptions = {}): WatchdogStore {
   const retentionMs = options.historyRetentionMs ?? DEFAULT_HISTORY_RETENTION_MS;
   const deletedRetentionMs = options.deletedStackRetentionMs ?? DEFAULT_DELETED_STACK_RETENTION_MS;
-
-  async function queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await documents.send(new QueryCommand({ ...input, TableName, ExclusiveStartKey }));
-      items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return items;
-  }
-
-  /** Puts `item` if the stored one still has version `expected` (none stored for 0); `false` when another writer came first. */
-  async function putVersioned(item: PlainItem, expected: number): Promise<boolean> {
-    try {
-      await documents.send(
-        new PutCommand({
-          TableName,
-          Item: item,
-          ...(expected === 0
-            ? { ConditionExpression: 'attribute_not_exists(PK)' }
-            : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expected } }),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  }
+  const readStack = stackReader(options.stackCacheSize ?? 0);
 
   return {
     async recordEvent(event) {
@@ -157,14 +137,11 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): WatchdogStor
         time: formatInstant(time),
         expiresAt: Math.floor((time + retentionMs) / 1000),
       };
-      await documents.send(new PutCommand({ TableName, Item: item }));
+      await table.put(item);
     },
 
     async stackHistory(stackId, from) {
-      const items = await queryAll({
-        KeyConditionExpression: from === undefined ? 'PK = :pk' : 'PK = :pk AND SK >= :from',
-        ExpressionAttributeValues: { ':pk': stackPk(stackId), ...(from === undefined ? {} : { ':from': formatInstant(from) }) },
-      });
+      const items = await table.query({ partition: stackPk(stackId), ...(from === undefined ? {} : { from: formatInstant(from) }) });
       return items.map((item) => {
         const { PK: _pk, SK: _sk, namePK: _namePk, nameSK: _nameSk, expiresAt: _expires, time, synthetic, ...rest } = item as HistoryItem;
         const event = { ...rest, time: parseTime(time, 'time') } as HistoryEvent;
@@ -180,21 +157,13 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): WatchdogStor
     },
 
     async stacksNamed(stackName, { from, to }) {
-      const items = await queryAll({
-        IndexName: BY_NAME_INDEX,
-        // Sort keys start with the event's ISO time; '~' sorts after every '#…' suffix of `to`'s second.
-        KeyConditionExpression: 'namePK = :name AND nameSK BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':name': `STACK#${stackName}`, ':from': formatInstant(from), ':to': `${formatInstant(to)}~` },
-      });
+      // Sort keys start with the event's ISO time; '~' sorts after every '#…' suffix of `to`'s second.
+      const items = await table.query({ index: BY_NAME_INDEX, partition: `STACK#${stackName}`, from: formatInstant(from), to: `${formatInstant(to)}~` });
       return [...new Set(items.map((item) => String(item['PK']).slice('STACK#'.length)))];
     },
 
     async servicesNamed(service) {
-      const items = await queryAll({
-        IndexName: BY_NAME_INDEX,
-        KeyConditionExpression: 'namePK = :name',
-        ExpressionAttributeValues: { ':name': `SERVICE#${service}` },
-      });
+      const items = await table.query({ index: BY_NAME_INDEX, partition: `SERVICE#${service}` });
       return items.map((item) => {
         const [account = '', region = ''] = String(item['nameSK']).split('#');
         return { account, region, service };
@@ -202,40 +171,32 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): WatchdogStor
     },
 
     async loadStack(key, stack) {
-      const { Item } = await documents.send(new GetCommand({ TableName, Key: { PK: servicePk(key), SK: stackSk(stack.stackId) }, ConsistentRead: true }));
-      return Item ? fromStackItem(Item) : emptyStackState(key, stack.stackId, stack.stackName);
+      const item = await table.get(servicePk(key), stackSk(stack.stackId));
+      return item ? readStack(item) : emptyStackState(key, stack.stackId, stack.stackName);
     },
 
     async saveStack(state, now) {
       const item = toStackItem(state, state.version + 1, now, deletedRetentionMs);
-      return (await putVersioned(item, state.version)) ? fromStackItem(item) : null;
+      return (await table.put(item, state.version)) ? readStack(item) : null;
     },
 
     async loadService(key) {
       // 'STACK#…' sorts before 'STATE': one range holds every stack's item and the service's own.
-      const items = await queryAll({
-        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :first AND :state',
-        ExpressionAttributeValues: { ':pk': servicePk(key), ':first': 'STACK#', ':state': STATE_SK },
-        ConsistentRead: true,
-      });
+      const items = await table.query({ partition: servicePk(key), from: 'STACK#', to: STATE_SK });
       const own = items.find((item) => item['SK'] === STATE_SK);
       return {
         service: own ? fromServiceItem(own) : emptyServiceState(key),
-        stacks: items.filter((item) => item !== own).map(fromStackItem),
+        stacks: items.filter((item) => item !== own).map(readStack),
       };
     },
 
     async saveService(state, now) {
       const item = toServiceItem(state, state.version + 1, now);
-      return (await putVersioned(item, state.version)) ? fromServiceItem(item) : null;
+      return (await table.put(item, state.version)) ? fromServiceItem(item) : null;
     },
 
     async servicesToSweep() {
-      const items = await queryAll({
-        IndexName: TO_SWEEP_INDEX,
-        KeyConditionExpression: 'sweepPK = :sweep',
-        ExpressionAttributeValues: { ':sweep': SWEEP_PARTITION },
-      });
+      const items = await table.query({ index: TO_SWEEP_INDEX, partition: SWEEP_PARTITION });
       const targets = new Map<string, { key: ServiceKey; windowIds: Instant[] }>();
       for (const item of items) {
         const pk = String(item['PK']);
@@ -248,38 +209,27 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): WatchdogStor
     },
 
     async windowEntries(key, from, exclusive = false) {
-      const items = await queryAll({
-        // Window sort keys sort by id; 'WINDOW$' sorts after every one of them.
-        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :last',
-        ExpressionAttributeValues: { ':pk': servicePk(key), ':from': `${windowSk(from)}${exclusive ? '~' : ''}`, ':last': 'WINDOW$' },
-        ConsistentRead: true,
-      });
+      // Window sort keys sort by id; 'WINDOW$' sorts after every one of them.
+      const items = await table.query({ partition: servicePk(key), from: `${windowSk(from)}${exclusive ? '~' : ''}`, to: 'WINDOW$' });
       return items.map(fromWindowItem);
     },
 
     async loadWindowEntry(key, id) {
-      const { Item } = await documents.send(new GetCommand({ TableName, Key: { PK: servicePk(key), SK: windowSk(id) }, ConsistentRead: true }));
-      return Item ? fromWindowItem(Item) : null;
+      const item = await table.get(servicePk(key), windowSk(id));
+      return item ? fromWindowItem(item) : null;
     },
 
     async saveWindowEntry(entry, now) {
       const item = toWindowItem(entry, entry.version + 1, now);
-      return (await putVersioned(item, entry.version)) ? fromWindowItem(item) : null;
+      return (await table.put(item, entry.version)) ? fromWindowItem(item) : null;
     },
 
     async windowsOverlapping(query: WindowQuery) {
-      const items = await queryAll({
-        IndexName: WINDOWS_BY_END_INDEX,
-        KeyConditionExpression: 'windowPK = :window AND windowSK >= :from',
-        ExpressionAttributeValues: {
-          ':window': WINDOW_PARTITION,
-          ':from': formatInstant(query.from),
-          ...(query.service === undefined ? {} : { ':service': query.service }),
-        },
-        ...(query.service === undefined ? {} : { FilterExpression: 'service = :service' }),
-      });
+      // A window ending before `from` cannot overlap; open ones sort last (their end is 'OPEN').
+      const items = await table.query({ index: WINDOWS_BY_END_INDEX, partition: WINDOW_PARTITION, from: formatInstant(query.from) });
       const found: ServiceWindow[] = [];
       for (const item of items) {
+        if (query.service !== undefined && item['service'] !== query.service) continue;
         const entry = fromWindowItem(item);
         const { window } = entry;
         if (window === null) continue;
@@ -294,7 +244,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): WatchdogStor
         // A page is needed for a horizon after its cut at most; TTL removes one no state names
         // (written by an attempt that lost its race), long after that.
         const item = toPageItem(stack, page, Math.floor((page.cut + retentionMs) / 1000));
-        await documents.send(new PutCommand({ TableName, Item: item }));
+        await table.put(item);
         refs.push({ id: String(item['SK']), from: page.since?.asOf ?? null, cut: page.cut });
       }
       return refs;
@@ -303,45 +253,49 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): WatchdogStor
     async loadFoldedPages(stack, refs) {
       const pages: FoldedPage[] = [];
       for (const ref of refs) {
-        const { Item } = await documents.send(new GetCommand({ TableName, Key: { PK: servicePk(stack.key), SK: ref.id }, ConsistentRead: true }));
-        if (!Item) throw new FoldedPageMissingError(`stack ${stack.stackId}: the page of folded history ${ref.id} its state names is missing`);
-        pages.push(fromPageItem(Item, stack));
+        const item = await table.get(servicePk(stack.key), ref.id);
+        if (!item) throw new FoldedPageMissingError(`stack ${stack.stackId}: the page of folded history ${ref.id} its state names is missing`);
+        pages.push(fromPageItem(item, stack));
       }
       return pages;
     },
 
     async deleteFoldedPages(stack, refs) {
-      for (const ref of refs) await documents.send(new DeleteCommand({ TableName, Key: { PK: servicePk(stack.key), SK: ref.id } }));
+      for (const ref of refs) await table.delete(servicePk(stack.key), ref.id);
     },
 
     async keepWalkPoint(key, point) {
-      await documents.send(new PutCommand({ TableName, Item: toWalkItem(key, point, Math.floor((point.asOf + WALK_POINT_RETENTION_MS) / 1000)) }));
+      await table.put(toWalkItem(key, point, Math.floor((point.asOf + WALK_POINT_RETENTION_MS) / 1000)));
     },
 
     async walkPointBefore(key, time) {
-      const { Items } = await documents.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :first AND :before',
-          ExpressionAttributeValues: { ':pk': servicePk(key), ':first': 'WALK#', ':before': walkSk(time - 1) },
-          ScanIndexForward: false,
-          Limit: 1,
-          ConsistentRead: true,
-        }),
-      );
-      const item = Items?.[0];
+      const [item] = await table.query({ partition: servicePk(key), from: 'WALK#', to: walkSk(time - 1), reverse: true, limit: 1 });
       return item ? fromWalkItem(item) : null;
     },
 
     async dropWalkPoints(key, time) {
-      const items = await queryAll({
-        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :last',
-        ExpressionAttributeValues: { ':pk': servicePk(key), ':from': walkSk(time), ':last': 'WALK$' },
-        ProjectionExpression: 'PK, SK',
-        ConsistentRead: true,
-      });
-      for (const item of items) await documents.send(new DeleteCommand({ TableName, Key: { PK: item['PK'], SK: item['SK'] } }));
+      const items = await table.query({ partition: servicePk(key), from: walkSk(time), to: 'WALK$' });
+      for (const item of items) await table.delete(String(item['PK']), String(item['SK']));
     },
+  };
+}
+
+/**
+ * Reads stack items, through a cache of `capacity` states (least recently read out first) keyed
+ * by the item and its version and write time: a sweeper replayed every virtual minute reads the
+ * same unchanged stacks again and again, and validating them was most of a replay's time.
+ */
+function stackReader(capacity: number): (item: PlainItem) => StackState {
+  if (capacity === 0) return fromStackItem;
+  const cache = new Map<string, { readonly version: unknown; readonly updatedAt: unknown; readonly state: StackState }>();
+  return (item) => {
+    const id = `${String(item['PK'])}\n${String(item['SK'])}`;
+    const known = cache.get(id);
+    cache.delete(id);
+    const state = known && known.version === item['version'] && known.updatedAt === item['updatedAt'] ? known.state : fromStackItem(item);
+    cache.set(id, { version: item['version'], updatedAt: item['updatedAt'], state });
+    if (cache.size > capacity) cache.delete(cache.keys().next().value ?? id);
+    return state;
   };
 }
 

@@ -7,6 +7,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 export const TO_SWEEP_INDEX = 'ToSweep';
 export const WINDOWS_BY_END_INDEX = 'WindowsByEnd';
 export const BY_NAME_INDEX = 'ByName';
+export type IndexName = typeof TO_SWEEP_INDEX | typeof WINDOWS_BY_END_INDEX | typeof BY_NAME_INDEX;
 
 /** Constant partition of the sparse indexes: few items, all wanted at once. */
 export const SWEEP_PARTITION = 'SWEEP';

@@ -1,10 +1,10 @@
 /**
- * The DynamoDB store against a real (embedded) DynamoDB: the four access patterns of DESIGN.md,
- * the conditions every writer relies on, and what it writes: readable, validated, bounded.
+ * The store's contract, run on dynalite, on moto and on the in-process table (vitest.config.ts):
+ * the four access patterns of DESIGN.md, the conditions every writer relies on, and what it
+ * writes: readable, validated, bounded.
  */
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { createDynamoDbStore, StoreDataError } from '../../shared/adapters/dynamodb-store.ts';
+import { StoreDataError } from '../../shared/adapters/dynamodb-store.ts';
 import { itemSize } from '../../shared/adapters/item-size.ts';
 import { MAX_ITEM_BYTES } from '../../shared/adapters/store-items.ts';
 import type { Claim } from '../../shared/domain/claims.ts';
@@ -15,11 +15,10 @@ import { emptyStackState, type StackState } from '../../shared/domain/stack-stat
 import type { WindowEntry } from '../../shared/domain/window-entries.ts';
 import { WindowEventType, type WindowAnnouncement } from '../../shared/domain/window-events.ts';
 import { FoldedPageMissingError } from '../../shared/app/ports.ts';
-import { localDynamoDbClient } from '../../shared/adapters/embedded-dynamodb.ts';
-import { freshStore, testDynamoDbEndpoint } from '../support/dynamodb.ts';
+import { freshTable } from '../support/dynamodb.ts';
 import { stackArn } from '../support/events.ts';
 import { ACCOUNT, iso, REGION, record, saveNew, serviceKey, stateOf, t } from '../support/states.ts';
-import { ISO_Z, rawTable, resourceStatus, stackStatus } from '../support/watchdog.ts';
+import { ISO_Z, resourceStatus, stackStatus } from '../support/watchdog.ts';
 
 const checkout = serviceKey('checkout');
 const blue = stackArn({ name: 'checkout-blue' });
@@ -77,7 +76,7 @@ const entry = (id: string, end: string | null, sent = true): WindowEntry => ({
 describe('loadStack and saveStack (access pattern 1)', () => {
   it('returns an empty state at version 0 for a stack never written', async () => {
     // Prepare
-    const { store } = await freshStore();
+    const { store } = await freshTable();
 
     // Act
     const state = await store.loadStack(checkout, blueRef);
@@ -88,7 +87,7 @@ describe('loadStack and saveStack (access pattern 1)', () => {
 
   it('stores records, claims in every delivery state, facts, sighting, baseline, pages and the walk mark, and returns version + 1', async () => {
     // Prepare
-    const { store } = await freshStore();
+    const { store } = await freshTable();
     const state = blueState();
 
     // Act
@@ -102,7 +101,7 @@ describe('loadStack and saveStack (access pattern 1)', () => {
 
   it('writes the next version over the loaded one, and refuses a write from a version another writer saved first', async () => {
     // Prepare
-    const { store } = await freshStore();
+    const { store } = await freshTable();
     const first = await store.saveStack(blueState(), t('10:30'));
     if (!first) throw new Error('expected the first save');
 
@@ -120,13 +119,13 @@ describe('loadStack and saveStack (access pattern 1)', () => {
 
   it('writes an item a person can read in the console: readable keys, ISO-8601 UTC times with Z, its schema version', async () => {
     // Prepare
-    const { store, tableName } = await freshStore();
+    const { store, table, scan } = await freshTable();
 
     // Act
     await store.saveStack(blueState(), t('10:30'));
 
     // Assess
-    const item = await rawTable(tableName).get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, `STACK#${blue}`);
+    const item = await table.get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, `STACK#${blue}`);
     expect(item).toMatchObject({
       type: 'stack',
       schema: 2,
@@ -153,20 +152,20 @@ describe('loadStack and saveStack (access pattern 1)', () => {
 
   it('keeps a deleted stack for the late-event horizon and a day more (TTL), then its service stops reading it', async () => {
     // Prepare
-    const { store, tableName } = await freshStore();
+    const { store, table, scan } = await freshTable();
     const deleted = { ...emptyStackState(checkout, blue, 'checkout-blue'), records: [record('checkout-blue', '10:00', 'DELETE_IN_PROGRESS'), record('checkout-blue', '10:25', 'DELETE_COMPLETE')] };
 
     // Act
     await store.saveStack(deleted, t('10:30'));
 
     // Assess
-    const item = await rawTable(tableName).get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, `STACK#${blue}`);
+    const item = await table.get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, `STACK#${blue}`);
     expect(item?.['expiresAt']).toBe(Date.parse('2024-03-13T10:25:00Z') / 1000);
   });
 
   it('keeps a stack that never settles within 64 KB as DynamoDB counts it, long non-ASCII reasons shortened first, then its oldest events cut and counted', async () => {
     // Prepare: 400 statuses of a rollback that keeps failing, each with a 300-character reason of 3-byte characters.
-    const { store, tableName } = await freshStore();
+    const { store, table, scan } = await freshTable();
     const reason = '停'.repeat(300);
     const records = Array.from({ length: 400 }, (_, index) => ({ ...record('checkout-blue', '10:00', index % 2 === 0 ? 'UPDATE_ROLLBACK_IN_PROGRESS' : 'UPDATE_ROLLBACK_FAILED', reason), time: t('10:00') + index * 60_000 }));
     const state = { ...emptyStackState(checkout, blue, 'checkout-blue'), records };
@@ -175,7 +174,7 @@ describe('loadStack and saveStack (access pattern 1)', () => {
     const saved = await store.saveStack(state, t('18:00'));
 
     // Assess
-    const item = await rawTable(tableName).get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, `STACK#${blue}`);
+    const item = await table.get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, `STACK#${blue}`);
     if (!item || !saved) throw new Error('expected the item');
     expect(itemSize(item)).toBeLessThanOrEqual(MAX_ITEM_BYTES);
     expect(item['cutEvents']).toBeGreaterThan(0);
@@ -185,12 +184,11 @@ describe('loadStack and saveStack (access pattern 1)', () => {
 
   it('names the item and the field of a malformed stored item rather than reading half of it', async () => {
     // Prepare: an item whose first event's time is not a time.
-    const { store, tableName } = await freshStore();
+    const { store, table, scan } = await freshTable();
     await store.saveStack(blueState(), t('10:30'));
-    const item = await rawTable(tableName).get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, `STACK#${blue}`);
+    const item = await table.get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, `STACK#${blue}`);
     const events = item?.['events'] as { time: string }[];
-    const documents = DynamoDBDocumentClient.from(localDynamoDbClient(testDynamoDbEndpoint()));
-    await documents.send(new PutCommand({ TableName: tableName, Item: { ...item, events: [{ ...events[0], time: 'yesterday' }, ...events.slice(1)] } }));
+    await table.put({ ...item, events: [{ ...events[0], time: 'yesterday' }, ...events.slice(1)] });
 
     // Act
     const read = store.loadStack(checkout, blueRef);
@@ -204,7 +202,7 @@ describe('loadStack and saveStack (access pattern 1)', () => {
 describe('loadService and saveService', () => {
   it('reads every stack of a service and its own item in one consistent query, nothing else of the partition', async () => {
     // Prepare: two stacks, the service's walk point, a window entry, a page and a kept walk point.
-    const { store } = await freshStore();
+    const { store } = await freshTable();
     const green = { ...emptyStackState(checkout, stackArn({ name: 'checkout-green' }), 'checkout-green'), records: [record('checkout-green', '10:01', 'CREATE_IN_PROGRESS')] };
     await store.saveStack(blueState(), t('10:30'));
     await store.saveStack(green, t('10:30'));
@@ -223,13 +221,13 @@ describe('loadService and saveService', () => {
   });
 
   it('returns the empty service (version 0) and no stacks for a service never written', async () => {
-    const { store } = await freshStore();
+    const { store } = await freshTable();
     expect(await store.loadService(checkout)).toEqual({ service: emptyServiceState(checkout), stacks: [] });
   });
 
   it('refuses a service write from a version another writer saved first', async () => {
     // Prepare
-    const { store } = await freshStore();
+    const { store } = await freshTable();
     const first = await store.saveService(emptyServiceState(checkout), t('10:00'));
     if (!first) throw new Error('expected the first save');
 
@@ -246,7 +244,7 @@ describe('loadService and saveService', () => {
 describe('servicesToSweep (access pattern 2)', () => {
   it('returns exactly the services with a stack or a window to sweep, through the sparse index, among 200 closed ones', async () => {
     // Prepare: 200 services whose deployments ended and were walked; four with something to sweep.
-    const { store } = await freshStore();
+    const { store } = await freshTable();
     const closed = Array.from({ length: 200 }, (_, index) => `closed-${index}`);
     for (let i = 0; i < closed.length; i += 25) {
       await Promise.all(
@@ -273,7 +271,7 @@ describe('servicesToSweep (access pattern 2)', () => {
 
   it('drops a stack from the index once its operation ended, its claims were sent and its service walked', async () => {
     // Prepare
-    const { store } = await freshStore();
+    const { store } = await freshTable();
     await saveNew(store, stateOf(serviceKey('api'), [record('api', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
     const running = await store.loadStack(serviceKey('api'), { stackId: stackArn({ name: 'api' }), stackName: 'api' });
 
@@ -288,7 +286,7 @@ describe('servicesToSweep (access pattern 2)', () => {
 describe('window entries and windowsOverlapping (access pattern 3)', () => {
   it('stores an entry and reads it back; refuses a write from a stale version', async () => {
     // Prepare
-    const { store } = await freshStore();
+    const { store } = await freshTable();
     const saved = await store.saveWindowEntry(entry('10:00', null), t('10:20'));
     if (!saved) throw new Error('expected the entry');
 
@@ -306,7 +304,7 @@ describe('window entries and windowsOverlapping (access pattern 3)', () => {
 
   it('lists a service\'s entries from an id on, by id, at or after it, or after it only', async () => {
     // Prepare
-    const { store } = await freshStore();
+    const { store } = await freshTable();
     for (const id of ['08:00', '09:00', '10:00']) await store.saveWindowEntry(entry(id, `${id.slice(0, 2)}:30`), t('11:00'));
 
     // Act
@@ -324,7 +322,7 @@ describe('window entries and windowsOverlapping (access pattern 3)', () => {
     { range: ['09:31', '23:00'], found: ['11:00'] },
   ])('finds the windows overlapping $range (open ones included, withdrawn ids not)', async ({ range, found }) => {
     // Prepare
-    const { store } = await freshStore();
+    const { store } = await freshTable();
     await store.saveWindowEntry(entry('08:00', '08:30'), t('12:00'));
     await store.saveWindowEntry(entry('09:00', '09:30'), t('12:00'));
     await store.saveWindowEntry({ ...entry('10:00', '10:10'), window: null }, t('12:00'));
@@ -340,7 +338,7 @@ describe('window entries and windowsOverlapping (access pattern 3)', () => {
 
   it('keeps a window of 300 stacks with the longest names within 64 KB, its lists of names cut with a marker', async () => {
     // Prepare: stack names are up to 128 characters.
-    const { store, tableName } = await freshStore();
+    const { store, table, scan } = await freshTable();
     const stacks = Array.from({ length: 300 }, (_, index) => `checkout-shard-${String(index).padStart(4, '0')}-`.padEnd(128, 'x'));
     const big: WindowEntry = {
       ...entry('10:00', null),
@@ -352,7 +350,7 @@ describe('window entries and windowsOverlapping (access pattern 3)', () => {
     await store.saveWindowEntry(big, t('10:40'));
 
     // Assess
-    const item = await rawTable(tableName).get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, 'WINDOW#2024-03-05T10:00:00Z');
+    const item = await table.get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, 'WINDOW#2024-03-05T10:00:00Z');
     if (!item) throw new Error('expected the item');
     expect(itemSize(item)).toBeLessThanOrEqual(MAX_ITEM_BYTES);
     const kept = (await store.loadWindowEntry(checkout, t('10:00')))?.window?.stacks ?? [];
@@ -371,7 +369,7 @@ describe('folded pages of a stack (history folded by size, kept for late events)
 
   it('keeps a page and gives it back as it was, named by its content, expiring with the raw history', async () => {
     // Prepare
-    const { store, tableName } = await freshStore();
+    const { store, table, scan } = await freshTable();
 
     // Act
     const [ref] = await store.saveFoldedPages(blueState(), [page]);
@@ -384,13 +382,13 @@ describe('folded pages of a stack (history folded by size, kept for late events)
     expect(ref.id).toMatch(new RegExp(`^PAGE#${blue.replace(/[/]/g, '\\/')}#2024-03-05T09:10:00Z#[0-9a-f]{16}$`));
     expect(again).toEqual(ref);
     expect(loaded).toEqual(page);
-    const item = await rawTable(tableName).get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, ref.id);
+    const item = await table.get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, ref.id);
     expect(item?.['expiresAt']).toBe(Date.parse('2024-06-03T09:10:00Z') / 1000);
   });
 
   it('says which page is missing rather than giving back less history, and deletes pages idempotently', async () => {
     // Prepare
-    const { store } = await freshStore();
+    const { store } = await freshTable();
     const [ref] = await store.saveFoldedPages(blueState(), [page]);
     if (!ref) throw new Error('expected a page reference');
 
@@ -407,7 +405,7 @@ describe('folded pages of a stack (history folded by size, kept for late events)
 describe('walk points kept for late events', () => {
   it('gives the latest one strictly before a time, and none before the first', async () => {
     // Prepare
-    const { store } = await freshStore();
+    const { store } = await freshTable();
     const at = (clock: string): WalkPoint => ({ asOf: t(clock), open: null, lastDeleteComplete: null });
     for (const clock of ['08:00', '09:00', '10:00']) await store.keepWalkPoint(checkout, at(clock));
 
@@ -432,7 +430,7 @@ describe('recordEvent and stackHistory', () => {
 
   it('returns one stack’s status and resource events in time order, whatever the order they were recorded in', async () => {
     // Prepare
-    const { store } = await freshStore();
+    const { store } = await freshTable();
     for (const event of [events.completed, events.fnDone, events.otherStack, events.started, events.fnStarted, events.cleanup]) {
       await store.recordEvent(event);
     }
@@ -446,7 +444,7 @@ describe('recordEvent and stackHistory', () => {
 
   it('returns only the events at or after `from`', async () => {
     // Prepare
-    const { store } = await freshStore();
+    const { store } = await freshTable();
     for (const event of Object.values(events)) await store.recordEvent(event);
 
     // Act
@@ -458,7 +456,7 @@ describe('recordEvent and stackHistory', () => {
 
   it('returns nothing for a stack never seen', async () => {
     // Prepare
-    const { store } = await freshStore();
+    const { store } = await freshTable();
     await store.recordEvent(events.started);
 
     // Act
@@ -473,7 +471,7 @@ describe('recordEvent and stackHistory', () => {
     { delivery: 'a re-delivery with another id', again: { ...events.started, eventId: 'another-id' } },
   ])('keeps one item for $delivery', async ({ again }) => {
     // Prepare
-    const { store, tableName } = await freshStore();
+    const { store, table, scan } = await freshTable();
     await store.recordEvent(events.started);
 
     // Act
@@ -481,7 +479,7 @@ describe('recordEvent and stackHistory', () => {
 
     // Assess
     expect(await store.stackHistory(blue)).toHaveLength(1);
-    const items = (await rawTable(tableName).scan()).filter((item) => item['PK'] === `STACK#${blue}`);
+    const items = (await scan()).filter((item) => item['PK'] === `STACK#${blue}`);
     expect(items).toHaveLength(1);
   });
 
@@ -490,13 +488,13 @@ describe('recordEvent and stackHistory', () => {
     { event: events.fnStarted, SK: '2024-03-05T10:00:05Z#RESOURCE#Fn#UPDATE_IN_PROGRESS', expires: '2024-06-03T10:00:05Z' },
   ])('writes a readable item $SK that expires 90 days after the event ($expires)', async ({ event, SK, expires }) => {
     // Prepare
-    const { store, tableName } = await freshStore();
+    const { store, table, scan } = await freshTable();
 
     // Act
     await store.recordEvent(event);
 
     // Assess
-    const item = await rawTable(tableName).get(`STACK#${blue}`, SK);
+    const item = await table.get(`STACK#${blue}`, SK);
     expect(item).toMatchObject({ PK: `STACK#${blue}`, SK, namePK: 'STACK#checkout-blue', nameSK: SK, time: event === events.started ? '2024-03-05T10:00:00Z' : '2024-03-05T10:00:05Z' });
     expect(item?.['time']).toMatch(ISO_Z);
     expect(item?.['expiresAt']).toBe(Date.parse(expires) / 1000);
@@ -504,14 +502,14 @@ describe('recordEvent and stackHistory', () => {
 
   it('counts the expiry from the configured retention', async () => {
     // Prepare
-    const { client, tableName } = await freshStore();
-    const store = createDynamoDbStore({ client, tableName, historyRetentionMs: 86_400_000 });
+    const { storeWith, table } = await freshTable();
+    const store = storeWith({ historyRetentionMs: 86_400_000 });
 
     // Act
     await store.recordEvent(events.started);
 
     // Assess
-    const item = await rawTable(tableName).get(`STACK#${blue}`, '2024-03-05T10:00:00Z#STACK#UPDATE_IN_PROGRESS');
+    const item = await table.get(`STACK#${blue}`, '2024-03-05T10:00:00Z#STACK#UPDATE_IN_PROGRESS');
     expect(item?.['expiresAt']).toBe(Date.parse('2024-03-06T10:00:00Z') / 1000);
   });
 });
@@ -523,7 +521,7 @@ describe('stacksNamed and servicesNamed (the ByName index)', () => {
 
   it('finds every stack that had a name, with events in the range, oldest first', async () => {
     // Prepare
-    const { store } = await freshStore();
+    const { store } = await freshTable();
     await store.recordEvent(stackStatus(first, iso('08:00'), 'DELETE_IN_PROGRESS'));
     await store.recordEvent(stackStatus(first, iso('08:02'), 'DELETE_COMPLETE'));
     await store.recordEvent(stackStatus(second, iso('09:00'), 'CREATE_IN_PROGRESS'));
@@ -543,7 +541,7 @@ describe('stacksNamed and servicesNamed (the ByName index)', () => {
 
   it('finds a service in every account and region it has a state in', async () => {
     // Prepare
-    const { store } = await freshStore();
+    const { store } = await freshTable();
     const inIreland = serviceKey('checkout');
     const inVirginia = { account: '210987654321', region: 'us-east-1', service: 'checkout' };
     await saveNew(store, stateOf(inIreland, [record('checkout-blue', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
