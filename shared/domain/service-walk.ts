@@ -6,11 +6,10 @@
  */
 import type { WatchdogConfig } from './config.ts';
 import { stackOperations } from './operation-view.ts';
-import type { StatusRecord } from './operations.ts';
 import type { ServiceKey } from './service.ts';
 import type { StackState } from './stack-state.ts';
 import type { Instant } from './time.ts';
-import { deriveWindows, existingStacksAfter, walkCheckpoint, type Baseline, type ImpactWindow, type OpenWindowAt } from './windows.ts';
+import { deriveWindows, existingStacksAfter, walkCheckpoint, type Baseline, type ImpactWindow, type OpenWindowAt, type WalkInput } from './windows.ts';
 
 /**
  * Where a walk over a service's events got to. The stacks' statuses at `asOf` are not kept here
@@ -67,7 +66,8 @@ export function stacksShortOf(stacks: readonly StackState[], point: WalkPoint | 
   return stacks.filter((stack) => stack.baseline !== null && (point === null || stack.baseline.asOf > point.asOf));
 }
 
-const allRecords = (stacks: readonly StackState[]): StatusRecord[] => stacks.flatMap((stack) => stack.records);
+/** The stacks' records and operations as derived once per stack state, for a walk. */
+const byStack = (stacks: readonly StackState[]): WalkInput => ({ byStack: stacks.map(stackOperations) });
 
 /** The walk's starting state: the point, and each stack's status at it, from the stack's own state. */
 function baselineAt(point: WalkPoint | null, stacks: readonly StackState[]): Baseline | null {
@@ -94,7 +94,7 @@ function baselineAt(point: WalkPoint | null, stacks: readonly StackState[]): Bas
  * serviceWindows(service.walked, stacks, sweepMinute, config); // [{ start, end: null, … }]
  */
 export function serviceWindows(point: WalkPoint | null, stacks: readonly StackState[], now: Instant, config: WatchdogConfig): ImpactWindow[] {
-  return deriveWindows(allRecords(stacks), now, config, baselineAt(point, stacks));
+  return deriveWindows(byStack(stacks), now, config, baselineAt(point, stacks));
 }
 
 /**
@@ -108,7 +108,7 @@ export function serviceWindows(point: WalkPoint | null, stacks: readonly StackSt
  * const next = nextWalkPoint(service.walked, stacks, now, config);
  */
 export function nextWalkPoint(point: WalkPoint | null, stacks: readonly StackState[], now: Instant, config: WatchdogConfig): WalkPoint | null {
-  const records = allRecords(stacks);
+  const records = byStack(stacks);
   const baseline = baselineAt(point, stacks);
   const running = stacks.flatMap((stack) => {
     const last = stackOperations(stack).operations.at(-1);

@@ -3,7 +3,7 @@
  * derived from the status events of all its stacks. Like operations, they are a pure function of
  * the set of events and the clock, so delivery order cannot change them.
  */
-import { canonicalRecords, foldOperations, type Operation, type StatusRecord } from './operations.ts';
+import { canonicalRecords, foldOperations, stackRecordsForRules, type Operation, type StatusRecord } from './operations.ts';
 import { maxSeverity, operationSeverity, type OperationSeverity } from './severity.ts';
 import { DELETE_COMPLETE, REVIEW_IN_PROGRESS, statusRule, StatusClass, type StackStatus } from './status.ts';
 import { groupBy } from './collections.ts';
@@ -162,12 +162,53 @@ const peakOf = (severities: readonly SeverityAt[], from: Instant, to: Instant | 
     .filter(({ start }) => start >= from && (to === null || start <= to))
     .reduce<OperationSeverity | null>((peak, { severity }) => maxSeverity(peak, severity), inherited);
 
-function walkService(records: readonly StatusRecord[], now: Instant, rules: WindowRules, baseline: Baseline | null, checkpointAt?: Instant): Walk {
-  const canonical = canonicalRecords(records).filter((record) => record.time <= now);
+/**
+ * One stack's records as the rules take them (`stackRecordsForRules`) and its operations folded
+ * from them: what operation-view.ts derives once per stack state.
+ */
+export interface StackRecords {
+  readonly records: readonly StatusRecord[];
+  readonly operations: readonly Operation[];
+}
+
+/**
+ * What a walk takes: a service's records in any order, or already per stack as the rules take
+ * them (a sweep has them derived once per stack state; walking every minute, it need not again).
+ */
+export type WalkInput = readonly StatusRecord[] | { readonly byStack: readonly StackRecords[] };
+
+function byStackOf(input: WalkInput): readonly StackRecords[] {
+  if ('byStack' in input) return input.byStack;
+  return [...groupBy(input, (record) => record.stackId).values()].map((stackRecords) => {
+    const records = stackRecordsForRules(stackRecords);
+    return { records, operations: foldOperations(records) };
+  });
+}
+
+const stackIdOf = (stack: StackRecords): string => stack.records[0]?.stackId ?? '';
+
+/**
+ * The stacks' records merged by time as canonicalRecords merges them (a second's records grouped
+ * by stack, in stack id order), up to `now`; and their operations as folded from those.
+ */
+function recordsUpTo(input: WalkInput, now: Instant): { records: StatusRecord[]; operations: Operation[] } {
+  const stacks = [...byStackOf(input)].sort((a, b) => (stackIdOf(a) < stackIdOf(b) ? -1 : stackIdOf(a) > stackIdOf(b) ? 1 : 0));
+  const records: StatusRecord[] = [];
+  const operations: Operation[] = [];
+  for (const stack of stacks) {
+    const seen = stack.records.every((record) => record.time <= now) ? stack.records : stack.records.filter((record) => record.time <= now);
+    records.push(...seen);
+    operations.push(...(seen === stack.records ? stack.operations : foldOperations(seen)));
+  }
+  // A stable sort by time keeps each stack's order and the stack id order within a second.
+  return { records: records.sort((a, b) => a.time - b.time), operations };
+}
+
+function walkService(input: WalkInput, now: Instant, rules: WindowRules, baseline: Baseline | null, checkpointAt?: Instant): Walk {
+  const { records: canonical, operations } = recordsUpTo(input, now);
   // The operations come from every record given (those before the baseline too: an operation
   // that began before a checkpoint is still one), the walk from those after it.
-  const severities: SeverityAt[] = [...groupBy(canonical, (record) => record.stackId).values()]
-    .flatMap((stackRecords) => foldOperations(stackRecords))
+  const severities: SeverityAt[] = operations
     .flatMap((operation: Operation) => {
       const severity = operationSeverity(operation, now, rules.thresholds);
       return severity ? [{ start: operation.start, severity }] : [];
@@ -271,7 +312,7 @@ function walkService(records: readonly StatusRecord[], now: Instant, rules: Wind
  * // [{ start: 19:09, end: 20:07, peakSeverity: 'FAILED', stacks: ['trustsource-core-prod', …] }]
  */
 export function deriveWindows(
-  records: readonly StatusRecord[],
+  records: WalkInput,
   now: Instant,
   rules: WindowRules,
   baseline: Baseline | null = null,
@@ -281,7 +322,7 @@ export function deriveWindows(
 
 /** The event times after which the service was settled: no window open, no operation running. */
 export function settledTimes(
-  records: readonly StatusRecord[],
+  records: WalkInput,
   now: Instant,
   rules: WindowRules,
   baseline: Baseline | null = null,
@@ -300,6 +341,6 @@ export function settledTimes(
  * const checkpoint = walkCheckpoint(records, now, rules, baseline, now - 120_000);
  * deriveWindows(newerRecords, later, rules, checkpoint); // the same as over all records
  */
-export function walkCheckpoint(records: readonly StatusRecord[], now: Instant, rules: WindowRules, baseline: Baseline | null, at: Instant): Baseline {
+export function walkCheckpoint(records: WalkInput, now: Instant, rules: WindowRules, baseline: Baseline | null, at: Instant): Baseline {
   return walkService(records, now, rules, baseline, Math.max(at, baseline?.asOf ?? at)).checkpoint as Baseline;
 }
