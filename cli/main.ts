@@ -1,15 +1,14 @@
 /**
  * The `cfn-watchdog` command.
  */
-import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import type { Log } from '../shared/app/log.ts';
 import { configFromText } from '../shared/domain/config.ts';
 import { MuteRuleError } from '../shared/domain/mute.ts';
 import { ServiceRuleError } from '../shared/domain/service.ts';
 import { ThresholdSpecError } from '../shared/domain/thresholds.ts';
-import { parseUserInstant, TimeFormatError } from '../shared/domain/time.ts';
-import { readReplayInput, ReplayInputError } from './replay-input.ts';
+import { formatInstant, parseUserInstant, TimeFormatError } from '../shared/domain/time.ts';
+import { readReplayFile, ReplayInputError } from './replay-input.ts';
 import { replay } from './replay.ts';
 import { replayJson, replayTable } from './replay-output.ts';
 import { DataSourceError } from './data-source.ts';
@@ -74,6 +73,8 @@ function withDataSource(command: Command, options: { readonly stackAlias: boolea
 
 interface ReplayFlags {
   db?: string;
+  endpoint?: string;
+  table?: string;
   until?: string;
   thresholds?: string;
   serviceRule: string[];
@@ -82,6 +83,23 @@ interface ReplayFlags {
   grace?: string;
   format?: 'json' | 'table';
   simulateCloudformation?: boolean;
+}
+
+/** Progress of a replay that runs longer than a few seconds: a line on stderr every few seconds. */
+const PROGRESS_AFTER_MS = 3000;
+const PROGRESS_EVERY_MS = 5000;
+
+function progressLine(io: Io): (done: { readonly delivered: number; readonly total: number; readonly at: number }) => void {
+  const clock = io.clock ?? Date.now;
+  const started = clock();
+  let next = started + PROGRESS_AFTER_MS;
+  return ({ delivered, total, at }) => {
+    const now = clock();
+    if (now < next) return;
+    next = now + PROGRESS_EVERY_MS;
+    const percent = Math.floor((delivered / total) * 100);
+    io.stderr(`cfn-watchdog: replayed ${delivered.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} events (${percent}%), virtual time ${formatInstant(at)}\n`);
+  };
 }
 
 async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<number> {
@@ -93,26 +111,25 @@ async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<numb
     repeatCriticalEvery: flags.repeatCriticalEvery,
   });
   const until = flags.until === undefined ? undefined : parseUserInstant(flags.until, '--until');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read the events file: ${(error as Error).message}`, { cause: error });
-  }
+  if (flags.db !== undefined && flags.endpoint !== undefined) throw new UsageError('replay: give --db DIR or --endpoint URL, not both');
+  if (flags.table !== undefined && flags.endpoint === undefined) throw new UsageError('replay: --table names a table at --endpoint URL; give --endpoint too');
   let input;
   try {
-    input = readReplayInput(text);
+    input = await readReplayFile(file);
   } catch (error) {
     if (error instanceof ReplayInputError) throw new UsageError(`${file}: ${error.message}`, { cause: error });
-    throw error;
+    throw new UsageError(`cannot read the events file: ${(error as Error).message}`, { cause: error });
   }
   const result = await replay(input.deliveries, input.rejected, {
     config,
     until,
     log: stderrLog(io),
     dbPath: flags.db,
+    endpoint: flags.endpoint,
+    tableName: flags.table,
     simulateCloudFormation: flags.simulateCloudformation === true,
     lost: input.lost,
+    progress: progressLine(io),
   });
   const format = flags.format ?? (io.isTty ? 'table' : 'json');
   io.stdout(format === 'json' ? `${JSON.stringify(replayJson(result), null, 2)}\n` : replayTable(result, config));
@@ -134,7 +151,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
   program
     .command('replay')
-    .description('Replay CloudFormation events (JSON array or JSON Lines) in virtual time against an embedded DynamoDB')
+    .description('Replay CloudFormation events (JSON array or JSON Lines) in virtual time against an in-process DynamoDB table')
     .argument('<file>', 'events file; an element may be {"deliverAt": ISO, "event": {...}} to deliver it late, or {"lost": true, "event": {...}} for one never delivered')
     .option('--until <time>', 'stop the virtual clock at this ISO time (default: the whole minute at or after the last delivery)')
     .option('--thresholds <spec>', 'warn/critical per operation type, e.g. DELETE=20m/40m,UPDATE=30m/60m,*=20m/40m')
@@ -144,6 +161,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('--mute <REGEX>', 'send no notification for stacks whose name or service matches (repeatable); still recorded', collect, [])
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['json', 'table']))
     .option('--db <dir>', 'keep what was replayed in this folder, for the read commands (windows --db DIR)')
+    .option('--endpoint <url>', 'replay into the DynamoDB at this endpoint (DynamoDB Local, dynalite, moto, a dev table) instead of in memory')
+    .option('--table <name>', 'the table at --endpoint (default cfn-watchdog; created if missing)')
     .option('--simulate-cloudformation', 'answer the sweeper\'s DescribeStacks from the whole input (lost and not yet delivered events too) as of the virtual clock')
     .exitOverride()
     .action(async (file: string, flags: ReplayFlags) => {

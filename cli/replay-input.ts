@@ -6,6 +6,8 @@
 import { describeReceived, InvalidEventError, parseCloudFormationEvent } from '../shared/domain/cfn-event.ts';
 import type { CloudFormationEvent } from '../shared/domain/events.ts';
 import { floorToSecond, parseInstant, type Instant } from '../shared/domain/time.ts';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 
 export interface Delivery {
   /** Position in the file: array element or line, 0-based, blank lines counted. */
@@ -98,13 +100,8 @@ function readElement(index: number, element: unknown): Delivery | LostEvent | Re
   return 'event' in read ? { index, deliverAt: read.event.time, event: read.event } : read;
 }
 
-/**
- * Splits a replay file into deliveries, lost events and rejected elements.
- *
- * @example
- * const { deliveries, lost, rejected } = readReplayInput(readFileSync('incident.jsonl', 'utf8'));
- */
-export function readReplayInput(text: string): ReplayInput {
+/** Collects what elements are read as: deliveries, lost events, rejected elements. */
+function collector(): ReplayInput & { take(index: number, element: unknown): void; line(index: number, line: string): void } {
   const deliveries: Delivery[] = [];
   const lost: LostEvent[] = [];
   const rejected: Rejected[] = [];
@@ -114,6 +111,29 @@ export function readReplayInput(text: string): ReplayInput {
     else if ('deliverAt' in read) deliveries.push(read);
     else lost.push(read);
   };
+  const line = (index: number, text: string): void => {
+    if (text.trim() === '') return;
+    let element: unknown;
+    try {
+      element = JSON.parse(text);
+    } catch (error) {
+      rejected.push({ index, error: `line ${index + 1}: not valid JSON (${(error as Error).message})` });
+      return;
+    }
+    take(index, element);
+  };
+  return { deliveries, lost, rejected, take, line };
+}
+
+/**
+ * Splits a replay file into deliveries, lost events and rejected elements.
+ *
+ * @example
+ * const { deliveries, lost, rejected } = readReplayInput(readFileSync('incident.jsonl', 'utf8'));
+ */
+export function readReplayInput(text: string): ReplayInput {
+  const input = collector();
+  const { deliveries, lost, rejected } = input;
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{')) {
     // One event, maybe pretty-printed (events/samples/*.json, `sam local invoke -e` files).
@@ -124,7 +144,7 @@ export function readReplayInput(text: string): ReplayInput {
       element = undefined;
     }
     if (element !== undefined) {
-      take(0, element);
+      input.take(0, element);
       return { deliveries, lost, rejected };
     }
   }
@@ -135,19 +155,49 @@ export function readReplayInput(text: string): ReplayInput {
     } catch (error) {
       throw new ReplayInputError(`not valid JSON: ${(error as Error).message}`, { cause: error });
     }
-    (elements as unknown[]).forEach((element, index) => take(index, element));
+    (elements as unknown[]).forEach((element, index) => input.take(index, element));
   } else {
-    text.split(/\r?\n/).forEach((line, index) => {
-      if (line.trim() === '') return;
-      let element: unknown;
-      try {
-        element = JSON.parse(line);
-      } catch (error) {
-        rejected.push({ index, error: `line ${index + 1}: not valid JSON (${(error as Error).message})` });
-        return;
-      }
-      take(index, element);
-    });
+    text.split(/\r?\n/).forEach((line, index) => input.line(index, line));
   }
   return { deliveries, lost, rejected };
+}
+
+/**
+ * Reads a replay file as {@link readReplayInput} does, JSON Lines line by line without holding
+ * the file's text (a month of history is gigabytes); a JSON array or a pretty-printed single
+ * event is read whole.
+ *
+ * @example
+ * const { deliveries, lost, rejected } = await readReplayFile('org-month.jsonl');
+ */
+export async function readReplayFile(path: string): Promise<ReplayInput> {
+  const stream = createReadStream(path, { encoding: 'utf8' });
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  const input = collector();
+  const head: string[] = [];
+  let index = 0;
+  let mode: 'undecided' | 'lines' | 'whole' = 'undecided';
+  for await (const line of lines) {
+    if (mode === 'lines') {
+      input.line(index++, line);
+      continue;
+    }
+    head.push(line);
+    if (mode === 'whole' || line.trim() === '') continue;
+    // JSON Lines when the first element is one whole line; anything else is read whole.
+    const first = line.trimStart();
+    mode = first.startsWith('{') && parses(first) ? 'lines' : 'whole';
+    if (mode === 'lines') for (const seen of head.splice(0)) input.line(index++, seen);
+  }
+  if (mode === 'lines') return { deliveries: input.deliveries, lost: input.lost, rejected: input.rejected };
+  return readReplayInput(head.join('\n'));
+}
+
+function parses(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -6,8 +6,10 @@ import { applyEvent } from '../shared/app/apply-event.ts';
 import type { Log } from '../shared/app/log.ts';
 import { sweep } from '../shared/app/sweep.ts';
 import { windowsAsOf } from '../shared/app/walk-windows.ts';
-import { createDynamoDbStore, ensureTable } from '../shared/adapters/dynamodb-store.ts';
-import { startEmbeddedDynamoDb } from '../shared/adapters/embedded-dynamodb.ts';
+import { createDynamoDbStore, createStore, ensureTable } from '../shared/adapters/dynamodb-store.ts';
+import { localDynamoDbClient, startEmbeddedDynamoDb } from '../shared/adapters/embedded-dynamodb.ts';
+import { createDynamoDbTable } from '../shared/adapters/item-table.ts';
+import { createMemoryTable } from '../shared/adapters/memory-table.ts';
 import { createRecordingNotifier } from '../shared/adapters/memory-notifier.ts';
 import type { WatchdogConfig } from '../shared/domain/config.ts';
 import type { Notification } from '../shared/domain/notification.ts';
@@ -49,6 +51,14 @@ export interface ReplayOptions {
   readonly log: Log;
   /** Keep what was replayed in this folder, for the read commands' `--db`. */
   readonly dbPath?: string | undefined;
+  /**
+   * Replay into this DynamoDB endpoint (DynamoDB Local, dynalite, moto, a dev table) instead of
+   * the in-process table; the table `tableName` (default `cfn-watchdog`) is created if missing.
+   */
+  readonly endpoint?: string | undefined;
+  readonly tableName?: string | undefined;
+  /** Told how far the replay got, about every few seconds (the CLI's progress line). */
+  readonly progress?: ((done: { readonly delivered: number; readonly total: number; readonly at: Instant }) => void) | undefined;
   /**
    * `--simulate-cloudformation`: the sweeper confirms with a CloudFormation answered from the
    * whole input as of the virtual clock (lost and not-yet-delivered events included). Without
@@ -95,12 +105,9 @@ export async function replay(
     return { until, notifications: [], windowEvents: [], operations: [], windows: [], rejected };
   }
 
-  const db = await startEmbeddedDynamoDb(options.dbPath ? { path: options.dbPath } : {});
+  const target = await openReplayStore(options);
   try {
-    const client = db.client();
-    await ensureTable(client, EMBEDDED_TABLE);
-    const embedded = createDynamoDbStore({ client, tableName: EMBEDDED_TABLE });
-    const store = options.decorateStore ? options.decorateStore(embedded) : embedded;
+    const store = options.decorateStore ? options.decorateStore(target.store) : target.store;
     const notifier = createRecordingNotifier();
     const published: { at: Instant; event: WindowEvent }[] = [];
     const windowEvents = { publish: async (event: WindowEvent) => void published.push({ at: now, event }) };
@@ -131,6 +138,7 @@ export async function replay(
           services.set(serviceKeyId(outcome.key), outcome.key);
           stacks.set(event.stackId, { stack: event, key: outcome.key });
         }
+        if (next % PROGRESS_EVERY === PROGRESS_EVERY - 1) options.progress?.({ delivered: next + 1, total: due.length, at: now });
       }
     };
     for (let minute = floorToMinute(first.deliverAt); minute <= until; ) {
@@ -165,8 +173,53 @@ export async function replay(
     }
     operations.sort((a, b) => compareOperations(a.operation, b.operation));
     windows.sort((a, b) => a.start - b.start || serviceKeyId(a.key).localeCompare(serviceKeyId(b.key)));
+    await target.keep();
     return { until, notifications: notifier.sent, windowEvents: published, operations, windows, rejected };
   } finally {
-    await db.close();
+    await target.close();
   }
+}
+
+/** How many deliveries between two calls of `progress`: rare enough to cost nothing. */
+const PROGRESS_EVERY = 1000;
+
+/** Stack states a replay keeps parsed: more than the stacks a sweep reads in a minute. */
+const REPLAY_STACK_CACHE_SIZE = 20_000;
+
+interface ReplayStore {
+  readonly store: WatchdogStore;
+  /** Makes what was replayed last where the options asked (`--db`); nothing for the others. */
+  keep(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The in-process table unless `--endpoint` names a DynamoDB: a replay's speed is the store's
+ * (no HTTP, signing or marshalling per request). `--db` copies the table into dynalite's folder
+ * at the end, for the read commands.
+ */
+async function openReplayStore(options: ReplayOptions): Promise<ReplayStore> {
+  if (options.endpoint !== undefined) {
+    const client = localDynamoDbClient(options.endpoint);
+    const tableName = options.tableName ?? EMBEDDED_TABLE;
+    await ensureTable(client, tableName);
+    return { store: createDynamoDbStore({ client, tableName }), keep: async () => undefined, close: async () => client.destroy() };
+  }
+  const table = createMemoryTable();
+  return {
+    // Nothing else writes this table: every stack read can be answered from what was read before.
+    store: createStore(table, { stackCacheSize: REPLAY_STACK_CACHE_SIZE }),
+    async keep() {
+      if (options.dbPath === undefined) return;
+      const db = await startEmbeddedDynamoDb({ path: options.dbPath });
+      try {
+        const client = db.client();
+        await ensureTable(client, EMBEDDED_TABLE);
+        await createDynamoDbTable({ client, tableName: EMBEDDED_TABLE }).putAll(table.items());
+      } finally {
+        await db.close();
+      }
+    },
+    close: async () => undefined,
+  };
 }
