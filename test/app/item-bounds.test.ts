@@ -1,77 +1,158 @@
 /**
  * DESIGN.md, access pattern 1: no item grows with the number of a service's stacks or with its
- * history; every item stays under 64 KB as DynamoDB counts it (UTF-8). Run through the use cases
- * on a real (embedded) DynamoDB, then measured item by item with the project's own size function:
- * dynalite counts UTF-16 units and would accept far larger items.
+ * history; every item stays under 64 KB as DynamoDB counts it (UTF-8). Each shape of
+ * bench/item-shapes.ts (which bench/items.ts measures too) is run through the use cases on a real
+ * (embedded) DynamoDB, then measured item by item with the project's own size function: dynalite
+ * counts UTF-16 units and would accept far larger items.
  */
 import { describe, expect, it } from 'vitest';
 import { itemSize } from '../../shared/adapters/item-size.ts';
 import { MAX_ITEM_BYTES } from '../../shared/adapters/store-items.ts';
-import type { StackDirectory } from '../../shared/app/ports.ts';
-import { parseCloudFormationEvent } from '../../shared/domain/cfn-event.ts';
-import { configFromText } from '../../shared/domain/config.ts';
-import type { CloudFormationEvent } from '../../shared/domain/events.ts';
-import { NO_FACTS } from '../../shared/domain/stack-facts.ts';
-import { formatInstant } from '../../shared/domain/time.ts';
+import { sweep } from '../../shared/app/sweep.ts';
+import { Severity } from '../../shared/domain/severity.ts';
+import { formatInstant, MINUTE_MS, type Instant } from '../../shared/domain/time.ts';
+import { WindowEventType } from '../../shared/domain/window-events.ts';
+import { hangShape, nestedShape, wavesShape, type ItemShape } from '../../bench/item-shapes.ts';
 import { freshStore } from '../support/dynamodb.ts';
-import { stackArn, stackEvent, type StackSpec } from '../support/events.ts';
 import { rawTable, runInVirtualTime, watchdog } from '../support/watchdog.ts';
 
-const MIN = 60_000;
-const START = Date.parse('2024-03-05T10:00:00Z');
-/** A 300-character reason in 3-byte characters: 900 UTF-8 bytes, 300 UTF-16 units. */
-const LONG_REASON = `Ressource konnte nicht aktualisiert werden: ${'失敗した更新'.repeat(50)}`.slice(0, 300);
+const HOUR_MS = 60 * MINUTE_MS;
 
-const event = (stack: StackSpec, at: number, status: string, reason = ''): CloudFormationEvent =>
-  parseCloudFormationEvent(stackEvent(stack, formatInstant(at), status, reason));
+interface SizedItem {
+  readonly pk: string;
+  readonly sk: string;
+  readonly bytes: number;
+  readonly item: Record<string, unknown>;
+}
+
+const sized = (item: Record<string, unknown>): SizedItem => ({ pk: String(item['PK']), sk: String(item['SK']), bytes: itemSize(item), item });
+const largestOf = (items: readonly SizedItem[]): SizedItem => items.reduce((max, item) => (item.bytes > max.bytes ? item : max));
+/** What an assertion prints of an item: its key and size, not its hundreds of events. */
+const described = ({ pk, sk, bytes }: SizedItem): string => JSON.stringify({ pk, sk: sk.slice(0, 90), bytes });
+const stackItems = (items: readonly SizedItem[]): SizedItem[] => items.filter((item) => item.sk.startsWith('STACK#'));
+const eventsOf = (item: SizedItem): unknown[] => (Array.isArray(item.item['events']) ? item.item['events'] : []);
+
+/**
+ * Runs `shape` through the use cases (each event at its time, a sweep every
+ * `sweepEveryMinutes`-th minute), calling `afterSweep` after each; returns every item of the table.
+ */
+async function runShape(shape: ItemShape, afterSweep: (now: Instant, tableName: string) => Promise<void> = async () => {}) {
+  const { store, tableName } = await freshStore();
+  const dog = watchdog(store, { now: formatInstant(shape.start), config: shape.config, stacks: shape.stacks, inspector: shape.inspector });
+  const every = shape.sweepEveryMinutes * MINUTE_MS;
+  await runInVirtualTime(dog, shape.events, formatInstant(shape.until), undefined, async () => {
+    if (dog.clock.now % every !== 0) return;
+    await sweep(dog.deps);
+    await afterSweep(dog.clock.now, tableName);
+  });
+  const items = (await rawTable(tableName).scan()).map(sized);
+  return { dog, store, items };
+}
 
 describe('item sizes as DynamoDB counts them', () => {
   it('stay under 64 KB for a root with 150 nested stacks deploying ok, failed, ok, failed with long non-ASCII reasons', async () => {
     // Prepare: four deployments of the root, 30 minutes apart; in the failed ones every nested
     // stack rolls back with a 300-character reason.
-    const root: StackSpec = { name: 'platform-prod' };
-    const nested: StackSpec[] = Array.from({ length: 150 }, (_, index) => ({
-      name: `platform-prod-Nested${String(index).padStart(3, '0')}-${'X'.repeat(40)}`,
-      uuid: `${String(index).padStart(8, '0')}-1b15-11ec-a8f1-0254c7e39ab2`,
-    }));
-    const rootId = stackArn(root);
-    const stacks: StackDirectory = { factsOf: async (stackId) => ({ ...NO_FACTS, rootStackId: stackId === rootId ? null : rootId }) };
-    const events: CloudFormationEvent[] = [];
-    for (let deployment = 0; deployment < 4; deployment++) {
-      const at = START + deployment * 30 * MIN;
-      const failed = deployment % 2 === 1;
-      events.push(event(root, at, 'UPDATE_IN_PROGRESS', 'User Initiated'));
-      nested.forEach((stack, index) => {
-        events.push(event(stack, at + 10_000 + index * 100, 'UPDATE_IN_PROGRESS'));
-        if (failed) {
-          events.push(event(stack, at + 5 * MIN + index * 100, 'UPDATE_ROLLBACK_IN_PROGRESS', LONG_REASON));
-          events.push(event(stack, at + 8 * MIN + index * 100, 'UPDATE_ROLLBACK_COMPLETE'));
-        } else {
-          events.push(event(stack, at + 5 * MIN + index * 100, 'UPDATE_COMPLETE'));
-        }
-      });
-      events.push(event(root, at + 9 * MIN, failed ? 'UPDATE_ROLLBACK_COMPLETE' : 'UPDATE_COMPLETE', failed ? LONG_REASON : ''));
-    }
-    events.sort((a, b) => a.time - b.time);
-    const { store, tableName } = await freshStore();
-    const dog = watchdog(store, { now: formatInstant(START), config: configFromText({ serviceRules: ['platform=^platform-'] }), stacks });
+    const shape = nestedShape();
 
     // Act
-    await runInVirtualTime(dog, events, formatInstant(START + 2 * 60 * MIN));
+    const { dog, store, items } = await runShape(shape);
 
     // Assess
-    const items = await rawTable(tableName).scan();
-    const sizes = items.map((item) => ({ sk: String(item['SK']).slice(0, 40), bytes: itemSize(item) }));
-    const largest = sizes.reduce((max, item) => (item.bytes > max.bytes ? item : max));
-    expect(largest.bytes, JSON.stringify(largest)).toBeLessThanOrEqual(MAX_ITEM_BYTES);
+    const largest = largestOf(items);
+    expect(largest.bytes, described(largest)).toBeLessThanOrEqual(MAX_ITEM_BYTES);
     // The heaviest is a failed deployment's window: the names of its 151 stacks, in the window and
     // in what was announced of it (one item per service held every stack's events before: ~390 KB).
     expect(largest.sk).toMatch(/^WINDOW#/);
     expect(largest.bytes).toBeGreaterThan(20_000);
-    expect(sizes.filter((item) => item.sk.startsWith('STACK#arn')).every((item) => item.bytes < 16_384)).toBe(true);
+    expect(stackItems(items).every((item) => item.bytes < 16_384)).toBe(true);
     // The service's windows (one per failed deployment) name every nested stack that took part.
-    const windows = await store.windowsOverlapping({ from: START, to: START + 2 * 60 * MIN });
+    const windows = await store.windowsOverlapping({ from: shape.start, to: shape.until });
     expect(windows.map((window) => window.peakSeverity)).toEqual(['FAILED', 'FAILED']);
-    expect(dog.notifier.sent.filter((sent) => sent.severity === 'FAILED').map((sent) => sent.stackName)).toEqual(['platform-prod', 'platform-prod']);
+    expect(dog.notifier.sent.filter((sent) => sent.severity === Severity.FAILED).map((sent) => sent.stackName)).toEqual([shape.root.name, shape.root.name]);
+  }, 300_000);
+
+  it('stay under 64 KB for a 300-stack service deploying in waves, with a window for each failed wave alone', async () => {
+    // Prepare: three rounds an hour apart, each six waves of 50 stacks five minutes apart; five
+    // waves in all have five stacks roll back with 300-character non-ASCII reasons. The third
+    // round folds every stack (the shape folds at 8 records).
+    const shape = wavesShape();
+    const failedWaves = shape.waves.filter((wave) => wave.failed.length > 0);
+    const servicePrefix = `123456789012#eu-central-1#${shape.service}#`;
+
+    // Act
+    const { dog, store, items } = await runShape(shape);
+
+    // Assess
+    const largest = largestOf(items);
+    expect(largest.bytes, described(largest)).toBeLessThanOrEqual(MAX_ITEM_BYTES);
+    // Kept under the bound by folding, not by cutting history or names to fit.
+    const stacks = stackItems(items);
+    expect(stacks).toHaveLength(shape.stackList.length);
+    expect(stacks.filter((item) => item.item['cutEvents'] !== undefined).map(described)).toEqual([]);
+    expect(stacks.filter((item) => eventsOf(item).length > shape.config.maxStackRecords).map(described)).toEqual([]);
+    expect(items.filter((item) => item.sk.startsWith('PAGE#')).length).toBeGreaterThanOrEqual(shape.stackList.length);
+    // Each failed wave is a window of its own: from its first failed deployment's start to its
+    // last stack's end, naming exactly that wave's 50 stacks; every other wave left none.
+    const windows = await store.windowsOverlapping({ from: shape.start, to: shape.until });
+    expect(windows.map((window) => ({ start: window.start, end: window.end, peak: window.peakSeverity, stacks: [...window.stacks].sort() }))).toEqual(
+      failedWaves.map((wave) => ({ start: wave.firstFailureStart, end: wave.end, peak: 'FAILED', stacks: wave.stacks.map((stack) => stack.name).sort() })),
+    );
+    const announced = dog.windowEvents.sent.map((event) => `${event.detail.windowId} ${event.detailType}`).sort();
+    expect(announced).toEqual(
+      failedWaves.flatMap((wave) => [WindowEventType.CLOSED, WindowEventType.OPENED].map((type) => `${servicePrefix}${formatInstant(wave.firstFailureStart ?? 0)} ${type}`)).sort(),
+    );
+    // One FAILED per rolled-back deployment, nothing escalated.
+    const failedSent = dog.notifier.sent.filter((sent) => sent.severity === Severity.FAILED).map((sent) => sent.stackName);
+    expect(failedSent.sort()).toEqual(failedWaves.flatMap((wave) => wave.failed.map((stack) => stack.name)).sort());
+    expect(dog.notifier.sent.filter((sent) => sent.severity === Severity.WARNING || sent.severity === Severity.CRITICAL)).toEqual([]);
+  }, 300_000);
+
+  it('stay under 64 KB for a stack hanging 30 hours among 60 neighbours deploying every 2 minutes, its item not growing with theirs', async () => {
+    // Prepare: the stack's certificate waits for DNS validation for 30 hours; one of its 60
+    // neighbours deploys every 2 minutes (2,700 events); CRITICAL reminders every 4 hours.
+    // Scaled (the shape says why): a sweep every 10 minutes of virtual time.
+    const shape = hangShape();
+    const hangingKey = { pk: `SERVICE#123456789012#eu-central-1#${shape.service}`, sk: `STACK#${shape.hanging.arn}` };
+    const earlyAt = shape.hangStart + 5 * HOUR_MS;
+    let early: SizedItem | undefined;
+
+    // Act
+    const { dog, store, items } = await runShape(shape, async (now, tableName) => {
+      if (now !== earlyAt) return;
+      const item = await rawTable(tableName).get(hangingKey.pk, hangingKey.sk);
+      early = item && sized(item);
+    });
+
+    // Assess
+    const largest = largestOf(items);
+    expect(largest.bytes, described(largest)).toBeLessThanOrEqual(MAX_ITEM_BYTES);
+    // Escalated once per severity, then reminded every 4 hours: the CRITICAL at 40 minutes and
+    // reminders at 4 h 40 min, 8 h 40 min, …, 28 h 40 min.
+    const pages = dog.notifier.sent.filter((sent) => sent.stackId === shape.hanging.arn);
+    expect(pages.map((sent) => ({ severity: sent.severity, reminder: sent.reminder, afterMinutes: (sent.at - shape.hangStart) / MINUTE_MS }))).toEqual([
+      { severity: Severity.WARNING, reminder: 0, afterMinutes: 20 },
+      { severity: Severity.CRITICAL, reminder: 0, afterMinutes: 40 },
+      ...Array.from({ length: 7 }, (_, index) => ({ severity: Severity.CRITICAL, reminder: index + 1, afterMinutes: 40 + (index + 1) * 240 })),
+    ]);
+    expect(dog.notifier.sent.filter((sent) => sent.stackId !== shape.hanging.arn)).toEqual([]);
+    // The hanging stack's item holds its own event and claims, the latest reminder standing in for
+    // the ones before: after 25 more hours of its neighbours' deployments it is the same size but
+    // for its version's digits.
+    const hangingItem = items.find((item) => item.pk === hangingKey.pk && item.sk === hangingKey.sk);
+    if (!hangingItem || !early) throw new Error('the hanging stack has no item');
+    expect(eventsOf(hangingItem)).toHaveLength(1);
+    expect(hangingItem.item['claims']).toHaveLength(3);
+    expect(hangingItem.bytes - early.bytes, `${described(early)} → ${described(hangingItem)}`).toBeLessThanOrEqual(2);
+    // Every neighbour deployed 15 times (45 events) and folded by size.
+    const neighbours = stackItems(items).filter((item) => item !== hangingItem);
+    expect(neighbours).toHaveLength(shape.neighbours.length);
+    expect(neighbours.filter((item) => eventsOf(item).length > shape.config.maxStackRecords).map(described)).toEqual([]);
+    expect(neighbours.filter((item) => item.item['cutEvents'] !== undefined).map(described)).toEqual([]);
+    // One window, still open, from the hang's start at CRITICAL, naming the stack and every neighbour.
+    const windows = await store.windowsOverlapping({ from: shape.start, to: shape.until });
+    expect(windows.map((window) => ({ start: window.start, end: window.end, peak: window.peakSeverity, stacks: window.stacks.length }))).toEqual([
+      { start: shape.hangStart, end: null, peak: Severity.CRITICAL, stacks: 1 + shape.neighbours.length },
+    ]);
   }, 300_000);
 });
