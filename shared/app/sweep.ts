@@ -5,8 +5,10 @@
  * when it can be asked), escalated operations re-checked, pages whose publish failed re-sent;
  * (2) each service's windows derived from its stacks and the window events that makes due
  * claimed; (3) window events published, and those whose publish failed re-sent. Work runs
- * concurrently with a bound, and none is started once the invocation's time runs short: what is
- * left is still marked in the sweep index, and the next minute's sweep does it.
+ * concurrently with a bound, in pieces no bigger than one operation, one walk or one window's
+ * events, and none is started once the invocation's time runs short: what is left is still
+ * marked in the sweep index, and the next minute's sweep does it; a window event claimed but left
+ * unpublished stays pending and goes out after the lease, as one whose publish failed.
  */
 import { dueAtSweep, claimFor, reportedStatus, stillWorthSending, type ClaimedNotification, type DueNotification } from '../domain/due.ts';
 import type { Notification } from '../domain/notification.ts';
@@ -25,6 +27,7 @@ import { sendClaimed } from './notify.ts';
 import { publishWindowEvents, renewStaleWindowEvents } from './publish-window-events.ts';
 import { updateStack } from './stack-updates.ts';
 import { walkWindows, type ClaimedWindowEvent } from './walk-windows.ts';
+import { forEachBounded } from './bounded.ts';
 
 export interface SweepResult {
   readonly servicesSwept: number;
@@ -41,8 +44,9 @@ export interface SweepOptions {
   /** The invocation's remaining time (Lambda's `context.getRemainingTimeInMillis`); absent: unbounded. */
   readonly remainingMs?: (() => number) | undefined;
   /**
-   * How many pieces of work run at once (an escalation, a service's walk); 1 publishes in the
-   * listed order (the replay, whose output lists what was sent in order).
+   * How many pieces of work run at once (an escalation, a re-check, a service's walk, a window's
+   * events; a walk writes up to as many of its stacks' marks at once); 1 publishes in the listed
+   * order (the replay, whose output lists what was sent in order).
    */
   readonly concurrency?: number | undefined;
 }
@@ -64,27 +68,6 @@ export class SweepIncompleteError extends Error {
     this.name = 'SweepIncompleteError';
     this.failures = failures;
   }
-}
-
-/**
- * Runs `work` for each item, at most `limit` at once, in the order given; starts none once
- * `hasTime` says no. Returns how many were left unstarted.
- */
-async function forEachBounded<T>(items: readonly T[], limit: number, hasTime: () => boolean, work: (item: T) => Promise<void>): Promise<number> {
-  let next = 0;
-  let skipped = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      if (!hasTime()) {
-        skipped++;
-        continue;
-      }
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return skipped;
 }
 
 const escalatesSameStack = (a: DueNotification, b: DueNotification): boolean =>
@@ -135,13 +118,14 @@ export async function sweep(deps: WatchdogDeps, options: SweepOptions = {}): Pro
       notifications.push(...(await escalate(deps, key, item, stack, rootOf(stacks, item.view.operation.stackId), now)));
     });
   });
-  deferred += await forEachBounded([...snapshots.values()], limit, hasTime, async ({ service: { key }, stacks }) => {
-    const views = viewsOf.get(serviceKeyId(key)) ?? [];
-    const dueStacks = new Set(due.filter((entry) => serviceKeyId(entry.key) === serviceKeyId(key)).map(({ item }) => item.view.operation.stackId));
+  // Each re-check and re-send on its own, not a service's one after another: a service of many
+  // escalated stacks would otherwise hold one worker for minutes and could not be left half done.
+  const dueStacks = new Set(due.map(({ item }) => item.view.operation.stackId));
+  const followUps = [...snapshots.values()].flatMap(({ service: { key }, stacks }) => followUpsOf(deps, key, stacks, viewsOf.get(serviceKeyId(key)) ?? [], dueStacks, now));
+  deferred += await forEachBounded(followUps, limit, hasTime, async ({ key, run }) => {
+    written.add(serviceKeyId(key));
     await attempt(key, async () => {
-      const sent = await recheckAndResend(deps, key, stacks, views, dueStacks, now);
-      if (sent.wrote) written.add(serviceKeyId(key));
-      notifications.push(...sent.notifications);
+      notifications.push(...(await run()));
     });
   });
 
@@ -151,13 +135,16 @@ export async function sweep(deps: WatchdogDeps, options: SweepOptions = {}): Pro
     const id = serviceKeyId(key);
     const known = written.has(id) ? undefined : snapshots.get(id);
     await attempt(key, async () => {
-      claimed.push(...(await walkWindows(deps, key, now, known)));
+      claimed.push(...(await walkWindows(deps, key, now, known, { concurrency: limit })));
     });
   });
 
-  // 3. Window events: those just claimed, then those whose publish failed before.
-  const fresh = await publishWindowEvents(deps, claimed);
+  // 3. Window events: those just claimed, then those whose publish failed before. One left
+  // unpublished for want of time stays pending and goes out after the lease, like a failed one.
+  const publishing = { concurrency: limit, hasTime };
+  const fresh = await publishWindowEvents(deps, claimed, publishing);
   failures.push(...fresh.failures);
+  deferred += fresh.deferred;
   const stale: ClaimedWindowEvent[] = [];
   deferred += await forEachBounded(
     targets.flatMap((target: SweepTarget) => target.windowIds.map((id) => ({ key: target.key, id }))),
@@ -168,8 +155,9 @@ export async function sweep(deps: WatchdogDeps, options: SweepOptions = {}): Pro
         stale.push(...(await renewStaleWindowEvents(deps, key, id)));
       }),
   );
-  const resent = await publishWindowEvents(deps, stale);
+  const resent = await publishWindowEvents(deps, stale, publishing);
   failures.push(...resent.failures);
+  deferred += resent.deferred;
 
   if (deferred > 0) log.warn('sweep ran short of time: the rest is left to the next sweep', { deferred });
   if (failures.length > 0) throw new SweepIncompleteError(failures);
@@ -183,46 +171,52 @@ const rootOf = (stacks: readonly StackState[], stackId: string): StackState | nu
   return rootId === null ? null : (stacks.find((stack) => stack.stackId === rootId) ?? null);
 };
 
-/** A service's escalated operations re-checked with CloudFormation, and its pages whose publish failed re-sent. */
-async function recheckAndResend(
+/** One piece of a service's follow-up work: it sends what it returns. */
+interface FollowUp {
+  readonly key: ServiceKey;
+  readonly run: () => Promise<Notification[]>;
+}
+
+/**
+ * A service's follow-up work: each escalated operation (not due again now) re-checked with
+ * CloudFormation, each page whose publish failed re-sent.
+ */
+function followUpsOf(
   deps: WatchdogDeps,
   key: ServiceKey,
   stacks: readonly StackState[],
   views: readonly OperationView[],
   dueStacks: ReadonlySet<string>,
   now: Instant,
-): Promise<{ notifications: Notification[]; wrote: boolean }> {
-  const sent: Notification[] = [];
-  let wrote = false;
+): FollowUp[] {
   const { inspector } = deps;
-  if (inspector) {
-    // An escalated operation is asked about at every sweep: if its completion event was lost,
-    // nothing else would ever close it. A muted operation's escalations are claimed too
-    // (suppressed), so it is watched the same way.
-    for (const view of views) {
-      const escalated = view.operation.state === 'running' && view.claims.length > 0;
-      if (!escalated || dueStacks.has(view.operation.stackId)) continue;
-      const stackRef = { stackId: view.operation.stackId, stackName: view.operation.stackName };
-      const checked = await askCloudFormation(deps, inspector, key, view, rootOf(stacks, view.operation.stackId));
-      wrote = true;
-      if (checked.kind === 'closed') {
-        sent.push(...checked.notifications);
-        continue;
-      }
-      // Still there: the time it was last seen is what a lost DELETE_COMPLETE will be dated.
-      await updateStack(deps, key, stackRef, now, (current) => {
-        const sighted = withSighting(current, checked.seenAt);
-        return sighted.changed ? { state: sighted.state, result: null } : null;
-      });
-    }
-  }
-  for (const stack of stacks) {
-    for (const claim of stack.claims.filter((kept) => isStale(kept, now, deps.config.sendLeaseMs))) {
-      wrote = true;
-      sent.push(...(await resend(deps, key, stack, claim, rootOf(stacks, stack.stackId))));
-    }
-  }
-  return { notifications: sent, wrote };
+  // An escalated operation is asked about at every sweep: if its completion event was lost,
+  // nothing else would ever close it. A muted operation's escalations are claimed too
+  // (suppressed), so it is watched the same way.
+  const rechecks = inspector
+    ? views
+        .filter((view) => view.operation.state === 'running' && view.claims.length > 0 && !dueStacks.has(view.operation.stackId))
+        .map((view): FollowUp => ({ key, run: () => recheck(deps, inspector, key, view, rootOf(stacks, view.operation.stackId), now) }))
+    : [];
+  const resends = stacks.flatMap((stack) =>
+    stack.claims
+      .filter((kept) => isStale(kept, now, deps.config.sendLeaseMs))
+      .map((claim): FollowUp => ({ key, run: () => resend(deps, key, stack, claim, rootOf(stacks, stack.stackId)) })),
+  );
+  return [...rechecks, ...resends];
+}
+
+/** Asks CloudFormation whether an escalated operation still runs: closes it if not, else notes when it was seen. */
+async function recheck(deps: WatchdogDeps, inspector: StackInspector, key: ServiceKey, view: OperationView, root: StackState | null, now: Instant): Promise<Notification[]> {
+  const checked = await askCloudFormation(deps, inspector, key, view, root);
+  if (checked.kind === 'closed') return checked.notifications;
+  // Still there: the time it was last seen is what a lost DELETE_COMPLETE will be dated.
+  const stackRef = { stackId: view.operation.stackId, stackName: view.operation.stackName };
+  await updateStack(deps, key, stackRef, now, (current) => {
+    const sighted = withSighting(current, checked.seenAt);
+    return sighted.changed ? { state: sighted.state, result: null } : null;
+  });
+  return [];
 }
 
 /** Confirms, claims and sends one WARNING/CRITICAL. */

@@ -25,6 +25,7 @@ import type { WatchdogDeps } from './deps.ts';
 import { FoldedPageMissingError, type ServiceSnapshot } from './ports.ts';
 import { unfoldedFrom } from './stack-updates.ts';
 import { backoff, ConcurrentUpdateError, MAX_WRITE_ATTEMPTS } from './versioned-write.ts';
+import { forEachBounded, UNBOUNDED_TIME } from './bounded.ts';
 
 /** A window event claimed in a window entry, to be put on the bus. */
 export interface ClaimedWindowEvent {
@@ -136,12 +137,19 @@ export async function windowsAsOf(deps: WatchdogDeps, key: ServiceKey, now: Inst
 /**
  * Derives the service's windows as of `now` and stores what changed. Returns the window events
  * the write claimed (pending: the caller publishes them). A writer that loses a race for a window
- * entry or the service's item reads and walks again.
+ * entry or the service's item reads and walks again. `concurrency`: how many of its stacks' marks
+ * are written at once (1, the default, one after another).
  *
  * @example
  * const claimed = await walkWindows(deps, key, sweepMinute);
  */
-export async function walkWindows(deps: WatchdogDeps, key: ServiceKey, now: Instant, known?: ServiceSnapshot): Promise<ClaimedWindowEvent[]> {
+export async function walkWindows(
+  deps: WatchdogDeps,
+  key: ServiceKey,
+  now: Instant,
+  known?: ServiceSnapshot,
+  options: { readonly concurrency?: number | undefined } = {},
+): Promise<ClaimedWindowEvent[]> {
   const { store, config, log } = deps;
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
     const walk = await planWalk(deps, key, now, attempt === 1 ? known : undefined);
@@ -185,7 +193,7 @@ export async function walkWindows(deps: WatchdogDeps, key: ServiceKey, now: Inst
         continue;
       }
     }
-    await markWalked(deps, stacks, storePoint ? next : service.walked, now);
+    await markWalked(deps, stacks, storePoint ? next : service.walked, now, options.concurrency ?? 1);
     return saved.flatMap((entry) =>
       entry.announcements.filter((announced) => isPending(announced) && announced.claimedAt === now).map((announced) => ({ key, id: entry.id, announced, entry })),
     );
@@ -245,12 +253,15 @@ function movedOn(old: WalkPoint | null, next: WalkPoint | null, stacks: readonly
  * its mark, and the next sweep walks it). A stack keeps its service in the sweep index while it
  * has a mark, so a service is walked until its point has passed every event.
  */
-async function markWalked(deps: WatchdogDeps, stacks: readonly StackState[], point: WalkPoint | null, now: Instant): Promise<void> {
-  for (const stack of stacks) {
-    if (stack.unwalkedSince === null) continue;
+async function markWalked(deps: WatchdogDeps, stacks: readonly StackState[], point: WalkPoint | null, now: Instant, concurrency: number): Promise<void> {
+  const moved = stacks.flatMap((stack) => {
+    if (stack.unwalkedSince === null) return [];
     const marks = unwalkedAfter(stack, point?.asOf ?? null);
-    if (marks.unwalkedSince !== stack.unwalkedSince || marks.unwalkedOperationStart !== stack.unwalkedOperationStart) {
-      await deps.store.saveStack({ ...stack, ...marks }, now);
-    }
-  }
+    const same = marks.unwalkedSince === stack.unwalkedSince && marks.unwalkedOperationStart === stack.unwalkedOperationStart;
+    return same ? [] : [{ ...stack, ...marks }];
+  });
+  // Each stack is its own item: a service of many stacks would otherwise wait on one write after another.
+  await forEachBounded(moved, concurrency, UNBOUNDED_TIME, async (marked) => {
+    await deps.store.saveStack(marked, now);
+  });
 }
