@@ -5,10 +5,10 @@
  * DynamoDB counts; dynalite counts UTF-16 units and would accept far larger items). The bound the
  * store keeps is `MAX_ITEM_BYTES` (64 KB); test/app/item-bounds.test.ts asserts it and more.
  */
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDbStore, ensureTable } from '../shared/adapters/dynamodb-store.ts';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../shared/adapters/embedded-dynamodb.ts';
 import { itemSize, type PlainItem } from '../shared/adapters/item-size.ts';
+import { createDynamoDbTable } from '../shared/adapters/item-table.ts';
 import { applyEvent } from '../shared/app/apply-event.ts';
 import type { WatchdogStore } from '../shared/app/ports.ts';
 import { sweep } from '../shared/app/sweep.ts';
@@ -56,15 +56,7 @@ export async function runShape(shape: ItemShape, store: WatchdogStore): Promise<
 /** Every item of `tableName`, as a person would see them in the console. */
 export async function scanTable(db: EmbeddedDynamoDb, tableName: string): Promise<PlainItem[]> {
   // A client of its own: DynamoDBDocumentClient.from changes how the wrapped client marshals.
-  const documents = DynamoDBDocumentClient.from(db.client());
-  const items: PlainItem[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documents.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey, ConsistentRead: true }));
-    items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
+  return createDynamoDbTable({ client: db.client(), tableName }).scanAll();
 }
 
 export function largestItem(items: readonly PlainItem[]): LargestItem {

@@ -6,7 +6,7 @@
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { setTimeout as delay } from 'node:timers/promises';
-import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { PlainItem } from './item-size.ts';
 import { createTableInput, type IndexName } from './table.ts';
 
@@ -48,13 +48,24 @@ export function keyAttributes(index?: IndexName): { readonly partition: string; 
   return { partition, sort };
 }
 
+/** DynamoDB's table, and what tools need beyond the store: copying a table in, reading one whole. */
+export interface DynamoDbTable extends ItemTable {
+  /**
+   * Writes items unconditionally, 25 to a BatchWriteItem, retrying what DynamoDB leaves
+   * unprocessed with backoff: copying a replayed store into a table. Returns how many.
+   */
+  putAll(items: Iterable<PlainItem>): Promise<number>;
+  /** Every item of the table, read consistently (tests and the bench look beneath the store). */
+  scanAll(): Promise<PlainItem[]>;
+}
+
 /**
  * The table `tableName` through `client`.
  *
  * @example
  * const table = createDynamoDbTable({ client: new DynamoDBClient({}), tableName: 'cfn-watchdog' });
  */
-export function createDynamoDbTable(options: { readonly client: DynamoDBClient; readonly tableName: string }): ItemTable & { putAll(items: Iterable<PlainItem>): Promise<number> } {
+export function createDynamoDbTable(options: { readonly client: DynamoDBClient; readonly tableName: string }): DynamoDbTable {
   const documents = DynamoDBDocumentClient.from(options.client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
@@ -123,10 +134,6 @@ export function createDynamoDbTable(options: { readonly client: DynamoDBClient; 
       return query.limit === undefined ? items : items.slice(0, query.limit);
     },
 
-    /**
-     * Writes items unconditionally, 25 to a BatchWriteItem, retrying what DynamoDB leaves
-     * unprocessed with backoff: copying a replayed store into a table. Returns how many.
-     */
     async putAll(items) {
       let written = 0;
       let batch: PlainItem[] = [];
@@ -147,6 +154,17 @@ export function createDynamoDbTable(options: { readonly client: DynamoDBClient; 
       }
       if (batch.length > 0) await flush();
       return written;
+    },
+
+    async scanAll() {
+      const items: PlainItem[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await documents.send(new ScanCommand({ TableName, ExclusiveStartKey, ConsistentRead: true }));
+        items.push(...(page.Items ?? []));
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return items;
     },
   };
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { createDynamoDbStore, createStore, ensureTable, type StoreOptions } from '../../shared/adapters/dynamodb-store.ts';
 import { localDynamoDbClient } from '../../shared/adapters/embedded-dynamodb.ts';
@@ -60,20 +59,11 @@ export async function freshTable(): Promise<FreshTable> {
     return { store: createStore(table), table, scan: async () => [...table.items()], storeWith: (options) => createStore(table, options) };
   }
   const { store, tableName, client } = await freshStore();
-  const documents = DynamoDBDocumentClient.from(localDynamoDbClient(testDynamoDbEndpoint()));
+  const table = createDynamoDbTable({ client, tableName });
   return {
     store,
-    table: createDynamoDbTable({ client, tableName }),
-    async scan() {
-      const items: PlainItem[] = [];
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await documents.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey, ConsistentRead: true }));
-        items.push(...(page.Items ?? []));
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
-      return items;
-    },
+    table,
+    scan: () => table.scanAll(),
     storeWith: (options) => createDynamoDbStore({ client, tableName, ...options }),
   };
 }

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { createDynamoDbTable } from '../../shared/adapters/item-table.ts';
 import { testDynamoDbEndpoint } from './dynamodb.ts';
 import { localDynamoDbClient } from '../../shared/adapters/embedded-dynamodb.ts';
 import { parseCloudFormationEvent } from '../../shared/domain/cfn-event.ts';
@@ -146,23 +146,8 @@ export function resourceStatus(
  * which would change how the store under test marshals.
  */
 export function rawTable(tableName: string) {
-  const documents = DynamoDBDocumentClient.from(localDynamoDbClient(testDynamoDbEndpoint()));
-  return {
-    async get(PK: string, SK: string): Promise<Record<string, unknown> | undefined> {
-      const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: { PK, SK }, ConsistentRead: true }));
-      return Item;
-    },
-    async scan(): Promise<Record<string, unknown>[]> {
-      const items: Record<string, unknown>[] = [];
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await documents.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey, ConsistentRead: true }));
-        items.push(...(page.Items ?? []));
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
-      return items;
-    },
-  };
+  const table = createDynamoDbTable({ client: localDynamoDbClient(testDynamoDbEndpoint()), tableName });
+  return { get: (PK: string, SK: string) => table.get(PK, SK), scan: () => table.scanAll() };
 }
 
 /** ISO-8601 UTC to the second with a `Z` suffix, as DESIGN.md wants every stored time. */
