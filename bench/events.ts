@@ -2,7 +2,9 @@
  * The stack-events core under load: a generated day delivered through `applyEvent` in virtual
  * time, the sweeper's `sweep` at every whole minute in between (as in production, where it runs
  * every minute), against dynalite in this process; and the floor to compare it with, plain
- * single-item UpdateItem calls on the same dynalite at the same concurrency.
+ * single-item UpdateItem calls on the same dynalite at the same concurrency, in slices after each
+ * minute's events (a floor measured cold, before the day, flattered the ratio). DescribeStacks
+ * is answered from the day's own events and counted.
  *
  * Within a minute, events go out to `concurrency` workers with each service's events in order on
  * one worker: a day compressed into seconds would otherwise make a service's events race for its
@@ -14,7 +16,20 @@ import { sweep } from '../shared/app/sweep.ts';
 import type { CloudFormationEvent } from '../shared/domain/events.ts';
 import { serviceOf } from '../shared/domain/service.ts';
 import { floorToMinute, MINUTE_MS, type Instant } from '../shared/domain/time.ts';
-import { BENCH_TABLE, benchConfig, directoryOf, pool, progress, recordingDeps, timed, type MeteredDb } from './harness.ts';
+import { createSimulatedCloudFormation } from '../cli/simulated-cloudformation.ts';
+import {
+  BENCH_TABLE,
+  benchConfig,
+  containerDirectory,
+  countedInspector,
+  directoryOf,
+  pool,
+  progress,
+  recordingDeps,
+  timed,
+  type DescribeStacksCount,
+  type MeteredDb,
+} from './harness.ts';
 import { emptyTally, type Tally } from './metering.ts';
 import type { OrgDay } from './org.ts';
 
@@ -33,6 +48,10 @@ export interface EventsFigures {
   readonly notifications: Readonly<Record<string, number>>;
   readonly windowEvents: number;
   readonly sweeps: { readonly count: number; readonly ms: number; readonly tally: Tally; readonly quietTally: Tally };
+  /** DescribeStacks calls: the events' (tags and nesting, once per stack and container) and the sweeps' (confirming escalations). */
+  readonly describeStacks: DescribeStacksCount;
+  /** The floor, measured in slices between the minutes' events (not cold, before them). */
+  readonly raw: RawFigures;
 }
 
 /** The service each stack's events go to: a nested stack's root's, by the rules or the root's name. */
@@ -65,9 +84,17 @@ const TAIL_MINUTES = 70;
  * Delivers `day` to the store of `db` minute by minute, sweeping at each whole minute, and
  * counts the events' and the sweeps' requests apart.
  */
-export async function benchEvents(db: MeteredDb, day: OrgDay, { concurrency }: { concurrency: number }): Promise<EventsFigures> {
+export async function benchEvents(db: MeteredDb, day: OrgDay, { concurrency, rawWrites }: { concurrency: number; rawWrites: number }): Promise<EventsFigures> {
   const { store, meter } = db;
-  const deps = recordingDeps(store, benchConfig(day.serviceRules), directoryOf(day.stacks));
+  const describeStacks: DescribeStacksCount = { events: 0, sweeps: 0 };
+  let sweepClock: Instant = 0;
+  const cloudFormation = createSimulatedCloudFormation(day.events, () => sweepClock);
+  const deps = recordingDeps(store, benchConfig(day.serviceRules), directoryOf(day.stacks), countedInspector(cloudFormation, describeStacks));
+  // One directory per worker: a Lambda container's cache of what DescribeStacks said.
+  const directories = Array.from({ length: concurrency }, () => containerDirectory(directoryOf(day.stacks), describeStacks));
+  const raw = await rawWriter(db, concurrency);
+  let rawMs = 0;
+  let rawDone = 0;
   const services = serviceIds(day);
   const events = day.events;
   const first = events[0];
@@ -87,10 +114,10 @@ export async function benchEvents(db: MeteredDb, day: OrgDay, { concurrency }: {
     meter.use(eventTally);
     meter.diagnose = false;
     const delivered = await timed(() =>
-      pool(queuesOf(batch, services), concurrency, async (queue) => {
+      pool(queuesOf(batch, services), concurrency, async (queue, worker) => {
         // Each event is handled a second after it happened, as a Lambda would.
         let now: Instant = 0;
-        const workerDeps = deps.with(() => now);
+        const workerDeps = deps.with(() => now, directories[worker]);
         for (const event of queue) {
           now = event.time + 1000;
           await applyEvent(event, workerDeps);
@@ -98,9 +125,17 @@ export async function benchEvents(db: MeteredDb, day: OrgDay, { concurrency }: {
       }),
     );
     eventsMs += delivered.ms;
+    // The floor's share of this minute, right after its events: both see the same table and heap.
+    const rawDue = Math.round((next / events.length) * rawWrites) - rawDone;
+    if (rawDue > 0) {
+      meter.use(emptyTally());
+      rawMs += await raw.write(rawDone, rawDue);
+      rawDone += rawDue;
+    }
     meter.use(sweepTally);
     // Sweeps are not the headline figure: they can afford the check for writes that store nothing new.
     meter.diagnose = true;
+    sweepClock = minute;
     const swept = await timed(() => sweep(deps.with(() => minute)));
     sweepMs += swept.ms;
     sweeps++;
@@ -109,6 +144,7 @@ export async function benchEvents(db: MeteredDb, day: OrgDay, { concurrency }: {
   // A sweep once the day is over: what each of the day's remaining minutes costs.
   const quietTally = emptyTally();
   meter.use(quietTally);
+  sweepClock = end + MINUTE_MS;
   await sweep(deps.with(() => end + MINUTE_MS));
 
   const stackEvents = events.filter((event) => event.kind === 'stack-status').length;
@@ -128,6 +164,8 @@ export async function benchEvents(db: MeteredDb, day: OrgDay, { concurrency }: {
     notifications,
     windowEvents: deps.windowEvents.length,
     sweeps: { count: sweeps, ms: sweepMs, tally: sweepTally, quietTally },
+    describeStacks,
+    raw: { writes: rawDone, concurrency, ms: rawMs, rawWritesPerSecond: rawMs > 0 ? (rawDone / rawMs) * 1000 : 0 },
   };
 }
 
@@ -140,12 +178,11 @@ export interface RawFigures {
 
 /**
  * The floor: plain single-item UpdateItem calls (a counter per item, over as many items as
- * there were services) through the same client to the same dynalite, at the same concurrency.
+ * there were services) through the same client to the same dynalite, at the same concurrency;
+ * `write(from, count)` sends `count` of them and returns the milliseconds they took.
  */
-export async function benchRawWrites(db: MeteredDb, { writes, concurrency, items = 1000 }: { writes: number; concurrency: number; items?: number }): Promise<RawFigures> {
-  const { client, meter } = db;
-  const tally = emptyTally();
-  meter.use(tally);
+async function rawWriter(db: MeteredDb, concurrency: number, items = 1000): Promise<{ write(from: number, count: number): Promise<number> }> {
+  const { client } = db;
   const send = (index: number) =>
     client.send(
       new UpdateItemCommand({
@@ -158,7 +195,10 @@ export async function benchRawWrites(db: MeteredDb, { writes, concurrency, items
     );
   // Warm-up, as the events had the day's first minutes for it.
   await pool(Array.from({ length: 300 }, (_, index) => index), concurrency, async (index) => void (await send(index)));
-  const indexes = Array.from({ length: writes }, (_, index) => index);
-  const { ms } = await timed(() => pool(indexes, concurrency, async (index) => void (await send(index))));
-  return { writes, concurrency, ms, rawWritesPerSecond: (writes / ms) * 1000 };
+  return {
+    async write(from, count) {
+      const indexes = Array.from({ length: count }, (_, index) => from + index);
+      return (await timed(() => pool(indexes, concurrency, async (index) => void (await send(index))))).ms;
+    },
+  };
 }

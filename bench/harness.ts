@@ -10,7 +10,7 @@ import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../shared/adapters
 import { createRecordingNotifier, type RecordingNotifier } from '../shared/adapters/memory-notifier.ts';
 import type { WatchdogDeps } from '../shared/app/deps.ts';
 import { silentLog } from '../shared/app/log.ts';
-import type { StackDirectory, WatchdogStore } from '../shared/app/ports.ts';
+import type { StackDirectory, StackInspector, WatchdogStore } from '../shared/app/ports.ts';
 import { DEFAULT_CONFIG, type WatchdogConfig } from '../shared/domain/config.ts';
 import type { ServiceRule } from '../shared/domain/service.ts';
 import { NO_FACTS } from '../shared/domain/stack-facts.ts';
@@ -69,18 +69,61 @@ export function directoryOf(stacks: readonly GeneratedStack[]): StackDirectory {
 export interface RecordingDeps {
   readonly notifier: RecordingNotifier;
   readonly windowEvents: WindowEvent[];
-  /** Deps whose clock reads `now()`: one per worker, each with its own virtual time. */
-  with(now: () => Instant): WatchdogDeps;
+  /** Deps whose clock reads `now()`: one per worker, each with its own virtual time (and, given, its own directory). */
+  with(now: () => Instant, stacks?: StackDirectory): WatchdogDeps;
 }
 
-export function recordingDeps(store: WatchdogStore, config: WatchdogConfig, stacks: StackDirectory): RecordingDeps {
+export function recordingDeps(store: WatchdogStore, config: WatchdogConfig, stacks: StackDirectory, inspector?: StackInspector): RecordingDeps {
   const notifier = createRecordingNotifier();
   const windowEvents: WindowEvent[] = [];
   const publisher = { publish: async (event: WindowEvent) => void windowEvents.push(event) };
   return {
     notifier,
     windowEvents,
-    with: (now) => ({ store, notifier, windowEvents: publisher, clock: now, config, log: silentLog, stacks }),
+    with: (now, own) => ({ store, notifier, windowEvents: publisher, clock: now, config, log: silentLog, stacks: own ?? stacks, ...(inspector ? { inspector } : {}) }),
+  };
+}
+
+/** DescribeStacks calls, counted where the bench stands in for CloudFormation. */
+export interface DescribeStacksCount {
+  events: number;
+  sweeps: number;
+}
+
+/**
+ * `directory` as one Lambda container asks it: DescribeStacks once per stack, then from its cache
+ * (cloudformation-inspector.ts); each call that would reach CloudFormation is counted.
+ */
+export function containerDirectory(directory: StackDirectory, count: DescribeStacksCount): StackDirectory {
+  const known = new Map<string, Awaited<ReturnType<StackDirectory['factsOf']>>>();
+  return {
+    async factsOf(stackId) {
+      const cached = known.get(stackId);
+      if (cached) return cached;
+      count.events++;
+      const facts = await directory.factsOf(stackId);
+      known.set(stackId, facts);
+      return facts;
+    },
+  };
+}
+
+/** `inspector` with every DescribeStacks (and DescribeStackResources) the sweeps make counted. */
+export function countedInspector(inspector: StackInspector, count: DescribeStacksCount): StackInspector {
+  const { resourcesInProgress } = inspector;
+  return {
+    describe: (stackId) => {
+      count.sweeps++;
+      return inspector.describe(stackId);
+    },
+    ...(resourcesInProgress
+      ? {
+          resourcesInProgress: (stackId: string) => {
+            count.sweeps++;
+            return resourcesInProgress.call(inspector, stackId);
+          },
+        }
+      : {}),
   };
 }
 

@@ -185,7 +185,7 @@ export function meterClient(client: DynamoDBClient): Meter {
       const name = String(context.commandName);
       tally.requests++;
       tally.byCommand[name] = (tally.byCommand[name] ?? 0) + 1;
-      const input = args.input as { Item?: Item; RequestItems?: Record<string, { PutRequest?: { Item?: Item } }[]>; ConsistentRead?: boolean; IndexName?: string };
+      const input = args.input as { Item?: Item; Key?: Item; RequestItems?: Record<string, { PutRequest?: { Item?: Item } }[]>; ConsistentRead?: boolean; IndexName?: string };
       if (name === 'QueryCommand') {
         const index = input.IndexName ?? '(table)';
         tally.queriesByIndex[index] = (tally.queriesByIndex[index] ?? 0) + 1;
@@ -201,6 +201,12 @@ export function meterClient(client: DynamoDBClient): Meter {
           }
         }
         if (name === 'UpdateItemCommand') tally.writeUnits += 1;
+        // A delete is billed by the size of the item it removes.
+        if (name === 'DeleteItemCommand' && input.Key) {
+          const key = storeKey(input.Key);
+          tally.writeUnits += writeUnits(known.get(key)?.size ?? 0);
+          known.delete(key);
+        }
         if (name === 'GetItemCommand') tally.readUnits += readUnits(output.Item ? itemSize(output.Item) : 0, input.ConsistentRead === true);
         if (name === 'QueryCommand') {
           // A keys-only index returns keys; the sizes of what came back are what is billed.

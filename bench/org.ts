@@ -36,6 +36,8 @@ export interface OrgDay {
   readonly stacks: readonly GeneratedStack[];
   /** The rules that group some roots into shared services (the rest are their own service). */
   readonly serviceRules: readonly ServiceRule[];
+  /** The same rules as `replay --service-rule` takes them. */
+  readonly serviceRuleSpecs: readonly string[];
   /** In delivery order (time, then generation order). */
   readonly raw: readonly EventBridgeEvent[];
   readonly events: readonly CloudFormationEvent[];
@@ -234,9 +236,11 @@ export function generateOrgDay({ stackCount, minEvents, seed = 42, date = '2021-
   }
   generated.sort((a, b) => a.at - b.at || a.order - b.order);
   const raw = generated.map((item) => item.raw);
+  const serviceRuleSpecs = TEAMS.slice(0, 3).map((team) => `${team}-shared=^${team}-(api|worker)-`);
   return {
     stacks,
-    serviceRules: TEAMS.slice(0, 3).map((team) => parseServiceRule(`${team}-shared=^${team}-(api|worker)-`)),
+    serviceRules: serviceRuleSpecs.map(parseServiceRule),
+    serviceRuleSpecs,
     raw,
     events: raw.map((event) => parseCloudFormationEvent(event)),
     deployments,
