@@ -99,7 +99,7 @@ const overlapsSaid = (window: ImpactWindow, last: WindowAnnouncement): boolean =
 
 /**
  * The next event a window id needs, its last one sent. `owner` is the current window it goes on
- * as (see `dueWindowAnnouncements`), `null` when there is none — its window vanished, or merged into an earlier id's: such an id is closed
+ * as (see `planWindowAnnouncements`), `null` when there is none — its window vanished, or merged into an earlier id's: such an id is closed
  * `withdrawn`, its interval being covered by the surviving id's. Otherwise: Closed when the window closed or its
  * bounds moved since the last Closed; Opened again when a late event re-opened it.
  */
@@ -181,20 +181,6 @@ export function planWindowAnnouncements(
     else due.push(announcement(WindowEventType.OPENED, window.start, 0, window, now));
   }
   return { due, unannounceable, owners: new Map([...ownerOf].map(([last, window]) => [last.windowStart, window])) };
-}
-
-/**
- * The window events `windows` make due ({@link planWindowAnnouncements}'s `due`).
- *
- * @example
- * dueWindowAnnouncements(view.windows, state.announcements, now).map((due) => due.type); // ['Impact Window Opened']
- */
-export function dueWindowAnnouncements(
-  windows: readonly ImpactWindow[],
-  announcements: readonly WindowAnnouncement[],
-  now: Instant,
-): readonly WindowAnnouncement[] {
-  return planWindowAnnouncements(windows, announcements, now).due;
 }
 
 /**

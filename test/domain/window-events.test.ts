@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { OperationSeverity } from '../../shared/domain/severity.ts';
-import { dueWindowAnnouncements, WindowEventType, windowEventOf, type WindowAnnouncement } from '../../shared/domain/window-events.ts';
+import { planWindowAnnouncements, WindowEventType, windowEventOf, type WindowAnnouncement } from '../../shared/domain/window-events.ts';
 import type { ImpactWindow } from '../../shared/domain/windows.ts';
 import { serviceKey, t } from '../support/states.ts';
 
@@ -36,7 +36,7 @@ const summary = (due: readonly WindowAnnouncement[]) =>
     item.withdrawn,
   ]);
 
-describe('dueWindowAnnouncements', () => {
+describe('planWindowAnnouncements: what is due', () => {
   it.each([
     { case: 'announces a window that opened', windows: [window('10:00', null)], kept: [], due: [[OPENED, '10:00', 0, null, false]] },
     {
@@ -148,7 +148,7 @@ describe('dueWindowAnnouncements', () => {
     },
   ])('$case', ({ windows, kept, due }) => {
     // Act
-    const result = dueWindowAnnouncements(windows, kept, NOW);
+    const result = planWindowAnnouncements(windows, kept, NOW).due;
 
     // Assess
     expect(summary(result)).toEqual(due);
@@ -157,7 +157,7 @@ describe('dueWindowAnnouncements', () => {
 
   it('says what the window is when claimed: start, end, peak severity and stacks', () => {
     // Act
-    const [closed] = dueWindowAnnouncements([window('09:50', '10:40', 'CRITICAL', ['core', 'scan'])], [said(OPENED, '10:00', 0, null, true)], NOW);
+    const [closed] = planWindowAnnouncements([window('09:50', '10:40', 'CRITICAL', ['core', 'scan'])], [said(OPENED, '10:00', 0, null, true)], NOW).due;
 
     // Assess
     expect(closed).toEqual({
@@ -195,7 +195,7 @@ describe('dueWindowAnnouncements', () => {
         let kept: WindowAnnouncement[] = [];
         for (const windows of [...steps, ...Array.from({ length: 8 }, () => finals)]) {
           // The bus accepts everything; each write marks what it claimed as sent.
-          kept = [...kept, ...dueWindowAnnouncements(windows, kept, NOW).map((item) => ({ ...item, delivery: { state: 'sent' as const, at: NOW } }))];
+          kept = [...kept, ...planWindowAnnouncements(windows, kept, NOW).due.map((item) => ({ ...item, delivery: { state: 'sent' as const, at: NOW } }))];
         }
         const byId = new Map<number, WindowAnnouncement[]>();
         for (const item of kept) byId.set(item.windowStart, [...(byId.get(item.windowStart) ?? []), item]);
