@@ -6,12 +6,10 @@
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
-import { createDynamoDbStore, ensureTable } from '../shared/adapters/dynamodb-store.ts';
-import { localDynamoDbClient, startEmbeddedDynamoDb } from '../shared/adapters/embedded-dynamodb.ts';
+import { createDynamoDbStore } from '../shared/adapters/dynamodb-store.ts';
+import { localDynamoDbClient } from '../shared/adapters/embedded-dynamodb.ts';
 import type { WatchdogStore } from '../shared/app/ports.ts';
-
-/** The table name the embedded stores (replay, `--db`) use. */
-export const EMBEDDED_TABLE = 'cfn-watchdog';
+import { EMBEDDED_TABLE, openStoreFolder } from './store-folder.ts';
 
 /** The output of template.yaml that names the table. */
 export const TABLE_NAME_OUTPUT = 'TableName';
@@ -59,9 +57,8 @@ export async function openStore(flags: DataSourceFlags): Promise<OpenStore> {
     throw new DataSourceError(USAGE);
   }
   if (flags.db !== undefined) {
-    const db = await startEmbeddedDynamoDb({ path: flags.db });
+    const db = await openStoreFolder(flags.db);
     const client = db.client();
-    await ensureTable(client, EMBEDDED_TABLE);
     const describe = `the store in ${flags.db}`;
     return { store: createDynamoDbStore({ client, tableName: EMBEDDED_TABLE }), describe, explain: (error) => explainError(error, EMBEDDED_TABLE, flags.db ?? ''), close: () => db.close() };
   }

@@ -12,6 +12,7 @@ import { readReplayFile, ReplayInputError } from './replay-input.ts';
 import { replay } from './replay.ts';
 import { replayJson, replayTable } from './replay-output.ts';
 import { DataSourceError } from './data-source.ts';
+import { StoreFolderError } from './store-folder.ts';
 import { listWindows, type WindowsFlags } from './windows.ts';
 import { showStatus, type StatusFlags } from './status.ts';
 import { NothingFoundError, showTimeline, type TimelineFlags } from './timeline.ts';
@@ -248,6 +249,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (
       error instanceof UsageError ||
       error instanceof DataSourceError ||
+      error instanceof StoreFolderError ||
       error instanceof TimeZoneError ||
       error instanceof TimeFormatError ||
       error instanceof ThresholdSpecError ||

@@ -22,7 +22,7 @@ import { NO_FACTS, rootsFromEvents } from '../shared/domain/stack-facts.ts';
 import type { StackDirectory, WatchdogStore } from '../shared/app/ports.ts';
 import type { ImpactWindow } from '../shared/domain/windows.ts';
 import type { WindowEvent } from '../shared/domain/window-events.ts';
-import { EMBEDDED_TABLE } from './data-source.ts';
+import { EMBEDDED_TABLE } from './store-folder.ts';
 import type { Delivery, LostEvent, Rejected } from './replay-input.ts';
 import { createSimulatedCloudFormation } from './simulated-cloudformation.ts';
 
