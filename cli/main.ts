@@ -12,15 +12,18 @@ import { readReplayFile, ReplayInputError } from './replay-input.ts';
 import { replay } from './replay.ts';
 import { replayJson, replayTable } from './replay-output.ts';
 import { DataSourceError } from './data-source.ts';
-import { StoreFolderError } from './store-folder.ts';
+import { openReplayFolder, StoreFolderError, StoreInUseError } from './store-folder.ts';
 import { listWindows, type WindowsFlags } from './windows.ts';
 import { showStatus, type StatusFlags } from './status.ts';
 import { NothingFoundError, showTimeline, type TimelineFlags } from './timeline.ts';
 import { ReportOutputError, writeReport, type ReportFlags } from './report-data.ts';
 import { TimeZoneError } from './zoned-time.ts';
 
-/** 1 is "some input was rejected" for replay and "nothing matched" for timeline, as grep's 1. */
-export const ExitCode = { OK: 0, REJECTED_INPUT: 1, NOTHING_FOUND: 1, USAGE: 2, FAILURE: 3 } as const;
+/**
+ * 1 is "some input was rejected" for replay and "nothing matched" for timeline, as grep's 1. A
+ * store in use by another command is a failure, not a usage error: the same command succeeds later.
+ */
+export const ExitCode = { OK: 0, REJECTED_INPUT: 1, NOTHING_FOUND: 1, USAGE: 2, FAILURE: 3, STORE_IN_USE: 3 } as const;
 
 /** A mistake in how the command was called: one line on stderr, exit status 2. */
 export class UsageError extends Error {
@@ -114,24 +117,31 @@ async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<numb
   const until = flags.until === undefined ? undefined : parseUserInstant(flags.until, '--until');
   if (flags.db !== undefined && flags.endpoint !== undefined) throw new UsageError('replay: give --db DIR or --endpoint URL, not both');
   if (flags.table !== undefined && flags.endpoint === undefined) throw new UsageError('replay: --table names a table at --endpoint URL; give --endpoint too');
-  let input;
+  // Before any work: a --db that cannot take the store fails now, not after a long replay.
+  const db = flags.db === undefined ? undefined : await openReplayFolder(flags.db);
+  let result;
   try {
-    input = await readReplayFile(file);
-  } catch (error) {
-    if (error instanceof ReplayInputError) throw new UsageError(`${file}: ${error.message}`, { cause: error });
-    throw new UsageError(`cannot read the events file: ${(error as Error).message}`, { cause: error });
+    let input;
+    try {
+      input = await readReplayFile(file);
+    } catch (error) {
+      if (error instanceof ReplayInputError) throw new UsageError(`${file}: ${error.message}`, { cause: error });
+      throw new UsageError(`cannot read the events file: ${(error as Error).message}`, { cause: error });
+    }
+    result = await replay(input.deliveries, input.rejected, {
+      config,
+      until,
+      log: stderrLog(io),
+      db,
+      endpoint: flags.endpoint,
+      tableName: flags.table,
+      simulateCloudFormation: flags.simulateCloudformation === true,
+      lost: input.lost,
+      progress: progressLine(io),
+    });
+  } finally {
+    await db?.close();
   }
-  const result = await replay(input.deliveries, input.rejected, {
-    config,
-    until,
-    log: stderrLog(io),
-    dbPath: flags.db,
-    endpoint: flags.endpoint,
-    tableName: flags.table,
-    simulateCloudFormation: flags.simulateCloudformation === true,
-    lost: input.lost,
-    progress: progressLine(io),
-  });
   const format = flags.format ?? (io.isTty ? 'table' : 'json');
   io.stdout(format === 'json' ? `${JSON.stringify(replayJson(result), null, 2)}\n` : replayTable(result, config));
   return result.rejected.length > 0 ? ExitCode.REJECTED_INPUT : ExitCode.OK;
@@ -245,6 +255,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (error instanceof NothingFoundError) {
       io.stderr(`cfn-watchdog: ${error.message}\n`);
       return ExitCode.NOTHING_FOUND;
+    }
+    if (error instanceof StoreInUseError) {
+      io.stderr(`cfn-watchdog: ${error.message}\n`);
+      return ExitCode.STORE_IN_USE;
     }
     if (
       error instanceof UsageError ||

@@ -7,8 +7,7 @@ import type { Log } from '../shared/app/log.ts';
 import { sweep } from '../shared/app/sweep.ts';
 import { windowsAsOf } from '../shared/app/walk-windows.ts';
 import { createDynamoDbStore, createStore, ensureTable } from '../shared/adapters/dynamodb-store.ts';
-import { localDynamoDbClient, startEmbeddedDynamoDb } from '../shared/adapters/embedded-dynamodb.ts';
-import { createDynamoDbTable } from '../shared/adapters/item-table.ts';
+import { localDynamoDbClient } from '../shared/adapters/embedded-dynamodb.ts';
 import { createMemoryTable } from '../shared/adapters/memory-table.ts';
 import { createRecordingNotifier } from '../shared/adapters/memory-notifier.ts';
 import type { WatchdogConfig } from '../shared/domain/config.ts';
@@ -22,7 +21,7 @@ import { NO_FACTS, rootsFromEvents } from '../shared/domain/stack-facts.ts';
 import type { StackDirectory, WatchdogStore } from '../shared/app/ports.ts';
 import type { ImpactWindow } from '../shared/domain/windows.ts';
 import type { WindowEvent } from '../shared/domain/window-events.ts';
-import { EMBEDDED_TABLE } from './store-folder.ts';
+import { EMBEDDED_TABLE, type ReplayFolder } from './store-folder.ts';
 import type { Delivery, LostEvent, Rejected } from './replay-input.ts';
 import { createSimulatedCloudFormation } from './simulated-cloudformation.ts';
 
@@ -49,8 +48,8 @@ export interface ReplayOptions {
   readonly config: WatchdogConfig;
   readonly until?: Instant | undefined;
   readonly log: Log;
-  /** Keep what was replayed in this folder, for the read commands' `--db`. */
-  readonly dbPath?: string | undefined;
+  /** Keep what was replayed in this folder (`--db`, taken before the replay), for the read commands' `--db`. */
+  readonly db?: ReplayFolder | undefined;
   /**
    * Replay into this DynamoDB endpoint (DynamoDB Local, dynalite, moto, a dev table) instead of
    * the in-process table; the table `tableName` (default `cfn-watchdog`) is created if missing.
@@ -102,6 +101,8 @@ export async function replay(
   const due = ordered.filter((delivery) => until !== null && delivery.deliverAt <= until);
   const first = due[0];
   if (until === null || first === undefined) {
+    // Kept all the same: the read commands then answer that nothing happened, which is what was replayed.
+    await options.db?.keep([]);
     return { until, notifications: [], windowEvents: [], operations: [], windows: [], rejected };
   }
 
@@ -195,8 +196,8 @@ interface ReplayStore {
 
 /**
  * The in-process table unless `--endpoint` names a DynamoDB: a replay's speed is the store's
- * (no HTTP, signing or marshalling per request). `--db` copies the table into dynalite's folder
- * at the end, for the read commands.
+ * (no HTTP, signing or marshalling per request). `--db` copies the table into its folder at the
+ * end, for the read commands.
  */
 async function openReplayStore(options: ReplayOptions): Promise<ReplayStore> {
   if (options.endpoint !== undefined) {
@@ -209,17 +210,7 @@ async function openReplayStore(options: ReplayOptions): Promise<ReplayStore> {
   return {
     // Nothing else writes this table: every stack read can be answered from what was read before.
     store: createStore(table, { stackCacheSize: REPLAY_STACK_CACHE_SIZE }),
-    async keep() {
-      if (options.dbPath === undefined) return;
-      const db = await startEmbeddedDynamoDb({ path: options.dbPath });
-      try {
-        const client = db.client();
-        await ensureTable(client, EMBEDDED_TABLE);
-        await createDynamoDbTable({ client, tableName: EMBEDDED_TABLE }).putAll(table.items());
-      } finally {
-        await db.close();
-      }
-    },
+    keep: async () => options.db?.keep(table.items()),
     close: async () => undefined,
   };
 }

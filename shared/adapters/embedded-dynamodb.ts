@@ -15,6 +15,14 @@ export interface EmbeddedDynamoDb {
   close(): Promise<void>;
 }
 
+/** The LevelDB folder is open elsewhere: LevelDB lets one process (and one handle in it) hold it. */
+export class EmbeddedDbLockedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'EmbeddedDbLockedError';
+  }
+}
+
 /** The folder cannot be opened as LevelDB: not a folder, not a store (with `create: false`), or damaged. */
 export class EmbeddedDbOpenError extends Error {
   constructor(
@@ -36,7 +44,8 @@ export type LevelDbFolder = 'absent' | 'not-a-folder' | 'empty' | 'not-a-store' 
 
 export async function levelDbFolder(folder: string): Promise<LevelDbFolder> {
   const found = await stat(folder).catch((error: unknown) => {
-    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return null;
+    // ENOTDIR: a file stands where a parent folder would be, so nothing is there either.
+    if (error instanceof Error && 'code' in error && (error.code === 'ENOENT' || error.code === 'ENOTDIR')) return null;
     throw error;
   });
   if (found === null) return 'absent';
@@ -67,8 +76,8 @@ const { Level } = requireFromDynalite('level') as { readonly Level: new (locatio
 
 /**
  * Opens and closes the LevelDB at `folder` first: dynalite opens it lazily and, when that fails
- * (a file in the way, a damaged store), throws from its request handler, which ends the process
- * with a stack trace instead of answering the request.
+ * (a lock held by another process, a file in the way, a damaged store), throws from its request
+ * handler, which ends the process with a stack trace instead of answering the request.
  */
 async function checkLevelDb(folder: string, create: boolean): Promise<void> {
   const found = await levelDbFolder(folder);
@@ -80,7 +89,9 @@ async function checkLevelDb(folder: string, create: boolean): Promise<void> {
     await db.open({ createIfMissing: create });
   } catch (error) {
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    const code = cause instanceof Error && 'code' in cause ? cause.code : undefined;
     const message = cause instanceof Error ? cause.message : String(cause);
+    if (code === 'LEVEL_LOCKED') throw new EmbeddedDbLockedError(`the LevelDB at ${folder} is open elsewhere: ${message}`, { cause: error });
     throw new EmbeddedDbOpenError(`cannot open the LevelDB at ${folder}: ${message}`, found, { cause: error });
   }
   await db.close();
@@ -91,6 +102,7 @@ async function checkLevelDb(folder: string, create: boolean): Promise<void> {
  * the folder `path` (LevelDB) so that a later command reads what an earlier one wrote. With
  * `create: false`, a folder that holds no LevelDB is refused and left as it was.
  *
+ * @throws {EmbeddedDbLockedError} when another process (or handle) has the folder open
  * @throws {EmbeddedDbOpenError} when the folder cannot be opened (or holds none, with `create: false`)
  *
  * @example

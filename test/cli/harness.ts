@@ -2,6 +2,7 @@
  * Shared helpers for the `cfn-watchdog replay` tests: run the CLI in-process with captured
  * output, validate every JSON output against the contract schema, write event files.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,6 +41,22 @@ export async function runCli(argv: readonly string[], now?: string): Promise<Cli
   };
   const status = await main(argv, io);
   return { status, stdout, stderr };
+}
+
+/**
+ * Runs `node cli/bin.js ARGV` as a child process, as a second command started beside the tests
+ * is run: what only another process can show (LevelDB's lock is per process).
+ */
+export function runBin(argv: readonly string[]): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['cli/bin.js', ...argv], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
 }
 
 // ---- the contract's output, as the tests read it -------------------------------------------
@@ -165,7 +182,13 @@ export function writeEvents(name: string, elements: readonly unknown[], form: 'j
   return file;
 }
 
-/** Removes the temporary folder of {@link writeEvents} (call from `afterAll`). */
+/** A new empty folder in the temporary folder of {@link writeEvents}, for one test's stores and files, so that what a command leaves there shows. */
+export function freshFolder(name: string): string {
+  scratch ??= mkdtempSync(path.join(tmpdir(), 'cfn-watchdog-cli-test-'));
+  return mkdtempSync(path.join(scratch, `${name.replace(/[^\w-]+/g, '-')}-`));
+}
+
+/** Removes the temporary folder of {@link writeEvents} and {@link freshFolder} (call from `afterAll`). */
 export function removeWrittenEvents(): void {
   if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
   scratch = undefined;
