@@ -77,6 +77,7 @@ function withDataSource(command: Command, options: { readonly stackAlias: boolea
 
 interface ReplayFlags {
   db?: string;
+  append?: boolean;
   endpoint?: string;
   table?: string;
   until?: string;
@@ -117,10 +118,19 @@ async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<numb
   const until = flags.until === undefined ? undefined : parseUserInstant(flags.until, '--until');
   if (flags.db !== undefined && flags.endpoint !== undefined) throw new UsageError('replay: give --db DIR or --endpoint URL, not both');
   if (flags.table !== undefined && flags.endpoint === undefined) throw new UsageError('replay: --table names a table at --endpoint URL; give --endpoint too');
+  if (flags.append && flags.db === undefined) throw new UsageError('replay: --append adds to the store in --db DIR; give --db too');
+  if (flags.append && flags.simulateCloudformation) {
+    // It answers from FILE alone, so it would find every stack the store already holds gone.
+    throw new UsageError('replay: --simulate-cloudformation knows only the events of FILE, not those already in --db DIR: replay the whole history into a new --db instead of --append');
+  }
   // Before any work: a --db that cannot take the store fails now, not after a long replay.
-  const db = flags.db === undefined ? undefined : await openReplayFolder(flags.db);
+  const db = flags.db === undefined ? undefined : await openReplayFolder(flags.db, { append: flags.append === true });
   let result;
   try {
+    const storeClock = db?.summary.writtenUntil ?? null;
+    if (until !== undefined && storeClock !== null && until < storeClock) {
+      throw new UsageError(`replay: --until ${formatInstant(until)} is before the last change to the store in ${flags.db ?? ''} (${formatInstant(storeClock)}); give a later one`);
+    }
     let input;
     try {
       input = await readReplayFile(file);
@@ -171,7 +181,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('--repeat-critical-every <duration>', 'remind of an operation still CRITICAL every this long (e.g. 30m; default: off)')
     .option('--mute <REGEX>', 'send no notification for stacks whose name or service matches (repeatable); still recorded', collect, [])
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['json', 'table']))
-    .option('--db <dir>', 'keep what was replayed in this folder, for the read commands (windows --db DIR)')
+    .option('--db <dir>', 'keep what was replayed in this folder, for the read commands (windows --db DIR); a new or empty folder unless --append')
+    .option('--append', 'go on from the store already in --db DIR: its stacks, windows and virtual time, with FILE\'s later events')
     .option('--endpoint <url>', 'replay into the DynamoDB at this endpoint (DynamoDB Local, dynalite, moto, a dev table) instead of in memory')
     .option('--table <name>', 'the table at --endpoint (default cfn-watchdog; created if missing)')
     .option('--simulate-cloudformation', 'answer the sweeper\'s DescribeStacks from the whole input (lost and not yet delivered events too) as of the virtual clock')

@@ -48,7 +48,10 @@ export interface ReplayOptions {
   readonly config: WatchdogConfig;
   readonly until?: Instant | undefined;
   readonly log: Log;
-  /** Keep what was replayed in this folder (`--db`, taken before the replay), for the read commands' `--db`. */
+  /**
+   * Keep what was replayed in this folder (`--db`, taken before the replay), for the read
+   * commands' `--db`; what it already holds (`--append`) is replayed on, from where its clock was.
+   */
   readonly db?: ReplayFolder | undefined;
   /**
    * Replay into this DynamoDB endpoint (DynamoDB Local, dynalite, moto, a dev table) instead of
@@ -76,11 +79,12 @@ export interface ReplayOptions {
 /**
  * Nesting as DescribeStacks would tell it (RootId is set from a nested stack's creation on): from
  * the parents' `AWS::CloudFormation::Stack` resources anywhere in the input, whatever the order
- * in which the events arrive. A replay has no tags: `--service-rule` and `--mute` stand for them.
+ * in which the events arrive, and the roots the stored states keep (their parents' events may
+ * be in an earlier replay's input). A replay has no tags: `--service-rule` and `--mute` stand for them.
  */
-function directoryFromEvents(events: readonly CloudFormationEvent[]): StackDirectory {
+function directoryFromEvents(events: readonly CloudFormationEvent[], stored: ReadonlyMap<string, string> = new Map()): StackDirectory {
   const roots = rootsFromEvents(events.flatMap((event) => (event.kind === 'resource-status' ? [event] : [])));
-  return { factsOf: async (stackId) => ({ ...NO_FACTS, rootStackId: roots.get(stackId) ?? null }) };
+  return { factsOf: async (stackId) => ({ ...NO_FACTS, rootStackId: roots.get(stackId) ?? stored.get(stackId) ?? null }) };
 }
 
 /**
@@ -96,15 +100,20 @@ export async function replay(
   options: ReplayOptions,
 ): Promise<ReplayResult> {
   const ordered = [...deliveries].sort((a, b) => a.deliverAt - b.deliverAt || a.index - b.index);
+  // A store replayed on (`--append`) was written up to here: its virtual clock goes on from there,
+  // sweeping the minutes up to this input (an escalation due in between is sent when it was due),
+  // and an event of this input dated before it is delivered late, then.
+  const resumeAt = options.db?.summary.writtenUntil ?? null;
   const last = ordered.at(-1);
-  const until = options.until ?? (last ? ceilToMinute(last.deliverAt) : null);
+  const until = options.until ?? (last ? ceilToMinute(Math.max(last.deliverAt, resumeAt ?? last.deliverAt)) : null);
   const due = ordered.filter((delivery) => until !== null && delivery.deliverAt <= until);
   const first = due[0];
   if (until === null || first === undefined) {
-    // Kept all the same: the read commands then answer that nothing happened, which is what was replayed.
-    await options.db?.keep([]);
+    // Kept all the same: the read commands then answer with what the store held, or that nothing happened.
+    await options.db?.keep(options.db.items);
     return { until, notifications: [], windowEvents: [], operations: [], windows: [], rejected };
   }
+  const deliveredAt = (delivery: Delivery): Instant => Math.max(delivery.deliverAt, resumeAt ?? delivery.deliverAt);
 
   const target = await openReplayStore(options);
   try {
@@ -112,7 +121,7 @@ export async function replay(
     const notifier = createRecordingNotifier();
     const published: { at: Instant; event: WindowEvent }[] = [];
     const windowEvents = { publish: async (event: WindowEvent) => void published.push({ at: now, event }) };
-    let now: Instant = first.deliverAt;
+    let now: Instant = deliveredAt(first);
     const clock = (): Instant => now;
     const lost = options.simulateCloudFormation ? (options.lost ?? []).map(({ event }) => event) : [];
     const deps = {
@@ -123,7 +132,7 @@ export async function replay(
       config: options.config,
       log: options.log,
       // DescribeStacks tells the nesting of stacks whose events were lost as well.
-      stacks: directoryFromEvents([...due.map((delivery) => delivery.event), ...lost.filter((event) => event.time <= until)]),
+      stacks: directoryFromEvents([...due.map((delivery) => delivery.event), ...lost.filter((event) => event.time <= until)], options.db?.summary.roots),
       inspector: options.simulateCloudFormation ? createSimulatedCloudFormation([...deliveries.map((delivery) => delivery.event), ...lost], clock) : undefined,
     };
     const services = new Map<string, ServiceKey>();
@@ -132,7 +141,7 @@ export async function replay(
     let next = 0;
     const deliverUntil = async (limit: Instant): Promise<void> => {
       for (let delivery = due[next]; delivery && delivery.deliverAt <= limit; delivery = due[++next]) {
-        now = delivery.deliverAt;
+        now = deliveredAt(delivery);
         const { event } = delivery;
         const outcome = await applyEvent(event, deps);
         if (outcome.kind === 'applied' || outcome.kind === 'duplicate') {
@@ -142,7 +151,7 @@ export async function replay(
         if (next % PROGRESS_EVERY === PROGRESS_EVERY - 1) options.progress?.({ delivered: next + 1, total: due.length, at: now });
       }
     };
-    for (let minute = floorToMinute(first.deliverAt); minute <= until; ) {
+    for (let minute = resumeAt === null ? floorToMinute(first.deliverAt) : ceilToMinute(resumeAt); minute <= until; ) {
       await deliverUntil(minute);
       now = minute;
       // One piece of work at a time: what is sent is listed in the order it was sent.
@@ -207,6 +216,7 @@ async function openReplayStore(options: ReplayOptions): Promise<ReplayStore> {
     return { store: createDynamoDbStore({ client, tableName }), keep: async () => undefined, close: async () => client.destroy() };
   }
   const table = createMemoryTable();
+  for (const item of options.db?.items ?? []) await table.put(item);
   return {
     // Nothing else writes this table: every stack read can be answered from what was read before.
     store: createStore(table, { stackCacheSize: REPLAY_STACK_CACHE_SIZE }),

@@ -16,7 +16,8 @@ import type { StackState } from '../shared/domain/stack-state.ts';
 import type { Instant } from '../shared/domain/time.ts';
 import type { ImpactWindow } from '../shared/domain/windows.ts';
 import { openStore, type DataSourceFlags } from './data-source.ts';
-import { plural, renderReport, type ReportData, type ReportNotification, type ReportService, type ReportStack } from './report.ts';
+import { renderReport, type ReportData, type ReportNotification, type ReportService, type ReportStack } from './report.ts';
+import { plural } from './text.ts';
 import { readRange } from './windows.ts';
 import { zonedFormatter } from './zoned-time.ts';
 

@@ -12,6 +12,7 @@ import { STATUS_RULES, StatusClass, type StackStatus } from '../shared/domain/st
 import { formatThresholds, thresholdFor, type Thresholds } from '../shared/domain/thresholds.ts';
 import { floorToSecond, formatInstant, humanDuration, MINUTE_MS, type Instant } from '../shared/domain/time.ts';
 import type { ImpactWindow } from '../shared/domain/windows.ts';
+import { plural } from './text.ts';
 import { windowRow } from './windows.ts';
 import { zonedFormatter, type TimeFormatter } from './zoned-time.ts';
 
@@ -170,9 +171,6 @@ function num(value: number): number {
 function shellWord(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
-
-/** `1 window`, `3 windows`. */
-export const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 // ---- scale and axis ------------------------------------------------------------------------------
 

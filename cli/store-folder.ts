@@ -1,21 +1,24 @@
 /**
  * The folder of `--db DIR`: the read commands open a store that `replay --db` kept there and never
  * create one, so that a mistyped path cannot read as "nothing happened"; `replay --db` checks DIR
- * before it replays, and writes into a new or empty folder or a store. Each command holds the
- * folder for as long as it runs: LevelDB lets one process open it at a time.
+ * before it replays, writes into a new or empty folder, and goes on from a store it kept only
+ * when told to (`--append`), so that two histories are never mixed unawares. Each command holds
+ * the folder for as long as it runs: LevelDB lets one process open it at a time.
  */
 import { DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { ensureTable } from '../shared/adapters/dynamodb-store.ts';
+import { ensureTable, summarizeItems, type StoredItemsSummary } from '../shared/adapters/dynamodb-store.ts';
 import { EmbeddedDbLockedError, EmbeddedDbOpenError, levelDbFolder, startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../shared/adapters/embedded-dynamodb.ts';
 import type { PlainItem } from '../shared/adapters/item-size.ts';
 import { createDynamoDbTable } from '../shared/adapters/item-table.ts';
+import { formatInstant } from '../shared/domain/time.ts';
+import { plural } from './text.ts';
 
 /** The table the embedded stores (replay, `--db`) use. */
 export const EMBEDDED_TABLE = 'cfn-watchdog';
 
-/** DIR is not what the command needs (nothing there, a file, a folder without a store, no way to create one): exit status 2. */
+/** DIR is not what the command needs (nothing there, a file, a folder without a store, a store to add to without --append): exit status 2. */
 export class StoreFolderError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -67,7 +70,10 @@ export async function openStoreFolder(dir: string): Promise<EmbeddedDynamoDb> {
 
 /** `replay --db DIR`'s hold on the folder, from before the replay until it kept what it replayed. */
 export interface ReplayFolder {
-  /** Makes the store hold ITEMS, the replayed table. */
+  /** What the store held (nothing for a new one): with `--append`, the replay goes on from it. */
+  readonly items: readonly PlainItem[];
+  readonly summary: StoredItemsSummary;
+  /** Makes the store hold ITEMS, the whole replayed table: writes them, then removes what the replay removed. */
   keep(items: Iterable<PlainItem>): Promise<void>;
   /** Lets the folder go; one this replay created and kept nothing in is removed, an empty one emptied again. */
   close(): Promise<void>;
@@ -86,14 +92,23 @@ function reasonOf(error: unknown): string {
   return NODE_REASONS[code] ?? (error instanceof Error ? error.message : String(error));
 }
 
+const keyOf = (item: PlainItem): string => `${String(item['PK'])}\n${String(item['SK'])}`;
+
+/** `3 stacks, 1 window, events 2021-09-21T19:09:00Z–2021-09-21T20:07:00Z`. */
+function describeStore(summary: StoredItemsSummary): string {
+  const events = summary.firstEvent === null || summary.lastEvent === null ? '' : `, events ${formatInstant(summary.firstEvent)}–${formatInstant(summary.lastEvent)}`;
+  return `${plural(summary.stacks, 'stack')}, ${plural(summary.windows, 'window')}${events}`;
+}
+
 /**
  * Takes DIR for `replay --db DIR` before anything is replayed, and holds it until closed: a new
- * folder is created (its parent must exist), an empty one or a store taken; anything else refused.
+ * folder is created (its parent must exist), an empty one taken, a store refused unless `append`
+ * (then read whole, for the replay to go on from); anything else refused.
  *
- * @throws {StoreFolderError} when DIR cannot take the store
+ * @throws {StoreFolderError} when DIR cannot take the store, or holds one and `append` is not set
  * @throws {StoreInUseError} when another command has it open
  */
-export async function openReplayFolder(dir: string): Promise<ReplayFolder> {
+export async function openReplayFolder(dir: string, options: { readonly append: boolean }): Promise<ReplayFolder> {
   const found = await levelDbFolder(dir);
   if (found === 'not-a-folder') throw new StoreFolderError(isAFile(dir));
   if (found === 'not-a-store') throw new StoreFolderError(`${dir} holds other files and no store: give replay --db a new or empty folder, or a store it kept`);
@@ -119,16 +134,47 @@ export async function openReplayFolder(dir: string): Promise<ReplayFolder> {
     throw error;
   }
   let kept = false;
-  const client = db.client();
-  return {
-    async keep(items) {
-      await ensureTable(client, EMBEDDED_TABLE);
-      await createDynamoDbTable({ client, tableName: EMBEDDED_TABLE }).putAll(items);
-      kept = true;
-    },
-    async close() {
-      await db.close();
-      if (!kept) await undo();
-    },
+  const release = async (): Promise<void> => {
+    await db.close();
+    if (!kept) await undo();
   };
+  try {
+    const client = db.client();
+    const table = createDynamoDbTable({ client, tableName: EMBEDDED_TABLE });
+    const items =
+      found === 'store'
+        ? await table.scanAll().catch((error: unknown) => {
+            // A LevelDB without the table (a replay stopped before it kept anything) holds nothing.
+            if (error instanceof ResourceNotFoundException) return [];
+            throw error;
+          })
+        : [];
+    const summary = summarizeItems(items);
+    if (items.length > 0 && !options.append) {
+      throw new StoreFolderError(`${dir} already holds a replayed store (${describeStore(summary)}); give --append to add to it, or another --db`);
+    }
+    return {
+      items,
+      summary,
+      async keep(replayed) {
+        await ensureTable(client, EMBEDDED_TABLE);
+        const written = new Set<string>();
+        await table.putAll(
+          (function* () {
+            for (const item of replayed) {
+              written.add(keyOf(item));
+              yield item;
+            }
+          })(),
+        );
+        // Folded pages and walk points the replay dropped must not come back when the store is read.
+        for (const item of items) if (!written.has(keyOf(item))) await table.delete(String(item['PK']), String(item['SK']));
+        kept = true;
+      },
+      close: release,
+    };
+  } catch (error) {
+    await release();
+    throw error;
+  }
 }

@@ -280,6 +280,54 @@ export function createStore(table: ItemTable, options: StoreOptions = {}): Watch
   };
 }
 
+/** What a table holds, told from its items: what `replay --db` says of a store before adding to it. */
+export interface StoredItemsSummary {
+  readonly stacks: number;
+  /** Windows recorded (a withdrawn one, which the derivation took back, is not counted). */
+  readonly windows: number;
+  /** The earliest and latest CloudFormation event in the stacks' timelines; `null` with none. */
+  readonly firstEvent: Instant | null;
+  readonly lastEvent: Instant | null;
+  /**
+   * The latest `updatedAt` of a state: the writer's clock had reached it, and nothing the writer
+   * did after it changed a state, so a writer going on from there misses nothing.
+   */
+  readonly writtenUntil: Instant | null;
+  /** Each nested stack's root, as the stacks' states keep it. */
+  readonly roots: ReadonlyMap<string, string>;
+}
+
+/**
+ * Summarises ITEMS, a whole table's (scanned, or an in-process table's `items()`).
+ *
+ * @example
+ * summarizeItems(await createDynamoDbTable({ client, tableName }).scanAll()); // { stacks: 3, windows: 1, … }
+ */
+export function summarizeItems(items: Iterable<PlainItem>): StoredItemsSummary {
+  let stacks = 0;
+  let windows = 0;
+  let firstEvent: Instant | null = null;
+  let lastEvent: Instant | null = null;
+  let writtenUntil: Instant | null = null;
+  const roots = new Map<string, string>();
+  const later = (a: Instant | null, b: Instant): Instant => (a === null ? b : Math.max(a, b));
+  for (const item of items) {
+    if (String(item['PK']).startsWith(stackPk(''))) {
+      const at = parseTime(String(item['time']), 'time');
+      firstEvent = firstEvent === null ? at : Math.min(firstEvent, at);
+      lastEvent = later(lastEvent, at);
+      continue;
+    }
+    if (typeof item['updatedAt'] === 'string') writtenUntil = later(writtenUntil, parseTime(item['updatedAt'], 'updatedAt'));
+    if (item['type'] === 'window' && item['window'] !== null) windows++;
+    if (item['type'] === 'stack') {
+      stacks++;
+      if (typeof item['rootStackId'] === 'string') roots.set(String(item['stackId']), item['rootStackId']);
+    }
+  }
+  return { stacks, windows, firstEvent, lastEvent, writtenUntil, roots };
+}
+
 /**
  * Reads stack items, through a cache of `capacity` states (least recently read out first) keyed
  * by the item and its version and write time: a sweeper replayed every virtual minute reads the
