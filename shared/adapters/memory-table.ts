@@ -24,6 +24,8 @@ export class MemoryTableValidationError extends Error {
  * compares UTF-16 units, which differs only where a surrogate meets U+E000–U+FFFF.
  */
 export function compareKeys(a: string, b: string): number {
+  // Where either has no unit at or above U+D800, the first difference is the same either way.
+  if (!WIDE.test(a) || !WIDE.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   const length = Math.min(a.length, b.length);
   for (let index = 0; index < length; index++) {
     const x = a.charCodeAt(index);
@@ -33,6 +35,8 @@ export function compareKeys(a: string, b: string): number {
   return a.length - b.length;
 }
 
+const WIDE = /[\uD800-\uFFFF]/;
+
 const codePointRank = (unit: number): number => (unit >= 0xd800 && unit <= 0xdfff ? unit + 0x2000 : unit >= 0xe000 ? unit - 0x800 : unit);
 
 /** An index row: its sort key, then the table key that makes it unique (DynamoDB leaves ties unordered; this fixes one order). */
@@ -40,55 +44,62 @@ type Row = readonly [sort: string, pk: string, sk: string];
 
 const compareRows = (a: Row, b: Row): number => compareKeys(a[0], b[0]) || compareKeys(a[1], b[1]) || compareKeys(a[2], b[2]);
 
-/** Rows kept sorted, found by binary search: a partition of the table or of an index. */
-class SortedRows {
-  readonly rows: Row[] = [];
+/** Rows kept sorted, found by binary search: a partition of the table (its sort keys) or of an index. */
+class SortedRows<T> {
+  readonly rows: T[] = [];
+
+  constructor(
+    private readonly compare: (a: T, b: T) => number,
+    private readonly sortKeyOf: (row: T) => string,
+    private readonly lowest: (sortKey: string) => T,
+  ) {}
 
   /** The first position whose row is not before `row`. */
-  private lowerBound(row: Row): number {
+  private lowerBound(row: T): number {
     let low = 0;
     let high = this.rows.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      const candidate = this.rows[middle];
-      if (candidate !== undefined && compareRows(candidate, row) < 0) low = middle + 1;
+      if (this.compare(this.rows[middle] as T, row) < 0) low = middle + 1;
       else high = middle;
     }
     return low;
   }
 
-  insert(row: Row): void {
+  insert(row: T): void {
     const at = this.lowerBound(row);
-    const found = this.rows[at];
-    if (found !== undefined && compareRows(found, row) === 0) return;
+    if (at < this.rows.length && this.compare(this.rows[at] as T, row) === 0) return;
     this.rows.splice(at, 0, row);
   }
 
-  remove(row: Row): void {
+  remove(row: T): void {
     const at = this.lowerBound(row);
-    const found = this.rows[at];
-    if (found !== undefined && compareRows(found, row) === 0) this.rows.splice(at, 1);
+    if (at < this.rows.length && this.compare(this.rows[at] as T, row) === 0) this.rows.splice(at, 1);
   }
 
   /** The rows whose sort key is within [from, to], in order. */
-  range(from: string | undefined, to: string | undefined): Row[] {
-    const start = from === undefined ? 0 : this.lowerBound([from, '', '']);
-    const selected: Row[] = [];
+  range(from: string | undefined, to: string | undefined): T[] {
+    const start = from === undefined ? 0 : this.lowerBound(this.lowest(from));
+    const selected: T[] = [];
     for (let at = start; at < this.rows.length; at++) {
-      const row = this.rows[at];
-      if (row === undefined || (to !== undefined && compareKeys(row[0], to) > 0)) break;
+      const row = this.rows[at] as T;
+      if (to !== undefined && compareKeys(this.sortKeyOf(row), to) > 0) break;
       selected.push(row);
     }
     return selected;
   }
 }
 
+/** A table partition's sort keys; an index partition's rows (sort key, then the item's key). */
+const tableRows = (): SortedRows<string> => new SortedRows<string>(compareKeys, (sk) => sk, (sk) => sk);
+const indexRows = (): SortedRows<Row> => new SortedRows<Row>(compareRows, (row) => row[0], (sort) => [sort, '', '']);
+
 interface IndexDefinition {
   readonly name: IndexName;
   readonly partition: string;
   readonly sort: string;
   readonly keysOnly: boolean;
-  readonly partitions: Map<string, SortedRows>;
+  readonly partitions: Map<string, SortedRows<Row>>;
 }
 
 interface IndexEntry {
@@ -124,12 +135,12 @@ export function createMemoryTable(): MemoryTable {
     name,
     ...keyAttributes(name),
     keysOnly: projections.get(name) === 'KEYS_ONLY',
-    partitions: new Map<string, SortedRows>(),
+    partitions: new Map<string, SortedRows<Row>>(),
   }));
   // Items are kept as their JSON text: a copy no caller can change, and one flat string per item
   // for the garbage collector instead of an object graph (a month of history is 100,000s of items).
   // Beside it, what a put needs without parsing it: its version and its index entries.
-  const partitions = new Map<string, { readonly keys: SortedRows; readonly items: Map<string, Stored> }>();
+  const partitions = new Map<string, { readonly pk: string; readonly keys: SortedRows<string>; readonly items: Map<string, Stored> }>();
   const read = (pk: string, sk: string): PlainItem | undefined => {
     const stored = partitions.get(pk)?.items.get(sk);
     return stored === undefined ? undefined : (JSON.parse(stored.text) as PlainItem);
@@ -142,7 +153,7 @@ export function createMemoryTable(): MemoryTable {
       const partition = item[index.partition];
       const sort = item[index.sort];
       // Sparse: an item is in an index only when it has both of the index's key attributes.
-      if (typeof partition === 'string' && typeof sort === 'string') entries.push({ index, partition, row: [sort, pk, sk] });
+      if (typeof partition === 'string' && typeof sort === 'string') entries.push({ index, partition, row: [sort === sk ? sk : sort, pk, sk] });
     }
     return entries;
   };
@@ -184,20 +195,26 @@ export function createMemoryTable(): MemoryTable {
       const existing = partition?.items.get(sk);
       if (expectedVersion !== undefined && (expectedVersion === 0 ? existing !== undefined : existing?.version !== expectedVersion)) return false;
       if (!partition) {
-        partition = { keys: new SortedRows(), items: new Map() };
+        partition = { pk, keys: tableRows(), items: new Map() };
         partitions.set(pk, partition);
       }
-      if (existing) for (const entry of existing.indexed) entry.index.partitions.get(entry.partition)?.remove(entry.row);
-      else {
-        partition.keys.insert([sk, pk, sk]);
+      // One copy of each key string for the item, its rows and its index entries (a month of history is many).
+      const indexed = indexEntries(item, partition.pk, sk);
+      // Most writes leave an item's index entries as they were: only those that change move.
+      const kept = (entry: IndexEntry, among: readonly IndexEntry[]): boolean =>
+        among.some((other) => other.index === entry.index && other.partition === entry.partition && other.row[0] === entry.row[0]);
+      if (existing) {
+        for (const entry of existing.indexed) if (!kept(entry, indexed)) entry.index.partitions.get(entry.partition)?.remove(entry.row);
+      } else {
+        partition.keys.insert(sk);
         size++;
       }
-      const indexed = indexEntries(item, pk, sk);
       partition.items.set(sk, { text, version: item['version'], indexed });
       for (const entry of indexed) {
+        if (existing && kept(entry, existing.indexed)) continue;
         let rows = entry.index.partitions.get(entry.partition);
         if (!rows) {
-          rows = new SortedRows();
+          rows = indexRows();
           entry.index.partitions.set(entry.partition, rows);
         }
         rows.insert(entry.row);
@@ -211,19 +228,27 @@ export function createMemoryTable(): MemoryTable {
       if (!partition || !existing) return;
       for (const entry of existing.indexed) entry.index.partitions.get(entry.partition)?.remove(entry.row);
       partition.items.delete(sk);
-      partition.keys.remove([sk, pk, sk]);
+      partition.keys.remove(sk);
       size--;
       if (partition.items.size === 0) partitions.delete(pk);
     },
 
     async query(query: TableQuery) {
+      const limit = <T,>(rows: T[]): T[] => {
+        if (query.reverse) rows.reverse();
+        return query.limit === undefined ? rows : rows.slice(0, query.limit);
+      };
       const index = query.index === undefined ? undefined : indexes.find((candidate) => candidate.name === query.index);
-      const rows = index ? index.partitions.get(query.partition) : partitions.get(query.partition)?.keys;
-      const selected = rows?.range(query.from, query.to) ?? [];
-      if (query.reverse) selected.reverse();
-      const limited = query.limit === undefined ? selected : selected.slice(0, query.limit);
-      return limited.flatMap(([sort, pk, sk]) => {
-        if (index?.keysOnly) return [{ [tableKeys.partition]: pk, [tableKeys.sort]: sk, [index.partition]: query.partition, [index.sort]: sort }];
+      if (!index) {
+        const sortKeys = limit(partitions.get(query.partition)?.keys.range(query.from, query.to) ?? []);
+        return sortKeys.flatMap((sk): PlainItem[] => {
+          const item = read(query.partition, sk);
+          return item ? [item] : [];
+        });
+      }
+      const rows = limit(index.partitions.get(query.partition)?.range(query.from, query.to) ?? []);
+      return rows.flatMap(([sort, pk, sk]): PlainItem[] => {
+        if (index.keysOnly) return [{ [tableKeys.partition]: pk, [tableKeys.sort]: sk, [index.partition]: query.partition, [index.sort]: sort }];
         const item = read(pk, sk);
         return item ? [item] : [];
       });
