@@ -78,10 +78,7 @@ function baselineAt(point: WalkPoint | null, stacks: readonly StackState[]): Bas
     return folded.length === 0 ? null : { asOf: Number.NEGATIVE_INFINITY, stacks: folded };
   }
   const present = stacks.flatMap((stack) =>
-    existingStacksAfter(
-      stackOperations(stack).records.filter((record) => record.time <= point.asOf),
-      stack.baseline,
-    ),
+    existingStacksAfter({ asTheRulesTakeThem: stackOperations(stack).records.filter((record) => record.time <= point.asOf) }, stack.baseline),
   );
   return { asOf: point.asOf, stacks: present, open: point.open, lastDeleteComplete: point.lastDeleteComplete };
 }

@@ -111,9 +111,14 @@ function initialPresence(baseline: Baseline | null): Map<string, StackPresence> 
  * The stacks that exist after `records` (applied on top of `baseline`), with their latest
  * statuses: the next baseline when history is folded.
  */
-export function existingStacksAfter(records: readonly StatusRecord[], baseline: Baseline | null): Baseline['stacks'] {
+export function existingStacksAfter(
+  records: readonly StatusRecord[] | { readonly asTheRulesTakeThem: readonly StatusRecord[] },
+  baseline: Baseline | null,
+): Baseline['stacks'] {
   const presence = initialPresence(baseline);
-  for (const record of canonicalRecords(records)) presence.set(record.stackId, afterStatus(presence.get(record.stackId), record));
+  // Presence follows each stack's own records in order; how stacks interleave does not matter.
+  const ordered = 'asTheRulesTakeThem' in records ? records.asTheRulesTakeThem : canonicalRecords(records);
+  for (const record of ordered) presence.set(record.stackId, afterStatus(presence.get(record.stackId), record));
   return existingOf(presence);
 }
 
