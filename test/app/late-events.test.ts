@@ -72,3 +72,59 @@ describe('late events in a busy service', () => {
     );
   }, 120_000);
 });
+
+describe('a late event in a large service', () => {
+  /** 120 stacks deploying together every 3 hours for 3.5 days: each folds its history by size. */
+  const STACKS = 120;
+  const WAVES = 28;
+  const WAVE_EVERY = 3 * 60 * MIN;
+  /** shop-000 fails in the second wave; its events are delivered three days later (within the 7-day horizon). */
+  const FAILED_WAVE = 1;
+  const LATE_MS = 3 * 24 * 60 * MIN;
+
+  function largeService(lateMs: number): Delivery[] {
+    const deliveries: Delivery[] = [];
+    const add = (stack: StackSpec, at: number, status: string, delay = 0): void => {
+      const event = parseCloudFormationEvent(stackEvent(stack, formatInstant(at), status, '', `event-${deliveries.length}`));
+      deliveries.push({ index: deliveries.length, deliverAt: at + delay, event });
+    };
+    for (let wave = 0; wave < WAVES; wave++) {
+      for (let index = 0; index < STACKS; index++) {
+        const stack = { name: `shop-${String(index).padStart(3, '0')}`, uuid: `${String(index).padStart(8, '0')}-1b15-11ec-a8f1-0254c7e39ab2` };
+        const at = START + wave * WAVE_EVERY + index * 1000;
+        if (wave === FAILED_WAVE && index === 0) {
+          add(stack, at, 'UPDATE_IN_PROGRESS', lateMs);
+          add(stack, at + 60_000, 'UPDATE_ROLLBACK_IN_PROGRESS', lateMs);
+          add(stack, at + 90_000, 'UPDATE_ROLLBACK_COMPLETE', lateMs);
+        } else {
+          add(stack, at, 'UPDATE_IN_PROGRESS');
+          add(stack, at + 60_000, 'UPDATE_COMPLETE');
+        }
+      }
+    }
+    return deliveries;
+  }
+
+  it('counts three days late exactly as on time, after every stack folded its history: the one FAILED, the one window', async () => {
+    // Prepare
+    const until = START + WAVES * WAVE_EVERY;
+    const failedAt = START + FAILED_WAVE * WAVE_EVERY;
+
+    // Act
+    const onTime = await replay(largeService(0), [], { config, until, log: silentLog });
+    const late = await replay(largeService(LATE_MS), [], { config, until, log: silentLog });
+
+    // Assess: the late run records what the on-time run records (the FAILED itself is sent when
+    // its events arrive, three days on). The window runs from the failure's start until the
+    // wave's last stack settled, 119 s + 60 s after it, and names the whole wave.
+    expect(WAVES * 2).toBeGreaterThan(DEFAULT_CONFIG.maxStackRecords);
+    const windowsOf = (result: typeof late) => result.windows.map((window) => [window.start, window.end, window.peakSeverity, window.stacks]);
+    const wave = Array.from({ length: STACKS }, (_, index) => `shop-${String(index).padStart(3, '0')}`);
+    expect(windowsOf(late)).toEqual([[failedAt, failedAt + 179_000, 'FAILED', wave]]);
+    expect(windowsOf(late)).toEqual(windowsOf(onTime));
+    const sent = (result: typeof late) => result.notifications.map((n) => [n.severity, n.stackName, n.startedAt, n.status]);
+    expect(sent(late)).toEqual([['FAILED', 'shop-000', failedAt, 'UPDATE_ROLLBACK_COMPLETE']]);
+    expect(sent(late)).toEqual(sent(onTime));
+    expect(late.operations).toHaveLength(STACKS * WAVES);
+  }, 120_000);
+});
