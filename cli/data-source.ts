@@ -63,7 +63,7 @@ export async function openStore(flags: DataSourceFlags): Promise<OpenStore> {
     return { store: createDynamoDbStore({ client, tableName: EMBEDDED_TABLE }), describe, explain: (error) => explainError(error, EMBEDDED_TABLE, flags.db ?? ''), close: () => db.close() };
   }
   if (flags.endpoint !== undefined) {
-    const endpoint = flags.endpoint;
+    const endpoint = endpointUrl(flags.endpoint);
     const client = localDynamoDbClient(endpoint, flags.region);
     const tableName =
       flags.watchdogStack === undefined
@@ -113,8 +113,44 @@ async function tableOfStack(client: CloudFormationClient, stackName: string, whe
   }
 }
 
+/**
+ * `--endpoint`'s value, checked: an http(s) URL.
+ *
+ * @example
+ * endpointUrl('http://localhost:8000'); // 'http://localhost:8000'
+ */
+export function endpointUrl(flag: string): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(flag);
+  } catch {
+    url = null;
+  }
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new DataSourceError(`--endpoint: expected an http(s) URL such as http://localhost:8000, got '${flag}'`);
+  }
+  return flag;
+}
+
+/** Node's codes for an endpoint nothing answers at. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN']);
+
+/**
+ * A request to `endpoint` that found nobody there, said in one line; `null` for other errors.
+ *
+ * @example
+ * throw unreachable(error, 'http://localhost:8000') ?? error;
+ */
+export function unreachable(error: unknown, endpoint: string): DataSourceError | null {
+  const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+  if (!UNREACHABLE.has(code)) return null;
+  return new DataSourceError(`nothing answers at ${endpoint} (${code}): is DynamoDB Local, dynalite or moto running there?`, { cause: error });
+}
+
 /** `action` names the call for errors outside the table's reads, whose own messages name theirs. */
 function explainError(error: unknown, resource: string, where: string, action?: string): Error {
+  const unanswered = /^https?:/.test(where) ? unreachable(error, where) : null;
+  if (unanswered) return unanswered;
   if (error instanceof ResourceNotFoundException) return new DataSourceError(`table '${resource}' not found in ${where}`, { cause: error });
   if (!(error instanceof Error)) return new Error(String(error));
   if (error.name === 'CredentialsProviderError') return new DataSourceError(`no AWS credentials: ${error.message}`, { cause: error });

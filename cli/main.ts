@@ -11,7 +11,7 @@ import { formatInstant, parseUserInstant, TimeFormatError } from '../shared/doma
 import { readReplayFile, ReplayInputError } from './replay-input.ts';
 import { replay } from './replay.ts';
 import { replayJson, replayTable } from './replay-output.ts';
-import { DataSourceError } from './data-source.ts';
+import { DataSourceError, endpointUrl } from './data-source.ts';
 import { openReplayFolder, StoreFolderError, StoreInUseError } from './store-folder.ts';
 import { listWindows, type WindowsFlags } from './windows.ts';
 import { showStatus, type StatusFlags } from './status.ts';
@@ -118,6 +118,7 @@ async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<numb
   const until = flags.until === undefined ? undefined : parseUserInstant(flags.until, '--until');
   if (flags.db !== undefined && flags.endpoint !== undefined) throw new UsageError('replay: give --db DIR or --endpoint URL, not both');
   if (flags.table !== undefined && flags.endpoint === undefined) throw new UsageError('replay: --table names a table at --endpoint URL; give --endpoint too');
+  if (flags.endpoint !== undefined) endpointUrl(flags.endpoint);
   if (flags.append && flags.db === undefined) throw new UsageError('replay: --append adds to the store in --db DIR; give --db too');
   if (flags.append && flags.simulateCloudformation) {
     // It answers from FILE alone, so it would find every stack the store already holds gone.

@@ -22,6 +22,7 @@ import type { StackDirectory, WatchdogStore } from '../shared/app/ports.ts';
 import type { ImpactWindow } from '../shared/domain/windows.ts';
 import type { WindowEvent } from '../shared/domain/window-events.ts';
 import { EMBEDDED_TABLE, type ReplayFolder } from './store-folder.ts';
+import { endpointUrl, unreachable } from './data-source.ts';
 import type { Delivery, LostEvent, Rejected } from './replay-input.ts';
 import { createSimulatedCloudFormation } from './simulated-cloudformation.ts';
 
@@ -210,9 +211,15 @@ interface ReplayStore {
  */
 async function openReplayStore(options: ReplayOptions): Promise<ReplayStore> {
   if (options.endpoint !== undefined) {
-    const client = localDynamoDbClient(options.endpoint);
+    const endpoint = endpointUrl(options.endpoint);
+    const client = localDynamoDbClient(endpoint);
     const tableName = options.tableName ?? EMBEDDED_TABLE;
-    await ensureTable(client, tableName);
+    try {
+      await ensureTable(client, tableName);
+    } catch (error) {
+      client.destroy();
+      throw unreachable(error, endpoint) ?? error;
+    }
     return { store: createDynamoDbStore({ client, tableName }), keep: async () => undefined, close: async () => client.destroy() };
   }
   const table = createMemoryTable();

@@ -104,4 +104,20 @@ describe('replay --endpoint URL --table NAME', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toBe(message);
   });
+
+  it.each([
+    { args: ['replay', SEED, '--endpoint', 'localhost:8000'], message: "cfn-watchdog: --endpoint: expected an http(s) URL such as http://localhost:8000, got 'localhost:8000'\n" },
+    { args: ['windows', '--endpoint', 'ftp://x'], message: "cfn-watchdog: --endpoint: expected an http(s) URL such as http://localhost:8000, got 'ftp://x'\n" },
+    // Port 1 on loopback: nothing listens there, the connection is refused at once.
+    { args: ['replay', SEED, '--endpoint', 'http://127.0.0.1:1'], message: 'cfn-watchdog: nothing answers at http://127.0.0.1:1 (ECONNREFUSED): is DynamoDB Local, dynalite or moto running there?\n' },
+    { args: ['windows', '--endpoint', 'http://127.0.0.1:1'], message: 'cfn-watchdog: nothing answers at http://127.0.0.1:1 (ECONNREFUSED): is DynamoDB Local, dynalite or moto running there?\n' },
+  ])('says in one line what is wrong with --endpoint in $args', async ({ args, message }) => {
+    // Act
+    const run = await runCli(args);
+
+    // Assess
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(message);
+  });
 });
