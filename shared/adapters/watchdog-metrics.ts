@@ -1,6 +1,6 @@
 /**
  * The functions' own metrics, in CloudWatch's Embedded Metric Format through Powertools Metrics:
- * what the dashboard (template.yaml, WatchdogDashboard) and the README's table show. Namespace
+ * what the dashboard (template.yaml, WatchdogDashboard) and docs/metrics.md show. Namespace
  * and the `service` dimension come from POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_SERVICE_NAME.
  */
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
