@@ -38,9 +38,11 @@ export interface ItemTable {
   query(query: TableQuery): Promise<PlainItem[]>;
 }
 
+const DEFINITION = createTableInput('');
+
 /** The key attributes of the table and of each index, from the one table definition. */
 export function keyAttributes(index?: IndexName): { readonly partition: string; readonly sort: string } {
-  const definition = createTableInput('');
+  const definition = DEFINITION;
   const schema = index === undefined ? definition.KeySchema : definition.GlobalSecondaryIndexes?.find((candidate) => candidate.IndexName === index)?.KeySchema;
   const partition = schema?.find((key) => key.KeyType === 'HASH')?.AttributeName;
   const sort = schema?.find((key) => key.KeyType === 'RANGE')?.AttributeName;
