@@ -2,6 +2,7 @@
  * The `cfn-watchdog` command.
  */
 import { Command, CommanderError, Option } from 'commander';
+import packageJson from '../package.json' with { type: 'json' };
 import type { Log } from '../shared/app/log.ts';
 import { configFromText } from '../shared/domain/config.ts';
 import { MuteRuleError } from '../shared/domain/mute.ts';
@@ -168,6 +169,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   let status: number = ExitCode.OK;
   const program = new Command('cfn-watchdog')
     .description('Watchdog for AWS CloudFormation deployments: escalations and impact windows.')
+    .version(packageJson.version, '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(`cfn-watchdog: ${text.replace(/^error: /, '')}`) });
 
