@@ -46,7 +46,7 @@ export class NothingFoundError extends Error {
   }
 }
 
-function rowOf(event: HistoryEvent, stack: StackTimeline, service: string | null, format: TimeFormatter): TimelineRow {
+function rowOf(event: HistoryEvent, stack: StackTimeline, format: TimeFormatter): TimelineRow {
   const resource = event.kind === 'resource-status' ? event : null;
   return {
     time: format(event.time),
@@ -54,7 +54,7 @@ function rowOf(event: HistoryEvent, stack: StackTimeline, service: string | null
     stackId: stack.stackId,
     account: stack.account,
     region: stack.region,
-    service,
+    service: stack.service,
     kind: resource ? 'resource' : 'stack',
     logicalResourceId: resource?.logicalResourceId ?? null,
     resourceType: resource?.resourceType ?? null,
@@ -117,12 +117,12 @@ export async function showTimeline(flags: TimelineFlags, now: Instant, isTty: bo
       (flags.account === undefined || stack.account === flags.account) && (flags.stackRegion === undefined || stack.region === flags.stackRegion);
     if (flags.stack !== undefined) {
       for (const stack of (await stackTimelines(source.store, flags.stack, range)).filter(wanted)) {
-        found.push(...stack.events.map((event) => ({ at: event.time, row: rowOf(event, stack, null, format) })));
+        found.push(...stack.events.map((event) => ({ at: event.time, row: rowOf(event, stack, format) })));
       }
     } else {
       const services = await serviceTimelines(source.store, { service: flags.service ?? '', account: flags.account, region: flags.stackRegion, ...range });
-      for (const { key, stacks } of services) {
-        for (const stack of stacks) found.push(...stack.events.map((event) => ({ at: event.time, row: rowOf(event, stack, key.service, format) })));
+      for (const { stacks } of services) {
+        for (const stack of stacks) found.push(...stack.events.map((event) => ({ at: event.time, row: rowOf(event, stack, format) })));
       }
     }
   } catch (error) {

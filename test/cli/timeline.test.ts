@@ -80,6 +80,33 @@ describe('cfn-watchdog timeline', () => {
     expect(new Set(rows.map((row) => row.stackName))).toEqual(new Set(['trustsource-core-prod']));
   });
 
+  it.each(['trustsource-core-prod', 'trustsource-scan-prod', 'trustsource-scan-v2-prod'])(
+    'gives %s the service that --service gives it',
+    async (stackName) => {
+      // Act
+      const byStack = await runCli(['timeline', '--db', seedDb, '--stack', stackName, ...SEED_DAY, '--format', 'json']);
+      const byService = await runCli(['timeline', '--db', seedDb, '--service', 'trustsource-core', ...SEED_DAY, '--format', 'json']);
+
+      // Assess
+      expect([byStack.status, byStack.stderr]).toEqual([0, '']);
+      const ofStack = (JSON.parse(byService.stdout) as Row[]).filter((row) => row.stackName === stackName);
+      expect(ofStack.length).toBeGreaterThan(0);
+      expect(JSON.parse(byStack.stdout)).toEqual(ofStack);
+      expect(new Set(ofStack.map((row) => row.service))).toEqual(new Set(['trustsource-core']));
+    },
+  );
+
+  it('gives a stack outside any window and named by no rule its own name as service, as --service does', async () => {
+    // Act
+    const byStack = await runCli(['timeline', '--db', reusedDb, '--stack', 'reports', '--from', '2022-01-10', '--to', '2022-01-11', '--format', 'json']);
+    const byService = await runCli(['timeline', '--db', reusedDb, '--service', 'reports', '--from', '2022-01-10', '--to', '2022-01-11', '--format', 'json']);
+
+    // Assess
+    expect(byStack.status).toBe(0);
+    expect(JSON.parse(byStack.stdout)).toEqual(JSON.parse(byService.stdout));
+    expect(new Set((JSON.parse(byStack.stdout) as Row[]).map((row) => row.service))).toEqual(new Set(['reports']));
+  });
+
   it('takes the stack\'s ARN as well as its name', async () => {
     // Prepare
     const arn = seedLines.find((line) => line.detail['stack-id'].includes('/trustsource-scan-v2-prod/'))?.detail['stack-id'] ?? '';
