@@ -9,9 +9,9 @@ import { MuteRuleError } from '../shared/domain/mute.ts';
 import { ServiceRuleError } from '../shared/domain/service.ts';
 import { ThresholdSpecError } from '../shared/domain/thresholds.ts';
 import { formatInstant, parseUserInstant, TimeFormatError } from '../shared/domain/time.ts';
-import { readReplayFile, ReplayInputError } from './replay-input.ts';
+import { readReplayFile, ReplayInputError, type ReplayInput } from './replay-input.ts';
 import { replay } from './replay.ts';
-import { replayJson, replayTable } from './replay-output.ts';
+import { nothingReplayed, rejectedTable, replayJson, replayTable } from './replay-output.ts';
 import { DataSourceError, endpointUrl } from './data-source.ts';
 import { openReplayFolder, StoreFolderError, StoreInUseError } from './store-folder.ts';
 import { listWindows, type WindowsFlags } from './windows.ts';
@@ -21,10 +21,11 @@ import { ReportOutputError, writeReport, type ReportFlags } from './report-data.
 import { TimeZoneError } from './zoned-time.ts';
 
 /**
- * 1 is "some input was rejected" for replay and "nothing matched" for timeline, as grep's 1. A
+ * 1 is "some input was rejected" or "no event replayed" for replay and "nothing matched" for
+ * timeline, as grep's 1: the command ran, but what it printed is not the all-clear 0 would be. A
  * store in use by another command is a failure, not a usage error: the same command succeeds later.
  */
-export const ExitCode = { OK: 0, REJECTED_INPUT: 1, NOTHING_FOUND: 1, USAGE: 2, FAILURE: 3, STORE_IN_USE: 3 } as const;
+export const ExitCode = { OK: 0, REJECTED_INPUT: 1, NOTHING_REPLAYED: 1, NOTHING_FOUND: 1, USAGE: 2, FAILURE: 3, STORE_IN_USE: 3 } as const;
 
 /** A mistake in how the command was called: one line on stderr, exit status 2. */
 export class UsageError extends Error {
@@ -128,12 +129,12 @@ async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<numb
   // Before any work: a --db that cannot take the store fails now, not after a long replay.
   const db = flags.db === undefined ? undefined : await openReplayFolder(flags.db, { append: flags.append === true });
   let result;
+  let input: ReplayInput;
   try {
     const storeClock = db?.summary.writtenUntil ?? null;
     if (until !== undefined && storeClock !== null && until < storeClock) {
       throw new UsageError(`replay: --until ${formatInstant(until)} is before the last change to the store in ${flags.db ?? ''} (${formatInstant(storeClock)}); give a later one`);
     }
-    let input;
     try {
       input = await readReplayFile(file);
     } catch (error) {
@@ -155,8 +156,11 @@ async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<numb
     await db?.close();
   }
   const format = flags.format ?? (io.isTty ? 'table' : 'json');
-  io.stdout(format === 'json' ? `${JSON.stringify(replayJson(result), null, 2)}\n` : replayTable(result, config));
-  return result.rejected.length > 0 ? ExitCode.REJECTED_INPUT : ExitCode.OK;
+  const nothing = nothingReplayed(file, input, until);
+  // Empty sections would read as an all-clear; the JSON stays the contract's object for scripts.
+  io.stdout(format === 'json' ? `${JSON.stringify(replayJson(result), null, 2)}\n` : nothing === null ? replayTable(result, config) : rejectedTable(result));
+  if (nothing !== null) io.stderr(`cfn-watchdog: ${nothing}\n`);
+  return nothing !== null ? ExitCode.NOTHING_REPLAYED : result.rejected.length > 0 ? ExitCode.REJECTED_INPUT : ExitCode.OK;
 }
 
 /**

@@ -10,6 +10,8 @@ import { formatThresholds } from '../shared/domain/thresholds.ts';
 import { formatDurationSpec, formatInstant, humanDuration, type Instant } from '../shared/domain/time.ts';
 import { resourceLabel } from '../shared/domain/resources.ts';
 import type { ReplayResult } from './replay.ts';
+import type { ReplayInput } from './replay-input.ts';
+import { plural } from './text.ts';
 import { adviceOf } from '../shared/adapters/sns-message.ts';
 import { WINDOW_EVENT_SOURCE } from '../shared/domain/window-events.ts';
 
@@ -174,10 +176,36 @@ export function replayTable(result: ReplayResult, config: WatchdogConfig): strin
     result.windowEvents.length ? handOff.toString() : '(none)',
   );
 
-  if (result.rejected.length) {
-    const rejected = table(['index', 'id', 'error']);
-    for (const r of result.rejected) rejected.push([String(r.index), r.id ?? '', r.error]);
-    sections.push(`\nRejected input: ${result.rejected.length}`, rejected.toString());
+  const rejected = rejectedTable(result);
+  return `${sections.join('\n')}\n${rejected === '' ? '' : `\n${rejected}`}`;
+}
+
+/** The rejected input as a table, or nothing when none was; all the table output has when nothing was replayed. */
+export function rejectedTable(result: ReplayResult): string {
+  if (result.rejected.length === 0) return '';
+  const rejected = table(['index', 'id', 'error']);
+  for (const r of result.rejected) rejected.push([String(r.index), r.id ?? '', r.error]);
+  return `Rejected input: ${result.rejected.length}\n${rejected.toString()}\n`;
+}
+
+/**
+ * Why no event was replayed, or null when one was. Four empty sections and exit status 0 would
+ * read as an all-clear to someone on call, when the file or `--until` was the mistake.
+ *
+ * @example
+ * nothingReplayed('empty.jsonl', readReplayInput(''), undefined); // 'no events replayed (empty.jsonl holds none)'
+ */
+export function nothingReplayed(file: string, input: ReplayInput, until: Instant | undefined): string | null {
+  let first: Instant | null = null;
+  for (const { deliverAt } of input.deliveries) if (first === null || deliverAt < first) first = deliverAt;
+  if (first === null) {
+    const why =
+      input.lost.length > 0 ? `holds none to deliver, only ${plural(input.lost.length, 'lost event')}` : input.rejected.length > 0 ? 'holds none that could be read' : 'holds none';
+    return `no events replayed (${file} ${why})`;
   }
-  return `${sections.join('\n')}\n`;
+  // As the replay delivers: every event due at or before --until.
+  if (until !== undefined && until < first) {
+    return `no events replayed (${file}: --until ${formatInstant(until)} is before the first event at ${formatInstant(first)})`;
+  }
+  return null;
 }
