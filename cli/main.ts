@@ -11,7 +11,7 @@ import { ThresholdSpecError } from '../shared/domain/thresholds.ts';
 import { formatInstant, parseUserInstant, TimeFormatError } from '../shared/domain/time.ts';
 import { readReplayFile, ReplayInputError, type ReplayInput } from './replay-input.ts';
 import { replay } from './replay.ts';
-import { nothingReplayed, rejectedTable, replayJson, replayTable } from './replay-output.ts';
+import { nothingReplayed, rejectedSummary, rejectedTable, replayJson, replayTable } from './replay-output.ts';
 import { DataSourceError, endpointUrl } from './data-source.ts';
 import { openReplayFolder, StoreFolderError, StoreInUseError } from './store-folder.ts';
 import { listWindows, type WindowsFlags } from './windows.ts';
@@ -159,6 +159,8 @@ async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<numb
   const nothing = nothingReplayed(file, input, until);
   // Empty sections would read as an all-clear; the JSON stays the contract's object for scripts.
   io.stdout(format === 'json' ? `${JSON.stringify(replayJson(result), null, 2)}\n` : nothing === null ? replayTable(result, config) : rejectedTable(result));
+  const rejected = rejectedSummary(input);
+  if (rejected !== null) io.stderr(`cfn-watchdog: ${rejected}\n`);
   if (nothing !== null) io.stderr(`cfn-watchdog: ${nothing}\n`);
   return nothing !== null ? ExitCode.NOTHING_REPLAYED : result.rejected.length > 0 ? ExitCode.REJECTED_INPUT : ExitCode.OK;
 }

@@ -30,6 +30,8 @@ export interface ReplayInput {
   readonly deliveries: Delivery[];
   readonly lost: LostEvent[];
   readonly rejected: Rejected[];
+  /** What an index counts: lines of JSON Lines, or elements of a JSON array (a lone event is one). */
+  readonly unit: 'line' | 'element';
 }
 
 export interface Rejected {
@@ -101,7 +103,7 @@ function readElement(index: number, element: unknown): Delivery | LostEvent | Re
 }
 
 /** Collects what elements are read as: deliveries, lost events, rejected elements. */
-function collector(): ReplayInput & { take(index: number, element: unknown): void; line(index: number, line: string): void } {
+function collector(): Omit<ReplayInput, 'unit'> & { take(index: number, element: unknown): void; line(index: number, line: string): void } {
   const deliveries: Delivery[] = [];
   const lost: LostEvent[] = [];
   const rejected: Rejected[] = [];
@@ -117,7 +119,7 @@ function collector(): ReplayInput & { take(index: number, element: unknown): voi
     try {
       element = JSON.parse(text);
     } catch (error) {
-      rejected.push({ index, error: `line ${index + 1}: not valid JSON (${(error as Error).message})` });
+      rejected.push({ index, error: `not valid JSON (${(error as Error).message})` });
       return;
     }
     take(index, element);
@@ -145,7 +147,7 @@ export function readReplayInput(text: string): ReplayInput {
     }
     if (element !== undefined) {
       input.take(0, element);
-      return { deliveries, lost, rejected };
+      return { deliveries, lost, rejected, unit: 'element' };
     }
   }
   if (trimmed.startsWith('[')) {
@@ -156,10 +158,10 @@ export function readReplayInput(text: string): ReplayInput {
       throw new ReplayInputError(`not valid JSON: ${(error as Error).message}`, { cause: error });
     }
     (elements as unknown[]).forEach((element, index) => input.take(index, element));
-  } else {
-    text.split(/\r?\n/).forEach((line, index) => input.line(index, line));
+    return { deliveries, lost, rejected, unit: 'element' };
   }
-  return { deliveries, lost, rejected };
+  text.split(/\r?\n/).forEach((line, index) => input.line(index, line));
+  return { deliveries, lost, rejected, unit: 'line' };
 }
 
 /**
@@ -189,7 +191,7 @@ export async function readReplayFile(path: string): Promise<ReplayInput> {
     mode = first.startsWith('{') && parses(first) ? 'lines' : 'whole';
     if (mode === 'lines') for (const seen of head.splice(0)) input.line(index++, seen);
   }
-  if (mode === 'lines') return { deliveries: input.deliveries, lost: input.lost, rejected: input.rejected };
+  if (mode === 'lines') return { deliveries: input.deliveries, lost: input.lost, rejected: input.rejected, unit: 'line' };
   return readReplayInput(head.join('\n'));
 }
 

@@ -188,6 +188,26 @@ export function rejectedTable(result: ReplayResult): string {
   return `Rejected input: ${result.rejected.length}\n${rejected.toString()}\n`;
 }
 
+/** How many rejected elements the summary on stderr names; the table and the JSON list them all. */
+const REJECTED_NAMED = 3;
+
+/**
+ * One line naming the first rejected elements (counted from 1, as editors count lines), or null
+ * when none was: the table and the JSON list them all, but `--format json > out.json` shows
+ * someone at a terminal nothing else.
+ *
+ * @example
+ * rejectedSummary(input); // '2 of 69 lines rejected: line 3 (detail.stack-id: expected …), line 9 (…)'
+ */
+export function rejectedSummary(input: ReplayInput): string | null {
+  const { rejected, unit } = input;
+  if (rejected.length === 0) return null;
+  const total = input.deliveries.length + input.lost.length + rejected.length;
+  const named = rejected.slice(0, REJECTED_NAMED).map(({ index, error }) => `${unit} ${index + 1} (${error})`);
+  const more = rejected.length - named.length;
+  return `${rejected.length} of ${plural(total, unit)} rejected: ${named.join(', ')}${more > 0 ? `, and ${more} more` : ''}`;
+}
+
 /**
  * Why no event was replayed, or null when one was. Four empty sections and exit status 0 would
  * read as an all-clear to someone on call, when the file or `--until` was the mistake.
