@@ -73,8 +73,15 @@ function withDataSource(command: Command, options: { readonly stackAlias: boolea
   return command
     .option('--aws-region <region>', 'the region of --table (default: AWS_REGION or your profile)')
     .option('--profile <name>', 'the AWS profile for --table')
-    .option('--tz <zone>', 'print times in this IANA zone with its real offset, e.g. Europe/Berlin (default: UTC)')
+    .option('--tz <zone>', 'print times in this IANA zone with its real offset, e.g. Europe/Berlin, and read dates as its days (default: UTC)')
     .exitOverride();
+}
+
+/** `--from`/`--to` as windows, timeline and report take them. */
+function withRange(command: Command): Command {
+  return command
+    .option('--from <time>', 'ISO time, or a date: midnight in --tz (default UTC) (default: 7 days before --to)')
+    .option('--to <time>', 'ISO time, or a date: midnight in --tz (default UTC) (default: now)');
 }
 
 interface ReplayFlags {
@@ -203,11 +210,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const clock = io.clock ?? Date.now;
 
   withDataSource(
-    program
-      .command('windows')
-      .description('List impact windows overlapping --from/--to, to find and re-process the work that failed during them')
-      .option('--from <time>', 'ISO time or date (default: 7 days before --to)')
-      .option('--to <time>', 'ISO time or date (default: now)')
+    withRange(
+      program
+        .command('windows')
+        .description('List impact windows overlapping --from/--to, to find and re-process the work that failed during them'),
+    )
       .option('--service <name>', 'only this service')
       .option('--account <id>', 'only this account')
       .option('--region <region>', 'only windows of stacks in this region')
@@ -230,13 +237,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   });
 
   withDataSource(
-    program
-      .command('timeline')
-      .description('Show what one stack, or every stack of a service, went through in --from/--to: stack and resource status changes, in order')
+    withRange(
+      program
+        .command('timeline')
+        .description('Show what one stack, or every stack of a service, went through in --from/--to: stack and resource status changes, in order'),
+    )
       .option('--stack <name>', 'the watched stack: its name (every stack that had it) or its ARN')
       .option('--service <name>', 'every stack of this service')
-      .option('--from <time>', 'ISO time or date (default: 7 days before --to)')
-      .option('--to <time>', 'ISO time or date (default: now)')
       .option('--account <id>', 'only stacks in this account')
       .option('--region <region>', 'only stacks in this region')
       .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'json', 'csv'])),
@@ -248,12 +255,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   });
 
   withDataSource(
-    program
-      .command('report')
-      .description('Write a self-contained HTML postmortem of --from/--to: the stacks\' timeline, the impact windows and what to re-process')
+    withRange(
+      program
+        .command('report')
+        .description('Write a self-contained HTML postmortem of --from/--to: the stacks\' timeline, the impact windows and what to re-process'),
+    )
       .requiredOption('--out <file>', 'the HTML file to write')
-      .option('--from <time>', 'ISO time or date (default: 7 days before --to)')
-      .option('--to <time>', 'ISO time or date (default: now)')
       .option('--service <name>', 'only this service')
       .option('--thresholds <spec>', 'the deployment\'s thresholds, for the marks on the timeline (default *=20m/40m)'),
   ).action(async (flags: ReportFlags & { thresholds?: string; awsRegion?: string; stack?: string }) => {

@@ -7,7 +7,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { ServiceWindow } from '../shared/app/ports.ts';
 import { formatInstant, humanDuration, parseUserInstant, TimeFormatError, type Instant } from '../shared/domain/time.ts';
 import { openStore, type DataSourceFlags } from './data-source.ts';
-import { zonedFormatter, type TimeFormatter } from './zoned-time.ts';
+import { dayStartIn, zonedFormatter, type TimeFormatter } from './zoned-time.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -36,14 +36,19 @@ export interface WindowRow {
 }
 
 /**
- * The range a read command covers: `--to` (default now) and `--from` (default 7 days before `--to`).
+ * The range a read command covers: `--to` (default now) and `--from` (default 7 days before
+ * `--to`); a date is the midnight that begins it in `--tz`, so a day there is asked for as it reads.
  *
  * @example
- * readRange({ from: '2021-09-21' }, Date.now()); // { from: 2021-09-21T00:00:00Z, to: now }
+ * readRange({ from: '2021-09-21', tz: 'Europe/Berlin' }, Date.now()); // { from: 2021-09-20T22:00:00Z, to: now }
  */
-export function readRange(flags: { readonly from?: string | undefined; readonly to?: string | undefined }, now: Instant): { from: Instant; to: Instant } {
-  const to = flags.to === undefined ? now : parseUserInstant(flags.to, '--to');
-  const from = flags.from === undefined ? to - 7 * DAY_MS : parseUserInstant(flags.from, '--from');
+export function readRange(
+  flags: { readonly from?: string | undefined; readonly to?: string | undefined; readonly tz?: string | undefined },
+  now: Instant,
+): { from: Instant; to: Instant } {
+  const dayStart = dayStartIn(flags.tz);
+  const to = flags.to === undefined ? now : parseUserInstant(flags.to, '--to', dayStart);
+  const from = flags.from === undefined ? to - 7 * DAY_MS : parseUserInstant(flags.from, '--from', dayStart);
   if (from >= to) throw new TimeFormatError(`--from must be before --to, got ${formatInstant(from)} and ${formatInstant(to)}`);
   return { from, to };
 }

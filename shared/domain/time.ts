@@ -37,13 +37,16 @@ function isCalendarDate(yyyyMmDd: string): boolean {
 }
 
 /**
- * Parses a user-given time: an ISO-8601 instant, or a date (midnight UTC).
+ * Parses a user-given time: an ISO-8601 instant, or a date — midnight UTC, or the instant
+ * `dayStart` gives for that day's midnight read as UTC (a zone's midnight).
  *
  * @example
  * parseUserInstant('2021-09-21', '--until'); // 2021-09-21T00:00:00Z
  */
-export function parseUserInstant(text: string, what: string): Instant {
-  const ms = parseInstant(ISO_DATE.test(text) ? `${text}T00:00:00Z` : text);
+export function parseUserInstant(text: string, what: string, dayStart: (utcMidnight: Instant) => Instant = (at) => at): Instant {
+  const isDate = ISO_DATE.test(text);
+  const parsed = parseInstant(isDate ? `${text}T00:00:00Z` : text);
+  const ms = parsed !== null && isDate ? dayStart(parsed) : parsed;
   if (ms === null) {
     throw new TimeFormatError(
       `${what}: expected an ISO-8601 time such as 2021-09-21T19:09:00Z or a date such as 2021-09-21, got '${text}'`,

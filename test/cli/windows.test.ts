@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { zonedFormatter } from '../../cli/zoned-time.ts';
+import { dayStartIn, zonedFormatter } from '../../cli/zoned-time.ts';
 import { stackEvent } from '../support/events.ts';
-import { expectOneLine, removeWrittenEvents, runCli, SEED, SEED_RULE, writeEvents } from './harness.ts';
+import { expectOneLine, removeWrittenEvents, runBin, runCli, SEED, SEED_RULE, writeEvents } from './harness.ts';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'cfn-watchdog-windows-'));
 const seedDb = path.join(scratch, 'seed');
@@ -89,6 +89,33 @@ describe('cfn-watchdog windows', () => {
     expect((JSON.parse(run.stdout) as { start: string }[]).map((window) => window.start)).toEqual(starts);
   });
 
+  it('takes a bare date as the day in --tz: Tokyo\'s 22 September began at 15:00 UTC on the 21st, before the seed window', async () => {
+    // Act: the real binary, as an on-call engineer in Tokyo runs it.
+    const tokyo = await runBin(['windows', '--db', seedDb, '--from', '2021-09-22', '--to', '2021-09-23', '--tz', 'Asia/Tokyo', '--format', 'json']);
+    const utc = await runCli(['windows', '--db', seedDb, '--from', '2021-09-22', '--to', '2021-09-23', '--format', 'json']);
+
+    // Assess
+    expect([tokyo.status, tokyo.stderr]).toEqual([0, '']);
+    expect(JSON.parse(tokyo.stdout)).toEqual([{ ...seedWindow, start: '2021-09-22T04:09:00+09:00', end: '2021-09-22T05:07:00+09:00' }]);
+    expect([utc.status, utc.stdout, utc.stderr]).toEqual([0, '[]\n', '']);
+  });
+
+  it('begins and ends a day in --tz with the offset the zone had then: 31 October in Berlin is 25 hours long', async () => {
+    // Act
+    const run = await runCli(['windows', '--db', seedDb, '--from', '2021-10-31', '--to', '2021-11-01', '--tz', 'Europe/Berlin', '--format', 'table']);
+
+    // Assess
+    expect(run).toEqual({ status: 0, stdout: 'Impact windows overlapping 2021-10-31T00:00:00+02:00 to 2021-11-01T00:00:00+01:00: 0\n', stderr: '' });
+  });
+
+  it('keeps a full ISO time with Z or an offset as given, whatever --tz', async () => {
+    // Act
+    const run = await runCli(['windows', '--db', seedDb, '--from', '2021-09-22T00:00:00Z', '--to', '2021-09-23T00:00:00+09:00', '--tz', 'Asia/Tokyo', '--format', 'table']);
+
+    // Assess
+    expect(run).toEqual({ status: 0, stdout: 'Impact windows overlapping 2021-09-22T09:00:00+09:00 to 2021-09-23T00:00:00+09:00: 0\n', stderr: '' });
+  });
+
   it('says plainly that a window is still open, and --open lists only those', async () => {
     // Act
     const all = await runCli(['windows', '--db', winterDb, '--from', '2022-01-10', '--to', '2022-01-11', '--format', 'json']);
@@ -144,5 +171,20 @@ describe('zonedFormatter', () => {
     ['Asia/Kolkata', '2022-01-10T09:00:00Z', '2022-01-10T14:30:00+05:30'],
   ])('prints an instant in %s with its real offset', (zone, instant, expected) => {
     expect(zonedFormatter(zone)(Date.parse(instant))).toBe(expected);
+  });
+});
+
+describe('dayStartIn', () => {
+  it.each([
+    [undefined, '2021-09-21', '2021-09-21T00:00:00Z'],
+    ['Europe/Berlin', '2021-09-21', '2021-09-20T22:00:00Z'],
+    ['Europe/Berlin', '2022-01-10', '2022-01-09T23:00:00Z'],
+    ['Asia/Kolkata', '2022-01-10', '2022-01-09T18:30:00Z'],
+    // The clocks went from 00:00 straight to 01:00 there: the day began when they jumped.
+    ['America/Santiago', '2022-09-11', '2022-09-11T04:00:00Z'],
+    // The clocks went back from 24:00 to 23:00 the day before: this midnight came once.
+    ['America/Santiago', '2022-04-03', '2022-04-03T04:00:00Z'],
+  ])('begins a day in %s at its first instant there: %s at %s', (zone, day, expected) => {
+    expect(new Date(dayStartIn(zone)(Date.parse(`${day}T00:00:00Z`))).toISOString().replace('.000Z', 'Z')).toBe(expected);
   });
 });
