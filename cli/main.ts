@@ -9,6 +9,7 @@ import { MuteRuleError } from '../shared/domain/mute.ts';
 import { ServiceRuleError } from '../shared/domain/service.ts';
 import { ThresholdSpecError } from '../shared/domain/thresholds.ts';
 import { formatInstant, parseUserInstant, TimeFormatError } from '../shared/domain/time.ts';
+import { importFiles } from './import.ts';
 import { readReplayFile, ReplayInputError, type ReplayInput } from './replay-input.ts';
 import { replay } from './replay.ts';
 import { nothingReplayed, rejectedSummary, rejectedTable, replayJson, replayTable } from './replay-output.ts';
@@ -205,6 +206,18 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .exitOverride()
     .action(async (file: string, flags: ReplayFlags) => {
       status = await runReplay(file, flags, io);
+    });
+
+  program
+    .command('import')
+    .description('Turn `aws cloudformation describe-stack-events` output (pages, stacks; UTF-8 or UTF-16) into replay input, JSON Lines on stdout')
+    .argument('<file...>', 'describe-stack-events output files; all or nothing: a bad one is named on stderr and nothing is printed')
+    .exitOverride()
+    .action(async (files: string[]) => {
+      const { output, problems } = await importFiles(files);
+      for (const problem of problems) io.stderr(`cfn-watchdog: import: ${problem}\n`);
+      io.stdout(output);
+      status = problems.length > 0 ? ExitCode.USAGE : ExitCode.OK;
     });
 
   const clock = io.clock ?? Date.now;
