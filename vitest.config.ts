@@ -13,7 +13,9 @@ export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup.ts'],
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // CFN_WATCHDOG_DEV: the commands the tests start run the sources, not a bundle built from
+    // older ones (cli/bin.js); test/cli/bin.test.ts runs the bundle on purpose.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', CFN_WATCHDOG_DEV: '1' },
     testTimeout: 30_000,
     projects: [
       { extends: true, test: { name: 'dynalite', include: ['test/**/*.test.ts'] } },
