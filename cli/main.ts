@@ -4,6 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import type { Log } from '../shared/app/log.ts';
+import { escapeControlCharacters } from '../shared/domain/cfn-event.ts';
 import { configFromText } from '../shared/domain/config.ts';
 import { MuteRuleError } from '../shared/domain/mute.ts';
 import { ServiceRuleError } from '../shared/domain/service.ts';
@@ -46,7 +47,8 @@ export interface Io {
 
 const stderrLog = (io: Io): Log => ({
   info: () => undefined,
-  warn: (message, attributes) => io.stderr(`cfn-watchdog: warning: ${message}${attributes ? ` ${JSON.stringify(attributes)}` : ''}\n`),
+  // Attributes quote input (stack names, statuses): JSON.stringify leaves DEL and C1 as they are.
+  warn: (message, attributes) => io.stderr(`cfn-watchdog: warning: ${message}${attributes ? ` ${escapeControlCharacters(JSON.stringify(attributes))}` : ''}\n`),
 });
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];

@@ -3,11 +3,14 @@
  * EventBridge events, each optionally wrapped as `{"deliverAt": …, "event": …}` (delivered late)
  * or `{"lost": true, "event": …}` (emitted by CloudFormation, never delivered).
  */
-import { describeReceived, InvalidEventError, parseCloudFormationEvent } from '../shared/domain/cfn-event.ts';
+import { describeReceived, escapeControlCharacters, InvalidEventError, parseCloudFormationEvent } from '../shared/domain/cfn-event.ts';
 import type { CloudFormationEvent } from '../shared/domain/events.ts';
 import { floorToSecond, parseInstant, type Instant } from '../shared/domain/time.ts';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { TextDecoder } from 'node:util';
+import { detectEncoding } from './text-input.ts';
 
 export interface Delivery {
   /** Position in the file: array element or line, 0-based, blank lines counted. */
@@ -119,7 +122,7 @@ function collector(): Omit<ReplayInput, 'unit'> & { take(index: number, element:
     try {
       element = JSON.parse(text);
     } catch (error) {
-      rejected.push({ index, error: `not valid JSON (${(error as Error).message})` });
+      rejected.push({ index, error: `not valid JSON (${escapeControlCharacters((error as Error).message)})` });
       return;
     }
     take(index, element);
@@ -127,13 +130,17 @@ function collector(): Omit<ReplayInput, 'unit'> & { take(index: number, element:
   return { deliveries, lost, rejected, take, line };
 }
 
+const BYTE_ORDER_MARK = '\uFEFF';
+
 /**
  * Splits a replay file into deliveries, lost events and rejected elements.
  *
  * @example
  * const { deliveries, lost, rejected } = readReplayInput(readFileSync('incident.jsonl', 'utf8'));
  */
-export function readReplayInput(text: string): ReplayInput {
+export function readReplayInput(withMark: string): ReplayInput {
+  // Text read with a byte-order mark left in (readFileSync's 'utf8' keeps it); JSON.parse takes none.
+  const text = withMark.startsWith(BYTE_ORDER_MARK) ? withMark.slice(BYTE_ORDER_MARK.length) : withMark;
   const input = collector();
   const { deliveries, lost, rejected } = input;
   const trimmed = text.trimStart();
@@ -155,7 +162,7 @@ export function readReplayInput(text: string): ReplayInput {
     try {
       elements = JSON.parse(text);
     } catch (error) {
-      throw new ReplayInputError(`not valid JSON: ${(error as Error).message}`, { cause: error });
+      throw new ReplayInputError(`not valid JSON: ${escapeControlCharacters((error as Error).message)}`, { cause: error });
     }
     (elements as unknown[]).forEach((element, index) => input.take(index, element));
     return { deliveries, lost, rejected, unit: 'element' };
@@ -173,8 +180,7 @@ export function readReplayInput(text: string): ReplayInput {
  * const { deliveries, lost, rejected } = await readReplayFile('org-month.jsonl');
  */
 export async function readReplayFile(path: string): Promise<ReplayInput> {
-  const stream = createReadStream(path, { encoding: 'utf8' });
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  const lines = createInterface({ input: Readable.from(decodedChunks(path)), crlfDelay: Number.POSITIVE_INFINITY });
   const input = collector();
   const head: string[] = [];
   let index = 0;
@@ -193,6 +199,22 @@ export async function readReplayFile(path: string): Promise<ReplayInput> {
   }
   if (mode === 'lines') return { deliveries: input.deliveries, lost: input.lost, rejected: input.rejected, unit: 'line' };
   return readReplayInput(head.join('\n'));
+}
+
+/**
+ * The file's text, chunk by chunk, in the encoding its byte-order mark announces (UTF-16 as
+ * Windows PowerShell writes it), the mark dropped; UTF-8 without one.
+ */
+async function* decodedChunks(path: string): AsyncGenerator<string> {
+  let decoder: TextDecoder | undefined;
+  for await (const chunk of createReadStream(path)) {
+    const bytes = chunk as Buffer;
+    // Not fatal: a line with bytes invalid in the encoding is rejected, not the whole file.
+    decoder ??= new TextDecoder(detectEncoding(bytes).encoding);
+    yield decoder.decode(bytes, { stream: true });
+  }
+  const rest = decoder?.decode() ?? '';
+  if (rest !== '') yield rest;
 }
 
 function parses(text: string): boolean {

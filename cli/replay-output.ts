@@ -12,6 +12,7 @@ import { resourceLabel } from '../shared/domain/resources.ts';
 import type { ReplayResult } from './replay.ts';
 import type { ReplayInput } from './replay-input.ts';
 import { plural } from './text.ts';
+import { escapeControlCharacters } from '../shared/domain/cfn-event.ts';
 import { adviceOf } from '../shared/adapters/sns-message.ts';
 import { WINDOW_EVENT_SOURCE } from '../shared/domain/window-events.ts';
 
@@ -184,7 +185,7 @@ export function replayTable(result: ReplayResult, config: WatchdogConfig): strin
 export function rejectedTable(result: ReplayResult): string {
   if (result.rejected.length === 0) return '';
   const rejected = table(['index', 'id', 'error']);
-  for (const r of result.rejected) rejected.push([String(r.index), r.id ?? '', r.error]);
+  for (const r of result.rejected) rejected.push([String(r.index), escapeControlCharacters(r.id ?? ''), r.error]);
   return `Rejected input: ${result.rejected.length}\n${rejected.toString()}\n`;
 }
 

@@ -98,6 +98,17 @@ function preview(value: unknown, depth: number): string {
 }
 
 /**
+ * TEXT with its control characters (C0, DEL, C1) written as `\u0007`: a message quoting input
+ * must not ring a terminal's bell, move its cursor or rewrite its line, nor break one line in two.
+ *
+ * @example
+ * escapeControlCharacters('a\u0007b'); // 'a\\u0007b', shown as a\u0007b
+ */
+export function escapeControlCharacters(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
  * What a message says was received instead of a valid value: `missing`, or `got` and a bounded
  * preview of it, so that any value, however deep or cyclic, can be named in an error.
  *
@@ -108,7 +119,8 @@ function preview(value: unknown, depth: number): string {
 export function describeReceived(value: unknown): string {
   if (value === undefined) return 'missing';
   const shown = preview(value, 0);
-  return `got ${shown.length > PREVIEW_LENGTH ? `${shown.slice(0, PREVIEW_LENGTH - 3)}...` : shown}`;
+  // JSON.stringify leaves DEL and C1 as they are.
+  return `got ${escapeControlCharacters(shown.length > PREVIEW_LENGTH ? `${shown.slice(0, PREVIEW_LENGTH - 3)}...` : shown)}`;
 }
 
 function received(input: unknown, path: string): string {
