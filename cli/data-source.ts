@@ -9,7 +9,9 @@ import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynam
 import { createDynamoDbStore } from '../shared/adapters/dynamodb-store.ts';
 import { localDynamoDbClient } from '../shared/adapters/embedded-dynamodb.ts';
 import type { WatchdogStore } from '../shared/app/ports.ts';
-import { EMBEDDED_TABLE, openStoreFolder } from './store-folder.ts';
+import { parseUserInstant, type Clock, type Instant } from '../shared/domain/time.ts';
+import { EMBEDDED_TABLE, lastChange, openStoreFolder } from './store-folder.ts';
+import { dayStartIn } from './zoned-time.ts';
 
 /** The output of template.yaml that names the table. */
 export const TABLE_NAME_OUTPUT = 'TableName';
@@ -37,6 +39,8 @@ export interface OpenStore {
   readonly describe: string;
   /** Says what a failed read means in terms of the flags: which table, where, which action. */
   explain(error: unknown): Error;
+  /** A replayed store's last change, its own "now"; `undefined` for a table written as things happen. */
+  readonly lastChange?: () => Promise<Instant | null>;
   close(): Promise<void>;
 }
 
@@ -60,7 +64,13 @@ export async function openStore(flags: DataSourceFlags): Promise<OpenStore> {
     const db = await openStoreFolder(flags.db);
     const client = db.client();
     const describe = `the store in ${flags.db}`;
-    return { store: createDynamoDbStore({ client, tableName: EMBEDDED_TABLE }), describe, explain: (error) => explainError(error, EMBEDDED_TABLE, flags.db ?? ''), close: () => db.close() };
+    return {
+      store: createDynamoDbStore({ client, tableName: EMBEDDED_TABLE }),
+      describe,
+      explain: (error) => explainError(error, EMBEDDED_TABLE, flags.db ?? ''),
+      lastChange: () => lastChange(db),
+      close: () => db.close(),
+    };
   }
   if (flags.endpoint !== undefined) {
     const endpoint = endpointUrl(flags.endpoint);
@@ -159,4 +169,30 @@ function explainError(error: unknown, resource: string, where: string, action?: 
     return new DataSourceError(`access denied ${what} in ${where}: ${error.message}`, { cause: error });
   }
   return error;
+}
+
+/** "Now" for a read command, and what to say of it after the time it is printed as. */
+export interface Now {
+  readonly at: Instant;
+  /** ` (the store's last change; --as-of to change)` when taken from the store; empty otherwise. */
+  readonly note: string;
+}
+
+/**
+ * "Now" as `--as-of` gives it (parsed at once, so a mistake is said before the store is
+ * opened), else a replayed store's last change, else the clock: a deployed table is read as
+ * things happen, a replayed history long after them.
+ *
+ * @example
+ * const nowOf = readNow({ asOf: undefined }, Date.now);
+ * const source = await openStore({ db: './seed-db' });
+ * (await nowOf(source)).at; // 2021-09-21T20:07:00Z, the seed's last change
+ */
+export function readNow(flags: { readonly asOf?: string | undefined; readonly tz?: string | undefined }, clock: Clock): (source: OpenStore) => Promise<Now> {
+  const asOf = flags.asOf === undefined ? undefined : parseUserInstant(flags.asOf, '--as-of', dayStartIn(flags.tz));
+  return async (source) => {
+    if (asOf !== undefined) return { at: asOf, note: '' };
+    const last = source.lastChange === undefined ? null : await source.lastChange();
+    return last === null ? { at: clock(), note: '' } : { at: last, note: " (the store's last change; --as-of to change)" };
+  };
 }

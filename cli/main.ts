@@ -41,7 +41,7 @@ export interface Io {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly isTty: boolean;
-  /** "Now" for the read commands' defaults (the last 7 days, elapsed so far); the wall clock unless a test sets it. */
+  /** "Now" for the read commands reading a table written as things happen (not `--db`); the wall clock unless a test sets it. */
   readonly clock?: () => number;
 }
 
@@ -77,6 +77,7 @@ function withDataSource(command: Command, options: { readonly stackAlias: boolea
     .option('--aws-region <region>', 'the region of --table (default: AWS_REGION or your profile)')
     .option('--profile <name>', 'the AWS profile for --table')
     .option('--tz <zone>', 'print times in this IANA zone with its real offset, e.g. Europe/Berlin, and read dates as its days (default: UTC)')
+    .option('--as-of <time>', 'take now to be this ISO time or date (default: the last change to a --db store, else the wall clock)')
     .exitOverride();
 }
 
@@ -84,7 +85,7 @@ function withDataSource(command: Command, options: { readonly stackAlias: boolea
 function withRange(command: Command): Command {
   return command
     .option('--from <time>', 'ISO time, or a date: midnight in --tz (default UTC) (default: 7 days before --to)')
-    .option('--to <time>', 'ISO time, or a date: midnight in --tz (default UTC) (default: now)');
+    .option('--to <time>', 'ISO time, or a date: midnight in --tz (default UTC) (default: now, see --as-of)');
 }
 
 interface ReplayFlags {
@@ -237,7 +238,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'json', 'csv'])),
   ).action(async (flags: WindowsFlags & { region?: string; awsRegion?: string; stack?: string }) => {
     const { region, awsRegion, stack, ...rest } = flags;
-    io.stdout(await listWindows({ ...rest, ...watchdogStackOf(flags), windowRegion: region, region: awsRegion }, clock(), io.isTty));
+    io.stdout(await listWindows({ ...rest, ...watchdogStackOf(flags), windowRegion: region, region: awsRegion }, clock, io.isTty));
   });
 
   withDataSource(
@@ -248,7 +249,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'json'])),
   ).action(async (flags: StatusFlags & { thresholds?: string; awsRegion?: string; stack?: string }) => {
     const { thresholds, awsRegion, stack, ...rest } = flags;
-    io.stdout(await showStatus({ ...rest, ...watchdogStackOf(flags), region: awsRegion }, configFromText({ thresholds }), clock(), io.isTty));
+    io.stdout(await showStatus({ ...rest, ...watchdogStackOf(flags), region: awsRegion }, configFromText({ thresholds }), clock, io.isTty));
   });
 
   withDataSource(
@@ -266,7 +267,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   ).action(async (flags: TimelineFlags & { region?: string; awsRegion?: string }) => {
     const { region, awsRegion, ...rest } = flags;
     if ((rest.stack === undefined) === (rest.service === undefined)) throw new UsageError('timeline: give one of --stack NAME|ARN or --service NAME');
-    io.stdout(await showTimeline({ ...rest, stackRegion: region, region: awsRegion }, clock(), io.isTty));
+    io.stdout(await showTimeline({ ...rest, stackRegion: region, region: awsRegion }, clock, io.isTty));
   });
 
   withDataSource(
@@ -281,7 +282,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   ).action(async (flags: ReportFlags & { thresholds?: string; awsRegion?: string; stack?: string }) => {
     const { thresholds, awsRegion, stack, ...rest } = flags;
     try {
-      io.stdout(await writeReport({ ...rest, ...watchdogStackOf(flags), region: awsRegion }, configFromText({ thresholds }), clock()));
+      io.stdout(await writeReport({ ...rest, ...watchdogStackOf(flags), region: awsRegion }, configFromText({ thresholds }), clock));
     } catch (error) {
       throw error instanceof ReportOutputError ? new UsageError(error.message, { cause: error }) : error;
     }

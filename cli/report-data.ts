@@ -13,9 +13,9 @@ import { timelinesOfService } from '../shared/app/timeline.ts';
 import { serviceKeyId, type ServiceKey } from '../shared/domain/service.ts';
 import { reachedPeople } from '../shared/domain/claims.ts';
 import type { StackState } from '../shared/domain/stack-state.ts';
-import type { Instant } from '../shared/domain/time.ts';
+import type { Clock, Instant } from '../shared/domain/time.ts';
 import type { ImpactWindow } from '../shared/domain/windows.ts';
-import { openStore, type DataSourceFlags } from './data-source.ts';
+import { openStore, readNow, type DataSourceFlags } from './data-source.ts';
 import { renderReport, type ReportData, type ReportNotification, type ReportService, type ReportStack } from './report.ts';
 import { plural } from './text.ts';
 import { readRange } from './windows.ts';
@@ -113,6 +113,7 @@ export interface ReportFlags extends DataSourceFlags {
   to?: string;
   service?: string;
   tz?: string;
+  asOf?: string;
 }
 
 /** The flags that name the data source, for the hand-off command to read the same store. */
@@ -131,16 +132,18 @@ function dataSourceArgs(flags: DataSourceFlags): string[] {
  * Runs the command: reads the store, writes the HTML file, returns the line to print.
  *
  * @example
- * process.stdout.write(await writeReport({ db: './incident', from: '2021-09-21', to: '2021-09-22', out: 'report.html' }, DEFAULT_CONFIG, Date.now()));
+ * process.stdout.write(await writeReport({ db: './incident', from: '2021-09-21', to: '2021-09-22', out: 'report.html' }, DEFAULT_CONFIG, Date.now));
  * // wrote report.html: 1 window, 3 stacks
  */
-export async function writeReport(flags: ReportFlags, config: WatchdogConfig, now: Instant): Promise<string> {
+export async function writeReport(flags: ReportFlags, config: WatchdogConfig, clock: Clock): Promise<string> {
   zonedFormatter(flags.tz); // a bad --tz fails before the store is opened
-  const { from, to } = readRange(flags, now);
+  const rangeAt = readRange(flags);
+  const nowOf = readNow(flags, clock);
   const source = await openStore(flags);
   let data: ReportData;
   try {
-    data = await loadReportData(source.store, { from, to, service: flags.service }, config, now);
+    const now = await nowOf(source);
+    data = await loadReportData(source.store, { ...rangeAt(now.at), service: flags.service }, config, now.at);
   } catch (error) {
     throw source.explain(error);
   } finally {

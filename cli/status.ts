@@ -14,13 +14,14 @@ import { Quiet } from '../shared/domain/outbox.ts';
 import { serviceKeyId } from '../shared/domain/service.ts';
 import { silentLog } from '../shared/app/log.ts';
 import { windowsAsOf } from '../shared/app/walk-windows.ts';
-import { humanDuration, type Instant } from '../shared/domain/time.ts';
-import { openStore, type DataSourceFlags } from './data-source.ts';
+import { humanDuration, type Clock, type Instant } from '../shared/domain/time.ts';
+import { openStore, readNow, type DataSourceFlags, type Now } from './data-source.ts';
 import { windowRow, windowsTable, type WindowRow } from './windows.ts';
 import { zonedFormatter, type TimeFormatter } from './zoned-time.ts';
 
 export interface StatusFlags extends DataSourceFlags {
   tz?: string;
+  asOf?: string;
   format?: 'table' | 'json';
 }
 
@@ -116,21 +117,24 @@ function runningTable(rows: readonly RunningRow[]): string {
  * Runs the command and returns what to print.
  *
  * @example
- * process.stdout.write(await showStatus({ table: 'cfn-watchdog-WatchdogTable-1X2Y' }, DEFAULT_CONFIG, Date.now(), true));
+ * process.stdout.write(await showStatus({ table: 'cfn-watchdog-WatchdogTable-1X2Y' }, DEFAULT_CONFIG, Date.now, true));
  */
-export async function showStatus(flags: StatusFlags, config: WatchdogConfig, now: Instant, isTty: boolean): Promise<string> {
+export async function showStatus(flags: StatusFlags, config: WatchdogConfig, clock: Clock, isTty: boolean): Promise<string> {
   const format = zonedFormatter(flags.tz);
+  const nowOf = readNow(flags, clock);
   const source = await openStore(flags);
   let result: Snapshot;
+  let now: Now;
   try {
-    result = await snapshot(source.store, config, now, format);
+    now = await nowOf(source);
+    result = await snapshot(source.store, config, now.at, format);
   } catch (error) {
     throw source.explain(error);
   } finally {
     await source.close();
   }
   if ((flags.format ?? (isTty ? 'table' : 'json')) === 'json') {
-    return `${JSON.stringify({ asOf: format(now), ...result }, null, 2)}\n`;
+    return `${JSON.stringify({ asOf: format(now.at), ...result }, null, 2)}\n`;
   }
-  return `Status as of ${format(now)}\n\n${runningTable(result.operations)}\n${windowsTable(result.openWindows, 'Open impact windows')}`;
+  return `Status as of ${format(now.at)}${now.note}\n\n${runningTable(result.operations)}\n${windowsTable(result.openWindows, 'Open impact windows')}`;
 }

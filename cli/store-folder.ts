@@ -12,7 +12,7 @@ import { ensureTable, summarizeItems, type StoredItemsSummary } from '../shared/
 import { EmbeddedDbLockedError, EmbeddedDbOpenError, levelDbFolder, startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../shared/adapters/embedded-dynamodb.ts';
 import type { PlainItem } from '../shared/adapters/item-size.ts';
 import { createDynamoDbTable } from '../shared/adapters/item-table.ts';
-import { formatInstant } from '../shared/domain/time.ts';
+import { formatInstant, type Instant } from '../shared/domain/time.ts';
 import { plural } from './text.ts';
 
 /** The table the embedded stores (replay, `--db`) use. */
@@ -66,6 +66,26 @@ export async function openStoreFolder(dir: string): Promise<EmbeddedDynamoDb> {
     await db.close();
     throw error instanceof ResourceNotFoundException ? new StoreFolderError(noStore(dir), { cause: error }) : error;
   }
+}
+
+/** Every item of the store in DB; none in a LevelDB without the table (a replay stopped before it kept anything). */
+async function scanStore(db: EmbeddedDynamoDb): Promise<PlainItem[]> {
+  return createDynamoDbTable({ client: db.client(), tableName: EMBEDDED_TABLE })
+    .scanAll()
+    .catch((error: unknown) => {
+      if (error instanceof ResourceNotFoundException) return [];
+      throw error;
+    });
+}
+
+/**
+ * The latest the store in DB knows of, read whole: its last event, or the writer's last change
+ * to a state when later (a sweep that escalated after the last event). The read commands take
+ * "now" from it, since a replayed history's wall clock is years past its events.
+ */
+export async function lastChange(db: EmbeddedDynamoDb): Promise<Instant | null> {
+  const { lastEvent, writtenUntil } = summarizeItems(await scanStore(db));
+  return lastEvent === null || writtenUntil === null ? (lastEvent ?? writtenUntil) : Math.max(lastEvent, writtenUntil);
 }
 
 /** `replay --db DIR`'s hold on the folder, from before the replay until it kept what it replayed. */
@@ -141,14 +161,7 @@ export async function openReplayFolder(dir: string, options: { readonly append: 
   try {
     const client = db.client();
     const table = createDynamoDbTable({ client, tableName: EMBEDDED_TABLE });
-    const items =
-      found === 'store'
-        ? await table.scanAll().catch((error: unknown) => {
-            // A LevelDB without the table (a replay stopped before it kept anything) holds nothing.
-            if (error instanceof ResourceNotFoundException) return [];
-            throw error;
-          })
-        : [];
+    const items = found === 'store' ? await scanStore(db) : [];
     const summary = summarizeItems(items);
     if (items.length > 0 && !options.append) {
       throw new StoreFolderError(`${dir} already holds a replayed store (${describeStore(summary)}); give --append to add to it, or another --db`);

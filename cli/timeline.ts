@@ -5,9 +5,9 @@
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import type { HistoryEvent } from '../shared/app/ports.ts';
-import { serviceTimelines, stackTimelines, type StackTimeline } from '../shared/app/timeline.ts';
-import type { Instant } from '../shared/domain/time.ts';
-import { openStore, type DataSourceFlags } from './data-source.ts';
+import { serviceTimelines, stackTimelines, type StackTimeline, type TimelineRange } from '../shared/app/timeline.ts';
+import type { Clock, Instant } from '../shared/domain/time.ts';
+import { openStore, readNow, type DataSourceFlags, type Now } from './data-source.ts';
 import { readRange } from './windows.ts';
 import { zonedFormatter, type TimeFormatter } from './zoned-time.ts';
 
@@ -19,6 +19,7 @@ export interface TimelineFlags extends DataSourceFlags {
   account?: string;
   stackRegion?: string;
   tz?: string;
+  asOf?: string;
   format?: 'table' | 'json' | 'csv';
 }
 
@@ -104,15 +105,20 @@ function timelineTable(rows: readonly TimelineRow[], heading: string): string {
  * Runs the command and returns what to print; {@link NothingFoundError} when nothing matches.
  *
  * @example
- * process.stdout.write(await showTimeline({ db: './incident', stack: 'trustsource-core-prod', from: '2021-09-21', to: '2021-09-22' }, Date.now(), true));
+ * process.stdout.write(await showTimeline({ db: './incident', stack: 'trustsource-core-prod', from: '2021-09-21', to: '2021-09-22' }, Date.now, true));
  */
-export async function showTimeline(flags: TimelineFlags, now: Instant, isTty: boolean): Promise<string> {
+export async function showTimeline(flags: TimelineFlags, clock: Clock, isTty: boolean): Promise<string> {
   const format = zonedFormatter(flags.tz);
-  const range = readRange(flags, now);
+  const rangeAt = readRange(flags);
+  const nowOf = readNow(flags, clock);
   const what = flags.stack !== undefined ? `stack '${flags.stack}'` : `service '${flags.service ?? ''}'`;
   const source = await openStore(flags);
   const found: { at: Instant; row: TimelineRow }[] = [];
+  let now: Now;
+  let range: TimelineRange;
   try {
+    now = await nowOf(source);
+    range = rangeAt(now.at);
     const wanted = (stack: StackTimeline) =>
       (flags.account === undefined || stack.account === flags.account) && (flags.stackRegion === undefined || stack.region === flags.stackRegion);
     if (flags.stack !== undefined) {
@@ -144,6 +150,6 @@ export async function showTimeline(flags: TimelineFlags, now: Instant, isTty: bo
         { header: true, columns: [...CSV_COLUMNS], record_delimiter: 'windows' },
       );
     case 'table':
-      return timelineTable(sorted, `Timeline of ${what}, ${format(range.from)} to ${format(range.to)}`);
+      return timelineTable(sorted, `Timeline of ${what}, ${format(range.from)} to ${format(range.to)}${flags.to === undefined ? now.note : ''}`);
   }
 }

@@ -5,8 +5,8 @@
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import type { ServiceWindow } from '../shared/app/ports.ts';
-import { formatInstant, humanDuration, parseUserInstant, TimeFormatError, type Instant } from '../shared/domain/time.ts';
-import { openStore, type DataSourceFlags } from './data-source.ts';
+import { formatInstant, humanDuration, parseUserInstant, TimeFormatError, type Clock, type Instant } from '../shared/domain/time.ts';
+import { openStore, readNow, type DataSourceFlags, type Now } from './data-source.ts';
 import { dayStartIn, zonedFormatter, type TimeFormatter } from './zoned-time.ts';
 
 const DAY_MS = 86_400_000;
@@ -19,6 +19,7 @@ export interface WindowsFlags extends DataSourceFlags {
   windowRegion?: string;
   open?: boolean;
   tz?: string;
+  asOf?: string;
   format?: 'table' | 'json' | 'csv';
 }
 
@@ -36,21 +37,30 @@ export interface WindowRow {
 }
 
 /**
- * The range a read command covers: `--to` (default now) and `--from` (default 7 days before
- * `--to`); a date is the midnight that begins it in `--tz`, so a day there is asked for as it reads.
+ * The range a read command covers, as a function of "now": `--to` (default now) and `--from`
+ * (default 7 days before `--to`); a date is the midnight that begins it in `--tz`, so a day
+ * there is asked for as it reads. What is given is parsed at once, to be refused before the
+ * store is opened.
  *
  * @example
- * readRange({ from: '2021-09-21', tz: 'Europe/Berlin' }, Date.now()); // { from: 2021-09-20T22:00:00Z, to: now }
+ * readRange({ from: '2021-09-21', tz: 'Europe/Berlin' })(now); // { from: 2021-09-20T22:00:00Z, to: now }
  */
-export function readRange(
-  flags: { readonly from?: string | undefined; readonly to?: string | undefined; readonly tz?: string | undefined },
-  now: Instant,
-): { from: Instant; to: Instant } {
+export function readRange(flags: {
+  readonly from?: string | undefined;
+  readonly to?: string | undefined;
+  readonly tz?: string | undefined;
+}): (now: Instant) => { from: Instant; to: Instant } {
   const dayStart = dayStartIn(flags.tz);
-  const to = flags.to === undefined ? now : parseUserInstant(flags.to, '--to', dayStart);
-  const from = flags.from === undefined ? to - 7 * DAY_MS : parseUserInstant(flags.from, '--from', dayStart);
-  if (from >= to) throw new TimeFormatError(`--from must be before --to, got ${formatInstant(from)} and ${formatInstant(to)}`);
-  return { from, to };
+  const to = flags.to === undefined ? undefined : parseUserInstant(flags.to, '--to', dayStart);
+  const from = flags.from === undefined ? undefined : parseUserInstant(flags.from, '--from', dayStart);
+  const range = (now: Instant): { from: Instant; to: Instant } => {
+    const end = to ?? now;
+    const start = from ?? end - 7 * DAY_MS;
+    if (start >= end) throw new TimeFormatError(`--from must be before --to, got ${formatInstant(start)} and ${formatInstant(end)}`);
+    return { from: start, to: end };
+  };
+  if (to !== undefined) range(to);
+  return range;
 }
 
 export function windowRow(window: ServiceWindow, now: Instant, format: TimeFormatter): WindowRow {
@@ -101,15 +111,20 @@ export function windowsTable(rows: readonly WindowRow[], heading: string): strin
  * Runs the command and returns what to print.
  *
  * @example
- * process.stdout.write(await listWindows({ db: './incident', from: '2021-09-21', to: '2021-09-22', format: 'csv' }, Date.now()));
+ * process.stdout.write(await listWindows({ db: './incident', from: '2021-09-21', to: '2021-09-22', format: 'csv' }, Date.now, false));
  */
-export async function listWindows(flags: WindowsFlags, now: Instant, isTty: boolean): Promise<string> {
+export async function listWindows(flags: WindowsFlags, clock: Clock, isTty: boolean): Promise<string> {
   const format = zonedFormatter(flags.tz);
-  const { from, to } = readRange(flags, now);
+  const rangeAt = readRange(flags);
+  const nowOf = readNow(flags, clock);
   const source = await openStore(flags);
   let windows: ServiceWindow[];
+  let now: Now;
+  let range: { from: Instant; to: Instant };
   try {
-    windows = await source.store.windowsOverlapping({ from, to, service: flags.service });
+    now = await nowOf(source);
+    range = rangeAt(now.at);
+    windows = await source.store.windowsOverlapping({ ...range, service: flags.service });
   } catch (error) {
     throw source.explain(error);
   } finally {
@@ -118,13 +133,13 @@ export async function listWindows(flags: WindowsFlags, now: Instant, isTty: bool
   const rows = windows
     .filter((window) => (flags.account === undefined || window.key.account === flags.account) && (flags.windowRegion === undefined || window.key.region === flags.windowRegion))
     .filter((window) => !flags.open || window.end === null)
-    .map((window) => windowRow(window, now, format));
+    .map((window) => windowRow(window, now.at, format));
   switch (flags.format ?? (isTty ? 'table' : 'json')) {
     case 'json':
       return `${JSON.stringify(rows, null, 2)}\n`;
     case 'csv':
       return windowsCsv(rows);
     case 'table':
-      return windowsTable(rows, `Impact windows overlapping ${format(from)} to ${format(to)}`);
+      return windowsTable(rows, `Impact windows overlapping ${format(range.from)} to ${format(range.to)}${flags.to === undefined ? now.note : ''}`);
   }
 }

@@ -73,7 +73,7 @@ describe.skipIf(chromiumMissing)('the seed incident report in Chromium', () => {
   beforeAll(async () => {
     const replayed = await runCli(['replay', SEED, '--service-rule', SEED_RULE, '--until', '2021-09-21T20:30:00Z', '--db', db, '--format', 'json']);
     expect(replayed.status, replayed.stderr).toBe(0);
-    const report = await runCli(['report', '--db', db, '--from', '2021-09-21T18:30:00Z', '--to', '2021-09-21T20:30:00Z', '--out', file], '2021-09-21T21:00:00Z');
+    const report = await runCli(['report', '--db', db, '--from', '2021-09-21T18:30:00Z', '--to', '2021-09-21T20:30:00Z', '--out', file, '--as-of', '2021-09-21T21:00:00Z']);
     expect(report.status, report.stderr).toBe(0);
 
     browser = await chromium.launch({

@@ -314,7 +314,7 @@ describe('cfn-watchdog report', () => {
     const out = path.join(scratch, 'report.html');
 
     // Act
-    const run = await runCli(['report', '--db', db, ...SEED_RANGE, '--out', out], '2021-09-21T21:00:00Z');
+    const run = await runCli(['report', '--db', db, ...SEED_RANGE, '--out', out, '--as-of', '2021-09-21T21:00:00Z']);
 
     // Assess
     expect(run.status, run.stderr).toBe(0);
@@ -325,6 +325,19 @@ describe('cfn-watchdog report', () => {
     expect(textOf(html, 'pre', 'data-handoff-command')).toEqual([
       `cfn-watchdog windows --db ${db} --service trustsource-core --account 123456789012 --region eu-central-1 --from 2021-09-21T19:09:00Z --to 2021-09-21T20:07:00Z --format json`,
     ]);
+  });
+
+  it('dates the report at the store\'s last change, not the wall clock, without --as-of', async () => {
+    // Prepare
+    const out = path.join(scratch, 'report-as-of-store.html');
+
+    // Act
+    const run = await runCli(['report', '--db', db, ...SEED_RANGE, '--out', out], '2026-12-05T12:00:00Z');
+
+    // Assess
+    expect(run).toEqual({ status: 0, stdout: `wrote ${out}: 1 window, 3 stacks\n`, stderr: '' });
+    // Replayed to 20:30: the sweep of 20:09 changed a state last.
+    expect(tagsWith(readFileSync(out, 'utf8'), 'data-generated-at')[0]?.['data-generated-at']).toBe('2021-09-21T20:09:00Z');
   });
 
   it('reports only the service asked for, and no stack when it had no window', async () => {

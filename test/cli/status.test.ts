@@ -2,12 +2,13 @@
  * `cfn-watchdog status` in the middle of the seed incident: the deletion that hangs, how far it
  * escalated, what is stuck, and the window already open.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { nestedDeletionEvents } from '../support/nested.ts';
-import { removeWrittenEvents, runCli, SEED, SEED_RULE, writeEvents } from './harness.ts';
+import { expectOneLine, removeWrittenEvents, runBin, runCli, SEED, SEED_RULE, writeEvents } from './harness.ts';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'cfn-watchdog-status-'));
 const db = path.join(scratch, 'seed-at-1930');
@@ -25,7 +26,7 @@ afterAll(() => {
 describe('cfn-watchdog status', () => {
   it('shows the hanging deletion at 19:30: 21 minutes, WARNING sent, its Lambda function waiting for its network interfaces', async () => {
     // Act
-    const run = await runCli(['status', '--db', db, '--format', 'json'], '2021-09-21T19:30:00Z');
+    const run = await runCli(['status', '--db', db, '--as-of', '2021-09-21T19:30:00Z', '--format', 'json']);
 
     // Assess
     expect(run.status).toBe(0);
@@ -60,19 +61,83 @@ describe('cfn-watchdog status', () => {
   });
 
   it('derives severities as of now: at 19:50 the deletion has reached CRITICAL, though only the WARNING was sent', async () => {
-    const run = await runCli(['status', '--db', db, '--format', 'json'], '2021-09-21T19:50:00Z');
+    const run = await runCli(['status', '--db', db, '--as-of', '2021-09-21T19:50:00Z', '--format', 'json']);
     const status = JSON.parse(run.stdout) as { operations: { severity: string; notified: string[] }[]; openWindows: { peakSeverity: string }[] };
     expect(status.operations.map((operation) => [operation.severity, operation.notified])).toEqual([['CRITICAL', ['WARNING']]]);
     expect(status.openWindows.map((window) => window.peakSeverity)).toEqual(['CRITICAL']);
   });
 
   it('prints tables for people, times in the zone asked for', async () => {
-    const run = await runCli(['status', '--db', db, '--format', 'table', '--tz', 'Europe/Berlin'], '2021-09-21T19:30:00Z');
+    const run = await runCli(['status', '--db', db, '--as-of', '2021-09-21T19:30:00Z', '--format', 'table', '--tz', 'Europe/Berlin']);
     expect(run.stdout).toContain('Status as of 2021-09-21T21:30:00+02:00');
     expect(run.stdout).toContain('Operations in progress: 1');
     expect(run.stdout).toContain('Open impact windows: 1');
     expect(run.stdout).toContain('2021-09-21T21:09:00+02:00');
     expect(run.stdout).toContain('STILL OPEN');
+  });
+});
+
+describe('cfn-watchdog status: what "now" is', () => {
+  it('takes a replayed store\'s last change for now, not the wall clock, and says so', async () => {
+    // Prepare
+    const wholeDb = path.join(scratch, 'seed-whole');
+    expect((await runCli(['replay', SEED, '--service-rule', SEED_RULE, '--db', wholeDb, '--format', 'json'])).status).toBe(0);
+
+    // Act: the real binary, years after the incident.
+    const run = await runBin(['status', '--db', wholeDb, '--format', 'table']);
+
+    // Assess
+    expect(run).toEqual({
+      status: 0,
+      stdout: "Status as of 2021-09-21T20:07:00Z (the store's last change; --as-of to change)\n\nOperations in progress: 0\n\nOpen impact windows: 0\n",
+      stderr: '',
+    });
+  });
+
+  it('counts elapsed time to the store\'s last change: the 19:29 sweep that sent the WARNING, not the last event at 19:09:22', async () => {
+    // Act
+    const run = await runCli(['status', '--db', db, '--format', 'json'], '2026-12-05T12:00:00Z');
+
+    // Assess
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    const status = JSON.parse(run.stdout) as { asOf: string; operations: { elapsedSeconds: number; severity: string; notified: string[] }[] };
+    expect(status.asOf).toBe('2021-09-21T19:29:00Z');
+    expect(status.operations.map(({ elapsedSeconds, severity, notified }) => [elapsedSeconds, severity, notified])).toEqual([[1200, 'WARNING', ['WARNING']]]);
+  });
+
+  it('takes --as-of as now, a bare date as midnight in --tz', async () => {
+    // Act
+    const run = await runCli(['status', '--db', db, '--as-of', '2021-09-22', '--tz', 'Europe/Berlin', '--format', 'table']);
+
+    // Assess
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect(run.stdout.split('\n')[0]).toBe('Status as of 2021-09-22T00:00:00+02:00');
+  });
+
+  it('keeps the wall clock for a table written as things happen (--endpoint --table)', async () => {
+    // Prepare
+    const table = `status-now-${randomUUID().slice(0, 8)}`;
+    const endpoint = inject('dynaliteEndpoint');
+    const replayed = await runCli(['replay', SEED, '--service-rule', SEED_RULE, '--until', '2021-09-21T19:30:00Z', '--endpoint', endpoint, '--table', table, '--format', 'json']);
+    expect(replayed.status, replayed.stderr).toBe(0);
+
+    // Act
+    const run = await runCli(['status', '--endpoint', endpoint, '--table', table, '--aws-region', 'eu-central-1', '--format', 'table'], '2021-09-21T19:35:00Z');
+
+    // Assess
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect(run.stdout.split('\n')[0]).toBe('Status as of 2021-09-21T19:35:00Z');
+  });
+
+  it('exits 2 with one line for an --as-of that is no time', async () => {
+    // Act
+    const run = await runCli(['status', '--db', db, '--as-of', 'now']);
+
+    // Assess
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expectOneLine(run.stderr);
+    expect(run.stderr).toBe("cfn-watchdog: --as-of: expected an ISO-8601 time such as 2021-09-21T19:09:00Z or a date such as 2021-09-21, got 'now'\n");
   });
 });
 
@@ -84,7 +149,7 @@ describe('cfn-watchdog status with a nested stack', () => {
     expect(replayed.status).toBe(0);
 
     // Act
-    const run = await runCli(['status', '--db', nestedDb, '--format', 'json'], '2024-03-05T10:25:00Z');
+    const run = await runCli(['status', '--db', nestedDb, '--as-of', '2024-03-05T10:25:00Z', '--format', 'json']);
 
     // Assess
     const status = JSON.parse(run.stdout) as { operations: { stackName: string; severity: string; notified: string[]; quiet: string | null }[] };

@@ -144,6 +144,15 @@ describe('cfn-watchdog timeline', () => {
     expect(table.stdout).toContain('reports (22222222)');
   });
 
+  it('ends the range at the store\'s last change by default, and says so in the table\'s heading', async () => {
+    // Act
+    const run = await runCli(['timeline', '--db', seedDb, '--stack', 'trustsource-core-prod', '--format', 'table'], '2026-12-05T12:00:00Z');
+
+    // Assess
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect(run.stdout.split('\n')[0]).toMatch(/^Timeline of stack 'trustsource-core-prod', 2021-09-14T20:07:00Z to 2021-09-21T20:07:00Z \(the store's last change; --as-of to change\): \d+ events$/);
+  });
+
   it('prints times in --tz with the zone\'s offset', async () => {
     // Act
     const run = await runCli(['timeline', '--db', seedDb, '--stack', 'trustsource-core-prod', ...SEED_DAY, '--tz', 'Europe/Berlin', '--format', 'json']);

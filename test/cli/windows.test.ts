@@ -116,6 +116,24 @@ describe('cfn-watchdog windows', () => {
     expect(run).toEqual({ status: 0, stdout: 'Impact windows overlapping 2021-09-22T09:00:00+09:00 to 2021-09-23T00:00:00+09:00: 0\n', stderr: '' });
   });
 
+  it('ends the range at the store\'s last change by default, and says so after --to', async () => {
+    // Act: replayed to 10:00, when a sweep last changed a state.
+    const run = await runCli(['windows', '--db', winterDb, '--format', 'table'], '2026-12-05T12:00:00Z');
+
+    // Assess
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect(run.stdout.split('\n')[0]).toBe("Impact windows overlapping 2022-01-03T10:00:00Z to 2022-01-10T10:00:00Z (the store's last change; --as-of to change): 2");
+  });
+
+  it('counts an open window\'s duration to --as-of, and ends the default range there', async () => {
+    // Act
+    const run = await runCli(['windows', '--db', winterDb, '--open', '--as-of', '2022-01-10T11:00:00Z', '--format', 'json']);
+
+    // Assess
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect((JSON.parse(run.stdout) as { service: string; durationSeconds: number }[]).map((w) => [w.service, w.durationSeconds])).toEqual([['billing-prod', 7200]]);
+  });
+
   it('says plainly that a window is still open, and --open lists only those', async () => {
     // Act
     const all = await runCli(['windows', '--db', winterDb, '--from', '2022-01-10', '--to', '2022-01-11', '--format', 'json']);
