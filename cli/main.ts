@@ -53,27 +53,18 @@ const stderrLog = (io: Io): Log => ({
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-/** `--stack` (the issue's name for it) and `--watchdog-stack` are one option; both at once is a mistake. */
-function watchdogStackOf(flags: { readonly stack?: string | undefined; readonly watchdogStack?: string | undefined }): { watchdogStack?: string } {
-  if (flags.stack !== undefined && flags.watchdogStack !== undefined && flags.stack !== flags.watchdogStack) {
-    throw new UsageError('--stack and --watchdog-stack name the same thing (the deployed cfn-watchdog stack): give one');
-  }
-  const watchdogStack = flags.watchdogStack ?? flags.stack;
-  return watchdogStack === undefined ? {} : { watchdogStack };
-}
-
 /**
- * The options every read command takes: where the data is, and the zone to print times in.
- * `--stack` names the watchdog's own stack where it is free; `timeline --stack` is the watched one.
+ * The options every read command takes: where the data is, the watched stack, now and the zone
+ * to print times in. `--stack` is a watched stack on every command, so that it means one thing;
+ * the watchdog's own is `--watchdog-stack`.
  */
-function withDataSource(command: Command, options: { readonly stackAlias: boolean } = { stackAlias: true }): Command {
-  command
+function withDataSource(command: Command): Command {
+  return command
     .option('--db <dir>', 'read the store that replay --db DIR kept')
     .option('--endpoint <url>', 'read from this endpoint (DynamoDB Local, dynalite, moto); with --watchdog-stack, CloudFormation too')
     .option('--table <name>', 'the deployed table (the stack output TableName)')
-    .option('--watchdog-stack <name>', 'the deployed cfn-watchdog stack: read the table name from its TableName output');
-  if (options.stackAlias) command.option('--stack <name>', 'the same as --watchdog-stack');
-  return command
+    .option('--watchdog-stack <name>', 'the deployed cfn-watchdog stack: read the table name from its TableName output')
+    .option('--stack <name|arn>', 'the watched stack: its name (every stack that had it) or its ARN')
     .option('--aws-region <region>', 'the region of --table (default: AWS_REGION or your profile)')
     .option('--profile <name>', 'the AWS profile for --table')
     .option('--tz <zone>', 'print times in this IANA zone with its real offset, e.g. Europe/Berlin, and read dates as its days (default: UTC)')
@@ -236,9 +227,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       .option('--region <region>', 'only windows of stacks in this region')
       .option('--open', 'only windows still open')
       .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'json', 'csv'])),
-  ).action(async (flags: WindowsFlags & { region?: string; awsRegion?: string; stack?: string }) => {
-    const { region, awsRegion, stack, ...rest } = flags;
-    io.stdout(await listWindows({ ...rest, ...watchdogStackOf(flags), windowRegion: region, region: awsRegion }, clock, io.isTty));
+  ).action(async (flags: WindowsFlags & { region?: string; awsRegion?: string }) => {
+    const { region, awsRegion, ...rest } = flags;
+    io.stdout(await listWindows({ ...rest, windowRegion: region, region: awsRegion }, clock, io.isTty));
   });
 
   withDataSource(
@@ -247,9 +238,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       .description('Show the operations in progress now (elapsed, severity, what is stuck) and the open impact windows')
       .option('--thresholds <spec>', 'the deployment\'s thresholds, for the severity reached (default *=20m/40m)')
       .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'json'])),
-  ).action(async (flags: StatusFlags & { thresholds?: string; awsRegion?: string; stack?: string }) => {
-    const { thresholds, awsRegion, stack, ...rest } = flags;
-    io.stdout(await showStatus({ ...rest, ...watchdogStackOf(flags), region: awsRegion }, configFromText({ thresholds }), clock, io.isTty));
+  ).action(async (flags: StatusFlags & { thresholds?: string; awsRegion?: string }) => {
+    const { thresholds, awsRegion, ...rest } = flags;
+    io.stdout(await showStatus({ ...rest, region: awsRegion }, configFromText({ thresholds }), clock, io.isTty));
   });
 
   withDataSource(
@@ -258,12 +249,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         .command('timeline')
         .description('Show what one stack, or every stack of a service, went through in --from/--to: stack and resource status changes, in order'),
     )
-      .option('--stack <name>', 'the watched stack: its name (every stack that had it) or its ARN')
       .option('--service <name>', 'every stack of this service')
       .option('--account <id>', 'only stacks in this account')
       .option('--region <region>', 'only stacks in this region')
       .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'json', 'csv'])),
-    { stackAlias: false },
   ).action(async (flags: TimelineFlags & { region?: string; awsRegion?: string }) => {
     const { region, awsRegion, ...rest } = flags;
     if ((rest.stack === undefined) === (rest.service === undefined)) throw new UsageError('timeline: give one of --stack NAME|ARN or --service NAME');
@@ -279,10 +268,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       .requiredOption('--out <file>', 'the HTML file to write')
       .option('--service <name>', 'only this service')
       .option('--thresholds <spec>', 'the deployment\'s thresholds, for the marks on the timeline (default *=20m/40m)'),
-  ).action(async (flags: ReportFlags & { thresholds?: string; awsRegion?: string; stack?: string }) => {
-    const { thresholds, awsRegion, stack, ...rest } = flags;
+  ).action(async (flags: ReportFlags & { thresholds?: string; awsRegion?: string }) => {
+    const { thresholds, awsRegion, ...rest } = flags;
     try {
-      io.stdout(await writeReport({ ...rest, ...watchdogStackOf(flags), region: awsRegion }, configFromText({ thresholds }), clock));
+      io.stdout(await writeReport({ ...rest, region: awsRegion }, configFromText({ thresholds }), clock));
     } catch (error) {
       throw error instanceof ReportOutputError ? new UsageError(error.message, { cause: error }) : error;
     }

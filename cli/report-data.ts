@@ -19,6 +19,7 @@ import { openStore, readNow, type DataSourceFlags } from './data-source.ts';
 import { renderReport, type ReportData, type ReportNotification, type ReportService, type ReportStack } from './report.ts';
 import { plural } from './text.ts';
 import { readRange } from './windows.ts';
+import { watchedStack, type WatchedStack } from './watched-stack.ts';
 import { zonedFormatter } from './zoned-time.ts';
 
 /** The report file could not be written: the user's path, so a usage mistake (exit 2). */
@@ -95,14 +96,25 @@ async function serviceReport(
  * const data = await loadReportData(store, { from: Date.parse('2021-09-21T18:30:00Z'), to: Date.parse('2021-09-21T20:30:00Z') }, config, Date.now());
  * data.services[0]?.windows; // [{ start: 19:09, end: 20:07, peakSeverity: 'FAILED', … }]
  */
-export async function loadReportData(store: WatchdogStore, query: WindowQuery, config: WatchdogConfig, now: Instant): Promise<ReportData> {
-  const windows = await store.windowsOverlapping(query);
+export async function loadReportData(
+  store: WatchdogStore,
+  query: WindowQuery,
+  config: WatchdogConfig,
+  now: Instant,
+  watched: WatchedStack = watchedStack(undefined),
+): Promise<ReportData> {
+  const windows = (await store.windowsOverlapping(query)).filter((window) => watched.window(window.key.account, window.key.region, window.stacks));
   const services: ReportService[] = [];
   for (const serviceWindows of groupBy(windows, (window) => serviceKeyId(window.key)).values()) {
     const key = serviceWindows[0]?.key;
     if (key === undefined) continue;
     const plain = serviceWindows.map(({ key: _key, ...window }): ImpactWindow => window);
-    services.push(await serviceReport(store, key, (await store.loadService(key)).stacks, plain, query, now));
+    const service = await serviceReport(store, key, (await store.loadService(key)).stacks, plain, query, now);
+    services.push({
+      ...service,
+      stacks: service.stacks.filter((stack) => watched.stack(stack)),
+      notifications: service.notifications.filter((notification) => watched.stack(notification)),
+    });
   }
   return { from: query.from, to: query.to, generatedAt: now, thresholds: config.thresholds, services };
 }
@@ -114,6 +126,8 @@ export interface ReportFlags extends DataSourceFlags {
   service?: string;
   tz?: string;
   asOf?: string;
+  /** The watched stack: only it, and the windows naming it. */
+  stack?: string;
 }
 
 /** The flags that name the data source, for the hand-off command to read the same store. */
@@ -139,11 +153,12 @@ export async function writeReport(flags: ReportFlags, config: WatchdogConfig, cl
   zonedFormatter(flags.tz); // a bad --tz fails before the store is opened
   const rangeAt = readRange(flags);
   const nowOf = readNow(flags, clock);
+  const watched = watchedStack(flags.stack);
   const source = await openStore(flags);
   let data: ReportData;
   try {
     const now = await nowOf(source);
-    data = await loadReportData(source.store, { ...rangeAt(now.at), service: flags.service }, config, now.at);
+    data = await loadReportData(source.store, { ...rangeAt(now.at), service: flags.service }, config, now.at, watched);
   } catch (error) {
     throw source.explain(error);
   } finally {

@@ -17,11 +17,14 @@ import { windowsAsOf } from '../shared/app/walk-windows.ts';
 import { humanDuration, type Clock, type Instant } from '../shared/domain/time.ts';
 import { openStore, readNow, type DataSourceFlags, type Now } from './data-source.ts';
 import { windowRow, windowsTable, type WindowRow } from './windows.ts';
+import { watchedStack } from './watched-stack.ts';
 import { zonedFormatter, type TimeFormatter } from './zoned-time.ts';
 
 export interface StatusFlags extends DataSourceFlags {
   tz?: string;
   asOf?: string;
+  /** The watched stack: only its operations and the windows naming it. */
+  stack?: string;
   format?: 'table' | 'json';
 }
 
@@ -133,8 +136,11 @@ export async function showStatus(flags: StatusFlags, config: WatchdogConfig, clo
   } finally {
     await source.close();
   }
+  const watched = watchedStack(flags.stack);
+  const operations = result.operations.filter((operation) => watched.stack(operation));
+  const openWindows = result.openWindows.filter((window) => watched.window(window.account, window.region, window.stacks));
   if ((flags.format ?? (isTty ? 'table' : 'json')) === 'json') {
-    return `${JSON.stringify({ asOf: format(now.at), ...result }, null, 2)}\n`;
+    return `${JSON.stringify({ asOf: format(now.at), operations, openWindows }, null, 2)}\n`;
   }
-  return `Status as of ${format(now.at)}${now.note}\n\n${runningTable(result.operations)}\n${windowsTable(result.openWindows, 'Open impact windows')}`;
+  return `Status as of ${format(now.at)}${now.note}\n\n${runningTable(operations)}\n${windowsTable(openWindows, 'Open impact windows')}`;
 }

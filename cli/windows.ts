@@ -7,6 +7,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { ServiceWindow } from '../shared/app/ports.ts';
 import { formatInstant, humanDuration, parseUserInstant, TimeFormatError, type Clock, type Instant } from '../shared/domain/time.ts';
 import { openStore, readNow, type DataSourceFlags, type Now } from './data-source.ts';
+import { watchedStack } from './watched-stack.ts';
 import { dayStartIn, zonedFormatter, type TimeFormatter } from './zoned-time.ts';
 
 const DAY_MS = 86_400_000;
@@ -20,6 +21,8 @@ export interface WindowsFlags extends DataSourceFlags {
   open?: boolean;
   tz?: string;
   asOf?: string;
+  /** The watched stack: only windows naming it. */
+  stack?: string;
   format?: 'table' | 'json' | 'csv';
 }
 
@@ -117,6 +120,7 @@ export async function listWindows(flags: WindowsFlags, clock: Clock, isTty: bool
   const format = zonedFormatter(flags.tz);
   const rangeAt = readRange(flags);
   const nowOf = readNow(flags, clock);
+  const watched = watchedStack(flags.stack);
   const source = await openStore(flags);
   let windows: ServiceWindow[];
   let now: Now;
@@ -133,6 +137,7 @@ export async function listWindows(flags: WindowsFlags, clock: Clock, isTty: bool
   const rows = windows
     .filter((window) => (flags.account === undefined || window.key.account === flags.account) && (flags.windowRegion === undefined || window.key.region === flags.windowRegion))
     .filter((window) => !flags.open || window.end === null)
+    .filter((window) => watched.window(window.key.account, window.key.region, window.stacks))
     .map((window) => windowRow(window, now.at, format));
   switch (flags.format ?? (isTty ? 'table' : 'json')) {
     case 'json':

@@ -340,6 +340,18 @@ describe('cfn-watchdog report', () => {
     expect(tagsWith(readFileSync(out, 'utf8'), 'data-generated-at')[0]?.['data-generated-at']).toBe('2021-09-21T20:09:00Z');
   });
 
+  it('reports only the watched stack with --stack, and the window naming it', async () => {
+    // Prepare
+    const out = path.join(scratch, 'report-one-stack.html');
+
+    // Act
+    const run = await runCli(['report', '--db', db, ...SEED_RANGE, '--stack', 'trustsource-scan-prod', '--out', out]);
+
+    // Assess
+    expect(run).toEqual({ status: 0, stdout: `wrote ${out}: 1 window, 1 stack\n`, stderr: '' });
+    expect(tagsWith(readFileSync(out, 'utf8'), 'data-stack-row').map((row) => row['data-stack-row'])).toEqual(['trustsource-scan-prod']);
+  });
+
   it('reports only the service asked for, and no stack when it had no window', async () => {
     // Prepare
     const out = path.join(scratch, 'other-service.html');

@@ -77,6 +77,22 @@ describe('cfn-watchdog status', () => {
   });
 });
 
+describe('cfn-watchdog status --stack', () => {
+  it.each([
+    ['the stack deleting', 'trustsource-core-prod', ['trustsource-core-prod'], 1],
+    ['a stack of the same service the open window does not name yet', 'trustsource-scan-prod', [], 0],
+  ])('shows only the watched stack\'s operations and the windows naming it: %s', async (_what, stack, operations, windows) => {
+    // Act
+    const run = await runCli(['status', '--db', db, '--stack', stack, '--as-of', '2021-09-21T19:30:00Z', '--format', 'json']);
+
+    // Assess
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    const status = JSON.parse(run.stdout) as { operations: { stackName: string }[]; openWindows: unknown[] };
+    expect(status.operations.map((operation) => operation.stackName)).toEqual(operations);
+    expect(status.openWindows).toHaveLength(windows);
+  });
+});
+
 describe('cfn-watchdog status: what "now" is', () => {
   it('takes a replayed store\'s last change for now, not the wall clock, and says so', async () => {
     // Prepare

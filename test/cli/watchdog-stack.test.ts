@@ -1,5 +1,5 @@
 /**
- * `--watchdog-stack` (alias `--stack` outside `timeline`): the read commands find the deployed
+ * `--watchdog-stack`: the read commands find the deployed
  * table through the watchdog stack's TableName output, against moto's CloudFormation and
  * DynamoDB — through `--endpoint`, and through the normal credential chain (AWS_ENDPOINT_URL).
  */
@@ -49,7 +49,7 @@ describe('--watchdog-stack', () => {
     expect(JSON.parse(run.stdout)).toMatchObject([expectedWindow]);
   });
 
-  it('takes --stack for the same, through the normal credential chain and region', async () => {
+  it('reads it through the normal credential chain and region too', async () => {
     // Prepare: the SDK's own endpoint variable points the default clients at moto.
     vi.stubEnv('AWS_ENDPOINT_URL', inject('motoEndpoint'));
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'testing');
@@ -57,11 +57,22 @@ describe('--watchdog-stack', () => {
     vi.stubEnv('AWS_REGION', REGION);
 
     // Act
-    const run = await runCli(['windows', '--stack', watchdogStack, ...RANGE]);
+    const run = await runCli(['windows', '--watchdog-stack', watchdogStack, ...RANGE]);
 
     // Assess
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toMatchObject([expectedWindow]);
+  });
+
+  it('takes --stack beside it as the watched stack, not the watchdog\'s', async () => {
+    // Act
+    const named = await runCli(['windows', '--endpoint', inject('motoEndpoint'), '--watchdog-stack', watchdogStack, '--stack', 'checkout', '--aws-region', REGION, ...RANGE]);
+    const other = await runCli(['windows', '--endpoint', inject('motoEndpoint'), '--watchdog-stack', watchdogStack, '--stack', watchdogStack, '--aws-region', REGION, ...RANGE]);
+
+    // Assess
+    expect([named.status, named.stderr]).toEqual([0, '']);
+    expect(JSON.parse(named.stdout)).toMatchObject([expectedWindow]);
+    expect([other.status, other.stdout, other.stderr]).toEqual([0, '[]\n', '']);
   });
 
   it.each([
@@ -78,12 +89,13 @@ describe('--watchdog-stack', () => {
     expect(run.stderr).toContain(message);
   });
 
-  it('refuses --stack and --watchdog-stack naming different stacks', async () => {
+  it('says where the data is when --stack alone is given: it no longer names the watchdog stack', async () => {
     // Act
-    const run = await runCli(['status', '--stack', 'a', '--watchdog-stack', 'b']);
+    const run = await runCli(['status', '--stack', watchdogStack]);
 
     // Assess
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain('--stack and --watchdog-stack name the same thing');
+    expectOneLine(run.stderr);
+    expect(run.stderr).toContain('say where the data is');
   });
 });

@@ -134,6 +134,20 @@ describe('cfn-watchdog windows', () => {
     expect((JSON.parse(run.stdout) as { service: string; durationSeconds: number }[]).map((w) => [w.service, w.durationSeconds])).toEqual([['billing-prod', 7200]]);
   });
 
+  it.each([
+    ['a stack the window names, by name', 'trustsource-scan-prod', [seedWindow]],
+    ['a stack the window names, by ARN', 'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-core-prod/0', [seedWindow]],
+    ['a stack of that name in another account, by ARN', 'arn:aws:cloudformation:eu-central-1:210987654321:stack/trustsource-core-prod/0', []],
+    ['a stack no window names', 'trustsource-search-prod', []],
+  ])('lists with --stack only the windows naming the watched stack: %s', async (_what, stack, expected) => {
+    // Act
+    const run = await runCli(['windows', '--db', seedDb, '--stack', stack, ...SEED_DAY, '--format', 'json']);
+
+    // Assess
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect(JSON.parse(run.stdout)).toEqual(expected);
+  });
+
   it('says plainly that a window is still open, and --open lists only those', async () => {
     // Act
     const all = await runCli(['windows', '--db', winterDb, '--from', '2022-01-10', '--to', '2022-01-11', '--format', 'json']);
