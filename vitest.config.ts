@@ -14,8 +14,15 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup.ts'],
     // CFN_WATCHDOG_DEV: the commands the tests start run the sources, not a bundle built from
-    // older ones (cli/bin.js); test/cli/bin.test.ts runs the bundle on purpose.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', CFN_WATCHDOG_DEV: '1' },
+    // older ones (cli/bin.js); test/cli/bin.test.ts runs the bundle on purpose. The Lambda
+    // handlers' JSON logs and metrics (Powertools) would be most of the output, between the
+    // results: a test that checks them turns them back on (test/functions/lambda-harness.ts).
+    env: {
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      CFN_WATCHDOG_DEV: '1',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    },
     testTimeout: 30_000,
     projects: [
       { extends: true, test: { name: 'dynalite', include: ['test/**/*.test.ts'] } },

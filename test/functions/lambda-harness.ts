@@ -22,6 +22,13 @@ export interface LoadedLambdas {
   readonly store: WatchdogStore;
 }
 
+/**
+ * The handlers' output as deployed, for a test that reads it with {@link captureLogs}: the
+ * test run silences Powertools' logs and metrics (vitest.config.ts), and both read their
+ * settings when a handler module is loaded.
+ */
+export const LOGS_AND_METRICS: Readonly<Record<string, string>> = { POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'false' };
+
 /** Loads both handlers afresh with `env` on top of a working configuration. */
 export async function loadLambdas(env: Readonly<Record<string, string>> = {}): Promise<LoadedLambdas> {
   const endpoint = inject('dynaliteEndpoint');
@@ -83,6 +90,16 @@ export function captureLogs(): { lines: () => Record<string, unknown>[]; restore
         .map((line) => JSON.parse(line) as Record<string, unknown>),
     restore: () => spies.forEach((spy) => spy.mockRestore()),
   };
+}
+
+/** Runs RUN with what the handlers write (logs, metrics, Powertools' warnings) discarded: output no assertion reads. */
+export async function quietly<T>(run: () => Promise<T>): Promise<T> {
+  const logs = captureLogs();
+  try {
+    return await run();
+  } finally {
+    logs.restore();
+  }
 }
 
 /**
