@@ -21,7 +21,9 @@ function transformed(file: string): CfnTemplate {
 }
 
 function cfnLint(file: string): { status: number | null; output: string } {
-  const run = spawnSync('cfn-lint', [join(REPO_ROOT, file)], { encoding: 'utf8', timeout: 120_000 });
+  // With the informational checks (I3011: stateful resources without a deletion policy), as CI
+  // runs it; `--` because --include-checks would take the file for a check.
+  const run = spawnSync('cfn-lint', ['--include-checks', 'I', '--', join(REPO_ROOT, file)], { encoding: 'utf8', timeout: 120_000 });
   expect(run.error, 'cfn-lint must be installed (CI installs nothing else for it)').toBeUndefined();
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
@@ -64,6 +66,72 @@ describe('template.yaml as SAM deploys it', () => {
       SweeperFunctionEveryMinutePermission: { 'Fn::GetAtt': ['SweeperFunctionEveryMinute', 'Arn'] },
       OrganizationEventsPermission: { 'Fn::GetAtt': ['OrganizationEventsRule', 'Arn'] },
     });
+  });
+
+  /** The text of an Fn::Sub, which the key policy's rule ARNs must be (a GetAtt there is a cycle). */
+  function subText(value: unknown): string {
+    const text = (value as { 'Fn::Sub'?: unknown } | null)?.['Fn::Sub'];
+    expect(text, JSON.stringify(value)).toBeTypeOf('string');
+    return text as string;
+  }
+
+  it('lets EventBridge use the key for exactly the rules that dead-letter into the queue (aws:SourceArn)', () => {
+    // Prepare: every rule of SAM's output with a dead-letter target, as the ARN EventBridge
+    // presents (rule/NAME on the default bus, rule/BUS/NAME on another), under its condition.
+    const resources = deployed.Resources;
+    const expected = Object.values(resources)
+      .filter((resource) => resource.Type === 'AWS::Events::Rule')
+      .filter((resource) => ((resource.Properties?.Targets ?? []) as Array<Record<string, unknown>>).some((target) => target.DeadLetterConfig !== undefined))
+      .map((resource) => {
+        const bus = resource.Properties?.EventBusName as { Ref?: string } | undefined;
+        const busPath = bus === undefined ? '' : `${subText(resources[bus.Ref ?? '']?.Properties?.Name)}/`;
+        const arn = `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${busPath}${subText(resource.Properties?.Name)}`;
+        return `${resource.Condition ?? 'always'} ${arn}`;
+      });
+
+    // Act
+    const key = Object.values(resources).find((resource) => resource.Type === 'AWS::KMS::Key');
+    const statements = (key?.Properties?.KeyPolicy as { Statement: Array<Record<string, any>> }).Statement;
+    const eventBridge = statements.filter((statement) => statement.Principal?.Service === 'events.amazonaws.com');
+    const sourceArns = (eventBridge[0]?.Condition?.ArnEquals?.['aws:SourceArn'] ?? []) as unknown[];
+    const actual = sourceArns.map((entry) => {
+      const conditional = (entry as { 'Fn::If'?: [string, unknown, unknown] })['Fn::If'];
+      if (conditional === undefined) return `always ${subText(entry)}`;
+      expect(conditional[2]).toEqual({ Ref: 'AWS::NoValue' });
+      return `${conditional[0]} ${subText(conditional[1])}`;
+    });
+
+    // Assess: one statement, naming the two rules (default bus, organisation bus) and no other.
+    expect(eventBridge).toHaveLength(1);
+    expect(expected).toHaveLength(2);
+    expect(actual.sort()).toEqual(expected.sort());
+  });
+
+  it('lets each function role use the key only through the services it encrypts with (kms:ViaService)', () => {
+    // Prepare: the stack-events role also sends failed events to the queue (OnFailure); the
+    // sweeper writes only the table and the topic.
+    const expected = {
+      StackEventsFunctionRole: ['dynamodb', 'sns', 'sqs'],
+      SweeperFunctionRole: ['dynamodb', 'sns'],
+    };
+
+    // Act
+    const roles = Object.entries(deployed.Resources).filter(([, resource]) => resource.Type === 'AWS::IAM::Role');
+    const viaServices = Object.fromEntries(
+      roles.map(([id, role]) => {
+        const statements = ((role.Properties?.Policies ?? []) as Array<Record<string, any>>)
+          .flatMap((policy) => (policy['Fn::If'] ? [policy['Fn::If'][1]] : [policy]))
+          .flatMap((policy) => policy.PolicyDocument.Statement as Array<Record<string, any>>)
+          .filter((statement) => [statement.Action].flat().some((action: string) => action.startsWith('kms:')));
+        expect(statements.length, id).toBeGreaterThan(0);
+        return [id, statements.map((statement) => [statement.Condition?.StringEquals?.['kms:ViaService'] ?? []].flat().map(subText))];
+      }),
+    );
+
+    // Assess: every KMS statement of each role carries the condition, for its services in this region.
+    expect(viaServices).toEqual(
+      Object.fromEntries(Object.entries(expected).map(([id, services]) => [id, [services.map((service) => `${service}.\${AWS::Region}.amazonaws.com`)]])),
+    );
   });
 });
 

@@ -92,6 +92,20 @@ describe('template.yaml', () => {
     });
   });
 
+  // Deleting or replacing the stack must not drop the logs of what it did nor the events it never
+  // applied (docs/deploy.md, "Removing it").
+  it('retains every log group and the dead-letter queue on deletion and replacement', () => {
+    // Prepare
+    const retained = [...resourcesOfType('AWS::Logs::LogGroup'), ...resourcesOfType('AWS::SQS::Queue')];
+
+    // Act
+    const policies = Object.fromEntries(retained.map(([id, resource]) => [id, [resource.DeletionPolicy, resource.UpdateReplacePolicy]]));
+
+    // Assess
+    expect(Object.keys(policies).sort()).toEqual(['EventsDeadLetterQueue', 'StackEventsLogGroup', 'SweeperLogGroup']);
+    for (const [id, policy] of Object.entries(policies)) expect(policy, id).toEqual(['Retain', 'Retain']);
+  });
+
   describe('functions', () => {
     it('are the stack-events handler and the sweeper', () => {
       expect(functions.map(([logicalId]) => logicalId).sort()).toEqual(['StackEventsFunction', 'SweeperFunction']);
