@@ -64,10 +64,14 @@ function rejectedAt(index: number, input: unknown, error: string): Rejected {
   return { index, ...(id ? { id } : {}), error };
 }
 
-/** Parses one event; the fields of a wrapped one are named from the wrapper (`event.detail.stack-id`). */
-function readEvent(index: number, input: unknown, prefix: '' | 'event.'): { readonly event: CloudFormationEvent } | Rejected {
+/**
+ * Parses one event; the fields of a wrapped one are named from the wrapper (`event.detail.stack-id`).
+ * `now` is the delivery's virtual time, its `deliverAt`, so that history, however old, is judged
+ * against the clock it was delivered at: an event delivered at its own time is never in the future.
+ */
+function readEvent(index: number, input: unknown, prefix: '' | 'event.', now?: Instant): { readonly event: CloudFormationEvent } | Rejected {
   try {
-    return { event: parseCloudFormationEvent(input) };
+    return { event: parseCloudFormationEvent(input, now === undefined ? {} : { now }) };
   } catch (error) {
     if (!(error instanceof InvalidEventError)) throw error;
     return rejectedAt(index, input, `${prefix}${error.message}`);
@@ -93,7 +97,8 @@ function readWrapped(index: number, element: Record<string, unknown>): Delivery 
   if (!('event' in element)) {
     return { index, error: `event: expected the EventBridge event ${late ? 'to deliver at deliverAt' : 'that was lost'}, missing` };
   }
-  const read = readEvent(index, input, 'event.');
+  // A lost event was never delivered: no clock saw it.
+  const read = readEvent(index, input, 'event.', deliverAt ?? undefined);
   if (!('event' in read)) return read;
   return deliverAt === null ? { index, event: read.event } : { index, deliverAt, event: read.event };
 }

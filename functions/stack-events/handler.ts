@@ -20,7 +20,8 @@ const deps = wireLambda(process.env, logger);
 
 function parse(input: unknown): CloudFormationEvent {
   try {
-    return parseCloudFormationEvent(input);
+    // The injected clock, so that an event dated in the future of it is refused (docs/security.md).
+    return parseCloudFormationEvent(input, { now: deps.clock() });
   } catch (error) {
     if (error instanceof InvalidEventError) {
       logger.error('malformed CloudFormation event: thrown so that it is retried and dead-lettered', {

@@ -1,7 +1,9 @@
 /**
  * Validation of EventBridge events as CloudFormation emits them. Only what the rules rely on
  * is validated (DESIGN.md, replay contract): `source`, `detail-type`, `time`, `detail.stack-id`
- * and, for the two status-change detail-types, `detail.status-details.status`.
+ * and, for the two status-change detail-types, `detail.status-details.status`; and, because
+ * the stack ARN in `detail` is whatever the sender wrote while EventBridge itself sets the
+ * envelope's `account` and `region`, that the two agree (docs/security.md).
  */
 // The mini build: the classic `import { z } from 'zod'` bundles every locale, and doubled the
 // stack-events bundle (bench/README.md).
@@ -12,7 +14,7 @@ import {
   type CloudFormationEvent,
   type StackRef,
 } from './events.ts';
-import { floorToSecond, parseInstant } from './time.ts';
+import { floorToSecond, formatInstant, MINUTE_MS, parseInstant, type Instant } from './time.ts';
 
 export class InvalidEventError extends Error {
   /** The dotted path of the field at fault, e.g. `detail.stack-id`. */
@@ -47,10 +49,35 @@ const EnvelopeSchema = z.object({
   ),
 });
 
+/** CloudFormation's longest status, UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS, is 44 characters; 64 leaves room for new ones. */
+export const MAX_STATUS_LENGTH = 64;
+/**
+ * CloudFormation's reasons run to a few KB at most (a nested stack's failure repeats its
+ * resources' reasons). A reason is stored in every timeline row and quoted in notifications, so
+ * a larger one is not CloudFormation's and would only bloat the table and the messages; 4,096
+ * also stays far below DynamoDB's 400 KB item limit.
+ */
+export const MAX_STATUS_REASON_LENGTH = 4096;
+/** CloudFormation launched in 2011: an earlier time is a made-up or corrupted one. */
+export const EARLIEST_EVENT_TIME: Instant = Date.UTC(2010, 0, 1);
+/**
+ * How far in the future of the receiver's clock an event's time may be: clocks drift by
+ * seconds, not minutes, and a time further ahead would hold a stack's state past any later
+ * real event (the rules order by time).
+ */
+export const MAX_CLOCK_SKEW_MS = 15 * MINUTE_MS;
+
+/** An AWS account id: 12 digits. */
+const ACCOUNT_ID = /^\d{12}$/;
+/** Separates the parts of a service key `account#region#service` (serviceKeyId). */
+const KEY_SEPARATOR = '#';
+
 const StatusDetailSchema = z.object({
   'status-details': z.object(
     {
-      status: nonEmpty('a status such as DELETE_IN_PROGRESS'),
+      status: nonEmpty('a status such as DELETE_IN_PROGRESS').check(
+        z.maxLength(MAX_STATUS_LENGTH, { error: `expected a status of at most ${MAX_STATUS_LENGTH} characters such as DELETE_IN_PROGRESS` }),
+      ),
       'status-reason': optionalText,
     },
     { error: 'expected an object with a status' },
@@ -137,15 +164,59 @@ function eventIdOf(input: unknown): string | undefined {
   return typeof id === 'string' && id.length > 0 ? id : undefined;
 }
 
+export interface ParseOptions {
+  /**
+   * The receiver's clock: a time more than {@link MAX_CLOCK_SKEW_MS} after it is refused. The
+   * handler passes its clock; replay the delivery's virtual time, so that old history is not
+   * refused; without it no time is too late.
+   */
+  readonly now?: Instant;
+}
+
+/**
+ * The stack ARN's account and region as the envelope's, which EventBridge sets from where the
+ * event came from: a sender who writes another account's stack ARN in `detail` must not reach
+ * that account's state. The ARN's parts become the service key `account#region#service`, so
+ * none may hold its separator (the region cannot: the ARN pattern allows none).
+ */
+function checkStack(input: Record<string, unknown>, stack: StackRef, eventId: string | undefined): void {
+  const arnField = 'detail.stack-id';
+  if (!ACCOUNT_ID.test(stack.account)) {
+    throw new InvalidEventError(arnField, `expected a stack ARN whose account is 12 digits, ${describeReceived(stack.stackId)}`, eventId);
+  }
+  if (stack.stackName.includes(KEY_SEPARATOR)) {
+    throw new InvalidEventError(arnField, `expected a stack name without '${KEY_SEPARATOR}' (it separates the parts of a service key), ${describeReceived(stack.stackId)}`, eventId);
+  }
+  for (const field of ['account', 'region'] as const) {
+    if (input[field] !== stack[field]) {
+      throw new InvalidEventError(field, `expected ${stack[field]}, the ${field} of ${arnField}, ${describeReceived(input[field])}`, eventId);
+    }
+  }
+}
+
+function checkTime(input: unknown, time: Instant, options: ParseOptions, eventId: string | undefined): void {
+  if (time < EARLIEST_EVENT_TIME) {
+    throw new InvalidEventError('time', `expected a time from ${formatInstant(EARLIEST_EVENT_TIME)} on, ${received(input, 'time')}`, eventId);
+  }
+  const { now } = options;
+  if (now !== undefined && time > now + MAX_CLOCK_SKEW_MS) {
+    throw new InvalidEventError(
+      'time',
+      `expected a time at most ${MAX_CLOCK_SKEW_MS / MINUTE_MS} minutes after now (${formatInstant(now)}), ${received(input, 'time')}`,
+      eventId,
+    );
+  }
+}
+
 /**
  * Turns one EventBridge event into a domain event, or throws an {@link InvalidEventError}
  * naming the field at fault and what was expected.
  *
  * @example
- * const event = parseCloudFormationEvent(JSON.parse(line));
+ * const event = parseCloudFormationEvent(JSON.parse(line), { now: clock() });
  * if (event.kind === 'stack-status') console.log(event.stackName, event.status);
  */
-export function parseCloudFormationEvent(input: unknown): CloudFormationEvent {
+export function parseCloudFormationEvent(input: unknown, options: ParseOptions = {}): CloudFormationEvent {
   const eventId = eventIdOf(input);
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new InvalidEventError('(event)', 'expected a JSON object (an EventBridge event)', eventId);
@@ -157,7 +228,9 @@ export function parseCloudFormationEvent(input: unknown): CloudFormationEvent {
   }
   const { data } = envelope;
   const stack = parseStackArn(data.detail['stack-id']) as StackRef;
+  checkStack(input as Record<string, unknown>, stack, eventId);
   const time = floorToSecond(parseInstant(data.time) as number);
+  checkTime(input, time, options, eventId);
   const common = { ...stack, eventId: eventId ?? '', time };
   const detailType = data['detail-type'];
 
@@ -171,6 +244,10 @@ export function parseCloudFormationEvent(input: unknown): CloudFormationEvent {
   }
   const status = detail.data['status-details'].status;
   const statusReason = detail.data['status-details']['status-reason'] ?? '';
+  if (statusReason.length > MAX_STATUS_REASON_LENGTH) {
+    const field = 'detail.status-details.status-reason';
+    throw new InvalidEventError(field, `expected a status reason of at most ${MAX_STATUS_REASON_LENGTH} characters, got ${statusReason.length} characters`, eventId);
+  }
   if (detailType === DetailType.STACK_STATUS) {
     return { kind: 'stack-status', ...common, status, statusReason };
   }

@@ -33,7 +33,7 @@ function directory(facts: Record<string, Partial<StackFacts>>): StackDirectory &
   };
 }
 
-const parsed = (raw: readonly unknown[]): CloudFormationEvent[] => raw.map(parseCloudFormationEvent);
+const parsed = (raw: readonly unknown[]): CloudFormationEvent[] => raw.map((input) => parseCloudFormationEvent(input));
 const nestedUnderRoot = () => directory({ [nestedArn]: { rootStackId: rootArn } });
 
 describe('a nested stack', () => {

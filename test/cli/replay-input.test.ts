@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { FIXTURES, lostEvent, replayJson, runCli, parseOutput, removeWrittenEvents, writeEvents } from './harness.ts';
+import { deliveredAt, FIXTURES, lostEvent, replayJson, runCli, parseOutput, removeWrittenEvents, writeEvents } from './harness.ts';
 import { stackEvent } from '../support/events.ts';
 
 afterAll(removeWrittenEvents);
@@ -54,6 +54,27 @@ describe('malformed and foreign events among good ones', () => {
       { index: 6, error: expect.any(String) },
     ]);
     expect(output.rejected?.[4]).not.toHaveProperty('id');
+  });
+
+  test("an event whose account is not its stack ARN's, or delivered 15 minutes before its time, is rejected with the field", async () => {
+    // Prepare
+    const arn = { name: 'mixed-bag', uuid: '0f0e0d0c-0b0a-4909-8807-060504030201' };
+    const file = writeEvents('forged-and-early', [
+      stackEvent(arn, '2025-03-04T13:00:00Z', 'CREATE_IN_PROGRESS', 'User Initiated', 'good'),
+      { ...stackEvent(arn, '2025-03-04T13:05:00Z', 'CREATE_FAILED', '', 'forged'), account: '210987654321' },
+      // Its deliverAt is the replay's clock: the event claims a time 16 minutes ahead of it.
+      deliveredAt('2025-03-04T13:10:00Z', stackEvent(arn, '2025-03-04T13:26:00Z', 'CREATE_COMPLETE', '', 'early')),
+    ]);
+
+    // Act: history from 2025, replayed later, is not refused as old.
+    const output = await replayJson(file, [], 1);
+
+    // Assess
+    expect(output.rejected).toEqual([
+      { index: 1, id: 'forged', error: 'account: expected 123456789012, the account of detail.stack-id, got "210987654321"' },
+      { index: 2, id: 'early', error: 'event.time: expected a time at most 15 minutes after now (2025-03-04T13:10:00Z), got "2025-03-04T13:26:00Z"' },
+    ]);
+    expect(output.operations).toMatchObject([{ stackName: 'mixed-bag', start: '2025-03-04T13:00:00Z' }]);
   });
 
   test('the --format table output lists what was rejected, with exit status 1', async () => {

@@ -3,10 +3,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeReceived, InvalidEventError, parseCloudFormationEvent } from '../../shared/domain/cfn-event.ts';
 import { resourceEvent, stackEvent } from '../support/events.ts';
-import { sharedPath } from '../support/shared-files.ts';
+import { MASKED_ACCOUNT, sharedPath, unmaskedSample } from '../support/shared-files.ts';
 
 const SAMPLES = sharedPath('events-samples');
-const sample = (file: string): unknown => JSON.parse(readFileSync(path.join(SAMPLES, file), 'utf8'));
+const sampleText = (file: string): string => readFileSync(path.join(SAMPLES, file), 'utf8');
+// The real capture's account id is masked; a 12-digit one stands in for it.
+const sample = (file: string): unknown => JSON.parse(unmaskedSample(sampleText(file)));
 
 const CORE = { name: 'trustsource-core-prod', account: '123456789012', region: 'eu-central-1' };
 const CORE_ARN = 'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-core-prod/5b1c7a40-9f0e-11ef-8c2a-0a1b2c3d4e5f';
@@ -134,13 +136,25 @@ describe('parseCloudFormationEvent', () => {
       ]);
       for (const event of events) {
         expect(event).toMatchObject({
-          stackId: 'arn:aws:cloudformation:eu-west-3:XXXXXXXXXXXX:stack/cf-event-testing/dca9d690-12fc-11ed-acb4-0e99ce9abea2',
+          stackId: 'arn:aws:cloudformation:eu-west-3:444455556666:stack/cf-event-testing/dca9d690-12fc-11ed-acb4-0e99ce9abea2',
           stackName: 'cf-event-testing',
-          account: 'XXXXXXXXXXXX',
+          account: '444455556666',
           region: 'eu-west-3',
           statusReason: '',
         });
       }
+    });
+
+    it('refuses the real capture as published, its account id masked', () => {
+      // Prepare
+      const input = JSON.parse(sampleText('real-capture-stack-status-2022.json')) as unknown[];
+
+      // Act
+      const error = rejection(input[0]);
+
+      // Assess
+      expect(error.field).toBe('detail.stack-id');
+      expect(error.message).toContain(`expected a stack ARN whose account is 12 digits, got "arn:aws:cloudformation:eu-west-3:${MASKED_ACCOUNT}:`);
     });
   });
 
@@ -166,17 +180,45 @@ describe('parseCloudFormationEvent', () => {
       });
     });
 
-    it('takes account and region from the ARN, not from the envelope', () => {
+    it('takes account and region from the ARN, which the envelope agrees with', () => {
       // Prepare
       const input = validStackEvent();
-      input['account'] = '999999999999';
-      input['region'] = 'us-east-1';
 
       // Act
       const event = parseCloudFormationEvent(input);
 
       // Assess
+      expect(input).toMatchObject({ account: '123456789012', region: 'eu-central-1' });
       expect(event).toMatchObject({ account: '123456789012', region: 'eu-central-1' });
+    });
+
+    it.each([
+      ['a status of 64 characters', (e: Json) => void (statusDetailsOf(e)['status'] = 'S'.repeat(64))],
+      ['a status reason of 4,096 characters', (e: Json) => void (statusDetailsOf(e)['status-reason'] = 'r'.repeat(4096))],
+      ['a time on 2010-01-01', (e: Json) => void (e['time'] = '2010-01-01T00:00:00Z')],
+      ['a time 15 minutes after now', (e: Json) => void (e['time'] = '2021-09-21T19:24:00Z')],
+    ])('accepts %s (the bound itself)', (_what, breakIt) => {
+      // Prepare
+      const input = validStackEvent();
+      breakIt(input);
+
+      // Act
+      const event = parseCloudFormationEvent(input, { now: SEED_START });
+
+      // Assess
+      expect(event.kind).toBe('stack-status');
+    });
+
+    it('accepts a time far in the future when no clock is given (replay of a lost event)', () => {
+      // Prepare
+      const input = validStackEvent();
+      input['time'] = '2099-01-01T00:00:00Z';
+
+      // Act
+      const event = parseCloudFormationEvent(input);
+
+      // Assess
+      expect(event.time).toBe(Date.UTC(2099, 0, 1));
     });
 
     it('accepts a missing client-request-token', () => {
@@ -343,6 +385,84 @@ describe('parseCloudFormationEvent', () => {
       expect(error.message.startsWith(`${field}: `)).toBe(true);
       expect(error.message).toMatch(expected);
       expect(error.eventId).toBe('event-1');
+    });
+
+    // Issue 16: an envelope that disagrees with its stack ARN (a forged detail), key parts that
+    // would break the service key `account#region#service`, and values out of any real bound.
+    const outOfBounds: readonly [what: string, field: string, message: string, breakIt: (event: Json) => void][] = [
+      [
+        'an account other than the stack ARN\'s',
+        'account',
+        'account: expected 123456789012, the account of detail.stack-id, got "210987654321"',
+        (e) => void (e['account'] = '210987654321'),
+      ],
+      ['no account', 'account', 'account: expected 123456789012, the account of detail.stack-id, missing', (e) => void delete e['account']],
+      [
+        'a region other than the stack ARN\'s',
+        'region',
+        'region: expected eu-central-1, the region of detail.stack-id, got "us-east-1"',
+        (e) => void (e['region'] = 'us-east-1'),
+      ],
+      [
+        'a stack ARN whose account is not 12 digits',
+        'detail.stack-id',
+        'detail.stack-id: expected a stack ARN whose account is 12 digits, got "arn:aws:cloudformation:eu-central-1:12345:stack/core"',
+        (e) => void Object.assign(e, { account: '12345', detail: { ...detailOf(e), 'stack-id': 'arn:aws:cloudformation:eu-central-1:12345:stack/core' } }),
+      ],
+      [
+        "a stack ARN whose account holds '#'",
+        'detail.stack-id',
+        'detail.stack-id: expected a stack ARN whose account is 12 digits, got "arn:aws:cloudformation:eu-central-1:1234#6789012:stack/core"',
+        (e) => void (detailOf(e)['stack-id'] = 'arn:aws:cloudformation:eu-central-1:1234#6789012:stack/core'),
+      ],
+      [
+        "a stack name holding '#'",
+        'detail.stack-id',
+        "detail.stack-id: expected a stack name without '#' (it separates the parts of a service key), got \"arn:aws:cloudformation:eu-central-1:123456789012:stack/core#prod\"",
+        (e) => void (detailOf(e)['stack-id'] = 'arn:aws:cloudformation:eu-central-1:123456789012:stack/core#prod'),
+      ],
+      [
+        'a status of 65 characters',
+        'detail.status-details.status',
+        `detail.status-details.status: expected a status of at most 64 characters such as DELETE_IN_PROGRESS, got "${'S'.repeat(65)}"`,
+        (e) => void (statusDetailsOf(e)['status'] = 'S'.repeat(65)),
+      ],
+      [
+        'a status reason of 4,097 characters',
+        'detail.status-details.status-reason',
+        'detail.status-details.status-reason: expected a status reason of at most 4096 characters, got 4097 characters',
+        (e) => void (statusDetailsOf(e)['status-reason'] = 'r'.repeat(4097)),
+      ],
+      [
+        'a time before 2010',
+        'time',
+        'time: expected a time from 2010-01-01T00:00:00Z on, got "2009-12-31T23:59:59Z"',
+        (e) => void (e['time'] = '2009-12-31T23:59:59Z'),
+      ],
+      [
+        'a time more than 15 minutes after now',
+        'time',
+        'time: expected a time at most 15 minutes after now (2021-09-21T19:09:00Z), got "2021-09-21T19:24:01Z"',
+        (e) => void (e['time'] = '2021-09-21T19:24:01Z'),
+      ],
+    ];
+
+    it.each(outOfBounds)('rejects a stack status event with %s, naming the field %s', (_what, field, message, breakIt) => {
+      // Prepare
+      const input = validStackEvent();
+      breakIt(input);
+
+      // Act: now is the event's own time, as when it arrives at once.
+      let error: unknown;
+      try {
+        parseCloudFormationEvent(input, { now: SEED_START });
+      } catch (thrown) {
+        error = thrown;
+      }
+
+      // Assess
+      expect(error).toBeInstanceOf(InvalidEventError);
+      expect(error).toMatchObject({ field, message, eventId: 'event-1' });
     });
 
     it('rejects a resource event without a status', () => {

@@ -4,13 +4,14 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InvalidEventError } from '../../shared/domain/cfn-event.ts';
 import { stackArn, stackEvent } from '../support/events.ts';
-import { sharedPath } from '../support/shared-files.ts';
+import { sharedPath, unmaskedSample } from '../support/shared-files.ts';
 import { captureLogs, lambdaContext, loadLambdas, LOGS_AND_METRICS, mockedAws, quietly, TOPIC_ARN } from './lambda-harness.ts';
 
 const aws = mockedAws();
 const { sns, cloudFormation } = aws;
 const context = lambdaContext('cfn-watchdog-StackEventsFunction');
-const sample = (file: string): unknown => JSON.parse(readFileSync(sharedPath('events-samples', file), 'utf8'));
+// The real capture's account id is masked; a 12-digit one stands in for it.
+const sample = (file: string): unknown => JSON.parse(unmaskedSample(readFileSync(sharedPath('events-samples', file), 'utf8')));
 
 const scan = { name: 'trustsource-scan-prod', account: '123456789012', region: 'eu-central-1', uuid: 'c3348cd2-1b12-11ec-b0a7-06d21c93e4f7' };
 
@@ -173,6 +174,35 @@ describe('stack-events handler', () => {
         field: 'detail.status-details.status',
       }),
     );
+    expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStacksCommand, 0);
+  });
+
+  it("logs an event whose account is not its stack ARN's with its id, then throws it (dead-lettered)", async () => {
+    // Prepare: a sender in 210987654321 writes a stack ARN of 123456789012 in the detail.
+    const { stackEvents, store } = await loadLambdas(LOGS_AND_METRICS);
+    const input = { ...stackEvent(scan, '2021-09-21T19:33:14Z', 'UPDATE_ROLLBACK_IN_PROGRESS', '', 'forged-event-1'), account: '210987654321' };
+    vi.setSystemTime(new Date('2021-09-21T19:33:15Z'));
+    const logs = captureLogs();
+
+    // Act
+    const result = stackEvents.handler(input, context);
+
+    // Assess
+    await expect(result).rejects.toMatchObject({
+      name: InvalidEventError.name,
+      field: 'account',
+      message: 'account: expected 123456789012, the account of detail.stack-id, got "210987654321"',
+    });
+    logs.restore();
+    expect(logs.lines()).toContainEqual(
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'malformed CloudFormation event: thrown so that it is retried and dead-lettered',
+        eventId: 'forged-event-1',
+        field: 'account',
+      }),
+    );
+    expect(await store.stackHistory(stackArn(scan))).toEqual([]);
     expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStacksCommand, 0);
   });
 });

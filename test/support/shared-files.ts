@@ -18,3 +18,14 @@ export function sharedPath(...parts: string[]): string {
   const original = path.join(ORIGINAL_SHARED, ...parts);
   return existsSync(original) ? original : path.join(VENDORED_SHARED, ...parts);
 }
+
+/** The account id of the real capture (events-samples/README.md), masked by its publisher. */
+export const MASKED_ACCOUNT = 'XXXXXXXXXXXX';
+
+/**
+ * The text of a sample with the masked account id replaced by a 12-digit one: CloudFormation
+ * sends 12 digits, and the parser refuses anything else (docs/security.md).
+ */
+export function unmaskedSample(text: string, account = '444455556666'): string {
+  return text.replaceAll(MASKED_ACCOUNT, account);
+}
