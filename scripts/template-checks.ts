@@ -84,6 +84,7 @@ export function policyStatements(resources: Record<string, CfnResource>): Statem
     for (const policy of list(properties.Policies).flatMap(branches)) if (isRecord(policy)) found.push(...statementsOf(policy.PolicyDocument, id));
     found.push(...statementsOf(properties.PolicyDocument, id));
     if (resource.Type === 'AWS::KMS::Key') found.push(...statementsOf(properties.KeyPolicy, id, true));
+    if (resource.Type === 'AWS::Events::EventBus') found.push(...statementsOf(properties.Policy, id));
     if (resource.Type === 'AWS::Events::EventBusPolicy' && isRecord(properties.Statement)) found.push({ where: id, keyPolicy: false, statement: properties.Statement });
     return found;
   });

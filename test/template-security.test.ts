@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../scripts/build.ts';
 import { parseTemplate, readTemplate, type CfnTemplate } from '../scripts/cfn-template.ts';
-import { DEAD_LETTER_EXEMPT, Rule, securityFindings } from '../scripts/template-checks.ts';
+import { DEAD_LETTER_EXEMPT, policyStatements, Rule, securityFindings } from '../scripts/template-checks.ts';
+import { mayPutEvents, resolve, type Deployment } from './support/resource-policy.ts';
 
 const TEMPLATES = ['template.yaml', 'forwarder.yaml'];
 const INSECURE = 'test/fixtures/templates/insecure.yaml';
@@ -227,4 +228,73 @@ describe('the checks', () => {
     expect(status).not.toBe(0);
     expect(output).toContain('E2533');
   }, 120_000);
+});
+
+describe('who may put events on the buses (template.yaml deployed in an organisation)', () => {
+  const WATCHDOG_ACCOUNT = '111111111111';
+  const MEMBER_ACCOUNT = '222222222222';
+  const ORGANIZATION = 'o-a1b2c3d4e5';
+  const deployment: Deployment = {
+    template: readTemplate(join(REPO_ROOT, 'template.yaml')),
+    stackName: 'cfn-watchdog',
+    accountId: WATCHDOG_ACCOUNT,
+    region: 'eu-central-1',
+    parameters: { OrganizationId: ORGANIZATION },
+  };
+  const watchdogBus = `arn:aws:events:eu-central-1:${WATCHDOG_ACCOUNT}:event-bus/cfn-watchdog-watchdog-events`;
+  const organisationBus = `arn:aws:events:eu-central-1:${WATCHDOG_ACCOUNT}:event-bus/cfn-watchdog-cloudformation-events`;
+  const role = (account: string, name: string) => `arn:aws:iam::${account}:role/${name}`;
+  const sweeperRole = `arn:aws:iam::${WATCHDOG_ACCOUNT}:role/cfn-watchdog/cfn-watchdog-SweeperFunctionRole-GENERATED`;
+
+  it.each([
+    ['the sweeper puts window events on the watchdog bus', sweeperRole, ORGANIZATION, ['cfn-watchdog'], watchdogBus, true],
+    ['the stack-events function may not', role(WATCHDOG_ACCOUNT, 'cfn-watchdog/cfn-watchdog-StackEventsFunctionRole-GENERATED'), ORGANIZATION, ['cfn-watchdog'], watchdogBus, false],
+    ["the watchdog account's administrator may not", role(WATCHDOG_ACCOUNT, 'Admin'), ORGANIZATION, ['cfn-watchdog'], watchdogBus, false],
+    ['a member account may not, whatever the source', role(MEMBER_ACCOUNT, 'Deployer'), ORGANIZATION, ['aws.cloudformation'], watchdogBus, false],
+    ["a member account's forwarder puts CloudFormation events on the organisation bus", role(MEMBER_ACCOUNT, 'cfn-watchdog-forwarder'), ORGANIZATION, ['aws.cloudformation'], organisationBus, true],
+    ['a member account may not put cfn-watchdog events there', role(MEMBER_ACCOUNT, 'Deployer'), ORGANIZATION, ['cfn-watchdog'], organisationBus, false],
+    ['nor slip one in among CloudFormation events', role(MEMBER_ACCOUNT, 'Deployer'), ORGANIZATION, ['aws.cloudformation', 'cfn-watchdog'], organisationBus, false],
+    ['an account outside the organisation may not put CloudFormation events', role('333333333333', 'Forwarder'), 'o-zzzzzzzzzz', ['aws.cloudformation'], organisationBus, false],
+  ])('%s', (_, principalArn, principalOrgId, sources, resourceArn, allowed) => {
+    // Act
+    const verdict = mayPutEvents(deployment, { principalArn, principalOrgId, sources, action: 'events:PutEvents', resourceArn });
+
+    // Assess
+    expect(verdict).toBe(allowed);
+  });
+
+  it('would let a member forge window events on the organisation bus without the events:source condition', () => {
+    // Prepare: the policy as it was before issue 16, only aws:PrincipalOrgID.
+    const policy = deployment.template.Resources.OrganizationEventBusPolicy!;
+    const statement = policy.Properties?.Statement as { Condition: Record<string, unknown> };
+    const loosened: Deployment = {
+      ...deployment,
+      template: {
+        ...deployment.template,
+        Resources: {
+          ...deployment.template.Resources,
+          OrganizationEventBusPolicy: { ...policy, Properties: { ...policy.Properties, Statement: { ...statement, Condition: { StringEquals: statement.Condition['StringEquals'] } } } },
+        },
+      },
+    };
+
+    // Act
+    const verdict = mayPutEvents(loosened, { principalArn: role(MEMBER_ACCOUNT, 'Deployer'), principalOrgId: ORGANIZATION, sources: ['cfn-watchdog'], action: 'events:PutEvents', resourceArn: organisationBus });
+
+    // Assess
+    expect(verdict).toBe(true);
+  });
+
+  it('gives the sweeper PutEvents on the watchdog bus and on no other, and the functions the bus name', () => {
+    // Act
+    const grants = policyStatements(deployment.template.Resources)
+      .filter(({ statement }) => [statement.Action].flat().includes('events:PutEvents') && statement.Effect === 'Allow')
+      .filter(({ where }) => where.endsWith('Function'))
+      .map(({ where, statement }) => [where, resolve(deployment, statement.Resource)]);
+    const environment = (deployment.template.Globals?.['Function'] as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
+
+    // Assess
+    expect(grants).toEqual([['SweeperFunction', watchdogBus]]);
+    expect(resolve(deployment, environment['WATCHDOG_EVENT_BUS_NAME'])).toBe('cfn-watchdog-watchdog-events');
+  });
 });

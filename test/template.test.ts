@@ -244,12 +244,19 @@ describe('template.yaml', () => {
       expect('60').not.toMatch(pattern('Grace'));
     });
 
-    it('EventBusName accepts the default bus and the names the code takes', () => {
-      for (const bus of ['default', 'recovery', 'org.example/recovery']) {
-        expect(bus).toMatch(pattern('EventBusName'));
-        expect(readRuntimeConfig({ WATCHDOG_TABLE_NAME: 't', WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts', WATCHDOG_EVENT_BUS_NAME: bus }).eventBusName).toBe(bus);
-      }
-      expect('my bus').not.toMatch(pattern('EventBusName'));
+    it("names the watchdog's own bus as the code takes it, and outputs it for consumers' rules", () => {
+      // Prepare: the name CloudFormation gives the bus for a stack of the longest name its rules allow (53).
+      const bus = record(template.Resources.WatchdogEventBus?.Properties);
+      const name = String(record(bus.Name)['Fn::Sub']).replace('${AWS::StackName}', 'x'.repeat(53));
+
+      // Act
+      const config = readRuntimeConfig({ WATCHDOG_TABLE_NAME: 't', WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts', WATCHDOG_EVENT_BUS_NAME: name });
+
+      // Assess
+      expect(config.eventBusName).toBe(name);
+      expect(record(globalFunction.Environment).Variables).toMatchObject({ WATCHDOG_EVENT_BUS_NAME: { Ref: 'WatchdogEventBus' } });
+      expect(template.Outputs?.WindowEventsBusName?.Value).toEqual({ Ref: 'WatchdogEventBus' });
+      expect(template.Parameters?.EventBusName).toBeUndefined();
     });
 
     it('RepeatCriticalEvery accepts off and intervals of a minute or more, as the code does', () => {

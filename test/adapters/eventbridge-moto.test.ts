@@ -88,4 +88,23 @@ describe('window events through EventBridge (moto)', () => {
       ['Impact Window Closed', '2021-09-21T19:09:00Z', '2021-09-21T20:07:00Z'],
     ]);
   });
+
+  it("delivers nothing to the documented rule when it names another account than the watchdog's", async () => {
+    // Prepare: the documented pattern, for window events put by another account (a forger's).
+    const pattern = JSON.stringify({ ...(JSON.parse(documentedPattern) as Record<string, unknown>), account: ['999999999999'] });
+    const { busName, queueUrl, sqs, eventBridge } = await busWithRule(pattern);
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: '2021-09-21T19:09:00Z', config: configFromText({ serviceRules: ['trustsource-core=^trustsource-(core|scan)-'] }) });
+    const publisher = createEventBridgePublisher({ client: eventBridge, eventBusName: busName });
+    const published: string[] = [];
+    const windowEvents: typeof publisher = { publish: async (event) => (published.push(event.detailType), publisher.publish(event)) };
+    const deps = { ...dog.deps, windowEvents };
+
+    // Act
+    await runInVirtualTime({ ...dog, deps }, seedIncident(), '2021-09-21T20:30:00Z');
+
+    // Assess: the watchdog (moto's account 123456789012) published, and the rule let none through.
+    expect(published).toEqual(['Impact Window Opened', 'Impact Window Closed']);
+    expect(await drain(sqs, queueUrl)).toEqual([]);
+  });
 });
