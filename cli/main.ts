@@ -21,6 +21,7 @@ import { showStatus, type StatusFlags } from './status.ts';
 import { NothingFoundError, showTimeline, type TimelineFlags } from './timeline.ts';
 import { ReportOutputError, writeReport, type ReportFlags } from './report-data.ts';
 import { TimeZoneError } from './zoned-time.ts';
+import { UserInputError } from '../shared/errors.ts';
 
 /**
  * 1 is "some input was rejected" or "no event replayed" for replay and "nothing matched" for
@@ -30,7 +31,7 @@ import { TimeZoneError } from './zoned-time.ts';
 export const ExitCode = { OK: 0, REJECTED_INPUT: 1, NOTHING_REPLAYED: 1, NOTHING_FOUND: 1, USAGE: 2, FAILURE: 3, STORE_IN_USE: 3 } as const;
 
 /** A mistake in how the command was called: one line on stderr, exit status 2. */
-export class UsageError extends Error {
+export class UsageError extends UserInputError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'UsageError';
