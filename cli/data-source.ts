@@ -12,6 +12,7 @@ import type { WatchdogStore } from '../shared/app/ports.ts';
 import { parseUserInstant, type Clock, type Instant } from '../shared/domain/time.ts';
 import { EMBEDDED_TABLE, lastChange, openStoreFolder } from './store-folder.ts';
 import { dayStartIn } from './zoned-time.ts';
+import { UserInputError } from '../shared/errors.ts';
 
 /** The output of template.yaml that names the table. */
 export const TABLE_NAME_OUTPUT = 'TableName';
@@ -26,7 +27,8 @@ export interface DataSourceFlags {
   profile?: string;
 }
 
-export class DataSourceError extends Error {
+/** The data is not where the flags say (no such table, no credentials, access denied): theirs to fix. */
+export class DataSourceError extends UserInputError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'DataSourceError';

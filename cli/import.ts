@@ -10,9 +10,10 @@ import { describeReceived } from '../shared/domain/cfn-event.ts';
 import { DetailType, parseStackArn, type StackRef } from '../shared/domain/events.ts';
 import { formatInstant, parseInstant } from '../shared/domain/time.ts';
 import { decodeText, TextEncodingError } from './text-input.ts';
+import { UserInputError } from '../shared/errors.ts';
 
 /** What is wrong with one input file: its whole message names the file. */
-export class ImportInputError extends Error {
+export class ImportInputError extends UserInputError {
   readonly file: string;
 
   constructor(file: string, problem: string, options?: ErrorOptions) {

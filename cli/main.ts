@@ -6,21 +6,18 @@ import packageJson from '../package.json' with { type: 'json' };
 import type { Log } from '../shared/app/log.ts';
 import { escapeControlCharacters } from '../shared/domain/cfn-event.ts';
 import { configFromText } from '../shared/domain/config.ts';
-import { MuteRuleError } from '../shared/domain/mute.ts';
-import { ServiceRuleError } from '../shared/domain/service.ts';
-import { ThresholdSpecError } from '../shared/domain/thresholds.ts';
-import { formatInstant, parseUserInstant, TimeFormatError } from '../shared/domain/time.ts';
+import { formatInstant, parseUserInstant } from '../shared/domain/time.ts';
 import { importFiles } from './import.ts';
 import { readReplayFile, ReplayInputError, type ReplayInput } from './replay-input.ts';
 import { replay } from './replay.ts';
 import { nothingReplayed, rejectedSummary, rejectedTable, replayJson, replayTable } from './replay-output.ts';
-import { DataSourceError, endpointUrl } from './data-source.ts';
-import { openReplayFolder, StoreFolderError, StoreInUseError } from './store-folder.ts';
+import { endpointUrl } from './data-source.ts';
+import { openReplayFolder, StoreInUseError } from './store-folder.ts';
 import { listWindows, type WindowsFlags } from './windows.ts';
 import { showStatus, type StatusFlags } from './status.ts';
 import { NothingFoundError, showTimeline, type TimelineFlags } from './timeline.ts';
-import { ReportOutputError, writeReport, type ReportFlags } from './report-data.ts';
-import { TimeZoneError } from './zoned-time.ts';
+import { writeReport, type ReportFlags } from './report-data.ts';
+import { UserInputError } from '../shared/errors.ts';
 
 /**
  * 1 is "some input was rejected" or "no event replayed" for replay and "nothing matched" for
@@ -30,7 +27,7 @@ import { TimeZoneError } from './zoned-time.ts';
 export const ExitCode = { OK: 0, REJECTED_INPUT: 1, NOTHING_REPLAYED: 1, NOTHING_FOUND: 1, USAGE: 2, FAILURE: 3, STORE_IN_USE: 3 } as const;
 
 /** A mistake in how the command was called: one line on stderr, exit status 2. */
-export class UsageError extends Error {
+export class UsageError extends UserInputError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'UsageError';
@@ -270,11 +267,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       .option('--thresholds <spec>', 'the deployment\'s thresholds, for the marks on the timeline (default *=20m/40m)'),
   ).action(async (flags: ReportFlags & { thresholds?: string; awsRegion?: string }) => {
     const { thresholds, awsRegion, ...rest } = flags;
-    try {
-      io.stdout(await writeReport({ ...rest, region: awsRegion }, configFromText({ thresholds }), clock));
-    } catch (error) {
-      throw error instanceof ReportOutputError ? new UsageError(error.message, { cause: error }) : error;
-    }
+    io.stdout(await writeReport({ ...rest, region: awsRegion }, configFromText({ thresholds }), clock));
   });
 
   try {
@@ -292,16 +285,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.stderr(`cfn-watchdog: ${error.message}\n`);
       return ExitCode.STORE_IN_USE;
     }
-    if (
-      error instanceof UsageError ||
-      error instanceof DataSourceError ||
-      error instanceof StoreFolderError ||
-      error instanceof TimeZoneError ||
-      error instanceof TimeFormatError ||
-      error instanceof ThresholdSpecError ||
-      error instanceof ServiceRuleError ||
-      error instanceof MuteRuleError
-    ) {
+    // After the special cases above: whatever extends UserInputError is the caller's to fix, listed nowhere.
+    if (error instanceof UserInputError) {
       io.stderr(`cfn-watchdog: ${error.message}\n`);
       return ExitCode.USAGE;
     }

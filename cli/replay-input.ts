@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { detectEncoding } from './text-input.ts';
+import { UserInputError } from '../shared/errors.ts';
 
 export interface Delivery {
   /** Position in the file: array element or line, 0-based, blank lines counted. */
@@ -43,7 +44,7 @@ export interface Rejected {
   readonly error: string;
 }
 
-export class ReplayInputError extends Error {
+export class ReplayInputError extends UserInputError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'ReplayInputError';

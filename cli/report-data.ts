@@ -21,9 +21,10 @@ import { plural } from './text.ts';
 import { readRange } from './windows.ts';
 import { watchedStack, type WatchedStack } from './watched-stack.ts';
 import { zonedFormatter } from './zoned-time.ts';
+import { UserInputError } from '../shared/errors.ts';
 
 /** The report file could not be written: the user's path, so a usage mistake (exit 2). */
-export class ReportOutputError extends Error {
+export class ReportOutputError extends UserInputError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'ReportOutputError';

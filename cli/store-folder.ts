@@ -14,12 +14,13 @@ import type { PlainItem } from '../shared/adapters/item-size.ts';
 import { createDynamoDbTable } from '../shared/adapters/item-table.ts';
 import { formatInstant, type Instant } from '../shared/domain/time.ts';
 import { plural } from './text.ts';
+import { UserInputError, WatchdogError } from '../shared/errors.ts';
 
 /** The table the embedded stores (replay, `--db`) use. */
 export const EMBEDDED_TABLE = 'cfn-watchdog';
 
 /** DIR is not what the command needs (nothing there, a file, a folder without a store, a store to add to without --append): exit status 2. */
-export class StoreFolderError extends Error {
+export class StoreFolderError extends UserInputError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'StoreFolderError';
@@ -27,7 +28,7 @@ export class StoreFolderError extends Error {
 }
 
 /** Another command holds the store: the same command succeeds once it ends, so exit status 3, not a usage error. */
-export class StoreInUseError extends Error {
+export class StoreInUseError extends WatchdogError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'StoreInUseError';

@@ -3,10 +3,11 @@
  * or UTF-16 with one, as Windows PowerShell's `>` writes (`aws … > events.json` there is UTF-16
  * LE with a BOM). The one place the commands decide how bytes become text.
  */
+import { UserInputError } from '../shared/errors.ts';
 
 export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';
 
-export class TextEncodingError extends Error {
+export class TextEncodingError extends UserInputError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'TextEncodingError';

@@ -10,6 +10,7 @@ import type { Clock, Instant } from '../shared/domain/time.ts';
 import { openStore, readNow, type DataSourceFlags, type Now } from './data-source.ts';
 import { readRange } from './windows.ts';
 import { zonedFormatter, type TimeFormatter } from './zoned-time.ts';
+import { WatchdogError } from '../shared/errors.ts';
 
 export interface TimelineFlags extends DataSourceFlags {
   stack?: string;
@@ -39,8 +40,11 @@ export interface TimelineRow {
   readonly statusReason: string;
 }
 
-/** Nothing recorded matches: exit status 1, and a line saying what was looked for and where. */
-export class NothingFoundError extends Error {
+/**
+ * Nothing recorded matches: exit status 1, and a line saying what was looked for and where. The
+ * request was sound (a WatchdogError, not a UserInputError): the store just holds nothing for it.
+ */
+export class NothingFoundError extends WatchdogError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'NothingFoundError';

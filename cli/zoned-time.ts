@@ -3,8 +3,9 @@
  * Intl knows the daylight-saving rules, so nothing here computes an offset by hand.
  */
 import { formatInstant, type Instant } from '../shared/domain/time.ts';
+import { UserInputError } from '../shared/errors.ts';
 
-export class TimeZoneError extends Error {
+export class TimeZoneError extends UserInputError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'TimeZoneError';

@@ -17,10 +17,12 @@ import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import { readTemplate, type CfnTemplate } from './cfn-template.ts';
+import { UserInputError } from '../shared/errors.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-export class BuildConfigError extends Error {
+/** A function's build settings in template.yaml, the script's input, are what a person must fix. */
+export class BuildConfigError extends UserInputError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'BuildConfigError';

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseDocument, type CollectionTag, type ScalarTag, type YAMLMap, type YAMLSeq } from 'yaml';
+import { UserInputError } from '../shared/errors.ts';
 
 export interface CfnResource {
   readonly Type: string;
@@ -27,7 +28,8 @@ export interface CfnTemplate {
   readonly [section: string]: unknown;
 }
 
-export class TemplateError extends Error {
+/** template.yaml is the input here, and a person fixes it: hence a UserInputError. */
+export class TemplateError extends UserInputError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'TemplateError';

@@ -7,6 +7,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
+import { WatchdogError } from '../errors.ts';
 
 export interface EmbeddedDynamoDb {
   readonly endpoint: string;
@@ -16,15 +17,18 @@ export interface EmbeddedDynamoDb {
 }
 
 /** The LevelDB folder is open elsewhere: LevelDB lets one process (and one handle in it) hold it. */
-export class EmbeddedDbLockedError extends Error {
+export class EmbeddedDbLockedError extends WatchdogError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'EmbeddedDbLockedError';
   }
 }
 
-/** The folder cannot be opened as LevelDB: not a folder, not a store (with `create: false`), or damaged. */
-export class EmbeddedDbOpenError extends Error {
+/**
+ * The folder cannot be opened as LevelDB: not a folder, not a store (with `create: false`), or damaged.
+ * A WatchdogError: the CLI turns a folder the user got wrong into its StoreFolderError; a damaged store is not.
+ */
+export class EmbeddedDbOpenError extends WatchdogError {
   constructor(
     message: string,
     readonly folder: LevelDbFolder,

@@ -7,8 +7,9 @@ import { parseMutes } from '../domain/mute.ts';
 import { parseServiceRules } from '../domain/service.ts';
 import { DEFAULT_THRESHOLD_SPEC, parseThresholds } from '../domain/thresholds.ts';
 import { parseDuration } from '../domain/time.ts';
+import { UserInputError } from '../errors.ts';
 
-export class ConfigurationError extends Error {
+export class ConfigurationError extends UserInputError {
   readonly variable: string;
 
   constructor(variable: string, problem: string, options?: ErrorOptions) {

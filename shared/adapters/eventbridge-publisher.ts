@@ -1,9 +1,10 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { WindowEventPublisher } from '../app/ports.ts';
 import { WINDOW_EVENT_SOURCE } from '../domain/window-events.ts';
+import { WatchdogError } from '../errors.ts';
 
 /** PutEvents answered but did not take the event: the claim must stay pending. */
-export class WindowEventRejectedError extends Error {
+export class WindowEventRejectedError extends WatchdogError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'WindowEventRejectedError';

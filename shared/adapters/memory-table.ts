@@ -7,12 +7,16 @@
 import { itemSize, type PlainItem } from './item-size.ts';
 import { keyAttributes, type ItemTable, type TableQuery } from './item-table.ts';
 import { BY_NAME_INDEX, createTableInput, TO_SWEEP_INDEX, WINDOWS_BY_END_INDEX, type IndexName } from './table.ts';
+import { WatchdogError } from '../errors.ts';
 
 /** DynamoDB's item size limit. */
 const DYNAMODB_ITEM_LIMIT_BYTES = 400 * 1024;
 
-/** What DynamoDB answers a request it refuses with, named the same (`ValidationException`). */
-export class MemoryTableValidationError extends Error {
+/**
+ * What DynamoDB answers a request it refuses with, named the same (`ValidationException`). A
+ * WatchdogError: the request is the store's own making, as DynamoDB's own answer would be no input error.
+ */
+export class MemoryTableValidationError extends WatchdogError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'ValidationException';

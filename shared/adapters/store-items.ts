@@ -31,6 +31,7 @@ import type { WindowAnnouncement } from '../domain/window-events.ts';
 import type { Baseline, ImpactWindow, OpenWindowAt } from '../domain/windows.ts';
 import { itemSize, type PlainItem } from './item-size.ts';
 import { SWEEP_PARTITION, WINDOW_PARTITION } from './table.ts';
+import { WatchdogError } from '../errors.ts';
 
 export const SCHEMA_VERSION = 2;
 
@@ -40,7 +41,7 @@ export const SCHEMA_VERSION = 2;
  */
 export const MAX_ITEM_BYTES = 64 * 1024;
 
-export class StoreDataError extends Error {
+export class StoreDataError extends WatchdogError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'StoreDataError';

@@ -15,6 +15,7 @@ import type { StackFacts } from '../domain/stack-facts.ts';
 import type { Instant } from '../domain/time.ts';
 import type { ImpactWindow } from '../domain/windows.ts';
 import type { WindowEvent } from '../domain/window-events.ts';
+import { WatchdogError } from '../errors.ts';
 
 export type HistoryEvent = StackStatusEvent | ResourceStatusEvent;
 
@@ -94,7 +95,7 @@ export interface ServiceSnapshot {
  * A page of folded history a stack's state named is gone: another writer brought it back and
  * stored a newer state meanwhile. Read the state again.
  */
-export class FoldedPageMissingError extends Error {
+export class FoldedPageMissingError extends WatchdogError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'FoldedPageMissingError';

@@ -28,6 +28,7 @@ import { publishWindowEvents, renewStaleWindowEvents } from './publish-window-ev
 import { updateStack } from './stack-updates.ts';
 import { walkWindows, type ClaimedWindowEvent } from './walk-windows.ts';
 import { forEachBounded } from './bounded.ts';
+import { WatchdogError } from '../errors.ts';
 
 export interface SweepResult {
   readonly servicesSwept: number;
@@ -56,7 +57,7 @@ export const SWEEP_TIME_RESERVE_MS = 10_000;
 export const DEFAULT_SWEEP_CONCURRENCY = 16;
 
 /** Some notifications could not be sent; everything else of the sweep was done. */
-export class SweepIncompleteError extends Error {
+export class SweepIncompleteError extends WatchdogError {
   readonly failures: readonly unknown[];
 
   constructor(failures: readonly unknown[], options?: ErrorOptions) {

@@ -4,6 +4,7 @@
  * and reads and decides again.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { WatchdogError } from '../errors.ts';
 
 /**
  * Attempts before giving up on an item that other writers keep changing. A stack's events are
@@ -19,7 +20,7 @@ export function backoff(attempt: number): Promise<void> {
   return delay(Math.random() * ceiling);
 }
 
-export class ConcurrentUpdateError extends Error {
+export class ConcurrentUpdateError extends WatchdogError {
   constructor(what: string, attempts: number, options?: ErrorOptions) {
     super(`${what}: gave up after ${attempts} conflicting writes; the invocation will be retried`, options);
     this.name = 'ConcurrentUpdateError';

@@ -15,8 +15,10 @@ import {
   type StackRef,
 } from './events.ts';
 import { floorToSecond, formatInstant, MINUTE_MS, parseInstant, type Instant } from './time.ts';
+import { UserInputError } from '../errors.ts';
 
-export class InvalidEventError extends Error {
+/** The event is the input at fault: the Lambda throws it on to EventBridge's retries and the dead letters. */
+export class InvalidEventError extends UserInputError {
   /** The dotted path of the field at fault, e.g. `detail.stack-id`. */
   readonly field: string;
   readonly eventId: string | undefined;

@@ -3,7 +3,9 @@
  * expression searched in the stack's name and in its service's; a muted stack's operations are
  * still recorded, and its windows still open and close — only its notifications are not sent.
  */
-export class MuteRuleError extends Error {
+import { UserInputError } from '../errors.ts';
+
+export class MuteRuleError extends UserInputError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'MuteRuleError';

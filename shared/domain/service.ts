@@ -1,4 +1,5 @@
 import type { StackRef } from './events.ts';
+import { UserInputError } from '../errors.ts';
 
 /** `SERVICE=REGEX`: stacks whose name the expression matches (anywhere) belong to SERVICE. */
 export interface ServiceRule {
@@ -6,7 +7,7 @@ export interface ServiceRule {
   readonly pattern: RegExp;
 }
 
-export class ServiceRuleError extends Error {
+export class ServiceRuleError extends UserInputError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'ServiceRuleError';

@@ -1,5 +1,6 @@
 import { OperationType } from './status.ts';
 import { formatDurationSpec, MINUTE_MS, parseDuration, TimeFormatError } from './time.ts';
+import { UserInputError } from '../errors.ts';
 
 export interface Threshold {
   readonly warnMs: number;
@@ -12,7 +13,7 @@ export interface Thresholds {
   readonly fallback: Threshold;
 }
 
-export class ThresholdSpecError extends Error {
+export class ThresholdSpecError extends UserInputError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'ThresholdSpecError';

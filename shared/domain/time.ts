@@ -2,6 +2,8 @@
  * Time as the domain sees it: instants are epoch milliseconds; text is ISO-8601 UTC with `Z`,
  * to the second, as stored and printed everywhere.
  */
+import { UserInputError } from '../errors.ts';
+
 export type Instant = number;
 
 /** The injected source of "now": Lambdas pass the wall clock, replays and tests a virtual one. */
@@ -9,7 +11,7 @@ export type Clock = () => Instant;
 
 export const MINUTE_MS = 60_000;
 
-export class TimeFormatError extends Error {
+export class TimeFormatError extends UserInputError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'TimeFormatError';
