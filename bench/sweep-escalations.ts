@@ -107,6 +107,10 @@ export function withLatency(store: WatchdogStore, ms: number, tally: CallTally):
     keepWalkPoint: slow('keepWalkPoint', (key, point) => store.keepWalkPoint(key, point)),
     walkPointBefore: slow('walkPointBefore', (key, time) => store.walkPointBefore(key, time)),
     dropWalkPoints: slow('dropWalkPoints', (key, time) => store.dropWalkPoints(key, time)),
+    recordSweepHeartbeat: slow('recordSweepHeartbeat', (at) => store.recordSweepHeartbeat(at)),
+    lastSweepHeartbeat: slow('lastSweepHeartbeat', () => store.lastSweepHeartbeat()),
+    lastSelfCheck: slow('lastSelfCheck', () => store.lastSelfCheck()),
+    recordSelfCheck: slow('recordSelfCheck', (memory) => store.recordSelfCheck(memory)),
   };
 }
 

@@ -260,6 +260,7 @@ function deadLetterQueues(resource: CfnResource): unknown[] {
 /** Functions whose failures need nowhere to go, and why. */
 export const DEAD_LETTER_EXEMPT: Readonly<Record<string, string>> = {
   SweeperFunction: 'runs every minute on a schedule and keeps no event: a failed sweep is redone by the next one, and its alarms say when sweeps fail',
+  SelfCheckFunction: 'runs on a schedule and keeps no event: its Errors alarm (to the ops topic) says it failed, and the next one checks again',
 };
 
 function checkFunctions(resources: Record<string, CfnResource>, globals: Json): Finding[] {

@@ -20,6 +20,7 @@ describe('esbuild options from template.yaml', () => {
     expect(targets.map(({ logicalId, name, handler }) => ({ logicalId, name, handler }))).toEqual([
       { logicalId: 'StackEventsFunction', name: 'stack-events', handler: 'handler.handler' },
       { logicalId: 'SweeperFunction', name: 'sweeper', handler: 'handler.handler' },
+      { logicalId: 'SelfCheckFunction', name: 'self-check', handler: 'handler.handler' },
     ]);
     expect(targets[0]?.options).toEqual({
       absWorkingDir: REPO_ROOT,
@@ -37,6 +38,7 @@ describe('esbuild options from template.yaml', () => {
       logLevel: 'warning',
     });
     expect(targets[1]?.options.entryPoints).toEqual(['functions/sweeper/handler.ts']);
+    expect(targets[2]?.options.entryPoints).toEqual(['functions/self-check/handler.ts']);
   });
 
   it("fill in SAM's defaults for what BuildProperties leave out (es2020, cjs, minified)", () => {
@@ -77,11 +79,12 @@ describe('the bundles', () => {
     expect(bundles.map((bundle) => bundle.handlerFile)).toEqual([
       join(outRoot, 'stack-events', 'handler.mjs'),
       join(outRoot, 'sweeper', 'handler.mjs'),
+      join(outRoot, 'self-check', 'handler.mjs'),
     ]);
     for (const bundle of bundles) expect(bundle.files).toContain(`${bundle.handlerFile}.map`);
   });
 
-  it.each(['stack-events', 'sweeper'])('%s loads in a fresh Node.js and exports handler', (name) => {
+  it.each(['stack-events', 'sweeper', 'self-check'])('%s loads in a fresh Node.js and exports handler', (name) => {
     const file = join(outRoot, name, 'handler.mjs');
     const loaded = spawnSync(
       process.execPath,
@@ -94,6 +97,7 @@ describe('the bundles', () => {
           PATH: process.env.PATH,
           WATCHDOG_TABLE_NAME: 't',
           WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:t',
+          WATCHDOG_KEY_ARN: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
           AWS_REGION: 'eu-west-1',
           // Lambda runs Node.js 22; this machine may run 20.
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

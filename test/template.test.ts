@@ -52,6 +52,16 @@ function environmentOf(resource: CfnResource): Json {
   return { ...global, ...own };
 }
 
+/** Where the watchdog's own alarms and self-check go: the ops topic when one is set. */
+const OPS_TOPIC = { 'Fn::If': ['HasOpsTopic', { Ref: 'OpsTopicArn' }, { Ref: 'AlertsTopic' }] };
+
+/** The branch of an `Fn::If` on HasOpsTopic that CloudFormation takes; anything else as it is. */
+function pick(value: unknown, hasOps: boolean): unknown {
+  const condition = record(value)['Fn::If'];
+  if (!Array.isArray(condition) || condition[0] !== 'HasOpsTopic') return value;
+  return hasOps ? condition[1] : condition[2];
+}
+
 describe('template.yaml', () => {
   it('parses, short-form intrinsics as their long forms', () => {
     expect(template.Transform).toBe('AWS::Serverless-2016-10-31');
@@ -102,13 +112,23 @@ describe('template.yaml', () => {
     const policies = Object.fromEntries(retained.map(([id, resource]) => [id, [resource.DeletionPolicy, resource.UpdateReplacePolicy]]));
 
     // Assess
-    expect(Object.keys(policies).sort()).toEqual(['EventsDeadLetterQueue', 'StackEventsLogGroup', 'SweeperLogGroup']);
+    expect(Object.keys(policies).sort()).toEqual(['EventsDeadLetterQueue', 'SelfCheckLogGroup', 'StackEventsLogGroup', 'SweeperLogGroup']);
     for (const [id, policy] of Object.entries(policies)) expect(policy, id).toEqual(['Retain', 'Retain']);
   });
 
   describe('functions', () => {
-    it('are the stack-events handler and the sweeper', () => {
-      expect(functions.map(([logicalId]) => logicalId).sort()).toEqual(['StackEventsFunction', 'SweeperFunction']);
+    it('are the stack-events handler, the sweeper and the self-check', () => {
+      expect(functions.map(([logicalId]) => logicalId).sort()).toEqual(['SelfCheckFunction', 'StackEventsFunction', 'SweeperFunction']);
+    });
+
+    it('runs the self-check on its schedule, told the key and the ops topic (the alerts topic without one)', () => {
+      const resource = template.Resources.SelfCheckFunction!;
+      const events = Object.values(record(resource.Properties?.Events)).map(record);
+      expect(events.map((event) => [event.Type, record(event.Properties).Schedule])).toEqual([['Schedule', { Ref: 'SelfCheckSchedule' }]]);
+      expect(template.Parameters?.SelfCheckSchedule?.Default).toBe('rate(1 day)');
+      const environment = environmentOf(resource);
+      expect(environment.WATCHDOG_KEY_ARN).toEqual({ 'Fn::GetAtt': ['WatchdogKey', 'Arn'] });
+      expect(environment.WATCHDOG_OPS_TOPIC_ARN).toEqual(OPS_TOPIC);
     });
 
     it.each(functions)('%s runs on nodejs22.x or newer, arm64', (_, resource) => {
@@ -166,6 +186,22 @@ describe('template.yaml', () => {
     // Window events (the sweeper derives windows); confirming before paging, and what is stuck
     // when no resource event came.
     ['SweeperFunction', [...BOTH, 'events:PutEvents', 'cloudformation:DescribeStackEvents', 'cloudformation:DescribeStackResources']],
+    // Each resource's state (read-only), the heartbeat and its own memory, and its one message.
+    [
+      'SelfCheckFunction',
+      [
+        'dynamodb:DescribeTable',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'sns:GetTopicAttributes',
+        'sns:Publish',
+        'events:DescribeEventBus',
+        'kms:DescribeKey',
+        'kms:Decrypt',
+        'kms:Encrypt',
+        'kms:GenerateDataKey*',
+      ],
+    ],
   ])('lets %s make every call its code makes', (logicalId, actions) => {
     const granted = policyStatements(template.Resources)
       .filter(({ where, statement }) => where === logicalId && statement.Effect === 'Allow')
@@ -177,16 +213,56 @@ describe('template.yaml', () => {
 
   describe('self-monitoring', () => {
     const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, alarm]) => record(alarm.Properties));
-    const topic = { Ref: 'AlertsTopic' };
+    const topic = OPS_TOPIC;
 
     it.each([
       ['the dead-letter queue holds events', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'GreaterThanThreshold'],
       ['a function fails', 'AWS/Lambda', 'Errors', 'GreaterThanThreshold'],
       ['the sweeper stopped running (heartbeat)', 'AWS/Lambda', 'Invocations', 'LessThanThreshold'],
-    ])('alarms on the alerts topic when %s', (_what, namespace, metric, comparison) => {
+    ])('alarms on the ops topic (the alerts topic without one) when %s', (_what, namespace, metric, comparison) => {
       const found = alarms.filter((alarm) => alarm.Namespace === namespace && alarm.MetricName === metric && alarm.ComparisonOperator === comparison);
       expect(found.length).toBeGreaterThan(0);
       for (const alarm of found) expect(alarm.AlarmActions).toEqual([topic]);
+    });
+
+    // OpsTopicArn set: every alarm's actions are the ops topic; empty: the alerts topic, as before it existed.
+    it.each([
+      ['set', true, { Ref: 'OpsTopicArn' }],
+      ['empty', false, { Ref: 'AlertsTopic' }],
+    ])('sends every alarm and OK of the watchdog to the topic the choice names when OpsTopicArn is %s', (_what, hasOps, target) => {
+      const actionsOf = (value: unknown): unknown[] => list(value).map((action) => pick(action, hasOps));
+      const all = resourcesOfType('AWS::CloudWatch::Alarm');
+      expect(all.map(([id]) => id).sort()).toEqual([
+        'DeadLetterQueueAlarm',
+        'DeadLettersLostAlarm',
+        'FailedEventsLostAlarm',
+        'OrganizationDeadLettersLostAlarm',
+        'SelfCheckErrorsAlarm',
+        'StackEventsErrorsAlarm',
+        'SweeperErrorsAlarm',
+        'SweeperHeartbeatAlarm',
+      ]);
+      for (const [id, alarm] of all) {
+        const properties = record(alarm.Properties);
+        expect(actionsOf(properties.AlarmActions), id).toEqual([target]);
+        if (properties.OKActions !== undefined) expect(actionsOf(properties.OKActions), id).toEqual([target]);
+      }
+      expect(template.Conditions?.HasOpsTopic).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OpsTopicArn' }, ''] }] });
+    });
+
+    it('lets the self-check publish only to the ops topic, and only read the alerts topic', () => {
+      const statements = policyStatements(template.Resources).filter(({ where }) => where === 'SelfCheckFunction').map(({ statement }) => statement);
+      expect(statements.filter((statement) => list(statement.Action).includes('sns:Publish')).map((statement) => statement.Resource)).toEqual([OPS_TOPIC]);
+      expect(statements.find((statement) => list(statement.Action).includes('sns:GetTopicAttributes'))?.Resource).toEqual({ Ref: 'AlertsTopic' });
+    });
+
+    it.each([
+      ['an SNS topic ARN', 'arn:aws:sns:eu-west-1:123456789012:ops-pager', true],
+      ['empty (the alerts topic)', '', true],
+      ['a topic name only', 'ops-pager', false],
+      ['an SQS queue ARN', 'arn:aws:sqs:eu-west-1:123456789012:ops', false],
+    ])('OpsTopicArn accepts %s: %s', (_what, value, accepted) => {
+      expect(new RegExp(String(template.Parameters?.OpsTopicArn?.AllowedPattern)).test(value)).toBe(accepted);
     });
 
     it('counts a sweeper that is gone as not running: missing data breaches the heartbeat', () => {
@@ -346,7 +422,7 @@ describe('WatchdogDashboard', () => {
 });
 
 describe('outputs for an operator', () => {
-  it.each(['TopicArn', 'TableName', 'DeadLetterQueueUrl', 'DashboardUrl', 'KeyArn', 'WindowEventsBusName', 'OrganizationEventBusArn'])('%s is there, described', (name) => {
+  it.each(['TopicArn', 'SelfCheckFunctionName', 'TableName', 'DeadLetterQueueUrl', 'DashboardUrl', 'KeyArn', 'WindowEventsBusName', 'OrganizationEventBusArn'])('%s is there, described', (name) => {
     expect(String(template.Outputs?.[name]?.Description ?? '')).not.toBe('');
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Every minute: escalates operations that run too long (after asking CloudFormation), re-sends
- * what failed to send, and closes windows whose grace ran out.
+ * what failed to send, and closes windows whose grace ran out; then notes the sweep's heartbeat,
+ * which the daily self-check reads.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -25,6 +26,9 @@ const deps = wireLambda(process.env, logger);
  */
 export async function handleSweep(remainingMs?: () => number): Promise<SweepResult> {
   const result = await sweep(deps, { remainingMs });
+  // Only once the sweep completed (one that throws writes none), and here rather than in the use
+  // case: the replay's virtual sweeps must not leave a heartbeat in a replay's table.
+  await deps.store.recordSweepHeartbeat(deps.clock());
   recordOpenOperations(metrics, result.openOperations);
   recordNotifications(metrics, result.notifications);
   logger.info('swept', {

@@ -18,19 +18,26 @@ import {
   fromPageItem,
   fromServiceItem,
   fromStackItem,
+  fromHeartbeatItem,
+  fromSelfCheckItem,
   fromWalkItem,
   fromWindowItem,
   servicePk,
   serviceKeyOfPk,
   stackSk,
+  SELF_CHECK_SK,
   STATE_SK,
   StoreDataError,
+  SWEEP_HEARTBEAT_SK,
+  toHeartbeatItem,
+  toSelfCheckItem,
   toPageItem,
   toServiceItem,
   toStackItem,
   toWalkItem,
   toWindowItem,
   walkSk,
+  WATCHDOG_PK,
   windowSk,
 } from './store-items.ts';
 import { BY_NAME_INDEX, createTableInput, SWEEP_PARTITION, TO_SWEEP_INDEX, WINDOW_PARTITION, WINDOWS_BY_END_INDEX } from './table.ts';
@@ -276,6 +283,26 @@ export function createStore(table: ItemTable, options: StoreOptions = {}): Watch
     async dropWalkPoints(key, time) {
       const items = await table.query({ partition: servicePk(key), from: walkSk(time), to: 'WALK$' });
       for (const item of items) await table.delete(String(item['PK']), String(item['SK']));
+    },
+
+    async recordSweepHeartbeat(at) {
+      // Unconditional: sweeps that overlap may land out of order, and a heartbeat a few seconds
+      // older says the same thing (a sweep completes); a condition would cost a read.
+      await table.put(toHeartbeatItem(at));
+    },
+
+    async lastSweepHeartbeat() {
+      const item = await table.get(WATCHDOG_PK, SWEEP_HEARTBEAT_SK);
+      return item ? fromHeartbeatItem(item) : null;
+    },
+
+    async lastSelfCheck() {
+      const item = await table.get(WATCHDOG_PK, SELF_CHECK_SK);
+      return item ? fromSelfCheckItem(item) : null;
+    },
+
+    async recordSelfCheck(memory) {
+      await table.put(toSelfCheckItem(memory));
     },
   };
 }

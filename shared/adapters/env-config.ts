@@ -31,6 +31,8 @@ export const EnvVar = {
   MEMBER_READ_ROLE: 'WATCHDOG_MEMBER_READ_ROLE',
   MEMBER_READ_EXTERNAL_ID: 'WATCHDOG_MEMBER_READ_EXTERNAL_ID',
   HOME_ACCOUNT: 'WATCHDOG_HOME_ACCOUNT',
+  OPS_TOPIC_ARN: 'WATCHDOG_OPS_TOPIC_ARN',
+  KEY_ARN: 'WATCHDOG_KEY_ARN',
 } as const;
 
 /** Where window events go unless configured: every account has it, and rules on it cost nothing extra. */
@@ -131,4 +133,34 @@ function memberAccessOf(env: Environment): MemberAccess | null {
   // Lambda sets AWS_REGION; outside Lambda it must be given like any variable.
   const homeRegion = required(env, 'AWS_REGION');
   return { roleName, externalId: optional(env, EnvVar.MEMBER_READ_EXTERNAL_ID), homeAccount, homeRegion };
+}
+
+/** The self-check's configuration: the functions' own, and where it pages and which key it checks. */
+export interface SelfCheckConfig {
+  readonly runtime: RuntimeConfig;
+  /** Where the self-check pages: the ops topic, or the alerts topic when none is set. */
+  readonly opsTopicArn: string;
+  readonly keyArn: string;
+}
+
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
+/**
+ * Reads what {@link readRuntimeConfig} reads, and `WATCHDOG_KEY_ARN` (required) and
+ * `WATCHDOG_OPS_TOPIC_ARN` (default: `WATCHDOG_TOPIC_ARN`).
+ *
+ * @example
+ * const config = readSelfCheckConfig(process.env); // at module scope: fails the cold start
+ */
+export function readSelfCheckConfig(env: Environment): SelfCheckConfig {
+  const runtime = readRuntimeConfig(env);
+  const opsTopicArn = optional(env, EnvVar.OPS_TOPIC_ARN) ?? runtime.topicArn;
+  if (!SNS_TOPIC_ARN.test(opsTopicArn)) {
+    throw new ConfigurationError(EnvVar.OPS_TOPIC_ARN, `expected an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:ops, got '${opsTopicArn}'`);
+  }
+  const keyArn = required(env, EnvVar.KEY_ARN);
+  if (!KMS_KEY_ARN.test(keyArn)) {
+    throw new ConfigurationError(EnvVar.KEY_ARN, `expected a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-…, got '${keyArn}'`);
+  }
+  return { runtime, opsTopicArn, keyArn };
 }

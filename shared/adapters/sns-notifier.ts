@@ -1,5 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { Notifier } from '../app/ports.ts';
+import type { Notifier, OpsNotifier } from '../app/ports.ts';
 import type { Notification } from '../domain/notification.ts';
 import { chatbotMessageOf } from './chatbot-message.ts';
 import { attributesOf, bodyOf, subjectOf } from './sns-message.ts';
@@ -36,6 +36,21 @@ export function createSnsNotifier({ client, topicArn }: { client: SNSClient; top
           MessageAttributes: attributesOf(notification),
         }),
       );
+    },
+  };
+}
+
+/**
+ * Sends the self-check's messages to the ops topic, as plain text (e-mail, a pager's endpoint):
+ * they are about the watchdog itself, and read by whoever runs it.
+ *
+ * @example
+ * const ops = createSnsOpsNotifier({ client: new SNSClient({}), topicArn: config.opsTopicArn });
+ */
+export function createSnsOpsNotifier({ client, topicArn }: { client: SNSClient; topicArn: string }): OpsNotifier {
+  return {
+    async send(message) {
+      await client.send(new PublishCommand({ TopicArn: topicArn, Subject: message.subject, Message: message.text }));
     },
   };
 }

@@ -12,9 +12,12 @@
  * | a page of a stack's folded history | same | `PAGE#<stack ARN>#<cut>#<hash>` |
  * | a walk point kept for late events | same | `WALK#<asOf>` |
  * | one raw event of a stack | `STACK#<stack ARN>` | `<time>#STACK#<status>` or `<time>#RESOURCE#<logical id>#<status>` |
+ * | the last completed sweep | `WATCHDOG` | `HEARTBEAT#sweep` |
+ * | what the last self-check saw | `WATCHDOG` | `SELFCHECK` |
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
+import type { SelfCheckMemory } from '../app/ports.ts';
 import type { Claim } from '../domain/claims.ts';
 import type { FoldedPage } from '../domain/compaction.ts';
 import { stackOperations, stackNeedsSweep } from '../domain/operation-view.ts';
@@ -514,3 +517,49 @@ export function toWalkItem(key: ServiceKey, point: WalkPoint, expiresAt: number)
 }
 
 export const fromWalkItem = (item: unknown): WalkPoint => fromStoredWalkPoint(validated(WalkItemSchema, item, 'walk point').point);
+
+/** The watchdog's own items: one partition, apart from every service's and stack's. */
+export const WATCHDOG_PK = 'WATCHDOG';
+export const SWEEP_HEARTBEAT_SK = 'HEARTBEAT#sweep';
+export const SELF_CHECK_SK = 'SELFCHECK';
+
+const HeartbeatItemSchema = z.object({
+  PK: z.literal(WATCHDOG_PK),
+  SK: z.literal(SWEEP_HEARTBEAT_SK),
+  type: z.literal('heartbeat'),
+  schema: z.literal(SCHEMA_VERSION),
+  at: isoTime,
+});
+const SelfCheckItemSchema = z.object({
+  PK: z.literal(WATCHDOG_PK),
+  SK: z.literal(SELF_CHECK_SK),
+  type: z.literal('self-check'),
+  schema: z.literal(SCHEMA_VERSION),
+  at: isoTime,
+  mutedStackIds: z.array(z.string()),
+  mutedTotal: z.number(),
+});
+
+/** The sweep heartbeat: `at` only, no `updatedAt` (that names a state's write, which `replay --db` goes on from). */
+export function toHeartbeatItem(at: Instant): PlainItem {
+  return { PK: WATCHDOG_PK, SK: SWEEP_HEARTBEAT_SK, type: 'heartbeat', schema: SCHEMA_VERSION, at: time(at) };
+}
+
+export const fromHeartbeatItem = (item: unknown): Instant => parsed(validated(HeartbeatItemSchema, item, 'sweep heartbeat').at);
+
+export function toSelfCheckItem(memory: SelfCheckMemory): PlainItem {
+  return {
+    PK: WATCHDOG_PK,
+    SK: SELF_CHECK_SK,
+    type: 'self-check',
+    schema: SCHEMA_VERSION,
+    at: time(memory.at),
+    mutedStackIds: [...memory.mutedStackIds],
+    mutedTotal: memory.mutedTotal,
+  };
+}
+
+export function fromSelfCheckItem(item: unknown): SelfCheckMemory {
+  const stored = validated(SelfCheckItemSchema, item, 'self-check');
+  return { at: parsed(stored.at), mutedStackIds: stored.mutedStackIds, mutedTotal: stored.mutedTotal };
+}

@@ -77,6 +77,23 @@ export interface WatchdogStore {
   walkPointBefore(key: ServiceKey, time: Instant): Promise<WalkPoint | null>;
   /** Removes the walk points kept at or after `time` (a late event made them stale); idempotent. */
   dropWalkPoints(key: ServiceKey, time: Instant): Promise<void>;
+  /** Notes that a sweep completed at `at` (one small item, overwritten each minute), for the self-check. */
+  recordSweepHeartbeat(at: Instant): Promise<void>;
+  /** When the last sweep completed, read consistently; `null` when none ever did. */
+  lastSweepHeartbeat(): Promise<Instant | null>;
+  /** What the previous self-check remembered; `null` before the first one. */
+  lastSelfCheck(): Promise<SelfCheckMemory | null>;
+  /** Keeps what this self-check saw, for the next one to compare with. */
+  recordSelfCheck(memory: SelfCheckMemory): Promise<void>;
+}
+
+/** What one self-check leaves for the next: when it ran and which stacks were muted by their tag. */
+export interface SelfCheckMemory {
+  readonly at: Instant;
+  /** The muted stacks' ids, sorted, bounded (domain/self-check.ts, `MAX_REMEMBERED_MUTED`): the first by id. */
+  readonly mutedStackIds: readonly string[];
+  /** How many stacks were muted, when more than the ids kept. */
+  readonly mutedTotal: number;
 }
 
 /** A service with something to sweep: its key, and which of its window entries have events due or a grace running. */
@@ -128,4 +145,31 @@ export interface StackInspector {
    * Resource Status Change events never arrived; absent where CloudFormation cannot be asked.
    */
   resourcesInProgress?(stackId: string): Promise<ResourceInProgress[]>;
+}
+
+/**
+ * Asks AWS whether the watchdog's own resources are there and usable (the daily self-check).
+ * Each resolves when its resource is fine and throws, saying why, when it is not.
+ */
+export interface ResourceProbe {
+  /** The table exists and is ACTIVE (DescribeTable). */
+  table(): Promise<void>;
+  /** The alerts topic exists and can be read (GetTopicAttributes). */
+  topic(): Promise<void>;
+  /** The window-events bus exists (DescribeEventBus). */
+  bus(): Promise<void>;
+  /** The key is enabled and not pending deletion (DescribeKey). */
+  key(): Promise<void>;
+}
+
+/** A plain-text message to the people who run the watchdog (the ops topic). */
+export interface OpsMessage {
+  readonly subject: string;
+  readonly text: string;
+}
+
+/** Sends to the ops topic (OpsTopicArn, or the alerts topic when unset). */
+export interface OpsNotifier {
+  /** Resolves once the message was accepted; throws otherwise. */
+  send(message: OpsMessage): Promise<void>;
 }

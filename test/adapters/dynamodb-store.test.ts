@@ -417,6 +417,68 @@ describe('walk points kept for late events', () => {
   });
 });
 
+describe('the sweep heartbeat and the self-check\'s memory (the watchdog\'s own items)', () => {
+  it('has no heartbeat before the first sweep, then the latest one recorded, in one readable item', async () => {
+    // Prepare
+    const { store, scan } = await freshTable();
+    const before = await store.lastSweepHeartbeat();
+
+    // Act
+    await store.recordSweepHeartbeat(t('10:00'));
+    await store.recordSweepHeartbeat(t('10:01:02'));
+
+    // Assess
+    expect(before).toBeNull();
+    expect(await store.lastSweepHeartbeat()).toBe(t('10:01:02'));
+    expect(await scan()).toEqual([{ PK: 'WATCHDOG', SK: 'HEARTBEAT#sweep', type: 'heartbeat', schema: 2, at: iso('10:01:02') }]);
+  });
+
+  it('keeps the heartbeat apart from every service: a sweep finds nothing to do because of it', async () => {
+    // Prepare
+    const { store } = await freshTable();
+
+    // Act
+    await store.recordSweepHeartbeat(t('10:00'));
+
+    // Assess
+    expect(await store.servicesToSweep()).toEqual([]);
+  });
+
+  it('gives back what the last self-check remembered, none before the first', async () => {
+    // Prepare
+    const { store } = await freshTable();
+    const memory = { at: t('06:00'), mutedStackIds: [blue, stackArn({ name: 'preview-1' })].sort(), mutedTotal: 2 };
+    const before = await store.lastSelfCheck();
+
+    // Act
+    await store.recordSelfCheck({ at: t('05:00'), mutedStackIds: [], mutedTotal: 0 });
+    await store.recordSelfCheck(memory);
+
+    // Assess
+    expect(before).toBeNull();
+    expect(await store.lastSelfCheck()).toEqual(memory);
+  });
+
+  it.each([
+    ['HEARTBEAT#sweep', 'at', 'an hour ago', 'stored sweep heartbeat WATCHDOG HEARTBEAT#sweep: at: expected an ISO-8601 time (schema 2)'],
+    ['SELFCHECK', 'mutedStackIds', 'none', 'stored self-check WATCHDOG SELFCHECK: mutedStackIds:'],
+  ])('names the item and the field of a malformed %s item', async (sk, field, value, message) => {
+    // Prepare
+    const { store, table } = await freshTable();
+    await store.recordSweepHeartbeat(t('10:00'));
+    await store.recordSelfCheck({ at: t('06:00'), mutedStackIds: [], mutedTotal: 0 });
+    const item = await table.get('WATCHDOG', sk);
+    await table.put({ ...item, [field]: value });
+
+    // Act
+    const read = sk === 'SELFCHECK' ? store.lastSelfCheck() : store.lastSweepHeartbeat();
+
+    // Assess
+    await expect(read).rejects.toThrow(StoreDataError);
+    await expect(read).rejects.toThrow(message);
+  });
+});
+
 describe('recordEvent and stackHistory', () => {
   const stack = { name: 'checkout-blue' };
   const events = {

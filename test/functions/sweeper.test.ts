@@ -160,4 +160,29 @@ describe('sweeper handler', () => {
     // Closed at its last event, the deletion never reached a severity: no window, nothing left to sweep.
     expect(await store.servicesToSweep()).toEqual([]);
   });
+
+  it('notes a completed sweep\'s heartbeat, and none for a sweep that could not send its window event', async () => {
+    // Prepare: a stack hung past its WARNING, and the bus refusing the window event at the first sweep.
+    const { stackEvents, sweeper, store } = await loadLambdas();
+    const hung = { name: 'billing', region: 'eu-central-1', uuid: '1d2e3f40-3a4b-11ee-9d8c-0f1e2d3c4b5a' };
+    cloudFormationAnswersFrom(new Map());
+    vi.setSystemTime(at('2025-06-03T10:00:01Z'));
+    await stackEvents.handleStackEvent(stackEvent(hung, '2025-06-03T10:00:00Z', 'UPDATE_IN_PROGRESS', 'User Initiated'));
+    eventBridge
+      .on(PutEventsCommand)
+      .rejectsOnce(new Error('AccessDeniedException'))
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+
+    // Act
+    vi.setSystemTime(at('2025-06-03T10:21:00Z'));
+    const failed = sweeper.handleSweep();
+    await expect(failed).rejects.toThrow(/could not be sent/);
+    const afterFailure = await store.lastSweepHeartbeat();
+    vi.setSystemTime(at('2025-06-03T10:22:00Z'));
+    await sweeper.handleSweep();
+
+    // Assess
+    expect(afterFailure).toBeNull();
+    expect(await store.lastSweepHeartbeat()).toBe(at('2025-06-03T10:22:00Z'));
+  });
 });

@@ -1,0 +1,129 @@
+/**
+ * The self-check's AWS probe and ops notifier with the real SDK clients against moto: a real
+ * table, alerts topic, bus and key, each broken in turn as it breaks in production, and the page
+ * read back from the ops topic through an SQS subscription.
+ */
+import { randomUUID } from 'node:crypto';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateEventBusCommand, DeleteEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateKeyCommand, DisableKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { CreateTopicCommand, DeleteTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { describe, expect, inject, it } from 'vitest';
+import { createAwsResourceProbe } from '../../shared/adapters/aws-resource-probe.ts';
+import { createDynamoDbStore, ensureTable } from '../../shared/adapters/dynamodb-store.ts';
+import { localDynamoDbClient } from '../../shared/adapters/embedded-dynamodb.ts';
+import { createSnsOpsNotifier } from '../../shared/adapters/sns-notifier.ts';
+import { silentLog } from '../../shared/app/log.ts';
+import { selfCheck, type SelfCheckResult } from '../../shared/app/self-check.ts';
+import { t } from '../support/states.ts';
+
+const REGION = 'eu-central-1';
+const NOW = t('06:00');
+const clientConfig = () => ({ endpoint: inject('motoEndpoint'), region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+
+interface Watchdog {
+  readonly run: () => Promise<SelfCheckResult>;
+  /** What the ops topic delivered, read from a queue subscribed to it. */
+  readonly opsMessages: () => Promise<string[]>;
+  readonly breakIt: Readonly<Record<string, () => Promise<unknown>>>;
+}
+
+/** The watchdog's resources of its own in moto (shared by the suites), a sweep completed a minute ago. */
+async function deployedWatchdog(): Promise<Watchdog> {
+  const id = randomUUID();
+  const dynamodb = localDynamoDbClient(inject('motoEndpoint'));
+  const sns = new SNSClient(clientConfig());
+  const sqs = new SQSClient(clientConfig());
+  const eventBridge = new EventBridgeClient(clientConfig());
+  const kms = new KMSClient(clientConfig());
+  const tableName = `watchdog-${id}`;
+  await ensureTable(dynamodb, tableName);
+  const store = createDynamoDbStore({ client: dynamodb, tableName });
+  await store.recordSweepHeartbeat(NOW - 60_000);
+  const { TopicArn: alerts } = await sns.send(new CreateTopicCommand({ Name: `alerts-${id}` }));
+  const { TopicArn: ops } = await sns.send(new CreateTopicCommand({ Name: `ops-${id}` }));
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `ops-${id}` }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  await sns.send(new SubscribeCommand({ TopicArn: ops, Protocol: 'sqs', Endpoint: Attributes?.['QueueArn'], Attributes: { RawMessageDelivery: 'true' } }));
+  const busName = `recovery-${id}`;
+  await eventBridge.send(new CreateEventBusCommand({ Name: busName }));
+  const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'cfn-watchdog test key' }));
+  const keyId = KeyMetadata?.Arn as string;
+  // moto answers DisableKey and ScheduleKeyDeletion only by the key's id, not its ARN.
+  const bareKeyId = KeyMetadata?.KeyId as string;
+
+  const probe = createAwsResourceProbe({ dynamodb, tableName, sns, topicArn: alerts as string, eventBridge, eventBusName: busName, kms, keyId });
+  return {
+    run: () =>
+      selfCheck({
+        probe,
+        store,
+        ops: createSnsOpsNotifier({ client: sns, topicArn: ops as string }),
+        mutedStacks: async () => [],
+        clock: () => NOW,
+        log: silentLog,
+      }),
+    async opsMessages() {
+      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      return (Messages ?? []).map((message) => message.Body ?? '');
+    },
+    breakIt: {
+      'the alerts topic deleted': () => sns.send(new DeleteTopicCommand({ TopicArn: alerts })),
+      'the key disabled': () => kms.send(new DisableKeyCommand({ KeyId: bareKeyId })),
+      'the key scheduled for deletion': () => kms.send(new ScheduleKeyDeletionCommand({ KeyId: bareKeyId, PendingWindowInDays: 7 })),
+      'the bus deleted': () => eventBridge.send(new DeleteEventBusCommand({ Name: busName })),
+      'the table deleted': () => dynamodb.send(new DeleteTableCommand({ TableName: tableName })),
+    },
+  };
+}
+
+describe('the self-check against moto', () => {
+  it('sends nothing when the table, topic, bus and key are there and a sweep completed a minute ago', async () => {
+    // Prepare
+    const watchdog = await deployedWatchdog();
+
+    // Act
+    const result = await watchdog.run();
+
+    // Assess
+    expect(result.checks.filter((check) => !check.ok)).toEqual([]);
+    expect(result.sent).toBeNull();
+    expect(await watchdog.opsMessages()).toEqual([]);
+  });
+
+  it.each([
+    ['the alerts topic deleted', ['alerts topic']],
+    ['the key disabled', ['key']],
+    ['the key scheduled for deletion', ['key']],
+    ['the bus deleted', ['window-events bus']],
+    // The heartbeat is in the table: it cannot be read either.
+    ['the table deleted', ['table', 'sweep heartbeat']],
+  ])('pages the ops topic once with %s, naming what failed', async (breakage, failed) => {
+    // Prepare
+    const watchdog = await deployedWatchdog();
+    await watchdog.breakIt[breakage]?.();
+
+    // Act
+    const result = await watchdog.run();
+
+    // Assess
+    const [message, ...more] = await watchdog.opsMessages();
+    expect(more).toEqual([]);
+    const failedLines = (message ?? '').split('\n').filter((line) => line.startsWith('FAILED '));
+    expect(failedLines.map((line) => line.slice('FAILED '.length).split(':')[0])).toEqual(failed);
+    expect(result.sent?.text).toBe(message);
+  });
+
+  it('says the key\'s state and its deletion date', async () => {
+    // Prepare
+    const watchdog = await deployedWatchdog();
+    await watchdog.breakIt['the key scheduled for deletion']?.();
+
+    // Act
+    const result = await watchdog.run();
+
+    // Assess
+    expect(result.sent?.text).toMatch(/^FAILED key: key arn:aws:kms:eu-central-1:\d{12}:key\/[0-9a-f-]+ is PendingDeletion, to be deleted at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/m);
+  });
+});
