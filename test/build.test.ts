@@ -29,7 +29,7 @@ describe('esbuild options from template.yaml', () => {
       outdir: '/out/stack-events',
       format: 'esm',
       target: ['node22'],
-      minify: false,
+      minify: true,
       sourcemap: true,
       mainFields: ['module', 'main'],
       outExtension: { '.js': '.mjs' },
