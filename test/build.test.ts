@@ -4,7 +4,7 @@
  * (no node_modules beside it; no "Dynamic require of node:https").
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,6 +87,15 @@ describe('the bundles', () => {
       join(outRoot, 'sweeper', 'handler.mjs'),
     ]);
     for (const bundle of bundles) expect(bundle.files).toContain(`${bundle.handlerFile}.map`);
+  });
+
+  it.each(['stack-events', 'sweeper'])("%s imports the credential chain's later links only if reached", (name) => {
+    const code = readFileSync(join(outRoot, name, 'handler.mjs'), 'utf8');
+    const external = /["'](@aws-sdk\/credential-provider-(?:sso|ini|process|web-identity|http)|@smithy\/credential-provider-imds)["']/g;
+    const imported = [...code.matchAll(external)].map((match) => code.slice(Math.max(0, (match.index ?? 0) - 7), match.index));
+    expect(imported).toHaveLength(6);
+    // Each one a dynamic import(), never a static import: nothing of them loads at cold start.
+    expect(imported.every((before) => before.endsWith('import('))).toBe(true);
   });
 
   it.each(['stack-events', 'sweeper'])('%s loads in a fresh Node.js and exports handler', (name) => {
