@@ -37,15 +37,16 @@ interface Sizes {
   readonly replayRuns: number;
 }
 
-const FULL: Sizes = { stacks: 1000, events: 20_000, rawWrites: 6_000, closed: 100_000, sweepRepeats: 9, importRuns: 7, replayEvents: 100_000, replayRuns: 2 };
-const QUICK: Sizes = { stacks: 200, events: 2_000, rawWrites: 1_000, closed: 5_000, sweepRepeats: 3, importRuns: 3, replayEvents: 20_000, replayRuns: 1 };
+const FULL: Sizes = { stacks: 1000, events: 20_000, rawWrites: 6_000, closed: 100_000, sweepRepeats: 9, importRuns: 15, replayEvents: 100_000, replayRuns: 2 };
+const QUICK: Sizes = { stacks: 200, events: 2_000, rawWrites: 1_000, closed: 5_000, sweepRepeats: 3, importRuns: 5, replayEvents: 20_000, replayRuns: 1 };
 
 /** Replay's targets (issue 14), for a 100,000-event day. */
 const REPLAY_MIN_EVENTS_PER_SECOND = 2000;
 const REPLAY_MAX_RSS_MB = 1024;
 
-/** 600 KB, in bytes (decimal kilobytes: the stricter reading). */
-const BUNDLE_LIMIT_BYTES = 600_000;
+/** Issue 16's targets: 350 KB, in bytes (decimal kilobytes: the stricter reading), and the cold import. */
+const BUNDLE_LIMIT_BYTES = 350_000;
+const COLD_IMPORT_MAX_RATIO = 2.5;
 
 interface Target {
   readonly figure: string;
@@ -118,10 +119,10 @@ function targets({ events, sweep, escalations, burst, items, replay, bundles }: 
   }
   if (bundles) {
     for (const [name, bytes] of Object.entries(bundles.bundleBytes)) {
-      list.push({ figure: `bundleBytes.${name}`, value: bytes, target: '≤ 600 KB', holds: bytes <= BUNDLE_LIMIT_BYTES });
+      list.push({ figure: `bundleBytes.${name}`, value: bytes, target: '≤ 350 KB as deployed', holds: bytes <= BUNDLE_LIMIT_BYTES });
     }
     for (const [name, ratio] of Object.entries(bundles.coldImportRatio)) {
-      list.push({ figure: `coldImportRatio.${name}`, value: round(ratio, 2), target: '≤ 3', holds: ratio <= 3 });
+      list.push({ figure: `coldImportRatio.${name}`, value: round(ratio, 2), target: `≤ ${COLD_IMPORT_MAX_RATIO} as deployed`, holds: ratio <= COLD_IMPORT_MAX_RATIO });
     }
     for (const [name, error] of Object.entries(bundles.errors)) list.push({ figure: `bundle.${name}`, value: error, target: 'builds and imports', holds: false });
   }

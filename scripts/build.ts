@@ -38,6 +38,11 @@ export interface BundleTarget {
   readonly codeDir: string;
   readonly handler: string;
   readonly options: esbuild.BuildOptions & { outdir: string; entryPoints: string[] };
+  /**
+   * The `NODE_OPTIONS` Lambda starts Node.js with for this function (its Environment over the
+   * Globals'), or `null`: how the bundle is loaded matters as much as what it holds.
+   */
+  readonly nodeOptions: string | null;
 }
 
 export interface BuiltBundle {
@@ -150,6 +155,13 @@ function record(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
+/** A function's `NODE_OPTIONS`: its own Environment.Variables over the Globals' (SAM merges the maps). */
+function nodeOptionsOf(globals: Record<string, unknown>, properties: Record<string, unknown>): string | null {
+  const variables = (source: Record<string, unknown>): Record<string, unknown> => record(record(source['Environment'])['Variables']);
+  const value = { ...variables(globals), ...variables(properties) }['NODE_OPTIONS'];
+  return typeof value === 'string' && value.trim() !== '' ? value : null;
+}
+
 /** Every esbuild-built function of the template, with its options. */
 export function bundleTargets(template: CfnTemplate, { root, outRoot }: { root: string; outRoot: string }): BundleTarget[] {
   const globals = record(template.Globals?.Function);
@@ -163,12 +175,26 @@ export function bundleTargets(template: CfnTemplate, { root, outRoot }: { root: 
     const name = bundleName(logicalId);
     const outdir = join(outRoot, name);
     const buildProperties = record(resource.Metadata.BuildProperties);
-    return [{ logicalId, name, codeDir, handler: properties.Handler, options: esbuildOptions(buildProperties, { codeDir, outdir, where }) }];
+    return [
+      {
+        logicalId,
+        name,
+        codeDir,
+        handler: properties.Handler,
+        options: esbuildOptions(buildProperties, { codeDir, outdir, where }),
+        nodeOptions: nodeOptionsOf(globals, record(resource.Properties)),
+      },
+    ];
   });
 }
 
-/** `handler.handler` with outExtension `.js=.mjs` → `<outdir>/handler.mjs`. */
-function handlerFile(target: BundleTarget): string {
+/**
+ * The file Lambda loads for the function's Handler.
+ *
+ * @example
+ * handlerFile(target); // 'handler.handler' with OutExtension .js=.mjs → '<outdir>/handler.mjs'
+ */
+export function handlerFile(target: BundleTarget): string {
   const module = target.handler.slice(0, target.handler.lastIndexOf('.'));
   const extension = target.options.outExtension?.['.js'] ?? '.js';
   return join(target.options.outdir, `${module}${extension}`);
