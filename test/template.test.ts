@@ -236,6 +236,19 @@ describe('template.yaml', () => {
       for (const rules of ['no-regex', '=^x', 'a=;b=c']) expect(rules).not.toMatch(pattern('ServiceRules'));
     });
 
+    it('AllowedServiceTags accepts what WATCHDOG_ALLOWED_SERVICE_TAGS parses, and refuses entries it would fail on', () => {
+      const env = (allowed: string) => ({ WATCHDOG_TABLE_NAME: 't', WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts', WATCHDOG_ALLOWED_SERVICE_TAGS: allowed });
+      for (const allowed of ['', '*=shared', '123456789012=payments|ledger-.+;*=shared', '123456789012=a=b;']) {
+        expect(allowed).toMatch(pattern('AllowedServiceTags'));
+        expect(() => readRuntimeConfig(env(allowed))).not.toThrow();
+      }
+      for (const allowed of ['payments', 'prod=payments', '12345=payments', '123456789012=', '*=a;;*=b']) {
+        expect(allowed).not.toMatch(pattern('AllowedServiceTags'));
+        expect(() => readRuntimeConfig(env(allowed))).toThrow('WATCHDOG_ALLOWED_SERVICE_TAGS');
+      }
+      expect(record(globalFunction.Environment).Variables).toMatchObject({ WATCHDOG_ALLOWED_SERVICE_TAGS: { Ref: 'AllowedServiceTags' } });
+    });
+
     it('Grace accepts durations the code parses', () => {
       for (const grace of ['60m', '90s', '2h']) {
         expect(grace).toMatch(pattern('Grace'));

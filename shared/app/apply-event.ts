@@ -6,10 +6,11 @@ import { claimFor, dueOnEvent } from '../domain/due.ts';
 import type { Notification } from '../domain/notification.ts';
 import { viewOperations } from '../domain/operation-view.ts';
 import { statusRecordOf, type StatusRecord } from '../domain/operations.ts';
-import { serviceOf, type ServiceKey } from '../domain/service.ts';
+import type { ServiceKey } from '../domain/service.ts';
+import { placedService } from '../domain/service-tags.ts';
 import { countsForRules, withClaims, withStackFacts, withStatusRecord, type StackState } from '../domain/stack-state.ts';
 import { isBeyondHorizon } from '../domain/config.ts';
-import { NO_FACTS, type StackFacts } from '../domain/stack-facts.ts';
+import { NO_FACTS, SERVICE_TAG, type StackFacts } from '../domain/stack-facts.ts';
 import { isKnownStatus } from '../domain/status.ts';
 import { formatInstant } from '../domain/time.ts';
 import type { WatchdogDeps } from './deps.ts';
@@ -96,7 +97,8 @@ export async function applyStatusRecord(
 /**
  * The service a stack belongs to, and its facts: a nested stack belongs to its root's service; a
  * root to its `cfn-watchdog:service` tag when CloudFormation can be asked (the deployed
- * functions), else to the first matching name rule, else to its name.
+ * functions) and the tag is allowed for its account, else to the first matching name rule, else
+ * to its name.
  */
 async function placementOf(stack: StackRef, deps: WatchdogDeps): Promise<{ key: ServiceKey; facts: StackFacts }> {
   // A failure to ask propagates (the event is retried): guessing by name could split a stack's
@@ -105,7 +107,17 @@ async function placementOf(stack: StackRef, deps: WatchdogDeps): Promise<{ key: 
   const root = facts.rootStackId === null ? null : parseStackArn(facts.rootStackId);
   const owner = root ?? stack;
   const ownerFacts = root && deps.stacks ? await deps.stacks.factsOf(root.stackId) : facts;
-  const service = ownerFacts.serviceTag ?? serviceOf(owner.stackName, deps.config.serviceRules);
+  const { service, refusedTag } = placedService(owner, ownerFacts.serviceTag, deps.config.serviceRules, deps.config.allowedServiceTags);
+  if (refusedTag !== null) {
+    // Not an error: the stack is watched all the same, in the service its name gives it.
+    deps.log.warn(`${SERVICE_TAG} tag not allowed for its account (AllowedServiceTags): the stack is placed by the service rules, else by its name`, {
+      stackId: owner.stackId,
+      stackName: owner.stackName,
+      tag: refusedTag,
+      account: owner.account,
+      service,
+    });
+  }
   return { key: { account: stack.account, region: stack.region, service }, facts };
 }
 

@@ -8,6 +8,8 @@ import { sweep } from '../../shared/app/sweep.ts';
 import { parseCloudFormationEvent } from '../../shared/domain/cfn-event.ts';
 import { configFromText } from '../../shared/domain/config.ts';
 import type { CloudFormationEvent } from '../../shared/domain/events.ts';
+import { NO_FACTS, type StackFacts } from '../../shared/domain/stack-facts.ts';
+import type { StackDirectory } from '../../shared/app/ports.ts';
 import { stackArn, stackEvent } from '../support/events.ts';
 import { freshStore } from '../support/dynamodb.ts';
 import { countingStore } from '../support/counting-store.ts';
@@ -370,5 +372,64 @@ describe('applyEvent stored times', () => {
       },
     ]);
     expect(item?.['updatedAt']).toMatch(ISO_Z);
+  });
+});
+
+/** DescribeStacks as the deployed functions see it: the facts given per stack ARN, none for the others. */
+function taggedStacks(facts: Record<string, Partial<StackFacts>>): StackDirectory {
+  return { factsOf: async (stackId) => ({ ...NO_FACTS, ...facts[stackId] }) };
+}
+
+describe('applyEvent with AllowedServiceTags', () => {
+  const PAYMENTS_ACCOUNT = '111111111111';
+  const SANDBOX_ACCOUNT = '222222222222';
+
+  it.each([
+    ['every tag honoured without an allow-list', '', SANDBOX_ACCOUNT, 'payments', false],
+    ["its account's entry matching the whole tag", `${PAYMENTS_ACCOUNT}=payments`, PAYMENTS_ACCOUNT, 'payments', false],
+    ['the * entry matching for an account not listed', `${PAYMENTS_ACCOUNT}=payments;*=shared`, SANDBOX_ACCOUNT, 'shared', false],
+    ["its account's entry matching part of the tag only", `${PAYMENTS_ACCOUNT}=pay`, PAYMENTS_ACCOUNT, 'payments', true],
+    ['another account allowed the tag, its own not', `${PAYMENTS_ACCOUNT}=payments`, SANDBOX_ACCOUNT, 'payments', true],
+  ])('with %s (allow-list %j, account %s, tag %s): refused %s', async (_what, allowed, account, tag, refused) => {
+    // Prepare
+    const stack = { name: 'checkout-blue', account };
+    const arn = stackArn(stack);
+    const config = configFromText({ serviceRules: 'checkout=^checkout-', allowedServiceTags: allowed });
+    const { store } = await freshStore();
+    const { deps, log } = watchdog(store, { now: iso('10:00'), config, stacks: taggedStacks({ [arn]: { serviceTag: tag } }) });
+
+    // Act
+    const outcome = await applyEvent(stackStatus(stack, iso('10:00'), 'UPDATE_IN_PROGRESS'), deps);
+
+    // Assess: a refused tag places the stack by the name rules, with one warning naming it.
+    expect(outcome).toMatchObject({ kind: 'applied', key: { account, service: refused ? 'checkout' : tag } });
+    expect(log.entries.filter((entry) => entry.level === 'warn')).toEqual(
+      refused
+        ? [
+            {
+              level: 'warn',
+              message: expect.stringContaining('cfn-watchdog:service tag not allowed for its account'),
+              attributes: { stackId: arn, stackName: 'checkout-blue', tag, account, service: 'checkout' },
+            },
+          ]
+        : [],
+    );
+  });
+
+  it("judges a nested stack by its root's tag and account", async () => {
+    // Prepare
+    const root = { name: 'scan-root', account: SANDBOX_ACCOUNT };
+    const nested = { name: 'scan-root-Db-1X2Y', account: SANDBOX_ACCOUNT };
+    const config = configFromText({ allowedServiceTags: `${PAYMENTS_ACCOUNT}=payments` });
+    const stacks = taggedStacks({ [stackArn(nested)]: { rootStackId: stackArn(root) }, [stackArn(root)]: { serviceTag: 'payments' } });
+    const { store } = await freshStore();
+    const { deps, log } = watchdog(store, { now: iso('10:00'), config, stacks });
+
+    // Act
+    const outcome = await applyEvent(stackStatus(nested, iso('10:00'), 'UPDATE_IN_PROGRESS'), deps);
+
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'applied', key: { service: 'scan-root' } });
+    expect(log.entries).toMatchObject([{ level: 'warn', attributes: { stackName: 'scan-root', tag: 'payments', account: SANDBOX_ACCOUNT } }]);
   });
 });
