@@ -107,6 +107,9 @@ export function withLatency(store: WatchdogStore, ms: number, tally: CallTally):
     keepWalkPoint: slow('keepWalkPoint', (key, point) => store.keepWalkPoint(key, point)),
     walkPointBefore: slow('walkPointBefore', (key, time) => store.walkPointBefore(key, time)),
     dropWalkPoints: slow('dropWalkPoints', (key, time) => store.dropWalkPoints(key, time)),
+    stacksMutedByTag: slow('stacksMutedByTag', () => store.stacksMutedByTag()),
+    keepMutedByTag: slow('keepMutedByTag', (stack) => store.keepMutedByTag(stack)),
+    dropMutedByTag: slow('dropMutedByTag', (stackId) => store.dropMutedByTag(stackId)),
   };
 }
 

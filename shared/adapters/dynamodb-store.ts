@@ -15,16 +15,20 @@ import { FoldedPageMissingError, type HistoryEvent, type ServiceWindow, type Wat
 import type { PlainItem } from './item-size.ts';
 import { createDynamoDbTable, type ItemTable } from './item-table.ts';
 import {
+  fromMutedItem,
   fromPageItem,
   fromServiceItem,
   fromStackItem,
   fromWalkItem,
   fromWindowItem,
+  MUTED_PARTITION,
+  mutedSk,
   servicePk,
   serviceKeyOfPk,
   stackSk,
   STATE_SK,
   StoreDataError,
+  toMutedItem,
   toPageItem,
   toServiceItem,
   toStackItem,
@@ -276,6 +280,18 @@ export function createStore(table: ItemTable, options: StoreOptions = {}): Watch
     async dropWalkPoints(key, time) {
       const items = await table.query({ partition: servicePk(key), from: walkSk(time), to: 'WALK$' });
       for (const item of items) await table.delete(String(item['PK']), String(item['SK']));
+    },
+
+    async stacksMutedByTag() {
+      return (await table.query({ partition: MUTED_PARTITION })).map(fromMutedItem);
+    },
+
+    async keepMutedByTag(stack) {
+      await table.put(toMutedItem(stack));
+    },
+
+    async dropMutedByTag(stackId) {
+      await table.delete(MUTED_PARTITION, mutedSk(stackId));
     },
   };
 }

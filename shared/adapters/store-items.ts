@@ -12,6 +12,7 @@
  * | a page of a stack's folded history | same | `PAGE#<stack ARN>#<cut>#<hash>` |
  * | a walk point kept for late events | same | `WALK#<asOf>` |
  * | one raw event of a stack | `STACK#<stack ARN>` | `<time>#STACK#<status>` or `<time>#RESOURCE#<logical id>#<status>` |
+ * | a stack muted by its tag (listed without a scan) | `MUTED` | `MUTED#<stack ARN>` |
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
@@ -24,6 +25,7 @@ import { serviceKeyId, type ServiceKey } from '../domain/service.ts';
 import type { ServiceState, WalkPoint } from '../domain/service-walk.ts';
 import { Severity } from '../domain/severity.ts';
 import type { StackState } from '../domain/stack-state.ts';
+import type { MutedStack } from '../app/ports.ts';
 import { DELETE_COMPLETE, type OperationType, type StackStatus } from '../domain/status.ts';
 import { formatInstant, type Instant } from '../domain/time.ts';
 import { entryNeedsSweep, type WindowEntry } from '../domain/window-entries.ts';
@@ -52,6 +54,9 @@ export const stackSk = (stackId: string): string => `STACK#${stackId}`;
 export const STATE_SK = 'STATE';
 export const windowSk = (id: Instant): string => `WINDOW#${formatInstant(id)}`;
 export const walkSk = (asOf: Instant): string => `WALK#${formatInstant(asOf)}`;
+/** One partition holds every stack muted by its tag: few, and all wanted at once. */
+export const MUTED_PARTITION = 'MUTED';
+export const mutedSk = (stackId: string): string => `MUTED#${stackId}`;
 
 const SERVICE_PK = /^SERVICE#(\d{12})#([^#]+)#(.+)$/;
 
@@ -170,6 +175,8 @@ const PageItemSchema = z.object({
 });
 
 const WalkItemSchema = z.object({ ...keyFields, type: z.literal('walk'), point: WalkPointSchema });
+
+const MutedItemSchema = z.object({ ...keyFields, type: z.literal('muted'), stackId: z.string(), stackName: z.string(), since: isoTime });
 
 function validated<T>(schema: z.ZodMiniType<T>, item: unknown, what: string): T {
   const result = z.safeParse(schema, item);
@@ -513,3 +520,27 @@ export function toWalkItem(key: ServiceKey, point: WalkPoint, expiresAt: number)
 }
 
 export const fromWalkItem = (item: unknown): WalkPoint => fromStoredWalkPoint(validated(WalkItemSchema, item, 'walk point').point);
+
+/** A stack muted by its tag: its key and names only, so the item stays small whatever the stack did. */
+export function toMutedItem(stack: MutedStack): PlainItem {
+  return bounded({
+    PK: MUTED_PARTITION,
+    SK: mutedSk(stack.stackId),
+    type: 'muted',
+    schema: SCHEMA_VERSION,
+    ...stack.key,
+    stackId: stack.stackId,
+    stackName: stack.stackName,
+    since: time(stack.since),
+  });
+}
+
+export function fromMutedItem(item: unknown): MutedStack {
+  const stored = validated(MutedItemSchema, item, 'muted stack');
+  return {
+    key: { account: stored.account, region: stored.region, service: stored.service },
+    stackId: stored.stackId,
+    stackName: stored.stackName,
+    since: parsed(stored.since),
+  };
+}

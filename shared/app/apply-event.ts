@@ -8,11 +8,11 @@ import { viewOperations } from '../domain/operation-view.ts';
 import { statusRecordOf, type StatusRecord } from '../domain/operations.ts';
 import type { ServiceKey } from '../domain/service.ts';
 import { placedService } from '../domain/service-tags.ts';
-import { countsForRules, withClaims, withStackFacts, withStatusRecord, type StackState } from '../domain/stack-state.ts';
+import { countsForRules, listedAsMuted, withClaims, withStackFacts, withStatusRecord, type StackState } from '../domain/stack-state.ts';
 import { isBeyondHorizon } from '../domain/config.ts';
 import { NO_FACTS, SERVICE_TAG, type StackFacts } from '../domain/stack-facts.ts';
 import { isKnownStatus } from '../domain/status.ts';
-import { formatInstant } from '../domain/time.ts';
+import { formatInstant, type Instant } from '../domain/time.ts';
 import type { WatchdogDeps } from './deps.ts';
 import { sendClaimed } from './notify.ts';
 import { updateStack } from './stack-updates.ts';
@@ -73,7 +73,7 @@ export async function applyStatusRecord(
       const ignored = recorded.changed && !record.synthetic && !countsForRules(state, record);
       return { state: withClaims(state, claimed.map(({ claim }) => claim)), result: { kind: 'applied', claimed, ignored } };
     },
-    { reachBackTo: record.time },
+    { reachBackTo: record.time, beforeWrite: (current, next) => keepMutedListing(deps, current, next, now) },
   );
   if (!done) return { applied: false, notifications: [] };
   if (done.result.kind === 'too-late') {
@@ -92,6 +92,17 @@ export async function applyStatusRecord(
     });
   }
   return { applied: true, notifications: (await sendClaimed(deps, key, done.saved, done.result.claimed)).sent };
+}
+
+/**
+ * Keeps the list of stacks muted by their tag (`status`, the daily self-check) in step with a
+ * stack's state: written only when the state changes its place on it, before the state itself.
+ */
+async function keepMutedListing(deps: WatchdogDeps, current: StackState, next: StackState, now: Instant): Promise<void> {
+  const listed = listedAsMuted(next);
+  if (listed === listedAsMuted(current)) return;
+  if (listed) await deps.store.keepMutedByTag({ key: next.key, stackId: next.stackId, stackName: next.stackName, since: now });
+  else await deps.store.dropMutedByTag(next.stackId);
 }
 
 /**

@@ -76,6 +76,21 @@ export interface WatchdogStore {
   walkPointBefore(key: ServiceKey, time: Instant): Promise<WalkPoint | null>;
   /** Removes the walk points kept at or after `time` (a late event made them stale); idempotent. */
   dropWalkPoints(key: ServiceKey, time: Instant): Promise<void>;
+  /** The stacks whose `cfn-watchdog:mute` tag silences them, as last seen; one small item each. */
+  stacksMutedByTag(): Promise<MutedStack[]>;
+  /** Lists a stack as muted by its tag, replacing its listing if any (its service may have changed); idempotent. */
+  keepMutedByTag(stack: MutedStack): Promise<void>;
+  /** Takes a stack off that list (its tag no longer mutes it, or it was deleted); idempotent. */
+  dropMutedByTag(stackId: string): Promise<void>;
+}
+
+/** A stack its own `cfn-watchdog:mute` tag silences: listed for `status` and the daily self-check. */
+export interface MutedStack {
+  readonly key: ServiceKey;
+  readonly stackId: string;
+  readonly stackName: string;
+  /** When the watchdog first found the tag muting it. */
+  readonly since: Instant;
 }
 
 /** A service with something to sweep: its key, and which of its window entries have events due or a grace running. */

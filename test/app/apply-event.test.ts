@@ -433,3 +433,74 @@ describe('applyEvent with AllowedServiceTags', () => {
     expect(log.entries).toMatchObject([{ level: 'warn', attributes: { stackName: 'scan-root', tag: 'payments', account: SANDBOX_ACCOUNT } }]);
   });
 });
+
+describe('applyEvent and the stacks muted by their tag', () => {
+  it('lists a stack once its cfn-watchdog:mute tag mutes it, since then, and takes it off once the tag is gone', async () => {
+    // Prepare: the tag is added before the second deployment and removed before the third.
+    const { store } = await freshStore();
+    const facts: Record<string, Partial<StackFacts>> = {};
+    const { deps, clock } = watchdog(store, { now: iso('10:00'), stacks: taggedStacks(facts) });
+    const deploy = async (start: string, end: string) => {
+      clock.set(iso(start));
+      await applyEvent(stackStatus(api, iso(start), 'UPDATE_IN_PROGRESS'), deps);
+      clock.set(iso(end));
+      await applyEvent(stackStatus(api, iso(end), 'UPDATE_COMPLETE'), deps);
+    };
+    await deploy('10:00', '10:05');
+    const before = await store.stacksMutedByTag();
+
+    // Act
+    facts[apiArn] = { mutedByTag: true };
+    await deploy('11:00', '11:05');
+    const muted = await store.stacksMutedByTag();
+    facts[apiArn] = { mutedByTag: false };
+    await deploy('12:00', '12:05');
+    const unmuted = await store.stacksMutedByTag();
+
+    // Assess
+    expect(before).toEqual([]);
+    expect(muted).toEqual([{ key: apiKey, stackId: apiArn, stackName: 'api', since: t('11:00') }]);
+    expect(unmuted).toEqual([]);
+  });
+
+  it('takes a muted stack off the list once it is deleted', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const { deps, clock } = watchdog(store, { now: iso('10:00'), stacks: taggedStacks({ [apiArn]: { mutedByTag: true } }) });
+    await applyEvent(stackStatus(api, iso('10:00'), 'DELETE_IN_PROGRESS'), deps);
+    const listed = await store.stacksMutedByTag();
+
+    // Act: DescribeStacks still shows a deleted stack's tags.
+    clock.set(iso('10:04'));
+    await applyEvent(stackStatus(api, iso('10:04'), 'DELETE_COMPLETE'), deps);
+
+    // Assess
+    expect(listed.map((stack) => stack.stackName)).toEqual(['api']);
+    expect(await store.stacksMutedByTag()).toEqual([]);
+  });
+
+  it('lists the stack before its state says muted: a state write that fails leaves it listed, and the retry writes the state', async () => {
+    // Prepare: the first write of the state fails, as a Lambda stopped between the two would.
+    const { store } = await freshStore();
+    let failures = 1;
+    const failing = {
+      ...store,
+      saveStack: async (...args: Parameters<typeof store.saveStack>) => {
+        if (failures-- > 0) throw new Error('the invocation stopped here');
+        return store.saveStack(...args);
+      },
+    };
+    const event = stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS');
+    const { deps } = watchdog(failing, { now: iso('10:00'), stacks: taggedStacks({ [apiArn]: { mutedByTag: true } }) });
+
+    // Act
+    await expect(applyEvent(event, deps)).rejects.toThrow('the invocation stopped here');
+    const listedAfterFailure = await store.stacksMutedByTag();
+    await applyEvent(event, deps);
+
+    // Assess
+    expect(listedAfterFailure.map((stack) => stack.stackName)).toEqual(['api']);
+    expect((await store.loadStack(apiKey, { stackId: apiArn, stackName: 'api' })).mutedByTag).toBe(true);
+    expect((await store.stacksMutedByTag()).map((stack) => stack.stackName)).toEqual(['api']);
+  });
+});
