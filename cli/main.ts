@@ -7,6 +7,7 @@ import type { Log } from '../shared/app/log.ts';
 import { escapeControlCharacters } from '../shared/domain/cfn-event.ts';
 import { configFromText } from '../shared/domain/config.ts';
 import { MuteRuleError } from '../shared/domain/mute.ts';
+import { UserInputError } from '../shared/errors.ts';
 import { ServiceRuleError } from '../shared/domain/service.ts';
 import { ThresholdSpecError } from '../shared/domain/thresholds.ts';
 import { formatInstant, parseUserInstant, TimeFormatError } from '../shared/domain/time.ts';
@@ -87,6 +88,7 @@ interface ReplayFlags {
   until?: string;
   thresholds?: string;
   serviceRule: string[];
+  allowedServiceTags?: string;
   mute: string[];
   repeatCriticalEvery?: string;
   grace?: string;
@@ -115,6 +117,7 @@ async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<numb
   const config = configFromText({
     thresholds: flags.thresholds,
     serviceRules: flags.serviceRule,
+    allowedServiceTags: flags.allowedServiceTags,
     grace: flags.grace,
     mutes: flags.mute,
     repeatCriticalEvery: flags.repeatCriticalEvery,
@@ -188,6 +191,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('--until <time>', 'stop the virtual clock at this ISO time (default: the whole minute at or after the last delivery)')
     .option('--thresholds <spec>', 'warn/critical per operation type, e.g. DELETE=20m/40m,UPDATE=30m/60m,*=20m/40m')
     .option('--service-rule <SERVICE=REGEX>', 'map stacks whose name matches REGEX to SERVICE (repeatable, first match wins)', collect, [])
+    .option(
+      '--allowed-service-tags <ACCOUNT=REGEX;...>',
+      'the cfn-watchdog:service tags honoured per account (12-digit id or *), REGEX matching the whole tag (default: all)',
+    )
     .option('--grace <duration>', 'how long a service left with no stack waits for a replacement (e.g. 60m)')
     .option('--repeat-critical-every <duration>', 'remind of an operation still CRITICAL every this long (e.g. 30m; default: off)')
     .option('--mute <REGEX>', 'send no notification for stacks whose name or service matches (repeatable); still recorded', collect, [])
@@ -300,7 +307,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       error instanceof TimeFormatError ||
       error instanceof ThresholdSpecError ||
       error instanceof ServiceRuleError ||
-      error instanceof MuteRuleError
+      error instanceof MuteRuleError ||
+      error instanceof UserInputError
     ) {
       io.stderr(`cfn-watchdog: ${error.message}\n`);
       return ExitCode.USAGE;
