@@ -193,7 +193,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('--service-rule <SERVICE=REGEX>', 'map stacks whose name matches REGEX to SERVICE (repeatable, first match wins)', collect, [])
     .option(
       '--allowed-service-tags <ACCOUNT=REGEX;...>',
-      'the cfn-watchdog:service tags honoured per account (12-digit id or *), REGEX matching the whole tag (default: all)',
+      'the cfn-watchdog:service tags honoured per account (12-digit id or *), REGEX matching the whole tag '
+        + '(default: all)',
     )
     .option('--grace <duration>', 'how long a service left with no stack waits for a replacement (e.g. 60m)')
     .option('--repeat-critical-every <duration>', 'remind of an operation still CRITICAL every this long (e.g. 30m; default: off)')

@@ -133,7 +133,10 @@ function runningTable(rows: readonly RunningRow[]): string {
 
 /** Said even when none is: silence by tag is self-service, so status shows who chose it. */
 function mutedTable(rows: readonly MutedByTagRow[]): string {
-  const table = new Table({ head: ['stack', 'service', 'account / region', 'muted since'], style: { head: [], border: [] } });
+  const table = new Table({
+    head: ['stack', 'service', 'account / region', 'muted since'],
+    style: { head: [], border: [] },
+  });
   for (const row of rows) table.push([row.stackName, row.service, `${row.account} / ${row.region}`, row.since]);
   const heading = `Stacks muted by their ${MUTE_TAG} tag: ${rows.length}`;
   return rows.length === 0 ? `${heading}\n` : `${heading}\n${table.toString()}\n`;

@@ -111,7 +111,9 @@ export function readRuntimeConfig(env: Environment): RuntimeConfig {
     ...DEFAULT_CONFIG,
     thresholds: parsed(EnvVar.THRESHOLDS, () => parseThresholds(optional(env, EnvVar.THRESHOLDS) ?? DEFAULT_THRESHOLD_SPEC)),
     serviceRules: parsed(EnvVar.SERVICE_RULES, () => parseServiceRules(optional(env, EnvVar.SERVICE_RULES) ?? '')),
-    allowedServiceTags: parsed(EnvVar.ALLOWED_SERVICE_TAGS, () => parseAllowedServiceTags(optional(env, EnvVar.ALLOWED_SERVICE_TAGS) ?? '')),
+    allowedServiceTags: parsed(EnvVar.ALLOWED_SERVICE_TAGS, () =>
+      parseAllowedServiceTags(optional(env, EnvVar.ALLOWED_SERVICE_TAGS) ?? ''),
+    ),
     graceMs: parsed(EnvVar.GRACE, () => parseDuration(optional(env, EnvVar.GRACE) ?? DEFAULT_GRACE, 'grace')),
     mutes: parsed(EnvVar.MUTE, () => parseMutes(optional(env, EnvVar.MUTE) ?? '')),
     repeatCriticalEveryMs: parsed(EnvVar.REPEAT_CRITICAL_EVERY, () => parseRepeatInterval(optional(env, EnvVar.REPEAT_CRITICAL_EVERY))),

@@ -176,7 +176,13 @@ const PageItemSchema = z.object({
 
 const WalkItemSchema = z.object({ ...keyFields, type: z.literal('walk'), point: WalkPointSchema });
 
-const MutedItemSchema = z.object({ ...keyFields, type: z.literal('muted'), stackId: z.string(), stackName: z.string(), since: isoTime });
+const MutedItemSchema = z.object({
+  ...keyFields,
+  type: z.literal('muted'),
+  stackId: z.string(),
+  stackName: z.string(),
+  since: isoTime,
+});
 
 function validated<T>(schema: z.ZodMiniType<T>, item: unknown, what: string): T {
   const result = z.safeParse(schema, item);

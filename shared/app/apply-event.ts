@@ -8,7 +8,14 @@ import { viewOperations } from '../domain/operation-view.ts';
 import { statusRecordOf, type StatusRecord } from '../domain/operations.ts';
 import type { ServiceKey } from '../domain/service.ts';
 import { placedService } from '../domain/service-tags.ts';
-import { countsForRules, listedAsMuted, withClaims, withStackFacts, withStatusRecord, type StackState } from '../domain/stack-state.ts';
+import {
+  countsForRules,
+  listedAsMuted,
+  withClaims,
+  withStackFacts,
+  withStatusRecord,
+  type StackState,
+} from '../domain/stack-state.ts';
 import { isBeyondHorizon } from '../domain/config.ts';
 import { NO_FACTS, SERVICE_TAG, type StackFacts } from '../domain/stack-facts.ts';
 import { isKnownStatus } from '../domain/status.ts';
@@ -98,10 +105,16 @@ export async function applyStatusRecord(
  * Keeps the list of stacks muted by their tag (`status`, the daily self-check) in step with a
  * stack's state: written only when the state changes its place on it, before the state itself.
  */
-async function keepMutedListing(deps: WatchdogDeps, current: StackState, next: StackState, now: Instant): Promise<void> {
+async function keepMutedListing(
+  deps: WatchdogDeps,
+  current: StackState,
+  next: StackState,
+  now: Instant,
+): Promise<void> {
   const listed = listedAsMuted(next);
   if (listed === listedAsMuted(current)) return;
-  if (listed) await deps.store.keepMutedByTag({ key: next.key, stackId: next.stackId, stackName: next.stackName, since: now });
+  const { key, stackId, stackName } = next;
+  if (listed) await deps.store.keepMutedByTag({ key, stackId, stackName, since: now });
   else await deps.store.dropMutedByTag(next.stackId);
 }
 
@@ -118,10 +131,12 @@ async function placementOf(stack: StackRef, deps: WatchdogDeps): Promise<{ key: 
   const root = facts.rootStackId === null ? null : parseStackArn(facts.rootStackId);
   const owner = root ?? stack;
   const ownerFacts = root && deps.stacks ? await deps.stacks.factsOf(root.stackId) : facts;
-  const { service, refusedTag } = placedService(owner, ownerFacts.serviceTag, deps.config.serviceRules, deps.config.allowedServiceTags);
+  const { serviceRules, allowedServiceTags } = deps.config;
+  const { service, refusedTag } = placedService(owner, ownerFacts.serviceTag, serviceRules, allowedServiceTags);
   if (refusedTag !== null) {
     // Not an error: the stack is watched all the same, in the service its name gives it.
-    deps.log.warn(`${SERVICE_TAG} tag not allowed for its account (AllowedServiceTags): the stack is placed by the service rules, else by its name`, {
+    const fallback = 'the stack is placed by the service rules, else by its name';
+    deps.log.warn(`${SERVICE_TAG} tag not allowed for its account (AllowedServiceTags): ${fallback}`, {
       stackId: owner.stackId,
       stackName: owner.stackName,
       tag: refusedTag,

@@ -77,7 +77,8 @@ export function parseRepeatInterval(text: string | undefined): number | null {
  * failing with an error that names what is wrong.
  *
  * @example
- * configFromText({ thresholds: 'DELETE=15m/30m', serviceRules: ['core=^core-'], grace: '30m', allowedServiceTags: '*=core' });
+ * configFromText({ thresholds: 'DELETE=15m/30m', serviceRules: ['core=^core-'], grace: '30m' });
+ * configFromText({ allowedServiceTags: '123456789012=core;*=shared' });
  */
 export function configFromText(text: {
   readonly thresholds?: string | undefined;

@@ -46,18 +46,20 @@ export function parseAllowedServiceTag(text: string): AllowedServiceTag {
   const source = text.slice(separator + 1).trim();
   if (separator < 0 || !ACCOUNT.test(account)) {
     throw new AllowedServiceTagsError(
-      `allowed service tags entry '${text}': expected ACCOUNT=REGEX with ACCOUNT a 12-digit account id or *, ${EXAMPLE}`,
+      `allowed service tags entry '${text}': expected ACCOUNT=REGEX with ACCOUNT a 12-digit account id or *, `
+        + EXAMPLE,
     );
   }
   if (source === '') {
-    throw new AllowedServiceTagsError(`allowed service tags entry '${text}': expected a regular expression after '=', ${EXAMPLE}`);
+    throw new AllowedServiceTagsError(
+      `allowed service tags entry '${text}': expected a regular expression after '=', ${EXAMPLE}`,
+    );
   }
   try {
     return { account, source, pattern: new RegExp(`^(?:${source})$`) };
   } catch (error) {
-    throw new AllowedServiceTagsError(`allowed service tags entry '${text}': '${source}' is not a valid regular expression`, {
-      cause: error,
-    });
+    const problem = `'${source}' is not a valid regular expression`;
+    throw new AllowedServiceTagsError(`allowed service tags entry '${text}': ${problem}`, { cause: error });
   }
 }
 
@@ -80,7 +82,8 @@ export function parseAllowedServiceTags(text: string): AllowedServiceTags | null
   const seen = new Set<string>();
   for (const entry of entries) {
     if (seen.has(entry.account)) {
-      throw new AllowedServiceTagsError(`allowed service tags: account ${entry.account} has two entries; give one REGEX (use | inside it)`);
+      const problem = `account ${entry.account} has two entries; give one REGEX (use | inside it)`;
+      throw new AllowedServiceTagsError(`allowed service tags: ${problem}`);
     }
     seen.add(entry.account);
   }
@@ -97,7 +100,9 @@ export function parseAllowedServiceTags(text: string): AllowedServiceTags | null
  */
 export function serviceTagAllowed(allowed: AllowedServiceTags | null, account: string, tag: string): boolean {
   if (allowed === null) return true;
-  const entry = allowed.entries.find((candidate) => candidate.account === account) ?? allowed.entries.find((candidate) => candidate.account === ANY_ACCOUNT);
+  const entry =
+    allowed.entries.find((candidate) => candidate.account === account) ??
+    allowed.entries.find((candidate) => candidate.account === ANY_ACCOUNT);
   return entry !== undefined && entry.pattern.test(tag);
 }
 
@@ -121,6 +126,8 @@ export function placedService(
   rules: readonly ServiceRule[],
   allowed: AllowedServiceTags | null,
 ): Placement {
-  if (serviceTag !== null && serviceTagAllowed(allowed, stack.account, serviceTag)) return { service: serviceTag, refusedTag: null };
+  if (serviceTag !== null && serviceTagAllowed(allowed, stack.account, serviceTag)) {
+    return { service: serviceTag, refusedTag: null };
+  }
   return { service: serviceOf(stack.stackName, rules), refusedTag: serviceTag };
 }
