@@ -111,6 +111,9 @@ export function withLatency(store: WatchdogStore, ms: number, tally: CallTally):
     lastSweepHeartbeat: slow('lastSweepHeartbeat', () => store.lastSweepHeartbeat()),
     lastSelfCheck: slow('lastSelfCheck', () => store.lastSelfCheck()),
     recordSelfCheck: slow('recordSelfCheck', (memory) => store.recordSelfCheck(memory)),
+    stacksMutedByTag: slow('stacksMutedByTag', () => store.stacksMutedByTag()),
+    keepMutedByTag: slow('keepMutedByTag', (stack) => store.keepMutedByTag(stack)),
+    dropMutedByTag: slow('dropMutedByTag', (stackId) => store.dropMutedByTag(stackId)),
   };
 }
 

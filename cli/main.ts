@@ -84,6 +84,7 @@ interface ReplayFlags {
   until?: string;
   thresholds?: string;
   serviceRule: string[];
+  allowedServiceTags?: string;
   mute: string[];
   repeatCriticalEvery?: string;
   grace?: string;
@@ -112,6 +113,7 @@ async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<numb
   const config = configFromText({
     thresholds: flags.thresholds,
     serviceRules: flags.serviceRule,
+    allowedServiceTags: flags.allowedServiceTags,
     grace: flags.grace,
     mutes: flags.mute,
     repeatCriticalEvery: flags.repeatCriticalEvery,
@@ -185,6 +187,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('--until <time>', 'stop the virtual clock at this ISO time (default: the whole minute at or after the last delivery)')
     .option('--thresholds <spec>', 'warn/critical per operation type, e.g. DELETE=20m/40m,UPDATE=30m/60m,*=20m/40m')
     .option('--service-rule <SERVICE=REGEX>', 'map stacks whose name matches REGEX to SERVICE (repeatable, first match wins)', collect, [])
+    .option(
+      '--allowed-service-tags <ACCOUNT=REGEX;...>',
+      'the cfn-watchdog:service tags honoured per account (12-digit id or *), REGEX matching the whole tag '
+        + '(default: all)',
+    )
     .option('--grace <duration>', 'how long a service left with no stack waits for a replacement (e.g. 60m)')
     .option('--repeat-critical-every <duration>', 'remind of an operation still CRITICAL every this long (e.g. 30m; default: off)')
     .option('--mute <REGEX>', 'send no notification for stacks whose name or service matches (repeatable); still recorded', collect, [])

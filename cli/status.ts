@@ -1,6 +1,6 @@
 /**
- * `cfn-watchdog status`: what is running now, how long, how far it escalated, what is stuck; and
- * the windows still open.
+ * `cfn-watchdog status`: what is running now, how long, how far it escalated, what is stuck; the
+ * windows still open; and the stacks their own `cfn-watchdog:mute` tag silences.
  */
 import Table from 'cli-table3';
 import type { WatchdogStore } from '../shared/app/ports.ts';
@@ -12,6 +12,7 @@ import { reachedPeople } from '../shared/domain/claims.ts';
 import { viewOperations } from '../shared/domain/operation-view.ts';
 import { Quiet } from '../shared/domain/outbox.ts';
 import { serviceKeyId } from '../shared/domain/service.ts';
+import { MUTE_TAG } from '../shared/domain/stack-facts.ts';
 import { silentLog } from '../shared/app/log.ts';
 import { windowsAsOf } from '../shared/app/walk-windows.ts';
 import { humanDuration, type Clock, type Instant } from '../shared/domain/time.ts';
@@ -45,12 +46,23 @@ export interface RunningRow {
   readonly resourcesInProgress: readonly (Omit<ResourceInProgress, 'since'> & { since: string })[];
 }
 
+/** A stack its own `cfn-watchdog:mute` tag silences: its operations page nobody until the tag goes. */
+export interface MutedByTagRow {
+  readonly stackName: string;
+  readonly stackId: string;
+  readonly service: string;
+  readonly account: string;
+  readonly region: string;
+  readonly since: string;
+}
+
 /** Reading status sends nothing. */
 const NOTHING_SENT = { publish: async (): Promise<void> => undefined };
 
 interface Snapshot {
   readonly operations: RunningRow[];
   readonly openWindows: WindowRow[];
+  readonly mutedByTag: MutedByTagRow[];
 }
 
 /**
@@ -90,7 +102,10 @@ async function snapshot(store: WatchdogStore, config: WatchdogConfig, now: Insta
   }
   operations.sort((a, b) => b.elapsedSeconds - a.elapsedSeconds);
   openWindows.sort((a, b) => a.start.localeCompare(b.start));
-  return { operations, openWindows };
+  const mutedByTag = (await store.stacksMutedByTag())
+    .sort((a, b) => a.since - b.since || a.stackName.localeCompare(b.stackName))
+    .map(({ key, stackId, stackName, since }) => ({ stackName, stackId, ...key, since: format(since) }));
+  return { operations, openWindows, mutedByTag };
 }
 
 function runningTable(rows: readonly RunningRow[]): string {
@@ -113,6 +128,17 @@ function runningTable(rows: readonly RunningRow[]): string {
     ]);
   }
   const heading = `Operations in progress: ${rows.length}`;
+  return rows.length === 0 ? `${heading}\n` : `${heading}\n${table.toString()}\n`;
+}
+
+/** Said even when none is: silence by tag is self-service, so status shows who chose it. */
+function mutedTable(rows: readonly MutedByTagRow[]): string {
+  const table = new Table({
+    head: ['stack', 'service', 'account / region', 'muted since'],
+    style: { head: [], border: [] },
+  });
+  for (const row of rows) table.push([row.stackName, row.service, `${row.account} / ${row.region}`, row.since]);
+  const heading = `Stacks muted by their ${MUTE_TAG} tag: ${rows.length}`;
   return rows.length === 0 ? `${heading}\n` : `${heading}\n${table.toString()}\n`;
 }
 
@@ -139,8 +165,10 @@ export async function showStatus(flags: StatusFlags, config: WatchdogConfig, clo
   const watched = watchedStack(flags.stack);
   const operations = result.operations.filter((operation) => watched.stack(operation));
   const openWindows = result.openWindows.filter((window) => watched.window(window.account, window.region, window.stacks));
+  const mutedByTag = result.mutedByTag.filter((stack) => watched.stack(stack));
   if ((flags.format ?? (isTty ? 'table' : 'json')) === 'json') {
-    return `${JSON.stringify({ asOf: format(now.at), operations, openWindows }, null, 2)}\n`;
+    return `${JSON.stringify({ asOf: format(now.at), operations, openWindows, mutedByTag }, null, 2)}\n`;
   }
-  return `Status as of ${format(now.at)}${now.note}\n\n${runningTable(operations)}\n${windowsTable(openWindows, 'Open impact windows')}`;
+  const tables = [runningTable(operations), windowsTable(openWindows, 'Open impact windows'), mutedTable(mutedByTag)];
+  return `Status as of ${format(now.at)}${now.note}\n\n${tables.join('\n')}`;
 }

@@ -186,13 +186,15 @@ describe('template.yaml', () => {
     // Window events (the sweeper derives windows); confirming before paging, and what is stuck
     // when no resource event came.
     ['SweeperFunction', [...BOTH, 'events:PutEvents', 'cloudformation:DescribeStackEvents', 'cloudformation:DescribeStackResources']],
-    // Each resource's state (read-only), the heartbeat and its own memory, and its one message.
+    // Each resource's state (read-only), the heartbeat, its own memory, the stacks muted by their
+    // tag, and its one message.
     [
       'SelfCheckFunction',
       [
         'dynamodb:DescribeTable',
         'dynamodb:GetItem',
         'dynamodb:PutItem',
+        'dynamodb:Query',
         'sns:GetTopicAttributes',
         'sns:Publish',
         'events:DescribeEventBus',
@@ -310,6 +312,19 @@ describe('template.yaml', () => {
         expect(() => parseServiceRules(rules)).not.toThrow();
       }
       for (const rules of ['no-regex', '=^x', 'a=;b=c']) expect(rules).not.toMatch(pattern('ServiceRules'));
+    });
+
+    it('AllowedServiceTags accepts what WATCHDOG_ALLOWED_SERVICE_TAGS parses, and refuses entries it would fail on', () => {
+      const env = (allowed: string) => ({ WATCHDOG_TABLE_NAME: 't', WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts', WATCHDOG_ALLOWED_SERVICE_TAGS: allowed });
+      for (const allowed of ['', '*=shared', '123456789012=payments|ledger-.+;*=shared', '123456789012=a=b;']) {
+        expect(allowed).toMatch(pattern('AllowedServiceTags'));
+        expect(() => readRuntimeConfig(env(allowed))).not.toThrow();
+      }
+      for (const allowed of ['payments', 'prod=payments', '12345=payments', '123456789012=', '*=a;;*=b']) {
+        expect(allowed).not.toMatch(pattern('AllowedServiceTags'));
+        expect(() => readRuntimeConfig(env(allowed))).toThrow('WATCHDOG_ALLOWED_SERVICE_TAGS');
+      }
+      expect(record(globalFunction.Environment).Variables).toMatchObject({ WATCHDOG_ALLOWED_SERVICE_TAGS: { Ref: 'AllowedServiceTags' } });
     });
 
     it('Grace accepts durations the code parses', () => {

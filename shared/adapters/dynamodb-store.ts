@@ -15,6 +15,7 @@ import { FoldedPageMissingError, type HistoryEvent, type ServiceWindow, type Wat
 import type { PlainItem } from './item-size.ts';
 import { createDynamoDbTable, type ItemTable } from './item-table.ts';
 import {
+  fromMutedItem,
   fromPageItem,
   fromServiceItem,
   fromStackItem,
@@ -22,6 +23,8 @@ import {
   fromSelfCheckItem,
   fromWalkItem,
   fromWindowItem,
+  MUTED_PARTITION,
+  mutedSk,
   servicePk,
   serviceKeyOfPk,
   stackSk,
@@ -31,6 +34,7 @@ import {
   SWEEP_HEARTBEAT_SK,
   toHeartbeatItem,
   toSelfCheckItem,
+  toMutedItem,
   toPageItem,
   toServiceItem,
   toStackItem,
@@ -303,6 +307,18 @@ export function createStore(table: ItemTable, options: StoreOptions = {}): Watch
 
     async recordSelfCheck(memory) {
       await table.put(toSelfCheckItem(memory));
+    },
+
+    async stacksMutedByTag() {
+      return (await table.query({ partition: MUTED_PARTITION })).map(fromMutedItem);
+    },
+
+    async keepMutedByTag(stack) {
+      await table.put(toMutedItem(stack));
+    },
+
+    async dropMutedByTag(stackId) {
+      await table.delete(MUTED_PARTITION, mutedSk(stackId));
     },
   };
 }

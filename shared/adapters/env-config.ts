@@ -5,6 +5,7 @@
 import { DEFAULT_CONFIG, DEFAULT_GRACE, parseRepeatInterval, type WatchdogConfig } from '../domain/config.ts';
 import { parseMutes } from '../domain/mute.ts';
 import { parseServiceRules } from '../domain/service.ts';
+import { parseAllowedServiceTags } from '../domain/service-tags.ts';
 import { DEFAULT_THRESHOLD_SPEC, parseThresholds } from '../domain/thresholds.ts';
 import { parseDuration } from '../domain/time.ts';
 import { UserInputError } from '../errors.ts';
@@ -24,6 +25,7 @@ export const EnvVar = {
   TOPIC_ARN: 'WATCHDOG_TOPIC_ARN',
   THRESHOLDS: 'WATCHDOG_THRESHOLDS',
   SERVICE_RULES: 'WATCHDOG_SERVICE_RULES',
+  ALLOWED_SERVICE_TAGS: 'WATCHDOG_ALLOWED_SERVICE_TAGS',
   GRACE: 'WATCHDOG_GRACE',
   EVENT_BUS_NAME: 'WATCHDOG_EVENT_BUS_NAME',
   MUTE: 'WATCHDOG_MUTE',
@@ -92,7 +94,8 @@ function parsed<T>(variable: string, parse: () => T): T {
 
 /**
  * Reads `WATCHDOG_TABLE_NAME` and `WATCHDOG_TOPIC_ARN` (required), `WATCHDOG_THRESHOLDS`,
- * `WATCHDOG_SERVICE_RULES` (rules separated by `;` or newlines), `WATCHDOG_GRACE`,
+ * `WATCHDOG_SERVICE_RULES` (rules separated by `;` or newlines), `WATCHDOG_ALLOWED_SERVICE_TAGS`
+ * (`ACCOUNT=REGEX` entries separated by `;`; empty: every service tag honoured), `WATCHDOG_GRACE`,
  * `WATCHDOG_EVENT_BUS_NAME` (default: the account's default bus), `WATCHDOG_MUTE`
  * (expressions separated by `;`), `WATCHDOG_REPEAT_CRITICAL_EVERY` (a duration, or off), and
  * organisation-wide `WATCHDOG_MEMBER_READ_ROLE` (with `WATCHDOG_HOME_ACCOUNT`, `AWS_REGION` and
@@ -111,6 +114,9 @@ export function readRuntimeConfig(env: Environment): RuntimeConfig {
     ...DEFAULT_CONFIG,
     thresholds: parsed(EnvVar.THRESHOLDS, () => parseThresholds(optional(env, EnvVar.THRESHOLDS) ?? DEFAULT_THRESHOLD_SPEC)),
     serviceRules: parsed(EnvVar.SERVICE_RULES, () => parseServiceRules(optional(env, EnvVar.SERVICE_RULES) ?? '')),
+    allowedServiceTags: parsed(EnvVar.ALLOWED_SERVICE_TAGS, () =>
+      parseAllowedServiceTags(optional(env, EnvVar.ALLOWED_SERVICE_TAGS) ?? ''),
+    ),
     graceMs: parsed(EnvVar.GRACE, () => parseDuration(optional(env, EnvVar.GRACE) ?? DEFAULT_GRACE, 'grace')),
     mutes: parsed(EnvVar.MUTE, () => parseMutes(optional(env, EnvVar.MUTE) ?? '')),
     repeatCriticalEveryMs: parsed(EnvVar.REPEAT_CRITICAL_EVERY, () => parseRepeatInterval(optional(env, EnvVar.REPEAT_CRITICAL_EVERY))),

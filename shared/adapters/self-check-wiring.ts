@@ -38,8 +38,7 @@ export function wireSelfCheck(env: Readonly<Record<string, string | undefined>>,
     }),
     store,
     ops: createSnsOpsNotifier({ client: sns, topicArn: opsTopicArn }),
-    // Wired to store.stacksMutedByTag() when that lands (issue 16); none until then.
-    mutedStacks: async () => [],
+    mutedStacks: () => store.stacksMutedByTag(),
     clock: () => Date.now(),
     log,
   };

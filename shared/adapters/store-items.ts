@@ -14,6 +14,7 @@
  * | one raw event of a stack | `STACK#<stack ARN>` | `<time>#STACK#<status>` or `<time>#RESOURCE#<logical id>#<status>` |
  * | the last completed sweep | `WATCHDOG` | `HEARTBEAT#sweep` |
  * | what the last self-check saw | `WATCHDOG` | `SELFCHECK` |
+ * | a stack muted by its tag (listed without a scan) | `MUTED` | `MUTED#<stack ARN>` |
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
@@ -27,6 +28,7 @@ import { serviceKeyId, type ServiceKey } from '../domain/service.ts';
 import type { ServiceState, WalkPoint } from '../domain/service-walk.ts';
 import { Severity } from '../domain/severity.ts';
 import type { StackState } from '../domain/stack-state.ts';
+import type { MutedStack } from '../app/ports.ts';
 import { DELETE_COMPLETE, type OperationType, type StackStatus } from '../domain/status.ts';
 import { formatInstant, type Instant } from '../domain/time.ts';
 import { entryNeedsSweep, type WindowEntry } from '../domain/window-entries.ts';
@@ -56,6 +58,9 @@ export const stackSk = (stackId: string): string => `STACK#${stackId}`;
 export const STATE_SK = 'STATE';
 export const windowSk = (id: Instant): string => `WINDOW#${formatInstant(id)}`;
 export const walkSk = (asOf: Instant): string => `WALK#${formatInstant(asOf)}`;
+/** One partition holds every stack muted by its tag: few, and all wanted at once. */
+export const MUTED_PARTITION = 'MUTED';
+export const mutedSk = (stackId: string): string => `MUTED#${stackId}`;
 
 const SERVICE_PK = /^SERVICE#(\d{12})#([^#]+)#(.+)$/;
 
@@ -174,6 +179,14 @@ const PageItemSchema = z.object({
 });
 
 const WalkItemSchema = z.object({ ...keyFields, type: z.literal('walk'), point: WalkPointSchema });
+
+const MutedItemSchema = z.object({
+  ...keyFields,
+  type: z.literal('muted'),
+  stackId: z.string(),
+  stackName: z.string(),
+  since: isoTime,
+});
 
 function validated<T>(schema: z.ZodMiniType<T>, item: unknown, what: string): T {
   const result = z.safeParse(schema, item);
@@ -562,4 +575,27 @@ export function toSelfCheckItem(memory: SelfCheckMemory): PlainItem {
 export function fromSelfCheckItem(item: unknown): SelfCheckMemory {
   const stored = validated(SelfCheckItemSchema, item, 'self-check');
   return { at: parsed(stored.at), mutedStackIds: stored.mutedStackIds, mutedTotal: stored.mutedTotal };
+}
+/** A stack muted by its tag: its key and names only, so the item stays small whatever the stack did. */
+export function toMutedItem(stack: MutedStack): PlainItem {
+  return bounded({
+    PK: MUTED_PARTITION,
+    SK: mutedSk(stack.stackId),
+    type: 'muted',
+    schema: SCHEMA_VERSION,
+    ...stack.key,
+    stackId: stack.stackId,
+    stackName: stack.stackName,
+    since: time(stack.since),
+  });
+}
+
+export function fromMutedItem(item: unknown): MutedStack {
+  const stored = validated(MutedItemSchema, item, 'muted stack');
+  return {
+    key: { account: stored.account, region: stored.region, service: stored.service },
+    stackId: stored.stackId,
+    stackName: stored.stackName,
+    since: parsed(stored.since),
+  };
 }

@@ -6,12 +6,20 @@ import { claimFor, dueOnEvent } from '../domain/due.ts';
 import type { Notification } from '../domain/notification.ts';
 import { viewOperations } from '../domain/operation-view.ts';
 import { statusRecordOf, type StatusRecord } from '../domain/operations.ts';
-import { serviceOf, type ServiceKey } from '../domain/service.ts';
-import { countsForRules, withClaims, withStackFacts, withStatusRecord, type StackState } from '../domain/stack-state.ts';
+import type { ServiceKey } from '../domain/service.ts';
+import { placedService } from '../domain/service-tags.ts';
+import {
+  countsForRules,
+  listedAsMuted,
+  withClaims,
+  withStackFacts,
+  withStatusRecord,
+  type StackState,
+} from '../domain/stack-state.ts';
 import { isBeyondHorizon } from '../domain/config.ts';
-import { NO_FACTS, type StackFacts } from '../domain/stack-facts.ts';
+import { NO_FACTS, SERVICE_TAG, type StackFacts } from '../domain/stack-facts.ts';
 import { isKnownStatus } from '../domain/status.ts';
-import { formatInstant } from '../domain/time.ts';
+import { formatInstant, type Instant } from '../domain/time.ts';
 import type { WatchdogDeps } from './deps.ts';
 import { sendClaimed } from './notify.ts';
 import { updateStack } from './stack-updates.ts';
@@ -72,7 +80,7 @@ export async function applyStatusRecord(
       const ignored = recorded.changed && !record.synthetic && !countsForRules(state, record);
       return { state: withClaims(state, claimed.map(({ claim }) => claim)), result: { kind: 'applied', claimed, ignored } };
     },
-    { reachBackTo: record.time },
+    { reachBackTo: record.time, beforeWrite: (current, next) => keepMutedListing(deps, current, next, now) },
   );
   if (!done) return { applied: false, notifications: [] };
   if (done.result.kind === 'too-late') {
@@ -94,9 +102,27 @@ export async function applyStatusRecord(
 }
 
 /**
+ * Keeps the list of stacks muted by their tag (`status`, the daily self-check) in step with a
+ * stack's state: written only when the state changes its place on it, before the state itself.
+ */
+async function keepMutedListing(
+  deps: WatchdogDeps,
+  current: StackState,
+  next: StackState,
+  now: Instant,
+): Promise<void> {
+  const listed = listedAsMuted(next);
+  if (listed === listedAsMuted(current)) return;
+  const { key, stackId, stackName } = next;
+  if (listed) await deps.store.keepMutedByTag({ key, stackId, stackName, since: now });
+  else await deps.store.dropMutedByTag(next.stackId);
+}
+
+/**
  * The service a stack belongs to, and its facts: a nested stack belongs to its root's service; a
  * root to its `cfn-watchdog:service` tag when CloudFormation can be asked (the deployed
- * functions), else to the first matching name rule, else to its name.
+ * functions) and the tag is allowed for its account, else to the first matching name rule, else
+ * to its name.
  */
 async function placementOf(stack: StackRef, deps: WatchdogDeps): Promise<{ key: ServiceKey; facts: StackFacts }> {
   // A failure to ask propagates (the event is retried): guessing by name could split a stack's
@@ -105,7 +131,19 @@ async function placementOf(stack: StackRef, deps: WatchdogDeps): Promise<{ key: 
   const root = facts.rootStackId === null ? null : parseStackArn(facts.rootStackId);
   const owner = root ?? stack;
   const ownerFacts = root && deps.stacks ? await deps.stacks.factsOf(root.stackId) : facts;
-  const service = ownerFacts.serviceTag ?? serviceOf(owner.stackName, deps.config.serviceRules);
+  const { serviceRules, allowedServiceTags } = deps.config;
+  const { service, refusedTag } = placedService(owner, ownerFacts.serviceTag, serviceRules, allowedServiceTags);
+  if (refusedTag !== null) {
+    // Not an error: the stack is watched all the same, in the service its name gives it.
+    const fallback = 'the stack is placed by the service rules, else by its name';
+    deps.log.warn(`${SERVICE_TAG} tag not allowed for its account (AllowedServiceTags): ${fallback}`, {
+      stackId: owner.stackId,
+      stackName: owner.stackName,
+      tag: refusedTag,
+      account: owner.account,
+      service,
+    });
+  }
   return { key: { account: stack.account, region: stack.region, service }, facts };
 }
 

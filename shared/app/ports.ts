@@ -85,6 +85,12 @@ export interface WatchdogStore {
   lastSelfCheck(): Promise<SelfCheckMemory | null>;
   /** Keeps what this self-check saw, for the next one to compare with. */
   recordSelfCheck(memory: SelfCheckMemory): Promise<void>;
+  /** The stacks whose `cfn-watchdog:mute` tag silences them, as last seen; one small item each. */
+  stacksMutedByTag(): Promise<MutedStack[]>;
+  /** Lists a stack as muted by its tag, replacing its listing if any (its service may have changed); idempotent. */
+  keepMutedByTag(stack: MutedStack): Promise<void>;
+  /** Takes a stack off that list (its tag no longer mutes it, or it was deleted); idempotent. */
+  dropMutedByTag(stackId: string): Promise<void>;
 }
 
 /** What one self-check leaves for the next: when it ran and which stacks were muted by their tag. */
@@ -94,6 +100,15 @@ export interface SelfCheckMemory {
   readonly mutedStackIds: readonly string[];
   /** How many stacks were muted, when more than the ids kept. */
   readonly mutedTotal: number;
+}
+
+/** A stack its own `cfn-watchdog:mute` tag silences: listed for `status` and the daily self-check. */
+export interface MutedStack {
+  readonly key: ServiceKey;
+  readonly stackId: string;
+  readonly stackName: string;
+  /** When the watchdog first found the tag muting it. */
+  readonly since: Instant;
 }
 
 /** A service with something to sweep: its key, and which of its window entries have events due or a grace running. */

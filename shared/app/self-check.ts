@@ -10,15 +10,8 @@ import { WatchdogError } from '../errors.ts';
 import type { ServiceKey } from '../domain/service.ts';
 import { formatInstant, humanDuration, MINUTE_MS, type Clock, type Instant } from '../domain/time.ts';
 import type { Log } from './log.ts';
-import type { OpsMessage, OpsNotifier, ResourceProbe, SelfCheckMemory, WatchdogStore } from './ports.ts';
+import type { MutedStack, OpsMessage, OpsNotifier, ResourceProbe, SelfCheckMemory, WatchdogStore } from './ports.ts';
 
-// merged with ports.ts MutedStack
-export interface MutedStack {
-  readonly key: ServiceKey;
-  readonly stackId: string;
-  readonly stackName: string;
-  readonly since: Instant;
-}
 
 export const CheckName = {
   TABLE: 'table',

@@ -52,7 +52,16 @@ export async function updateStack<T>(
   stack: Pick<StackRef, 'stackId' | 'stackName'>,
   now: Instant,
   decide: (current: StackState) => Change<StackState, T> | null,
-  options: { readonly known?: StackState | undefined; readonly reachBackTo?: Instant | undefined } = {},
+  options: {
+    readonly known?: StackState | undefined;
+    readonly reachBackTo?: Instant | undefined;
+    /**
+     * Runs before each write with the state decided from and the one to store: for what must
+     * never lag the state (written first, a crash leaves it ahead, and the next writer, finding
+     * the state still behind, does it again).
+     */
+    readonly beforeWrite?: ((current: StackState, next: StackState) => Promise<void>) | undefined;
+  } = {},
 ): Promise<{ saved: StackState; result: T } | null> {
   const { store, config } = deps;
   const { reachBackTo } = options;
@@ -75,6 +84,11 @@ export async function updateStack<T>(
       }
     }
   };
+  let decidedFrom: StackState | undefined;
+  const tracked = (current: StackState): Change<StackState, T> | null => {
+    decidedFrom = current;
+    return decide(current);
+  };
   let known: StackState | undefined;
   if (options.known) {
     try {
@@ -88,6 +102,7 @@ export async function updateStack<T>(
       what: `stack ${stack.stackId}`,
       read,
       write: async (next) => {
+        if (options.beforeWrite && decidedFrom) await options.beforeWrite(decidedFrom, next);
         folded = compactStack(next, now, config);
         let toStore = next;
         if (folded) {
@@ -101,7 +116,7 @@ export async function updateStack<T>(
         return store.saveStack(toStore, now);
       },
     },
-    decide,
+    tracked,
     known,
   );
   return done && (await afterWrite(deps, done, { unfolded, folded }));

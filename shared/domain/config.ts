@@ -1,5 +1,6 @@
 import { parseMute } from './mute.ts';
 import { parseServiceRule, parseServiceRules, type ServiceRule } from './service.ts';
+import { parseAllowedServiceTags, type AllowedServiceTags } from './service-tags.ts';
 import { DEFAULT_THRESHOLD_SPEC, parseThresholds, type Thresholds } from './thresholds.ts';
 import { MINUTE_MS, parseDuration, TimeFormatError, type Instant } from './time.ts';
 
@@ -7,6 +8,11 @@ import { MINUTE_MS, parseDuration, TimeFormatError, type Instant } from './time.
 export interface WatchdogConfig {
   readonly thresholds: Thresholds;
   readonly serviceRules: readonly ServiceRule[];
+  /**
+   * The `cfn-watchdog:service` tags each account's stacks may carry (service-tags.ts); `null`:
+   * every tag is honoured.
+   */
+  readonly allowedServiceTags: AllowedServiceTags | null;
   /** How long a service left with no stack waits for a replacement before its window closes. */
   readonly graceMs: number;
   /** How long a claimed notification may stay unsent before another invocation sends it. */
@@ -43,6 +49,7 @@ export function isBeyondHorizon(event: { readonly time: Instant }, now: Instant,
 export const DEFAULT_CONFIG: WatchdogConfig = {
   thresholds: parseThresholds(DEFAULT_THRESHOLD_SPEC),
   serviceRules: [],
+  allowedServiceTags: null,
   graceMs: 60 * MINUTE_MS,
   sendLeaseMs: 2 * MINUTE_MS,
   lateEventHorizonMs: 7 * 24 * 60 * MINUTE_MS,
@@ -71,10 +78,12 @@ export function parseRepeatInterval(text: string | undefined): number | null {
  *
  * @example
  * configFromText({ thresholds: 'DELETE=15m/30m', serviceRules: ['core=^core-'], grace: '30m' });
+ * configFromText({ allowedServiceTags: '123456789012=core;*=shared' });
  */
 export function configFromText(text: {
   readonly thresholds?: string | undefined;
   readonly serviceRules?: string | readonly string[] | undefined;
+  readonly allowedServiceTags?: string | undefined;
   readonly grace?: string | undefined;
   readonly mutes?: readonly string[] | undefined;
   readonly repeatCriticalEvery?: string | undefined;
@@ -84,6 +93,7 @@ export function configFromText(text: {
     ...DEFAULT_CONFIG,
     thresholds: parseThresholds(text.thresholds ?? DEFAULT_THRESHOLD_SPEC),
     serviceRules: typeof rules === 'string' ? parseServiceRules(rules) : (rules ?? []).map(parseServiceRule),
+    allowedServiceTags: parseAllowedServiceTags(text.allowedServiceTags ?? ''),
     graceMs: parseDuration(text.grace ?? DEFAULT_GRACE, 'grace'),
     mutes: (text.mutes ?? []).map(parseMute),
     repeatCriticalEveryMs: parseRepeatInterval(text.repeatCriticalEvery),

@@ -12,6 +12,7 @@ import { preferredRecord, stackRecordsForRules, statusRecordKey, storageOrder, t
 import { markedSent, markedSuppressed, renewed, type Quiet } from './outbox.ts';
 import type { ServiceKey } from './service.ts';
 import type { StackFacts } from './stack-facts.ts';
+import { DELETE_COMPLETE } from './status.ts';
 import type { Instant } from './time.ts';
 import type { Baseline } from './windows.ts';
 
@@ -160,6 +161,17 @@ export function withSighting(stack: StackState, at: Instant): { state: StackStat
 export function withStackFacts(stack: StackState, facts: StackFacts): { state: StackState; changed: boolean } {
   if (stack.mutedByTag === facts.mutedByTag && stack.rootStackId === facts.rootStackId) return { state: stack, changed: false };
   return { state: { ...stack, mutedByTag: facts.mutedByTag, rootStackId: facts.rootStackId }, changed: true };
+}
+
+/**
+ * Whether the stack belongs on the list of stacks muted by their tag: its tag mutes it and it was
+ * not deleted (DELETE_COMPLETE, final, is its latest status as the rules take them).
+ *
+ * @example
+ * listedAsMuted({ ...stack, mutedByTag: true }); // true while the stack exists
+ */
+export function listedAsMuted(stack: StackState): boolean {
+  return stack.mutedByTag && stackOperations(stack).records.at(-1)?.status !== DELETE_COMPLETE;
 }
 
 /** Adds claims; one of the same identity (a suppressed one falling due again) is replaced. */

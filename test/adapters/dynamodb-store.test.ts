@@ -14,7 +14,7 @@ import { emptyServiceState, type WalkPoint } from '../../shared/domain/service-w
 import { emptyStackState, type StackState } from '../../shared/domain/stack-state.ts';
 import type { WindowEntry } from '../../shared/domain/window-entries.ts';
 import { WindowEventType, type WindowAnnouncement } from '../../shared/domain/window-events.ts';
-import { FoldedPageMissingError } from '../../shared/app/ports.ts';
+import { FoldedPageMissingError, type MutedStack } from '../../shared/app/ports.ts';
 import { freshTable } from '../support/dynamodb.ts';
 import { stackArn } from '../support/events.ts';
 import { ACCOUNT, iso, REGION, record, saveNew, serviceKey, stateOf, t } from '../support/states.ts';
@@ -476,6 +476,76 @@ describe('the sweep heartbeat and the self-check\'s memory (the watchdog\'s own 
     // Assess
     await expect(read).rejects.toThrow(StoreDataError);
     await expect(read).rejects.toThrow(message);
+  });
+});
+
+describe('stacks muted by their tag (listed without a scan)', () => {
+  const muted = (stackName: string, key = checkout, since = '10:00'): MutedStack => ({ key, stackId: stackArn({ name: stackName }), stackName, since: t(since) });
+
+  it('lists every stack kept, in every service, each once, and none once dropped', async () => {
+    // Prepare
+    const { store } = await freshTable();
+    await store.keepMutedByTag(muted('checkout-blue'));
+    await store.keepMutedByTag(muted('sandbox-alice', serviceKey('sandbox'), '11:00'));
+    await store.keepMutedByTag(muted('checkout-green'));
+    await store.saveStack(blueState(), t('10:30'));
+
+    // Act
+    await store.keepMutedByTag(muted('checkout-blue', serviceKey('payments'), '12:00'));
+    await store.dropMutedByTag(stackArn({ name: 'checkout-green' }));
+    await store.dropMutedByTag(stackArn({ name: 'never-listed' }));
+    const listed = await store.stacksMutedByTag();
+
+    // Assess: a stack kept again is listed once, as last kept (its service may have changed).
+    expect(listed.sort((a, b) => a.stackName.localeCompare(b.stackName))).toEqual([
+      muted('checkout-blue', serviceKey('payments'), '12:00'),
+      muted('sandbox-alice', serviceKey('sandbox'), '11:00'),
+    ]);
+  });
+
+  it('lists none in a table that never had one', async () => {
+    const { store } = await freshTable();
+    expect(await store.stacksMutedByTag()).toEqual([]);
+  });
+
+  it('keeps one small readable item per stack, with ISO times, apart from every service partition', async () => {
+    // Prepare
+    const { store, scan } = await freshTable();
+
+    // Act
+    await store.keepMutedByTag(muted('checkout-blue'));
+
+    // Assess
+    const [item] = await scan();
+    expect(item).toEqual({
+      PK: 'MUTED',
+      SK: `MUTED#${blue}`,
+      type: 'muted',
+      schema: 2,
+      account: ACCOUNT,
+      region: REGION,
+      service: 'checkout',
+      stackId: blue,
+      stackName: 'checkout-blue',
+      since: '2024-03-05T10:00:00Z',
+    });
+    expect(itemSize(item ?? {})).toBeLessThan(1024);
+    expect((await store.loadService(checkout)).stacks).toEqual([]);
+  });
+
+  it('names the item and the field of a malformed listing rather than reading half of it', async () => {
+    // Prepare
+    const { store, table } = await freshTable();
+    await store.keepMutedByTag(muted('checkout-blue'));
+    const item = await table.get('MUTED', `MUTED#${blue}`);
+    await table.put({ ...item, since: 'yesterday' });
+
+    // Act
+    const attempt = store.stacksMutedByTag();
+
+    // Assess
+    await expect(attempt).rejects.toThrow(StoreDataError);
+    await expect(store.stacksMutedByTag()).rejects.toThrow(`stored muted stack MUTED MUTED#${blue}: since: expected an ISO-8601 time`);
   });
 });
 

@@ -82,7 +82,16 @@ describe('readRuntimeConfig', () => {
     expect(config.watchdog.mutes.map((mute) => mute.source)).toEqual(['^sandbox-', '-preview-\\d+$']);
   });
 
+  it('reads the service tags allowed per account, separated by ";"', () => {
+    // Act
+    const config = readRuntimeConfig({ ...REQUIRED, WATCHDOG_ALLOWED_SERVICE_TAGS: '123456789012=payments;*=shared' });
+
+    // Assess
+    expect(config.watchdog.allowedServiceTags?.entries.map(({ account, source }) => `${account}=${source}`)).toEqual(['123456789012=payments', '*=shared']);
+  });
+
   it.each([
+    [{ ...REQUIRED, WATCHDOG_ALLOWED_SERVICE_TAGS: 'payments' }, 'WATCHDOG_ALLOWED_SERVICE_TAGS', "entry 'payments': expected ACCOUNT=REGEX"],
     [{ WATCHDOG_TOPIC_ARN: REQUIRED.WATCHDOG_TOPIC_ARN }, 'WATCHDOG_TABLE_NAME', 'WATCHDOG_TABLE_NAME: required, but not set'],
     [{ WATCHDOG_TABLE_NAME: 'watchdog' }, 'WATCHDOG_TOPIC_ARN', 'WATCHDOG_TOPIC_ARN: required, but not set'],
     [{ ...REQUIRED, WATCHDOG_TOPIC_ARN: 'alerts' }, 'WATCHDOG_TOPIC_ARN', "got 'alerts'"],

@@ -8,6 +8,8 @@ import { sweep } from '../../shared/app/sweep.ts';
 import { parseCloudFormationEvent } from '../../shared/domain/cfn-event.ts';
 import { configFromText } from '../../shared/domain/config.ts';
 import type { CloudFormationEvent } from '../../shared/domain/events.ts';
+import { NO_FACTS, type StackFacts } from '../../shared/domain/stack-facts.ts';
+import type { StackDirectory } from '../../shared/app/ports.ts';
 import { stackArn, stackEvent } from '../support/events.ts';
 import { freshStore } from '../support/dynamodb.ts';
 import { countingStore } from '../support/counting-store.ts';
@@ -370,5 +372,135 @@ describe('applyEvent stored times', () => {
       },
     ]);
     expect(item?.['updatedAt']).toMatch(ISO_Z);
+  });
+});
+
+/** DescribeStacks as the deployed functions see it: the facts given per stack ARN, none for the others. */
+function taggedStacks(facts: Record<string, Partial<StackFacts>>): StackDirectory {
+  return { factsOf: async (stackId) => ({ ...NO_FACTS, ...facts[stackId] }) };
+}
+
+describe('applyEvent with AllowedServiceTags', () => {
+  const PAYMENTS_ACCOUNT = '111111111111';
+  const SANDBOX_ACCOUNT = '222222222222';
+
+  it.each([
+    ['every tag honoured without an allow-list', '', SANDBOX_ACCOUNT, 'payments', false],
+    ["its account's entry matching the whole tag", `${PAYMENTS_ACCOUNT}=payments`, PAYMENTS_ACCOUNT, 'payments', false],
+    ['the * entry matching for an account not listed', `${PAYMENTS_ACCOUNT}=payments;*=shared`, SANDBOX_ACCOUNT, 'shared', false],
+    ["its account's entry matching part of the tag only", `${PAYMENTS_ACCOUNT}=pay`, PAYMENTS_ACCOUNT, 'payments', true],
+    ['another account allowed the tag, its own not', `${PAYMENTS_ACCOUNT}=payments`, SANDBOX_ACCOUNT, 'payments', true],
+  ])('with %s (allow-list %j, account %s, tag %s): refused %s', async (_what, allowed, account, tag, refused) => {
+    // Prepare
+    const stack = { name: 'checkout-blue', account };
+    const arn = stackArn(stack);
+    const config = configFromText({ serviceRules: 'checkout=^checkout-', allowedServiceTags: allowed });
+    const { store } = await freshStore();
+    const { deps, log } = watchdog(store, { now: iso('10:00'), config, stacks: taggedStacks({ [arn]: { serviceTag: tag } }) });
+
+    // Act
+    const outcome = await applyEvent(stackStatus(stack, iso('10:00'), 'UPDATE_IN_PROGRESS'), deps);
+
+    // Assess: a refused tag places the stack by the name rules, with one warning naming it.
+    expect(outcome).toMatchObject({ kind: 'applied', key: { account, service: refused ? 'checkout' : tag } });
+    expect(log.entries.filter((entry) => entry.level === 'warn')).toEqual(
+      refused
+        ? [
+            {
+              level: 'warn',
+              message: expect.stringContaining('cfn-watchdog:service tag not allowed for its account'),
+              attributes: { stackId: arn, stackName: 'checkout-blue', tag, account, service: 'checkout' },
+            },
+          ]
+        : [],
+    );
+  });
+
+  it("judges a nested stack by its root's tag and account", async () => {
+    // Prepare
+    const root = { name: 'scan-root', account: SANDBOX_ACCOUNT };
+    const nested = { name: 'scan-root-Db-1X2Y', account: SANDBOX_ACCOUNT };
+    const config = configFromText({ allowedServiceTags: `${PAYMENTS_ACCOUNT}=payments` });
+    const stacks = taggedStacks({ [stackArn(nested)]: { rootStackId: stackArn(root) }, [stackArn(root)]: { serviceTag: 'payments' } });
+    const { store } = await freshStore();
+    const { deps, log } = watchdog(store, { now: iso('10:00'), config, stacks });
+
+    // Act
+    const outcome = await applyEvent(stackStatus(nested, iso('10:00'), 'UPDATE_IN_PROGRESS'), deps);
+
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'applied', key: { service: 'scan-root' } });
+    expect(log.entries).toMatchObject([{ level: 'warn', attributes: { stackName: 'scan-root', tag: 'payments', account: SANDBOX_ACCOUNT } }]);
+  });
+});
+
+describe('applyEvent and the stacks muted by their tag', () => {
+  it('lists a stack once its cfn-watchdog:mute tag mutes it, since then, and takes it off once the tag is gone', async () => {
+    // Prepare: the tag is added before the second deployment and removed before the third.
+    const { store } = await freshStore();
+    const facts: Record<string, Partial<StackFacts>> = {};
+    const { deps, clock } = watchdog(store, { now: iso('10:00'), stacks: taggedStacks(facts) });
+    const deploy = async (start: string, end: string) => {
+      clock.set(iso(start));
+      await applyEvent(stackStatus(api, iso(start), 'UPDATE_IN_PROGRESS'), deps);
+      clock.set(iso(end));
+      await applyEvent(stackStatus(api, iso(end), 'UPDATE_COMPLETE'), deps);
+    };
+    await deploy('10:00', '10:05');
+    const before = await store.stacksMutedByTag();
+
+    // Act
+    facts[apiArn] = { mutedByTag: true };
+    await deploy('11:00', '11:05');
+    const muted = await store.stacksMutedByTag();
+    facts[apiArn] = { mutedByTag: false };
+    await deploy('12:00', '12:05');
+    const unmuted = await store.stacksMutedByTag();
+
+    // Assess
+    expect(before).toEqual([]);
+    expect(muted).toEqual([{ key: apiKey, stackId: apiArn, stackName: 'api', since: t('11:00') }]);
+    expect(unmuted).toEqual([]);
+  });
+
+  it('takes a muted stack off the list once it is deleted', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const { deps, clock } = watchdog(store, { now: iso('10:00'), stacks: taggedStacks({ [apiArn]: { mutedByTag: true } }) });
+    await applyEvent(stackStatus(api, iso('10:00'), 'DELETE_IN_PROGRESS'), deps);
+    const listed = await store.stacksMutedByTag();
+
+    // Act: DescribeStacks still shows a deleted stack's tags.
+    clock.set(iso('10:04'));
+    await applyEvent(stackStatus(api, iso('10:04'), 'DELETE_COMPLETE'), deps);
+
+    // Assess
+    expect(listed.map((stack) => stack.stackName)).toEqual(['api']);
+    expect(await store.stacksMutedByTag()).toEqual([]);
+  });
+
+  it('lists the stack before its state says muted: a state write that fails leaves it listed, and the retry writes the state', async () => {
+    // Prepare: the first write of the state fails, as a Lambda stopped between the two would.
+    const { store } = await freshStore();
+    let failures = 1;
+    const failing = {
+      ...store,
+      saveStack: async (...args: Parameters<typeof store.saveStack>) => {
+        if (failures-- > 0) throw new Error('the invocation stopped here');
+        return store.saveStack(...args);
+      },
+    };
+    const event = stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS');
+    const { deps } = watchdog(failing, { now: iso('10:00'), stacks: taggedStacks({ [apiArn]: { mutedByTag: true } }) });
+
+    // Act
+    await expect(applyEvent(event, deps)).rejects.toThrow('the invocation stopped here');
+    const listedAfterFailure = await store.stacksMutedByTag();
+    await applyEvent(event, deps);
+
+    // Assess
+    expect(listedAfterFailure.map((stack) => stack.stackName)).toEqual(['api']);
+    expect((await store.loadStack(apiKey, { stackId: apiArn, stackName: 'api' })).mutedByTag).toBe(true);
+    expect((await store.stacksMutedByTag()).map((stack) => stack.stackName)).toEqual(['api']);
   });
 });

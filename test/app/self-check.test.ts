@@ -12,9 +12,9 @@ import {
   newlyMuted,
   selfCheck,
   SelfCheckMemoryError,
-  type MutedStack,
   type SelfCheckDeps,
 } from '../../shared/app/self-check.ts';
+import type { MutedStack } from '../../shared/app/ports.ts';
 import { silentLog } from '../../shared/app/log.ts';
 import { ResourceUnusableError } from '../../shared/adapters/aws-resource-probe.ts';
 import { stackArn } from '../support/events.ts';

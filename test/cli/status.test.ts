@@ -7,6 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDynamoDbStore, ensureTable } from '../../shared/adapters/dynamodb-store.ts';
+import { localDynamoDbClient } from '../../shared/adapters/embedded-dynamodb.ts';
+import type { MutedStack } from '../../shared/app/ports.ts';
 import { nestedDeletionEvents } from '../support/nested.ts';
 import { expectOneLine, removeWrittenEvents, runBin, runCli, SEED, SEED_RULE, writeEvents } from './harness.ts';
 
@@ -57,6 +60,7 @@ describe('cfn-watchdog status', () => {
         },
       ],
       openWindows: [expect.objectContaining({ start: '2021-09-21T19:09:00Z', end: null, open: true, service: 'trustsource-core', peakSeverity: 'WARNING' })],
+      mutedByTag: [],
     });
   });
 
@@ -74,6 +78,56 @@ describe('cfn-watchdog status', () => {
     expect(run.stdout).toContain('Open impact windows: 1');
     expect(run.stdout).toContain('2021-09-21T21:09:00+02:00');
     expect(run.stdout).toContain('STILL OPEN');
+    expect(run.stdout).toContain('Stacks muted by their cfn-watchdog:mute tag: 0');
+  });
+});
+
+describe('cfn-watchdog status and stacks muted by their tag', () => {
+  const muted = (name: string, service: string, since: string): MutedStack => ({
+    key: { account: '123456789012', region: 'eu-central-1', service },
+    stackId: `arn:aws:cloudformation:eu-central-1:123456789012:stack/${name}/${randomUUID()}`,
+    stackName: name,
+    since: Date.parse(since),
+  });
+
+  async function tableWith(stacks: readonly MutedStack[]): Promise<{ endpoint: string; table: string }> {
+    const endpoint = inject('dynaliteEndpoint');
+    const table = `status-muted-${randomUUID().slice(0, 8)}`;
+    const client = localDynamoDbClient(endpoint);
+    await ensureTable(client, table);
+    const store = createDynamoDbStore({ client, tableName: table });
+    for (const stack of stacks) await store.keepMutedByTag(stack);
+    return { endpoint, table };
+  }
+
+  it('lists them in JSON (mutedByTag, oldest first, with since) and in their own table section', async () => {
+    // Prepare
+    const { endpoint, table } = await tableWith([muted('sandbox-bob-api', 'sandbox-bob-api', '2021-09-21T08:00:00Z'), muted('preview-42', 'web', '2021-09-20T17:30:00Z')]);
+    const where = ['--endpoint', endpoint, '--table', table, '--aws-region', 'eu-central-1'];
+
+    // Act
+    const json = await runCli(['status', ...where, '--format', 'json'], '2021-09-21T19:35:00Z');
+    const text = await runCli(['status', ...where, '--format', 'table', '--tz', 'Europe/Berlin'], '2021-09-21T19:35:00Z');
+
+    // Assess
+    expect([json.status, json.stderr]).toEqual([0, '']);
+    expect((JSON.parse(json.stdout) as { mutedByTag: unknown }).mutedByTag).toEqual([
+      { stackName: 'preview-42', stackId: expect.stringContaining(':stack/preview-42/'), service: 'web', account: '123456789012', region: 'eu-central-1', since: '2021-09-20T17:30:00Z' },
+      { stackName: 'sandbox-bob-api', stackId: expect.stringContaining(':stack/sandbox-bob-api/'), service: 'sandbox-bob-api', account: '123456789012', region: 'eu-central-1', since: '2021-09-21T08:00:00Z' },
+    ]);
+    expect(text.stdout).toContain('Stacks muted by their cfn-watchdog:mute tag: 2');
+    expect(text.stdout).toMatch(/preview-42 +│ web +│ 123456789012 \/ eu-central-1 +│ 2021-09-20T19:30:00\+02:00/);
+  });
+
+  it('shows only the watched stack\'s listing with --stack', async () => {
+    // Prepare
+    const { endpoint, table } = await tableWith([muted('sandbox-bob-api', 'sandbox-bob-api', '2021-09-21T08:00:00Z'), muted('preview-42', 'web', '2021-09-20T17:30:00Z')]);
+
+    // Act
+    const run = await runCli(['status', '--endpoint', endpoint, '--table', table, '--aws-region', 'eu-central-1', '--stack', 'preview-42', '--format', 'json'], '2021-09-21T19:35:00Z');
+
+    // Assess
+    expect((JSON.parse(run.stdout) as { mutedByTag: { stackName: string }[] }).mutedByTag.map((stack) => stack.stackName)).toEqual(['preview-42']);
   });
 });
 
@@ -105,7 +159,7 @@ describe('cfn-watchdog status: what "now" is', () => {
     // Assess
     expect(run).toEqual({
       status: 0,
-      stdout: "Status as of 2021-09-21T20:07:00Z (the store's last change; --as-of to change)\n\nOperations in progress: 0\n\nOpen impact windows: 0\n",
+      stdout: "Status as of 2021-09-21T20:07:00Z (the store's last change; --as-of to change)\n\nOperations in progress: 0\n\nOpen impact windows: 0\n\nStacks muted by their cfn-watchdog:mute tag: 0\n",
       stderr: '',
     });
   });

@@ -15,6 +15,8 @@ describe('usage errors exit 2 with one line on stderr and nothing on stdout', ()
     { what: 'bad --thresholds (no critical)', argv: ['replay', SEED, '--thresholds', 'DELETE=20m', '--format', 'json'], names: 'DELETE=20m' },
     { what: 'bad --service-rule regex', argv: ['replay', SEED, '--service-rule', 'core=^core-(', '--format', 'json'], names: null },
     { what: 'bad --service-rule (no SERVICE=)', argv: ['replay', SEED, '--service-rule', '^core-', '--format', 'json'], names: null },
+    { what: 'bad --allowed-service-tags (no ACCOUNT=)', argv: ['replay', SEED, '--allowed-service-tags', 'payments', '--format', 'json'], names: "'payments'" },
+    { what: 'bad --allowed-service-tags regex', argv: ['replay', SEED, '--allowed-service-tags', '*=core-(', '--format', 'json'], names: "'core-('" },
     { what: 'bad --until', argv: ['replay', SEED, '--until', 'yesterday', '--format', 'json'], names: 'yesterday' },
     { what: 'bad --grace', argv: ['replay', SEED, '--grace', '1 hour', '--format', 'json'], names: '1 hour' },
     { what: 'unknown --format value', argv: ['replay', SEED, '--format', 'xml'], names: 'xml' },

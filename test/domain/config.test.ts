@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configFromText, DEFAULT_CONFIG } from '../../shared/domain/config.ts';
 import { ServiceRuleError, serviceOf } from '../../shared/domain/service.ts';
+import { AllowedServiceTagsError } from '../../shared/domain/service-tags.ts';
 import { thresholdFor, ThresholdSpecError } from '../../shared/domain/thresholds.ts';
 import { TimeFormatError } from '../../shared/domain/time.ts';
 
@@ -24,6 +25,7 @@ describe('configFromText', () => {
     const config = configFromText({});
 
     // Assess
+    expect(config.allowedServiceTags).toBeNull();
     expect(config.graceMs).toBe(60 * MIN);
     expect(config.thresholds).toEqual(DEFAULT_CONFIG.thresholds);
     expect(config.serviceRules).toEqual([]);
@@ -40,6 +42,14 @@ describe('configFromText', () => {
     expect(config.graceMs).toBe(30 * MIN);
   });
 
+  it('reads the service tags allowed per account', () => {
+    // Act
+    const config = configFromText({ allowedServiceTags: '123456789012=payments;*=shared' });
+
+    // Assess
+    expect(config.allowedServiceTags?.entries.map((entry) => entry.account)).toEqual(['123456789012', '*']);
+  });
+
   it('reads rules given one by one (repeated CLI flags), keeping their order', () => {
     // Act
     const config = configFromText({ serviceRules: ['first=scan', 'second=^trustsource-'] });
@@ -52,6 +62,7 @@ describe('configFromText', () => {
     ['thresholds', { thresholds: 'DELETE=soon/later' }, ThresholdSpecError, 'soon'],
     ['a service rule', { serviceRules: ['broken'] }, ServiceRuleError, 'broken'],
     ['the grace', { grace: 'an hour' }, TimeFormatError, 'an hour'],
+    ['the allowed service tags', { allowedServiceTags: 'prod=payments' }, AllowedServiceTagsError, 'prod=payments'],
   ])('fails on bad %s with an error naming what is wrong', (_what, text, errorType, badPart) => {
     // Act
     const attempt = () => configFromText(text);

@@ -722,6 +722,20 @@ describe('withStackFacts', () => {
     expect({ mutedByTag: result.state.mutedByTag, rootStackId: result.state.rootStackId }).toEqual(kept);
   });
 
+  const deleted = stackState.withStatusRecord(coreStack, rec(core, '10:20', 'DELETE_COMPLETE')).state;
+  it.each([
+    ['a stack its tag mutes', { ...coreStack, mutedByTag: true }, true],
+    ['a stack not muted by tag', coreStack, false],
+    ['a muted stack deleted', { ...deleted, mutedByTag: true }, false],
+    ['a muted stack with an event dated after its deletion', stackState.withStatusRecord({ ...deleted, mutedByTag: true }, rec(core, '10:30', 'UPDATE_IN_PROGRESS')).state, false],
+  ])('lists as muted by tag %s: %s', (_case, state, listed) => {
+    // Act
+    const result = stackState.listedAsMuted(state);
+
+    // Assess
+    expect(result).toBe(listed);
+  });
+
   it('makes a nested stack\'s operations muted and names their root', () => {
     // Act
     const view = viewService(withStackFacts(base, scan.stackId, { ...NO_FACTS, rootStackId: core.stackId }), t('10:25'), DEFAULT_CONFIG);
