@@ -15,6 +15,7 @@ import { createDynamoDbStore, ensureTable } from '../../shared/adapters/dynamodb
 import { localDynamoDbClient } from '../../shared/adapters/embedded-dynamodb.ts';
 import { createSnsOpsNotifier } from '../../shared/adapters/sns-notifier.ts';
 import { silentLog } from '../../shared/app/log.ts';
+import type { WatchdogStore } from '../../shared/app/ports.ts';
 import { selfCheck, type SelfCheckResult } from '../../shared/app/self-check.ts';
 import { t } from '../support/states.ts';
 
@@ -24,6 +25,7 @@ const clientConfig = () => ({ endpoint: inject('motoEndpoint'), region: REGION, 
 
 interface Watchdog {
   readonly run: () => Promise<SelfCheckResult>;
+  readonly store: WatchdogStore;
   /** What the ops topic delivered, read from a queue subscribed to it. */
   readonly opsMessages: () => Promise<string[]>;
   readonly breakIt: Readonly<Record<string, () => Promise<unknown>>>;
@@ -55,12 +57,14 @@ async function deployedWatchdog(): Promise<Watchdog> {
 
   const probe = createAwsResourceProbe({ dynamodb, tableName, sns, topicArn: alerts as string, eventBridge, eventBusName: busName, kms, keyId });
   return {
+    store,
     run: () =>
       selfCheck({
         probe,
         store,
         ops: createSnsOpsNotifier({ client: sns, topicArn: ops as string }),
-        mutedStacks: async () => [],
+        // As the handler wires it (shared/adapters/self-check-wiring.ts).
+        mutedStacks: () => store.stacksMutedByTag(),
         clock: () => NOW,
         log: silentLog,
       }),
@@ -97,8 +101,8 @@ describe('the self-check against moto', () => {
     ['the key disabled', ['key']],
     ['the key scheduled for deletion', ['key']],
     ['the bus deleted', ['window-events bus']],
-    // The heartbeat is in the table: it cannot be read either.
-    ['the table deleted', ['table', 'sweep heartbeat']],
+    // The heartbeat and the stacks muted by their tag are in the table: they cannot be read either.
+    ['the table deleted', ['table', 'sweep heartbeat', 'muted stacks']],
   ])('pages the ops topic once with %s, naming what failed', async (breakage, failed) => {
     // Prepare
     const watchdog = await deployedWatchdog();
@@ -125,5 +129,24 @@ describe('the self-check against moto', () => {
 
     // Assess
     expect(result.sent?.text).toMatch(/^FAILED key: key arn:aws:kms:eu-central-1:\d{12}:key\/[0-9a-f-]+ is PendingDeletion, to be deleted at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/m);
+  });
+
+  it('tells the ops topic once of a stack newly muted by its tag, from the store, and not again the next day', async () => {
+    // Prepare: what the stack-events function keeps when it sees the tag.
+    const watchdog = await deployedWatchdog();
+    const stackId = 'arn:aws:cloudformation:eu-central-1:123456789012:stack/payments-sandbox/00000000-0000-4000-8000-000000000001';
+    const key = { account: '123456789012', region: 'eu-central-1', service: 'payments' };
+    await watchdog.store.keepMutedByTag({ key, stackId, stackName: 'payments-sandbox', since: NOW - 3_600_000 });
+
+    // Act
+    const first = await watchdog.run();
+    const second = await watchdog.run();
+
+    // Assess
+    const messages = await watchdog.opsMessages();
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain('payments-sandbox');
+    expect(first.sent?.text).toBe(messages[0]);
+    expect(second.sent).toBeNull();
   });
 });
