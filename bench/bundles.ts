@@ -59,6 +59,7 @@ const COLD_START_ENV: Record<string, string> = {
   WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-central-1:123456789012:cfn-watchdog-alerts',
   WATCHDOG_EVENT_BUS_NAME: 'default',
   WATCHDOG_HOME_ACCOUNT: '123456789012',
+  WATCHDOG_KEY_ARN: 'arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-4000-8000-000000000000',
   POWERTOOLS_SERVICE_NAME: 'cfn-watchdog',
   POWERTOOLS_METRICS_NAMESPACE: 'cfn-watchdog',
   // Lambda runs Node.js 22; this machine may run 20, and the SDK's warning is no part of a cold start.
@@ -79,7 +80,13 @@ function coldImport(file: string, nodeOptions: string | null): { ms: number; err
   });
   const ms = performance.now() - start;
   if (child.status !== 0 || child.stderr.trim() !== '') {
-    return { ms, error: (child.stderr || child.error?.message || `exit ${child.status}`).trim().split('\n').slice(0, 6).join(' | ') };
+    return { ms, error: (child.stderr || child.error?.message || `exit ${child.status}`)
+      .trim()
+      .split('\n')
+      // Node quotes the failing line of the bundle, which is minified: a whole bundle's worth.
+      .map((line) => (line.length > 200 ? `${line.slice(0, 200)}…` : line))
+      .slice(0, 6)
+      .join(' | ') };
   }
   return { ms };
 }
