@@ -190,6 +190,10 @@ function entryJson(entry: DeadLetterEntry, format: TimeFormatter) {
   };
 }
 
+/** What became of the message, after its outcome: a dry run keeps every one, so says nothing. */
+const fate = (entry: Partial<RedriveEntry>): string =>
+  entry.deleted ? ', deleted' : entry.outcome === 'would-apply' ? '' : ', kept';
+
 function entriesTable(
   entries: readonly (DeadLetterEntry & Partial<RedriveEntry>)[],
   format: TimeFormatter,
@@ -206,7 +210,7 @@ function entriesTable(
     const outcome =
       entry.outcome === undefined
         ? (entry.problem ?? 'yes')
-        : [`${entry.outcome}${entry.deleted ? ', deleted' : ', kept'}`, entry.why ?? ''].filter(Boolean).join('\n');
+        : [`${entry.outcome}${fate(entry)}`, entry.why ?? ''].filter(Boolean).join('\n');
     table.push([
       `${entry.messageId}${entry.eventId ? `\nevent ${entry.eventId}` : ''}`,
       entry.kind ?? 'unrecognised',

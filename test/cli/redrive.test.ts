@@ -332,6 +332,34 @@ describe('cfn-watchdog redrive apply', () => {
     expect(await visibleCount(deployment)).toBe(0);
   });
 
+  it('prints a table with --format table: each message, why it failed and what became of it', async () => {
+    // Prepare
+    const deployment = await deploy();
+    const ids = await fillQueue(deployment);
+
+    // Act
+    const run = await runCli(['redrive', 'apply', ...deployment.where, '--format', 'table'], NOW);
+
+    // Assess
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^Re-applied from \S+: 4 messages, 2 deleted, 2 kept\n/);
+    for (const id of Object.values(ids)) expect(run.stdout).toContain(id);
+    for (const text of ['applied, deleted', 'recorded, deleted', 'invalid, kept', 'unrecognised, kept', 'THROTTLING']) {
+      expect(run.stdout).toContain(text);
+    }
+  });
+
+  it('exits 2 naming the queue when --queue-url names none', async () => {
+    // Act
+    const queueUrl = `${inject('motoEndpoint')}/123456789012/none`;
+    const run = await runCli(['redrive', 'list', ...atMoto(), '--queue-url', queueUrl]);
+
+    // Assess
+    expect(run.status).toBe(2);
+    expectOneLine(run.stderr);
+    expect(run.stderr).toContain('/123456789012/none not found in');
+  });
+
   it.each([
     [['redrive', 'apply', '--queue-url', 'http://localhost:1/q'], 'redrive apply: give --watchdog-stack NAME'],
     [['redrive', 'list'], 'redrive list: say which queue: --queue-url URL, or --watchdog-stack NAME'],
