@@ -137,12 +137,17 @@ function inspect(message: QueueMessage, now: Instant): Inspected {
   }
 }
 
+interface Received {
+  readonly message: QueueMessage;
+  readonly inspected: Inspected;
+}
+
 interface WalkOptions {
   readonly max: number;
   readonly visibilitySeconds: number;
   readonly clock: Clock;
   /** Called per batch received; answers the messages it deleted, which are not released. */
-  readonly onBatch: (batch: readonly { message: QueueMessage; inspected: Inspected }[]) => Promise<ReadonlySet<string>>;
+  readonly onBatch: (batch: readonly Received[]) => Promise<ReadonlySet<string>>;
   /** Stops the walk once it answers true (show: found). */
   readonly done?: () => boolean;
 }
@@ -160,8 +165,12 @@ async function walk(queue: DeadLetterQueue, options: WalkOptions): Promise<Queue
       const { visibilitySeconds } = options;
       const received = await queue.receive({ max: options.max - seen.size, visibilitySeconds });
       const fresh = received.filter((message) => !seen.has(message.messageId));
-      // Seen again (its visibility ran out): held again, with this receive's handle.
-      held.push(...received.filter((message) => seen.has(message.messageId)));
+      // Seen again (its visibility ran out): only this receive's handle releases it now.
+      for (const again of received.filter((message) => seen.has(message.messageId))) {
+        const index = held.findIndex((message) => message.messageId === again.messageId);
+        if (index === -1) held.push(again);
+        else held[index] = again;
+      }
       if (fresh.length === 0) break;
       const now = options.clock();
       const batch = fresh

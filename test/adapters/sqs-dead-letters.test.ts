@@ -130,17 +130,26 @@ describe('redrive through SQS when a delete fails', () => {
     ]);
   });
 
-  it('stops when the queue answers only messages it has seen (it wrapped around)', async () => {
-    // Prepare: the same message, again and again, as a queue whose timeout is shorter than the pass.
-    sqs.on(ReceiveMessageCommand).resolves({ Messages: [{ ...MESSAGES[0], ReceiptHandle: 'rh-again' }] });
-    sqs.on(DeleteMessageBatchCommand).resolves({ Successful: [{ Id: 'm0' }], Failed: [] });
+  it('stops when the queue answers only messages it has seen, and releases them with the latest handle', async () => {
+    // Prepare: a message kept (not JSON) comes back, as from a queue whose timeout is shorter than the pass.
+    const kept = { MessageId: 'msg-9', Body: 'not an event' };
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [{ ...kept, ReceiptHandle: 'rh-first' }] })
+      .resolves({ Messages: [{ ...kept, ReceiptHandle: 'rh-again' }] });
+    sqs.on(DeleteMessageBatchCommand).resolves({ Successful: [], Failed: [] });
     sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [{ Id: 'm0' }], Failed: [] });
 
     // Act
     const { entries } = await redrive();
 
     // Assess
-    expect(entries.map((entry) => entry.messageId)).toEqual(['msg-1']);
+    expect(entries.map((entry) => [entry.messageId, entry.outcome, entry.deleted])).toEqual([
+      ['msg-9', 'unrecognised', false],
+    ]);
     expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(2);
+    expect(sqs.commandCalls(ChangeMessageVisibilityBatchCommand).map((call) => call.args[0].input)).toEqual([
+      { QueueUrl: QUEUE_URL, Entries: [{ Id: 'm0', ReceiptHandle: 'rh-again', VisibilityTimeout: 0 }] },
+    ]);
   });
 });
