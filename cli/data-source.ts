@@ -105,17 +105,36 @@ export async function openStore(flags: DataSourceFlags): Promise<OpenStore> {
   };
 }
 
-/** The table the watchdog stack deployed, from its `TableName` output (DescribeStacks). */
-async function tableOfStack(client: CloudFormationClient, stackName: string, where: string): Promise<string> {
+/** What `DescribeStacks` says of the deployed watchdog stack: its id, outputs and parameters. */
+export interface WatchdogStackDescription {
+  readonly stackId: string;
+  readonly outputs: Readonly<Record<string, string>>;
+  readonly parameters: Readonly<Record<string, string>>;
+}
+
+/**
+ * The deployed watchdog stack (`--watchdog-stack NAME`), with a {@link DataSourceError} naming the
+ * flag when it is not found; destroys `client`.
+ *
+ * @example
+ * const { outputs } = await describeWatchdogStack(new CloudFormationClient({}), 'cfn-watchdog', 'eu-central-1');
+ */
+export async function describeWatchdogStack(
+  client: CloudFormationClient,
+  stackName: string,
+  where: string,
+): Promise<WatchdogStackDescription> {
   try {
     const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: stackName }));
-    const output = Stacks?.[0]?.Outputs?.find((candidate) => candidate.OutputKey === TABLE_NAME_OUTPUT)?.OutputValue;
-    if (!output) {
-      throw new DataSourceError(`stack '${stackName}' in ${where} has no ${TABLE_NAME_OUTPUT} output: is it the cfn-watchdog stack (template.yaml)?`);
-    }
-    return output;
+    const stack = Stacks?.[0];
+    return {
+      stackId: stack?.StackId ?? '',
+      outputs: Object.fromEntries((stack?.Outputs ?? []).map((out) => [out.OutputKey ?? '', out.OutputValue ?? ''])),
+      parameters: Object.fromEntries(
+        (stack?.Parameters ?? []).map((parameter) => [parameter.ParameterKey ?? '', parameter.ParameterValue ?? '']),
+      ),
+    };
   } catch (error) {
-    if (error instanceof DataSourceError) throw error;
     if (error instanceof Error && error.name === 'ValidationError' && /does not exist/.test(error.message)) {
       throw new DataSourceError(`stack '${stackName}' not found in ${where} (--watchdog-stack names the deployed cfn-watchdog stack)`, { cause: error });
     }
@@ -123,6 +142,27 @@ async function tableOfStack(client: CloudFormationClient, stackName: string, whe
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * The output `name` of the watchdog stack, or a {@link DataSourceError} saying it is missing.
+ *
+ * @example
+ * stackOutput(await describeWatchdogStack(client, 'cfn-watchdog', where), 'cfn-watchdog', where, 'TableName');
+ */
+export function stackOutput(stack: WatchdogStackDescription, stackName: string, where: string, name: string): string {
+  const output = stack.outputs[name];
+  if (!output) {
+    throw new DataSourceError(
+      `stack '${stackName}' in ${where} has no ${name} output: is it the cfn-watchdog stack (template.yaml)?`,
+    );
+  }
+  return output;
+}
+
+/** The table the watchdog stack deployed, from its `TableName` output (DescribeStacks). */
+async function tableOfStack(client: CloudFormationClient, stackName: string, where: string): Promise<string> {
+  return stackOutput(await describeWatchdogStack(client, stackName, where), stackName, where, TABLE_NAME_OUTPUT);
 }
 
 /**

@@ -17,6 +17,7 @@ import { listWindows, type WindowsFlags } from './windows.ts';
 import { showStatus, type StatusFlags } from './status.ts';
 import { NothingFoundError, showTimeline, type TimelineFlags } from './timeline.ts';
 import { writeReport, type ReportFlags } from './report-data.ts';
+import { applyRedrive, DEFAULT_MAX, listRedrive, showRedrive, type RedriveFlags } from './redrive.ts';
 import { UserInputError } from '../shared/errors.ts';
 
 /**
@@ -24,7 +25,17 @@ import { UserInputError } from '../shared/errors.ts';
  * timeline, as grep's 1: the command ran, but what it printed is not the all-clear 0 would be. A
  * store in use by another command is a failure, not a usage error: the same command succeeds later.
  */
-export const ExitCode = { OK: 0, REJECTED_INPUT: 1, NOTHING_REPLAYED: 1, NOTHING_FOUND: 1, USAGE: 2, FAILURE: 3, STORE_IN_USE: 3 } as const;
+export const ExitCode = {
+  OK: 0,
+  REJECTED_INPUT: 1,
+  NOTHING_REPLAYED: 1,
+  NOTHING_FOUND: 1,
+  /** `redrive apply`: some messages stay in the dead-letter queue (each with why). */
+  MESSAGES_KEPT: 1,
+  USAGE: 2,
+  FAILURE: 3,
+  STORE_IN_USE: 3,
+} as const;
 
 /** A mistake in how the command was called: one line on stderr, exit status 2. */
 export class UsageError extends UserInputError {
@@ -276,6 +287,56 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const { thresholds, awsRegion, ...rest } = flags;
     io.stdout(await writeReport({ ...rest, region: awsRegion }, configFromText({ thresholds }), clock));
   });
+
+  const redrive = program
+    .command('redrive')
+    .description('List, show and re-apply the events in the dead-letter queue (hidden while read: docs/cli.md)')
+    .exitOverride();
+  const withQueue = (command: Command): Command =>
+    command
+      .option('--queue-url <url>', 'the dead-letter queue (default: the --watchdog-stack\'s DeadLetterQueueUrl output)')
+      .option('--watchdog-stack <name>', 'the cfn-watchdog stack: its queue; for apply its table, topic, settings')
+      .option('--endpoint <url>', 'every AWS service at this endpoint (moto, for tests)')
+      .option('--aws-region <region>', 'the region of the queue and the stack (default: AWS_REGION or your profile)')
+      .option('--profile <name>', 'the AWS profile')
+      .option('--max <n>', `look at most at this many messages (default ${DEFAULT_MAX})`)
+      .option('--tz <zone>', 'print times in this IANA zone, e.g. Europe/Berlin (default: UTC)')
+      .exitOverride();
+  const redriveFlags = ({ awsRegion, ...rest }: RedriveFlags & { awsRegion?: string }): RedriveFlags => ({
+    ...rest,
+    region: awsRegion,
+  });
+  const formatOption = (): Option =>
+    new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices([
+      'table',
+      'json',
+    ]);
+
+  withQueue(redrive.command('list').description('List the messages waiting, parsed as the stack-events function would'))
+    .addOption(formatOption())
+    .action(async (flags: RedriveFlags & { awsRegion?: string }) => {
+      io.stdout(await listRedrive(redriveFlags(flags), clock, io.isTty, stderrLog(io)));
+    });
+
+  withQueue(redrive.command('show').description('Show one message: why it failed, its attributes, its event (JSON)'))
+    .argument('<message-id>', 'the SQS message id, as list prints it')
+    .action(async (messageId: string, flags: RedriveFlags & { awsRegion?: string }) => {
+      io.stdout(await showRedrive(messageId, redriveFlags(flags), clock, stderrLog(io)));
+    });
+
+  withQueue(redrive.command('apply').description('Apply each event as the function would; delete the accepted'))
+    .option('--dry-run', 'parse and say what would be applied; write and delete nothing')
+    .addOption(formatOption())
+    .action(async (flags: RedriveFlags & { awsRegion?: string; dryRun?: boolean }) => {
+      const { output, allDeleted } = await applyRedrive(
+        { ...redriveFlags(flags), dryRun: flags.dryRun },
+        clock,
+        io.isTty,
+        stderrLog(io),
+      );
+      io.stdout(output);
+      status = allDeleted ? ExitCode.OK : ExitCode.MESSAGES_KEPT;
+    });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

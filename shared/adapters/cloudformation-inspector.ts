@@ -17,6 +17,7 @@ import { parseStackArn } from '../domain/events.ts';
 import type { StackDirectory, StackInspector } from '../app/ports.ts';
 import type { StackDescription } from '../domain/reconcile.ts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { AwsClientConfig } from './aws-clients.ts';
 import type { MemberAccess } from './env-config.ts';
 import { MUTE_TAG, muteTagSilences, NO_FACTS, SERVICE_TAG, type StackFacts } from '../domain/stack-facts.ts';
 
@@ -69,7 +70,10 @@ export type ClientForStack = (stackId: string) => CloudFormationClient;
  * const clientFor = cloudFormationClients(runtime.memberAccess);
  * await clientFor(stackArn).send(new DescribeStacksCommand({ StackName: stackArn }));
  */
-export function cloudFormationClients(memberAccess: MemberAccess | null = null): ClientForStack {
+export function cloudFormationClients(
+  memberAccess: MemberAccess | null = null,
+  base: AwsClientConfig = {},
+): ClientForStack {
   const clients = new Map<string, CloudFormationClient>();
   return (stackId) => {
     const stack = parseStackArn(stackId);
@@ -78,15 +82,25 @@ export function cloudFormationClients(memberAccess: MemberAccess | null = null):
     const key = own ? stack.region : `${stack.account}/${stack.region}`;
     const known = clients.get(key);
     if (known) return known;
-    const client = own ? new CloudFormationClient({ region: stack.region }) : memberClient(stackId, stack.account, stack.region, memberAccess);
+    const client = own
+      ? new CloudFormationClient({ ...base, region: stack.region })
+      : memberClient(stackId, stack.account, stack.region, memberAccess, base);
     clients.set(key, client);
     return client;
   };
 }
 
-function memberClient(stackId: string, account: string, region: string, access: MemberAccess): CloudFormationClient {
+function memberClient(
+  stackId: string,
+  account: string,
+  region: string,
+  access: MemberAccess,
+  base: AwsClientConfig,
+): CloudFormationClient {
   const partition = stackId.split(':')[1] ?? 'aws';
+  const { credentials, profile, ...where } = base;
   return new CloudFormationClient({
+    ...where,
     region,
     // Refreshed before they expire, by the provider; one session per account and region.
     credentials: fromTemporaryCredentials({
@@ -95,7 +109,13 @@ function memberClient(stackId: string, account: string, region: string, access: 
         RoleSessionName: 'cfn-watchdog',
         ...(access.externalId ? { ExternalId: access.externalId } : {}),
       },
-      clientConfig: { region: access.homeRegion },
+      // The caller's own credentials assume the role (a CLI's profile, the function's role).
+      clientConfig: {
+        ...where,
+        region: access.homeRegion,
+        ...(credentials ? { credentials } : {}),
+        ...(profile ? { profile } : {}),
+      },
     }),
   });
 }
