@@ -155,11 +155,24 @@ function record(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
-/** A function's `NODE_OPTIONS`: its own Environment.Variables over the Globals' (SAM merges the maps). */
-function nodeOptionsOf(globals: Record<string, unknown>, properties: Record<string, unknown>): string | null {
+/** SAM's own addition to a function built with `Sourcemap: true` (aws-sam-cli's build context). */
+const ENABLE_SOURCE_MAPS = '--enable-source-maps';
+
+/**
+ * A function's `NODE_OPTIONS` as deployed: its own Environment.Variables over the Globals' (SAM
+ * merges the maps), and `--enable-source-maps` added when its BuildProperties say `Sourcemap: true`
+ * and the flag is not there yet, as `sam build` does: then Node.js parses the map at every cold start.
+ */
+export function nodeOptionsOf(
+  globals: Record<string, unknown>,
+  properties: Record<string, unknown>,
+  buildProperties: Record<string, unknown>,
+): string | null {
   const variables = (source: Record<string, unknown>): Record<string, unknown> => record(record(source['Environment'])['Variables']);
   const value = { ...variables(globals), ...variables(properties) }['NODE_OPTIONS'];
-  return typeof value === 'string' && value.trim() !== '' ? value : null;
+  const written = typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+  if (buildProperties['Sourcemap'] !== true || written?.split(/\s+/).includes(ENABLE_SOURCE_MAPS)) return written;
+  return written === null ? ENABLE_SOURCE_MAPS : `${written} ${ENABLE_SOURCE_MAPS}`;
 }
 
 /** Every esbuild-built function of the template, with its options. */
@@ -182,7 +195,7 @@ export function bundleTargets(template: CfnTemplate, { root, outRoot }: { root: 
         codeDir,
         handler: properties.Handler,
         options: esbuildOptions(buildProperties, { codeDir, outdir, where }),
-        nodeOptions: nodeOptionsOf(globals, record(resource.Properties)),
+        nodeOptions: nodeOptionsOf(globals, record(resource.Properties), buildProperties),
       },
     ];
   });
@@ -208,13 +221,23 @@ export async function build({
   root = REPO_ROOT,
   template = 'template.yaml',
   outRoot = join(root, 'dist'),
-}: { root?: string; template?: string; outRoot?: string } = {}): Promise<BuiltBundle[]> {
+  sourcemap = false,
+}: {
+  root?: string;
+  template?: string;
+  outRoot?: string;
+  /**
+   * A source map beside each bundle, to read a stack trace of the deployed code: the same bundle
+   * byte for byte, but for its last line naming the map (esbuild maps in the same pass it emits).
+   */
+  sourcemap?: boolean;
+} = {}): Promise<BuiltBundle[]> {
   const targets = bundleTargets(readTemplate(resolve(root, template)), { root, outRoot: resolve(root, outRoot) });
   if (targets.length === 0) throw new BuildConfigError(`${template}: no AWS::Serverless::Function with Metadata.BuildMethod esbuild`);
   return Promise.all(
     targets.map(async (target) => {
       rmSync(target.options.outdir, { recursive: true, force: true });
-      const result = await esbuild.build({ ...target.options, metafile: true });
+      const result = await esbuild.build({ ...target.options, ...(sourcemap ? { sourcemap: true } : {}), metafile: true });
       const files = Object.keys(result.metafile.outputs).map((file) => resolve(target.codeDir, file));
       const expected = handlerFile(target);
       if (!files.includes(expected)) {
@@ -225,8 +248,10 @@ export async function build({
   );
 }
 
-async function main(): Promise<void> {
-  const bundles = await build();
+async function main(args: readonly string[]): Promise<void> {
+  const unknown = args.filter((arg) => arg !== '--sourcemap');
+  if (unknown.length > 0) throw new BuildConfigError(`unknown argument ${unknown.join(' ')}; the only one is --sourcemap`);
+  const bundles = await build({ sourcemap: args.includes('--sourcemap') });
   for (const bundle of bundles) {
     for (const file of bundle.files) {
       const kib = (statSync(file).size / 1024).toFixed(1);
@@ -236,7 +261,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main().catch((error: unknown) => {
+  main(process.argv.slice(2)).catch((error: unknown) => {
     console.error(`build failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   });

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build, BuildConfigError, bundleName, bundleTargets, esbuildOptions, REPO_ROOT, type BuiltBundle } from '../scripts/build.ts';
+import { build, BuildConfigError, bundleName, bundleTargets, esbuildOptions, nodeOptionsOf, REPO_ROOT, type BuiltBundle } from '../scripts/build.ts';
 import { readTemplate } from '../scripts/cfn-template.ts';
 
 const BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
@@ -31,7 +31,7 @@ describe('esbuild options from template.yaml', () => {
       format: 'esm',
       target: ['node22'],
       minify: true,
-      sourcemap: true,
+      sourcemap: false,
       external: [
         '@aws-sdk/credential-provider-sso',
         '@aws-sdk/credential-provider-ini',
@@ -47,6 +47,29 @@ describe('esbuild options from template.yaml', () => {
     });
     expect(targets[1]?.options.entryPoints).toEqual(['functions/sweeper/handler.ts']);
     expect(targets[2]?.options.entryPoints).toEqual(['functions/self-check/handler.ts']);
+  });
+
+  it.each([
+    ['adds the flag to a map-building function with no NODE_OPTIONS', {}, true, '--enable-source-maps'],
+    ["adds it after the function's own options", { NODE_OPTIONS: '--max-old-space-size=256' }, true, '--max-old-space-size=256 --enable-source-maps'],
+    ['keeps a NODE_OPTIONS that has it', { NODE_OPTIONS: '--enable-source-maps' }, true, '--enable-source-maps'],
+    ['adds nothing without a map', { NODE_OPTIONS: '--max-old-space-size=256' }, false, '--max-old-space-size=256'],
+    ['is nothing without a map or options', {}, false, null],
+  ])('deploy NODE_OPTIONS as sam build does: %s', (_, variables, sourcemap, expected) => {
+    // Act
+    const deployed = nodeOptionsOf({ Environment: { Variables: variables } }, {}, { Sourcemap: sourcemap });
+
+    // Assess
+    expect(deployed).toBe(expected);
+  });
+
+  it('deploy no function with --enable-source-maps, so that no cold start parses a map', () => {
+    const targets = bundleTargets(template, { root: REPO_ROOT, outRoot: '/out' });
+    expect(targets.map(({ logicalId, nodeOptions }) => [logicalId, nodeOptions?.includes('--enable-source-maps') ?? false])).toEqual([
+      ['StackEventsFunction', false],
+      ['SweeperFunction', false],
+      ['SelfCheckFunction', false],
+    ]);
   });
 
   it('give every function the same options but its entry point and folder (SAM has no Globals for Metadata)', () => {
@@ -95,14 +118,33 @@ describe('the bundles', () => {
 
   afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
 
-  it('are written as dist/<name>/handler.mjs with a source map', () => {
+  it('are written as dist/<name>/handler.mjs, without a source map (as deployed: nothing for Node.js to parse)', () => {
     expect(bundles.map((bundle) => bundle.handlerFile)).toEqual([
       join(outRoot, 'stack-events', 'handler.mjs'),
       join(outRoot, 'sweeper', 'handler.mjs'),
       join(outRoot, 'self-check', 'handler.mjs'),
     ]);
-    for (const bundle of bundles) expect(bundle.files).toContain(`${bundle.handlerFile}.map`);
+    expect(bundles.map((bundle) => bundle.files.filter((file) => file.endsWith('.map')))).toEqual([[], [], []]);
   });
+
+  it('with --sourcemap are the same code, a map beside each, to read a stack trace of the deployed bundle', async () => {
+    // Prepare
+    const mappedRoot = mkdtempSync(join(tmpdir(), 'cfn-watchdog-build-mapped-'));
+    try {
+      // Act
+      const mapped = await build({ outRoot: mappedRoot, sourcemap: true });
+
+      // Assess: positions in a deployed bundle's stack trace are positions in the mapped one.
+      for (const [index, bundle] of mapped.entries()) {
+        expect(bundle.files).toContain(`${bundle.handlerFile}.map`);
+        const deployed = readFileSync(bundles[index]?.handlerFile ?? '', 'utf8');
+        const withMap = readFileSync(bundle.handlerFile, 'utf8');
+        expect(withMap.replace(/\/\/# sourceMappingURL=handler\.mjs\.map\n$/, '')).toBe(deployed);
+      }
+    } finally {
+      rmSync(mappedRoot, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it.each(['stack-events', 'sweeper', 'self-check'])("%s imports the credential chain's later links only if reached", (name) => {
     const code = readFileSync(join(outRoot, name, 'handler.mjs'), 'utf8');
