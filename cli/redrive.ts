@@ -335,7 +335,8 @@ export async function applyRedrive(
     const heading = dryRun
       ? `Dry run on ${opened.queue.describe}: ${messages}, nothing written or deleted`
       : `Re-applied from ${opened.queue.describe}: ${messages}, ${deleted} deleted, ${entries.length - deleted} kept`;
+    const more = entries.length === max ? ` (--max ${max}; there may be more: run it again)` : '';
     const table = entries.length === 0 ? '' : `${entriesTable(entries, format, true)}\n`;
-    return { output: `${heading}\n${table}`, allDeleted };
+    return { output: `${heading}${more}\n${table}`, allDeleted };
   });
 }

@@ -9,7 +9,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { sweep, type SweepResult } from '../../shared/app/sweep.ts';
+import { sweep, SweepIncompleteError, type SweepResult } from '../../shared/app/sweep.ts';
 import { wireLambda } from '../../shared/adapters/lambda-wiring.ts';
 import { recordNotifications, recordOpenOperations } from '../../shared/adapters/watchdog-metrics.ts';
 
@@ -25,9 +25,17 @@ const deps = wireLambda(process.env, logger);
  * await handleSweep(() => context.getRemainingTimeInMillis());
  */
 export async function handleSweep(remainingMs?: () => number): Promise<SweepResult> {
-  const result = await sweep(deps, { remainingMs });
-  // Only once the sweep completed (one that throws writes none), and here rather than in the use
-  // case: the replay's virtual sweeps must not leave a heartbeat in a replay's table.
+  let result: SweepResult;
+  try {
+    result = await sweep(deps, { remainingMs });
+  } catch (error) {
+    // The sweep went through, but some sends failed (their Errors alarm says so, and the next
+    // sweep re-sends them): escalation runs, which is what the heartbeat tells the self-check.
+    if (error instanceof SweepIncompleteError) await deps.store.recordSweepHeartbeat(deps.clock());
+    throw error;
+  }
+  // Once the sweep went through (one that fails otherwise writes none), and here rather than in
+  // the use case: the replay's virtual sweeps must not leave a heartbeat in a replay's table.
   await deps.store.recordSweepHeartbeat(deps.clock());
   recordOpenOperations(metrics, result.openOperations);
   recordNotifications(metrics, result.notifications);

@@ -152,14 +152,18 @@ interface WalkOptions {
   readonly done?: () => boolean;
 }
 
+/** Receives in a row that answer only messages the pass has seen, after which it has gone round. */
+export const ALL_SEEN_RECEIVES_TO_STOP = 3;
+
 /**
  * One pass over the queue: receives until it is empty, `max` messages were handled, or it
- * answers only messages this pass has seen (their visibility ran out: the queue wrapped
- * around). Then releases what it holds and did not delete, so that the next command sees them.
+ * answers only messages this pass has seen {@link ALL_SEEN_RECEIVES_TO_STOP} times in a row
+ * (their visibility ran out: the queue wrapped around). Then releases what it holds and did not delete, so that the next command sees them.
  */
 async function walk(queue: DeadLetterQueue, options: WalkOptions): Promise<QueueRefusal[]> {
   const seen = new Set<string>();
   const held: HeldMessage[] = [];
+  let allSeenInARow = 0;
   try {
     while (seen.size < options.max && !(options.done?.() ?? false)) {
       const { visibilitySeconds } = options;
@@ -171,7 +175,14 @@ async function walk(queue: DeadLetterQueue, options: WalkOptions): Promise<Queue
         if (index === -1) held.push(again);
         else held[index] = again;
       }
-      if (fresh.length === 0) break;
+      // One receive of seen messages only may still leave unseen ones behind them (SQS answers a
+      // sample); each receive hides what it answers, so a few in a row reach the rest.
+      if (fresh.length === 0) {
+        allSeenInARow += 1;
+        if (received.length === 0 || allSeenInARow >= ALL_SEEN_RECEIVES_TO_STOP) break;
+        continue;
+      }
+      allSeenInARow = 0;
       const now = options.clock();
       const batch = fresh
         .slice(0, options.max - seen.size)

@@ -48,10 +48,12 @@ const TODO: Readonly<Record<CheckName, string>> = {
     'Hung deployments are not escalated until the sweeper completes again: read the sweeper\'s log group and its ' +
     'Errors alarm, and invoke it by hand once mended.',
   [CheckName.TOPIC]:
-    'Pages cannot be sent: redeploy the stack (sam deploy) to recreate the topic, then subscribe its readers again.',
+    'Pages cannot be sent. CloudFormation does not recreate what was deleted outside it: give AlertsTopic a new ' +
+    'logical id in template.yaml and deploy (a new topic), then subscribe its readers again.',
   [CheckName.BUS]:
-    'Impact Window Opened/Closed events cannot be put: create the bus the EventBusName parameter names, or point ' +
-    'the parameter at one that exists.',
+    'Impact Window Opened/Closed events cannot be put (they wait in their outbox for 7 days). CloudFormation does ' +
+    'not recreate what was deleted outside it: give WatchdogEventBus a new logical id in template.yaml and ' +
+    'deploy (the same name, its policy), then put the consumers\' rules on it again.',
   [CheckName.KEY]:
     'The key encrypts the table, the alerts topic and the dead-letter queue: enable it (aws kms enable-key) or ' +
     'cancel its deletion (aws kms cancel-key-deletion) now; nothing is read or paged until then.',

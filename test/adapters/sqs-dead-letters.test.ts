@@ -12,7 +12,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSqsDeadLetterQueue } from '../../shared/adapters/sqs-dead-letters.ts';
-import { redriveDeadLetters } from '../../shared/app/redrive.ts';
+import { ALL_SEEN_RECEIVES_TO_STOP, redriveDeadLetters } from '../../shared/app/redrive.ts';
 import { freshStore } from '../support/dynamodb.ts';
 import {
   eventBridgeAttributes,
@@ -147,9 +147,29 @@ describe('redrive through SQS when a delete fails', () => {
     expect(entries.map((entry) => [entry.messageId, entry.outcome, entry.deleted])).toEqual([
       ['msg-9', 'unrecognised', false],
     ]);
-    expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(2);
+    expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(1 + ALL_SEEN_RECEIVES_TO_STOP);
     expect(sqs.commandCalls(ChangeMessageVisibilityBatchCommand).map((call) => call.args[0].input)).toEqual([
       { QueueUrl: QUEUE_URL, Entries: [{ Id: 'm0', ReceiptHandle: 'rh-again', VisibilityTimeout: 0 }] },
     ]);
+  });
+
+  it('goes on past a receive of seen messages only, to the unseen one behind them', async () => {
+    // Prepare: the kept message comes back once before a message the pass has not seen yet.
+    const kept = { MessageId: 'msg-9', Body: 'not an event' };
+    const behind = { MessageId: 'msg-10', Body: 'not an event either' };
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [{ ...kept, ReceiptHandle: 'rh-first' }] })
+      .resolvesOnce({ Messages: [{ ...kept, ReceiptHandle: 'rh-again' }] })
+      .resolvesOnce({ Messages: [{ ...behind, ReceiptHandle: 'rh-behind' }] })
+      .resolves({});
+    sqs.on(DeleteMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [{ Id: 'm0' }, { Id: 'm1' }], Failed: [] });
+
+    // Act
+    const { entries } = await redrive();
+
+    // Assess
+    expect(entries.map((entry) => entry.messageId)).toEqual(['msg-9', 'msg-10']);
   });
 });
