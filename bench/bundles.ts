@@ -71,7 +71,7 @@ const IMPORTER = 'await import(process.argv[1]);';
 
 function coldImport(file: string, nodeOptions: string | null): { ms: number; error?: string } {
   // A clean environment: nothing of this process's (tsx's loader, a developer's NODE_OPTIONS) leaks in.
-  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', ...COLD_START_ENV, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...COLD_START_ENV, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
   const start = performance.now();
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', IMPORTER, pathToFileURL(file).href], {
     env,
@@ -156,14 +156,14 @@ export async function benchBundles({ runs }: { runs: number }): Promise<BundleFi
     const samples: Record<string, number[]> = { empty: [], ...Object.fromEntries(built.map(({ logicalId }) => [logicalId, []])) };
     coldImport(empty, null);
     for (let run = 0; run < runs; run++) {
-      samples['empty']?.push(coldImport(empty, null).ms);
+      samples.empty?.push(coldImport(empty, null).ms);
       for (const { logicalId, file, nodeOptions } of built) {
         const imported = coldImport(file, nodeOptions);
         if (imported.error) errors[logicalId] = `import: ${imported.error}`;
         samples[logicalId]?.push(imported.ms);
       }
     }
-    const emptyImportMs = median(samples['empty'] ?? []);
+    const emptyImportMs = median(samples.empty ?? []);
     const coldImportMs: Record<string, number> = {};
     const coldImportRatio: Record<string, number> = {};
     for (const { logicalId } of built) {

@@ -84,7 +84,7 @@ export function monthlyCost(figures: EventsFigures): MonthlyCost {
   const notificationsPerMonth = Object.values(figures.notifications).reduce((sum, count) => sum + count, 0) * scale * VOLUME.days;
 
   const dynamo = { events: usd(eventWrites, eventReads), sweeps: usd(sweepWrites, sweepReads) };
-  const writesByRequest = ((events.byCommand['PutItemCommand'] ?? 0) * scale * VOLUME.days) + (sweeps.byCommand['PutItemCommand'] ?? 0) * scale * VOLUME.days;
+  const writesByRequest = ((events.byCommand.PutItemCommand ?? 0) * scale * VOLUME.days) + (sweeps.byCommand.PutItemCommand ?? 0) * scale * VOLUME.days;
   const readsByRequest = (events.requests * scale * VOLUME.days + sweepRequests) - writesByRequest;
   const storageUsd = gb * PRICES.storageGbMonthUsd;
   const eventBridgeUsd = windowEventsPerMonth * PRICES.customEventUsd;

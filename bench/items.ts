@@ -63,7 +63,7 @@ export function largestItem(items: readonly PlainItem[]): LargestItem {
   let largest: LargestItem = { bytes: 0, pk: '', sk: '' };
   for (const item of items) {
     const bytes = itemSize(item);
-    if (bytes > largest.bytes) largest = { bytes, pk: String(item['PK']), sk: String(item['SK']) };
+    if (bytes > largest.bytes) largest = { bytes, pk: String(item.PK), sk: String(item.SK) };
   }
   return largest;
 }

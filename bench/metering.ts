@@ -117,7 +117,7 @@ function canonical(value: unknown): string {
 
 const withoutVersion = ({ version: _version, updatedAt: _updatedAt, ...rest }: Item): Item => rest;
 
-const storeKey = (item: Item): string => `${String(item['PK'])}\u0000${String(item['SK'])}`;
+const storeKey = (item: Item): string => `${String(item.PK)}\u0000${String(item.SK)}`;
 
 /**
  * Meters every command `client` sends from now on. The middleware sits at the initialize step,
@@ -160,11 +160,11 @@ export function meterClient(client: DynamoDBClient): Meter {
     const size = itemSize(item);
     const after: Sized = { item, size };
     tally.largestItem = Math.max(tally.largestItem, size);
-    if (meter.diagnose && before && item['SK'] === 'STATE' && canonical(withoutVersion(before.item)) === canonical(withoutVersion(item))) {
+    if (meter.diagnose && before && item.SK === 'STATE' && canonical(withoutVersion(before.item)) === canonical(withoutVersion(item))) {
       tally.redundantStateWrites++;
     }
-    if (item['SK'] === 'STATE') tally.stateItemBytes.push(size);
-    else if (String(item['PK']).startsWith('STACK#')) tally.historyItemBytes.push(size);
+    if (item.SK === 'STATE') tally.stateItemBytes.push(size);
+    else if (String(item.PK).startsWith('STACK#')) tally.historyItemBytes.push(size);
     let gsi = 0;
     for (const index of INDEXES) {
       const units = indexWriteUnits(before, after, index);
@@ -172,7 +172,7 @@ export function meterClient(client: DynamoDBClient): Meter {
       gsi += units;
     }
     const table = writeUnits(Math.max(size, before?.size ?? 0));
-    const kind = item['SK'] === 'STATE' ? 'state' : String(item['PK']).startsWith('STACK#') ? 'rawEvent' : 'other';
+    const kind = item.SK === 'STATE' ? 'state' : String(item.PK).startsWith('STACK#') ? 'rawEvent' : 'other';
     tally.tableWriteUnitsByItem[kind] = (tally.tableWriteUnitsByItem[kind] ?? 0) + table;
     tally.writeUnits += table + gsi;
     tally.gsiWriteUnits += gsi;

@@ -108,7 +108,7 @@ function targets({ events, sweep, escalations, burst, items, replay, bundles }: 
       holds: sweep.crowded.indexQueries <= 3,
     });
     // Per service listed: its stacks, and its window entries from the open window on.
-    const quietWrites = sweep.crowded.quietByCommand['PutItemCommand'] ?? 0;
+    const quietWrites = sweep.crowded.quietByCommand.PutItemCommand ?? 0;
     list.push({
       figure: 'quietSweepRequests',
       value: `${sweep.crowded.quietRequests} (nothing due, ${sweep.open} services listed; ${quietWrites} writes)`,

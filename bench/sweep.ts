@@ -53,7 +53,7 @@ async function forgetDerived(db: MeteredDb, table: string, service: string): Pro
   const { Items } = await db.client.send(
     new QueryCommand({ TableName: table, KeyConditionExpression: 'PK = :pk AND SK > :stacks', ExpressionAttributeValues: { ':pk': { S: `SERVICE#${ACCOUNT}#${REGION}#${service}` }, ':stacks': { S: 'STACK$' } }, ConsistentRead: true }),
   );
-  for (const item of Items ?? []) await db.client.send(new DeleteItemCommand({ TableName: table, Key: { PK: item['PK'] as RawItem[string], SK: item['SK'] as RawItem[string] } }));
+  for (const item of Items ?? []) await db.client.send(new DeleteItemCommand({ TableName: table, Key: { PK: item.PK as RawItem[string], SK: item.SK as RawItem[string] } }));
 }
 
 async function getRaw(db: MeteredDb, table: string, service: string): Promise<RawItem> {

@@ -140,7 +140,7 @@ async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<numb
   }
   // Before any work: a --db that cannot take the store fails now, not after a long replay.
   const db = flags.db === undefined ? undefined : await openReplayFolder(flags.db, { append: flags.append === true });
-  let result;
+  let result: Awaited<ReturnType<typeof replay>>;
   let input: ReplayInput;
   try {
     const storeClock = db?.summary.writtenUntil ?? null;

@@ -82,20 +82,20 @@ export class DeployedConfigError extends WatchdogError {
  */
 export function environmentOfStack(stack: WatchdogStackDescription): Record<string, string | undefined> {
   const { parameters, outputs } = stack;
-  const organisation = (parameters['OrganizationId'] ?? '') !== '';
+  const organisation = (parameters.OrganizationId ?? '') !== '';
   const ref = parseStackArn(stack.stackId);
   return {
     [EnvVar.TABLE_NAME]: outputs[RedriveOutput.TABLE],
     [EnvVar.TOPIC_ARN]: outputs[RedriveOutput.TOPIC],
-    [EnvVar.THRESHOLDS]: parameters['Thresholds'],
-    [EnvVar.SERVICE_RULES]: parameters['ServiceRules'],
-    [EnvVar.ALLOWED_SERVICE_TAGS]: parameters['AllowedServiceTags'],
-    [EnvVar.GRACE]: parameters['Grace'],
+    [EnvVar.THRESHOLDS]: parameters.Thresholds,
+    [EnvVar.SERVICE_RULES]: parameters.ServiceRules,
+    [EnvVar.ALLOWED_SERVICE_TAGS]: parameters.AllowedServiceTags,
+    [EnvVar.GRACE]: parameters.Grace,
     [EnvVar.EVENT_BUS_NAME]: outputs[RedriveOutput.BUS],
-    [EnvVar.MUTE]: parameters['MutedStacks'],
-    [EnvVar.REPEAT_CRITICAL_EVERY]: parameters['RepeatCriticalEvery'],
-    [EnvVar.MEMBER_READ_ROLE]: organisation ? parameters['MemberReadRoleName'] : '',
-    [EnvVar.MEMBER_READ_EXTERNAL_ID]: organisation ? parameters['MemberReadRoleExternalId'] : '',
+    [EnvVar.MUTE]: parameters.MutedStacks,
+    [EnvVar.REPEAT_CRITICAL_EVERY]: parameters.RepeatCriticalEvery,
+    [EnvVar.MEMBER_READ_ROLE]: organisation ? parameters.MemberReadRoleName : '',
+    [EnvVar.MEMBER_READ_EXTERNAL_ID]: organisation ? parameters.MemberReadRoleExternalId : '',
     [EnvVar.HOME_ACCOUNT]: ref?.account,
     AWS_REGION: ref?.region,
   };

@@ -56,7 +56,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function idOf(value: unknown): string | undefined {
-  const id = isRecord(value) ? value['id'] : undefined;
+  const id = isRecord(value) ? value.id : undefined;
   return typeof id === 'string' && id !== '' ? id : undefined;
 }
 
@@ -81,19 +81,19 @@ function readEvent(index: number, input: unknown, prefix: '' | 'event.', now?: I
 
 /** `{"deliverAt": …, "event": …}` or `{"lost": true, "event": …}`. */
 function readWrapped(index: number, element: Record<string, unknown>): Delivery | LostEvent | Rejected {
-  const input = element['event'];
+  const input = element.event;
   const late = 'deliverAt' in element;
   if (late && 'lost' in element) {
     return rejectedAt(index, input, 'lost: an event is either lost or delivered late at deliverAt, not both; give one of "lost" and "deliverAt"');
   }
   let deliverAt: Instant | null = null;
   if (late) {
-    const text = element['deliverAt'];
+    const text = element.deliverAt;
     const parsed = typeof text === 'string' ? parseInstant(text) : null;
     deliverAt = parsed === null ? null : floorToSecond(parsed);
     if (deliverAt === null) return rejectedAt(index, input, `deliverAt: expected an ISO-8601 time such as 2021-09-21T19:09:00Z, ${describeReceived(text)}`);
-  } else if (element['lost'] !== true) {
-    return rejectedAt(index, input, `lost: expected true (an event CloudFormation emitted that was never delivered), ${describeReceived(element['lost'])}`);
+  } else if (element.lost !== true) {
+    return rejectedAt(index, input, `lost: expected true (an event CloudFormation emitted that was never delivered), ${describeReceived(element.lost)}`);
   }
   if (!('event' in element)) {
     return { index, error: `event: expected the EventBridge event ${late ? 'to deliver at deliverAt' : 'that was lost'}, missing` };
@@ -170,10 +170,10 @@ export function readReplayInput(withMark: string): ReplayInput {
     } catch (error) {
       throw new ReplayInputError(`not valid JSON: ${escapeControlCharacters((error as Error).message)}`, { cause: error });
     }
-    (elements as unknown[]).forEach((element, index) => input.take(index, element));
+    for (const [index, element] of (elements as unknown[]).entries()) input.take(index, element);
     return { deliveries, lost, rejected, unit: 'element' };
   }
-  text.split(/\r?\n/).forEach((line, index) => input.line(index, line));
+  for (const [index, line] of text.split(/\r?\n/).entries()) input.line(index, line);
   return { deliveries, lost, rejected, unit: 'line' };
 }
 

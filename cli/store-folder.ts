@@ -113,7 +113,7 @@ function reasonOf(error: unknown): string {
   return NODE_REASONS[code] ?? (error instanceof Error ? error.message : String(error));
 }
 
-const keyOf = (item: PlainItem): string => `${String(item['PK'])}\n${String(item['SK'])}`;
+const keyOf = (item: PlainItem): string => `${String(item.PK)}\n${String(item.SK)}`;
 
 /** `3 stacks, 1 window, events 2021-09-21T19:09:00Z–2021-09-21T20:07:00Z`. */
 function describeStore(summary: StoredItemsSummary): string {
@@ -182,7 +182,7 @@ export async function openReplayFolder(dir: string, options: { readonly append: 
           })(),
         );
         // Folded pages and walk points the replay dropped must not come back when the store is read.
-        for (const item of items) if (!written.has(keyOf(item))) await table.delete(String(item['PK']), String(item['SK']));
+        for (const item of items) if (!written.has(keyOf(item))) await table.delete(String(item.PK), String(item.SK));
         kept = true;
       },
       close: release,

@@ -168,10 +168,10 @@ export function nodeOptionsOf(
   properties: Record<string, unknown>,
   buildProperties: Record<string, unknown>,
 ): string | null {
-  const variables = (source: Record<string, unknown>): Record<string, unknown> => record(record(source['Environment'])['Variables']);
-  const value = { ...variables(globals), ...variables(properties) }['NODE_OPTIONS'];
+  const variables = (source: Record<string, unknown>): Record<string, unknown> => record(record(source.Environment).Variables);
+  const value = { ...variables(globals), ...variables(properties) }.NODE_OPTIONS;
   const written = typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
-  if (buildProperties['Sourcemap'] !== true || written?.split(/\s+/).includes(ENABLE_SOURCE_MAPS)) return written;
+  if (buildProperties.Sourcemap !== true || written?.split(/\s+/).includes(ENABLE_SOURCE_MAPS)) return written;
   return written === null ? ENABLE_SOURCE_MAPS : `${written} ${ENABLE_SOURCE_MAPS}`;
 }
 

@@ -12,6 +12,18 @@ import { DEAD_LETTER_EXEMPT, policyStatements, Rule, securityFindings } from '..
 import { mayPutEvents, resolve, type Deployment } from './support/resource-policy.ts';
 
 const TEMPLATES = ['template.yaml', 'forwarder.yaml'];
+
+/** The parts of a policy statement these tests read, as CloudFormation writes them (intrinsics included). */
+interface PolicyStatement {
+  readonly Action: string | readonly string[];
+  readonly Principal?: { readonly Service?: string };
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, unknown>> | undefined>>;
+}
+/** A role's policy, or SAM's `Fn::If` around one: `[condition, policy, AWS::NoValue]`. */
+interface PolicyEntry {
+  readonly 'Fn::If'?: readonly [string, PolicyEntry, unknown];
+  readonly PolicyDocument?: { readonly Statement?: readonly PolicyStatement[] };
+}
 const INSECURE = 'test/fixtures/templates/insecure.yaml';
 
 /** SAM's transform, offline, as cfn-lint runs it (scripts/sam-transform.py). */
@@ -94,7 +106,7 @@ describe('template.yaml as SAM deploys it', () => {
 
     // Act
     const key = Object.values(resources).find((resource) => resource.Type === 'AWS::KMS::Key');
-    const statements = (key?.Properties?.KeyPolicy as { Statement: Array<Record<string, any>> }).Statement;
+    const statements = (key?.Properties?.KeyPolicy as { Statement: PolicyStatement[] } | undefined)?.Statement ?? [];
     const eventBridge = statements.filter((statement) => statement.Principal?.Service === 'events.amazonaws.com');
     const sourceArns = (eventBridge[0]?.Condition?.ArnEquals?.['aws:SourceArn'] ?? []) as unknown[];
     const actual = sourceArns.map((entry) => {
@@ -124,9 +136,9 @@ describe('template.yaml as SAM deploys it', () => {
     const roles = Object.entries(deployed.Resources).filter(([, resource]) => resource.Type === 'AWS::IAM::Role');
     const viaServices = Object.fromEntries(
       roles.map(([id, role]) => {
-        const statements = ((role.Properties?.Policies ?? []) as Array<Record<string, any>>)
+        const statements = ((role.Properties?.Policies ?? []) as PolicyEntry[])
           .flatMap((policy) => (policy['Fn::If'] ? [policy['Fn::If'][1]] : [policy]))
-          .flatMap((policy) => policy.PolicyDocument.Statement as Array<Record<string, any>>)
+          .flatMap((policy) => (policy.PolicyDocument?.Statement ?? []) as PolicyStatement[])
           // kms:DescribeKey alone is the self-check asking KMS itself for the key's state: no use of the key.
           .filter((statement) => [statement.Action].flat().some((action: string) => action.startsWith('kms:') && action !== 'kms:DescribeKey'));
         expect(statements.length, id).toBeGreaterThan(0);
@@ -279,7 +291,7 @@ describe('who may put events on the buses (template.yaml deployed in an organisa
         ...deployment.template,
         Resources: {
           ...deployment.template.Resources,
-          OrganizationEventBusPolicy: { ...policy, Properties: { ...policy.Properties, Statement: { ...statement, Condition: { StringEquals: statement.Condition['StringEquals'] } } } },
+          OrganizationEventBusPolicy: { ...policy, Properties: { ...policy.Properties, Statement: { ...statement, Condition: { StringEquals: statement.Condition.StringEquals } } } },
         },
       },
     };
@@ -297,10 +309,10 @@ describe('who may put events on the buses (template.yaml deployed in an organisa
       .filter(({ statement }) => [statement.Action].flat().includes('events:PutEvents') && statement.Effect === 'Allow')
       .filter(({ where }) => where.endsWith('Function'))
       .map(({ where, statement }) => [where, resolve(deployment, statement.Resource)]);
-    const environment = (deployment.template.Globals?.['Function'] as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
+    const environment = (deployment.template.Globals?.Function as { Environment?: { Variables?: Record<string, unknown> } } | undefined)?.Environment?.Variables ?? {};
 
     // Assess
     expect(grants).toEqual([['SweeperFunction', watchdogBus]]);
-    expect(resolve(deployment, environment['WATCHDOG_EVENT_BUS_NAME'])).toBe('cfn-watchdog-watchdog-events');
+    expect(resolve(deployment, environment.WATCHDOG_EVENT_BUS_NAME)).toBe('cfn-watchdog-watchdog-events');
   });
 });

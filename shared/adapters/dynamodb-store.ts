@@ -4,7 +4,7 @@
  * use conditional puts on its `version`; nothing spans two items, so it runs unchanged on
  * dynalite and moto, and nothing depends on TTL expiry.
  */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FoldedPage } from '../domain/compaction.ts';
 import { emptyServiceState } from '../domain/service-walk.ts';
@@ -170,13 +170,13 @@ export function createStore(table: ItemTable, options: StoreOptions = {}): Watch
     async stacksNamed(stackName, { from, to }) {
       // Sort keys start with the event's ISO time; '~' sorts after every '#…' suffix of `to`'s second.
       const items = await table.query({ index: BY_NAME_INDEX, partition: `STACK#${stackName}`, from: formatInstant(from), to: `${formatInstant(to)}~` });
-      return [...new Set(items.map((item) => String(item['PK']).slice('STACK#'.length)))];
+      return [...new Set(items.map((item) => String(item.PK).slice('STACK#'.length)))];
     },
 
     async servicesNamed(service) {
       const items = await table.query({ index: BY_NAME_INDEX, partition: `SERVICE#${service}` });
       return items.map((item) => {
-        const [account = '', region = ''] = String(item['nameSK']).split('#');
+        const [account = '', region = ''] = String(item.nameSK).split('#');
         return { account, region, service };
       });
     },
@@ -194,7 +194,7 @@ export function createStore(table: ItemTable, options: StoreOptions = {}): Watch
     async loadService(key) {
       // 'STACK#…' sorts before 'STATE': one range holds every stack's item and the service's own.
       const items = await table.query({ partition: servicePk(key), from: 'STACK#', to: STATE_SK });
-      const own = items.find((item) => item['SK'] === STATE_SK);
+      const own = items.find((item) => item.SK === STATE_SK);
       return {
         service: own ? fromServiceItem(own) : emptyServiceState(key),
         stacks: items.filter((item) => item !== own).map(readStack),
@@ -210,8 +210,8 @@ export function createStore(table: ItemTable, options: StoreOptions = {}): Watch
       const items = await table.query({ index: TO_SWEEP_INDEX, partition: SWEEP_PARTITION });
       const targets = new Map<string, { key: ServiceKey; windowIds: Instant[] }>();
       for (const item of items) {
-        const pk = String(item['PK']);
-        const sk = String(item['SK']);
+        const pk = String(item.PK);
+        const sk = String(item.SK);
         const target = targets.get(pk) ?? { key: serviceKeyOfPk(pk), windowIds: [] };
         targets.set(pk, target);
         if (sk.startsWith('WINDOW#')) target.windowIds.push(parseTime(sk.slice('WINDOW#'.length), 'SK'));
@@ -240,7 +240,7 @@ export function createStore(table: ItemTable, options: StoreOptions = {}): Watch
       const items = await table.query({ index: WINDOWS_BY_END_INDEX, partition: WINDOW_PARTITION, from: formatInstant(query.from) });
       const found: ServiceWindow[] = [];
       for (const item of items) {
-        if (query.service !== undefined && item['service'] !== query.service) continue;
+        if (query.service !== undefined && item.service !== query.service) continue;
         const entry = fromWindowItem(item);
         const { window } = entry;
         if (window === null) continue;
@@ -256,7 +256,7 @@ export function createStore(table: ItemTable, options: StoreOptions = {}): Watch
         // (written by an attempt that lost its race), long after that.
         const item = toPageItem(stack, page, Math.floor((page.cut + retentionMs) / 1000));
         await table.put(item);
-        refs.push({ id: String(item['SK']), from: page.since?.asOf ?? null, cut: page.cut });
+        refs.push({ id: String(item.SK), from: page.since?.asOf ?? null, cut: page.cut });
       }
       return refs;
     },
@@ -286,7 +286,7 @@ export function createStore(table: ItemTable, options: StoreOptions = {}): Watch
 
     async dropWalkPoints(key, time) {
       const items = await table.query({ partition: servicePk(key), from: walkSk(time), to: 'WALK$' });
-      for (const item of items) await table.delete(String(item['PK']), String(item['SK']));
+      for (const item of items) await table.delete(String(item.PK), String(item.SK));
     },
 
     async recordSweepHeartbeat(at) {
@@ -355,17 +355,17 @@ export function summarizeItems(items: Iterable<PlainItem>): StoredItemsSummary {
   const roots = new Map<string, string>();
   const later = (a: Instant | null, b: Instant): Instant => (a === null ? b : Math.max(a, b));
   for (const item of items) {
-    if (String(item['PK']).startsWith(stackPk(''))) {
-      const at = parseTime(String(item['time']), 'time');
+    if (String(item.PK).startsWith(stackPk(''))) {
+      const at = parseTime(String(item.time), 'time');
       firstEvent = firstEvent === null ? at : Math.min(firstEvent, at);
       lastEvent = later(lastEvent, at);
       continue;
     }
-    if (typeof item['updatedAt'] === 'string') writtenUntil = later(writtenUntil, parseTime(item['updatedAt'], 'updatedAt'));
-    if (item['type'] === 'window' && item['window'] !== null) windows++;
-    if (item['type'] === 'stack') {
+    if (typeof item.updatedAt === 'string') writtenUntil = later(writtenUntil, parseTime(item.updatedAt, 'updatedAt'));
+    if (item.type === 'window' && item.window !== null) windows++;
+    if (item.type === 'stack') {
       stacks++;
-      if (typeof item['rootStackId'] === 'string') roots.set(String(item['stackId']), item['rootStackId']);
+      if (typeof item.rootStackId === 'string') roots.set(String(item.stackId), item.rootStackId);
     }
   }
   return { stacks, windows, firstEvent, lastEvent, writtenUntil, roots };
@@ -380,11 +380,11 @@ function stackReader(capacity: number): (item: PlainItem) => StackState {
   if (capacity === 0) return fromStackItem;
   const cache = new Map<string, { readonly version: unknown; readonly updatedAt: unknown; readonly state: StackState }>();
   return (item) => {
-    const id = `${String(item['PK'])}\n${String(item['SK'])}`;
+    const id = `${String(item.PK)}\n${String(item.SK)}`;
     const known = cache.get(id);
     cache.delete(id);
-    const state = known && known.version === item['version'] && known.updatedAt === item['updatedAt'] ? known.state : fromStackItem(item);
-    cache.set(id, { version: item['version'], updatedAt: item['updatedAt'], state });
+    const state = known && known.version === item.version && known.updatedAt === item.updatedAt ? known.state : fromStackItem(item);
+    cache.set(id, { version: item.version, updatedAt: item.updatedAt, state });
     if (cache.size > capacity) cache.delete(cache.keys().next().value ?? id);
     return state;
   };

@@ -213,7 +213,7 @@ export function createMemoryTable(): MemoryTable {
         partition.keys.insert(sk);
         size++;
       }
-      partition.items.set(sk, { text, version: item['version'], indexed });
+      partition.items.set(sk, { text, version: item.version, indexed });
       for (const entry of indexed) {
         if (existing && kept(entry, existing.indexed)) continue;
         let rows = entry.index.partitions.get(entry.partition);

@@ -28,7 +28,7 @@ const CONSOLE_HOST: Readonly<Record<string, string>> = {
  */
 export function consoleLink({ stackId, region }: Pick<Notification, 'stackId' | 'region'>): string {
   const partition = stackId.split(':')[1] ?? 'aws';
-  const host = CONSOLE_HOST[partition] ?? CONSOLE_HOST['aws'];
+  const host = CONSOLE_HOST[partition] ?? CONSOLE_HOST.aws;
   return `https://${region}.${host}/cloudformation/home?region=${region}#/stacks/events?stackId=${encodeURIComponent(stackId)}`;
 }
 

@@ -193,7 +193,7 @@ function validated<T>(schema: z.ZodMiniType<T>, item: unknown, what: string): T 
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = (issue?.path ?? []).map(String).join('.') || '(item)';
-  const where = typeof item === 'object' && item !== null ? `${String((item as PlainItem)['PK'])} ${String((item as PlainItem)['SK'])}` : '(not an object)';
+  const where = typeof item === 'object' && item !== null ? `${String((item as PlainItem).PK)} ${String((item as PlainItem).SK)}` : '(not an object)';
   throw new StoreDataError(`stored ${what} ${where}: ${field}: ${issue?.message ?? 'invalid'} (schema ${SCHEMA_VERSION})`);
 }
 
@@ -292,14 +292,14 @@ const sweepKeys = (pk: string, sk: string, needed: boolean): PlainItem => (neede
  */
 function bounded(item: PlainItem): PlainItem {
   if (itemSize(item) <= MAX_ITEM_BYTES) return item;
-  const events = item['events'];
+  const events = item.events;
   if (Array.isArray(events)) {
     const short = (events as StoredRecord[]).map((record) => (record.reason && record.reason.length > 60 ? { ...record, reason: `${record.reason.slice(0, 59)}…` } : record));
     let shortened: PlainItem = { ...item, events: short };
     let cut = 0;
     while (itemSize(shortened) > MAX_ITEM_BYTES && cut < short.length - 1) {
       cut += Math.max(1, Math.floor((short.length - cut) / 10));
-      shortened = { ...item, events: short.slice(cut), cutEvents: (Number(item['cutEvents'] ?? 0) || 0) + cut };
+      shortened = { ...item, events: short.slice(cut), cutEvents: (Number(item.cutEvents ?? 0) || 0) + cut };
     }
     if (itemSize(shortened) <= MAX_ITEM_BYTES) return shortened;
     item = shortened;

@@ -7,7 +7,6 @@
  * the stacks newly muted by their tag; nothing when all is well and nothing new is muted.
  */
 import { WatchdogError } from '../errors.ts';
-import type { ServiceKey } from '../domain/service.ts';
 import { formatInstant, humanDuration, MINUTE_MS, type Clock, type Instant } from '../domain/time.ts';
 import type { Log } from './log.ts';
 import type { MutedStack, OpsMessage, OpsNotifier, ResourceProbe, SelfCheckMemory, WatchdogStore } from './ports.ts';
@@ -134,6 +133,7 @@ export async function selfCheck(deps: SelfCheckDeps, options: SelfCheckOptions =
   return { at: now, checks, muted, newlyMuted: newly, sent: message };
 }
 
+// biome-ignore lint/suspicious/noConfusingVoidType: a check's run either says nothing (void) or adds a note.
 async function checked(check: CheckName, run: () => Promise<void | string | null>): Promise<CheckResult> {
   try {
     const problem = await run();

@@ -162,7 +162,7 @@ function received(input: unknown, path: string): string {
 
 function eventIdOf(input: unknown): string | undefined {
   if (typeof input !== 'object' || input === null) return undefined;
-  const id = (input as Record<string, unknown>)['id'];
+  const id = (input as Record<string, unknown>).id;
   return typeof id === 'string' && id.length > 0 ? id : undefined;
 }
 

@@ -69,33 +69,33 @@ const count = (value: unknown): number | null => {
 };
 
 function recognised(kind: DeadLetterKind, event: unknown, failure: DeliveryFailure): DeadLetter {
-  const detail = isObject(event) ? event['detail'] : undefined;
+  const detail = isObject(event) ? event.detail : undefined;
   return {
     recognised: true,
     kind,
     event,
-    eventId: isObject(event) ? text(event['id']) : null,
+    eventId: isObject(event) ? text(event.id) : null,
     stackId: isObject(detail) ? text(detail['stack-id']) : null,
     failure,
   };
 }
 
 /** A Lambda invocation record: Lambda writes these four keys in every one. */
-const isInvocationRecord = (body: Json): boolean => isObject(body['requestContext']) && 'responseContext' in body;
+const isInvocationRecord = (body: Json): boolean => isObject(body.requestContext) && 'responseContext' in body;
 
 function fromInvocationRecord(body: Json): DeadLetter {
-  const context = body['requestContext'] as Json;
+  const context = body.requestContext as Json;
   if (!('requestPayload' in body)) {
     // Lambda leaves out a payload that would make the record too large for the destination.
     return { recognised: false, why: 'a Lambda invocation record without requestPayload: the event is not in it' };
   }
-  const response = isObject(body['responsePayload']) ? body['responsePayload'] : {};
-  const responseContext = isObject(body['responseContext']) ? body['responseContext'] : {};
-  return recognised(DeadLetterKind.LAMBDA_DESTINATION, body['requestPayload'], {
-    code: text(response['errorType']) ?? text(responseContext['functionError']),
-    message: text(response['errorMessage']),
-    attempts: count(context['approximateInvokeCount']),
-    condition: text(context['condition']),
+  const response = isObject(body.responsePayload) ? body.responsePayload : {};
+  const responseContext = isObject(body.responseContext) ? body.responseContext : {};
+  return recognised(DeadLetterKind.LAMBDA_DESTINATION, body.requestPayload, {
+    code: text(response.errorType) ?? text(responseContext.functionError),
+    message: text(response.errorMessage),
+    attempts: count(context.approximateInvokeCount),
+    condition: text(context.condition),
   });
 }
 

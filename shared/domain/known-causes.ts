@@ -108,7 +108,7 @@ function matchingResource(entry: KnownCause, situation: Situation): ResourceInPr
       (entry.resourceTypes !== undefined &&
         typeMatches(entry.resourceTypes, resource.resourceType) &&
         (entry.resourceStatuses === undefined || entry.resourceStatuses.includes(resource.status))) ||
-      (entry.reason !== undefined && entry.reason.test(resource.statusReason)),
+      (entry.reason?.test(resource.statusReason) ?? false),
   );
 }
 
@@ -127,7 +127,7 @@ export function diagnose(situation: Situation): Diagnosis[] {
   return KNOWN_CAUSES.flatMap((entry): Diagnosis[] => {
     const resource = matchingResource(entry, situation);
     const byStack =
-      (entry.stackStatuses?.includes(situation.stackStatus) ?? false) || (entry.reason !== undefined && entry.reason.test(situation.stackStatusReason));
+      (entry.stackStatuses?.includes(situation.stackStatus) ?? false) || (entry.reason?.test(situation.stackStatusReason) ?? false);
     if (!resource && !byStack) return [];
     const name = resource ? resourceName(resource) : null;
     return [

@@ -103,7 +103,7 @@ export function serviceTagAllowed(allowed: AllowedServiceTags | null, account: s
   const entry =
     allowed.entries.find((candidate) => candidate.account === account) ??
     allowed.entries.find((candidate) => candidate.account === ANY_ACCOUNT);
-  return entry !== undefined && entry.pattern.test(tag);
+  return entry?.pattern.test(tag) ?? false;
 }
 
 /** Where a stack goes, and the service tag refused on the way (`null` when none was). */

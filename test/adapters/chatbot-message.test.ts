@@ -126,8 +126,8 @@ describe('messageOf', () => {
 
     // Assess
     expect(Object.keys(structure).sort()).toEqual(['default', 'email', 'https']);
-    expect(structure['email']).toBe(structure['default']);
-    expect(structure['email']?.startsWith('CRITICAL: DELETE of trustsource-core-prod running for 40 min.\n')).toBe(true);
-    expect(JSON.parse(structure['https'] ?? '{}')).toEqual(chatbotMessageOf(critical()));
+    expect(structure.email).toBe(structure.default);
+    expect(structure.email?.startsWith('CRITICAL: DELETE of trustsource-core-prod running for 40 min.\n')).toBe(true);
+    expect(JSON.parse(structure.https ?? '{}')).toEqual(chatbotMessageOf(critical()));
   });
 });

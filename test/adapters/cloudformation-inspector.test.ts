@@ -203,7 +203,10 @@ describe('resourcesInProgress', () => {
       ],
     });
     const asked: string[] = [];
-    const inspector = createCloudFormationInspector({ clientFor: (stackId) => (asked.push(stackId), new CloudFormationClient({ region: 'eu-central-1' })) });
+    const inspector = createCloudFormationInspector({ clientFor: (stackId) => {
+        asked.push(stackId);
+        return new CloudFormationClient({ region: 'eu-central-1' });
+      } });
 
     // Act
     const resources = await inspector.resourcesInProgress?.(ARN);

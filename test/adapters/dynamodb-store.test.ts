@@ -119,7 +119,7 @@ describe('loadStack and saveStack (access pattern 1)', () => {
 
   it('writes an item a person can read in the console: readable keys, ISO-8601 UTC times with Z, its schema version', async () => {
     // Prepare
-    const { store, table, scan } = await freshTable();
+    const { store, table } = await freshTable();
 
     // Act
     await store.saveStack(blueState(), t('10:30'));
@@ -147,12 +147,12 @@ describe('loadStack and saveStack (access pattern 1)', () => {
       // Something for the sweeper: a claim still to send, events not walked.
       sweepPK: 'SWEEP',
     });
-    expect(item?.['claims']).toContainEqual({ anchor: '2024-03-05T10:00:00Z', operation: 'DELETE', severity: 'RESOLVED', terminalAt: '2024-03-05T10:25:00Z', terminalStatus: 'DELETE_COMPLETE', claimedAt: '2024-03-05T10:25:03Z', delivery: { state: 'pending' } });
+    expect(item?.claims).toContainEqual({ anchor: '2024-03-05T10:00:00Z', operation: 'DELETE', severity: 'RESOLVED', terminalAt: '2024-03-05T10:25:00Z', terminalStatus: 'DELETE_COMPLETE', claimedAt: '2024-03-05T10:25:03Z', delivery: { state: 'pending' } });
   });
 
   it('keeps a deleted stack for the late-event horizon and a day more (TTL), then its service stops reading it', async () => {
     // Prepare
-    const { store, table, scan } = await freshTable();
+    const { store, table } = await freshTable();
     const deleted = { ...emptyStackState(checkout, blue, 'checkout-blue'), records: [record('checkout-blue', '10:00', 'DELETE_IN_PROGRESS'), record('checkout-blue', '10:25', 'DELETE_COMPLETE')] };
 
     // Act
@@ -160,12 +160,12 @@ describe('loadStack and saveStack (access pattern 1)', () => {
 
     // Assess
     const item = await table.get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, `STACK#${blue}`);
-    expect(item?.['expiresAt']).toBe(Date.parse('2024-03-13T10:25:00Z') / 1000);
+    expect(item?.expiresAt).toBe(Date.parse('2024-03-13T10:25:00Z') / 1000);
   });
 
   it('keeps a stack that never settles within 64 KB as DynamoDB counts it, long non-ASCII reasons shortened first, then its oldest events cut and counted', async () => {
     // Prepare: 400 statuses of a rollback that keeps failing, each with a 300-character reason of 3-byte characters.
-    const { store, table, scan } = await freshTable();
+    const { store, table } = await freshTable();
     const reason = '停'.repeat(300);
     const records = Array.from({ length: 400 }, (_, index) => ({ ...record('checkout-blue', '10:00', index % 2 === 0 ? 'UPDATE_ROLLBACK_IN_PROGRESS' : 'UPDATE_ROLLBACK_FAILED', reason), time: t('10:00') + index * 60_000 }));
     const state = { ...emptyStackState(checkout, blue, 'checkout-blue'), records };
@@ -177,17 +177,17 @@ describe('loadStack and saveStack (access pattern 1)', () => {
     const item = await table.get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, `STACK#${blue}`);
     if (!item || !saved) throw new Error('expected the item');
     expect(itemSize(item)).toBeLessThanOrEqual(MAX_ITEM_BYTES);
-    expect(item['cutEvents']).toBeGreaterThan(0);
+    expect(item.cutEvents).toBeGreaterThan(0);
     expect(saved.records.at(-1)?.time).toBe(records.at(-1)?.time);
     expect(saved.records.every((kept) => kept.statusReason.length <= 60)).toBe(true);
   });
 
   it('names the item and the field of a malformed stored item rather than reading half of it', async () => {
     // Prepare: an item whose first event's time is not a time.
-    const { store, table, scan } = await freshTable();
+    const { store, table } = await freshTable();
     await store.saveStack(blueState(), t('10:30'));
     const item = await table.get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, `STACK#${blue}`);
-    const events = item?.['events'] as { time: string }[];
+    const events = item?.events as { time: string }[];
     await table.put({ ...item, events: [{ ...events[0], time: 'yesterday' }, ...events.slice(1)] });
 
     // Act
@@ -338,7 +338,7 @@ describe('window entries and windowsOverlapping (access pattern 3)', () => {
 
   it('keeps a window of 300 stacks with the longest names within 64 KB, its lists of names cut with a marker', async () => {
     // Prepare: stack names are up to 128 characters.
-    const { store, table, scan } = await freshTable();
+    const { store, table } = await freshTable();
     const stacks = Array.from({ length: 300 }, (_, index) => `checkout-shard-${String(index).padStart(4, '0')}-`.padEnd(128, 'x'));
     const big: WindowEntry = {
       ...entry('10:00', null),
@@ -369,7 +369,7 @@ describe('folded pages of a stack (history folded by size, kept for late events)
 
   it('keeps a page and gives it back as it was, named by its content, expiring with the raw history', async () => {
     // Prepare
-    const { store, table, scan } = await freshTable();
+    const { store, table } = await freshTable();
 
     // Act
     const [ref] = await store.saveFoldedPages(blueState(), [page]);
@@ -383,7 +383,7 @@ describe('folded pages of a stack (history folded by size, kept for late events)
     expect(again).toEqual(ref);
     expect(loaded).toEqual(page);
     const item = await table.get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, ref.id);
-    expect(item?.['expiresAt']).toBe(Date.parse('2024-06-03T09:10:00Z') / 1000);
+    expect(item?.expiresAt).toBe(Date.parse('2024-06-03T09:10:00Z') / 1000);
   });
 
   it('says which page is missing rather than giving back less history, and deletes pages idempotently', async () => {
@@ -603,7 +603,7 @@ describe('recordEvent and stackHistory', () => {
     { delivery: 'a re-delivery with another id', again: { ...events.started, eventId: 'another-id' } },
   ])('keeps one item for $delivery', async ({ again }) => {
     // Prepare
-    const { store, table, scan } = await freshTable();
+    const { store, scan } = await freshTable();
     await store.recordEvent(events.started);
 
     // Act
@@ -611,7 +611,7 @@ describe('recordEvent and stackHistory', () => {
 
     // Assess
     expect(await store.stackHistory(blue)).toHaveLength(1);
-    const items = (await scan()).filter((item) => item['PK'] === `STACK#${blue}`);
+    const items = (await scan()).filter((item) => item.PK === `STACK#${blue}`);
     expect(items).toHaveLength(1);
   });
 
@@ -620,7 +620,7 @@ describe('recordEvent and stackHistory', () => {
     { event: events.fnStarted, SK: '2024-03-05T10:00:05Z#RESOURCE#Fn#UPDATE_IN_PROGRESS', expires: '2024-06-03T10:00:05Z' },
   ])('writes a readable item $SK that expires 90 days after the event ($expires)', async ({ event, SK, expires }) => {
     // Prepare
-    const { store, table, scan } = await freshTable();
+    const { store, table } = await freshTable();
 
     // Act
     await store.recordEvent(event);
@@ -628,8 +628,8 @@ describe('recordEvent and stackHistory', () => {
     // Assess
     const item = await table.get(`STACK#${blue}`, SK);
     expect(item).toMatchObject({ PK: `STACK#${blue}`, SK, namePK: 'STACK#checkout-blue', nameSK: SK, time: event === events.started ? '2024-03-05T10:00:00Z' : '2024-03-05T10:00:05Z' });
-    expect(item?.['time']).toMatch(ISO_Z);
-    expect(item?.['expiresAt']).toBe(Date.parse(expires) / 1000);
+    expect(item?.time).toMatch(ISO_Z);
+    expect(item?.expiresAt).toBe(Date.parse(expires) / 1000);
   });
 
   it('counts the expiry from the configured retention', async () => {
@@ -642,7 +642,7 @@ describe('recordEvent and stackHistory', () => {
 
     // Assess
     const item = await table.get(`STACK#${blue}`, '2024-03-05T10:00:00Z#STACK#UPDATE_IN_PROGRESS');
-    expect(item?.['expiresAt']).toBe(Date.parse('2024-03-06T10:00:00Z') / 1000);
+    expect(item?.expiresAt).toBe(Date.parse('2024-03-06T10:00:00Z') / 1000);
   });
 });
 

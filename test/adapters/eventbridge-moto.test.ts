@@ -37,7 +37,7 @@ async function busWithRule(pattern: string): Promise<{ busName: string; queueUrl
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   await eventBridge.send(new PutRuleCommand({ Name: 'reprocess-after-window', EventBusName: busName, EventPattern: pattern }));
   await eventBridge.send(
-    new PutTargetsCommand({ Rule: 'reprocess-after-window', EventBusName: busName, Targets: [{ Id: 'reprocess', Arn: Attributes?.['QueueArn'] }] }),
+    new PutTargetsCommand({ Rule: 'reprocess-after-window', EventBusName: busName, Targets: [{ Id: 'reprocess', Arn: Attributes?.QueueArn }] }),
   );
   return { busName, queueUrl: QueueUrl as string, sqs, eventBridge };
 }
@@ -83,7 +83,7 @@ describe('window events through EventBridge (moto)', () => {
 
     // Assess
     const delivered = await drain(sqs, queueUrl);
-    expect(delivered.map((event) => [event['detail-type'], event.detail['start'], event.detail['end']])).toEqual([
+    expect(delivered.map((event) => [event['detail-type'], event.detail.start, event.detail.end])).toEqual([
       ['Impact Window Opened', '2021-09-21T19:09:00Z', null],
       ['Impact Window Closed', '2021-09-21T19:09:00Z', '2021-09-21T20:07:00Z'],
     ]);
@@ -97,7 +97,10 @@ describe('window events through EventBridge (moto)', () => {
     const dog = watchdog(store, { now: '2021-09-21T19:09:00Z', config: configFromText({ serviceRules: ['trustsource-core=^trustsource-(core|scan)-'] }) });
     const publisher = createEventBridgePublisher({ client: eventBridge, eventBusName: busName });
     const published: string[] = [];
-    const windowEvents: typeof publisher = { publish: async (event) => (published.push(event.detailType), publisher.publish(event)) };
+    const windowEvents: typeof publisher = { publish: async (event) => {
+        published.push(event.detailType);
+        return publisher.publish(event);
+      } };
     const deps = { ...dog.deps, windowEvents };
 
     // Act

@@ -35,9 +35,9 @@ describe('the table under the store', () => {
     const from = await table.query({ partition: 'P', from: 'WALK#2' });
 
     // Assess
-    expect(forward.map((found) => found['SK'])).toEqual(['WALK#1', 'WALK#2', 'WALK#3']);
-    expect(latestBefore3.map((found) => found['SK'])).toEqual(['WALK#2']);
-    expect(from.map((found) => found['SK'])).toEqual(['WALK#2', 'WALK#3', 'WINDOW#1']);
+    expect(forward.map((found) => found.SK)).toEqual(['WALK#1', 'WALK#2', 'WALK#3']);
+    expect(latestBefore3.map((found) => found.SK)).toEqual(['WALK#2']);
+    expect(from.map((found) => found.SK)).toEqual(['WALK#2', 'WALK#3', 'WINDOW#1']);
   });
 
   it('orders sort keys by their UTF-8 bytes, not by UTF-16 units', async () => {
@@ -51,7 +51,7 @@ describe('the table under the store', () => {
     const found = await table.query({ partition: 'P' });
 
     // Assess
-    expect(found.map((entry) => entry['SK'])).toEqual(['x\uFF01', 'x\u{1F600}']);
+    expect(found.map((entry) => entry.SK)).toEqual(['x\uFF01', 'x\u{1F600}']);
   });
 
   it('lists an item in a sparse keys-only index only while it has the index keys, with only the keys', async () => {
@@ -67,7 +67,7 @@ describe('the table under the store', () => {
     const listed = await table.query({ index: TO_SWEEP_INDEX, partition: 'SWEEP' });
 
     // Assess
-    expect(listed.sort((a, b) => String(a['SK']).localeCompare(String(b['SK'])))).toEqual([
+    expect(listed.sort((a, b) => String(a.SK).localeCompare(String(b.SK)))).toEqual([
       { PK: 'P', SK: 'STACK#a', sweepPK: 'SWEEP', sweepSK: 'P#STACK#a' },
       { PK: 'P', SK: 'STACK#b', sweepPK: 'SWEEP', sweepSK: 'P#STACK#b' },
     ]);

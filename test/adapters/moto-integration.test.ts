@@ -36,7 +36,7 @@ async function subscribedQueue(sns: SNSClient, sqs: SQSClient, topicArn: string,
     new SubscribeCommand({
       TopicArn: topicArn,
       Protocol: 'sqs',
-      Endpoint: Attributes?.['QueueArn'],
+      Endpoint: Attributes?.QueueArn,
       Attributes: { RawMessageDelivery: 'true', ...(filterPolicy ? { FilterPolicy: JSON.stringify(filterPolicy) } : {}) },
     }),
   );
@@ -45,7 +45,7 @@ async function subscribedQueue(sns: SNSClient, sqs: SQSClient, topicArn: string,
 
 async function received(sqs: SQSClient, queueUrl: string): Promise<{ body: string; severity: string | undefined }[]> {
   const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 0 }));
-  return (Messages ?? []).map((message) => ({ body: message.Body ?? '', severity: message.MessageAttributes?.['severity']?.StringValue }));
+  return (Messages ?? []).map((message) => ({ body: message.Body ?? '', severity: message.MessageAttributes?.severity?.StringValue }));
 }
 
 describe('SNS notifier against moto', () => {

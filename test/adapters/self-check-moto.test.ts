@@ -47,7 +47,7 @@ async function deployedWatchdog(): Promise<Watchdog> {
   const { TopicArn: ops } = await sns.send(new CreateTopicCommand({ Name: `ops-${id}` }));
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `ops-${id}` }));
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-  await sns.send(new SubscribeCommand({ TopicArn: ops, Protocol: 'sqs', Endpoint: Attributes?.['QueueArn'], Attributes: { RawMessageDelivery: 'true' } }));
+  await sns.send(new SubscribeCommand({ TopicArn: ops, Protocol: 'sqs', Endpoint: Attributes?.QueueArn, Attributes: { RawMessageDelivery: 'true' } }));
   const busName = `recovery-${id}`;
   await eventBridge.send(new CreateEventBusCommand({ Name: busName }));
   const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'cfn-watchdog test key' }));

@@ -127,8 +127,8 @@ describe('applyEvent', () => {
     // Assess
     expect(outcome).toEqual({ kind: 'duplicate', key: apiKey });
     const item = await rawTable(tableName).get('SERVICE#123456789012#eu-west-1#api', `STACK#${apiArn}`);
-    expect(item?.['version']).toBe(1);
-    expect(item?.['updatedAt']).toBe('2024-03-05T10:00:01Z');
+    expect(item?.version).toBe(1);
+    expect(item?.updatedAt).toBe('2024-03-05T10:00:01Z');
     expect(await recordsIn(store, apiKey)).toHaveLength(1);
     expect(await store.stackHistory(apiArn)).toHaveLength(1);
   });
@@ -359,7 +359,7 @@ describe('applyEvent stored times', () => {
 
     // Assess
     const item = await rawTable(tableName).get('SERVICE#123456789012#eu-west-1#api', `STACK#${apiArn}`);
-    const claims = item?.['claims'] as Record<string, unknown>[];
+    const claims = item?.claims as Record<string, unknown>[];
     expect(claims).toEqual([
       {
         anchor: '2024-03-05T10:00:00Z',
@@ -371,7 +371,7 @@ describe('applyEvent stored times', () => {
         delivery: { state: 'sent', at: '2024-03-05T10:03:07Z' },
       },
     ]);
-    expect(item?.['updatedAt']).toMatch(ISO_Z);
+    expect(item?.updatedAt).toMatch(ISO_Z);
   });
 });
 

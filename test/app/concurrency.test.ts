@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvent } from '../../shared/app/apply-event.ts';
 import { sweep } from '../../shared/app/sweep.ts';
-import { configFromText, DEFAULT_CONFIG } from '../../shared/domain/config.ts';
+import { configFromText, } from '../../shared/domain/config.ts';
 import type { CloudFormationEvent } from '../../shared/domain/events.ts';
 import { stackArn } from '../support/events.ts';
 import { freshStore } from '../support/dynamodb.ts';

@@ -138,7 +138,9 @@ function expectWindowEventsConsistent(result: ReplayResult): void {
     const story = `${id}: ${JSON.stringify(events.map((event) => [event.detailType, event.detail.start, event.detail.end, event.detail.withdrawn]))}`;
     expect(events.map((event) => event.detail.revision), story).toEqual(events.map((_, index) => index));
     expect(events[0]?.detailType, story).toBe('Impact Window Opened');
-    events.slice(1).forEach((event, index) => expect(event.detailType === 'Impact Window Opened' && events[index]?.detailType === 'Impact Window Opened', story).toBe(false));
+    events.slice(1).forEach((event, index) => {
+      expect(event.detailType === 'Impact Window Opened' && events[index]?.detailType === 'Impact Window Opened', story).toBe(false);
+    });
     return events.at(-1) as (typeof said)[number];
   });
   const serviceOf = (key: { account: string; region: string; service: string }) => `${key.account}#${key.region}#${key.service}`;
@@ -196,7 +198,9 @@ function expectNotifiedOncePerOperation(result: ReplayResult, deliveries: readon
     expect(new Set(severities).size, story).toBe(severities.length);
     expect(mine.filter(terminal).length, story).toBeLessThanOrEqual(1);
     const escalations = mine.filter((n) => n.severity === 'WARNING' || n.severity === 'CRITICAL');
-    escalations.forEach((n, i) => expect(RANK[n.severity]).toBeGreaterThanOrEqual(RANK[escalations[i - 1]?.severity ?? 'WARNING']));
+    escalations.forEach((n, i) => {
+      expect(RANK[n.severity]).toBeGreaterThanOrEqual(RANK[escalations[i - 1]?.severity ?? 'WARNING']);
+    });
     if (operation.state === 'ended') {
       const delivered = completionDelivered.get(`${operation.stackId}|${operation.end}|${operation.finalStatus}`) ?? Infinity;
       for (const n of escalations) expect(n.at, `${n.severity} after the completion was delivered`).toBeLessThan(delivered);
@@ -221,7 +225,7 @@ function expectWellFormedWindows(result: ReplayResult): void {
 }
 
 /** Long mode: `DELIVERY_ORDER_RUNS=200 npx vitest run test/app/delivery-order.property.test.ts` (see the README). */
-const RUNS = Number(process.env['DELIVERY_ORDER_RUNS'] ?? 10);
+const RUNS = Number(process.env.DELIVERY_ORDER_RUNS ?? 10);
 
 describe('replaying late, shuffled and duplicated deliveries', () => {
   it('records what in-order delivery records, and notifies each operation at most once per severity, never downwards, never after its completion arrived', async () => {

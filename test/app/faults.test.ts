@@ -23,7 +23,7 @@ const timedOut = (): Error => Object.assign(new Error('socket hang up'), { name:
 
 /** A write of a stack's state (its item under the service's partition). */
 const isStateWrite = (command: OutgoingCommand): boolean =>
-  command.name === 'PutItemCommand' && String((command.input['Item'] as Record<string, unknown> | undefined)?.['SK']).startsWith('STACK#');
+  command.name === 'PutItemCommand' && String((command.input.Item as Record<string, unknown> | undefined)?.SK).startsWith('STACK#');
 
 /** Fails the commands `fail` picks, the n-th time each is seen (1-based, across all commands). */
 function faults(fail: (command: OutgoingCommand, seen: number) => Error | undefined) {
@@ -145,7 +145,7 @@ describe('sweep under faults', () => {
     let timeOutFor: string | null = null;
     const { store } = await interceptedStore(
       faults((command) => {
-        const key = String((command.input['Key'] as Record<string, unknown> | undefined)?.['PK'] ?? (command.input['Item'] as Record<string, unknown> | undefined)?.['PK'] ?? '');
+        const key = String((command.input.Key as Record<string, unknown> | undefined)?.PK ?? (command.input.Item as Record<string, unknown> | undefined)?.PK ?? '');
         return timeOutFor !== null && key === timeOutFor && command.name === 'PutItemCommand' ? timedOut() : undefined;
       }),
     );

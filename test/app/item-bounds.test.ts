@@ -25,12 +25,12 @@ interface SizedItem {
   readonly item: Record<string, unknown>;
 }
 
-const sized = (item: Record<string, unknown>): SizedItem => ({ pk: String(item['PK']), sk: String(item['SK']), bytes: itemSize(item), item });
+const sized = (item: Record<string, unknown>): SizedItem => ({ pk: String(item.PK), sk: String(item.SK), bytes: itemSize(item), item });
 const largestOf = (items: readonly SizedItem[]): SizedItem => items.reduce((max, item) => (item.bytes > max.bytes ? item : max));
 /** What an assertion prints of an item: its key and size, not its hundreds of events. */
 const described = ({ pk, sk, bytes }: SizedItem): string => JSON.stringify({ pk, sk: sk.slice(0, 90), bytes });
 const stackItems = (items: readonly SizedItem[]): SizedItem[] => items.filter((item) => item.sk.startsWith('STACK#'));
-const eventsOf = (item: SizedItem): unknown[] => (Array.isArray(item.item['events']) ? item.item['events'] : []);
+const eventsOf = (item: SizedItem): unknown[] => (Array.isArray(item.item.events) ? item.item.events : []);
 
 /**
  * Runs `shape` through the use cases (each event at its time, a sweep every
@@ -89,7 +89,7 @@ describe('item sizes as DynamoDB counts them', () => {
     // Kept under the bound by folding, not by cutting history or names to fit.
     const stacks = stackItems(items);
     expect(stacks).toHaveLength(shape.stackList.length);
-    expect(stacks.filter((item) => item.item['cutEvents'] !== undefined).map(described)).toEqual([]);
+    expect(stacks.filter((item) => item.item.cutEvents !== undefined).map(described)).toEqual([]);
     expect(stacks.filter((item) => eventsOf(item).length > shape.config.maxStackRecords).map(described)).toEqual([]);
     expect(items.filter((item) => item.sk.startsWith('PAGE#')).length).toBeGreaterThanOrEqual(shape.stackList.length);
     // Each failed wave is a window of its own: from its first failed deployment's start to its
@@ -142,13 +142,13 @@ describe('item sizes as DynamoDB counts them', () => {
     const hangingItem = items.find((item) => item.pk === hangingKey.pk && item.sk === hangingKey.sk);
     if (!hangingItem || !early) throw new Error('the hanging stack has no item');
     expect(eventsOf(hangingItem)).toHaveLength(1);
-    expect(hangingItem.item['claims']).toHaveLength(3);
+    expect(hangingItem.item.claims).toHaveLength(3);
     expect(hangingItem.bytes - early.bytes, `${described(early)} → ${described(hangingItem)}`).toBeLessThanOrEqual(2);
     // Every neighbour deployed 15 times (45 events) and folded by size.
     const neighbours = stackItems(items).filter((item) => item !== hangingItem);
     expect(neighbours).toHaveLength(shape.neighbours.length);
     expect(neighbours.filter((item) => eventsOf(item).length > shape.config.maxStackRecords).map(described)).toEqual([]);
-    expect(neighbours.filter((item) => item.item['cutEvents'] !== undefined).map(described)).toEqual([]);
+    expect(neighbours.filter((item) => item.item.cutEvents !== undefined).map(described)).toEqual([]);
     // One window, still open, from the hang's start at CRITICAL, naming the stack and every neighbour.
     const windows = await store.windowsOverlapping({ from: shape.start, to: shape.until });
     expect(windows.map((window) => ({ start: window.start, end: window.end, peak: window.peakSeverity, stacks: window.stacks.length }))).toEqual([

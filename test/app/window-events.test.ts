@@ -28,7 +28,10 @@ describe('window events', () => {
     const { store } = await freshStore();
     const dog = watchdog(store, { now: '2021-09-21T19:09:00Z', config: seedConfig });
     const announcedAt: string[] = [];
-    const windowEvents = { publish: async (event: WindowEvent) => void (announcedAt.push(new Date(dog.clock.now).toISOString()), await dog.windowEvents.publish(event)) };
+    const windowEvents = { publish: async (event: WindowEvent) => {
+        announcedAt.push(new Date(dog.clock.now).toISOString());
+        await dog.windowEvents.publish(event);
+      } };
 
     // Act
     await runInVirtualTime({ ...dog, deps: { ...dog.deps, windowEvents } }, seedIncident(), '2021-09-21T20:30:00Z');
@@ -175,7 +178,10 @@ describe('window events', () => {
     const { store } = await freshStore();
     const dog = watchdog(store, { now: iso('10:00') });
     const pagesOutAtPublish: number[] = [];
-    const windowEvents = { publish: async (event: WindowEvent) => void (pagesOutAtPublish.push(dog.notifier.sent.length), await dog.windowEvents.publish(event)) };
+    const windowEvents = { publish: async (event: WindowEvent) => {
+        pagesOutAtPublish.push(dog.notifier.sent.length);
+        await dog.windowEvents.publish(event);
+      } };
     const deps = { ...dog.deps, windowEvents };
     await applyEvent(stackStatus(api, iso('10:00'), 'DELETE_IN_PROGRESS'), deps);
     await applyEvent(stackStatus({ name: 'api-worker' }, iso('10:00'), 'DELETE_IN_PROGRESS'), deps);

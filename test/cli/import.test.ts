@@ -234,10 +234,10 @@ describe('bad input: one line naming the file and the fault, exit status 2, noth
     ],
     [
       'no-timestamp.json',
-      tinyWith((rows) => delete rows[2]?.['Timestamp']),
+      tinyWith((rows) => delete rows[2]?.Timestamp),
       'StackEvents[2].Timestamp: expected a time with its offset such as 2021-09-21T19:09:00.123000+00:00, missing',
     ],
-    ['no-status.json', tinyWith((rows) => delete rows[0]?.['ResourceStatus']), 'StackEvents[0].ResourceStatus: expected a status such as UPDATE_IN_PROGRESS, missing'],
+    ['no-status.json', tinyWith((rows) => delete rows[0]?.ResourceStatus), 'StackEvents[0].ResourceStatus: expected a status such as UPDATE_IN_PROGRESS, missing'],
     [
       'stack-name-as-id.json',
       tinyWith((rows) => Object.assign(rows[1] ?? {}, { StackId: 'tiny' })),
@@ -269,7 +269,7 @@ describe('bad input: one line naming the file and the fault, exit status 2, noth
   test('all or nothing: good files beside bad ones print nothing, and every bad one is named', async () => {
     // Prepare
     const notJson = scratchFile('half.json', '{"StackEvents": [');
-    const noStatus = scratchFile('no-status.json', tinyWith((rows) => delete rows[1]?.['HookStatus']));
+    const noStatus = scratchFile('no-status.json', tinyWith((rows) => delete rows[1]?.HookStatus));
 
     // Act
     const run = await runCli(['import', PAGE_1, notJson, PAGE_2, noStatus]);

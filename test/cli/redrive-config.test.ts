@@ -66,9 +66,9 @@ describe('environmentOfStack', () => {
   it("gives every variable of the template's environment, from the parameter or output it is built of", () => {
     // Prepare: the functions' shared environment as template.yaml writes it.
     const template = readTemplate(join(REPO_ROOT, 'template.yaml'));
-    const variables = (template.Globals?.['Function']?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    const variables = (template.Globals?.Function?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
     const outputOf = (resource: string): string | undefined =>
-      Object.entries(template.Outputs ?? {}).find(([, output]) => JSON.stringify(output['Value']) === JSON.stringify({ Ref: resource }))?.[0];
+      Object.entries(template.Outputs ?? {}).find(([, output]) => JSON.stringify(output.Value) === JSON.stringify({ Ref: resource }))?.[0];
     const expected = Object.fromEntries(
       Object.entries(variables)
         .filter(([name]) => name.startsWith('WATCHDOG_'))

@@ -126,7 +126,7 @@ async function visibleCount({ sqs, queueUrl }: Deployment): Promise<number> {
   const { Attributes } = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
   );
-  return Number(Attributes?.['ApproximateNumberOfMessages']);
+  return Number(Attributes?.ApproximateNumberOfMessages);
 }
 
 /** The bodies left in the queue (received, so hidden from then on: the last look of a test). */
@@ -171,7 +171,7 @@ describe('cfn-watchdog redrive list', () => {
     expect([run.status, run.stderr]).toEqual([0, '']);
     const listed = byId((JSON.parse(run.stdout) as { messages: MessageJson[] }).messages);
     expect(Object.keys(listed).sort()).toEqual(Object.values(ids).sort());
-    expect(listed[ids['eventBridge'] as string]).toMatchObject({
+    expect(listed[ids.eventBridge as string]).toMatchObject({
       kind: 'eventbridge',
       eventId: STACK_EVENT_ID,
       stack: 'trustsource-core-prod',
@@ -180,7 +180,7 @@ describe('cfn-watchdog redrive list', () => {
       failure: 'THROTTLING: Rate exceeded (MaximumRetryAttempts after 4 attempts)',
       problem: null,
     });
-    expect(listed[ids['lambda'] as string]).toMatchObject({
+    expect(listed[ids.lambda as string]).toMatchObject({
       kind: 'lambda-destination',
       eventId: RESOURCE_EVENT_ID,
       stack: 'trustsource-core-prod',
@@ -188,14 +188,14 @@ describe('cfn-watchdog redrive list', () => {
       failure: 'InvalidEventError: time: expected … (RetriesExhausted after 3 attempts)',
       problem: null,
     });
-    expect(listed[ids['invalid'] as string]).toMatchObject({
+    expect(listed[ids.invalid as string]).toMatchObject({
       kind: 'lambda-destination',
       eventId: 'bad-time',
       stack: 'trustsource-core-prod',
     });
-    expect(listed[ids['invalid'] as string]?.problem).toMatch(/^time: expected an ISO-8601 time/);
-    expect(listed[ids['notJson'] as string]).toMatchObject({ kind: null, eventId: null });
-    expect(listed[ids['notJson'] as string]?.problem).toMatch(/^body: expected JSON/);
+    expect(listed[ids.invalid as string]?.problem).toMatch(/^time: expected an ISO-8601 time/);
+    expect(listed[ids.notJson as string]).toMatchObject({ kind: null, eventId: null });
+    expect(listed[ids.notJson as string]?.problem).toMatch(/^body: expected JSON/);
     expect(await visibleCount(deployment)).toBe(4);
   });
 
@@ -221,13 +221,13 @@ describe('cfn-watchdog redrive show', () => {
     const ids = await fillQueue(deployment);
 
     // Act
-    const lambda = await runCli(['redrive', 'show', ids['lambda'] as string, ...deployment.where], NOW);
-    const eventBridge = await runCli(['redrive', 'show', ids['eventBridge'] as string, ...deployment.where], NOW);
+    const lambda = await runCli(['redrive', 'show', ids.lambda as string, ...deployment.where], NOW);
+    const eventBridge = await runCli(['redrive', 'show', ids.eventBridge as string, ...deployment.where], NOW);
 
     // Assess
     expect([lambda.status, lambda.stderr]).toEqual([0, '']);
     expect(JSON.parse(lambda.stdout)).toMatchObject({
-      messageId: ids['lambda'],
+      messageId: ids.lambda,
       kind: 'lambda-destination',
       event: sampleEvent(RESOURCE_SAMPLE),
     });
@@ -292,7 +292,7 @@ describe('cfn-watchdog redrive apply', () => {
       invalid: ['invalid', false],
       notJson: ['unrecognised', false],
     });
-    expect(outcomes[ids['invalid'] as string]?.why).toMatch(/^time: expected an ISO-8601 time/);
+    expect(outcomes[ids.invalid as string]?.why).toMatch(/^time: expected an ISO-8601 time/);
     const table = await deployment.scanTable();
     expect(table).toContain(STACK_EVENT_ID);
     expect(table).toContain(RESOURCE_EVENT_ID);

@@ -48,7 +48,7 @@ describe('contract examples', () => {
     expect(argv).toContain(path.join(EXAMPLES, name.replace(/\.expected\.json$/, '.jsonl')));
 
     const run = await runCli(argv);
-    const expectedRejected = example.output['rejected'];
+    const expectedRejected = example.output.rejected;
     const expectedStatus = Array.isArray(expectedRejected) && expectedRejected.length > 0 ? 1 : 0;
     expect(run.status, run.stderr).toBe(expectedStatus);
     const output = parseOutput(run.stdout);

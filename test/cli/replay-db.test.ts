@@ -34,7 +34,10 @@ describe('replay --db DIR checks DIR before replaying', () => {
 
   it.each([
     { what: 'does not exist', parent: (folder: string) => path.join(folder, 'missing'), reason: 'its parent folder does not exist' },
-    { what: 'is a file', parent: (folder: string) => (writeFileSync(path.join(folder, 'afile'), ''), path.join(folder, 'afile')), reason: 'its parent is not a folder' },
+    { what: 'is a file', parent: (folder: string) => {
+        writeFileSync(path.join(folder, 'afile'), '');
+        return path.join(folder, 'afile');
+      }, reason: 'its parent is not a folder' },
   ])('refuses a folder whose parent $what, creating nothing', async ({ what, parent, reason }) => {
     // Prepare
     const folder = freshFolder(`parent ${what}`);

@@ -14,7 +14,7 @@ import { ROOT, runCli, SEED, SEED_RULE, shellWords } from './harness.ts';
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = path.join(ROOT, 'test-artifacts/report-seed.png');
 const chromiumMissing = !existsSync(CHROMIUM);
-const inCi = Boolean(process.env['CI']);
+const inCi = Boolean(process.env.CI);
 if (chromiumMissing && !inCi) console.warn(`report-browser: skipped: ${CHROMIUM} is missing (apt-get install chromium); CI fails here instead`);
 
 const CORE_ID = 'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-core-prod/091c23ec-9c34-11eb-9c3e-0a8f4e2b71d5';

@@ -18,14 +18,14 @@ import { expectOneLine, runCli, SEED, SEED_RULE } from './harness.ts';
 type Attributes = Record<string, string>;
 
 const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
-const unescape = (text: string): string => text.replace(/&(amp|lt|gt|quot|#39);/g, (entity) => ENTITIES[entity] ?? entity);
+const unescapeHtml = (text: string): string => text.replace(/&(amp|lt|gt|quot|#39);/g, (entity) => ENTITIES[entity] ?? entity);
 
 /** The attributes of every start tag that has ATTRIBUTE, in document order. */
 function tagsWith(html: string, attribute: string): Attributes[] {
   const found: Attributes[] = [];
   for (const tag of html.matchAll(/<([a-z]+)((?:\s+[a-z][\w-]*(?:="[^"]*")?)*)\s*\/?>/g)) {
     const values: Attributes = { tag: tag[1] ?? '' };
-    for (const pair of (tag[2] ?? '').matchAll(/([a-z][\w-]*)(?:="([^"]*)")?/g)) values[pair[1] ?? ''] = unescape(pair[2] ?? '');
+    for (const pair of (tag[2] ?? '').matchAll(/([a-z][\w-]*)(?:="([^"]*)")?/g)) values[pair[1] ?? ''] = unescapeHtml(pair[2] ?? '');
     if (attribute in values) found.push(values);
   }
   return found;
@@ -35,7 +35,7 @@ function tagsWith(html: string, attribute: string): Attributes[] {
 function textOf(html: string, tag: string, attribute: string): string[] {
   const start = attribute === '' ? `<${tag}(?:\\s[^>]*)?>` : `<${tag}\\s[^>]*${attribute}[^>]*>`;
   const pattern = new RegExp(`${start}([\\s\\S]*?)</${tag}>`, 'g');
-  return [...html.matchAll(pattern)].map((match) => unescape((match[1] ?? '').replace(/<br>/g, '\n').replace(/<[^>]+>/g, '')));
+  return [...html.matchAll(pattern)].map((match) => unescapeHtml((match[1] ?? '').replace(/<br>/g, '\n').replace(/<[^>]+>/g, '')));
 }
 
 const numberAt = (tag: Attributes | undefined, name: string): number => Number(tag?.[name]);
@@ -167,7 +167,7 @@ describe('renderReport', () => {
     const [shade] = tagsWith(html, 'data-window-start');
     expect(numberAt(shade, 'x')).toBeCloseTo(axisX(html, '2021-09-21T19:09:00Z'), 1);
     expect(numberAt(shade, 'x') + numberAt(shade, 'width')).toBeCloseTo(axisX(html, '2021-09-21T20:07:00Z'), 1);
-    const rowBands = tagsWith(html, 'class').filter((tag) => /^row-(even|odd)$/.test(tag['class'] ?? ''));
+    const rowBands = tagsWith(html, 'class').filter((tag) => /^row-(even|odd)$/.test(tag.class ?? ''));
     expect(rowBands).toHaveLength(2);
     expect(numberAt(shade, 'y')).toBe(numberAt(rowBands[0], 'y'));
     expect(numberAt(shade, 'y') + numberAt(shade, 'height')).toBe(numberAt(rowBands[1], 'y') + numberAt(rowBands[1], 'height'));
@@ -191,7 +191,9 @@ describe('renderReport', () => {
       ['warn', expected[0], 'true'],
       ['critical', expected[1], 'true'],
     ]);
-    marks.forEach((mark, index) => expect(numberAt(mark, 'x1')).toBeCloseTo(axisX(html, expected[index] ?? ''), 1));
+    marks.forEach((mark, index) => {
+      expect(numberAt(mark, 'x1')).toBeCloseTo(axisX(html, expected[index] ?? ''), 1);
+    });
   });
 
   it('marks no threshold an ended operation never reached, and dashes those a running one is heading for', () => {
@@ -211,7 +213,7 @@ describe('renderReport', () => {
     const html = renderReport(data);
 
     // Assess
-    expect(tagsWith(html, 'data-threshold').map((mark) => [mark['data-operation-start'], mark['data-threshold'], mark['data-reached'], mark['class']])).toEqual([
+    expect(tagsWith(html, 'data-threshold').map((mark) => [mark['data-operation-start'], mark['data-threshold'], mark['data-reached'], mark.class])).toEqual([
       ['2021-09-21T19:09:00Z', 'warn', 'true', 'threshold threshold-warn'],
       ['2021-09-21T19:09:00Z', 'critical', 'false', 'threshold threshold-critical threshold-upcoming'],
     ]);
@@ -231,7 +233,7 @@ describe('renderReport', () => {
 
     // Assess
     const phases = tagsWith(html, 'data-phase');
-    expect(phases.map((phase) => [phase['data-phase'], phase['class']])).toEqual(statuses.slice(0, -1).map((status, index) => [status, `phase ${phaseClasses[index]}`]));
+    expect(phases.map((phase) => [phase['data-phase'], phase.class])).toEqual(statuses.slice(0, -1).map((status, index) => [status, `phase ${phaseClasses[index]}`]));
     expect(tagsWith(html, 'data-operation')[0]?.['data-failed']).toBe(failed);
     expect(tagsWith(html, 'data-end-status')).toEqual([expect.objectContaining({ 'data-end-status': statuses.at(-1), class: `end-cap phase-${failed === 'true' ? 'failure' : 'success'}` })]);
     expect(html.includes('class="outline-failed"')).toBe(failed === 'true');

@@ -22,7 +22,7 @@ function validStackEvent(): Json {
 }
 
 function detailOf(event: Json): Json {
-  return event['detail'] as Json;
+  return event.detail as Json;
 }
 
 function statusDetailsOf(event: Json): Json {
@@ -193,10 +193,10 @@ describe('parseCloudFormationEvent', () => {
     });
 
     it.each([
-      ['a status of 64 characters', (e: Json) => void (statusDetailsOf(e)['status'] = 'S'.repeat(64))],
+      ['a status of 64 characters', (e: Json) => void (statusDetailsOf(e).status = 'S'.repeat(64))],
       ['a status reason of 4,096 characters', (e: Json) => void (statusDetailsOf(e)['status-reason'] = 'r'.repeat(4096))],
-      ['a time on 2010-01-01', (e: Json) => void (e['time'] = '2010-01-01T00:00:00Z')],
-      ['a time 15 minutes after now', (e: Json) => void (e['time'] = '2021-09-21T19:24:00Z')],
+      ['a time on 2010-01-01', (e: Json) => void (e.time = '2010-01-01T00:00:00Z')],
+      ['a time 15 minutes after now', (e: Json) => void (e.time = '2021-09-21T19:24:00Z')],
     ])('accepts %s (the bound itself)', (_what, breakIt) => {
       // Prepare
       const input = validStackEvent();
@@ -212,7 +212,7 @@ describe('parseCloudFormationEvent', () => {
     it('accepts a time far in the future when no clock is given (replay of a lost event)', () => {
       // Prepare
       const input = validStackEvent();
-      input['time'] = '2099-01-01T00:00:00Z';
+      input.time = '2099-01-01T00:00:00Z';
 
       // Act
       const event = parseCloudFormationEvent(input);
@@ -264,7 +264,7 @@ describe('parseCloudFormationEvent', () => {
     it('keeps a status this version does not know', () => {
       // Prepare
       const input = validStackEvent();
-      statusDetailsOf(input)['status'] = 'STACK_REFACTOR_IN_PROGRESS';
+      statusDetailsOf(input).status = 'STACK_REFACTOR_IN_PROGRESS';
 
       // Act
       const event = parseCloudFormationEvent(input);
@@ -276,7 +276,7 @@ describe('parseCloudFormationEvent', () => {
     it('reads a time with a zone offset as the instant it names', () => {
       // Prepare
       const input = validStackEvent();
-      input['time'] = '2021-09-21T21:09:00+02:00';
+      input.time = '2021-09-21T21:09:00+02:00';
 
       // Act
       const event = parseCloudFormationEvent(input);
@@ -288,7 +288,7 @@ describe('parseCloudFormationEvent', () => {
     it('accepts 29 February of a leap year', () => {
       // Prepare
       const input = validStackEvent();
-      input['time'] = '2024-02-29T19:09:00Z';
+      input.time = '2024-02-29T19:09:00Z';
 
       // Act
       const event = parseCloudFormationEvent(input);
@@ -300,7 +300,7 @@ describe('parseCloudFormationEvent', () => {
     it('keeps event times to the whole second (DESIGN.md: times are to the second)', () => {
       // Prepare
       const input = validStackEvent();
-      input['time'] = '2021-09-21T19:09:00.750Z';
+      input.time = '2021-09-21T19:09:00.750Z';
 
       // Act
       const event = parseCloudFormationEvent(input);
@@ -347,16 +347,16 @@ describe('parseCloudFormationEvent', () => {
 
   describe('rejects what is not a CloudFormation event', () => {
     const broken: readonly [what: string, field: string, expected: RegExp, breakIt: (event: Json) => void][] = [
-      ['a wrong source', 'source', /expected 'aws\.cloudformation', got "aws\.ec2"/, (e) => void (e['source'] = 'aws.ec2')],
-      ['a missing source', 'source', /expected 'aws\.cloudformation', missing/, (e) => void delete e['source']],
+      ['a wrong source', 'source', /expected 'aws\.cloudformation', got "aws\.ec2"/, (e) => void (e.source = 'aws.ec2')],
+      ['a missing source', 'source', /expected 'aws\.cloudformation', missing/, (e) => void delete e.source],
       ['a missing detail-type', 'detail-type', /expected a CloudFormation detail-type.*, missing/, (e) => void delete e['detail-type']],
       ['an empty detail-type', 'detail-type', /expected a CloudFormation detail-type/, (e) => void (e['detail-type'] = '')],
-      ['a time that is not one', 'time', /expected an ISO-8601 time.*, got "yesterday"/, (e) => void (e['time'] = 'yesterday')],
-      ['a time without a zone', 'time', /expected an ISO-8601 time.*, got "2021-09-21T19:09:00"/, (e) => void (e['time'] = '2021-09-21T19:09:00')],
-      ['a time at hour 25', 'time', /expected an ISO-8601 time/, (e) => void (e['time'] = '2021-09-21T25:09:00Z')],
-      ['a numeric time', 'time', /expected an ISO-8601 time.*, got 1632251340000/, (e) => void (e['time'] = 1632251340000)],
-      ['a missing time', 'time', /expected an ISO-8601 time.*, missing/, (e) => void delete e['time']],
-      ['a missing detail', 'detail', /expected an object, missing/, (e) => void delete e['detail']],
+      ['a time that is not one', 'time', /expected an ISO-8601 time.*, got "yesterday"/, (e) => void (e.time = 'yesterday')],
+      ['a time without a zone', 'time', /expected an ISO-8601 time.*, got "2021-09-21T19:09:00"/, (e) => void (e.time = '2021-09-21T19:09:00')],
+      ['a time at hour 25', 'time', /expected an ISO-8601 time/, (e) => void (e.time = '2021-09-21T25:09:00Z')],
+      ['a numeric time', 'time', /expected an ISO-8601 time.*, got 1632251340000/, (e) => void (e.time = 1632251340000)],
+      ['a missing time', 'time', /expected an ISO-8601 time.*, missing/, (e) => void delete e.time],
+      ['a missing detail', 'detail', /expected an object, missing/, (e) => void delete e.detail],
       ['a missing stack-id', 'detail.stack-id', /expected a stack ARN, missing/, (e) => void delete detailOf(e)['stack-id']],
       ['an empty stack-id', 'detail.stack-id', /expected a stack ARN/, (e) => void (detailOf(e)['stack-id'] = '')],
       [
@@ -367,8 +367,8 @@ describe('parseCloudFormationEvent', () => {
       ],
       ['another ARN', 'detail.stack-id', /expected a stack ARN.*arn:aws:s3:::bucket/, (e) => void (detailOf(e)['stack-id'] = 'arn:aws:s3:::bucket')],
       ['a numeric stack-id', 'detail.stack-id', /expected a stack ARN/, (e) => void (detailOf(e)['stack-id'] = 42)],
-      ['a missing status', 'detail.status-details.status', /expected a status such as DELETE_IN_PROGRESS, missing/, (e) => void delete statusDetailsOf(e)['status']],
-      ['an empty status', 'detail.status-details.status', /expected a status such as DELETE_IN_PROGRESS, got ""/, (e) => void (statusDetailsOf(e)['status'] = '')],
+      ['a missing status', 'detail.status-details.status', /expected a status such as DELETE_IN_PROGRESS, missing/, (e) => void delete statusDetailsOf(e).status],
+      ['an empty status', 'detail.status-details.status', /expected a status such as DELETE_IN_PROGRESS, got ""/, (e) => void (statusDetailsOf(e).status = '')],
       ['missing status-details', 'detail.status-details', /expected an object with a status, missing/, (e) => void delete detailOf(e)['status-details']],
     ];
 
@@ -394,14 +394,14 @@ describe('parseCloudFormationEvent', () => {
         'an account other than the stack ARN\'s',
         'account',
         'account: expected 123456789012, the account of detail.stack-id, got "210987654321"',
-        (e) => void (e['account'] = '210987654321'),
+        (e) => void (e.account = '210987654321'),
       ],
-      ['no account', 'account', 'account: expected 123456789012, the account of detail.stack-id, missing', (e) => void delete e['account']],
+      ['no account', 'account', 'account: expected 123456789012, the account of detail.stack-id, missing', (e) => void delete e.account],
       [
         'a region other than the stack ARN\'s',
         'region',
         'region: expected eu-central-1, the region of detail.stack-id, got "us-east-1"',
-        (e) => void (e['region'] = 'us-east-1'),
+        (e) => void (e.region = 'us-east-1'),
       ],
       [
         'a stack ARN whose account is not 12 digits',
@@ -425,7 +425,7 @@ describe('parseCloudFormationEvent', () => {
         'a status of 65 characters',
         'detail.status-details.status',
         `detail.status-details.status: expected a status of at most 64 characters such as DELETE_IN_PROGRESS, got "${'S'.repeat(65)}"`,
-        (e) => void (statusDetailsOf(e)['status'] = 'S'.repeat(65)),
+        (e) => void (statusDetailsOf(e).status = 'S'.repeat(65)),
       ],
       [
         'a status reason of 4,097 characters',
@@ -437,13 +437,13 @@ describe('parseCloudFormationEvent', () => {
         'a time before 2010',
         'time',
         'time: expected a time from 2010-01-01T00:00:00Z on, got "2009-12-31T23:59:59Z"',
-        (e) => void (e['time'] = '2009-12-31T23:59:59Z'),
+        (e) => void (e.time = '2009-12-31T23:59:59Z'),
       ],
       [
         'a time more than 15 minutes after now',
         'time',
         'time: expected a time at most 15 minutes after now (2021-09-21T19:09:00Z), got "2021-09-21T19:24:01Z"',
-        (e) => void (e['time'] = '2021-09-21T19:24:01Z'),
+        (e) => void (e.time = '2021-09-21T19:24:01Z'),
       ],
     ];
 
@@ -468,7 +468,7 @@ describe('parseCloudFormationEvent', () => {
     it('rejects a resource event without a status', () => {
       // Prepare
       const input = structuredClone(resourceEvent(CORE, '2021-09-21T19:09:22Z', 'ScanAnalysisFunction', 'DELETE_IN_PROGRESS')) as Json;
-      delete statusDetailsOf(input)['status'];
+      delete statusDetailsOf(input).status;
 
       // Act
       const error = rejection(input);
@@ -498,7 +498,7 @@ describe('parseCloudFormationEvent', () => {
     it('has the name InvalidEventError and is an Error', () => {
       // Prepare
       const input = validStackEvent();
-      input['source'] = 'aws.s3';
+      input.source = 'aws.s3';
 
       // Act
       const error = rejection(input);
@@ -514,7 +514,7 @@ describe('parseCloudFormationEvent', () => {
     it.each(['2021-09-31T00:00:00Z', '2021-02-29T12:00:00Z', '2021-02-30T21:09:00+02:00'])('rejects a time on a day that does not exist (%s)', (time) => {
       // Prepare
       const input = validStackEvent();
-      input['time'] = time;
+      input.time = time;
 
       // Act
       const error = rejection(input);
@@ -566,7 +566,7 @@ describe('parseCloudFormationEvent', () => {
 
 describe('describeReceived', () => {
   const cyclic: Record<string, unknown> = { name: 'loop' };
-  cyclic['self'] = cyclic;
+  cyclic.self = cyclic;
 
   it.each([
     ['nothing', undefined, 'missing'],

@@ -48,7 +48,7 @@ function live(deliveries: readonly { record: StatusRecord; at: number }[], confi
     if (!folded) continue;
     folds += 1;
     const refsOfNew = folded.pages.map((page, index) => ({ id: `${at}-${index}`, from: page.since?.asOf ?? null, cut: page.cut }));
-    folded.pages.forEach((page, index) => pages.set(`${at}-${index}`, page));
+    for (const [index, page] of folded.pages.entries()) pages.set(`${at}-${index}`, page);
     state = { ...folded.state, folded: [...folded.state.folded, ...refsOfNew] };
   }
   return { state, pages, folds, reachedBack };

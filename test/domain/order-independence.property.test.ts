@@ -12,7 +12,7 @@ import { emptyFixture, viewService, withStatusRecord, type ServiceFixture } from
 import { recordsOf } from '../support/service-fixture.ts';
 import { parseThresholds } from '../../shared/domain/thresholds.ts';
 import { deriveWindows } from '../../shared/domain/windows.ts';
-import { BASE, HOUR, MIN, historyArb, scenarioArb, SERVICE_RULES, serviceIdOf, type Scenario } from '../support/histories.ts';
+import { HOUR, MIN, historyArb, scenarioArb, SERVICE_RULES, serviceIdOf, } from '../support/histories.ts';
 
 const NUM_RUNS = 200;
 const CONFIG: WatchdogConfig = {

@@ -7,7 +7,6 @@ import { isStale } from '../../shared/domain/outbox.ts';
 import * as stackState from '../../shared/domain/stack-state.ts';
 import { stackNeedsSweep } from '../../shared/domain/operation-view.ts';
 import {
-  claimsOf,
   countsForRules,
   emptyFixture,
   recordsOf,

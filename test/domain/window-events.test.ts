@@ -202,7 +202,9 @@ describe('planWindowAnnouncements: what is due', () => {
         const lasts = [...byId.values()].map((story) => {
           expect(story.map((item) => item.revision)).toEqual(story.map((_, index) => index));
           expect(story[0]?.type).toBe(OPENED);
-          story.slice(1).forEach((item, index) => expect(item.type === OPENED && story[index]?.type === OPENED).toBe(false));
+          story.slice(1).forEach((item, index) => {
+            expect(item.type === OPENED && story[index]?.type === OPENED).toBe(false);
+          });
           return story.at(-1) as WindowAnnouncement;
         });
         // What downstream believes now: one open id per open window, one closed id per closed

@@ -89,7 +89,7 @@ describe('sweeper handler', () => {
       '[CRITICAL] DELETE of trustsource-core-prod running for 40 min (trustsource-core, eu-central-1)',
       '[RESOLVED] DELETE of trustsource-core-prod finished after 47 min (trustsource-core, eu-central-1)',
     ]);
-    expect(published.map((input) => input.MessageAttributes?.['severity']?.StringValue)).toEqual(['WARNING', 'FAILED', 'CRITICAL', 'RESOLVED']);
+    expect(published.map((input) => input.MessageAttributes?.severity?.StringValue)).toEqual(['WARNING', 'FAILED', 'CRITICAL', 'RESOLVED']);
     expect(published.map((input) => input.MessageStructure)).toEqual(['json', 'json', 'json', 'json']);
     const messages = published.map((input) => JSON.parse(input.Message ?? '{}') as { default: string; email: string; https: string });
     const warning = messages[0]?.email ?? '';

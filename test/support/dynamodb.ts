@@ -9,7 +9,7 @@ import type { WatchdogStore } from '../../shared/app/ports.ts';
 
 /** Which table implementation this test project runs the store's suites on (vitest.config.ts). */
 export const implementation = (): 'dynalite' | 'moto' | 'memory' => {
-  const chosen = process.env['WATCHDOG_TEST_DYNAMODB'];
+  const chosen = process.env.WATCHDOG_TEST_DYNAMODB;
   return chosen === 'moto' || chosen === 'memory' ? chosen : 'dynalite';
 };
 

@@ -41,11 +41,11 @@ function arnOf(deployment: Deployment, logicalId: string): string {
   // SAM makes a role per function, `<Function>Role`, under the Globals' RolePath.
   const samRole = logicalId.endsWith('Role') ? template.Resources[logicalId.slice(0, -'Role'.length)] : undefined;
   if (samRole?.Type === 'AWS::Serverless::Function') {
-    const path = String((template.Globals?.['Function'] as Json | undefined)?.['RolePath'] ?? '/');
+    const path = String((template.Globals?.Function as Json | undefined)?.RolePath ?? '/');
     return `arn:aws:iam::${accountId}:role${path}${deployment.stackName}-${logicalId}-GENERATED`;
   }
   if (resource?.Type === 'AWS::Events::EventBus') {
-    return `arn:aws:events:${region}:${accountId}:event-bus/${String(resolve(deployment, resource.Properties?.['Name']))}`;
+    return `arn:aws:events:${region}:${accountId}:event-bus/${String(resolve(deployment, resource.Properties?.Name))}`;
   }
   throw new Error(`resource-policy: no ARN known for ${logicalId} (${resource?.Type ?? 'not in the template'})`);
 }
@@ -57,10 +57,10 @@ function pseudo(deployment: Deployment, name: string): string {
     'AWS::AccountId': deployment.accountId,
     'AWS::StackName': deployment.stackName,
   };
-  const value = values[name] ?? deployment.parameters[name] ?? deployment.template.Parameters?.[name]?.['Default'];
+  const value = values[name] ?? deployment.parameters[name] ?? deployment.template.Parameters?.[name]?.Default;
   if (value !== undefined) return String(value);
   const resource = deployment.template.Resources[name];
-  if (resource?.Type === 'AWS::Events::EventBus') return String(resolve(deployment, resource.Properties?.['Name']));
+  if (resource?.Type === 'AWS::Events::EventBus') return String(resolve(deployment, resource.Properties?.Name));
   throw new Error(`resource-policy: cannot resolve Ref ${name}`);
 }
 
@@ -109,13 +109,13 @@ export function busPolicies(deployment: Deployment): Map<string, Json[]> {
     if (resource.Condition !== undefined && !condition(deployment, resource.Condition)) continue;
     if (resource.Type === 'AWS::Events::EventBus') {
       const arn = arnOf(deployment, id);
-      const policy = resolve(deployment, resource.Properties?.['Policy']);
-      policies.set(arn, [...(policies.get(arn) ?? []), ...(isRecord(policy) ? list(policy['Statement']).filter(isRecord) : [])]);
+      const policy = resolve(deployment, resource.Properties?.Policy);
+      policies.set(arn, [...(policies.get(arn) ?? []), ...(isRecord(policy) ? list(policy.Statement).filter(isRecord) : [])]);
     }
     if (resource.Type === 'AWS::Events::EventBusPolicy') {
-      const bus = resolve(deployment, resource.Properties?.['EventBusName']);
+      const bus = resolve(deployment, resource.Properties?.EventBusName);
       const arn = `arn:aws:events:${deployment.region}:${deployment.accountId}:event-bus/${String(bus)}`;
-      const statement = resolve(deployment, resource.Properties?.['Statement']);
+      const statement = resolve(deployment, resource.Properties?.Statement);
       if (isRecord(statement)) policies.set(arn, [...(policies.get(arn) ?? []), statement]);
     }
   }
@@ -149,7 +149,7 @@ function conditionHolds(block: unknown, request: PutEventsRequest): boolean {
           return actual !== undefined && actual.length > 0 && actual.some((value) => wanted.includes(value));
         case 'ArnLike':
         case 'StringLike':
-          return actual !== undefined && actual.some((value) => wanted.some((pattern) => wildcard(pattern, value)));
+          return actual?.some((value) => wanted.some((pattern) => wildcard(pattern, value))) ?? false;
         case 'StringNotEquals':
         case 'ArnNotEquals':
           return actual === undefined || actual.every((value) => !wanted.includes(value));
@@ -167,7 +167,7 @@ function conditionHolds(block: unknown, request: PutEventsRequest): boolean {
 function principalMatches(principal: unknown, request: PutEventsRequest): boolean {
   if (principal === '*') return true;
   if (!isRecord(principal)) return false;
-  return list(principal['AWS']).some((aws) => {
+  return list(principal.AWS).some((aws) => {
     const text = String(aws);
     if (text === '*') return true;
     if (/^\d{12}$/.test(text)) return request.principalArn.split(':')[4] === text;
@@ -177,13 +177,13 @@ function principalMatches(principal: unknown, request: PutEventsRequest): boolea
 }
 
 function applies(statement: Json, request: PutEventsRequest): boolean {
-  const actions = list(statement['Action']).map(String);
-  const resources = list(statement['Resource']).map(String);
+  const actions = list(statement.Action).map(String);
+  const resources = list(statement.Resource).map(String);
   return (
-    principalMatches(statement['Principal'], request) &&
+    principalMatches(statement.Principal, request) &&
     actions.some((action) => wildcard(action, request.action)) &&
     resources.some((resource) => wildcard(resource, request.resourceArn)) &&
-    conditionHolds(statement['Condition'], request)
+    conditionHolds(statement.Condition, request)
   );
 }
 
@@ -197,7 +197,7 @@ function applies(statement: Json, request: PutEventsRequest): boolean {
 export function mayPutEvents(deployment: Deployment, request: PutEventsRequest): boolean {
   const statements = busPolicies(deployment).get(request.resourceArn) ?? [];
   const matching = statements.filter((statement) => applies(statement, request));
-  if (matching.some((statement) => statement['Effect'] === 'Deny')) return false;
+  if (matching.some((statement) => statement.Effect === 'Deny')) return false;
   const sameAccount = request.principalArn.split(':')[4] === deployment.accountId;
-  return sameAccount || matching.some((statement) => statement['Effect'] === 'Allow');
+  return sameAccount || matching.some((statement) => statement.Effect === 'Allow');
 }
