@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Three projects: everything against dynalite, and the store's whole suite again against moto,
- * an independent DynamoDB implementation, and against the in-process table replay runs on. The races (test/app/concurrency.test.ts) run on
+ * an independent DynamoDB implementation, and against the in-process table replay runs on. The races
+ * (test/app/concurrency.test.ts) run on
  * dynalite only: moto 5.2 does not make a conditional write atomic against concurrent requests
  * (8 parallel `attribute_not_exists` puts on one key let two writers win in about 1 round in
  * 20), so there a race test would test moto.

@@ -71,7 +71,11 @@ const IMPORTER = 'await import(process.argv[1]);';
 
 function coldImport(file: string, nodeOptions: string | null): { ms: number; error?: string } {
   // A clean environment: nothing of this process's (tsx's loader, a developer's NODE_OPTIONS) leaks in.
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...COLD_START_ENV, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    ...COLD_START_ENV,
+    ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+  };
   const start = performance.now();
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', IMPORTER, pathToFileURL(file).href], {
     env,
@@ -80,13 +84,16 @@ function coldImport(file: string, nodeOptions: string | null): { ms: number; err
   });
   const ms = performance.now() - start;
   if (child.status !== 0 || child.stderr.trim() !== '') {
-    return { ms, error: (child.stderr || child.error?.message || `exit ${child.status}`)
-      .trim()
-      .split('\n')
-      // Node quotes the failing line of the bundle, which is minified: a whole bundle's worth.
-      .map((line) => (line.length > 200 ? `${line.slice(0, 200)}…` : line))
-      .slice(0, 6)
-      .join(' | ') };
+    return {
+      ms,
+      error: (child.stderr || child.error?.message || `exit ${child.status}`)
+        .trim()
+        .split('\n')
+        // Node quotes the failing line of the bundle, which is minified: a whole bundle's worth.
+        .map((line) => (line.length > 200 ? `${line.slice(0, 200)}…` : line))
+        .slice(0, 6)
+        .join(' | '),
+    };
   }
   return { ms };
 }
@@ -139,7 +146,9 @@ export async function benchBundles({ runs }: { runs: number }): Promise<BundleFi
       try {
         const result = await esbuild.build({ ...options, metafile: true, logLevel: 'silent' });
         const file = handlerFile(target);
-        const output = Object.entries(result.metafile.outputs).find(([name]) => resolve(target.codeDir, name) === file)?.[1];
+        const output = Object.entries(result.metafile.outputs).find(
+          ([name]) => resolve(target.codeDir, name) === file,
+        )?.[1];
         if (!output) throw new Error(`esbuild did not write ${file}`);
         bundleBytes[target.logicalId] = statSync(file).size;
         sourceMapBytes[target.logicalId] = existsSync(`${file}.map`) ? statSync(`${file}.map`).size : 0;
@@ -150,10 +159,17 @@ export async function benchBundles({ runs }: { runs: number }): Promise<BundleFi
       }
     }
     const kib = (bytes = 0): string => `${(bytes / 1024).toFixed(0)} KiB`;
-    progress(`bundles: built ${built.map(({ logicalId }) => `${logicalId} ${kib(bundleBytes[logicalId])} (+ map ${kib(sourceMapBytes[logicalId])})`).join(', ')}`);
+    const sizes = built.map(({ logicalId }) => {
+      const map = sourceMapBytes[logicalId] ? ` (+ map ${kib(sourceMapBytes[logicalId])})` : '';
+      return `${logicalId} ${kib(bundleBytes[logicalId])}${map}`;
+    });
+    progress(`bundles: built ${sizes.join(', ')}`);
 
     // Alternated, so that a busy moment of the machine hits every subject alike.
-    const samples: Record<string, number[]> = { empty: [], ...Object.fromEntries(built.map(({ logicalId }) => [logicalId, []])) };
+    const samples: Record<string, number[]> = {
+      empty: [],
+      ...Object.fromEntries(built.map(({ logicalId }) => [logicalId, []])),
+    };
     coldImport(empty, null);
     for (let run = 0; run < runs; run++) {
       samples.empty?.push(coldImport(empty, null).ms);
@@ -171,7 +187,18 @@ export async function benchBundles({ runs }: { runs: number }): Promise<BundleFi
       coldImportMs[logicalId] = median(samples[logicalId] ?? []);
       coldImportRatio[logicalId] = (coldImportMs[logicalId] ?? Number.NaN) / emptyImportMs;
     }
-    return { bundleBytes, sourceMapBytes, coldImportMs, coldImportRatio, emptyImportMs, deployedAs, runs, samples, heaviestInputs, errors };
+    return {
+      bundleBytes,
+      sourceMapBytes,
+      coldImportMs,
+      coldImportRatio,
+      emptyImportMs,
+      deployedAs,
+      runs,
+      samples,
+      heaviestInputs,
+      errors,
+    };
   } finally {
     rmSync(outRoot, { recursive: true, force: true });
   }

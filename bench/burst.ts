@@ -17,7 +17,9 @@ const WRITERS = 50;
 const EVENTS = 1000;
 
 export interface BurstShape {
-  /** `time`: as EventBridge delivers a burst; `stack`: each stack's statuses at once (the worst case, not the target). */
+  /**
+   * `time`: as EventBridge delivers a burst; `stack`: each stack's statuses at once (the worst case, not the target).
+   */
   readonly order: 'time' | 'stack';
   readonly stacks: number;
   readonly statusesPerStack: number;
@@ -38,13 +40,21 @@ export interface BurstFigures {
 // Two deployments in the minute: the second rolls back (five statuses of one stack racing each other).
 const SHAPES = [
   ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'],
-  ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'],
+  [
+    'UPDATE_IN_PROGRESS',
+    'UPDATE_COMPLETE',
+    'UPDATE_IN_PROGRESS',
+    'UPDATE_ROLLBACK_IN_PROGRESS',
+    'UPDATE_ROLLBACK_COMPLETE',
+  ],
 ] as const;
 
 function burstEvents(statuses: readonly string[]): CloudFormationEvent[] {
   const stackCount = EVENTS / statuses.length;
   return Array.from({ length: stackCount }, (_, index) => {
-    const arn = `arn:aws:cloudformation:eu-west-1:123456789012:stack/shop-${index}/${String(index).padStart(8, '0')}-1b15-11ec-a8f1-0254c7e39ab2`;
+    const arn =
+      `arn:aws:cloudformation:eu-west-1:123456789012:stack/shop-${index}/` +
+      `${String(index).padStart(8, '0')}-1b15-11ec-a8f1-0254c7e39ab2`;
     return statuses.map((status, phase) =>
       parseCloudFormationEvent({
         version: '0',
@@ -65,7 +75,9 @@ async function burst(statuses: readonly string[], order: BurstShape['order']): P
   const db = await meteredDb();
   try {
     const config = configFromText({ serviceRules: ['shop=^shop-'] });
-    const deps = recordingDeps(db.store, config, { factsOf: async () => NO_FACTS }).with(() => Date.parse('2024-03-05T10:01:00Z'));
+    const deps = recordingDeps(db.store, config, { factsOf: async () => NO_FACTS }).with(() =>
+      Date.parse('2024-03-05T10:01:00Z'),
+    );
     // In time order a stack's statuses come 10 s apart; stack by stack, 50 writers race on each.
     const events = order === 'time' ? burstEvents(statuses).sort((a, b) => a.time - b.time) : burstEvents(statuses);
     db.meter.reset();
@@ -99,10 +111,13 @@ async function burst(statuses: readonly string[], order: BurstShape['order']): P
 
 export async function benchBurst(): Promise<BurstFigures> {
   const shapes: BurstShape[] = [];
-  for (const statuses of SHAPES) for (const order of ['time', 'stack'] as const) shapes.push(await burst(statuses, order));
+  for (const statuses of SHAPES)
+    for (const order of ['time', 'stack'] as const) shapes.push(await burst(statuses, order));
   return {
     burstDeadLetters: shapes.reduce((sum, shape) => sum + shape.deadLetters, 0),
-    burstWriteUnitsPerEvent: Math.max(...shapes.filter((shape) => shape.order === 'time').map((shape) => shape.writeUnitsPerEvent)),
+    burstWriteUnitsPerEvent: Math.max(
+      ...shapes.filter((shape) => shape.order === 'time').map((shape) => shape.writeUnitsPerEvent),
+    ),
     shapes,
   };
 }

@@ -38,8 +38,18 @@ export interface MonthlyCost {
   readonly measuredEvents: number;
   readonly eventsPerMonth: number;
   readonly sweepsPerMonth: number;
-  readonly perEvent: { readonly requests: number; readonly writeUnits: number; readonly readUnits: number; readonly gsiWriteUnits: number };
-  readonly writeUnits: { readonly events: number; readonly sweeps: number; readonly total: number; readonly gsiShare: number };
+  readonly perEvent: {
+    readonly requests: number;
+    readonly writeUnits: number;
+    readonly readUnits: number;
+    readonly gsiWriteUnits: number;
+  };
+  readonly writeUnits: {
+    readonly events: number;
+    readonly sweeps: number;
+    readonly total: number;
+    readonly gsiShare: number;
+  };
   readonly readUnits: { readonly events: number; readonly sweeps: number; readonly total: number };
   readonly dynamoDbRequestsUsd: { readonly events: number; readonly sweeps: number; readonly total: number };
   /** What the same requests would cost if each were one unit (items ≤ 1 KB, no index writes). */
@@ -47,13 +57,19 @@ export interface MonthlyCost {
   readonly medianStateItemBytes: number;
   readonly largestItemBytes: number;
   readonly storage: { readonly historyItems: number; readonly gb: number; readonly usd: number };
-  readonly lambda: { readonly invocations: number; readonly gbSeconds: number; readonly usdBeyondFreeTier: number; readonly note: string };
+  readonly lambda: {
+    readonly invocations: number;
+    readonly gbSeconds: number;
+    readonly usdBeyondFreeTier: number;
+    readonly note: string;
+  };
   readonly eventBridge: { readonly windowEventsPerMonth: number; readonly usd: number; readonly note: string };
   readonly notificationsPerMonth: number;
   readonly totalUsd: number;
 }
 
-const usd = (writeUnits: number, readUnits: number): number => writeUnits * PRICES.writeRequestUnitUsd + readUnits * PRICES.readRequestUnitUsd;
+const usd = (writeUnits: number, readUnits: number): number =>
+  writeUnits * PRICES.writeRequestUnitUsd + readUnits * PRICES.readRequestUnitUsd;
 
 /**
  * Scales the measured day to the stated volume: events by their count; sweeps as measured for
@@ -74,18 +90,27 @@ export function monthlyCost(figures: EventsFigures): MonthlyCost {
   const sweepRequests = sweeps.requests * scale * VOLUME.days + quiet.requests * quietSweepsPerMonth;
 
   const historyItems = VOLUME.eventsPerDay * VOLUME.historyDays;
-  const historyBytes = events.historyItemBytes.length > 0 ? events.historyItemBytes.reduce((sum, bytes) => sum + bytes, 0) / events.historyItemBytes.length : 0;
-  // Each raw event is an item and an entry of the keys-only ByName index (its four keys), each with 100 bytes of overhead.
+  const historyBytes =
+    events.historyItemBytes.length > 0
+      ? events.historyItemBytes.reduce((sum, bytes) => sum + bytes, 0) / events.historyItemBytes.length
+      : 0;
+  // Each raw event is an item and an entry of the keys-only ByName index (its four keys), each with 100 bytes of
+  // overhead.
   const gb = (historyItems * (historyBytes + 100 + 250)) / 1e9;
 
   const invocations = eventsPerMonth + VOLUME.sweepsPerMonth;
-  const gbSeconds = (eventsPerMonth * ASSUMED.eventInvocationMs + VOLUME.sweepsPerMonth * ASSUMED.sweepInvocationMs) / 1000 * ASSUMED.lambdaMemoryGb;
+  const gbSeconds =
+    ((eventsPerMonth * ASSUMED.eventInvocationMs + VOLUME.sweepsPerMonth * ASSUMED.sweepInvocationMs) / 1000) *
+    ASSUMED.lambdaMemoryGb;
   const windowEventsPerMonth = figures.windowEvents * scale * VOLUME.days;
-  const notificationsPerMonth = Object.values(figures.notifications).reduce((sum, count) => sum + count, 0) * scale * VOLUME.days;
+  const notificationsPerMonth =
+    Object.values(figures.notifications).reduce((sum, count) => sum + count, 0) * scale * VOLUME.days;
 
   const dynamo = { events: usd(eventWrites, eventReads), sweeps: usd(sweepWrites, sweepReads) };
-  const writesByRequest = ((events.byCommand.PutItemCommand ?? 0) * scale * VOLUME.days) + (sweeps.byCommand.PutItemCommand ?? 0) * scale * VOLUME.days;
-  const readsByRequest = (events.requests * scale * VOLUME.days + sweepRequests) - writesByRequest;
+  const writesByRequest =
+    (events.byCommand.PutItemCommand ?? 0) * scale * VOLUME.days +
+    (sweeps.byCommand.PutItemCommand ?? 0) * scale * VOLUME.days;
+  const readsByRequest = events.requests * scale * VOLUME.days + sweepRequests - writesByRequest;
   const storageUsd = gb * PRICES.storageGbMonthUsd;
   const eventBridgeUsd = windowEventsPerMonth * PRICES.customEventUsd;
   return {
@@ -104,8 +129,16 @@ export function monthlyCost(figures: EventsFigures): MonthlyCost {
       total: Math.round(eventWrites + sweepWrites),
       gsiShare: round((events.gsiWriteUnits + sweeps.gsiWriteUnits) / (events.writeUnits + sweeps.writeUnits), 3),
     },
-    readUnits: { events: Math.round(eventReads), sweeps: Math.round(sweepReads), total: Math.round(eventReads + sweepReads) },
-    dynamoDbRequestsUsd: { events: round(dynamo.events, 2), sweeps: round(dynamo.sweeps, 2), total: round(dynamo.events + dynamo.sweeps, 2) },
+    readUnits: {
+      events: Math.round(eventReads),
+      sweeps: Math.round(sweepReads),
+      total: Math.round(eventReads + sweepReads),
+    },
+    dynamoDbRequestsUsd: {
+      events: round(dynamo.events, 2),
+      sweeps: round(dynamo.sweeps, 2),
+      total: round(dynamo.events + dynamo.sweeps, 2),
+    },
     dynamoDbIfOneUnitPerRequestUsd: round(usd(writesByRequest, readsByRequest), 2),
     medianStateItemBytes: Math.round(median(events.stateItemBytes)),
     largestItemBytes: Math.max(events.largestItem, sweeps.largestItem),
@@ -114,12 +147,16 @@ export function monthlyCost(figures: EventsFigures): MonthlyCost {
       invocations,
       gbSeconds: Math.round(gbSeconds),
       usdBeyondFreeTier: round(gbSeconds * PRICES.lambdaGbSecondUsd + invocations * PRICES.lambdaRequestUsd, 2),
-      note: `assumed ${ASSUMED.eventInvocationMs} ms per event and ${ASSUMED.sweepInvocationMs} ms per sweep at ${ASSUMED.lambdaMemoryGb * 1024} MB; the always-free tier (1M requests, 400,000 GB-s a month) covers it`,
+      note:
+        `assumed ${ASSUMED.eventInvocationMs} ms per event and ${ASSUMED.sweepInvocationMs} ms per sweep at ` +
+        `${ASSUMED.lambdaMemoryGb * 1024} MB; the always-free tier (1M requests, 400,000 GB-s a month) covers it`,
     },
     eventBridge: {
       windowEventsPerMonth: Math.round(windowEventsPerMonth),
       usd: round(eventBridgeUsd, 4),
-      note: 'CloudFormation status changes on the default bus, and rules on them, are free; only the Impact Window events the watchdog puts are custom events',
+      note:
+        'CloudFormation status changes on the default bus, and rules on them, are free; only the Impact Window ' +
+        'events the watchdog puts are custom events',
     },
     notificationsPerMonth: Math.round(notificationsPerMonth),
     totalUsd: round(dynamo.events + dynamo.sweeps + storageUsd + eventBridgeUsd, 2),

@@ -48,7 +48,10 @@ export interface EventsFigures {
   readonly notifications: Readonly<Record<string, number>>;
   readonly windowEvents: number;
   readonly sweeps: { readonly count: number; readonly ms: number; readonly tally: Tally; readonly quietTally: Tally };
-  /** DescribeStacks calls: the events' (tags and nesting, once per stack and container) and the sweeps' (confirming escalations). */
+  /**
+   * DescribeStacks calls: the events' (tags and nesting, once per stack and container) and the sweeps' (confirming
+   * escalations).
+   */
   readonly describeStacks: DescribeStacksCount;
   /** The floor, measured in slices between the minutes' events (not cold, before them). */
   readonly raw: RawFigures;
@@ -84,14 +87,25 @@ const TAIL_MINUTES = 70;
  * Delivers `day` to the store of `db` minute by minute, sweeping at each whole minute, and
  * counts the events' and the sweeps' requests apart.
  */
-export async function benchEvents(db: MeteredDb, day: OrgDay, { concurrency, rawWrites }: { concurrency: number; rawWrites: number }): Promise<EventsFigures> {
+export async function benchEvents(
+  db: MeteredDb,
+  day: OrgDay,
+  { concurrency, rawWrites }: { concurrency: number; rawWrites: number },
+): Promise<EventsFigures> {
   const { store, meter } = db;
   const describeStacks: DescribeStacksCount = { events: 0, sweeps: 0 };
   let sweepClock: Instant = 0;
   const cloudFormation = createSimulatedCloudFormation(day.events, () => sweepClock);
-  const deps = recordingDeps(store, benchConfig(day.serviceRules), directoryOf(day.stacks), countedInspector(cloudFormation, describeStacks));
+  const deps = recordingDeps(
+    store,
+    benchConfig(day.serviceRules),
+    directoryOf(day.stacks),
+    countedInspector(cloudFormation, describeStacks),
+  );
   // One directory per worker: a Lambda container's cache of what DescribeStacks said.
-  const directories = Array.from({ length: concurrency }, () => containerDirectory(directoryOf(day.stacks), describeStacks));
+  const directories = Array.from({ length: concurrency }, () =>
+    containerDirectory(directoryOf(day.stacks), describeStacks),
+  );
   const raw = await rawWriter(db, concurrency);
   let rawMs = 0;
   let rawDone = 0;
@@ -181,7 +195,11 @@ export interface RawFigures {
  * there were services) through the same client to the same dynalite, at the same concurrency;
  * `write(from, count)` sends `count` of them and returns the milliseconds they took.
  */
-async function rawWriter(db: MeteredDb, concurrency: number, items = 1000): Promise<{ write(from: number, count: number): Promise<number> }> {
+async function rawWriter(
+  db: MeteredDb,
+  concurrency: number,
+  items = 1000,
+): Promise<{ write(from: number, count: number): Promise<number> }> {
   const { client } = db;
   const send = (index: number) =>
     client.send(
@@ -194,7 +212,11 @@ async function rawWriter(db: MeteredDb, concurrency: number, items = 1000): Prom
       }),
     );
   // Warm-up, as the events had the day's first minutes for it.
-  await pool(Array.from({ length: 300 }, (_, index) => index), concurrency, async (index) => void (await send(index)));
+  await pool(
+    Array.from({ length: 300 }, (_, index) => index),
+    concurrency,
+    async (index) => void (await send(index)),
+  );
   return {
     async write(from, count) {
       const indexes = Array.from({ length: count }, (_, index) => from + index);

@@ -62,7 +62,9 @@ export function benchConfig(serviceRules: readonly ServiceRule[]): WatchdogConfi
 
 /** Nesting as DescribeStacks (the Lambdas) or the input's own events (a replay) would tell it. */
 export function directoryOf(stacks: readonly GeneratedStack[]): StackDirectory {
-  const roots = new Map(stacks.flatMap((root) => root.nested.map((nested): [string, string] => [nested.arn, root.arn])));
+  const roots = new Map(
+    stacks.flatMap((root) => root.nested.map((nested): [string, string] => [nested.arn, root.arn])),
+  );
   return { factsOf: async (stackId) => ({ ...NO_FACTS, rootStackId: roots.get(stackId) ?? null }) };
 }
 
@@ -73,14 +75,28 @@ export interface RecordingDeps {
   with(now: () => Instant, stacks?: StackDirectory): WatchdogDeps;
 }
 
-export function recordingDeps(store: WatchdogStore, config: WatchdogConfig, stacks: StackDirectory, inspector?: StackInspector): RecordingDeps {
+export function recordingDeps(
+  store: WatchdogStore,
+  config: WatchdogConfig,
+  stacks: StackDirectory,
+  inspector?: StackInspector,
+): RecordingDeps {
   const notifier = createRecordingNotifier();
   const windowEvents: WindowEvent[] = [];
   const publisher = { publish: async (event: WindowEvent) => void windowEvents.push(event) };
   return {
     notifier,
     windowEvents,
-    with: (now, own) => ({ store, notifier, windowEvents: publisher, clock: now, config, log: silentLog, stacks: own ?? stacks, ...(inspector ? { inspector } : {}) }),
+    with: (now, own) => ({
+      store,
+      notifier,
+      windowEvents: publisher,
+      clock: now,
+      config,
+      log: silentLog,
+      stacks: own ?? stacks,
+      ...(inspector ? { inspector } : {}),
+    }),
   };
 }
 
@@ -128,7 +144,11 @@ export function countedInspector(inspector: StackInspector, count: DescribeStack
 }
 
 /** Runs `work` on every item with at most `concurrency` at once; order of start is the items'. */
-export async function pool<T>(items: readonly T[], concurrency: number, work: (item: T, worker: number) => Promise<void>): Promise<void> {
+export async function pool<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T, worker: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, items.length) }, async (_, worker) => {
@@ -147,7 +167,9 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   if (sorted.length === 0) return Number.NaN;
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 export const round = (value: number, digits = 2): number => Number(value.toFixed(digits));

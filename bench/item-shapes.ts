@@ -49,10 +49,14 @@ export interface ShapeStack {
   readonly arn: string;
 }
 
-const shapeStack = (name: string, uuid: string): ShapeStack => ({ name, arn: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${name}/${uuid}` });
+const shapeStack = (name: string, uuid: string): ShapeStack => ({
+  name,
+  arn: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${name}/${uuid}`,
+});
 
 /** A uuid for the `index`-th stack of a shape, so that names reused across shapes still differ in ARN. */
-const uuidOf = (shape: number, index: number): string => `${String(shape).padStart(8, '0')}-1b15-11ec-a8f1-${String(index).padStart(12, '0')}`;
+const uuidOf = (shape: number, index: number): string =>
+  `${String(shape).padStart(8, '0')}-1b15-11ec-a8f1-${String(index).padStart(12, '0')}`;
 
 function envelope(stack: ShapeStack, at: Instant, detailType: string, detail: Record<string, unknown>, id: string) {
   return {
@@ -70,21 +74,38 @@ function envelope(stack: ShapeStack, at: Instant, detailType: string, detail: Re
 
 function stackStatus(stack: ShapeStack, at: Instant, status: string, reason = ''): CloudFormationEvent {
   const detail = { 'status-details': { status, 'status-reason': reason } };
-  return parseCloudFormationEvent(envelope(stack, at, 'CloudFormation Stack Status Change', detail, `${stack.name}#${at}#${status}`));
+  return parseCloudFormationEvent(
+    envelope(stack, at, 'CloudFormation Stack Status Change', detail, `${stack.name}#${at}#${status}`),
+  );
 }
 
-function resourceStatus(stack: ShapeStack, at: Instant, resource: { logicalId: string; type: string; physicalId: string }, status: string, reason: string): CloudFormationEvent {
+function resourceStatus(
+  stack: ShapeStack,
+  at: Instant,
+  resource: { logicalId: string; type: string; physicalId: string },
+  status: string,
+  reason: string,
+): CloudFormationEvent {
   const detail = {
     'logical-resource-id': resource.logicalId,
     'physical-resource-id': resource.physicalId,
     'resource-type': resource.type,
     'status-details': { status, 'status-reason': reason },
   };
-  return parseCloudFormationEvent(envelope(stack, at, 'CloudFormation Resource Status Change', detail, `${stack.name}#${at}#${resource.logicalId}#${status}`));
+  return parseCloudFormationEvent(
+    envelope(
+      stack,
+      at,
+      'CloudFormation Resource Status Change',
+      detail,
+      `${stack.name}#${at}#${resource.logicalId}#${status}`,
+    ),
+  );
 }
 
 /** Time order; the sort is stable, so events of one second keep the order they were generated in. */
-const inDeliveryOrder = (events: CloudFormationEvent[]): CloudFormationEvent[] => events.sort((a, b) => a.time - b.time);
+const inDeliveryOrder = (events: CloudFormationEvent[]): CloudFormationEvent[] =>
+  events.sort((a, b) => a.time - b.time);
 
 const allRoots: StackDirectory = { factsOf: async () => NO_FACTS };
 
@@ -103,8 +124,12 @@ export interface NestedShape extends ItemShape {
 export function nestedShape(): NestedShape {
   const start = Date.parse('2024-03-05T10:00:00Z');
   const root = shapeStack('platform-prod', uuidOf(1, 0));
-  const nested = Array.from({ length: 150 }, (_, index) => shapeStack(`platform-prod-Nested${String(index).padStart(3, '0')}-${'X'.repeat(40)}`, uuidOf(1, index + 1)));
-  const stacks: StackDirectory = { factsOf: async (stackId) => ({ ...NO_FACTS, rootStackId: stackId === root.arn ? null : root.arn }) };
+  const nested = Array.from({ length: 150 }, (_, index) =>
+    shapeStack(`platform-prod-Nested${String(index).padStart(3, '0')}-${'X'.repeat(40)}`, uuidOf(1, index + 1)),
+  );
+  const stacks: StackDirectory = {
+    factsOf: async (stackId) => ({ ...NO_FACTS, rootStackId: stackId === root.arn ? null : root.arn }),
+  };
   const events: CloudFormationEvent[] = [];
   for (let deployment = 0; deployment < 4; deployment++) {
     const at = start + deployment * 30 * MINUTE_MS;
@@ -119,7 +144,14 @@ export function nestedShape(): NestedShape {
         events.push(stackStatus(stack, at + 5 * MINUTE_MS + index * 100, 'UPDATE_COMPLETE'));
       }
     });
-    events.push(stackStatus(root, at + 9 * MINUTE_MS, failed ? 'UPDATE_ROLLBACK_COMPLETE' : 'UPDATE_COMPLETE', failed ? LONG_REASON : ''));
+    events.push(
+      stackStatus(
+        root,
+        at + 9 * MINUTE_MS,
+        failed ? 'UPDATE_ROLLBACK_COMPLETE' : 'UPDATE_COMPLETE',
+        failed ? LONG_REASON : '',
+      ),
+    );
   }
   return {
     name: 'nested150',
@@ -178,7 +210,9 @@ const failsInWave = (index: number): boolean => index % 10 === 3;
  */
 export function wavesShape({ rounds = FAILING_WAVES.length }: { rounds?: number } = {}): WavesShape {
   const start = Date.parse('2024-03-06T08:00:00Z');
-  const stackList = Array.from({ length: WAVE_COUNT * WAVE_SIZE }, (_, index) => shapeStack(`shop-${['api', 'worker', 'web'][index % 3]}-${String(index).padStart(3, '0')}-prod`, uuidOf(2, index)));
+  const stackList = Array.from({ length: WAVE_COUNT * WAVE_SIZE }, (_, index) =>
+    shapeStack(`shop-${['api', 'worker', 'web'][index % 3]}-${String(index).padStart(3, '0')}-prod`, uuidOf(2, index)),
+  );
   const events: CloudFormationEvent[] = [];
   const waves: Wave[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -239,7 +273,8 @@ export interface HangShape extends ItemShape {
 
 const CERTIFICATE = { logicalId: 'Certificate', type: 'AWS::CertificateManager::Certificate', physicalId: '' };
 const DNS_VALIDATION =
-  'Content of DNS Record is: {Name: _3f1c9a7be2d04c58a1e6f0b2c4d8e9a1.shop.example.com.,Type: CNAME,Value: _9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d.xlfgrmvvlj.acm-validations.aws.}';
+  'Content of DNS Record is: {Name: _3f1c9a7be2d04c58a1e6f0b2c4d8e9a1.shop.example.com.,Type: CNAME,Value: ' +
+  '_9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d.xlfgrmvvlj.acm-validations.aws.}';
 
 /**
  * One stack (`edge-certificates-prod`) in CREATE_IN_PROGRESS for 30 hours, its certificate
@@ -260,13 +295,27 @@ const DNS_VALIDATION =
 export function hangShape(): HangShape {
   const hangStart = Date.parse('2024-03-07T06:00:00Z');
   const hanging = shapeStack('edge-certificates-prod', uuidOf(3, 999));
-  const neighbours = Array.from({ length: 60 }, (_, index) => shapeStack(`edge-${['api', 'cdn', 'auth', 'geo'][index % 4]}-${String(index).padStart(2, '0')}-prod`, uuidOf(3, index)));
+  const neighbours = Array.from({ length: 60 }, (_, index) =>
+    shapeStack(
+      `edge-${['api', 'cdn', 'auth', 'geo'][index % 4]}-${String(index).padStart(2, '0')}-prod`,
+      uuidOf(3, index),
+    ),
+  );
   const hangMs = 30 * HOUR_MS;
   const deployments = hangMs / (2 * MINUTE_MS);
   const events: CloudFormationEvent[] = [
     stackStatus(hanging, hangStart, 'CREATE_IN_PROGRESS', 'User Initiated'),
     resourceStatus(hanging, hangStart + 20 * SECOND_MS, { ...CERTIFICATE, physicalId: '' }, 'CREATE_IN_PROGRESS', ''),
-    resourceStatus(hanging, hangStart + 25 * SECOND_MS, { ...CERTIFICATE, physicalId: `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/3f1c9a7b-e2d0-4c58-a1e6-f0b2c4d8e9a1` }, 'CREATE_IN_PROGRESS', DNS_VALIDATION),
+    resourceStatus(
+      hanging,
+      hangStart + 25 * SECOND_MS,
+      {
+        ...CERTIFICATE,
+        physicalId: `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/3f1c9a7b-e2d0-4c58-a1e6-f0b2c4d8e9a1`,
+      },
+      'CREATE_IN_PROGRESS',
+      DNS_VALIDATION,
+    ),
   ];
   for (let deployment = 0; deployment < deployments; deployment++) {
     const stack = neighbours[deployment % neighbours.length] as ShapeStack;
@@ -278,12 +327,28 @@ export function hangShape(): HangShape {
   const inspector: StackInspector = {
     async describe(stackId) {
       // Only an escalated operation is asked about: a neighbour asked would be a bug, made loud.
-      if (stackId !== hanging.arn) throw new Error(`item shapes: DescribeStacks asked about ${stackId}, which never escalates`);
-      return { exists: true, status: 'CREATE_IN_PROGRESS', statusReason: 'User Initiated', lastUpdatedAt: null, statusSince: hangStart };
+      if (stackId !== hanging.arn)
+        throw new Error(`item shapes: DescribeStacks asked about ${stackId}, which never escalates`);
+      return {
+        exists: true,
+        status: 'CREATE_IN_PROGRESS',
+        statusReason: 'User Initiated',
+        lastUpdatedAt: null,
+        statusSince: hangStart,
+      };
     },
     async resourcesInProgress(stackId) {
       if (stackId !== hanging.arn) return [];
-      return [{ logicalResourceId: CERTIFICATE.logicalId, physicalResourceId: '', resourceType: CERTIFICATE.type, status: 'CREATE_IN_PROGRESS', statusReason: DNS_VALIDATION, since: hangStart + 25 * SECOND_MS }];
+      return [
+        {
+          logicalResourceId: CERTIFICATE.logicalId,
+          physicalResourceId: '',
+          resourceType: CERTIFICATE.type,
+          status: 'CREATE_IN_PROGRESS',
+          statusReason: DNS_VALIDATION,
+          since: hangStart + 25 * SECOND_MS,
+        },
+      ];
     },
   };
   return {

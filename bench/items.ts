@@ -49,7 +49,11 @@ export async function runShape(shape: ItemShape, store: WatchdogStore): Promise<
     now = minute;
     if (minute % every === 0) await sweep(use);
   }
-  if (next < events.length) throw new Error(`bench: ${shape.name} ends at ${new Date(shape.until).toISOString()}, before ${events.length - next} of its events`);
+  if (next < events.length)
+    throw new Error(
+      `bench: ${shape.name} ends at ${new Date(shape.until).toISOString()}, before ${events.length - next} of its ` +
+        `events`,
+    );
   return deps;
 }
 
@@ -87,7 +91,9 @@ export async function benchItemBounds(): Promise<ItemBounds> {
       await runShape(shape, createDynamoDbStore({ client, tableName }));
       const largest = largestItem(await scanTable(db, tableName));
       byShape[shape.name] = largest.bytes;
-      progress(`items: ${shape.name}: ${shape.events.length} events, largest item ${largest.bytes} bytes (${largest.sk})`);
+      progress(
+        `items: ${shape.name}: ${shape.events.length} events, largest item ${largest.bytes} bytes (${largest.sk})`,
+      );
     }
     return { maxItemBytes: Math.max(...Object.values(byShape)), byShape };
   } finally {

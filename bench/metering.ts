@@ -45,7 +45,10 @@ function indexEntry(sized: Sized | undefined, index: (typeof INDEXES)[number]): 
   if (!sized) return null;
   const keys = keyPart(sized.item, index.keys);
   if (!keys) return null;
-  return { keys: JSON.stringify(keys), size: index.all ? sized.size : itemSize({ ...keyPart(sized.item, TABLE_KEYS), ...keys }) };
+  return {
+    keys: JSON.stringify(keys),
+    size: index.all ? sized.size : itemSize({ ...keyPart(sized.item, TABLE_KEYS), ...keys }),
+  };
 }
 
 /** Units one GSI is charged when an item goes from `before` to `after`. */
@@ -90,7 +93,21 @@ export interface Tally {
 }
 
 export function emptyTally(): Tally {
-  return { requests: 0, byCommand: {}, queriesByIndex: {}, writeUnits: 0, gsiWriteUnits: 0, gsiWriteUnitsByIndex: {}, tableWriteUnitsByItem: {}, readUnits: 0, conditionalFailures: 0, redundantStateWrites: 0, largestItem: 0, stateItemBytes: [], historyItemBytes: [] };
+  return {
+    requests: 0,
+    byCommand: {},
+    queriesByIndex: {},
+    writeUnits: 0,
+    gsiWriteUnits: 0,
+    gsiWriteUnitsByIndex: {},
+    tableWriteUnitsByItem: {},
+    readUnits: 0,
+    conditionalFailures: 0,
+    redundantStateWrites: 0,
+    largestItem: 0,
+    stateItemBytes: [],
+    historyItemBytes: [],
+  };
 }
 
 export interface Meter {
@@ -160,7 +177,12 @@ export function meterClient(client: DynamoDBClient): Meter {
     const size = itemSize(item);
     const after: Sized = { item, size };
     tally.largestItem = Math.max(tally.largestItem, size);
-    if (meter.diagnose && before && item.SK === 'STATE' && canonical(withoutVersion(before.item)) === canonical(withoutVersion(item))) {
+    if (
+      meter.diagnose &&
+      before &&
+      item.SK === 'STATE' &&
+      canonical(withoutVersion(before.item)) === canonical(withoutVersion(item))
+    ) {
       tally.redundantStateWrites++;
     }
     if (item.SK === 'STATE') tally.stateItemBytes.push(size);
@@ -185,7 +207,13 @@ export function meterClient(client: DynamoDBClient): Meter {
       const name = String(context.commandName);
       tally.requests++;
       tally.byCommand[name] = (tally.byCommand[name] ?? 0) + 1;
-      const input = args.input as { Item?: Item; Key?: Item; RequestItems?: Record<string, { PutRequest?: { Item?: Item } }[]>; ConsistentRead?: boolean; IndexName?: string };
+      const input = args.input as {
+        Item?: Item;
+        Key?: Item;
+        RequestItems?: Record<string, { PutRequest?: { Item?: Item } }[]>;
+        ConsistentRead?: boolean;
+        IndexName?: string;
+      };
       if (name === 'QueryCommand') {
         const index = input.IndexName ?? '(table)';
         tally.queriesByIndex[index] = (tally.queriesByIndex[index] ?? 0) + 1;
@@ -207,7 +235,8 @@ export function meterClient(client: DynamoDBClient): Meter {
           tally.writeUnits += writeUnits(known.get(key)?.size ?? 0);
           known.delete(key);
         }
-        if (name === 'GetItemCommand') tally.readUnits += readUnits(output.Item ? itemSize(output.Item) : 0, input.ConsistentRead === true);
+        if (name === 'GetItemCommand')
+          tally.readUnits += readUnits(output.Item ? itemSize(output.Item) : 0, input.ConsistentRead === true);
         if (name === 'QueryCommand') {
           // A keys-only index returns keys; the sizes of what came back are what is billed.
           const bytes = (output.Items ?? []).reduce((sum, item) => sum + itemSize(item), 0);

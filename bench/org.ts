@@ -61,13 +61,27 @@ export function seededRandom(seed: number): () => number {
 
 const hex = (random: () => number, length: number): string =>
   Array.from({ length }, () => Math.floor(random() * 16).toString(16)).join('');
-const uuid = (random: () => number): string => `${hex(random, 8)}-${hex(random, 4)}-${hex(random, 4)}-${hex(random, 4)}-${hex(random, 12)}`;
+const uuid = (random: () => number): string =>
+  `${hex(random, 8)}-${hex(random, 4)}-${hex(random, 4)}-${hex(random, 4)}-${hex(random, 12)}`;
 const pick = <T>(random: () => number, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-const between = (random: () => number, low: number, high: number): number => low + Math.floor(random() * (high - low + 1));
+const between = (random: () => number, low: number, high: number): number =>
+  low + Math.floor(random() * (high - low + 1));
 
-const arnOf = (name: string, random: () => number): string => `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${name}/${uuid(random)}`;
+const arnOf = (name: string, random: () => number): string =>
+  `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${name}/${uuid(random)}`;
 
-const TEAMS = ['payments', 'checkout', 'search', 'identity', 'catalog', 'orders', 'shipping', 'billing', 'data', 'platform'];
+const TEAMS = [
+  'payments',
+  'checkout',
+  'search',
+  'identity',
+  'catalog',
+  'orders',
+  'shipping',
+  'billing',
+  'data',
+  'platform',
+];
 const ROLES = ['api', 'worker', 'web', 'db', 'queue', 'cache', 'cron', 'edge'];
 const RESOURCE_TYPES = [
   ['Function', 'AWS::Lambda::Function'],
@@ -89,7 +103,12 @@ function generateStacks(count: number, random: () => number): GeneratedStack[] {
   const stacks: GeneratedStack[] = [];
   let total = 0;
   for (let index = 0; total < count; index++) {
-    const name = `${TEAMS[index % TEAMS.length]}-${ROLES[Math.floor(index / TEAMS.length) % ROLES.length]}-${index}-prod`;
+    const name = [
+      TEAMS[index % TEAMS.length],
+      ROLES[Math.floor(index / TEAMS.length) % ROLES.length],
+      index,
+      'prod',
+    ].join('-');
     const arn = arnOf(name, random);
     const room = count - total - 1;
     const nestedCount = index % 4 === 0 ? Math.min(3, room) : 0;
@@ -105,11 +124,25 @@ function generateStacks(count: number, random: () => number): GeneratedStack[] {
 
 interface Emit {
   (stack: GeneratedStack, at: number, status: string, reason?: string): void;
-  resource(stack: GeneratedStack, at: number, logicalId: string, type: string, status: string, physicalId: string, reason?: string): void;
+  resource(
+    stack: GeneratedStack,
+    at: number,
+    logicalId: string,
+    type: string,
+    status: string,
+    physicalId: string,
+    reason?: string,
+  ): void;
 }
 
 /** One operation's events on one stack (and its nested stacks), CloudFormation's order. */
-function deploy(emit: Emit, random: () => number, stack: GeneratedStack, start: number, outcome: DeploymentOutcome): number {
+function deploy(
+  emit: Emit,
+  random: () => number,
+  stack: GeneratedStack,
+  start: number,
+  outcome: DeploymentOutcome,
+): number {
   let at = start;
   const step = (low: number, high: number): number => (at += between(random, low, high) * 1000);
   const resources = Array.from({ length: between(random, 2, 7) }, (_, n) => {
@@ -125,10 +158,24 @@ function deploy(emit: Emit, random: () => number, stack: GeneratedStack, start: 
   if (outcome === 'slow') step(25 * 60, 45 * 60);
   for (const nested of stack.nested) {
     step(1, 2);
-    emit.resource(stack, at, nested.name.split('-').at(-2) ?? 'Nested', 'AWS::CloudFormation::Stack', 'UPDATE_IN_PROGRESS', nested.arn);
+    emit.resource(
+      stack,
+      at,
+      nested.name.split('-').at(-2) ?? 'Nested',
+      'AWS::CloudFormation::Stack',
+      'UPDATE_IN_PROGRESS',
+      nested.arn,
+    );
     at = deploy(emit, random, nested, at + 1000, 'succeeded');
     step(1, 2);
-    emit.resource(stack, at, nested.name.split('-').at(-2) ?? 'Nested', 'AWS::CloudFormation::Stack', 'UPDATE_COMPLETE', nested.arn);
+    emit.resource(
+      stack,
+      at,
+      nested.name.split('-').at(-2) ?? 'Nested',
+      'AWS::CloudFormation::Stack',
+      'UPDATE_COMPLETE',
+      nested.arn,
+    );
   }
   const failing = outcome === 'rolledBack' || outcome === 'rollbackFailed' ? resources.at(-1) : undefined;
   for (const resource of resources) {
@@ -142,13 +189,26 @@ function deploy(emit: Emit, random: () => number, stack: GeneratedStack, start: 
   }
   if (failing) {
     step(1, 3);
-    emit(stack, at, 'UPDATE_ROLLBACK_IN_PROGRESS', `The following resource(s) failed to update: [${failing.logicalId}].`);
+    emit(
+      stack,
+      at,
+      'UPDATE_ROLLBACK_IN_PROGRESS',
+      `The following resource(s) failed to update: [${failing.logicalId}].`,
+    );
     for (const resource of resources) {
       step(1, 20);
       emit.resource(stack, at, resource.logicalId, resource.type, 'UPDATE_IN_PROGRESS', resource.physicalId);
       step(1, 20);
       const broken = outcome === 'rollbackFailed' && resource === failing;
-      emit.resource(stack, at, resource.logicalId, resource.type, broken ? 'UPDATE_FAILED' : 'UPDATE_COMPLETE', resource.physicalId, broken ? 'Resource is not in the state stabilized' : '');
+      emit.resource(
+        stack,
+        at,
+        resource.logicalId,
+        resource.type,
+        broken ? 'UPDATE_FAILED' : 'UPDATE_COMPLETE',
+        resource.physicalId,
+        broken ? 'Resource is not in the state stabilized' : '',
+      );
     }
     step(1, 3);
     if (outcome === 'rollbackFailed') {
@@ -176,7 +236,17 @@ function deploy(emit: Emit, random: () => number, stack: GeneratedStack, start: 
  * @example
  * const day = generateOrgDay({ stackCount: 1000, minEvents: 20_000 });
  */
-export function generateOrgDay({ stackCount, minEvents, seed = 42, date = '2021-09-21' }: { stackCount: number; minEvents: number; seed?: number; date?: string }): OrgDay {
+export function generateOrgDay({
+  stackCount,
+  minEvents,
+  seed = 42,
+  date = '2021-09-21',
+}: {
+  stackCount: number;
+  minEvents: number;
+  seed?: number;
+  date?: string;
+}): OrgDay {
   const random = seededRandom(seed);
   const stacks = generateStacks(stackCount, random);
   const dayStart = Date.parse(`${date}T06:00:00Z`);
@@ -207,7 +277,15 @@ export function generateOrgDay({ stackCount, minEvents, seed = 42, date = '2021-
         'client-request-token': '',
       }),
     {
-      resource: (stack: GeneratedStack, at: number, logicalId: string, type: string, status: string, physicalId: string, reason = '') =>
+      resource: (
+        stack: GeneratedStack,
+        at: number,
+        logicalId: string,
+        type: string,
+        status: string,
+        physicalId: string,
+        reason = '',
+      ) =>
         envelope(stack, at, 'CloudFormation Resource Status Change', {
           'stack-id': stack.arn,
           'logical-resource-id': logicalId,
@@ -226,8 +304,12 @@ export function generateOrgDay({ stackCount, minEvents, seed = 42, date = '2021-
     // Squaring skews the choice towards the first roots: a few services deploy all day long.
     const root = stacks[Math.floor(random() ** 2 * stacks.length)] as GeneratedStack;
     const roll = random();
-    const outcome: DeploymentOutcome = roll < 0.9 ? 'succeeded' : roll < 0.96 ? 'rolledBack' : roll < 0.99 ? 'slow' : 'rollbackFailed';
-    const start = Math.max(dayStart + Math.floor(random() * daySpan / 1000) * 1000, (busyUntil.get(root.arn) ?? 0) + 60_000);
+    const outcome: DeploymentOutcome =
+      roll < 0.9 ? 'succeeded' : roll < 0.96 ? 'rolledBack' : roll < 0.99 ? 'slow' : 'rollbackFailed';
+    const start = Math.max(
+      dayStart + Math.floor((random() * daySpan) / 1000) * 1000,
+      (busyUntil.get(root.arn) ?? 0) + 60_000,
+    );
     // A root already busy until after hours is left alone: the day stays a day.
     if (start > dayStart + daySpan) continue;
     busyUntil.set(root.arn, deploy(emit, random, root, start, outcome));

@@ -1,5 +1,6 @@
 /**
- * `tsx bench/profile.ts [--workload events|replay] [--events N] [--stacks N] [--interval µs] [--out FILE]`: where the CPU goes
+ * `tsx bench/profile.ts [--workload events|replay] [--events N] [--stacks N] [--interval µs] [--out FILE]`: where the
+ * CPU goes
  * in one of the bench's workloads, sampled with V8's profiler from inside this process (only the
  * workload, not the start-up), summed by package and by function of this repo, and written as a
  * .cpuprofile that Chrome DevTools or speedscope open. Everything runs on one thread (dynalite
@@ -18,7 +19,6 @@ import { replay } from '../cli/replay.ts';
 import { readReplayInput } from '../cli/replay-input.ts';
 import { silentLog } from '../shared/app/log.ts';
 
-
 /** dynalite and every package it pulls in: the embedded DynamoDB's server side. */
 function dynaliteClosure(): Set<string> {
   const seen = new Set<string>();
@@ -27,7 +27,9 @@ function dynaliteClosure(): Set<string> {
     if (seen.has(name)) continue;
     seen.add(name);
     try {
-      const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+      const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
+        dependencies?: Record<string, string>;
+      };
       queue.push(...Object.keys(manifest.dependencies ?? {}));
     } catch {
       // A dependency nested deeper than node_modules/<name>: counted under its own name.
@@ -44,11 +46,15 @@ function categoryOf(url: string, functionName: string): string {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
   if (pkg) {
     if (DYNALITE.has(pkg)) return 'dynalite (server side, LevelDB in memory)';
-    if (pkg.startsWith('@aws-sdk/') || pkg.startsWith('@smithy/') || pkg.startsWith('@aws-crypto/')) return 'AWS SDK client (marshalling, middleware, HTTP)';
+    if (pkg.startsWith('@aws-sdk/') || pkg.startsWith('@smithy/') || pkg.startsWith('@aws-crypto/'))
+      return 'AWS SDK client (marshalling, middleware, HTTP)';
     return `package ${pkg}`;
   }
   if (url.startsWith('node:')) return 'node internals (http, net, streams, timers)';
-  const inRepo = url.indexOf('/work/') >= 0 || url.startsWith('file://') ? url.replace(/^file:\/\//, '').replace(`${REPO_ROOT}/`, '') : url;
+  const inRepo =
+    url.indexOf('/work/') >= 0 || url.startsWith('file://')
+      ? url.replace(/^file:\/\//, '').replace(`${REPO_ROOT}/`, '')
+      : url;
   return `app ${inRepo}`;
 }
 
@@ -71,7 +77,8 @@ function summarise(profile: Profiler.Profile): Summary {
   const topSelf = new Map<string, number>();
   // tsx's transform leaves no useful line numbers: a function is named by its name and file.
   const label = (node: Profiler.ProfileNode): string =>
-    `${node.callFrame.functionName || '(anonymous)'} ${categoryOf(node.callFrame.url, node.callFrame.functionName).replace(/^app /, '')}`;
+    `${node.callFrame.functionName || '(anonymous)'} ` +
+    `${categoryOf(node.callFrame.url, node.callFrame.functionName).replace(/^app /, '')}`;
   for (const node of profile.nodes) {
     const ms = (node.hitCount ?? 0) * msPerHit;
     const category = categoryOf(node.callFrame.url, node.callFrame.functionName);
@@ -102,8 +109,17 @@ function summarise(profile: Profiler.Profile): Summary {
   const root = profile.nodes[0];
   if (root) visit(root.id);
   const sorted = (map: Map<string, number>, count: number): [string, number][] =>
-    [...map].sort((a, b) => b[1] - a[1]).slice(0, count).map(([key, ms]) => [key, round(ms, 0)]);
-  return { totalMs: round(totalMs, 0), byCategory: sorted(byCategory, 20), topSelf: sorted(topSelf, 30), appSelf: sorted(appSelf, 30), appInclusive: sorted(appInclusive, 30) };
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, count)
+      .map(([key, ms]) => [key, round(ms, 0)]);
+  return {
+    totalMs: round(totalMs, 0),
+    byCategory: sorted(byCategory, 20),
+    topSelf: sorted(topSelf, 30),
+    appSelf: sorted(appSelf, 30),
+    appInclusive: sorted(appInclusive, 30),
+  };
 }
 
 async function main(): Promise<void> {
@@ -145,7 +161,10 @@ async function main(): Promise<void> {
     work = async () => {
       const day = generateOrgDay({ stackCount: stacks, minEvents: events, seed: 7 });
       const input = readReplayInput(day.raw.map((event) => JSON.stringify(event)).join('\n'));
-      const result = await replay(input.deliveries, input.rejected, { config: benchConfig(day.serviceRules), log: silentLog });
+      const result = await replay(input.deliveries, input.rejected, {
+        config: benchConfig(day.serviceRules),
+        log: silentLog,
+      });
       return { events: day.raw.length, notifications: result.notifications.length, windows: result.windows.length };
     };
   } else {
@@ -164,7 +183,9 @@ async function main(): Promise<void> {
   session.disconnect();
   writeFileSync(out, JSON.stringify(profile));
   const summary = summarise(profile);
-  process.stdout.write(`${JSON.stringify({ workload: values.workload, outcome, profile: out, ...summary }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ workload: values.workload, outcome, profile: out, ...summary }, null, 2)}\n`,
+  );
 }
 
 main().catch((error: unknown) => {

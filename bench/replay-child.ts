@@ -10,6 +10,12 @@ const [file, ...args] = process.argv.slice(2);
 if (file === undefined) throw new Error('usage: replay-child.ts FILE [replay options]');
 let outputBytes = 0;
 const started = performance.now();
-const status = await main(['replay', file, ...args], { stdout: (text) => void (outputBytes += text.length), stderr: () => undefined, isTty: false });
+const status = await main(['replay', file, ...args], {
+  stdout: (text) => void (outputBytes += text.length),
+  stderr: () => undefined,
+  isTty: false,
+});
 const ms = performance.now() - started;
-process.stdout.write(`${JSON.stringify({ status, ms, maxRssMB: process.resourceUsage().maxRSS / 1024, outputBytes })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ status, ms, maxRssMB: process.resourceUsage().maxRSS / 1024, outputBytes })}\n`,
+);

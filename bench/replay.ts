@@ -48,10 +48,19 @@ function writeDay(folder: string, events: number): Day {
 }
 
 async function replayOnce(day: Day): Promise<ReplayRun> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', CHILD, day.file, ...day.args, '--format', 'json'], { maxBuffer: 1 << 20 });
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', CHILD, day.file, ...day.args, '--format', 'json'],
+    { maxBuffer: 1 << 20 },
+  );
   const result = JSON.parse(stdout) as { status: number; ms: number; maxRssMB: number };
   if (result.status !== 0) throw new Error(`bench: replay of ${day.file} exited with ${result.status}`);
-  return { events: day.events, ms: result.ms, eventsPerSecond: (day.events / result.ms) * 1000, maxRssMB: result.maxRssMB };
+  return {
+    events: day.events,
+    ms: result.ms,
+    eventsPerSecond: (day.events / result.ms) * 1000,
+    maxRssMB: result.maxRssMB,
+  };
 }
 
 /** The median run by time, with the largest peak memory of all runs. */
@@ -72,12 +81,21 @@ export async function benchReplay({ events, runs }: { events: number; runs: numb
       tenths.push(await replayOnce(tenth));
       fulls.push(await replayOnce(full));
       const last = fulls.at(-1) as ReplayRun;
-      progress(`replay: ${last.events} events in ${(last.ms / 1000).toFixed(1)} s (${Math.round(last.eventsPerSecond)}/s, peak ${Math.round(last.maxRssMB)} MB); a tenth in ${((tenths.at(-1) as ReplayRun).ms / 1000).toFixed(1)} s`);
+      progress(
+        `replay: ${last.events} events in ${(last.ms / 1000).toFixed(1)} s (${Math.round(last.eventsPerSecond)}/s, ` +
+          `peak ${Math.round(last.maxRssMB)} MB); a tenth in ${((tenths.at(-1) as ReplayRun).ms / 1000).toFixed(1)} s`,
+      );
     }
     const fullRun = summary(fulls);
     const tenthRun = summary(tenths);
     const timeRatio = fullRun.ms / tenthRun.ms;
-    return { full: fullRun, tenth: tenthRun, timeRatio, growthRatio: timeRatio / (fullRun.events / tenthRun.events), runs };
+    return {
+      full: fullRun,
+      tenth: tenthRun,
+      timeRatio,
+      growthRatio: timeRatio / (fullRun.events / tenthRun.events),
+      runs,
+    };
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }

@@ -37,8 +37,26 @@ interface Sizes {
   readonly replayRuns: number;
 }
 
-const FULL: Sizes = { stacks: 1000, events: 20_000, rawWrites: 6_000, closed: 100_000, sweepRepeats: 9, importRuns: 15, replayEvents: 100_000, replayRuns: 2 };
-const QUICK: Sizes = { stacks: 200, events: 2_000, rawWrites: 1_000, closed: 5_000, sweepRepeats: 3, importRuns: 5, replayEvents: 20_000, replayRuns: 1 };
+const FULL: Sizes = {
+  stacks: 1000,
+  events: 20_000,
+  rawWrites: 6_000,
+  closed: 100_000,
+  sweepRepeats: 9,
+  importRuns: 15,
+  replayEvents: 100_000,
+  replayRuns: 2,
+};
+const QUICK: Sizes = {
+  stacks: 200,
+  events: 2_000,
+  rawWrites: 1_000,
+  closed: 5_000,
+  sweepRepeats: 3,
+  importRuns: 5,
+  replayEvents: 20_000,
+  replayRuns: 1,
+};
 
 /** Replay's targets (issue 14), for a 100,000-event day. */
 const REPLAY_MIN_EVENTS_PER_SECOND = 2000;
@@ -76,7 +94,8 @@ interface Phases {
 }
 
 /** Requests per event, DescribeStacks (tags and nesting, once per stack and container) included. */
-const requestsPerEventOf = (events: EventsFigures): number => (events.eventTally.requests + events.describeStacks.events) / events.events;
+const requestsPerEventOf = (events: EventsFigures): number =>
+  (events.eventTally.requests + events.describeStacks.events) / events.events;
 
 function targets({ events, sweep, escalations, burst, items, replay, bundles }: Phases): Target[] {
   const list: Target[] = [];
@@ -84,26 +103,51 @@ function targets({ events, sweep, escalations, burst, items, replay, bundles }: 
     const ratio = events.eventsPerSecond / events.raw.rawWritesPerSecond;
     list.push({ figure: 'handlerVsRawRatio', value: round(ratio, 3), target: '≥ 0.33', holds: ratio >= 0.33 });
     const requests = requestsPerEventOf(events);
-    list.push({ figure: 'requestsPerEvent', value: round(requests, 3), target: '≤ 3 (DescribeStacks included)', holds: requests <= 3 });
+    list.push({
+      figure: 'requestsPerEvent',
+      value: round(requests, 3),
+      target: '≤ 3 (DescribeStacks included)',
+      holds: requests <= 3,
+    });
   }
   if (escalations) {
     list.push({
       figure: 'sweepEscalationSeconds2000',
       value: round(escalations.sweepEscalationSeconds2000, 1),
       target: `≤ ${escalations.targetSeconds} s`,
-      holds: escalations.sweepEscalationSeconds2000 <= escalations.targetSeconds && escalations.distinctPages === escalations.stacks,
+      holds:
+        escalations.sweepEscalationSeconds2000 <= escalations.targetSeconds &&
+        escalations.distinctPages === escalations.stacks,
     });
   }
   if (burst) {
-    list.push({ figure: 'burstDeadLetters', value: burst.burstDeadLetters, target: '0', holds: burst.burstDeadLetters === 0 });
-    list.push({ figure: 'burstWriteUnitsPerEvent', value: burst.burstWriteUnitsPerEvent, target: '≤ 5', holds: burst.burstWriteUnitsPerEvent <= 5 });
+    list.push({
+      figure: 'burstDeadLetters',
+      value: burst.burstDeadLetters,
+      target: '0',
+      holds: burst.burstDeadLetters === 0,
+    });
+    list.push({
+      figure: 'burstWriteUnitsPerEvent',
+      value: burst.burstWriteUnitsPerEvent,
+      target: '≤ 5',
+      holds: burst.burstWriteUnitsPerEvent <= 5,
+    });
   }
-  if (items) list.push({ figure: 'maxItemBytes', value: items.maxItemBytes, target: `≤ ${MAX_ITEM_BYTES}`, holds: items.maxItemBytes <= MAX_ITEM_BYTES });
+  if (items)
+    list.push({
+      figure: 'maxItemBytes',
+      value: items.maxItemBytes,
+      target: `≤ ${MAX_ITEM_BYTES}`,
+      holds: items.maxItemBytes <= MAX_ITEM_BYTES,
+    });
   if (sweep) {
     const due = sweep.crowded.requests - sweep.crowded.indexQueries;
     list.push({
       figure: 'sweepRequests',
-      value: `${sweep.crowded.requests} (${sweep.crowded.indexQueries} index query + ${due} for ${sweep.crowded.notificationsDue} notifications and ${sweep.crowded.windowEventsDue} window events due)`,
+      value:
+        `${sweep.crowded.requests} (${sweep.crowded.indexQueries} index query + ${due} for ` +
+        `${sweep.crowded.notificationsDue} notifications and ${sweep.crowded.windowEventsDue} window events due)`,
       target: '≤ 3 + requests of the due notifications',
       holds: sweep.crowded.indexQueries <= 3,
     });
@@ -115,29 +159,70 @@ function targets({ events, sweep, escalations, burst, items, replay, bundles }: 
       target: '≤ 1 + 2 per service listed, nothing written',
       holds: sweep.crowded.quietRequests <= 1 + 2 * sweep.open && quietWrites === 0,
     });
-    list.push({ figure: 'sweepScalingRatio', value: round(sweep.sweepScalingRatio, 3), target: '≤ 1.5', holds: sweep.sweepScalingRatio <= 1.5 });
+    list.push({
+      figure: 'sweepScalingRatio',
+      value: round(sweep.sweepScalingRatio, 3),
+      target: '≤ 1.5',
+      holds: sweep.sweepScalingRatio <= 1.5,
+    });
   }
   if (bundles) {
     for (const [name, bytes] of Object.entries(bundles.bundleBytes)) {
-      list.push({ figure: `bundleBytes.${name}`, value: bytes, target: '≤ 350 KB as deployed', holds: bytes <= BUNDLE_LIMIT_BYTES });
+      list.push({
+        figure: `bundleBytes.${name}`,
+        value: bytes,
+        target: '≤ 350 KB as deployed',
+        holds: bytes <= BUNDLE_LIMIT_BYTES,
+      });
     }
     for (const [name, ratio] of Object.entries(bundles.coldImportRatio)) {
-      list.push({ figure: `coldImportRatio.${name}`, value: round(ratio, 2), target: `≤ ${COLD_IMPORT_MAX_RATIO} as deployed`, holds: ratio <= COLD_IMPORT_MAX_RATIO });
+      list.push({
+        figure: `coldImportRatio.${name}`,
+        value: round(ratio, 2),
+        target: `≤ ${COLD_IMPORT_MAX_RATIO} as deployed`,
+        holds: ratio <= COLD_IMPORT_MAX_RATIO,
+      });
     }
-    for (const [name, error] of Object.entries(bundles.errors)) list.push({ figure: `bundle.${name}`, value: error, target: 'builds and imports', holds: false });
+    for (const [name, error] of Object.entries(bundles.errors))
+      list.push({ figure: `bundle.${name}`, value: error, target: 'builds and imports', holds: false });
   }
   if (replay) {
     const { full } = replay;
-    list.push({ figure: `replayEventsPerSecond (${full.events} events)`, value: Math.round(full.eventsPerSecond), target: `≥ ${REPLAY_MIN_EVENTS_PER_SECOND}`, holds: full.eventsPerSecond >= REPLAY_MIN_EVENTS_PER_SECOND });
-    list.push({ figure: `replayPeakRssMB (${full.events} events)`, value: Math.round(full.maxRssMB), target: `≤ ${REPLAY_MAX_RSS_MB}`, holds: full.maxRssMB <= REPLAY_MAX_RSS_MB });
-    list.push({ figure: 'replayGrowthRatio', value: round(replay.growthRatio, 3), target: '≤ 1.2 (10× events ≤ 12× time)', holds: replay.growthRatio <= 1.2 });
+    list.push({
+      figure: `replayEventsPerSecond (${full.events} events)`,
+      value: Math.round(full.eventsPerSecond),
+      target: `≥ ${REPLAY_MIN_EVENTS_PER_SECOND}`,
+      holds: full.eventsPerSecond >= REPLAY_MIN_EVENTS_PER_SECOND,
+    });
+    list.push({
+      figure: `replayPeakRssMB (${full.events} events)`,
+      value: Math.round(full.maxRssMB),
+      target: `≤ ${REPLAY_MAX_RSS_MB}`,
+      holds: full.maxRssMB <= REPLAY_MAX_RSS_MB,
+    });
+    list.push({
+      figure: 'replayGrowthRatio',
+      value: round(replay.growthRatio, 3),
+      target: '≤ 1.2 (10× events ≤ 12× time)',
+      holds: replay.growthRatio <= 1.2,
+    });
   }
   return list;
 }
 
 function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows.reduce<number[]>((max, row) => row.map((cell, index) => Math.max(max[index] ?? 0, cell.length)), []);
-  return rows.map((row) => row.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join('  ').trimEnd()).join('\n');
+  const widths = rows.reduce<number[]>(
+    (max, row) => row.map((cell, index) => Math.max(max[index] ?? 0, cell.length)),
+    [],
+  );
+  return rows
+    .map((row) =>
+      row
+        .map((cell, index) => cell.padEnd(widths[index] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 const fmt = (value: number, digits = 1): string => value.toLocaleString('en-US', { maximumFractionDigits: digits });
@@ -168,20 +253,35 @@ function humanReport(report: Record<string, unknown>, list: readonly Target[], c
   }
   for (const key of ['bundleBytes', 'coldImportMs', 'coldImportRatio']) {
     const value = report[key];
-    if (value && typeof value === 'object') for (const [name, number] of Object.entries(value)) figures.push([`${key}.${name}`, fmt(Number(number), 2)]);
+    if (value && typeof value === 'object')
+      for (const [name, number] of Object.entries(value)) figures.push([`${key}.${name}`, fmt(Number(number), 2)]);
   }
   lines.push(table(figures), '');
-  lines.push(table([['target', 'value', 'wanted', 'holds'], ...list.map((item) => [item.figure, String(item.value), item.target, item.holds ? 'yes' : 'NO'])]), '');
+  lines.push(
+    table([
+      ['target', 'value', 'wanted', 'holds'],
+      ...list.map((item) => [item.figure, String(item.value), item.target, item.holds ? 'yes' : 'NO']),
+    ]),
+    '',
+  );
   if (cost) {
     lines.push(
       table([
-        [`monthly cost (1,000 stacks, 20,000 events/day; scaled from the day measured, ${fmt(cost.measuredEvents, 0)} events)`, 'USD'],
+        [
+          `monthly cost (1,000 stacks, 20,000 events/day; scaled from the day measured, ` +
+            `${fmt(cost.measuredEvents, 0)} events)`,
+          'USD',
+        ],
         ['DynamoDB requests, events', fmt(cost.dynamoDbRequestsUsd.events, 2)],
         ['DynamoDB requests, sweeps', fmt(cost.dynamoDbRequestsUsd.sweeps, 2)],
         [`DynamoDB storage (${fmt(cost.storage.historyItems, 0)} raw events kept 90 days)`, fmt(cost.storage.usd, 2)],
         ['EventBridge (window events)', fmt(cost.eventBridge.usd, 4)],
         ['total', fmt(cost.totalUsd, 2)],
-        [`(if every request were 1 unit: DynamoDB requests ${fmt(cost.dynamoDbIfOneUnitPerRequestUsd, 2)}; GSI share of WRUs ${fmt(cost.writeUnits.gsiShare * 100, 0)}%)`, ''],
+        [
+          `(if every request were 1 unit: DynamoDB requests ${fmt(cost.dynamoDbIfOneUnitPerRequestUsd, 2)}; GSI ` +
+            `share of WRUs ${fmt(cost.writeUnits.gsiShare * 100, 0)}%)`,
+          '',
+        ],
       ]),
       '',
     );
@@ -202,9 +302,16 @@ async function main(): Promise<void> {
   });
   const sizes = values.quick ? QUICK : FULL;
   const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency: expected a positive integer, got '${values.concurrency}'`);
-  const skipped = new Set(values.skip.split(',').map((phase) => phase.trim()).filter((phase) => phase !== ''));
-  for (const phase of skipped) if (!PHASES.includes(phase as Phase)) throw new Error(`--skip: '${phase}' is not one of ${PHASES.join(', ')}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new Error(`--concurrency: expected a positive integer, got '${values.concurrency}'`);
+  const skipped = new Set(
+    values.skip
+      .split(',')
+      .map((phase) => phase.trim())
+      .filter((phase) => phase !== ''),
+  );
+  for (const phase of skipped)
+    if (!PHASES.includes(phase as Phase)) throw new Error(`--skip: '${phase}' is not one of ${PHASES.join(', ')}`);
   const runs = (phase: Phase): boolean => !skipped.has(phase);
   const started = performance.now();
 
@@ -214,21 +321,30 @@ async function main(): Promise<void> {
   let events: EventsFigures | undefined;
   if (runs('events')) {
     const day = generateOrgDay({ stackCount: sizes.stacks, minEvents: sizes.events });
-    progress(`events: a day of ${day.events.length} events (${day.deployments} deployments) of ${sizes.stacks} stacks, concurrency ${concurrency}`);
+    progress(
+      `events: a day of ${day.events.length} events (${day.deployments} deployments) of ${sizes.stacks} stacks, ` +
+        `concurrency ${concurrency}`,
+    );
     const db = await meteredDb();
     try {
       events = await benchEvents(db, day, { concurrency, rawWrites: sizes.rawWrites });
-      progress(`events: ${fmt(events.eventsPerSecond)} events/s, ${fmt(requestsPerEventOf(events), 3)} requests/event; raw floor ${fmt(events.raw.rawWritesPerSecond)} UpdateItem/s`);
+      progress(
+        `events: ${fmt(events.eventsPerSecond)} events/s, ${fmt(requestsPerEventOf(events), 3)} requests/event; ` +
+          `raw floor ${fmt(events.raw.rawWritesPerSecond)} UpdateItem/s`,
+      );
     } finally {
       await db.close();
     }
   }
   const raw: RawFigures | undefined = events?.raw;
-  const sweep = runs('sweep') ? await benchSweep({ closed: sizes.closed, repeats: sizes.sweepRepeats, concurrency }) : undefined;
+  const sweep = runs('sweep')
+    ? await benchSweep({ closed: sizes.closed, repeats: sizes.sweepRepeats, concurrency })
+    : undefined;
   const escalations = runs('escalations') ? await benchSweepEscalations() : undefined;
   if (escalations) progress(`escalations: 2,000 pages in ${fmt(escalations.sweepEscalationSeconds2000)} s`);
   const burst = runs('burst') ? await benchBurst() : undefined;
-  if (burst) progress(`burst: ${burst.burstDeadLetters} dead letters, ${burst.burstWriteUnitsPerEvent} write units/event`);
+  if (burst)
+    progress(`burst: ${burst.burstDeadLetters} dead letters, ${burst.burstWriteUnitsPerEvent} write units/event`);
   const items = runs('items') ? await benchItemBounds() : undefined;
   const replay = runs('replay') ? await benchReplay({ events: sizes.replayEvents, runs: sizes.replayRuns }) : undefined;
   const cost = events ? monthlyCost(events) : undefined;
@@ -245,7 +361,9 @@ async function main(): Promise<void> {
         }
       : {}),
     ...(escalations ? { sweepEscalationSeconds2000: round(escalations.sweepEscalationSeconds2000, 1) } : {}),
-    ...(burst ? { burstDeadLetters: burst.burstDeadLetters, burstWriteUnitsPerEvent: burst.burstWriteUnitsPerEvent } : {}),
+    ...(burst
+      ? { burstDeadLetters: burst.burstDeadLetters, burstWriteUnitsPerEvent: burst.burstWriteUnitsPerEvent }
+      : {}),
     ...(items ? { maxItemBytes: items.maxItemBytes } : {}),
     ...(sweep
       ? {
@@ -255,14 +373,23 @@ async function main(): Promise<void> {
           sweepScalingRatio: round(sweep.sweepScalingRatio, 3),
         }
       : {}),
-    ...(bundles ? { bundleBytes: bundles.bundleBytes, coldImportMs: roundAll(bundles.coldImportMs, 1), coldImportRatio: roundAll(bundles.coldImportRatio, 2) } : {}),
+    ...(bundles
+      ? {
+          bundleBytes: bundles.bundleBytes,
+          coldImportMs: roundAll(bundles.coldImportMs, 1),
+          coldImportRatio: roundAll(bundles.coldImportRatio, 2),
+        }
+      : {}),
     ...(replay
       ? {
           replayEventsPerSecond: round(replay.full.eventsPerSecond, 1),
           replayPeakRssMB: round(replay.full.maxRssMB, 1),
           // Named for the issue's 100,000-event day: only a run of that size reports them.
           ...(replay.full.events >= 100_000
-            ? { replayEventsPerSecond100k: round(replay.full.eventsPerSecond, 1), replayPeakRssMB100k: round(replay.full.maxRssMB, 1) }
+            ? {
+                replayEventsPerSecond100k: round(replay.full.eventsPerSecond, 1),
+                replayPeakRssMB100k: round(replay.full.maxRssMB, 1),
+              }
             : {}),
           replayGrowthRatio: round(replay.growthRatio, 3),
         }

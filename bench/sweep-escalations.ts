@@ -48,7 +48,8 @@ const MAX_SWEEPS = 10;
 const serviceOf = (index: number): string => `svc-${String(index % SERVICES).padStart(3, '0')}`;
 const nameOf = (index: number): string => `${serviceOf(index)}-stack-${String(index).padStart(4, '0')}`;
 const arnOf = (index: number): string =>
-  `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${nameOf(index)}/00000000-0000-4000-8000-${String(index).padStart(12, '0')}`;
+  `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${nameOf(index)}/00000000-0000-4000-8000-` +
+  `${String(index).padStart(12, '0')}`;
 
 function stackEvents(index: number): CloudFormationEvent[] {
   const base = { stackId: arnOf(index), stackName: nameOf(index), account: ACCOUNT, region: REGION, statusReason: '' };
@@ -119,7 +120,12 @@ export function withLatency(store: WatchdogStore, ms: number, tally: CallTally):
 
 /** DescribeStacks answering that the stack still updates, after its round trip. */
 function hungStacks(asked: string[], ms: number): StackInspector {
-  const stillUpdating: StackDescription = { exists: true, status: 'UPDATE_IN_PROGRESS', statusReason: '', lastUpdatedAt: T0 };
+  const stillUpdating: StackDescription = {
+    exists: true,
+    status: 'UPDATE_IN_PROGRESS',
+    statusReason: '',
+    lastUpdatedAt: T0,
+  };
   return {
     async describe(stackId) {
       asked.push(stackId);
@@ -198,7 +204,15 @@ export async function benchSweepEscalations(
     const tagged = new Map(Array.from({ length: STACKS }, (_, index) => [arnOf(index), serviceOf(index)]));
     const stacks = { factsOf: async (stackId: string) => ({ ...NO_FACTS, serviceTag: tagged.get(stackId) ?? null }) };
     const quiet = { publish: async (): Promise<void> => undefined };
-    const plain = (now: Instant) => ({ store: db.store, notifier: quiet, windowEvents: quiet, clock: () => now, config, log: silentLog, stacks });
+    const plain = (now: Instant) => ({
+      store: db.store,
+      notifier: quiet,
+      windowEvents: quiet,
+      clock: () => now,
+      config,
+      log: silentLog,
+      stacks,
+    });
 
     const seedStart = performance.now();
     const events = Array.from({ length: STACKS }, (_, index) => stackEvents(index));
@@ -208,7 +222,9 @@ export async function benchSweepEscalations(
     // The minutes before, as the sweeper saw them: the windows walked, nothing due yet.
     await sweep(plain(T0 + 2 * MINUTE_MS));
     const seedSeconds = (performance.now() - seedStart) / 1000;
-    progress(`sweep-escalations: ${STACKS} hung stacks over ${SERVICES} services seeded in ${seedSeconds.toFixed(1)} s`);
+    progress(
+      `sweep-escalations: ${STACKS} hung stacks over ${SERVICES} services seeded in ${seedSeconds.toFixed(1)} s`,
+    );
 
     const tally: CallTally = { calls: {} };
     const store = withLatency(db.store, latency.dynamoDb, tally);
@@ -248,12 +264,21 @@ export async function benchSweepEscalations(
     for (let minute = 0; minute < MAX_SWEEPS && sent.length < STACKS; minute++) {
       const started = performance.now();
       // As the sweeper handler runs it: its concurrency, and Lambda's remaining time.
-      const options: SweepOptions = { concurrency, remainingMs: () => SWEEPER_TIMEOUT_MS - (performance.now() - started) };
+      const options: SweepOptions = {
+        concurrency,
+        remainingMs: () => SWEEPER_TIMEOUT_MS - (performance.now() - started),
+      };
       const now = SWEEP_AT + minute * MINUTE_MS;
-      const result = await sweep({ store, notifier, windowEvents, clock: () => now, config, log: silentLog, inspector, stacks }, options);
+      const result = await sweep(
+        { store, notifier, windowEvents, clock: () => now, config, log: silentLog, inspector, stacks },
+        options,
+      );
       secondsBySweep.push((performance.now() - started) / 1000);
       deferredBySweep.push(result.deferred);
-      progress(`sweep-escalations: sweep ${minute + 1}: ${result.notifications.length} pages, ${result.windowEvents} window events, ${result.deferred} deferred`);
+      progress(
+        `sweep-escalations: sweep ${minute + 1}: ${result.notifications.length} pages, ${result.windowEvents} ` +
+          `window events, ${result.deferred} deferred`,
+      );
     }
     const cpu = process.cpuUsage(cpuFrom);
     const describedForPages = asked.length;
@@ -271,7 +296,10 @@ export async function benchSweepEscalations(
       { concurrency, remainingMs: () => SWEEPER_TIMEOUT_MS - (performance.now() - recheckStarted) },
     );
     const recheckSeconds = (performance.now() - recheckStarted) / 1000;
-    progress(`sweep-escalations: the minute after: ${asked.length - describedForPages} re-checked in ${recheckSeconds.toFixed(1)} s, ${recheck.deferred} deferred`);
+    progress(
+      `sweep-escalations: the minute after: ${asked.length - describedForPages} re-checked in ` +
+        `${recheckSeconds.toFixed(1)} s, ${recheck.deferred} deferred`,
+    );
 
     return {
       sweepEscalationSeconds2000: round(seconds, 2),

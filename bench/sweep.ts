@@ -4,14 +4,31 @@
  * ones) and its time. The open services are put back as they were before each timed sweep, so
  * that every sweep has the same notifications due.
  */
-import { BatchWriteItemCommand, DeleteItemCommand, GetItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  DeleteItemCommand,
+  GetItemCommand,
+  QueryCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
 import { applyEvent } from '../shared/app/apply-event.ts';
 import { sweep } from '../shared/app/sweep.ts';
 import { SWEEP_PARTITION, TO_SWEEP_INDEX } from '../shared/adapters/table.ts';
 import type { CloudFormationEvent } from '../shared/domain/events.ts';
 import { MINUTE_MS, type Instant } from '../shared/domain/time.ts';
 import type { WatchdogStore } from '../shared/app/ports.ts';
-import { BENCH_TABLE, benchConfig, meteredDb, median, pool, progress, recordingDeps, timed, type MeteredDb, type RecordingDeps } from './harness.ts';
+import {
+  BENCH_TABLE,
+  benchConfig,
+  meteredDb,
+  median,
+  pool,
+  progress,
+  recordingDeps,
+  timed,
+  type MeteredDb,
+  type RecordingDeps,
+} from './harness.ts';
 import { emptyTally } from './metering.ts';
 import { ACCOUNT, REGION } from './org.ts';
 
@@ -22,10 +39,22 @@ const T0 = Date.parse('2021-09-21T10:00:00Z');
 const SWEEP_AT = T0 + 25 * MINUTE_MS;
 const BATCH = 25;
 
-const arn = (name: string): string => `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${name}/00000000-0000-4000-8000-${String(name.length).padStart(12, '0')}`;
+const arn = (name: string): string =>
+  `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${name}/00000000-0000-4000-8000-` +
+  `${String(name.length).padStart(12, '0')}`;
 
 function stackStatus(name: string, at: Instant, status: string): CloudFormationEvent {
-  return { kind: 'stack-status', stackId: arn(name), stackName: name, account: ACCOUNT, region: REGION, eventId: `${name}-${at}-${status}`, time: at, status, statusReason: '' };
+  return {
+    kind: 'stack-status',
+    stackId: arn(name),
+    stackName: name,
+    account: ACCOUNT,
+    region: REGION,
+    eventId: `${name}-${at}-${status}`,
+    time: at,
+    status,
+    statusReason: '',
+  };
 }
 
 function resourceStatus(name: string, at: Instant, logicalResourceId: string, status: string): CloudFormationEvent {
@@ -46,18 +75,40 @@ function resourceStatus(name: string, at: Instant, logicalResourceId: string, st
 }
 
 /** The key of the stack item of the stack named `service` (each bench service has one stack of its name). */
-const stateKey = (service: string): RawItem => ({ PK: { S: `SERVICE#${ACCOUNT}#${REGION}#${service}` }, SK: { S: `STACK#${arn(service)}` } });
+const stateKey = (service: string): RawItem => ({
+  PK: { S: `SERVICE#${ACCOUNT}#${REGION}#${service}` },
+  SK: { S: `STACK#${arn(service)}` },
+});
 
-/** Removes what a sweep derived for a service (its window entries, walk points, own item), so that the next round derives it again. */
+/**
+ * Removes what a sweep derived for a service (its window entries, walk points, own item), so that the next round
+ * derives it again.
+ */
 async function forgetDerived(db: MeteredDb, table: string, service: string): Promise<void> {
   const { Items } = await db.client.send(
-    new QueryCommand({ TableName: table, KeyConditionExpression: 'PK = :pk AND SK > :stacks', ExpressionAttributeValues: { ':pk': { S: `SERVICE#${ACCOUNT}#${REGION}#${service}` }, ':stacks': { S: 'STACK$' } }, ConsistentRead: true }),
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: 'PK = :pk AND SK > :stacks',
+      ExpressionAttributeValues: {
+        ':pk': { S: `SERVICE#${ACCOUNT}#${REGION}#${service}` },
+        ':stacks': { S: 'STACK$' },
+      },
+      ConsistentRead: true,
+    }),
   );
-  for (const item of Items ?? []) await db.client.send(new DeleteItemCommand({ TableName: table, Key: { PK: item.PK as RawItem[string], SK: item.SK as RawItem[string] } }));
+  for (const item of Items ?? [])
+    await db.client.send(
+      new DeleteItemCommand({
+        TableName: table,
+        Key: { PK: item.PK as RawItem[string], SK: item.SK as RawItem[string] },
+      }),
+    );
 }
 
 async function getRaw(db: MeteredDb, table: string, service: string): Promise<RawItem> {
-  const { Item } = await db.client.send(new GetItemCommand({ TableName: table, Key: stateKey(service), ConsistentRead: true }));
+  const { Item } = await db.client.send(
+    new GetItemCommand({ TableName: table, Key: stateKey(service), ConsistentRead: true }),
+  );
   if (!Item) throw new Error(`bench: no state item for ${service} in ${table}`);
   return Item;
 }
@@ -68,8 +119,12 @@ async function putAll(db: MeteredDb, table: string, items: readonly RawItem[], c
   await pool(batches, concurrency, async (batch) => {
     let pending: RawItem[] = batch;
     while (pending.length > 0) {
-      const answer = await db.client.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending.map((Item) => ({ PutRequest: { Item } })) } }));
-      pending = (answer.UnprocessedItems?.[table] ?? []).flatMap((request) => (request.PutRequest?.Item ? [request.PutRequest.Item] : []));
+      const answer = await db.client.send(
+        new BatchWriteItemCommand({ RequestItems: { [table]: pending.map((Item) => ({ PutRequest: { Item } })) } }),
+      );
+      pending = (answer.UnprocessedItems?.[table] ?? []).flatMap((request) =>
+        request.PutRequest?.Item ? [request.PutRequest.Item] : [],
+      );
     }
   });
 }
@@ -128,10 +183,18 @@ interface Subject {
 }
 
 async function subject(db: MeteredDb, table: string, store: WatchdogStore): Promise<Subject> {
-  const deps = recordingDeps(store, benchConfig([]), { factsOf: async () => ({ serviceTag: null, mutedByTag: false, rootStackId: null }) });
+  const deps = recordingDeps(store, benchConfig([]), {
+    factsOf: async () => ({ serviceTag: null, mutedByTag: false, rootStackId: null }),
+  });
   for (const name of OPEN_NAMES) {
-    await applyEvent(stackStatus(name, T0, 'UPDATE_IN_PROGRESS'), deps.with(() => T0 + 1000));
-    await applyEvent(resourceStatus(name, T0 + 2000, 'Service', 'UPDATE_IN_PROGRESS'), deps.with(() => T0 + 3000));
+    await applyEvent(
+      stackStatus(name, T0, 'UPDATE_IN_PROGRESS'),
+      deps.with(() => T0 + 1000),
+    );
+    await applyEvent(
+      resourceStatus(name, T0 + 2000, 'Service', 'UPDATE_IN_PROGRESS'),
+      deps.with(() => T0 + 3000),
+    );
   }
   return { table, deps, openItems: await Promise.all(OPEN_NAMES.map((name) => getRaw(db, table, name))) };
 }
@@ -140,7 +203,15 @@ async function subject(db: MeteredDb, table: string, store: WatchdogStore): Prom
  * Sweeps of two tables in the same dynalite, one with 10 open services alone and one with the
  * same 10 among `closed` closed ones, timed in alternation so that both see the same JIT and GC.
  */
-export async function benchSweep({ closed, repeats, concurrency }: { closed: number; repeats: number; concurrency: number }): Promise<SweepFigures> {
+export async function benchSweep({
+  closed,
+  repeats,
+  concurrency,
+}: {
+  closed: number;
+  repeats: number;
+  concurrency: number;
+}): Promise<SweepFigures> {
   const db = await meteredDb();
   try {
     const { meter } = db;
@@ -148,16 +219,32 @@ export async function benchSweep({ closed, repeats, concurrency }: { closed: num
     meter.use(setup);
     const emptyTable = BENCH_TABLE;
     const crowdedTable = `${BENCH_TABLE}-crowded`;
-    const subjects = [await subject(db, emptyTable, db.store), await subject(db, crowdedTable, await db.table(crowdedTable))] as const;
+    const subjects = [
+      await subject(db, emptyTable, db.store),
+      await subject(db, crowdedTable, await db.table(crowdedTable)),
+    ] as const;
 
     // A closed service exactly as saveService writes it: one deployment that completed an hour ago.
     const crowdedDeps = subjects[1].deps;
-    for (const [offset, status] of [[0, 'UPDATE_IN_PROGRESS'], [60, 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'], [65, 'UPDATE_COMPLETE']] as const) {
+    for (const [offset, status] of [
+      [0, 'UPDATE_IN_PROGRESS'],
+      [60, 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'],
+      [65, 'UPDATE_COMPLETE'],
+    ] as const) {
       const at = T0 - 3_600_000 + offset * 1000;
-      await applyEvent(stackStatus(TEMPLATE, at, status), crowdedDeps.with(() => at + 1000));
+      await applyEvent(
+        stackStatus(TEMPLATE, at, status),
+        crowdedDeps.with(() => at + 1000),
+      );
     }
     // As a sweep leaves it once its windows were derived: out of the sweep index, nothing unwalked.
-    const { sweepPK: _sweepPK, sweepSK: _sweepSK, unwalkedSince: _since, unwalkedOperationStart: _start, ...walked } = await getRaw(db, crowdedTable, TEMPLATE);
+    const {
+      sweepPK: _sweepPK,
+      sweepSK: _sweepSK,
+      unwalkedSince: _since,
+      unwalkedOperationStart: _start,
+      ...walked
+    } = await getRaw(db, crowdedTable, TEMPLATE);
     const templateText = JSON.stringify(walked);
     await putAll(db, crowdedTable, [walked], 1);
 
@@ -165,8 +252,9 @@ export async function benchSweep({ closed, repeats, concurrency }: { closed: num
     const populate = await timed(async () => {
       const chunk = 5_000;
       for (let from = 0; from < closed; from += chunk) {
-        const items = Array.from({ length: Math.min(chunk, closed - from) }, (_, index) =>
-          JSON.parse(templateText.replaceAll(TEMPLATE, `closed-${from + index}-prod`)) as RawItem,
+        const items = Array.from(
+          { length: Math.min(chunk, closed - from) },
+          (_, index) => JSON.parse(templateText.replaceAll(TEMPLATE, `closed-${from + index}-prod`)) as RawItem,
         );
         await putAll(db, crowdedTable, items, concurrency);
       }
@@ -174,11 +262,19 @@ export async function benchSweep({ closed, repeats, concurrency }: { closed: num
     meter.sizing = true;
     for (const { table } of subjects) {
       const open = await openCount(db, table);
-      if (open !== OPEN_NAMES.length) throw new Error(`bench: ${open} items in ${table}'s ToSweep, expected ${OPEN_NAMES.length}`);
+      if (open !== OPEN_NAMES.length)
+        throw new Error(`bench: ${open} items in ${table}'s ToSweep, expected ${OPEN_NAMES.length}`);
     }
     progress(`sweep: ${closed} closed services written in ${(populate.ms / 1000).toFixed(1)} s`);
 
-    const runs = subjects.map(() => ({ samples: [] as number[], tally: emptyTally(), quiet: [] as number[], quietTally: emptyTally(), notifications: 0, windowEvents: 0 }));
+    const runs = subjects.map(() => ({
+      samples: [] as number[],
+      tally: emptyTally(),
+      quiet: [] as number[],
+      quietTally: emptyTally(),
+      notifications: 0,
+      windowEvents: 0,
+    }));
     // The first rounds warm the JIT up and are not kept.
     const warmUp = 3;
     for (let round = 0; round < warmUp + repeats; round++) {
@@ -213,20 +309,22 @@ export async function benchSweep({ closed, repeats, concurrency }: { closed: num
       }
     }
     meter.use(setup);
-    const [empty, crowded] = runs.map((run, index): SweepRun => ({
-      closed: index === 0 ? 0 : closed,
-      medianMs: median(run.samples),
-      samplesMs: run.samples,
-      requests: run.tally.requests,
-      byCommand: run.tally.byCommand,
-      indexQueries: run.tally.queriesByIndex[TO_SWEEP_INDEX] ?? 0,
-      quietRedundantWrites: run.quietTally.redundantStateWrites,
-      notificationsDue: run.notifications,
-      windowEventsDue: run.windowEvents,
-      quietMedianMs: median(run.quiet),
-      quietRequests: run.quietTally.requests,
-      quietByCommand: run.quietTally.byCommand,
-    })) as [SweepRun, SweepRun];
+    const [empty, crowded] = runs.map(
+      (run, index): SweepRun => ({
+        closed: index === 0 ? 0 : closed,
+        medianMs: median(run.samples),
+        samplesMs: run.samples,
+        requests: run.tally.requests,
+        byCommand: run.tally.byCommand,
+        indexQueries: run.tally.queriesByIndex[TO_SWEEP_INDEX] ?? 0,
+        quietRedundantWrites: run.quietTally.redundantStateWrites,
+        notificationsDue: run.notifications,
+        windowEventsDue: run.windowEvents,
+        quietMedianMs: median(run.quiet),
+        quietRequests: run.quietTally.requests,
+        quietByCommand: run.quietTally.byCommand,
+      }),
+    ) as [SweepRun, SweepRun];
     return {
       open: OPEN_NAMES.length,
       repeats,

@@ -47,19 +47,26 @@ export interface OpenStore {
 }
 
 const USAGE =
-  'say where the data is: one of --db DIR (what replay --db wrote), --table NAME or --watchdog-stack NAME (the deployed watchdog), or --endpoint URL [--table NAME | --watchdog-stack NAME]';
+  'say where the data is: one of --db DIR (what replay --db wrote), --table NAME or --watchdog-stack NAME (the ' +
+  'deployed watchdog), or --endpoint URL [--table NAME | --watchdog-stack NAME]';
 
 /**
  * Opens the store the flags name.
  *
  * @example
  * const source = await openStore({ db: './incident-db' });
- * try { await source.store.windowsOverlapping(query); } catch (error) { throw source.explain(error); } finally { await source.close(); }
+ * try { await source.store.windowsOverlapping(query); } catch (error) { throw source.explain(error); } finally { await
+ * source.close(); }
  */
 export async function openStore(flags: DataSourceFlags): Promise<OpenStore> {
   const tableChoices = [flags.table, flags.watchdogStack].filter((value) => value !== undefined).length;
   const places = [flags.db, flags.endpoint].filter((value) => value !== undefined).length;
-  if (tableChoices > 1 || places > 1 || (flags.db !== undefined && tableChoices > 0) || (places === 0 && tableChoices === 0)) {
+  if (
+    tableChoices > 1 ||
+    places > 1 ||
+    (flags.db !== undefined && tableChoices > 0) ||
+    (places === 0 && tableChoices === 0)
+  ) {
     throw new DataSourceError(USAGE);
   }
   if (flags.db !== undefined) {
@@ -81,7 +88,11 @@ export async function openStore(flags: DataSourceFlags): Promise<OpenStore> {
       flags.watchdogStack === undefined
         ? (flags.table ?? EMBEDDED_TABLE)
         : await tableOfStack(
-            new CloudFormationClient({ endpoint, region: flags.region ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+            new CloudFormationClient({
+              endpoint,
+              region: flags.region ?? 'us-east-1',
+              credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+            }),
             flags.watchdogStack,
             endpoint,
           );
@@ -92,11 +103,16 @@ export async function openStore(flags: DataSourceFlags): Promise<OpenStore> {
       close: async () => client.destroy(),
     };
   }
-  const clientConfig = { ...(flags.region ? { region: flags.region } : {}), ...(flags.profile ? { profile: flags.profile } : {}) };
+  const clientConfig = {
+    ...(flags.region ? { region: flags.region } : {}),
+    ...(flags.profile ? { profile: flags.profile } : {}),
+  };
   const client = new DynamoDBClient(clientConfig);
   const region = await client.config.region().catch(() => undefined);
-  if (!region) throw new DataSourceError('no AWS region: pass --aws-region or set AWS_REGION (or a region in your AWS profile)');
-  const tableName = flags.table ?? (await tableOfStack(new CloudFormationClient(clientConfig), flags.watchdogStack ?? '', region));
+  if (!region)
+    throw new DataSourceError('no AWS region: pass --aws-region or set AWS_REGION (or a region in your AWS profile)');
+  const tableName =
+    flags.table ?? (await tableOfStack(new CloudFormationClient(clientConfig), flags.watchdogStack ?? '', region));
   return {
     store: createDynamoDbStore({ client, tableName }),
     describe: `table '${tableName}' in ${region}`,
@@ -136,7 +152,10 @@ export async function describeWatchdogStack(
     };
   } catch (error) {
     if (error instanceof Error && error.name === 'ValidationError' && /does not exist/.test(error.message)) {
-      throw new DataSourceError(`stack '${stackName}' not found in ${where} (--watchdog-stack names the deployed cfn-watchdog stack)`, { cause: error });
+      throw new DataSourceError(
+        `stack '${stackName}' not found in ${where} (--watchdog-stack names the deployed cfn-watchdog stack)`,
+        { cause: error },
+      );
     }
     throw explainError(error, stackName, where, 'cloudformation:DescribeStacks');
   } finally {
@@ -196,16 +215,21 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIME
 export function unreachable(error: unknown, endpoint: string): DataSourceError | null {
   const code = error instanceof Error && 'code' in error ? String(error.code) : '';
   if (!UNREACHABLE.has(code)) return null;
-  return new DataSourceError(`nothing answers at ${endpoint} (${code}): is DynamoDB Local, dynalite or moto running there?`, { cause: error });
+  return new DataSourceError(
+    `nothing answers at ${endpoint} (${code}): is DynamoDB Local, dynalite or moto running there?`,
+    { cause: error },
+  );
 }
 
 /** `action` names the call for errors outside the table's reads, whose own messages name theirs. */
 function explainError(error: unknown, resource: string, where: string, action?: string): Error {
   const unanswered = /^https?:/.test(where) ? unreachable(error, where) : null;
   if (unanswered) return unanswered;
-  if (error instanceof ResourceNotFoundException) return new DataSourceError(`table '${resource}' not found in ${where}`, { cause: error });
+  if (error instanceof ResourceNotFoundException)
+    return new DataSourceError(`table '${resource}' not found in ${where}`, { cause: error });
   if (!(error instanceof Error)) return new Error(String(error));
-  if (error.name === 'CredentialsProviderError') return new DataSourceError(`no AWS credentials: ${error.message}`, { cause: error });
+  if (error.name === 'CredentialsProviderError')
+    return new DataSourceError(`no AWS credentials: ${error.message}`, { cause: error });
   if (error.name === 'AccessDeniedException' || error.name === 'AccessDenied') {
     const what = action ? `${action} on '${resource}'` : `reading table '${resource}'`;
     return new DataSourceError(`access denied ${what} in ${where}: ${error.message}`, { cause: error });
@@ -230,11 +254,16 @@ export interface Now {
  * const source = await openStore({ db: './seed-db' });
  * (await nowOf(source)).at; // 2021-09-21T20:07:00Z, the seed's last change
  */
-export function readNow(flags: { readonly asOf?: string | undefined; readonly tz?: string | undefined }, clock: Clock): (source: OpenStore) => Promise<Now> {
+export function readNow(
+  flags: { readonly asOf?: string | undefined; readonly tz?: string | undefined },
+  clock: Clock,
+): (source: OpenStore) => Promise<Now> {
   const asOf = flags.asOf === undefined ? undefined : parseUserInstant(flags.asOf, '--as-of', dayStartIn(flags.tz));
   return async (source) => {
     if (asOf !== undefined) return { at: asOf, note: '' };
     const last = source.lastChange === undefined ? null : await source.lastChange();
-    return last === null ? { at: clock(), note: '' } : { at: last, note: " (the store's last change; --as-of to change)" };
+    return last === null
+      ? { at: clock(), note: '' }
+      : { at: last, note: " (the store's last change; --as-of to change)" };
   };
 }

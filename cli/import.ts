@@ -33,14 +33,18 @@ const StackEventSchema = z
     {
       EventId: nonEmpty("the event's id"),
       StackId: nonEmpty('a stack ARN').check(
-        z.refine((arn) => parseStackArn(arn) !== null, { error: 'expected a stack ARN arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/UUID' }),
+        z.refine((arn) => parseStackArn(arn) !== null, {
+          error: 'expected a stack ARN arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/UUID',
+        }),
       ),
       StackName: nonEmpty("the stack's name"),
       LogicalResourceId: nonEmpty("the resource's logical id (the stack's name on the stack's own rows)"),
       PhysicalResourceId: z.optional(text('a string')),
       ResourceType: nonEmpty('a resource type such as AWS::Lambda::Function'),
       Timestamp: nonEmpty('a time with its offset such as 2021-09-21T19:09:00.123000+00:00').check(
-        z.refine((time) => parseInstant(time) !== null, { error: 'expected a time with its offset such as 2021-09-21T19:09:00.123000+00:00' }),
+        z.refine((time) => parseInstant(time) !== null, {
+          error: 'expected a time with its offset such as 2021-09-21T19:09:00.123000+00:00',
+        }),
       ),
       ResourceStatus: z.optional(nonEmpty('a status such as UPDATE_IN_PROGRESS')),
       ResourceStatusReason: z.optional(text('a string')),
@@ -61,22 +65,31 @@ const StackEventSchema = z
 const DescribeStackEventsSchema = z.object(
   {
     StackEvents: z.array(StackEventSchema, {
-      error: 'expected the output of `aws cloudformation describe-stack-events`, an object with a StackEvents array (without --query)',
+      error:
+        'expected the output of `aws cloudformation describe-stack-events`, an object with a StackEvents array ' +
+        '(without --query)',
     }),
   },
-  { error: 'expected the output of `aws cloudformation describe-stack-events`, an object with a StackEvents array (without --query)' },
+  {
+    error:
+      'expected the output of `aws cloudformation describe-stack-events`, an object with a StackEvents array ' +
+      '(without --query)',
+  },
 );
 
 export type StackEventRow = z.infer<typeof StackEventSchema>;
 
 /** `StackEvents[3].Timestamp`, as one finds it in the file. */
 function fieldName(path: readonly PropertyKey[]): string {
-  return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`)).join('');
+  return path
+    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`))
+    .join('');
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let value = input;
-  for (const part of path) value = typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[part] : undefined;
+  for (const part of path)
+    value = typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[part] : undefined;
   return value;
 }
 
@@ -99,7 +112,10 @@ export function readStackEvents(file: string, content: string): StackEventRow[] 
     const issue = parsed.error.issues[0];
     const path = issue?.path ?? [];
     const where = path.length === 0 ? '' : `${fieldName(path)}: `;
-    throw new ImportInputError(file, `${where}${issue?.message ?? 'invalid'}, ${describeReceived(valueAt(input, path))}`);
+    throw new ImportInputError(
+      file,
+      `${where}${issue?.message ?? 'invalid'}, ${describeReceived(valueAt(input, path))}`,
+    );
   }
   return parsed.data.StackEvents;
 }
@@ -163,11 +179,19 @@ export function toEventBridgeEvent(row: StackEventRow & { readonly ResourceStatu
  */
 export function stackEventsToReplayInput(rows: readonly StackEventRow[]): string {
   const seen = new Set<string>();
-  const unique: { readonly row: StackEventRow & { readonly ResourceStatus: string }; readonly at: number; readonly position: number }[] = [];
+  const unique: {
+    readonly row: StackEventRow & { readonly ResourceStatus: string };
+    readonly at: number;
+    readonly position: number;
+  }[] = [];
   rows.forEach((row, position) => {
     if (row.ResourceStatus === undefined || seen.has(row.EventId)) return;
     seen.add(row.EventId);
-    unique.push({ row: { ...row, ResourceStatus: row.ResourceStatus }, at: parseInstant(row.Timestamp) ?? 0, position });
+    unique.push({
+      row: { ...row, ResourceStatus: row.ResourceStatus },
+      at: parseInstant(row.Timestamp) ?? 0,
+      position,
+    });
   });
   unique.sort((a, b) => a.at - b.at || b.position - a.position);
   return unique.map(({ row }) => `${JSON.stringify(toEventBridgeEvent(row))}\n`).join('');
@@ -180,7 +204,9 @@ export function stackEventsToReplayInput(rows: readonly StackEventRow[]): string
  * @example
  * const { output, problems } = await importFiles(['page-1.json', 'page-2.json']);
  */
-export async function importFiles(files: readonly string[]): Promise<{ readonly output: string; readonly problems: readonly string[] }> {
+export async function importFiles(
+  files: readonly string[],
+): Promise<{ readonly output: string; readonly problems: readonly string[] }> {
   const rows: StackEventRow[] = [];
   const problems: string[] = [];
   for (const file of files) {

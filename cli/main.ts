@@ -49,14 +49,21 @@ export interface Io {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly isTty: boolean;
-  /** "Now" for the read commands reading a table written as things happen (not `--db`); the wall clock unless a test sets it. */
+  /**
+   * "Now" for the read commands reading a table written as things happen (not `--db`); the wall clock unless a test
+   * sets it.
+   */
   readonly clock?: () => number;
 }
 
 const stderrLog = (io: Io): Log => ({
   info: () => undefined,
   // Attributes quote input (stack names, statuses): JSON.stringify leaves DEL and C1 as they are.
-  warn: (message, attributes) => io.stderr(`cfn-watchdog: warning: ${message}${attributes ? ` ${escapeControlCharacters(JSON.stringify(attributes))}` : ''}\n`),
+  warn: (message, attributes) =>
+    io.stderr(
+      `cfn-watchdog: warning: ` +
+        `${message}${attributes ? ` ${escapeControlCharacters(JSON.stringify(attributes))}` : ''}\n`,
+    ),
 });
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -69,14 +76,24 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 function withDataSource(command: Command): Command {
   return command
     .option('--db <dir>', 'read the store that replay --db DIR kept')
-    .option('--endpoint <url>', 'read from this endpoint (DynamoDB Local, dynalite, moto); with --watchdog-stack, CloudFormation too')
+    .option(
+      '--endpoint <url>',
+      'read from this endpoint (DynamoDB Local, dynalite, moto); with --watchdog-stack, CloudFormation too',
+    )
     .option('--table <name>', 'the deployed table (the stack output TableName)')
     .option('--watchdog-stack <name>', 'the deployed cfn-watchdog stack: read the table name from its TableName output')
     .option('--stack <name|arn>', 'the watched stack: its name (every stack that had it) or its ARN')
     .option('--aws-region <region>', 'the region of --table (default: AWS_REGION or your profile)')
     .option('--profile <name>', 'the AWS profile for --table')
-    .option('--tz <zone>', 'print times in this IANA zone with its real offset, e.g. Europe/Berlin, and read dates as its days (default: UTC)')
-    .option('--as-of <time>', 'take now to be this ISO time or date (default: the last change to a --db store, else the wall clock)')
+    .option(
+      '--tz <zone>',
+      'print times in this IANA zone with its real offset, e.g. Europe/Berlin, and read dates as its days ' +
+        '(default: UTC)',
+    )
+    .option(
+      '--as-of <time>',
+      'take now to be this ISO time or date (default: the last change to a --db store, else the wall clock)',
+    )
     .exitOverride();
 }
 
@@ -107,7 +124,9 @@ interface ReplayFlags {
 const PROGRESS_AFTER_MS = 3000;
 const PROGRESS_EVERY_MS = 5000;
 
-function progressLine(io: Io): (done: { readonly delivered: number; readonly total: number; readonly at: number }) => void {
+function progressLine(
+  io: Io,
+): (done: { readonly delivered: number; readonly total: number; readonly at: number }) => void {
   const clock = io.clock ?? Date.now;
   const started = clock();
   let next = started + PROGRESS_AFTER_MS;
@@ -116,7 +135,10 @@ function progressLine(io: Io): (done: { readonly delivered: number; readonly tot
     if (now < next) return;
     next = now + PROGRESS_EVERY_MS;
     const percent = Math.floor((delivered / total) * 100);
-    io.stderr(`cfn-watchdog: replayed ${delivered.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} events (${percent}%), virtual time ${formatInstant(at)}\n`);
+    io.stderr(
+      `cfn-watchdog: replayed ${delivered.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} events ` +
+        `(${percent}%), virtual time ${formatInstant(at)}\n`,
+    );
   };
 }
 
@@ -130,13 +152,19 @@ async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<numb
     repeatCriticalEvery: flags.repeatCriticalEvery,
   });
   const until = flags.until === undefined ? undefined : parseUserInstant(flags.until, '--until');
-  if (flags.db !== undefined && flags.endpoint !== undefined) throw new UsageError('replay: give --db DIR or --endpoint URL, not both');
-  if (flags.table !== undefined && flags.endpoint === undefined) throw new UsageError('replay: --table names a table at --endpoint URL; give --endpoint too');
+  if (flags.db !== undefined && flags.endpoint !== undefined)
+    throw new UsageError('replay: give --db DIR or --endpoint URL, not both');
+  if (flags.table !== undefined && flags.endpoint === undefined)
+    throw new UsageError('replay: --table names a table at --endpoint URL; give --endpoint too');
   if (flags.endpoint !== undefined) endpointUrl(flags.endpoint);
-  if (flags.append && flags.db === undefined) throw new UsageError('replay: --append adds to the store in --db DIR; give --db too');
+  if (flags.append && flags.db === undefined)
+    throw new UsageError('replay: --append adds to the store in --db DIR; give --db too');
   if (flags.append && flags.simulateCloudformation) {
     // It answers from FILE alone, so it would find every stack the store already holds gone.
-    throw new UsageError('replay: --simulate-cloudformation knows only the events of FILE, not those already in --db DIR: replay the whole history into a new --db instead of --append');
+    throw new UsageError(
+      'replay: --simulate-cloudformation knows only the events of FILE, not those already in --db DIR: replay the ' +
+        'whole history into a new --db instead of --append',
+    );
   }
   // Before any work: a --db that cannot take the store fails now, not after a long replay.
   const db = flags.db === undefined ? undefined : await openReplayFolder(flags.db, { append: flags.append === true });
@@ -145,7 +173,10 @@ async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<numb
   try {
     const storeClock = db?.summary.writtenUntil ?? null;
     if (until !== undefined && storeClock !== null && until < storeClock) {
-      throw new UsageError(`replay: --until ${formatInstant(until)} is before the last change to the store in ${flags.db ?? ''} (${formatInstant(storeClock)}); give a later one`);
+      throw new UsageError(
+        `replay: --until ${formatInstant(until)} is before the last change to the store in ${flags.db ?? ''} ` +
+          `(${formatInstant(storeClock)}); give a later one`,
+      );
     }
     try {
       input = await readReplayFile(file);
@@ -170,18 +201,29 @@ async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<numb
   const format = flags.format ?? (io.isTty ? 'table' : 'json');
   const nothing = nothingReplayed(file, input, until);
   // Empty sections would read as an all-clear; the JSON stays the contract's object for scripts.
-  io.stdout(format === 'json' ? `${JSON.stringify(replayJson(result), null, 2)}\n` : nothing === null ? replayTable(result, config) : rejectedTable(result));
+  io.stdout(
+    format === 'json'
+      ? `${JSON.stringify(replayJson(result), null, 2)}\n`
+      : nothing === null
+        ? replayTable(result, config)
+        : rejectedTable(result),
+  );
   const rejected = rejectedSummary(input);
   if (rejected !== null) io.stderr(`cfn-watchdog: ${rejected}\n`);
   if (nothing !== null) io.stderr(`cfn-watchdog: ${nothing}\n`);
-  return nothing !== null ? ExitCode.NOTHING_REPLAYED : result.rejected.length > 0 ? ExitCode.REJECTED_INPUT : ExitCode.OK;
+  return nothing !== null
+    ? ExitCode.NOTHING_REPLAYED
+    : result.rejected.length > 0
+      ? ExitCode.REJECTED_INPUT
+      : ExitCode.OK;
 }
 
 /**
  * Runs the command line and returns the exit status; never calls `process.exit` itself.
  *
  * @example
- * process.exitCode = await main(process.argv.slice(2), { stdout: (t) => process.stdout.write(t), stderr: …, isTty: false });
+ * process.exitCode = await main(process.argv.slice(2), { stdout: (t) => process.stdout.write(t), stderr: …, isTty:
+ * false });
  */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   let status: number = ExitCode.OK;
@@ -189,29 +231,74 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .description('Watchdog for AWS CloudFormation deployments: escalations and impact windows.')
     .version(packageJson.version, '-V, --version', 'print the version')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(`cfn-watchdog: ${text.replace(/^error: /, '')}`) });
+    .configureOutput({
+      writeOut: io.stdout,
+      writeErr: io.stderr,
+      outputError: (text, write) => write(`cfn-watchdog: ${text.replace(/^error: /, '')}`),
+    });
 
   program
     .command('replay')
-    .description('Replay CloudFormation events (JSON array or JSON Lines) in virtual time against an in-process DynamoDB table')
-    .argument('<file>', 'events file; an element may be {"deliverAt": ISO, "event": {...}} to deliver it late, or {"lost": true, "event": {...}} for one never delivered')
-    .option('--until <time>', 'stop the virtual clock at this ISO time (default: the whole minute at or after the last delivery)')
+    .description(
+      'Replay CloudFormation events (JSON array or JSON Lines) in virtual time against an in-process DynamoDB table',
+    )
+    .argument(
+      '<file>',
+      'events file; an element may be {"deliverAt": ISO, "event": {...}} to deliver it late, or {"lost": true, ' +
+        '"event": {...}} for one never delivered',
+    )
+    .option(
+      '--until <time>',
+      'stop the virtual clock at this ISO time (default: the whole minute at or after the last delivery)',
+    )
     .option('--thresholds <spec>', 'warn/critical per operation type, e.g. DELETE=20m/40m,UPDATE=30m/60m,*=20m/40m')
-    .option('--service-rule <SERVICE=REGEX>', 'map stacks whose name matches REGEX to SERVICE (repeatable, first match wins)', collect, [])
+    .option(
+      '--service-rule <SERVICE=REGEX>',
+      'map stacks whose name matches REGEX to SERVICE (repeatable, first match wins)',
+      collect,
+      [],
+    )
     .option(
       '--allowed-service-tags <ACCOUNT=REGEX;...>',
-      'the cfn-watchdog:service tags honoured per account (12-digit id or *), REGEX matching the whole tag '
-        + '(default: all)',
+      'the cfn-watchdog:service tags honoured per account (12-digit id or *), REGEX matching the whole tag ' +
+        '(default: all)',
     )
     .option('--grace <duration>', 'how long a service left with no stack waits for a replacement (e.g. 60m)')
-    .option('--repeat-critical-every <duration>', 'remind of an operation still CRITICAL every this long (e.g. 30m; default: off)')
-    .option('--mute <REGEX>', 'send no notification for stacks whose name or service matches (repeatable); still recorded', collect, [])
-    .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['json', 'table']))
-    .option('--db <dir>', 'keep what was replayed in this folder, for the read commands (windows --db DIR); a new or empty folder unless --append')
-    .option('--append', 'go on from the store already in --db DIR: its stacks, windows and virtual time, with FILE\'s later events')
-    .option('--endpoint <url>', 'replay into the DynamoDB at this endpoint (DynamoDB Local, dynalite, moto, a dev table) instead of in memory')
+    .option(
+      '--repeat-critical-every <duration>',
+      'remind of an operation still CRITICAL every this long (e.g. 30m; default: off)',
+    )
+    .option(
+      '--mute <REGEX>',
+      'send no notification for stacks whose name or service matches (repeatable); still recorded',
+      collect,
+      [],
+    )
+    .addOption(
+      new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices([
+        'json',
+        'table',
+      ]),
+    )
+    .option(
+      '--db <dir>',
+      'keep what was replayed in this folder, for the read commands (windows --db DIR); a new or empty folder ' +
+        'unless --append',
+    )
+    .option(
+      '--append',
+      "go on from the store already in --db DIR: its stacks, windows and virtual time, with FILE's later events",
+    )
+    .option(
+      '--endpoint <url>',
+      'replay into the DynamoDB at this endpoint (DynamoDB Local, dynalite, moto, a dev table) instead of in memory',
+    )
     .option('--table <name>', 'the table at --endpoint (default cfn-watchdog; created if missing)')
-    .option('--simulate-cloudformation', 'answer the sweeper\'s DescribeStacks from the whole input (lost and not yet delivered events too) as of the virtual clock')
+    .option(
+      '--simulate-cloudformation',
+      "answer the sweeper's DescribeStacks from the whole input (lost and not yet delivered events too) as of the " +
+        'virtual clock',
+    )
     .exitOverride()
     .action(async (file: string, flags: ReplayFlags) => {
       status = await runReplay(file, flags, io);
@@ -219,8 +306,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
   program
     .command('import')
-    .description('Turn `aws cloudformation describe-stack-events` output (pages, stacks; UTF-8 or UTF-16) into replay input, JSON Lines on stdout')
-    .argument('<file...>', 'describe-stack-events output files; all or nothing: a bad one is named on stderr and nothing is printed')
+    .description(
+      'Turn `aws cloudformation describe-stack-events` output (pages, stacks; UTF-8 or UTF-16) into replay input, ' +
+        'JSON Lines on stdout',
+    )
+    .argument(
+      '<file...>',
+      'describe-stack-events output files; all or nothing: a bad one is named on stderr and nothing is printed',
+    )
     .exitOverride()
     .action(async (files: string[]) => {
       const { output, problems } = await importFiles(files);
@@ -235,13 +328,21 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     withRange(
       program
         .command('windows')
-        .description('List impact windows overlapping --from/--to, to find and re-process the work that failed during them'),
+        .description(
+          'List impact windows overlapping --from/--to, to find and re-process the work that failed during them',
+        ),
     )
       .option('--service <name>', 'only this service')
       .option('--account <id>', 'only this account')
       .option('--region <region>', 'only windows of stacks in this region')
       .option('--open', 'only windows still open')
-      .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'json', 'csv'])),
+      .addOption(
+        new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices([
+          'table',
+          'json',
+          'csv',
+        ]),
+      ),
   ).action(async (flags: WindowsFlags & { region?: string; awsRegion?: string }) => {
     const { region, awsRegion, ...rest } = flags;
     io.stdout(await listWindows({ ...rest, windowRegion: region, region: awsRegion }, clock, io.isTty));
@@ -251,8 +352,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     program
       .command('status')
       .description('Show the operations in progress now (elapsed, severity, what is stuck) and the open impact windows')
-      .option('--thresholds <spec>', 'the deployment\'s thresholds, for the severity reached (default *=20m/40m)')
-      .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'json'])),
+      .option('--thresholds <spec>', "the deployment's thresholds, for the severity reached (default *=20m/40m)")
+      .addOption(
+        new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices([
+          'table',
+          'json',
+        ]),
+      ),
   ).action(async (flags: StatusFlags & { thresholds?: string; awsRegion?: string }) => {
     const { thresholds, awsRegion, ...rest } = flags;
     io.stdout(await showStatus({ ...rest, region: awsRegion }, configFromText({ thresholds }), clock, io.isTty));
@@ -262,15 +368,25 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     withRange(
       program
         .command('timeline')
-        .description('Show what one stack, or every stack of a service, went through in --from/--to: stack and resource status changes, in order'),
+        .description(
+          'Show what one stack, or every stack of a service, went through in --from/--to: stack and resource ' +
+            'status changes, in order',
+        ),
     )
       .option('--service <name>', 'every stack of this service')
       .option('--account <id>', 'only stacks in this account')
       .option('--region <region>', 'only stacks in this region')
-      .addOption(new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'json', 'csv'])),
+      .addOption(
+        new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices([
+          'table',
+          'json',
+          'csv',
+        ]),
+      ),
   ).action(async (flags: TimelineFlags & { region?: string; awsRegion?: string }) => {
     const { region, awsRegion, ...rest } = flags;
-    if ((rest.stack === undefined) === (rest.service === undefined)) throw new UsageError('timeline: give one of --stack NAME|ARN or --service NAME');
+    if ((rest.stack === undefined) === (rest.service === undefined))
+      throw new UsageError('timeline: give one of --stack NAME|ARN or --service NAME');
     io.stdout(await showTimeline({ ...rest, stackRegion: region, region: awsRegion }, clock, io.isTty));
   });
 
@@ -278,11 +394,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     withRange(
       program
         .command('report')
-        .description('Write a self-contained HTML postmortem of --from/--to: the stacks\' timeline, the impact windows and what to re-process'),
+        .description(
+          "Write a self-contained HTML postmortem of --from/--to: the stacks' timeline, the impact windows and " +
+            'what to re-process',
+        ),
     )
       .requiredOption('--out <file>', 'the HTML file to write')
       .option('--service <name>', 'only this service')
-      .option('--thresholds <spec>', 'the deployment\'s thresholds, for the marks on the timeline (default *=20m/40m)'),
+      .option('--thresholds <spec>', "the deployment's thresholds, for the marks on the timeline (default *=20m/40m)"),
   ).action(async (flags: ReportFlags & { thresholds?: string; awsRegion?: string }) => {
     const { thresholds, awsRegion, ...rest } = flags;
     io.stdout(await writeReport({ ...rest, region: awsRegion }, configFromText({ thresholds }), clock));
@@ -294,7 +413,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .exitOverride();
   const withQueue = (command: Command): Command =>
     command
-      .option('--queue-url <url>', 'the dead-letter queue (default: the --watchdog-stack\'s DeadLetterQueueUrl output)')
+      .option('--queue-url <url>', "the dead-letter queue (default: the --watchdog-stack's DeadLetterQueueUrl output)")
       .option('--watchdog-stack <name>', 'the cfn-watchdog stack: its queue; for apply its table, topic, settings')
       .option('--endpoint <url>', 'every AWS service at this endpoint (moto, for tests)')
       .option('--aws-region <region>', 'the region of the queue and the stack (default: AWS_REGION or your profile)')

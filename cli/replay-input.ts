@@ -3,7 +3,12 @@
  * EventBridge events, each optionally wrapped as `{"deliverAt": …, "event": …}` (delivered late)
  * or `{"lost": true, "event": …}` (emitted by CloudFormation, never delivered).
  */
-import { describeReceived, escapeControlCharacters, InvalidEventError, parseCloudFormationEvent } from '../shared/domain/cfn-event.ts';
+import {
+  describeReceived,
+  escapeControlCharacters,
+  InvalidEventError,
+  parseCloudFormationEvent,
+} from '../shared/domain/cfn-event.ts';
 import type { CloudFormationEvent } from '../shared/domain/events.ts';
 import { floorToSecond, parseInstant, type Instant } from '../shared/domain/time.ts';
 import { createReadStream } from 'node:fs';
@@ -70,7 +75,12 @@ function rejectedAt(index: number, input: unknown, error: string): Rejected {
  * `now` is the delivery's virtual time, its `deliverAt`, so that history, however old, is judged
  * against the clock it was delivered at: an event delivered at its own time is never in the future.
  */
-function readEvent(index: number, input: unknown, prefix: '' | 'event.', now?: Instant): { readonly event: CloudFormationEvent } | Rejected {
+function readEvent(
+  index: number,
+  input: unknown,
+  prefix: '' | 'event.',
+  now?: Instant,
+): { readonly event: CloudFormationEvent } | Rejected {
   try {
     return { event: parseCloudFormationEvent(input, now === undefined ? {} : { now }) };
   } catch (error) {
@@ -84,19 +94,36 @@ function readWrapped(index: number, element: Record<string, unknown>): Delivery 
   const input = element.event;
   const late = 'deliverAt' in element;
   if (late && 'lost' in element) {
-    return rejectedAt(index, input, 'lost: an event is either lost or delivered late at deliverAt, not both; give one of "lost" and "deliverAt"');
+    return rejectedAt(
+      index,
+      input,
+      'lost: an event is either lost or delivered late at deliverAt, not both; give one of "lost" and "deliverAt"',
+    );
   }
   let deliverAt: Instant | null = null;
   if (late) {
     const text = element.deliverAt;
     const parsed = typeof text === 'string' ? parseInstant(text) : null;
     deliverAt = parsed === null ? null : floorToSecond(parsed);
-    if (deliverAt === null) return rejectedAt(index, input, `deliverAt: expected an ISO-8601 time such as 2021-09-21T19:09:00Z, ${describeReceived(text)}`);
+    if (deliverAt === null)
+      return rejectedAt(
+        index,
+        input,
+        `deliverAt: expected an ISO-8601 time such as 2021-09-21T19:09:00Z, ${describeReceived(text)}`,
+      );
   } else if (element.lost !== true) {
-    return rejectedAt(index, input, `lost: expected true (an event CloudFormation emitted that was never delivered), ${describeReceived(element.lost)}`);
+    return rejectedAt(
+      index,
+      input,
+      `lost: expected true (an event CloudFormation emitted that was never delivered), ` +
+        `${describeReceived(element.lost)}`,
+    );
   }
   if (!('event' in element)) {
-    return { index, error: `event: expected the EventBridge event ${late ? 'to deliver at deliverAt' : 'that was lost'}, missing` };
+    return {
+      index,
+      error: `event: expected the EventBridge event ${late ? 'to deliver at deliverAt' : 'that was lost'}, missing`,
+    };
   }
   // A lost event was never delivered: no clock saw it.
   const read = readEvent(index, input, 'event.', deliverAt ?? undefined);
@@ -112,7 +139,10 @@ function readElement(index: number, element: unknown): Delivery | LostEvent | Re
 }
 
 /** Collects what elements are read as: deliveries, lost events, rejected elements. */
-function collector(): Omit<ReplayInput, 'unit'> & { take(index: number, element: unknown): void; line(index: number, line: string): void } {
+function collector(): Omit<ReplayInput, 'unit'> & {
+  take(index: number, element: unknown): void;
+  line(index: number, line: string): void;
+} {
   const deliveries: Delivery[] = [];
   const lost: LostEvent[] = [];
   const rejected: Rejected[] = [];
@@ -168,7 +198,9 @@ export function readReplayInput(withMark: string): ReplayInput {
     try {
       elements = JSON.parse(text);
     } catch (error) {
-      throw new ReplayInputError(`not valid JSON: ${escapeControlCharacters((error as Error).message)}`, { cause: error });
+      throw new ReplayInputError(`not valid JSON: ${escapeControlCharacters((error as Error).message)}`, {
+        cause: error,
+      });
     }
     for (const [index, element] of (elements as unknown[]).entries()) input.take(index, element);
     return { deliveries, lost, rejected, unit: 'element' };
@@ -203,7 +235,8 @@ export async function readReplayFile(path: string): Promise<ReplayInput> {
     mode = first.startsWith('{') && parses(first) ? 'lines' : 'whole';
     if (mode === 'lines') for (const seen of head.splice(0)) input.line(index++, seen);
   }
-  if (mode === 'lines') return { deliveries: input.deliveries, lost: input.lost, rejected: input.rejected, unit: 'line' };
+  if (mode === 'lines')
+    return { deliveries: input.deliveries, lost: input.lost, rejected: input.rejected, unit: 'line' };
   return readReplayInput(head.join('\n'));
 }
 

@@ -106,13 +106,25 @@ function table(head: string[], widths: (number | null)[] = []): Table.Table {
  */
 export function replayTable(result: ReplayResult, config: WatchdogConfig): string {
   const sections: string[] = [
-    `Replayed${result.until === null ? '' : ` until ${formatInstant(result.until)}`} with thresholds ${formatThresholds(config.thresholds)} and a grace of ${formatDurationSpec(config.graceMs)}.\n`,
+    `Replayed${result.until === null ? '' : ` until ${formatInstant(result.until)}`} with thresholds ` +
+      `${formatThresholds(config.thresholds)} and a grace of ${formatDurationSpec(config.graceMs)}.\n`,
   ];
   const asOf = result.until === null ? '' : ` (as of ${formatInstant(result.until)})`;
 
-  const notifications = table(['at (UTC)', 'severity', 'stack', 'service', 'operation', 'status', 'elapsed', 'in progress', 'likely cause → first step'], [
-    null, null, null, null, null, 30, null, 40, 50,
-  ]);
+  const notifications = table(
+    [
+      'at (UTC)',
+      'severity',
+      'stack',
+      'service',
+      'operation',
+      'status',
+      'elapsed',
+      'in progress',
+      'likely cause → first step',
+    ],
+    [null, null, null, null, null, 30, null, 40, 50],
+  );
   for (const n of result.notifications) {
     notifications.push([
       formatInstant(n.at),
@@ -123,16 +135,32 @@ export function replayTable(result: ReplayResult, config: WatchdogConfig): strin
       n.statusReason ? `${n.status}\n${n.statusReason}` : n.status,
       humanDuration(n.elapsedMs),
       n.resourcesInProgress
-        .map((r) => `${resourceLabel(r)} ${r.status} since ${formatInstant(r.since)}${r.statusReason ? `: ${r.statusReason}` : ''}`)
+        .map(
+          (r) =>
+            `${resourceLabel(r)} ${r.status} since ` +
+            `${formatInstant(r.since)}${r.statusReason ? `: ${r.statusReason}` : ''}`,
+        )
         .join('\n'),
       adviceOf(n)
         .map((advice) => `${advice.cause}${advice.nextSteps[0] ? `\n→ ${advice.nextSteps[0]}` : ''}`)
         .join('\n\n'),
     ]);
   }
-  sections.push(`Notifications${asOf}: ${result.notifications.length}`, result.notifications.length ? notifications.toString() : '(none)');
+  sections.push(
+    `Notifications${asOf}: ${result.notifications.length}`,
+    result.notifications.length ? notifications.toString() : '(none)',
+  );
 
-  const operations = table(['stack', 'service', 'operation', 'start (UTC)', 'end (UTC)', 'duration', 'final status', 'severity']);
+  const operations = table([
+    'stack',
+    'service',
+    'operation',
+    'start (UTC)',
+    'end (UTC)',
+    'duration',
+    'final status',
+    'severity',
+  ]);
   for (const { operation, peakSeverity, service } of result.operations) {
     const stop = operationStop(operation);
     operations.push([
@@ -140,13 +168,20 @@ export function replayTable(result: ReplayResult, config: WatchdogConfig): strin
       service,
       operation.type,
       formatInstant(operation.start),
-      operation.state === 'ended' ? formatInstant(operation.end) : operation.state === 'running' ? 'running' : 'no end event',
+      operation.state === 'ended'
+        ? formatInstant(operation.end)
+        : operation.state === 'running'
+          ? 'running'
+          : 'no end event',
       humanDuration((stop ?? result.until ?? operation.start) - operation.start) + (stop === null ? ' so far' : ''),
       operation.state === 'ended' ? operation.finalStatus : '',
       peakSeverity ?? '',
     ]);
   }
-  sections.push(`\nOperations: ${result.operations.length}`, result.operations.length ? operations.toString() : '(none)');
+  sections.push(
+    `\nOperations: ${result.operations.length}`,
+    result.operations.length ? operations.toString() : '(none)',
+  );
 
   const windows = table(['service', 'account / region', 'start (UTC)', 'end (UTC)', 'duration', 'peak', 'stacks']);
   for (const window of result.windows) {
@@ -161,7 +196,8 @@ export function replayTable(result: ReplayResult, config: WatchdogConfig): strin
       `${window.key.account} / ${window.key.region}`,
       formatInstant(window.start),
       end,
-      humanDuration((window.end ?? result.until ?? window.start) - window.start) + (window.end === null ? ' so far' : ''),
+      humanDuration((window.end ?? result.until ?? window.start) - window.start) +
+        (window.end === null ? ' so far' : ''),
       window.peakSeverity,
       window.stacks.join('\n'),
     ]);
@@ -170,7 +206,14 @@ export function replayTable(result: ReplayResult, config: WatchdogConfig): strin
 
   const handOff = table(['sent (UTC)', 'detail-type', 'window id', 'start (UTC)', 'end (UTC)', 'peak']);
   for (const { at, event } of result.windowEvents) {
-    handOff.push([formatInstant(at), event.detailType, event.detail.windowId, event.detail.start, event.detail.end ?? '', event.detail.peakSeverity]);
+    handOff.push([
+      formatInstant(at),
+      event.detailType,
+      event.detail.windowId,
+      event.detail.start,
+      event.detail.end ?? '',
+      event.detail.peakSeverity,
+    ]);
   }
   sections.push(
     `\nRecovery hand-off (EventBridge, source ${WINDOW_EVENT_SOURCE}): ${result.windowEvents.length}`,
@@ -206,7 +249,10 @@ export function rejectedSummary(input: ReplayInput): string | null {
   const total = input.deliveries.length + input.lost.length + rejected.length;
   const named = rejected.slice(0, REJECTED_NAMED).map(({ index, error }) => `${unit} ${index + 1} (${error})`);
   const more = rejected.length - named.length;
-  return `${rejected.length} of ${plural(total, unit)} rejected: ${named.join(', ')}${more > 0 ? `, and ${more} more` : ''}`;
+  return (
+    `${rejected.length} of ${plural(total, unit)} rejected: ` +
+    `${named.join(', ')}${more > 0 ? `, and ${more} more` : ''}`
+  );
 }
 
 /**
@@ -221,12 +267,19 @@ export function nothingReplayed(file: string, input: ReplayInput, until: Instant
   for (const { deliverAt } of input.deliveries) if (first === null || deliverAt < first) first = deliverAt;
   if (first === null) {
     const why =
-      input.lost.length > 0 ? `holds none to deliver, only ${plural(input.lost.length, 'lost event')}` : input.rejected.length > 0 ? 'holds none that could be read' : 'holds none';
+      input.lost.length > 0
+        ? `holds none to deliver, only ${plural(input.lost.length, 'lost event')}`
+        : input.rejected.length > 0
+          ? 'holds none that could be read'
+          : 'holds none';
     return `no events replayed (${file} ${why})`;
   }
   // As the replay delivers: every event due at or before --until.
   if (until !== undefined && until < first) {
-    return `no events replayed (${file}: --until ${formatInstant(until)} is before the first event at ${formatInstant(first)})`;
+    return (
+      `no events replayed (${file}: --until ${formatInstant(until)} is before the first event at ` +
+      `${formatInstant(first)})`
+    );
   }
   return null;
 }

@@ -61,7 +61,9 @@ export interface ReplayOptions {
   readonly endpoint?: string | undefined;
   readonly tableName?: string | undefined;
   /** Told how far the replay got, about every few seconds (the CLI's progress line). */
-  readonly progress?: ((done: { readonly delivered: number; readonly total: number; readonly at: Instant }) => void) | undefined;
+  readonly progress?:
+    | ((done: { readonly delivered: number; readonly total: number; readonly at: Instant }) => void)
+    | undefined;
   /**
    * `--simulate-cloudformation`: the sweeper confirms with a CloudFormation answered from the
    * whole input as of the virtual clock (lost and not-yet-delivered events included). Without
@@ -83,9 +85,14 @@ export interface ReplayOptions {
  * in which the events arrive, and the roots the stored states keep (their parents' events may
  * be in an earlier replay's input). A replay has no tags: `--service-rule` and `--mute` stand for them.
  */
-function directoryFromEvents(events: readonly CloudFormationEvent[], stored: ReadonlyMap<string, string> = new Map()): StackDirectory {
+function directoryFromEvents(
+  events: readonly CloudFormationEvent[],
+  stored: ReadonlyMap<string, string> = new Map(),
+): StackDirectory {
   const roots = rootsFromEvents(events.flatMap((event) => (event.kind === 'resource-status' ? [event] : [])));
-  return { factsOf: async (stackId) => ({ ...NO_FACTS, rootStackId: roots.get(stackId) ?? stored.get(stackId) ?? null }) };
+  return {
+    factsOf: async (stackId) => ({ ...NO_FACTS, rootStackId: roots.get(stackId) ?? stored.get(stackId) ?? null }),
+  };
 }
 
 /**
@@ -133,8 +140,13 @@ export async function replay(
       config: options.config,
       log: options.log,
       // DescribeStacks tells the nesting of stacks whose events were lost as well.
-      stacks: directoryFromEvents([...due.map((delivery) => delivery.event), ...lost.filter((event) => event.time <= until)], options.db?.summary.roots),
-      inspector: options.simulateCloudFormation ? createSimulatedCloudFormation([...deliveries.map((delivery) => delivery.event), ...lost], clock) : undefined,
+      stacks: directoryFromEvents(
+        [...due.map((delivery) => delivery.event), ...lost.filter((event) => event.time <= until)],
+        options.db?.summary.roots,
+      ),
+      inspector: options.simulateCloudFormation
+        ? createSimulatedCloudFormation([...deliveries.map((delivery) => delivery.event), ...lost], clock)
+        : undefined,
     };
     const services = new Map<string, ServiceKey>();
     const stacks = new Map<string, { stack: StackRef; key: ServiceKey }>();
@@ -149,7 +161,8 @@ export async function replay(
           services.set(serviceKeyId(outcome.key), outcome.key);
           stacks.set(event.stackId, { stack: event, key: outcome.key });
         }
-        if (next % PROGRESS_EVERY === PROGRESS_EVERY - 1) options.progress?.({ delivered: next + 1, total: due.length, at: now });
+        if (next % PROGRESS_EVERY === PROGRESS_EVERY - 1)
+          options.progress?.({ delivered: next + 1, total: due.length, at: now });
       }
     };
     for (let minute = resumeAt === null ? floorToMinute(first.deliverAt) : ceilToMinute(resumeAt); minute <= until; ) {
@@ -173,8 +186,14 @@ export async function replay(
     const operations: ReplayedOperation[] = [];
     for (const { stack, key } of stacks.values()) {
       const history = await store.stackHistory(stack.stackId);
-      for (const operation of deriveOperations(history.flatMap((event) => (event.kind === 'stack-status' ? [statusRecordOf(event)] : [])))) {
-        operations.push({ ...key, operation, peakSeverity: operationSeverity(operation, until, options.config.thresholds) });
+      for (const operation of deriveOperations(
+        history.flatMap((event) => (event.kind === 'stack-status' ? [statusRecordOf(event)] : [])),
+      )) {
+        operations.push({
+          ...key,
+          operation,
+          peakSeverity: operationSeverity(operation, until, options.config.thresholds),
+        });
       }
     }
     const windows: ReplayedWindow[] = [];
@@ -220,7 +239,11 @@ async function openReplayStore(options: ReplayOptions): Promise<ReplayStore> {
       client.destroy();
       throw unreachable(error, endpoint) ?? error;
     }
-    return { store: createDynamoDbStore({ client, tableName }), keep: async () => undefined, close: async () => client.destroy() };
+    return {
+      store: createDynamoDbStore({ client, tableName }),
+      keep: async () => undefined,
+      close: async () => client.destroy(),
+    };
   }
   const table = createMemoryTable();
   for (const item of options.db?.items ?? []) await table.put(item);

@@ -8,7 +8,14 @@ import path from 'node:path';
 import type { WatchdogStore, WindowQuery } from '../shared/app/ports.ts';
 import { groupBy } from '../shared/domain/collections.ts';
 import type { WatchdogConfig } from '../shared/domain/config.ts';
-import { canonicalRecords, deriveOperations, operationStop, statusRecordOf, type Operation, type StatusRecord } from '../shared/domain/operations.ts';
+import {
+  canonicalRecords,
+  deriveOperations,
+  operationStop,
+  statusRecordOf,
+  type Operation,
+  type StatusRecord,
+} from '../shared/domain/operations.ts';
 import { timelinesOfService } from '../shared/app/timeline.ts';
 import { serviceKeyId, type ServiceKey } from '../shared/domain/service.ts';
 import { reachedPeople } from '../shared/domain/claims.ts';
@@ -16,7 +23,13 @@ import type { StackState } from '../shared/domain/stack-state.ts';
 import type { Clock, Instant } from '../shared/domain/time.ts';
 import type { ImpactWindow } from '../shared/domain/windows.ts';
 import { openStore, readNow, type DataSourceFlags } from './data-source.ts';
-import { renderReport, type ReportData, type ReportNotification, type ReportService, type ReportStack } from './report.ts';
+import {
+  renderReport,
+  type ReportData,
+  type ReportNotification,
+  type ReportService,
+  type ReportStack,
+} from './report.ts';
 import { plural } from './text.ts';
 import { readRange } from './windows.ts';
 import { watchedStack, type WatchedStack } from './watched-stack.ts';
@@ -64,14 +77,22 @@ async function serviceReport(
     const history = timeline.events.flatMap((event) => (event.kind === 'stack-status' ? [statusRecordOf(event)] : []));
     recordsByStack.set(timeline.stackId, canonicalRecords([...history, ...(stateRecords.get(timeline.stackId) ?? [])]));
   }
-  for (const [stackId, records] of stateRecords) if (!recordsByStack.has(stackId)) recordsByStack.set(stackId, [...records]);
+  for (const [stackId, records] of stateRecords)
+    if (!recordsByStack.has(stackId)) recordsByStack.set(stackId, [...records]);
   // A stack's latest name: the records are in canonical order.
   const nameOf = (stackId: string): string => recordsByStack.get(stackId)?.at(-1)?.stackName ?? stackId;
   const notifications: ReportNotification[] = states
     .flatMap((stack) => stack.claims)
     .flatMap((claim) =>
       reachedPeople(claim) && claim.delivery.at >= from && claim.delivery.at <= to
-        ? [{ at: claim.delivery.at, severity: claim.severity, stackId: claim.stackId, stackName: nameOf(claim.stackId) }]
+        ? [
+            {
+              at: claim.delivery.at,
+              severity: claim.severity,
+              stackId: claim.stackId,
+              stackName: nameOf(claim.stackId),
+            },
+          ]
         : [],
     );
   notifications.sort((a, b) => a.at - b.at);
@@ -81,7 +102,10 @@ async function serviceReport(
       stackName: nameOf(stackId),
       operations: deriveOperations(records).filter((operation) => overlaps(operation, from, to, now)),
     }))
-    .filter((stack) => stack.operations.length > 0 || notifications.some((notification) => notification.stackId === stack.stackId));
+    .filter(
+      (stack) =>
+        stack.operations.length > 0 || notifications.some((notification) => notification.stackId === stack.stackId),
+    );
   const firstStart = (stack: ReportStack): Instant => stack.operations[0]?.start ?? Number.POSITIVE_INFINITY;
   stacks.sort((a, b) => firstStart(a) - firstStart(b) || (a.stackId < b.stackId ? -1 : a.stackId > b.stackId ? 1 : 0));
   return { key, stacks, windows, notifications };
@@ -94,7 +118,8 @@ async function serviceReport(
  * longer known; its operations and windows still show.
  *
  * @example
- * const data = await loadReportData(store, { from: Date.parse('2021-09-21T18:30:00Z'), to: Date.parse('2021-09-21T20:30:00Z') }, config, Date.now());
+ * const data = await loadReportData(store, { from: Date.parse('2021-09-21T18:30:00Z'), to:
+ * Date.parse('2021-09-21T20:30:00Z') }, config, Date.now());
  * data.services[0]?.windows; // [{ start: 19:09, end: 20:07, peakSeverity: 'FAILED', … }]
  */
 export async function loadReportData(
@@ -104,7 +129,9 @@ export async function loadReportData(
   now: Instant,
   watched: WatchedStack = watchedStack(undefined),
 ): Promise<ReportData> {
-  const windows = (await store.windowsOverlapping(query)).filter((window) => watched.window(window.key.account, window.key.region, window.stacks));
+  const windows = (await store.windowsOverlapping(query)).filter((window) =>
+    watched.window(window.key.account, window.key.region, window.stacks),
+  );
   const services: ReportService[] = [];
   for (const serviceWindows of groupBy(windows, (window) => serviceKeyId(window.key)).values()) {
     const key = serviceWindows[0]?.key;
@@ -147,7 +174,8 @@ function dataSourceArgs(flags: DataSourceFlags): string[] {
  * Runs the command: reads the store, writes the HTML file, returns the line to print.
  *
  * @example
- * process.stdout.write(await writeReport({ db: './incident', from: '2021-09-21', to: '2021-09-22', out: 'report.html' }, DEFAULT_CONFIG, Date.now));
+ * process.stdout.write(await writeReport({ db: './incident', from: '2021-09-21', to: '2021-09-22', out: 'report.html'
+ * }, DEFAULT_CONFIG, Date.now));
  * // wrote report.html: 1 window, 3 stacks
  */
 export async function writeReport(flags: ReportFlags, config: WatchdogConfig, clock: Clock): Promise<string> {
@@ -169,7 +197,10 @@ export async function writeReport(flags: ReportFlags, config: WatchdogConfig, cl
   try {
     await writeFile(flags.out, html);
   } catch (error) {
-    throw new ReportOutputError(`--out: cannot write '${flags.out}': ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new ReportOutputError(
+      `--out: cannot write '${flags.out}': ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
   const windowCount = data.services.reduce((count, service) => count + service.windows.length, 0);
   const stackCount = data.services.reduce((count, service) => count + service.stacks.length, 0);

@@ -94,7 +94,9 @@ const PHASE_LEGEND: readonly { readonly phaseClass: PhaseClass; readonly label: 
 ];
 
 const STYLE = `
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d232b; margin: 24px; background: #fff; }
+body {
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d232b; margin: 24px; background: #fff;
+}
 h1 { font-size: 22px; margin: 0 0 8px; }
 h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #d8dde3; padding-bottom: 4px; }
 h3 { font-size: 14px; margin: 16px 0 6px; }
@@ -110,7 +112,10 @@ th { background: #f3f5f7; font-weight: 600; }
 td.time, td.mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; white-space: nowrap; }
 td.name { white-space: nowrap; }
 .open { color: #b71c1c; font-weight: 600; }
-pre { background: #f6f8fa; border: 1px solid #d8dde3; border-radius: 4px; padding: 8px 10px; font-size: 12.5px; white-space: pre-wrap; word-break: break-all; margin: 4px 0; }
+pre {
+  background: #f6f8fa; border: 1px solid #d8dde3; border-radius: 4px; padding: 8px 10px; font-size: 12.5px;
+  white-space: pre-wrap; word-break: break-all; margin: 4px 0;
+}
 p.note { font-size: 12.5px; color: #5a6573; margin: 4px 0; }
 svg text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 .axis-line { stroke: #5a6573; stroke-width: 1; }
@@ -147,7 +152,13 @@ svg text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif
 
 // ---- text ----------------------------------------------------------------------------------------
 
-const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const HTML_ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 /** Text and attribute values alike: stack names, reasons and paths are user data. */
 function esc(text: string): string {
@@ -200,7 +211,9 @@ interface Tick {
 /** Ticks on round wall-clock times of the zone (its offset at `from`). */
 function axisTicks(from: Instant, to: Instant, format: TimeFormatter): Tick[] {
   const week = 7 * 24 * 60;
-  const stepMinutes = TICK_STEPS.find((minutes) => (to - from) / (minutes * MINUTE_MS) <= MAX_TICKS) ?? week * Math.ceil((to - from) / (week * MINUTE_MS * MAX_TICKS));
+  const stepMinutes =
+    TICK_STEPS.find((minutes) => (to - from) / (minutes * MINUTE_MS) <= MAX_TICKS) ??
+    week * Math.ceil((to - from) / (week * MINUTE_MS * MAX_TICKS));
   const step = stepMinutes * MINUTE_MS;
   const offset = zoneOffsetMs(from, format);
   const ticks: Tick[] = [];
@@ -209,7 +222,10 @@ function axisTicks(from: Instant, to: Instant, format: TimeFormatter): Tick[] {
     const text = format(at);
     const date = text.slice(0, 10);
     const time = text.slice(11, 16);
-    ticks.push({ at, label: stepMinutes >= 1440 ? text.slice(5, 10) : date === previousDate ? time : `${text.slice(5, 10)} ${time}` });
+    ticks.push({
+      at,
+      label: stepMinutes >= 1440 ? text.slice(5, 10) : date === previousDate ? time : `${text.slice(5, 10)} ${time}`,
+    });
     previousDate = date;
   }
   return ticks;
@@ -293,7 +309,8 @@ interface ServiceLayout {
 
 function stackLabel(stack: ReportStack, sameName: number): string {
   // A stack recreated under the same name gets its own row; its id's uuid tells the rows apart.
-  const name = sameName > 1 ? `${stack.stackName} · ${stack.stackId.split('/').at(-1)?.slice(0, 8) ?? ''}` : stack.stackName;
+  const name =
+    sameName > 1 ? `${stack.stackName} · ${stack.stackId.split('/').at(-1)?.slice(0, 8) ?? ''}` : stack.stackName;
   return name.length > MAX_LABEL_CHARS ? `${name.slice(0, MAX_LABEL_CHARS - 1)}…` : name;
 }
 
@@ -315,33 +332,57 @@ function layout(services: readonly ReportService[]): { services: ServiceLayout[]
 
 function axisSvg(data: ReportData, scale: Scale, height: number, format: TimeFormatter, zoneName: string): string {
   const ticks = axisTicks(data.from, data.to, format);
+  const axisLine = attrs({
+    'data-axis-from': formatInstant(data.from),
+    'data-axis-to': formatInstant(data.to),
+    'data-x1': PLOT_LEFT,
+    'data-x2': PLOT_RIGHT,
+    x1: PLOT_LEFT,
+    x2: PLOT_RIGHT,
+    y1: AXIS_HEIGHT,
+    y2: AXIS_HEIGHT,
+  });
   const parts = [
-    `<text class="axis-caption" x="8" y="${AXIS_HEIGHT - 12}">${esc(`${zoneName} · ${format(data.from).slice(0, 10)}`)}</text>`,
-    `<line class="axis-line"${attrs({ 'data-axis-from': formatInstant(data.from), 'data-axis-to': formatInstant(data.to), 'data-x1': PLOT_LEFT, 'data-x2': PLOT_RIGHT, x1: PLOT_LEFT, x2: PLOT_RIGHT, y1: AXIS_HEIGHT, y2: AXIS_HEIGHT })}/>`,
+    `<text class="axis-caption" x="8" ` +
+      `y="${AXIS_HEIGHT - 12}">${esc(`${zoneName} · ${format(data.from).slice(0, 10)}`)}</text>`,
+    `<line class="axis-line"${axisLine}/>`,
   ];
   for (const tick of ticks) {
     const x = scale.x(tick.at);
     parts.push(
       `<g${attrs({ class: 'tick', 'data-tick': formatInstant(tick.at), 'data-x': x })}>` +
         `<line class="grid"${attrs({ x1: x, x2: x, y1: AXIS_HEIGHT - 6, y2: height - CHART_BOTTOM_MARGIN })}/>` +
-        `<text class="tick-label"${attrs({ x, y: AXIS_HEIGHT - 12, 'text-anchor': 'middle' })}>${esc(tick.label)}</text></g>`,
+        `<text class="tick-label"${attrs({ x, y: AXIS_HEIGHT - 12, 'text-anchor': 'middle' })}>` +
+        `${esc(tick.label)}</text></g>`,
     );
   }
   return parts.join('\n');
 }
 
-function windowSvg(window: ImpactWindow, laid: ServiceLayout, scale: Scale, now: Instant, format: TimeFormatter): string {
+function windowSvg(
+  window: ImpactWindow,
+  laid: ServiceLayout,
+  scale: Scale,
+  now: Instant,
+  format: TimeFormatter,
+): string {
   const x1 = scale.clampedX(window.start);
   const x2 = scale.clampedX(window.end ?? now);
   const top = laid.top + SERVICE_HEIGHT;
   const height = Math.max(laid.bottom - top, ROW_HEIGHT / 2);
   const endText = window.end === null ? 'open' : formatInstant(window.end);
   const duration = `${humanDuration((window.end ?? now) - window.start)}${window.end === null ? ' so far' : ''}`;
-  const tooltip = `impact window of ${laid.service.key.service}: ${format(window.start)} to ${window.end === null ? 'still open' : format(window.end)} (${duration}), peak ${window.peakSeverity}`;
+  const tooltip =
+    `impact window of ${laid.service.key.service}: ${format(window.start)} to ` +
+    `${window.end === null ? 'still open' : format(window.end)} (${duration}), peak ${window.peakSeverity}`;
   const edges = [
-    ...(scale.x(window.start) < PLOT_LEFT ? [] : [`<line class="window-edge"${attrs({ x1, x2: x1, y1: top, y2: top + height })}/>`]),
+    ...(scale.x(window.start) < PLOT_LEFT
+      ? []
+      : [`<line class="window-edge"${attrs({ x1, x2: x1, y1: top, y2: top + height })}/>`]),
     // An edge only where the window really ends: one cut off by the range runs on past the axis.
-    ...(window.end === null || scale.x(window.end) > PLOT_RIGHT ? [] : [`<line class="window-edge"${attrs({ x1: x2, x2, y1: top, y2: top + height })}/>`]),
+    ...(window.end === null || scale.x(window.end) > PLOT_RIGHT
+      ? []
+      : [`<line class="window-edge"${attrs({ x1: x2, x2, y1: top, y2: top + height })}/>`]),
   ];
   return [
     `<rect class="window-shade"${attrs({
@@ -356,7 +397,8 @@ function windowSvg(window: ImpactWindow, laid: ServiceLayout, scale: Scale, now:
       height,
     })}><title>${esc(tooltip)}</title></rect>`,
     ...edges,
-    `<text class="window-label"${attrs({ x: num(x1 + 4), y: laid.top + SERVICE_HEIGHT - 8 })}>${esc(`impact window · ${duration} · ${window.peakSeverity}`)}</text>`,
+    `<text class="window-label"${attrs({ x: num(x1 + 4), y: laid.top + SERVICE_HEIGHT - 8 })}>` +
+      `${esc(`impact window · ${duration} · ${window.peakSeverity}`)}</text>`,
   ].join('\n');
 }
 
@@ -366,7 +408,10 @@ function operationSvg(operation: Operation, row: RowLayout, scale: Scale, now: I
   const x1 = scale.clampedX(operation.start);
   const x2 = scale.clampedX(stop);
   const failed = operation.state === 'ended' && operation.failed;
-  const summary = `${operation.type} of ${operation.stackName}: ${format(operation.start)} to ${operation.state === 'running' ? 'still running' : format(stop)} (${humanDuration(operationDuration(operation, now))}), ${finalStatusText(operation)}`;
+  const summary =
+    `${operation.type} of ${operation.stackName}: ${format(operation.start)} to ` +
+    `${operation.state === 'running' ? 'still running' : format(stop)} ` +
+    `(${humanDuration(operationDuration(operation, now))}), ${finalStatusText(operation)}`;
   const parts = [`<title>${esc(summary)}</title>`];
   for (const span of phaseSpans(operation, now)) {
     const sx1 = scale.clampedX(span.from);
@@ -374,19 +419,36 @@ function operationSvg(operation: Operation, row: RowLayout, scale: Scale, now: I
     if (sx2 <= sx1) continue;
     const reason = span.phase.statusReason === '' ? '' : `: ${span.phase.statusReason}`;
     parts.push(
-      `<rect class="phase phase-${phaseClassOf(span.phase.status)}"${attrs({ 'data-phase': span.phase.status, x: sx1, y, width: num(sx2 - sx1), height: BAR_HEIGHT })}>` +
+      `<rect class="phase ` +
+        `phase-${phaseClassOf(span.phase.status)}"` +
+        `${attrs({ 'data-phase': span.phase.status, x: sx1, y, width: num(sx2 - sx1), height: BAR_HEIGHT })}>` +
         `<title>${esc(`${span.phase.status} from ${format(span.from)}${reason}`)}</title></rect>`,
     );
   }
-  const outline = failed ? 'outline-failed' : operation.state === 'abandoned' ? 'outline-abandoned' : operation.state === 'running' ? 'outline-running' : undefined;
-  if (outline !== undefined && x2 > x1) parts.push(`<rect class="${outline}"${attrs({ x: x1, y, width: num(x2 - x1), height: BAR_HEIGHT })}/>`);
+  const outline = failed
+    ? 'outline-failed'
+    : operation.state === 'abandoned'
+      ? 'outline-abandoned'
+      : operation.state === 'running'
+        ? 'outline-running'
+        : undefined;
+  if (outline !== undefined && x2 > x1)
+    parts.push(`<rect class="${outline}"${attrs({ x: x1, y, width: num(x2 - x1), height: BAR_HEIGHT })}/>`);
   const endX = operation.state === 'ended' ? scale.x(operation.end) : null;
   if (operation.state === 'ended' && endX !== null && endX >= PLOT_LEFT && endX <= PLOT_RIGHT) {
     const capX = num(endX - END_CAP_WIDTH / 2);
     const terminal = operation.phases.at(-1);
     const reason = terminal && terminal.statusReason !== '' ? `: ${terminal.statusReason}` : '';
     parts.push(
-      `<rect class="end-cap phase-${failed ? 'failure' : 'success'}"${attrs({ 'data-end-status': operation.finalStatus, x: capX, y: num(y - 3), width: END_CAP_WIDTH, height: BAR_HEIGHT + 6 })}>` +
+      `<rect class="end-cap ` +
+        `phase-${failed ? 'failure' : 'success'}"` +
+        `${attrs({
+          'data-end-status': operation.finalStatus,
+          x: capX,
+          y: num(y - 3),
+          width: END_CAP_WIDTH,
+          height: BAR_HEIGHT + 6,
+        })}>` +
         `<title>${esc(`${operation.finalStatus} at ${format(operation.end)}${reason}`)}</title></rect>`,
     );
   }
@@ -408,16 +470,27 @@ function operationSvg(operation: Operation, row: RowLayout, scale: Scale, now: I
  * is heading for (dashed). An operation that ended before a threshold gets no mark for it: a
  * mark past the end of a 9-second deletion would only clutter its row.
  */
-function thresholdSvg(operation: Operation, row: RowLayout, data: ReportData, scale: Scale, format: TimeFormatter): string {
+function thresholdSvg(
+  operation: Operation,
+  row: RowLayout,
+  data: ReportData,
+  scale: Scale,
+  format: TimeFormatter,
+): string {
   const threshold = thresholdFor(data.thresholds, operation.type);
   const stop = operationStop(operation) ?? data.generatedAt;
   const marks: string[] = [];
-  for (const [kind, ms] of [['warn', threshold.warnMs], ['critical', threshold.criticalMs]] as const) {
+  for (const [kind, ms] of [
+    ['warn', threshold.warnMs],
+    ['critical', threshold.criticalMs],
+  ] as const) {
     const at = operation.start + ms;
     const reached = at <= stop;
     if ((!reached && operation.state !== 'running') || at < data.from || at > data.to) continue;
     const x = scale.x(at);
-    const tooltip = `${kind} threshold (${humanDuration(ms)}) of the ${operation.type} started ${format(operation.start)}: ${format(at)}${reached ? '' : ', not reached yet'}`;
+    const tooltip =
+      `${kind} threshold (${humanDuration(ms)}) of the ${operation.type} started ` +
+      `${format(operation.start)}: ${format(at)}${reached ? '' : ', not reached yet'}`;
     marks.push(
       `<line class="threshold threshold-${kind}${reached ? '' : ' threshold-upcoming'}"${attrs({
         'data-threshold': kind,
@@ -435,15 +508,27 @@ function thresholdSvg(operation: Operation, row: RowLayout, data: ReportData, sc
   return marks.join('\n');
 }
 
-function notificationSvg(notification: ReportNotification, row: RowLayout, scale: Scale, format: TimeFormatter): string {
+function notificationSvg(
+  notification: ReportNotification,
+  row: RowLayout,
+  scale: Scale,
+  format: TimeFormatter,
+): string {
   const x = scale.x(notification.at);
   const y = row.top + MARKER_CENTRE;
   return (
-    `<g${attrs({ class: `notification notification-${notification.severity}`, 'data-notification': notification.severity, 'data-at': formatInstant(notification.at), 'data-stack-id': notification.stackId, 'data-x': x })}>` +
+    `<g${attrs({
+      class: `notification notification-${notification.severity}`,
+      'data-notification': notification.severity,
+      'data-at': formatInstant(notification.at),
+      'data-stack-id': notification.stackId,
+      'data-x': x,
+    })}>` +
     `<title>${esc(`${notification.severity} sent ${format(notification.at)} for ${notification.stackName}`)}</title>` +
     `<line class="marker-stem"${attrs({ x1: x, x2: x, y1: row.top + BAR_TOP + BAR_HEIGHT, y2: y - MARKER_RADIUS })}/>` +
     `<circle${attrs({ cx: x, cy: y, r: MARKER_RADIUS })}/>` +
-    `<text class="marker-text"${attrs({ x, y: num(y + 3), 'text-anchor': 'middle' })}>${esc(notification.severity.slice(0, 1))}</text></g>`
+    `<text class="marker-text"${attrs({ x, y: num(y + 3), 'text-anchor': 'middle' })}>` +
+    `${esc(notification.severity.slice(0, 1))}</text></g>`
   );
 }
 
@@ -458,30 +543,65 @@ function chartSvg(data: ReportData, format: TimeFormatter, zoneName: string): st
   let stripe = 0;
   for (const laid of services) {
     const { key } = laid.service;
-    backgrounds.push(`<rect class="service-band"${attrs({ x: 0, y: laid.top, width: CHART_WIDTH, height: SERVICE_HEIGHT })}/>`);
+    backgrounds.push(
+      `<rect class="service-band"${attrs({ x: 0, y: laid.top, width: CHART_WIDTH, height: SERVICE_HEIGHT })}/>`,
+    );
     rows.push(
-      `<text class="service-label"${attrs({ 'data-service': key.service, x: 8, y: laid.top + SERVICE_HEIGHT - 8 })}>${esc(key.service)}<title>${esc(`${key.service} · account ${key.account} · ${key.region}`)}</title></text>`,
+      `<text class="service-label"` +
+        `${attrs({ 'data-service': key.service, x: 8, y: laid.top + SERVICE_HEIGHT - 8 })}>` +
+        `${esc(key.service)}<title>${esc(`${key.service} · account ${key.account} · ${key.region}`)}</title></text>`,
     );
     for (const window of laid.service.windows) shades.push(windowSvg(window, laid, scale, data.generatedAt, format));
     for (const row of laid.rows) {
-      backgrounds.push(`<rect class="${stripe++ % 2 === 0 ? 'row-even' : 'row-odd'}"${attrs({ x: 0, y: row.top, width: CHART_WIDTH, height: ROW_HEIGHT })}/>`);
-      const operations = row.stack.operations.map((operation) => operationSvg(operation, row, scale, data.generatedAt, format));
-      const marks = row.stack.operations.map((operation) => thresholdSvg(operation, row, data, scale, format)).filter((mark) => mark !== '');
+      backgrounds.push(
+        `<rect class="${stripe++ % 2 === 0 ? 'row-even' : 'row-odd'}"` +
+          `${attrs({ x: 0, y: row.top, width: CHART_WIDTH, height: ROW_HEIGHT })}/>`,
+      );
+      const operations = row.stack.operations.map((operation) =>
+        operationSvg(operation, row, scale, data.generatedAt, format),
+      );
+      const marks = row.stack.operations
+        .map((operation) => thresholdSvg(operation, row, data, scale, format))
+        .filter((mark) => mark !== '');
       rows.push(
-        `<g${attrs({ class: 'stack-row', 'data-stack-row': row.stack.stackName, 'data-stack-id': row.stack.stackId })}>` +
-          `<text class="stack-label"${attrs({ x: 16, y: row.top + BAR_TOP + BAR_HEIGHT / 2 + 4 })}>${esc(row.label)}<title>${esc(row.stack.stackId)}</title></text>\n` +
+        `<g${attrs({
+          class: 'stack-row',
+          'data-stack-row': row.stack.stackName,
+          'data-stack-id': row.stack.stackId,
+        })}>` +
+          `<text class="stack-label"${attrs({ x: 16, y: row.top + BAR_TOP + BAR_HEIGHT / 2 + 4 })}>` +
+          `${esc(row.label)}<title>${esc(row.stack.stackId)}</title></text>\n` +
           `${[...operations, ...marks].join('\n')}</g>`,
       );
-      const notifications = laid.service.notifications.filter((notification) => notification.stackId === row.stack.stackId && inRange(notification.at));
+      const notifications = laid.service.notifications.filter(
+        (notification) => notification.stackId === row.stack.stackId && inRange(notification.at),
+      );
       for (const notification of notifications) overlays.push(notificationSvg(notification, row, scale, format));
     }
   }
   if (inRange(data.generatedAt)) {
     const x = scale.x(data.generatedAt);
-    overlays.push(`<line class="now-line"${attrs({ 'data-now': formatInstant(data.generatedAt), x1: x, x2: x, y1: AXIS_HEIGHT, y2: height - CHART_BOTTOM_MARGIN })}><title>${esc(`report generated ${format(data.generatedAt)}`)}</title></line>`);
+    const nowLine = attrs({
+      'data-now': formatInstant(data.generatedAt),
+      x1: x,
+      x2: x,
+      y1: AXIS_HEIGHT,
+      y2: height - CHART_BOTTOM_MARGIN,
+    });
+    overlays.push(
+      `<line class="now-line"${nowLine}>` +
+        `<title>${esc(`report generated ${format(data.generatedAt)}`)}</title></line>`,
+    );
   }
   return [
-    `<svg${attrs({ 'data-chart': 'timeline', role: 'img', 'aria-label': 'timeline of operations, notifications and impact windows', width: CHART_WIDTH, height, viewBox: `0 0 ${CHART_WIDTH} ${height}` })}>`,
+    `<svg${attrs({
+      'data-chart': 'timeline',
+      role: 'img',
+      'aria-label': 'timeline of operations, notifications and impact windows',
+      width: CHART_WIDTH,
+      height,
+      viewBox: `0 0 ${CHART_WIDTH} ${height}`,
+    })}>`,
     ...backgrounds,
     axisSvg(data, scale, height, format, zoneName),
     ...shades,
@@ -492,15 +612,22 @@ function chartSvg(data: ReportData, format: TimeFormatter, zoneName: string): st
 }
 
 function legendHtml(): string {
-  const swatch = (className: string, width = 18): string => `<svg width="${width}" height="12" aria-hidden="true"><rect class="${className}" x="1" y="1" width="${width - 2}" height="10"/></svg>`;
-  const line = (className: string): string => `<svg width="14" height="14" aria-hidden="true"><line class="${className}" x1="7" x2="7" y1="0" y2="14"/></svg>`;
-  const dot = (severity: Severity): string => `<svg width="14" height="14" aria-hidden="true" class="notification-${severity}"><circle cx="7" cy="7" r="6"/></svg>`;
+  const swatch = (className: string, width = 18): string =>
+    `<svg width="${width}" height="12" aria-hidden="true"><rect class="${className}" x="1" y="1" ` +
+    `width="${width - 2}" height="10"/></svg>`;
+  const line = (className: string): string =>
+    `<svg width="14" height="14" aria-hidden="true"><line class="${className}" x1="7" x2="7" y1="0" y2="14"/></svg>`;
+  const dot = (severity: Severity): string =>
+    `<svg width="14" height="14" aria-hidden="true" class="notification-${severity}"><circle cx="7" cy="7" ` +
+    `r="6"/></svg>`;
   const items = [
     ...PHASE_LEGEND.map(({ phaseClass, label }) => `<span>${swatch(`phase-${phaseClass}`)}${esc(label)}</span>`),
     `<span>${swatch('window-shade', 24)}impact window of the service</span>`,
     `<span>${line('threshold-warn')}warn threshold</span>`,
     `<span>${line('threshold-critical')}critical threshold</span>`,
-    ...(['WARNING', 'CRITICAL', 'FAILED', 'RESOLVED'] as const).map((severity) => `<span>${dot(severity)}${severity} sent</span>`),
+    ...(['WARNING', 'CRITICAL', 'FAILED', 'RESOLVED'] as const).map(
+      (severity) => `<span>${dot(severity)}${severity} sent</span>`,
+    ),
   ];
   return `<div class="legend">${items.join('\n')}</div>`;
 }
@@ -508,7 +635,9 @@ function legendHtml(): string {
 // ---- tables and hand-off -------------------------------------------------------------------------
 
 function allWindows(data: ReportData): ServiceWindow[] {
-  return data.services.flatMap((service) => service.windows.map((window) => ({ ...window, key: service.key }))).sort((a, b) => a.start - b.start);
+  return data.services
+    .flatMap((service) => service.windows.map((window) => ({ ...window, key: service.key })))
+    .sort((a, b) => a.start - b.start);
 }
 
 function windowsTableHtml(windows: readonly ServiceWindow[], now: Instant, format: TimeFormatter): string {
@@ -524,14 +653,23 @@ function windowsTableHtml(windows: readonly ServiceWindow[], now: Instant, forma
       `<td>${esc(row.peakSeverity)}</td><td>${row.stacks.map(esc).join('<br>')}</td></tr>`
     );
   });
-  return `<table data-table="windows"><thead><tr><th>start</th><th>end</th><th>duration</th><th>service</th><th>account</th><th>region</th><th>peak severity</th><th>stacks</th></tr></thead>\n<tbody>\n${body.join('\n')}\n</tbody></table>`;
+  return (
+    `<table data-table="windows"><thead><tr><th>start</th><th>end</th><th>duration</th><th>service</th><th>acc` +
+    `ount</th><th>region</th><th>peak ` +
+    `severity</th><th>stacks</th></tr></thead>\n<tbody>\n${body.join('\n')}\n</tbody></table>`
+  );
 }
 
 /** The `windows` command that returns this window, with the data source the report read. */
 function windowsCommand(window: ServiceWindow, sourceArgs: readonly string[] | undefined): string {
-  const range = window.end === null ? ['--from', formatInstant(window.start), '--open'] : ['--from', formatInstant(window.start), '--to', formatInstant(window.end)];
+  const range =
+    window.end === null
+      ? ['--from', formatInstant(window.start), '--open']
+      : ['--from', formatInstant(window.start), '--to', formatInstant(window.end)];
   const where = ['--service', window.key.service, '--account', window.key.account, '--region', window.key.region];
-  return ['cfn-watchdog', 'windows', ...(sourceArgs ?? []), ...where, ...range, '--format', 'json'].map(shellWord).join(' ');
+  return ['cfn-watchdog', 'windows', ...(sourceArgs ?? []), ...where, ...range, '--format', 'json']
+    .map(shellWord)
+    .join(' ');
 }
 
 function handOffHtml(windows: readonly ServiceWindow[], sourceArgs: readonly string[] | undefined): string {
@@ -540,18 +678,22 @@ function handOffHtml(windows: readonly ServiceWindow[], sourceArgs: readonly str
     const start = formatInstant(window.start);
     const end = window.end === null ? null : formatInstant(window.end);
     const interval = end === null ? `[${start}, …)  (still open: no end yet)` : `[${start}, ${end})`;
-    const predicate = end === null ? `uploaded_at >= '${start}'` : `uploaded_at >= '${start}' AND uploaded_at < '${end}'`;
+    const predicate =
+      end === null ? `uploaded_at >= '${start}'` : `uploaded_at >= '${start}' AND uploaded_at < '${end}'`;
     const where = `${window.key.service} · ${window.key.account} · ${window.key.region}`;
     return (
       `<section${attrs({ 'data-handoff': start, 'data-service': window.key.service })}>\n` +
       `<h3>${esc(`${where}, from ${start}`)}</h3>\n` +
       `<p class="note">Half-open interval, UTC: the start is inside the window, the end is not.</p>\n` +
       `<pre data-handoff-interval>${esc(interval)}</pre>\n` +
-      `<p class="note">As a predicate (<code>uploaded_at</code> is an example column name: use the time column of the work to re-process):</p>\n` +
+      `<p class="note">As a predicate (<code>uploaded_at</code> is an example column name: use the time column of ` +
+      `the work to re-process):</p>\n` +
       `<pre data-handoff-predicate>${esc(predicate)}</pre>\n` +
       `<p class="note">The same window as JSON, from the watchdog's store:</p>\n` +
       `<pre data-handoff-command>${esc(windowsCommand(window, sourceArgs))}</pre>\n` +
-      (sourceArgs === undefined || sourceArgs.length === 0 ? '<p class="note">Add the data source (--db DIR, --endpoint URL or --table NAME) before running it.</p>\n' : '') +
+      (sourceArgs === undefined || sourceArgs.length === 0
+        ? '<p class="note">Add the data source (--db DIR, --endpoint URL or --table NAME) before running it.</p>\n'
+        : '') +
       '</section>'
     );
   });
@@ -565,15 +707,23 @@ function operationsTableHtml(data: ReportData, format: TimeFormatter): string {
         const stop = operationStop(operation);
         return (
           `<tr${attrs({ 'data-operation-row': operation.type, 'data-stack-id': operation.stackId })}>` +
-          `<td class="name">${esc(operation.stackName)}</td><td class="name">${esc(service.key.service)}</td><td>${esc(operation.type)}</td>` +
-          `<td class="time">${esc(format(operation.start))}</td><td class="time">${stop === null ? '<span class="open">running</span>' : esc(format(stop))}</td>` +
-          `<td>${esc(humanDuration(operationDuration(operation, data.generatedAt)))}</td><td>${esc(finalStatusText(operation))}</td><td>${esc(operationReason(operation))}</td></tr>`
+          `<td class="name">${esc(operation.stackName)}</td><td ` +
+          `class="name">${esc(service.key.service)}</td><td>${esc(operation.type)}</td>` +
+          `<td class="time">${esc(format(operation.start))}</td><td ` +
+          `class="time">${stop === null ? '<span class="open">running</span>' : esc(format(stop))}</td>` +
+          `<td>${esc(humanDuration(operationDuration(operation, data.generatedAt)))}</td><td>` +
+          `${esc(finalStatusText(operation))}</td><td>${esc(operationReason(operation))}</td></tr>`
         );
       }),
     ),
   );
   if (rows.length === 0) return '';
-  return `<h2>Operations</h2>\n<table data-table="operations"><thead><tr><th>stack</th><th>service</th><th>operation</th><th>start</th><th>end</th><th>duration</th><th>final status</th><th>latest reason</th></tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody></table>`;
+  return (
+    `<h2>Operations</h2>\n<table ` +
+    `data-table="operations"><thead><tr><th>stack</th><th>service</th><th>operation</th><th>start</th><th>end</th><` +
+    `th>duration</th><th>final status</th><th>latest ` +
+    `reason</th></tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody></table>`
+  );
 }
 
 function notificationsTableHtml(data: ReportData, format: TimeFormatter): string {
@@ -582,10 +732,16 @@ function notificationsTableHtml(data: ReportData, format: TimeFormatter): string
     .sort((a, b) => a.notification.at - b.notification.at)
     .map(
       ({ notification, service }) =>
-        `<tr${attrs({ 'data-notification-row': notification.severity })}><td class="time">${esc(format(notification.at))}</td><td>${esc(notification.severity)}</td><td>${esc(notification.stackName)}</td><td>${esc(service)}</td></tr>`,
+        `<tr${attrs({ 'data-notification-row': notification.severity })}><td ` +
+        `class="time">${esc(format(notification.at))}</td><td>${esc(notification.severity)}</td><td>` +
+        `${esc(notification.stackName)}</td><td>${esc(service)}</td></tr>`,
     );
   if (rows.length === 0) return '';
-  return `<h2>Notifications sent</h2>\n<table data-table="notifications"><thead><tr><th>sent</th><th>severity</th><th>stack</th><th>service</th></tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody></table>`;
+  return (
+    `<h2>Notifications sent</h2>\n<table ` +
+    `data-table="notifications"><thead><tr><th>sent</th><th>severity</th><th>stack</th><th>service</th></tr></thead` +
+    `>\n<tbody>\n${rows.join('\n')}\n</tbody></table>`
+  );
 }
 
 /**
@@ -603,6 +759,13 @@ export function renderReport(data: ReportData, options: ReportOptions = {}): str
   const windows = allWindows(data);
   const stackCount = data.services.reduce((count, service) => count + service.stacks.length, 0);
   const title = `cfn-watchdog report: ${format(data.from)} to ${format(data.to)}`;
+  const range = attrs({ 'data-range-from': formatInstant(data.from), 'data-range-to': formatInstant(data.to) });
+  const generatedAt = attrs({ 'data-generated-at': formatInstant(data.generatedAt) });
+  const contents = [
+    plural(windows.length, 'impact window'),
+    plural(data.services.length, 'service'),
+    plural(stackCount, 'stack'),
+  ].join(', ');
   const chart =
     stackCount === 0
       ? '<p>No stack of a service with an impact window had an operation in this range.</p>'
@@ -618,11 +781,11 @@ export function renderReport(data: ReportData, options: ReportOptions = {}): str
 <body>
 <h1>${esc(title)}</h1>
 <dl class="meta">
-<dt>range</dt><dd${attrs({ 'data-range-from': formatInstant(data.from), 'data-range-to': formatInstant(data.to) })}>${esc(`${format(data.from)} to ${format(data.to)}`)}</dd>
+<dt>range</dt><dd${range}>${esc(`${format(data.from)} to ${format(data.to)}`)}</dd>
 <dt>times in</dt><dd>${esc(zoneName)}</dd>
 <dt>thresholds</dt><dd data-thresholds>${esc(formatThresholds(data.thresholds))}</dd>
-<dt>generated</dt><dd${attrs({ 'data-generated-at': formatInstant(data.generatedAt) })}>${esc(format(data.generatedAt))}</dd>
-<dt>contents</dt><dd>${esc(`${plural(windows.length, 'impact window')}, ${plural(data.services.length, 'service')}, ${plural(stackCount, 'stack')}`)}</dd>
+<dt>generated</dt><dd${generatedAt}>${esc(format(data.generatedAt))}</dd>
+<dt>contents</dt><dd>${esc(contents)}</dd>
 </dl>
 <h2>Timeline</h2>
 ${chart}

@@ -19,7 +19,9 @@ export type SimulatedCloudFormation = StackInspector & Required<Pick<StackInspec
 interface StackIndex {
   /** Its status records in canonical order (by time first). */
   readonly records: readonly StatusRecord[];
-  /** Per record: the time of the latest record up to it that began an UPDATE or IMPORT (LastUpdatedTime), else `null`. */
+  /**
+   * Per record: the time of the latest record up to it that began an UPDATE or IMPORT (LastUpdatedTime), else `null`.
+   */
   readonly lastUpdatedAt: readonly (Instant | null)[];
   /** Per record: the time of the latest record up to it that began an operation, else `null`. */
   readonly operationStart: readonly (Instant | null)[];
@@ -73,10 +75,23 @@ function indexStack(statusEvents: readonly StatusRecord[], resourceEvents: reado
  * const inspector = createSimulatedCloudFormation(allEvents, () => now);
  * await inspector.describe(coreArn); // { exists: true, status: 'DELETE_IN_PROGRESS', … }
  */
-export function createSimulatedCloudFormation(events: readonly CloudFormationEvent[], clock: Clock): SimulatedCloudFormation {
+export function createSimulatedCloudFormation(
+  events: readonly CloudFormationEvent[],
+  clock: Clock,
+): SimulatedCloudFormation {
   const statusEvents = events.flatMap((event): StatusRecord[] =>
     // The whole reason, as DescribeStacks gives it (the service's state keeps a shortened one).
-    event.kind === 'stack-status' ? [{ stackId: event.stackId, stackName: event.stackName, time: event.time, status: event.status, statusReason: event.statusReason }] : [],
+    event.kind === 'stack-status'
+      ? [
+          {
+            stackId: event.stackId,
+            stackName: event.stackName,
+            time: event.time,
+            status: event.status,
+            statusReason: event.statusReason,
+          },
+        ]
+      : [],
   );
   const resourceEvents = events.filter((event): event is ResourceStatusEvent => event.kind === 'resource-status');
   const statusesOf = groupBy(statusEvents, (record) => record.stackId);
@@ -87,7 +102,8 @@ export function createSimulatedCloudFormation(events: readonly CloudFormationEve
   }
 
   /** The position of the stack's latest status record at or before `now`, or -1. */
-  const latestAt = (index: StackIndex, now: Instant): number => countWhile(index.records, (record) => record.time <= now) - 1;
+  const latestAt = (index: StackIndex, now: Instant): number =>
+    countWhile(index.records, (record) => record.time <= now) - 1;
 
   return {
     async describe(stackId): Promise<StackDescription> {

@@ -70,14 +70,27 @@ interface Snapshot {
  * afresh (their severities and windows move with the clock); the others' open windows (a stack
  * left failed) come from the window index.
  */
-async function snapshot(store: WatchdogStore, config: WatchdogConfig, now: Instant, format: TimeFormatter): Promise<Snapshot> {
+async function snapshot(
+  store: WatchdogStore,
+  config: WatchdogConfig,
+  now: Instant,
+  format: TimeFormatter,
+): Promise<Snapshot> {
   const operations: RunningRow[] = [];
   const openWindows: WindowRow[] = [];
   const derived = new Set<string>();
-  const readOnly = { store, config, clock: () => now, log: silentLog, notifier: NOTHING_SENT, windowEvents: NOTHING_SENT };
+  const readOnly = {
+    store,
+    config,
+    clock: () => now,
+    log: silentLog,
+    notifier: NOTHING_SENT,
+    windowEvents: NOTHING_SENT,
+  };
   for (const { key } of await store.servicesToSweep()) {
     derived.add(serviceKeyId(key));
-    for (const window of await windowsAsOf(readOnly, key, now)) if (window.end === null) openWindows.push(windowRow({ ...window, key }, now, format));
+    for (const window of await windowsAsOf(readOnly, key, now))
+      if (window.end === null) openWindows.push(windowRow({ ...window, key }, now, format));
     const { stacks } = await store.loadService(key);
     for (const { operation, severity, claims, latest, quiet, rootStackId } of viewOperations(stacks, now, config)) {
       if (operation.state !== 'running') continue;
@@ -93,7 +106,10 @@ async function snapshot(store: WatchdogStore, config: WatchdogConfig, now: Insta
         severity,
         notified: claims.filter(reachedPeople).map((claim) => claim.severity),
         quiet: quiet === Quiet.NESTED && root ? `nested in ${root.stackName}` : quiet,
-        resourcesInProgress: (await operationResourcesInProgress(store, operation)).map((resource) => ({ ...resource, since: format(resource.since) })),
+        resourcesInProgress: (await operationResourcesInProgress(store, operation)).map((resource) => ({
+          ...resource,
+          since: format(resource.since),
+        })),
       });
     }
   }
@@ -123,8 +139,16 @@ function runningTable(rows: readonly RunningRow[]): string {
       row.status,
       row.startedAt,
       humanDuration(row.elapsedSeconds * 1000),
-      [row.severity ?? '', row.notified.length ? `(sent: ${row.notified.join(', ')})` : '', row.quiet ? `(${row.quiet})` : ''].filter(Boolean).join('\n'),
-      row.resourcesInProgress.map((r) => `${resourceLabel(r)} since ${r.since}${r.statusReason ? `: ${r.statusReason}` : ''}`).join('\n'),
+      [
+        row.severity ?? '',
+        row.notified.length ? `(sent: ${row.notified.join(', ')})` : '',
+        row.quiet ? `(${row.quiet})` : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
+      row.resourcesInProgress
+        .map((r) => `${resourceLabel(r)} since ${r.since}${r.statusReason ? `: ${r.statusReason}` : ''}`)
+        .join('\n'),
     ]);
   }
   const heading = `Operations in progress: ${rows.length}`;
@@ -148,7 +172,12 @@ function mutedTable(rows: readonly MutedByTagRow[]): string {
  * @example
  * process.stdout.write(await showStatus({ table: 'cfn-watchdog-WatchdogTable-1X2Y' }, DEFAULT_CONFIG, Date.now, true));
  */
-export async function showStatus(flags: StatusFlags, config: WatchdogConfig, clock: Clock, isTty: boolean): Promise<string> {
+export async function showStatus(
+  flags: StatusFlags,
+  config: WatchdogConfig,
+  clock: Clock,
+  isTty: boolean,
+): Promise<string> {
   const format = zonedFormatter(flags.tz);
   const nowOf = readNow(flags, clock);
   const source = await openStore(flags);
@@ -164,7 +193,9 @@ export async function showStatus(flags: StatusFlags, config: WatchdogConfig, clo
   }
   const watched = watchedStack(flags.stack);
   const operations = result.operations.filter((operation) => watched.stack(operation));
-  const openWindows = result.openWindows.filter((window) => watched.window(window.account, window.region, window.stacks));
+  const openWindows = result.openWindows.filter((window) =>
+    watched.window(window.account, window.region, window.stacks),
+  );
   const mutedByTag = result.mutedByTag.filter((stack) => watched.stack(stack));
   if ((flags.format ?? (isTty ? 'table' : 'json')) === 'json') {
     return `${JSON.stringify({ asOf: format(now.at), operations, openWindows, mutedByTag }, null, 2)}\n`;

@@ -9,7 +9,13 @@ import { DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureTable, summarizeItems, type StoredItemsSummary } from '../shared/adapters/dynamodb-store.ts';
-import { EmbeddedDbLockedError, EmbeddedDbOpenError, levelDbFolder, startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../shared/adapters/embedded-dynamodb.ts';
+import {
+  EmbeddedDbLockedError,
+  EmbeddedDbOpenError,
+  levelDbFolder,
+  startEmbeddedDynamoDb,
+  type EmbeddedDynamoDb,
+} from '../shared/adapters/embedded-dynamodb.ts';
 import type { PlainItem } from '../shared/adapters/item-size.ts';
 import { createDynamoDbTable } from '../shared/adapters/item-table.ts';
 import { formatInstant, type Instant } from '../shared/domain/time.ts';
@@ -19,7 +25,10 @@ import { UserInputError, WatchdogError } from '../shared/errors.ts';
 /** The table the embedded stores (replay, `--db`) use. */
 export const EMBEDDED_TABLE = 'cfn-watchdog';
 
-/** DIR is not what the command needs (nothing there, a file, a folder without a store, a store to add to without --append): exit status 2. */
+/**
+ * DIR is not what the command needs (nothing there, a file, a folder without a store, a store to add to without
+ * --append): exit status 2.
+ */
 export class StoreFolderError extends UserInputError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -39,7 +48,9 @@ const noStore = (dir: string): string => `no store at ${dir} (replay --db ${dir}
 const isAFile = (dir: string): string => `${dir} is a file, not a store folder`;
 
 function inUse(dir: string, error: EmbeddedDbLockedError): StoreInUseError {
-  return new StoreInUseError(`the store in ${dir} is in use by another cfn-watchdog command; try again when it ends`, { cause: error });
+  return new StoreInUseError(`the store in ${dir} is in use by another cfn-watchdog command; try again when it ends`, {
+    cause: error,
+  });
 }
 
 /**
@@ -117,7 +128,10 @@ const keyOf = (item: PlainItem): string => `${String(item.PK)}\n${String(item.SK
 
 /** `3 stacks, 1 window, events 2021-09-21T19:09:00Z–2021-09-21T20:07:00Z`. */
 function describeStore(summary: StoredItemsSummary): string {
-  const events = summary.firstEvent === null || summary.lastEvent === null ? '' : `, events ${formatInstant(summary.firstEvent)}–${formatInstant(summary.lastEvent)}`;
+  const events =
+    summary.firstEvent === null || summary.lastEvent === null
+      ? ''
+      : `, events ${formatInstant(summary.firstEvent)}–${formatInstant(summary.lastEvent)}`;
   return `${plural(summary.stacks, 'stack')}, ${plural(summary.windows, 'window')}${events}`;
 }
 
@@ -132,7 +146,10 @@ function describeStore(summary: StoredItemsSummary): string {
 export async function openReplayFolder(dir: string, options: { readonly append: boolean }): Promise<ReplayFolder> {
   const found = await levelDbFolder(dir);
   if (found === 'not-a-folder') throw new StoreFolderError(isAFile(dir));
-  if (found === 'not-a-store') throw new StoreFolderError(`${dir} holds other files and no store: give replay --db a new or empty folder, or a store it kept`);
+  if (found === 'not-a-store')
+    throw new StoreFolderError(
+      `${dir} holds other files and no store: give replay --db a new or empty folder, or a store it kept`,
+    );
   if (found === 'absent') {
     try {
       await mkdir(dir);
@@ -143,7 +160,8 @@ export async function openReplayFolder(dir: string, options: { readonly append: 
   // A replay that fails, or is refused, leaves the folder as it found it.
   const undo = async (): Promise<void> => {
     if (found === 'absent') await rm(dir, { recursive: true, force: true });
-    if (found === 'empty') for (const entry of await readdir(dir)) await rm(path.join(dir, entry), { recursive: true, force: true });
+    if (found === 'empty')
+      for (const entry of await readdir(dir)) await rm(path.join(dir, entry), { recursive: true, force: true });
   };
   let db: EmbeddedDynamoDb;
   try {
@@ -165,7 +183,10 @@ export async function openReplayFolder(dir: string, options: { readonly append: 
     const items = found === 'store' ? await scanStore(db) : [];
     const summary = summarizeItems(items);
     if (items.length > 0 && !options.append) {
-      throw new StoreFolderError(`${dir} already holds a replayed store (${describeStore(summary)}); give --append to add to it, or another --db`);
+      throw new StoreFolderError(
+        `${dir} already holds a replayed store (${describeStore(summary)}); give --append to add to it, or another ` +
+          `--db`,
+      );
     }
     return {
       items,

@@ -40,7 +40,10 @@ export function decodeText(bytes: Uint8Array): string {
   try {
     return new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(bytes.subarray(bomLength));
   } catch (error) {
-    const what = encoding === 'utf-8' ? 'UTF-8 text (nor UTF-16 with a byte-order mark)' : `valid ${encoding === 'utf-16le' ? 'UTF-16 LE' : 'UTF-16 BE'} text`;
+    const what =
+      encoding === 'utf-8'
+        ? 'UTF-8 text (nor UTF-16 with a byte-order mark)'
+        : `valid ${encoding === 'utf-16le' ? 'UTF-16 LE' : 'UTF-16 BE'} text`;
     throw new TextEncodingError(`not ${what}`, { cause: error });
   }
 }

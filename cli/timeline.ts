@@ -92,7 +92,9 @@ function timelineTable(rows: readonly TimelineRow[], heading: string): string {
   const idsByName = new Map<string, Set<string>>();
   for (const row of rows) idsByName.set(row.stackName, (idsByName.get(row.stackName) ?? new Set()).add(row.stackId));
   const label = (row: TimelineRow) =>
-    (idsByName.get(row.stackName)?.size ?? 0) > 1 ? `${row.stackName} (${row.stackId.split('/').at(-1)?.slice(0, 8) ?? ''})` : row.stackName;
+    (idsByName.get(row.stackName)?.size ?? 0) > 1
+      ? `${row.stackName} (${row.stackId.split('/').at(-1)?.slice(0, 8) ?? ''})`
+      : row.stackName;
   const table = new Table({
     head: ['time', 'stack', 'resource', 'status', 'reason'],
     style: { head: [], border: [] },
@@ -100,7 +102,13 @@ function timelineTable(rows: readonly TimelineRow[], heading: string): string {
     colWidths: [null, null, null, null, 60],
   });
   for (const row of rows) {
-    table.push([row.time, label(row), row.logicalResourceId ? `${row.logicalResourceId} (${row.resourceType ?? ''})` : '(stack)', row.status, row.statusReason]);
+    table.push([
+      row.time,
+      label(row),
+      row.logicalResourceId ? `${row.logicalResourceId} (${row.resourceType ?? ''})` : '(stack)',
+      row.status,
+      row.statusReason,
+    ]);
   }
   return `${heading}: ${rows.length} events\n${table.toString()}\n`;
 }
@@ -109,7 +117,8 @@ function timelineTable(rows: readonly TimelineRow[], heading: string): string {
  * Runs the command and returns what to print; {@link NothingFoundError} when nothing matches.
  *
  * @example
- * process.stdout.write(await showTimeline({ db: './incident', stack: 'trustsource-core-prod', from: '2021-09-21', to: '2021-09-22' }, Date.now, true));
+ * process.stdout.write(await showTimeline({ db: './incident', stack: 'trustsource-core-prod', from: '2021-09-21', to:
+ * '2021-09-22' }, Date.now, true));
  */
 export async function showTimeline(flags: TimelineFlags, clock: Clock, isTty: boolean): Promise<string> {
   const format = zonedFormatter(flags.tz);
@@ -124,15 +133,22 @@ export async function showTimeline(flags: TimelineFlags, clock: Clock, isTty: bo
     now = await nowOf(source);
     range = rangeAt(now.at);
     const wanted = (stack: StackTimeline) =>
-      (flags.account === undefined || stack.account === flags.account) && (flags.stackRegion === undefined || stack.region === flags.stackRegion);
+      (flags.account === undefined || stack.account === flags.account) &&
+      (flags.stackRegion === undefined || stack.region === flags.stackRegion);
     if (flags.stack !== undefined) {
       for (const stack of (await stackTimelines(source.store, flags.stack, range)).filter(wanted)) {
         found.push(...stack.events.map((event) => ({ at: event.time, row: rowOf(event, stack, format) })));
       }
     } else {
-      const services = await serviceTimelines(source.store, { service: flags.service ?? '', account: flags.account, region: flags.stackRegion, ...range });
+      const services = await serviceTimelines(source.store, {
+        service: flags.service ?? '',
+        account: flags.account,
+        region: flags.stackRegion,
+        ...range,
+      });
       for (const { stacks } of services) {
-        for (const stack of stacks) found.push(...stack.events.map((event) => ({ at: event.time, row: rowOf(event, stack, format) })));
+        for (const stack of stacks)
+          found.push(...stack.events.map((event) => ({ at: event.time, row: rowOf(event, stack, format) })));
       }
     }
   } catch (error) {
@@ -141,7 +157,9 @@ export async function showTimeline(flags: TimelineFlags, clock: Clock, isTty: bo
     await source.close();
   }
   if (found.length === 0) {
-    throw new NothingFoundError(`no events of ${what} between ${format(range.from)} and ${format(range.to)} in ${source.describe}`);
+    throw new NothingFoundError(
+      `no events of ${what} between ${format(range.from)} and ${format(range.to)} in ${source.describe}`,
+    );
   }
   // Merged in time order (a stable sort: within a second, the order each stack's timeline gave).
   const sorted = found.sort((a, b) => a.at - b.at).map(({ row }) => row);
@@ -150,10 +168,19 @@ export async function showTimeline(flags: TimelineFlags, clock: Clock, isTty: bo
       return `${JSON.stringify(sorted, null, 2)}\n`;
     case 'csv':
       return stringify(
-        sorted.map((row) => ({ ...row, service: row.service ?? '', logicalResourceId: row.logicalResourceId ?? '', resourceType: row.resourceType ?? '', physicalResourceId: row.physicalResourceId ?? '' })),
+        sorted.map((row) => ({
+          ...row,
+          service: row.service ?? '',
+          logicalResourceId: row.logicalResourceId ?? '',
+          resourceType: row.resourceType ?? '',
+          physicalResourceId: row.physicalResourceId ?? '',
+        })),
         { header: true, columns: [...CSV_COLUMNS], record_delimiter: 'windows' },
       );
     case 'table':
-      return timelineTable(sorted, `Timeline of ${what}, ${format(range.from)} to ${format(range.to)}${flags.to === undefined ? now.note : ''}`);
+      return timelineTable(
+        sorted,
+        `Timeline of ${what}, ${format(range.from)} to ${format(range.to)}${flags.to === undefined ? now.note : ''}`,
+      );
   }
 }

@@ -20,9 +20,11 @@ export interface WatchedStack {
 export function watchedStack(flag: string | undefined): WatchedStack {
   if (flag === undefined) return { window: () => true, stack: () => true };
   const arn = parseStackArn(flag);
-  if (arn === null) return { window: (_account, _region, stacks) => stacks.includes(flag), stack: (stack) => stack.stackName === flag };
+  if (arn === null)
+    return { window: (_account, _region, stacks) => stacks.includes(flag), stack: (stack) => stack.stackName === flag };
   return {
-    window: (account, region, stacks) => account === arn.account && region === arn.region && stacks.includes(arn.stackName),
+    window: (account, region, stacks) =>
+      account === arn.account && region === arn.region && stacks.includes(arn.stackName),
     stack: (stack) => stack.stackId === arn.stackId,
   };
 }

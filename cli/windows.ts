@@ -5,7 +5,14 @@
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import type { ServiceWindow } from '../shared/app/ports.ts';
-import { formatInstant, humanDuration, parseUserInstant, TimeFormatError, type Clock, type Instant } from '../shared/domain/time.ts';
+import {
+  formatInstant,
+  humanDuration,
+  parseUserInstant,
+  TimeFormatError,
+  type Clock,
+  type Instant,
+} from '../shared/domain/time.ts';
 import { openStore, readNow, type DataSourceFlags, type Now } from './data-source.ts';
 import { watchedStack } from './watched-stack.ts';
 import { dayStartIn, zonedFormatter, type TimeFormatter } from './zoned-time.ts';
@@ -59,7 +66,8 @@ export function readRange(flags: {
   const range = (now: Instant): { from: Instant; to: Instant } => {
     const end = to ?? now;
     const start = from ?? end - 7 * DAY_MS;
-    if (start >= end) throw new TimeFormatError(`--from must be before --to, got ${formatInstant(start)} and ${formatInstant(end)}`);
+    if (start >= end)
+      throw new TimeFormatError(`--from must be before --to, got ${formatInstant(start)} and ${formatInstant(end)}`);
     return { from: start, to: end };
   };
   if (to !== undefined) range(to);
@@ -80,12 +88,27 @@ export function windowRow(window: ServiceWindow, now: Instant, format: TimeForma
   };
 }
 
-const CSV_COLUMNS = ['start', 'end', 'open', 'durationSeconds', 'service', 'account', 'region', 'peakSeverity', 'stacks'] as const;
+const CSV_COLUMNS = [
+  'start',
+  'end',
+  'open',
+  'durationSeconds',
+  'service',
+  'account',
+  'region',
+  'peakSeverity',
+  'stacks',
+] as const;
 
 /** RFC 4180, a header row, one window per row; stacks joined by spaces (stack names have none). */
 export function windowsCsv(rows: readonly WindowRow[]): string {
   return stringify(
-    rows.map((row) => ({ ...row, end: row.end ?? '', open: row.open ? 'open' : 'closed', stacks: row.stacks.join(' ') })),
+    rows.map((row) => ({
+      ...row,
+      end: row.end ?? '',
+      open: row.open ? 'open' : 'closed',
+      stacks: row.stacks.join(' '),
+    })),
     { header: true, columns: [...CSV_COLUMNS], record_delimiter: 'windows' },
   );
 }
@@ -114,7 +137,8 @@ export function windowsTable(rows: readonly WindowRow[], heading: string): strin
  * Runs the command and returns what to print.
  *
  * @example
- * process.stdout.write(await listWindows({ db: './incident', from: '2021-09-21', to: '2021-09-22', format: 'csv' }, Date.now, false));
+ * process.stdout.write(await listWindows({ db: './incident', from: '2021-09-21', to: '2021-09-22', format: 'csv' },
+ * Date.now, false));
  */
 export async function listWindows(flags: WindowsFlags, clock: Clock, isTty: boolean): Promise<string> {
   const format = zonedFormatter(flags.tz);
@@ -135,7 +159,11 @@ export async function listWindows(flags: WindowsFlags, clock: Clock, isTty: bool
     await source.close();
   }
   const rows = windows
-    .filter((window) => (flags.account === undefined || window.key.account === flags.account) && (flags.windowRegion === undefined || window.key.region === flags.windowRegion))
+    .filter(
+      (window) =>
+        (flags.account === undefined || window.key.account === flags.account) &&
+        (flags.windowRegion === undefined || window.key.region === flags.windowRegion),
+    )
     .filter((window) => !flags.open || window.end === null)
     .filter((window) => watched.window(window.key.account, window.key.region, window.stacks))
     .map((window) => windowRow(window, now.at, format));
@@ -145,6 +173,10 @@ export async function listWindows(flags: WindowsFlags, clock: Clock, isTty: bool
     case 'csv':
       return windowsCsv(rows);
     case 'table':
-      return windowsTable(rows, `Impact windows overlapping ${format(range.from)} to ${format(range.to)}${flags.to === undefined ? now.note : ''}`);
+      return windowsTable(
+        rows,
+        `Impact windows overlapping ${format(range.from)} to ` +
+          `${format(range.to)}${flags.to === undefined ? now.note : ''}`,
+      );
   }
 }

@@ -34,12 +34,15 @@ function wallClockOf(zone: string): WallClock {
       timeZoneName: 'longOffset',
     });
   } catch (error) {
-    throw new TimeZoneError(`--tz: '${zone}' is not a time zone (expected an IANA name such as Europe/Berlin or UTC)`, { cause: error });
+    throw new TimeZoneError(`--tz: '${zone}' is not a time zone (expected an IANA name such as Europe/Berlin or UTC)`, {
+      cause: error,
+    });
   }
   return (at) => {
     const found = parts.formatToParts(at);
     const field = (type: Intl.DateTimeFormatPartTypes): string => found.find((part) => part.type === type)?.value ?? '';
-    const fields = `${field('year')}-${field('month')}-${field('day')}T${field('hour')}:${field('minute')}:${field('second')}`;
+    const date = `${field('year')}-${field('month')}-${field('day')}`;
+    const fields = `${date}T${field('hour')}:${field('minute')}:${field('second')}`;
     // "GMT+02:00", or plain "GMT" where the offset is zero.
     const offset = field('timeZoneName').replace('GMT', '') || '+00:00';
     return { fields, offset, asUtc: Date.parse(`${fields}Z`) };

@@ -75,7 +75,8 @@ export async function buildCli({ root = REPO_ROOT }: { root?: string } = {}): Pr
     ...ALSO_INPUTS,
   ].sort();
   const output = result.outputFiles.find((file) => file.path === bundle);
-  if (output === undefined) throw new Error(`esbuild wrote ${result.outputFiles.map((file) => file.path).join(', ')}, not ${bundle}`);
+  if (output === undefined)
+    throw new Error(`esbuild wrote ${result.outputFiles.map((file) => file.path).join(', ')}, not ${bundle}`);
   mkdirSync(dirname(bundle), { recursive: true });
   // The list first: bin.js reads the bundle only when both are there.
   writeAtomically(join(root, CLI_INPUTS), `${JSON.stringify(inputs, null, 2)}\n`);

@@ -63,8 +63,17 @@ export function bundleName(logicalId: string): string {
 }
 
 const KNOWN_PROPERTIES = new Set([
-  'EntryPoints', 'Minify', 'Sourcemap', 'Target', 'Format', 'MainFields', 'SourcesContent',
-  'External', 'Loader', 'OutExtension', 'Banner',
+  'EntryPoints',
+  'Minify',
+  'Sourcemap',
+  'Target',
+  'Format',
+  'MainFields',
+  'SourcesContent',
+  'External',
+  'Loader',
+  'OutExtension',
+  'Banner',
 ]);
 
 function stringList(properties: Record<string, unknown>, key: string, where: string): string[] | undefined {
@@ -82,7 +91,8 @@ function keyValues(items: string[], key: string, where: string): Record<string, 
   return Object.fromEntries(
     items.map((item) => {
       const separator = item.indexOf('=');
-      if (separator <= 0) throw new BuildConfigError(`${where}: BuildProperties.${key} item '${item}' is not KEY=VALUE`);
+      if (separator <= 0)
+        throw new BuildConfigError(`${where}: BuildProperties.${key} item '${item}' is not KEY=VALUE`);
       return [item.slice(0, separator), item.slice(separator + 1)];
     }),
   );
@@ -105,11 +115,13 @@ export function esbuildOptions(
   const unknown = Object.keys(buildProperties).filter((key) => !KNOWN_PROPERTIES.has(key));
   if (unknown.length > 0) {
     throw new BuildConfigError(
-      `${where}: scripts/build.ts does not translate BuildProperties ${unknown.join(', ')}; add it the way SAM's esbuild builder passes it`,
+      `${where}: scripts/build.ts does not translate BuildProperties ${unknown.join(', ')}; add it the way SAM's ` +
+        `esbuild builder passes it`,
     );
   }
   const entries = stringList(buildProperties, 'EntryPoints', where);
-  if (!entries || entries.length === 0) throw new BuildConfigError(`${where}: BuildProperties.EntryPoints must not be empty`);
+  if (!entries || entries.length === 0)
+    throw new BuildConfigError(`${where}: BuildProperties.EntryPoints must not be empty`);
   const entryPoints = entries.map((entry) => {
     // An entry without an extension is looked up as .ts, then .js.
     const candidates = extname(entry) ? [entry] : [`${entry}.ts`, `${entry}.js`];
@@ -168,7 +180,8 @@ export function nodeOptionsOf(
   properties: Record<string, unknown>,
   buildProperties: Record<string, unknown>,
 ): string | null {
-  const variables = (source: Record<string, unknown>): Record<string, unknown> => record(record(source.Environment).Variables);
+  const variables = (source: Record<string, unknown>): Record<string, unknown> =>
+    record(record(source.Environment).Variables);
   const value = { ...variables(globals), ...variables(properties) }.NODE_OPTIONS;
   const written = typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
   if (buildProperties.Sourcemap !== true || written?.split(/\s+/).includes(ENABLE_SOURCE_MAPS)) return written;
@@ -176,7 +189,10 @@ export function nodeOptionsOf(
 }
 
 /** Every esbuild-built function of the template, with its options. */
-export function bundleTargets(template: CfnTemplate, { root, outRoot }: { root: string; outRoot: string }): BundleTarget[] {
+export function bundleTargets(
+  template: CfnTemplate,
+  { root, outRoot }: { root: string; outRoot: string },
+): BundleTarget[] {
   const globals = record(template.Globals?.Function);
   return Object.entries(template.Resources).flatMap(([logicalId, resource]): BundleTarget[] => {
     if (resource.Type !== 'AWS::Serverless::Function' || resource.Metadata?.BuildMethod !== 'esbuild') return [];
@@ -233,15 +249,22 @@ export async function build({
   sourcemap?: boolean;
 } = {}): Promise<BuiltBundle[]> {
   const targets = bundleTargets(readTemplate(resolve(root, template)), { root, outRoot: resolve(root, outRoot) });
-  if (targets.length === 0) throw new BuildConfigError(`${template}: no AWS::Serverless::Function with Metadata.BuildMethod esbuild`);
+  if (targets.length === 0)
+    throw new BuildConfigError(`${template}: no AWS::Serverless::Function with Metadata.BuildMethod esbuild`);
   return Promise.all(
     targets.map(async (target) => {
       rmSync(target.options.outdir, { recursive: true, force: true });
-      const result = await esbuild.build({ ...target.options, ...(sourcemap ? { sourcemap: true } : {}), metafile: true });
+      const result = await esbuild.build({
+        ...target.options,
+        ...(sourcemap ? { sourcemap: true } : {}),
+        metafile: true,
+      });
       const files = Object.keys(result.metafile.outputs).map((file) => resolve(target.codeDir, file));
       const expected = handlerFile(target);
       if (!files.includes(expected)) {
-        throw new BuildConfigError(`${target.logicalId}: Handler '${target.handler}' needs ${expected}, but esbuild wrote ${files.join(', ')}`);
+        throw new BuildConfigError(
+          `${target.logicalId}: Handler '${target.handler}' needs ${expected}, but esbuild wrote ${files.join(', ')}`,
+        );
       }
       return { logicalId: target.logicalId, outdir: target.options.outdir, handlerFile: expected, files };
     }),
@@ -250,7 +273,8 @@ export async function build({
 
 async function main(args: readonly string[]): Promise<void> {
   const unknown = args.filter((arg) => arg !== '--sourcemap');
-  if (unknown.length > 0) throw new BuildConfigError(`unknown argument ${unknown.join(' ')}; the only one is --sourcemap`);
+  if (unknown.length > 0)
+    throw new BuildConfigError(`unknown argument ${unknown.join(' ')}; the only one is --sourcemap`);
   const bundles = await build({ sourcemap: args.includes('--sourcemap') });
   for (const bundle of bundles) {
     for (const file of bundle.files) {

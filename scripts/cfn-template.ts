@@ -38,8 +38,23 @@ export class TemplateError extends UserInputError {
 
 /** The short forms CloudFormation's YAML accepts. */
 export const SHORT_FORMS = [
-  'Ref', 'Sub', 'GetAtt', 'If', 'Equals', 'Not', 'And', 'Or', 'Select', 'Join', 'Split',
-  'FindInMap', 'ImportValue', 'Condition', 'Base64', 'Cidr', 'GetAZs',
+  'Ref',
+  'Sub',
+  'GetAtt',
+  'If',
+  'Equals',
+  'Not',
+  'And',
+  'Or',
+  'Select',
+  'Join',
+  'Split',
+  'FindInMap',
+  'ImportValue',
+  'Condition',
+  'Base64',
+  'Cidr',
+  'GetAZs',
 ] as const;
 
 type ShortForm = (typeof SHORT_FORMS)[number];

@@ -36,14 +36,18 @@ export interface Finding {
 
 type Json = Record<string, unknown>;
 
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /** Both branches of an `Fn::If`, without `AWS::NoValue`: a conditional part must pass either way. */
 export function branches(value: unknown): unknown[] {
   const condition = isRecord(value) ? value['Fn::If'] : undefined;
   if (!Array.isArray(condition)) return [value];
-  return condition.slice(1).flatMap(branches).filter((branch) => !(isRecord(branch) && branch.Ref === 'AWS::NoValue'));
+  return condition
+    .slice(1)
+    .flatMap(branches)
+    .filter((branch) => !(isRecord(branch) && branch.Ref === 'AWS::NoValue'));
 }
 
 /** The logical id a `Ref` or `Fn::GetAtt` names, if it names one. */
@@ -64,7 +68,12 @@ export interface Statement {
 
 function statementsOf(document: unknown, where: string, keyPolicy = false): Statement[] {
   return branches(document).flatMap((doc) =>
-    isRecord(doc) ? list(doc.Statement).flatMap(branches).filter(isRecord).map((statement) => ({ where, keyPolicy, statement })) : [],
+    isRecord(doc)
+      ? list(doc.Statement)
+          .flatMap(branches)
+          .filter(isRecord)
+          .map((statement) => ({ where, keyPolicy, statement }))
+      : [],
   );
 }
 
@@ -81,11 +90,13 @@ export function policyStatements(resources: Record<string, CfnResource>): Statem
     if (resource.Type === 'AWS::Serverless::Function') {
       for (const policy of list(properties.Policies).flatMap(branches)) found.push(...statementsOf(policy, id));
     }
-    for (const policy of list(properties.Policies).flatMap(branches)) if (isRecord(policy)) found.push(...statementsOf(policy.PolicyDocument, id));
+    for (const policy of list(properties.Policies).flatMap(branches))
+      if (isRecord(policy)) found.push(...statementsOf(policy.PolicyDocument, id));
     found.push(...statementsOf(properties.PolicyDocument, id));
     if (resource.Type === 'AWS::KMS::Key') found.push(...statementsOf(properties.KeyPolicy, id, true));
     if (resource.Type === 'AWS::Events::EventBus') found.push(...statementsOf(properties.Policy, id));
-    if (resource.Type === 'AWS::Events::EventBusPolicy' && isRecord(properties.Statement)) found.push({ where: id, keyPolicy: false, statement: properties.Statement });
+    if (resource.Type === 'AWS::Events::EventBusPolicy' && isRecord(properties.Statement))
+      found.push({ where: id, keyPolicy: false, statement: properties.Statement });
     return found;
   });
 }
@@ -94,13 +105,15 @@ const actionsOf = (statement: Json): string[] => list(statement.Action).map(Stri
 
 /** Wildcards in actions that name one API family, and why they are needed. */
 export const ACTION_WILDCARDS_ALLOWED: Readonly<Record<string, string>> = {
-  'kms:GenerateDataKey*': 'SNS and SQS call GenerateDataKey or GenerateDataKeyWithoutPlaintext on the key, depending on the caller',
+  'kms:GenerateDataKey*':
+    'SNS and SQS call GenerateDataKey or GenerateDataKeyWithoutPlaintext on the key, depending on the caller',
 };
 
 /** AWS managed policies a role may carry, and why. */
 export const MANAGED_POLICIES_ALLOWED: Readonly<Record<string, string>> = {
   'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole':
-    'SAM attaches it to every role it makes; its logs actions on "*" are AWS-managed, and the functions log to their own groups (LoggingConfig)',
+    'SAM attaches it to every role it makes; its logs actions on "*" are AWS-managed, and the functions log to ' +
+    'their own groups (LoggingConfig)',
 };
 
 /** The account's own root: `arn:${AWS::Partition}:iam::${AWS::AccountId}:root`, as a key delegates to IAM. */
@@ -114,7 +127,9 @@ function isOwnRoot(principal: unknown): boolean {
 function isOpenPrincipal(statement: Json): boolean {
   const principal = statement.Principal;
   const open = principal === '*' || (isRecord(principal) && list(principal.AWS).includes('*'));
-  const narrowed = JSON.stringify(statement.Condition ?? {}).match(/aws:(PrincipalOrgID|SourceAccount|SourceArn|PrincipalAccount)/) !== null;
+  const narrowed =
+    JSON.stringify(statement.Condition ?? {}).match(/aws:(PrincipalOrgID|SourceAccount|SourceArn|PrincipalAccount)/) !==
+    null;
   return open && !narrowed;
 }
 
@@ -123,31 +138,64 @@ function checkIam(resources: Record<string, CfnResource>): Finding[] {
   for (const [id, resource] of Object.entries(resources)) {
     for (const arn of list(resource.Properties?.ManagedPolicyArns)) {
       const name = typeof arn === 'string' ? arn : JSON.stringify(arn);
-      if (!(name in MANAGED_POLICIES_ALLOWED)) findings.push({ rule: Rule.MANAGED_POLICY, resource: id, message: `${id}: managed policy ${name} grants what this template does not show` });
+      if (!(name in MANAGED_POLICIES_ALLOWED))
+        findings.push({
+          rule: Rule.MANAGED_POLICY,
+          resource: id,
+          message: `${id}: managed policy ${name} grants what this template does not show`,
+        });
     }
     // SAM policy templates and managed policy names in a function's Policies.
     if (resource.Type === 'AWS::Serverless::Function') {
       for (const policy of list(resource.Properties?.Policies).flatMap(branches)) {
         if (typeof policy === 'string' || (isRecord(policy) && !('Statement' in policy))) {
-          findings.push({ rule: Rule.MANAGED_POLICY, resource: id, message: `${id}: policy ${JSON.stringify(policy)} is not an inline statement` });
+          findings.push({
+            rule: Rule.MANAGED_POLICY,
+            resource: id,
+            message: `${id}: policy ${JSON.stringify(policy)} is not an inline statement`,
+          });
         }
       }
     }
   }
   for (const { where, keyPolicy, statement } of policyStatements(resources)) {
     if (statement.Effect !== 'Allow') continue;
-    if (isOpenPrincipal(statement)) findings.push({ rule: Rule.WILDCARD_PRINCIPAL, resource: where, message: `${where}: Principal '*' without a condition that narrows it` });
+    if (isOpenPrincipal(statement))
+      findings.push({
+        rule: Rule.WILDCARD_PRINCIPAL,
+        resource: where,
+        message: `${where}: Principal '*' without a condition that narrows it`,
+      });
     for (const action of actionsOf(statement)) {
       const delegatesToIam = keyPolicy && action === 'kms:*' && isOwnRoot(statement.Principal);
       if (action.includes('*') && !delegatesToIam && !(action in ACTION_WILDCARDS_ALLOWED)) {
-        findings.push({ rule: Rule.WILDCARD_ACTION, resource: where, message: `${where}: Action '${action}' is a wildcard` });
+        findings.push({
+          rule: Rule.WILDCARD_ACTION,
+          resource: where,
+          message: `${where}: Action '${action}' is a wildcard`,
+        });
       }
     }
-    if (statement.NotAction !== undefined) findings.push({ rule: Rule.WILDCARD_ACTION, resource: where, message: `${where}: NotAction allows all but a list` });
+    if (statement.NotAction !== undefined)
+      findings.push({
+        rule: Rule.WILDCARD_ACTION,
+        resource: where,
+        message: `${where}: NotAction allows all but a list`,
+      });
     for (const resource of list(statement.Resource)) {
-      if (resource === '*' && !keyPolicy) findings.push({ rule: Rule.WILDCARD_RESOURCE, resource: where, message: `${where}: Resource '*' for ${actionsOf(statement).join(', ')}` });
+      if (resource === '*' && !keyPolicy)
+        findings.push({
+          rule: Rule.WILDCARD_RESOURCE,
+          resource: where,
+          message: `${where}: Resource '*' for ${actionsOf(statement).join(', ')}`,
+        });
     }
-    if (statement.NotResource !== undefined) findings.push({ rule: Rule.WILDCARD_RESOURCE, resource: where, message: `${where}: NotResource allows all but a list` });
+    if (statement.NotResource !== undefined)
+      findings.push({
+        rule: Rule.WILDCARD_RESOURCE,
+        resource: where,
+        message: `${where}: NotResource allows all but a list`,
+      });
   }
   return findings;
 }
@@ -165,26 +213,63 @@ function checkEncryption(resources: Record<string, CfnResource>): Finding[] {
     if (resource.Type === 'AWS::DynamoDB::Table') {
       const recovery = properties.PointInTimeRecoverySpecification;
       if (!isRecord(recovery) || recovery.PointInTimeRecoveryEnabled !== true) {
-        findings.push({ rule: Rule.TABLE_RECOVERY, resource: id, message: `${id}: PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled must be true` });
+        findings.push({
+          rule: Rule.TABLE_RECOVERY,
+          resource: id,
+          message: `${id}: PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled must be true`,
+        });
       }
       const sse = properties.SSESpecification;
-      if (!isRecord(sse) || sse.SSEEnabled !== true || sse.SSEType !== 'KMS' || ownKey(resources, sse.KMSMasterKeyId) === null) {
-        findings.push({ rule: Rule.TABLE_KEY, resource: id, message: `${id}: SSESpecification must be SSEEnabled, SSEType KMS, with a KMSMasterKeyId of the stack's own key` });
+      if (
+        !isRecord(sse) ||
+        sse.SSEEnabled !== true ||
+        sse.SSEType !== 'KMS' ||
+        ownKey(resources, sse.KMSMasterKeyId) === null
+      ) {
+        findings.push({
+          rule: Rule.TABLE_KEY,
+          resource: id,
+          message:
+            `${id}: SSESpecification must be SSEEnabled, SSEType KMS, with a KMSMasterKeyId of the stack's ` +
+            `own key`,
+        });
       }
       if (resource.DeletionPolicy !== 'Retain' || resource.UpdateReplacePolicy !== 'Retain') {
-        findings.push({ rule: Rule.TABLE_RETAINED, resource: id, message: `${id}: DeletionPolicy and UpdateReplacePolicy must be Retain (postmortem data outlives the stack)` });
+        findings.push({
+          rule: Rule.TABLE_RETAINED,
+          resource: id,
+          message: `${id}: DeletionPolicy and UpdateReplacePolicy must be Retain (postmortem data outlives the stack)`,
+        });
       }
       const key = isRecord(sse) ? ownKey(resources, sse.KMSMasterKeyId) : null;
       const keyResource = key === null ? undefined : resources[key];
       if (key !== null && (keyResource?.DeletionPolicy !== 'Retain' || keyResource.UpdateReplacePolicy !== 'Retain')) {
-        findings.push({ rule: Rule.TABLE_KEY_RETAINED, resource: key, message: `${key}: encrypts the retained table ${id}, so it must be retained too (a deleted key makes the table unreadable)` });
+        findings.push({
+          rule: Rule.TABLE_KEY_RETAINED,
+          resource: key,
+          message:
+            `${key}: encrypts the retained table ${id}, so it must be retained too (a deleted key makes the ` +
+            `table unreadable)`,
+        });
       }
     }
     if (resource.Type === 'AWS::SNS::Topic' && ownKey(resources, properties.KmsMasterKeyId) === null) {
-      findings.push({ rule: Rule.TOPIC_KEY, resource: id, message: `${id}: KmsMasterKeyId must be a key of the stack's own (alias/aws/sns cannot let CloudWatch alarms publish)` });
+      findings.push({
+        rule: Rule.TOPIC_KEY,
+        resource: id,
+        message:
+          `${id}: KmsMasterKeyId must be a key of the stack's own (alias/aws/sns cannot let CloudWatch ` +
+          `alarms publish)`,
+      });
     }
     if (resource.Type === 'AWS::SQS::Queue' && ownKey(resources, properties.KmsMasterKeyId) === null) {
-      findings.push({ rule: Rule.QUEUE_KEY, resource: id, message: `${id}: KmsMasterKeyId must be a key of the stack's own (alias/aws/sqs cannot let EventBridge dead-letter into it; SSE-SQS is no customer managed key)` });
+      findings.push({
+        rule: Rule.QUEUE_KEY,
+        resource: id,
+        message:
+          `${id}: KmsMasterKeyId must be a key of the stack's own (alias/aws/sqs cannot let EventBridge ` +
+          `dead-letter into it; SSE-SQS is no customer managed key)`,
+      });
     }
     if (resource.Type === 'AWS::KMS::Key' && properties.EnableKeyRotation !== true) {
       findings.push({ rule: Rule.KEY_ROTATION, resource: id, message: `${id}: EnableKeyRotation must be true` });
@@ -198,7 +283,12 @@ function keyLetsIn(resources: Record<string, CfnResource>, keyId: string, servic
   return statementsOf(resources[keyId]?.Properties?.KeyPolicy, keyId, true).some(({ statement }) => {
     const principal = isRecord(statement.Principal) ? list(statement.Principal.Service).map(String) : [];
     const actions = actionsOf(statement);
-    return statement.Effect === 'Allow' && principal.includes(service) && actions.includes('kms:Decrypt') && actions.some((action) => action.startsWith('kms:GenerateDataKey'));
+    return (
+      statement.Effect === 'Allow' &&
+      principal.includes(service) &&
+      actions.includes('kms:Decrypt') &&
+      actions.some((action) => action.startsWith('kms:GenerateDataKey'))
+    );
   });
 }
 
@@ -219,14 +309,26 @@ function checkKeyAccess(resources: Record<string, CfnResource>): Finding[] {
       for (const topic of [...list(properties.AlarmActions), ...list(properties.OKActions)].map(referenced)) {
         const key = keyOf(topic);
         if (key && !keyLetsIn(resources, key, 'cloudwatch.amazonaws.com')) {
-          findings.push({ rule: Rule.KEY_SERVICE_ACCESS, resource: key, message: `${key}: alarm ${id} notifies ${topic}, but the key does not let cloudwatch.amazonaws.com Decrypt and GenerateDataKey*` });
+          findings.push({
+            rule: Rule.KEY_SERVICE_ACCESS,
+            resource: key,
+            message:
+              `${key}: alarm ${id} notifies ${topic}, but the key does not let cloudwatch.amazonaws.com ` +
+              `Decrypt and GenerateDataKey*`,
+          });
         }
       }
     }
     for (const queue of deadLetterQueues(resource).map(referenced)) {
       const key = keyOf(queue);
       if (key && !keyLetsIn(resources, key, 'events.amazonaws.com')) {
-        findings.push({ rule: Rule.KEY_SERVICE_ACCESS, resource: key, message: `${key}: EventBridge dead-letters ${id}'s events into ${queue}, but the key does not let events.amazonaws.com Decrypt and GenerateDataKey*` });
+        findings.push({
+          rule: Rule.KEY_SERVICE_ACCESS,
+          resource: key,
+          message:
+            `${key}: EventBridge dead-letters ${id}'s events into ${queue}, but the key does not let ` +
+            `events.amazonaws.com Decrypt and GenerateDataKey*`,
+        });
       }
     }
   }
@@ -237,9 +339,17 @@ function checkKeyAccess(resources: Record<string, CfnResource>): Finding[] {
       const key = keyOf(topic);
       if (!key) continue;
       const mayEncrypt = statements.some(
-        (other) => other.where === where && actionsOf(other.statement).some((action) => action.startsWith('kms:GenerateDataKey')) && list(other.statement.Resource).some((r) => referenced(r) === key),
+        (other) =>
+          other.where === where &&
+          actionsOf(other.statement).some((action) => action.startsWith('kms:GenerateDataKey')) &&
+          list(other.statement.Resource).some((r) => referenced(r) === key),
       );
-      if (!mayEncrypt) findings.push({ rule: Rule.KEY_SERVICE_ACCESS, resource: where, message: `${where}: publishes to ${topic}, encrypted by ${key}, without kms:GenerateDataKey* on that key` });
+      if (!mayEncrypt)
+        findings.push({
+          rule: Rule.KEY_SERVICE_ACCESS,
+          resource: where,
+          message: `${where}: publishes to ${topic}, encrypted by ${key}, without kms:GenerateDataKey* on that key`,
+        });
     }
   }
   return findings;
@@ -248,44 +358,81 @@ function checkKeyAccess(resources: Record<string, CfnResource>): Finding[] {
 /** The queues a resource's EventBridge targets dead-letter into (plain rules and SAM's EventBridgeRule events). */
 function deadLetterQueues(resource: CfnResource): unknown[] {
   const properties = resource.Properties ?? {};
-  if (resource.Type === 'AWS::Events::Rule') return list(properties.Targets).filter(isRecord).map((target) => (isRecord(target.DeadLetterConfig) ? target.DeadLetterConfig.Arn : undefined)).filter((arn) => arn !== undefined);
+  if (resource.Type === 'AWS::Events::Rule')
+    return list(properties.Targets)
+      .filter(isRecord)
+      .map((target) => (isRecord(target.DeadLetterConfig) ? target.DeadLetterConfig.Arn : undefined))
+      .filter((arn) => arn !== undefined);
   if (resource.Type === 'AWS::Serverless::Function' && isRecord(properties.Events)) {
     return Object.values(properties.Events)
       .filter(isRecord)
-      .flatMap((event) => (isRecord(event.Properties) && isRecord(event.Properties.DeadLetterConfig) ? [event.Properties.DeadLetterConfig.Arn] : []));
+      .flatMap((event) =>
+        isRecord(event.Properties) && isRecord(event.Properties.DeadLetterConfig)
+          ? [event.Properties.DeadLetterConfig.Arn]
+          : [],
+      );
   }
   return [];
 }
 
 /** Functions whose failures need nowhere to go, and why. */
 export const DEAD_LETTER_EXEMPT: Readonly<Record<string, string>> = {
-  SweeperFunction: 'runs every minute on a schedule and keeps no event: a failed sweep is redone by the next one, and its alarms say when sweeps fail',
-  SelfCheckFunction: 'runs on a schedule and keeps no event: its Errors alarm (to the ops topic) says it failed, and the next one checks again',
+  SweeperFunction:
+    'runs every minute on a schedule and keeps no event: a failed sweep is redone by the next one, and its alarms ' +
+    'say when sweeps fail',
+  SelfCheckFunction:
+    'runs on a schedule and keeps no event: its Errors alarm (to the ops topic) says it failed, and the next one ' +
+    'checks again',
 };
 
 function checkFunctions(resources: Record<string, CfnResource>, globals: Json): Finding[] {
   const findings: Finding[] = [];
   for (const [id, resource] of Object.entries(resources)) {
     const properties = resource.Properties ?? {};
-    if (resource.Type === 'AWS::Logs::LogGroup' && typeof properties.RetentionInDays !== 'number' && referenced(properties.RetentionInDays) === null) {
-      findings.push({ rule: Rule.LOG_RETENTION, resource: id, message: `${id}: RetentionInDays must be set (logs are kept forever otherwise)` });
+    if (
+      resource.Type === 'AWS::Logs::LogGroup' &&
+      typeof properties.RetentionInDays !== 'number' &&
+      referenced(properties.RetentionInDays) === null
+    ) {
+      findings.push({
+        rule: Rule.LOG_RETENTION,
+        resource: id,
+        message: `${id}: RetentionInDays must be set (logs are kept forever otherwise)`,
+      });
     }
     if (resource.Type !== 'AWS::Serverless::Function' && resource.Type !== 'AWS::Lambda::Function') continue;
     const loggingConfig = properties.LoggingConfig ?? globals.LoggingConfig;
     const logGroup = isRecord(loggingConfig) ? referenced(loggingConfig.LogGroup) : null;
     if (logGroup === null || resources[logGroup]?.Type !== 'AWS::Logs::LogGroup') {
-      findings.push({ rule: Rule.FUNCTION_LOG_GROUP, resource: id, message: `${id}: LoggingConfig.LogGroup must name a log group of the template (Lambda's own has no retention)` });
+      findings.push({
+        rule: Rule.FUNCTION_LOG_GROUP,
+        resource: id,
+        message: `${id}: LoggingConfig.LogGroup must name a log group of the template (Lambda's own has no retention)`,
+      });
     }
     if (resource.Type === 'AWS::Serverless::Function' && !(id in DEAD_LETTER_EXEMPT)) {
       const invokeConfig = properties.EventInvokeConfig;
-      const onFailure = isRecord(invokeConfig) && isRecord(invokeConfig.DestinationConfig) && isRecord(invokeConfig.DestinationConfig.OnFailure);
+      const onFailure =
+        isRecord(invokeConfig) &&
+        isRecord(invokeConfig.DestinationConfig) &&
+        isRecord(invokeConfig.DestinationConfig.OnFailure);
       if (!onFailure && properties.DeadLetterQueue === undefined) {
-        findings.push({ rule: Rule.DEAD_LETTERS, resource: id, message: `${id}: EventInvokeConfig.DestinationConfig.OnFailure (or DeadLetterQueue) must keep what fails` });
+        findings.push({
+          rule: Rule.DEAD_LETTERS,
+          resource: id,
+          message: `${id}: EventInvokeConfig.DestinationConfig.OnFailure (or DeadLetterQueue) must keep what fails`,
+        });
       }
-      const events = isRecord(properties.Events) ? Object.entries(properties.Events).filter(([, event]) => isRecord(event) && event.Type === 'EventBridgeRule') : [];
+      const events = isRecord(properties.Events)
+        ? Object.entries(properties.Events).filter(([, event]) => isRecord(event) && event.Type === 'EventBridgeRule')
+        : [];
       for (const [name, event] of events) {
         if (!(isRecord(event) && isRecord(event.Properties) && isRecord(event.Properties.DeadLetterConfig))) {
-          findings.push({ rule: Rule.DEAD_LETTERS, resource: id, message: `${id}: event ${name} needs a DeadLetterConfig (what EventBridge cannot deliver)` });
+          findings.push({
+            rule: Rule.DEAD_LETTERS,
+            resource: id,
+            message: `${id}: event ${name} needs a DeadLetterConfig (what EventBridge cannot deliver)`,
+          });
         }
       }
     }
@@ -302,18 +449,41 @@ function checkFunctions(resources: Record<string, CfnResource>, globals: Json): 
     for (const target of list(resource.Properties?.Targets).filter(isRecord)) {
       const function_ = referenced(target.Arn);
       const type = function_ === null ? undefined : resources[function_]?.Type;
-      if (function_ === null || (type !== 'AWS::Serverless::Function' && type !== 'AWS::Lambda::Function') || function_ in DEAD_LETTER_EXEMPT) continue;
+      if (
+        function_ === null ||
+        (type !== 'AWS::Serverless::Function' && type !== 'AWS::Lambda::Function') ||
+        function_ in DEAD_LETTER_EXEMPT
+      )
+        continue;
       if (!isRecord(target.DeadLetterConfig)) {
-        findings.push({ rule: Rule.DEAD_LETTERS, resource: id, message: `${id}: target ${String(target.Id)} (${function_}) needs a DeadLetterConfig` });
+        findings.push({
+          rule: Rule.DEAD_LETTERS,
+          resource: id,
+          message: `${id}: target ${String(target.Id)} (${function_}) needs a DeadLetterConfig`,
+        });
       }
       const hasProperties = resources[function_]?.Properties ?? {};
-      const onFailure = type === 'AWS::Lambda::Function' ? keepsFailures.has(function_) : isRecord(hasProperties.EventInvokeConfig) || hasProperties.DeadLetterQueue !== undefined;
-      if (!onFailure) findings.push({ rule: Rule.DEAD_LETTERS, resource: function_, message: `${function_}: invoked by ${id}, it needs an EventInvokeConfig OnFailure destination` });
+      const onFailure =
+        type === 'AWS::Lambda::Function'
+          ? keepsFailures.has(function_)
+          : isRecord(hasProperties.EventInvokeConfig) || hasProperties.DeadLetterQueue !== undefined;
+      if (!onFailure)
+        findings.push({
+          rule: Rule.DEAD_LETTERS,
+          resource: function_,
+          message: `${function_}: invoked by ${id}, it needs an EventInvokeConfig OnFailure destination`,
+        });
     }
   }
   for (const [id, resource] of Object.entries(resources)) {
     if (resource.Type === 'AWS::Lambda::Permission' && resource.Properties?.SourceArn === undefined) {
-      findings.push({ rule: Rule.PERMISSION_SOURCE, resource: id, message: `${id}: a Lambda permission without SourceArn lets any ${String(resource.Properties?.Principal)} resource invoke the function` });
+      findings.push({
+        rule: Rule.PERMISSION_SOURCE,
+        resource: id,
+        message:
+          `${id}: a Lambda permission without SourceArn lets any ${String(resource.Properties?.Principal)} ` +
+          `resource invoke the function`,
+      });
     }
   }
   return findings;
@@ -328,5 +498,10 @@ function checkFunctions(resources: Record<string, CfnResource>, globals: Json): 
 export function securityFindings(template: CfnTemplate): Finding[] {
   const resources = template.Resources;
   const globals = isRecord(template.Globals?.Function) ? template.Globals.Function : {};
-  return [...checkIam(resources), ...checkEncryption(resources), ...checkKeyAccess(resources), ...checkFunctions(resources, globals)];
+  return [
+    ...checkIam(resources),
+    ...checkEncryption(resources),
+    ...checkKeyAccess(resources),
+    ...checkFunctions(resources, globals),
+  ];
 }

@@ -8,7 +8,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build, BuildConfigError, bundleName, bundleTargets, esbuildOptions, nodeOptionsOf, REPO_ROOT, type BuiltBundle } from '../scripts/build.ts';
+import {
+  build,
+  BuildConfigError,
+  bundleName,
+  bundleTargets,
+  esbuildOptions,
+  nodeOptionsOf,
+  REPO_ROOT,
+  type BuiltBundle,
+} from '../scripts/build.ts';
 import { readTemplate } from '../scripts/cfn-template.ts';
 
 const BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
@@ -51,7 +60,12 @@ describe('esbuild options from template.yaml', () => {
 
   it.each([
     ['adds the flag to a map-building function with no NODE_OPTIONS', {}, true, '--enable-source-maps'],
-    ["adds it after the function's own options", { NODE_OPTIONS: '--max-old-space-size=256' }, true, '--max-old-space-size=256 --enable-source-maps'],
+    [
+      "adds it after the function's own options",
+      { NODE_OPTIONS: '--max-old-space-size=256' },
+      true,
+      '--max-old-space-size=256 --enable-source-maps',
+    ],
     ['keeps a NODE_OPTIONS that has it', { NODE_OPTIONS: '--enable-source-maps' }, true, '--enable-source-maps'],
     ['adds nothing without a map', { NODE_OPTIONS: '--max-old-space-size=256' }, false, '--max-old-space-size=256'],
     ['is nothing without a map or options', {}, false, null],
@@ -65,7 +79,9 @@ describe('esbuild options from template.yaml', () => {
 
   it('deploy no function with --enable-source-maps, so that no cold start parses a map', () => {
     const targets = bundleTargets(template, { root: REPO_ROOT, outRoot: '/out' });
-    expect(targets.map(({ logicalId, nodeOptions }) => [logicalId, nodeOptions?.includes('--enable-source-maps') ?? false])).toEqual([
+    expect(
+      targets.map(({ logicalId, nodeOptions }) => [logicalId, nodeOptions?.includes('--enable-source-maps') ?? false]),
+    ).toEqual([
       ['StackEventsFunction', false],
       ['SweeperFunction', false],
       ['SelfCheckFunction', false],
@@ -89,15 +105,23 @@ describe('esbuild options from template.yaml', () => {
     expect(options).toMatchObject({ target: ['es2020'], format: 'cjs', minify: true, sourcemap: false });
     expect(options).not.toHaveProperty('mainFields');
     // An entry point without an extension is found as .ts (then .js).
-    expect(esbuildOptions({ EntryPoints: ['scripts/build'] }, { codeDir: REPO_ROOT, outdir: '/out' }).entryPoints).toEqual(['scripts/build.ts']);
+    expect(
+      esbuildOptions({ EntryPoints: ['scripts/build'] }, { codeDir: REPO_ROOT, outdir: '/out' }).entryPoints,
+    ).toEqual(['scripts/build.ts']);
   });
 
   it('refuse what they do not translate, rather than bundle differently from SAM', () => {
     const outdir = '/out';
-    expect(() => esbuildOptions({ EntryPoints: ['scripts/build.ts'], KeepNames: true }, { codeDir: REPO_ROOT, outdir })).toThrow(/KeepNames/);
+    expect(() =>
+      esbuildOptions({ EntryPoints: ['scripts/build.ts'], KeepNames: true }, { codeDir: REPO_ROOT, outdir }),
+    ).toThrow(/KeepNames/);
     expect(() => esbuildOptions({ EntryPoints: [] }, { codeDir: REPO_ROOT, outdir })).toThrow(BuildConfigError);
-    expect(() => esbuildOptions({ EntryPoints: ['nowhere.ts'] }, { codeDir: REPO_ROOT, outdir })).toThrow(/does not exist/);
-    expect(() => esbuildOptions({ EntryPoints: ['scripts/build.ts'], Banner: 'js=x' }, { codeDir: REPO_ROOT, outdir })).toThrow(/list/);
+    expect(() => esbuildOptions({ EntryPoints: ['nowhere.ts'] }, { codeDir: REPO_ROOT, outdir })).toThrow(
+      /does not exist/,
+    );
+    expect(() =>
+      esbuildOptions({ EntryPoints: ['scripts/build.ts'], Banner: 'js=x' }, { codeDir: REPO_ROOT, outdir }),
+    ).toThrow(/list/);
   });
 
   it('name bundles after the logical id', () => {
@@ -127,7 +151,8 @@ describe('the bundles', () => {
     expect(bundles.map((bundle) => bundle.files.filter((file) => file.endsWith('.map')))).toEqual([[], [], []]);
   });
 
-  it('with --sourcemap are the same code, a map beside each, to read a stack trace of the deployed bundle', async () => {
+  it('with --sourcemap are the same code, a map beside each, to read a stack trace of the deployed ' +
+    'bundle', async () => {
     // Prepare
     const mappedRoot = mkdtempSync(join(tmpdir(), 'cfn-watchdog-build-mapped-'));
     try {
@@ -146,36 +171,51 @@ describe('the bundles', () => {
     }
   }, 120_000);
 
-  it.each(['stack-events', 'sweeper', 'self-check'])("%s imports the credential chain's later links only if reached", (name) => {
-    const code = readFileSync(join(outRoot, name, 'handler.mjs'), 'utf8');
-    const external = /["'](@aws-sdk\/credential-provider-(?:sso|ini|process|web-identity|http)|@smithy\/credential-provider-imds)["']/g;
-    const imported = [...code.matchAll(external)].map((match) => code.slice(Math.max(0, (match.index ?? 0) - 7), match.index));
-    expect(imported).toHaveLength(6);
-    // Each one a dynamic import(), never a static import: nothing of them loads at cold start.
-    expect(imported.every((before) => before.endsWith('import('))).toBe(true);
-  });
+  it.each(['stack-events', 'sweeper', 'self-check'])(
+    "%s imports the credential chain's later links only if reached",
+    (name) => {
+      const code = readFileSync(join(outRoot, name, 'handler.mjs'), 'utf8');
+      const links =
+        '@aws-sdk/credential-provider-(?:sso|ini|process|web-identity|http)|@smithy/credential-provider-imds';
+      const external = new RegExp(`["'](${links})["']`, 'g');
+      const imported = [...code.matchAll(external)].map((match) =>
+        code.slice(Math.max(0, (match.index ?? 0) - 7), match.index),
+      );
+      expect(imported).toHaveLength(6);
+      // Each one a dynamic import(), never a static import: nothing of them loads at cold start.
+      expect(imported.every((before) => before.endsWith('import('))).toBe(true);
+    },
+  );
 
-  it.each(['stack-events', 'sweeper', 'self-check'])('%s loads in a fresh Node.js and exports handler', (name) => {
-    const file = join(outRoot, name, 'handler.mjs');
-    const loaded = spawnSync(
-      process.execPath,
-      ['--input-type=module', '-e', `const m = await import(${JSON.stringify(file)}); console.log(typeof m.handler)`],
-      {
-        cwd: outRoot,
-        encoding: 'utf8',
-        timeout: 60_000,
-        env: {
-          PATH: process.env.PATH,
-          WATCHDOG_TABLE_NAME: 't',
-          WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:t',
-          WATCHDOG_KEY_ARN: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-          AWS_REGION: 'eu-west-1',
-          // Lambda runs Node.js 22; this machine may run 20.
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  it.each(['stack-events', 'sweeper', 'self-check'])(
+    '%s loads in a fresh Node.js and exports handler',
+    (name) => {
+      const file = join(outRoot, name, 'handler.mjs');
+      const loaded = spawnSync(
+        process.execPath,
+        ['--input-type=module', '-e', `const m = await import(${JSON.stringify(file)}); console.log(typeof m.handler)`],
+        {
+          cwd: outRoot,
+          encoding: 'utf8',
+          timeout: 60_000,
+          env: {
+            PATH: process.env.PATH,
+            WATCHDOG_TABLE_NAME: 't',
+            WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:t',
+            WATCHDOG_KEY_ARN: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+            AWS_REGION: 'eu-west-1',
+            // Lambda runs Node.js 22; this machine may run 20.
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          },
         },
-      },
-    );
-    expect(loaded.stderr).not.toMatch(/Dynamic require/);
-    expect({ status: loaded.status, stdout: loaded.stdout.trim(), stderr: loaded.stderr }).toEqual({ status: 0, stdout: 'function', stderr: '' });
-  }, 60_000);
+      );
+      expect(loaded.stderr).not.toMatch(/Dynamic require/);
+      expect({ status: loaded.status, stdout: loaded.stdout.trim(), stderr: loaded.stderr }).toEqual({
+        status: 0,
+        stdout: 'function',
+        stderr: '',
+      });
+    },
+    60_000,
+  );
 });

@@ -40,22 +40,29 @@ function anchorsOf(file: string): Set<string> {
 
 /** Relative links of a Markdown file, code spans and fences left out. */
 function linksOf(file: string): string[] {
-  const text = readFileSync(path.join(REPO_ROOT, file), 'utf8').replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
-  return [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1] ?? '').filter((target) => !/^[a-z]+:/i.test(target));
+  const text = readFileSync(path.join(REPO_ROOT, file), 'utf8')
+    .replace(/```[\s\S]*?```/g, '')
+    .replace(/`[^`\n]*`/g, '');
+  return [...text.matchAll(/\]\(([^)\s]+)\)/g)]
+    .map((match) => match[1] ?? '')
+    .filter((target) => !/^[a-z]+:/i.test(target));
 }
 
 const files = markdownFiles('.');
 
 describe('the documentation', () => {
   it('has Markdown to check (README, docs/, bench/, events/)', () => {
-    expect(files).toEqual(expect.arrayContaining(['README.md', path.join('docs', 'cli.md'), path.join('bench', 'README.md')]));
+    expect(files).toEqual(
+      expect.arrayContaining(['README.md', path.join('docs', 'cli.md'), path.join('bench', 'README.md')]),
+    );
   });
 
   it.each(files)('%s links only to files and headings inside the repository', (file) => {
     // Act
     const broken = linksOf(file).flatMap((target) => {
       const [target_path = '', anchor] = target.split('#');
-      const resolved = target_path === '' ? path.join(REPO_ROOT, file) : path.resolve(REPO_ROOT, path.dirname(file), target_path);
+      const resolved =
+        target_path === '' ? path.join(REPO_ROOT, file) : path.resolve(REPO_ROOT, path.dirname(file), target_path);
       if (!resolved.startsWith(`${REPO_ROOT}${path.sep}`)) return [`${target} (outside the repository)`];
       let exists = true;
       try {
@@ -64,7 +71,8 @@ describe('the documentation', () => {
         exists = false;
       }
       if (!exists) return [`${target} (no such file)`];
-      if (anchor && resolved.endsWith('.md') && !anchorsOf(resolved).has(anchor)) return [`${target} (no such heading)`];
+      if (anchor && resolved.endsWith('.md') && !anchorsOf(resolved).has(anchor))
+        return [`${target} (no such heading)`];
       return [];
     });
 
@@ -79,7 +87,9 @@ describe('the documentation', () => {
   it('publishes the replay output schema of the contract in docs/', () => {
     // The contract's own when ../shared is there, else its vendored copy (checked against it in shared-files.test.ts).
     const contract: unknown = JSON.parse(readFileSync(sharedPath('contracts', 'replay-output.schema.json'), 'utf8'));
-    const published: unknown = JSON.parse(readFileSync(path.join(REPO_ROOT, 'docs', 'replay-output.schema.json'), 'utf8'));
+    const published: unknown = JSON.parse(
+      readFileSync(path.join(REPO_ROOT, 'docs', 'replay-output.schema.json'), 'utf8'),
+    );
     expect(published).toEqual(contract);
   });
 });

@@ -13,18 +13,18 @@ describe('test/fixtures/shared', () => {
   for (const folder of SHARED_COPIES) {
     // Outside the project's layout (a clone on its own) there is no original to compare with.
     it.skipIf(!existsSync(path.join(ORIGINAL_SHARED, folder)))(`holds an exact copy of ../shared/${folder}`, () => {
-    // Prepare
-    const original = path.join(ORIGINAL_SHARED, folder);
-    const copy = path.join(VENDORED_SHARED, folder);
+      // Prepare
+      const original = path.join(ORIGINAL_SHARED, folder);
+      const copy = path.join(VENDORED_SHARED, folder);
 
-    // Act
-    const originalFiles = filesUnder(original);
+      // Act
+      const originalFiles = filesUnder(original);
 
-    // Assess
-    expect(filesUnder(copy)).toEqual(originalFiles);
-    for (const file of originalFiles) {
-      expect(readFileSync(path.join(copy, file), 'utf8'), file).toBe(readFileSync(path.join(original, file), 'utf8'));
-    }
+      // Assess
+      expect(filesUnder(copy)).toEqual(originalFiles);
+      for (const file of originalFiles) {
+        expect(readFileSync(path.join(copy, file), 'utf8'), file).toBe(readFileSync(path.join(original, file), 'utf8'));
+      }
     });
   }
 });

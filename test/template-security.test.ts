@@ -28,7 +28,9 @@ const INSECURE = 'test/fixtures/templates/insecure.yaml';
 
 /** SAM's transform, offline, as cfn-lint runs it (scripts/sam-transform.py). */
 function transformed(file: string): CfnTemplate {
-  const run = spawnSync('python3', [join(REPO_ROOT, 'scripts/sam-transform.py'), join(REPO_ROOT, file)], { encoding: 'utf8' });
+  const run = spawnSync('python3', [join(REPO_ROOT, 'scripts/sam-transform.py'), join(REPO_ROOT, file)], {
+    encoding: 'utf8',
+  });
   expect(run.status, run.stderr).toBe(0);
   return parseTemplate(run.stdout, `${file} (transformed)`);
 }
@@ -36,7 +38,10 @@ function transformed(file: string): CfnTemplate {
 function cfnLint(file: string): { status: number | null; output: string } {
   // With the informational checks (I3011: stateful resources without a deletion policy), as CI
   // runs it; `--` because --include-checks would take the file for a check.
-  const run = spawnSync('cfn-lint', ['--include-checks', 'I', '--', join(REPO_ROOT, file)], { encoding: 'utf8', timeout: 120_000 });
+  const run = spawnSync('cfn-lint', ['--include-checks', 'I', '--', join(REPO_ROOT, file)], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   expect(run.error, 'cfn-lint must be installed (CI installs nothing else for it)').toBeUndefined();
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
@@ -60,11 +65,13 @@ describe('template.yaml as SAM deploys it', () => {
   }, 120_000);
 
   it('passes the security checks on what SAM generates: roles, event rules, Lambda permissions', () => {
-    expect(Object.values(deployed.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Permission')).toHaveLength(4);
+    expect(
+      Object.values(deployed.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Permission'),
+    ).toHaveLength(4);
     expect(securityFindings(deployed)).toEqual([]);
   });
 
-  it('puts the functions\' roles under /cfn-watchdog/, the path member read roles trust', () => {
+  it("puts the functions' roles under /cfn-watchdog/, the path member read roles trust", () => {
     const roles = Object.entries(deployed.Resources).filter(([, resource]) => resource.Type === 'AWS::IAM::Role');
     expect(Object.fromEntries(roles.map(([id, resource]) => [id, resource.Properties?.Path]))).toEqual({
       StackEventsFunctionRole: '/cfn-watchdog/',
@@ -74,9 +81,13 @@ describe('template.yaml as SAM deploys it', () => {
   });
 
   it('scopes every generated Lambda permission to the rule that invokes it', () => {
-    const permissions = Object.entries(deployed.Resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Permission');
+    const permissions = Object.entries(deployed.Resources).filter(
+      ([, resource]) => resource.Type === 'AWS::Lambda::Permission',
+    );
     expect(Object.fromEntries(permissions.map(([id, resource]) => [id, resource.Properties?.SourceArn]))).toEqual({
-      StackEventsFunctionCloudFormationEventsPermission: { 'Fn::GetAtt': ['StackEventsFunctionCloudFormationEvents', 'Arn'] },
+      StackEventsFunctionCloudFormationEventsPermission: {
+        'Fn::GetAtt': ['StackEventsFunctionCloudFormationEvents', 'Arn'],
+      },
       SweeperFunctionEveryMinutePermission: { 'Fn::GetAtt': ['SweeperFunctionEveryMinute', 'Arn'] },
       SelfCheckFunctionDailyPermission: { 'Fn::GetAtt': ['SelfCheckFunctionDaily', 'Arn'] },
       OrganizationEventsPermission: { 'Fn::GetAtt': ['OrganizationEventsRule', 'Arn'] },
@@ -96,11 +107,17 @@ describe('template.yaml as SAM deploys it', () => {
     const resources = deployed.Resources;
     const expected = Object.values(resources)
       .filter((resource) => resource.Type === 'AWS::Events::Rule')
-      .filter((resource) => ((resource.Properties?.Targets ?? []) as Array<Record<string, unknown>>).some((target) => target.DeadLetterConfig !== undefined))
+      .filter((resource) =>
+        ((resource.Properties?.Targets ?? []) as Array<Record<string, unknown>>).some(
+          (target) => target.DeadLetterConfig !== undefined,
+        ),
+      )
       .map((resource) => {
         const bus = resource.Properties?.EventBusName as { Ref?: string } | undefined;
         const busPath = bus === undefined ? '' : `${subText(resources[bus.Ref ?? '']?.Properties?.Name)}/`;
-        const arn = `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${busPath}${subText(resource.Properties?.Name)}`;
+        const arn =
+          `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${busPath}` +
+          `${subText(resource.Properties?.Name)}`;
         return `${resource.Condition ?? 'always'} ${arn}`;
       });
 
@@ -140,15 +157,29 @@ describe('template.yaml as SAM deploys it', () => {
           .flatMap((policy) => (policy['Fn::If'] ? [policy['Fn::If'][1]] : [policy]))
           .flatMap((policy) => (policy.PolicyDocument?.Statement ?? []) as PolicyStatement[])
           // kms:DescribeKey alone is the self-check asking KMS itself for the key's state: no use of the key.
-          .filter((statement) => [statement.Action].flat().some((action: string) => action.startsWith('kms:') && action !== 'kms:DescribeKey'));
+          .filter((statement) =>
+            [statement.Action]
+              .flat()
+              .some((action: string) => action.startsWith('kms:') && action !== 'kms:DescribeKey'),
+          );
         expect(statements.length, id).toBeGreaterThan(0);
-        return [id, statements.map((statement) => [statement.Condition?.StringEquals?.['kms:ViaService'] ?? []].flat().map(subText))];
+        return [
+          id,
+          statements.map((statement) =>
+            [statement.Condition?.StringEquals?.['kms:ViaService'] ?? []].flat().map(subText),
+          ),
+        ];
       }),
     );
 
     // Assess: every KMS statement of each role carries the condition, for its services in this region.
     expect(viaServices).toEqual(
-      Object.fromEntries(Object.entries(expected).map(([id, services]) => [id, [services.map((service) => `${service}.\${AWS::Region}.amazonaws.com`)]])),
+      Object.fromEntries(
+        Object.entries(expected).map(([id, services]) => [
+          id,
+          [services.map((service) => `${service}.\${AWS::Region}.amazonaws.com`)],
+        ]),
+      ),
     );
   });
 });
@@ -180,7 +211,9 @@ describe('the checks', () => {
         `${Rule.PERMISSION_SOURCE} OpenPermission`,
       ].sort(),
     );
-    expect(new Set(findings.map((finding) => finding.rule))).toEqual(new Set(Object.values(Rule).filter((rule) => rule !== Rule.TOPIC_KEY)));
+    expect(new Set(findings.map((finding) => finding.rule))).toEqual(
+      new Set(Object.values(Rule).filter((rule) => rule !== Rule.TOPIC_KEY)),
+    );
   });
 
   it('reject it as SAM deploys it too: the managed policy on the generated role, the rule without dead letters', () => {
@@ -188,14 +221,31 @@ describe('the checks', () => {
     const findings = securityFindings(transformed(INSECURE));
 
     // Assess
-    expect(findings.filter(({ rule }) => rule === Rule.MANAGED_POLICY || rule === Rule.DEAD_LETTERS).map(({ rule, resource, message }) => [rule, resource, message])).toEqual([
-      [Rule.MANAGED_POLICY, 'HandlerRole', 'HandlerRole: managed policy arn:aws:iam::aws:policy/AdministratorAccess grants what this template does not show'],
-      [Rule.DEAD_LETTERS, 'HandlerChanges', 'HandlerChanges: target HandlerChangesLambdaTarget (Handler) needs a DeadLetterConfig'],
-      [Rule.DEAD_LETTERS, 'Handler', 'Handler: invoked by HandlerChanges, it needs an EventInvokeConfig OnFailure destination'],
+    expect(
+      findings
+        .filter(({ rule }) => rule === Rule.MANAGED_POLICY || rule === Rule.DEAD_LETTERS)
+        .map(({ rule, resource, message }) => [rule, resource, message]),
+    ).toEqual([
+      [
+        Rule.MANAGED_POLICY,
+        'HandlerRole',
+        'HandlerRole: managed policy arn:aws:iam::aws:policy/AdministratorAccess grants what this template does ' +
+          'not show',
+      ],
+      [
+        Rule.DEAD_LETTERS,
+        'HandlerChanges',
+        'HandlerChanges: target HandlerChangesLambdaTarget (Handler) needs a DeadLetterConfig',
+      ],
+      [
+        Rule.DEAD_LETTERS,
+        'Handler',
+        'Handler: invoked by HandlerChanges, it needs an EventInvokeConfig OnFailure destination',
+      ],
     ]);
   }, 120_000);
 
-  it('let the key\'s own account root hold kms:*, and no other account\'s', () => {
+  it("let the key's own account root hold kms:*, and no other account's", () => {
     const keyPolicy = (root: string) =>
       parseTemplate(
         [
@@ -209,11 +259,15 @@ describe('the checks', () => {
         ].join('\n'),
       );
     expect(securityFindings(keyPolicy('arn:${AWS::Partition}:iam::${AWS::AccountId}:root'))).toEqual([]);
-    expect(securityFindings(keyPolicy('arn:${AWS::Partition}:iam::999999999999:root')).map((finding) => finding.rule)).toEqual([Rule.WILDCARD_ACTION]);
+    expect(
+      securityFindings(keyPolicy('arn:${AWS::Partition}:iam::999999999999:root')).map((finding) => finding.rule),
+    ).toEqual([Rule.WILDCARD_ACTION]);
   });
 
-  it('reject a topic on AWS\'s own key, which CloudWatch alarms cannot publish to', () => {
-    const template = parseTemplate("Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n      KmsMasterKeyId: alias/aws/sns\n");
+  it("reject a topic on AWS's own key, which CloudWatch alarms cannot publish to", () => {
+    const template = parseTemplate(
+      'Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n      KmsMasterKeyId: alias/aws/sns\n',
+    );
     expect(securityFindings(template).map((finding) => finding.rule)).toEqual([Rule.TOPIC_KEY]);
   });
 
@@ -259,23 +313,86 @@ describe('who may put events on the buses (template.yaml deployed in an organisa
     region: 'eu-central-1',
     parameters: { OrganizationId: ORGANIZATION },
   };
-  const watchdogBus = `arn:aws:events:eu-central-1:${WATCHDOG_ACCOUNT}:event-bus/cfn-watchdog-watchdog-events`;
-  const organisationBus = `arn:aws:events:eu-central-1:${WATCHDOG_ACCOUNT}:event-bus/cfn-watchdog-cloudformation-events`;
+  const buses = `arn:aws:events:eu-central-1:${WATCHDOG_ACCOUNT}:event-bus`;
+  const watchdogBus = `${buses}/cfn-watchdog-watchdog-events`;
+  const organisationBus = `${buses}/cfn-watchdog-cloudformation-events`;
   const role = (account: string, name: string) => `arn:aws:iam::${account}:role/${name}`;
   const sweeperRole = `arn:aws:iam::${WATCHDOG_ACCOUNT}:role/cfn-watchdog/cfn-watchdog-SweeperFunctionRole-GENERATED`;
 
   it.each([
-    ['the sweeper puts window events on the watchdog bus', sweeperRole, ORGANIZATION, ['cfn-watchdog'], watchdogBus, true],
-    ['the stack-events function may not', role(WATCHDOG_ACCOUNT, 'cfn-watchdog/cfn-watchdog-StackEventsFunctionRole-GENERATED'), ORGANIZATION, ['cfn-watchdog'], watchdogBus, false],
-    ["the watchdog account's administrator may not", role(WATCHDOG_ACCOUNT, 'Admin'), ORGANIZATION, ['cfn-watchdog'], watchdogBus, false],
-    ['a member account may not, whatever the source', role(MEMBER_ACCOUNT, 'Deployer'), ORGANIZATION, ['aws.cloudformation'], watchdogBus, false],
-    ["a member account's forwarder puts CloudFormation events on the organisation bus", role(MEMBER_ACCOUNT, 'cfn-watchdog-forwarder'), ORGANIZATION, ['aws.cloudformation'], organisationBus, true],
-    ['a member account may not put cfn-watchdog events there', role(MEMBER_ACCOUNT, 'Deployer'), ORGANIZATION, ['cfn-watchdog'], organisationBus, false],
-    ['nor slip one in among CloudFormation events', role(MEMBER_ACCOUNT, 'Deployer'), ORGANIZATION, ['aws.cloudformation', 'cfn-watchdog'], organisationBus, false],
-    ['an account outside the organisation may not put CloudFormation events', role('333333333333', 'Forwarder'), 'o-zzzzzzzzzz', ['aws.cloudformation'], organisationBus, false],
+    [
+      'the sweeper puts window events on the watchdog bus',
+      sweeperRole,
+      ORGANIZATION,
+      ['cfn-watchdog'],
+      watchdogBus,
+      true,
+    ],
+    [
+      'the stack-events function may not',
+      role(WATCHDOG_ACCOUNT, 'cfn-watchdog/cfn-watchdog-StackEventsFunctionRole-GENERATED'),
+      ORGANIZATION,
+      ['cfn-watchdog'],
+      watchdogBus,
+      false,
+    ],
+    [
+      "the watchdog account's administrator may not",
+      role(WATCHDOG_ACCOUNT, 'Admin'),
+      ORGANIZATION,
+      ['cfn-watchdog'],
+      watchdogBus,
+      false,
+    ],
+    [
+      'a member account may not, whatever the source',
+      role(MEMBER_ACCOUNT, 'Deployer'),
+      ORGANIZATION,
+      ['aws.cloudformation'],
+      watchdogBus,
+      false,
+    ],
+    [
+      "a member account's forwarder puts CloudFormation events on the organisation bus",
+      role(MEMBER_ACCOUNT, 'cfn-watchdog-forwarder'),
+      ORGANIZATION,
+      ['aws.cloudformation'],
+      organisationBus,
+      true,
+    ],
+    [
+      'a member account may not put cfn-watchdog events there',
+      role(MEMBER_ACCOUNT, 'Deployer'),
+      ORGANIZATION,
+      ['cfn-watchdog'],
+      organisationBus,
+      false,
+    ],
+    [
+      'nor slip one in among CloudFormation events',
+      role(MEMBER_ACCOUNT, 'Deployer'),
+      ORGANIZATION,
+      ['aws.cloudformation', 'cfn-watchdog'],
+      organisationBus,
+      false,
+    ],
+    [
+      'an account outside the organisation may not put CloudFormation events',
+      role('333333333333', 'Forwarder'),
+      'o-zzzzzzzzzz',
+      ['aws.cloudformation'],
+      organisationBus,
+      false,
+    ],
   ])('%s', (_, principalArn, principalOrgId, sources, resourceArn, allowed) => {
     // Act
-    const verdict = mayPutEvents(deployment, { principalArn, principalOrgId, sources, action: 'events:PutEvents', resourceArn });
+    const verdict = mayPutEvents(deployment, {
+      principalArn,
+      principalOrgId,
+      sources,
+      action: 'events:PutEvents',
+      resourceArn,
+    });
 
     // Assess
     expect(verdict).toBe(allowed);
@@ -291,13 +408,25 @@ describe('who may put events on the buses (template.yaml deployed in an organisa
         ...deployment.template,
         Resources: {
           ...deployment.template.Resources,
-          OrganizationEventBusPolicy: { ...policy, Properties: { ...policy.Properties, Statement: { ...statement, Condition: { StringEquals: statement.Condition.StringEquals } } } },
+          OrganizationEventBusPolicy: {
+            ...policy,
+            Properties: {
+              ...policy.Properties,
+              Statement: { ...statement, Condition: { StringEquals: statement.Condition.StringEquals } },
+            },
+          },
         },
       },
     };
 
     // Act
-    const verdict = mayPutEvents(loosened, { principalArn: role(MEMBER_ACCOUNT, 'Deployer'), principalOrgId: ORGANIZATION, sources: ['cfn-watchdog'], action: 'events:PutEvents', resourceArn: organisationBus });
+    const verdict = mayPutEvents(loosened, {
+      principalArn: role(MEMBER_ACCOUNT, 'Deployer'),
+      principalOrgId: ORGANIZATION,
+      sources: ['cfn-watchdog'],
+      action: 'events:PutEvents',
+      resourceArn: organisationBus,
+    });
 
     // Assess
     expect(verdict).toBe(true);
@@ -309,7 +438,9 @@ describe('who may put events on the buses (template.yaml deployed in an organisa
       .filter(({ statement }) => [statement.Action].flat().includes('events:PutEvents') && statement.Effect === 'Allow')
       .filter(({ where }) => where.endsWith('Function'))
       .map(({ where, statement }) => [where, resolve(deployment, statement.Resource)]);
-    const environment = (deployment.template.Globals?.Function as { Environment?: { Variables?: Record<string, unknown> } } | undefined)?.Environment?.Variables ?? {};
+    const environment =
+      (deployment.template.Globals?.Function as { Environment?: { Variables?: Record<string, unknown> } } | undefined)
+        ?.Environment?.Variables ?? {};
 
     // Assess
     expect(grants).toEqual([['SweeperFunction', watchdogBus]]);

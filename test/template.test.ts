@@ -33,7 +33,6 @@ function list(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [value];
 }
 
-
 function resourcesOfType(type: string): Array<[string, CfnResource]> {
   return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
 }
@@ -66,11 +65,17 @@ describe('template.yaml', () => {
   it('parses, short-form intrinsics as their long forms', () => {
     expect(template.Transform).toBe('AWS::Serverless-2016-10-31');
     expect(environmentOf(functions[0]![1]).WATCHDOG_TABLE_NAME).toEqual({ Ref: 'WatchdogTable' });
-    expect(parseTemplate('Resources:\n  A:\n    Type: X\n    Properties:\n      B: !GetAtt C.Arn\n      D: !Sub [x, { y: !Ref z }]\n').Resources.A!.Properties).toEqual({
+    expect(
+      parseTemplate(
+        'Resources:\n  A:\n    Type: X\n    Properties:\n      B: !GetAtt C.Arn\n      D: !Sub [x, { y: !Ref z }]\n',
+      ).Resources.A!.Properties,
+    ).toEqual({
       B: { 'Fn::GetAtt': ['C', 'Arn'] },
       D: { 'Fn::Sub': ['x', { y: { Ref: 'z' } }] },
     });
-    expect(() => parseTemplate('Resources:\n  A:\n    Type: X\n    Properties:\n      B: !NoSuchTag x\n')).toThrow(TemplateError);
+    expect(() => parseTemplate('Resources:\n  A:\n    Type: X\n    Properties:\n      B: !NoSuchTag x\n')).toThrow(
+      TemplateError,
+    );
   });
 
   describe('WatchdogTable', () => {
@@ -82,9 +87,15 @@ describe('template.yaml', () => {
     it('is the one table, with the keys and indexes of createTableInput (shared/adapters/table.ts)', () => {
       expect(tables.map(([logicalId]) => logicalId)).toEqual(['WatchdogTable']);
       const byName = (a: Json, b: Json) => String(a.AttributeName).localeCompare(String(b.AttributeName));
-      expect([...(properties.AttributeDefinitions as Json[])].sort(byName)).toEqual([...(expected.AttributeDefinitions as unknown as Json[])].sort(byName));
+      expect([...(properties.AttributeDefinitions as Json[])].sort(byName)).toEqual(
+        [...(expected.AttributeDefinitions as unknown as Json[])].sort(byName),
+      );
       expect(properties.KeySchema).toEqual(expected.KeySchema);
-      const indexes = (properties.GlobalSecondaryIndexes as Json[]).map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection }));
+      const indexes = (properties.GlobalSecondaryIndexes as Json[]).map(({ IndexName, KeySchema, Projection }) => ({
+        IndexName,
+        KeySchema,
+        Projection,
+      }));
       expect(indexes).toEqual(expected.GlobalSecondaryIndexes);
       expect(properties.BillingMode).toBe(expected.BillingMode);
       expect(properties.TableName).toBeUndefined();
@@ -109,22 +120,35 @@ describe('template.yaml', () => {
     const retained = [...resourcesOfType('AWS::Logs::LogGroup'), ...resourcesOfType('AWS::SQS::Queue')];
 
     // Act
-    const policies = Object.fromEntries(retained.map(([id, resource]) => [id, [resource.DeletionPolicy, resource.UpdateReplacePolicy]]));
+    const policies = Object.fromEntries(
+      retained.map(([id, resource]) => [id, [resource.DeletionPolicy, resource.UpdateReplacePolicy]]),
+    );
 
     // Assess
-    expect(Object.keys(policies).sort()).toEqual(['EventsDeadLetterQueue', 'SelfCheckLogGroup', 'StackEventsLogGroup', 'SweeperLogGroup']);
+    expect(Object.keys(policies).sort()).toEqual([
+      'EventsDeadLetterQueue',
+      'SelfCheckLogGroup',
+      'StackEventsLogGroup',
+      'SweeperLogGroup',
+    ]);
     for (const [id, policy] of Object.entries(policies)) expect(policy, id).toEqual(['Retain', 'Retain']);
   });
 
   describe('functions', () => {
     it('are the stack-events handler, the sweeper and the self-check', () => {
-      expect(functions.map(([logicalId]) => logicalId).sort()).toEqual(['SelfCheckFunction', 'StackEventsFunction', 'SweeperFunction']);
+      expect(functions.map(([logicalId]) => logicalId).sort()).toEqual([
+        'SelfCheckFunction',
+        'StackEventsFunction',
+        'SweeperFunction',
+      ]);
     });
 
     it('runs the self-check on its schedule, told the key and the ops topic (the alerts topic without one)', () => {
       const resource = template.Resources.SelfCheckFunction!;
       const events = Object.values(record(resource.Properties?.Events)).map(record);
-      expect(events.map((event) => [event.Type, record(event.Properties).Schedule])).toEqual([['Schedule', { Ref: 'SelfCheckSchedule' }]]);
+      expect(events.map((event) => [event.Type, record(event.Properties).Schedule])).toEqual([
+        ['Schedule', { Ref: 'SelfCheckSchedule' }],
+      ]);
       expect(template.Parameters?.SelfCheckSchedule?.Default).toBe('rate(1 day)');
       const environment = environmentOf(resource);
       expect(environment.WATCHDOG_KEY_ARN).toEqual({ 'Fn::GetAtt': ['WatchdogKey', 'Arn'] });
@@ -144,23 +168,33 @@ describe('template.yaml', () => {
       expect(environment.WATCHDOG_TOPIC_ARN).toEqual({ Ref: 'AlertsTopic' });
     });
 
-    it.each(functions)('%s has only inline policy statements (no SAM policy templates, no managed policies)', (_, resource) => {
-      for (const policy of list(resource.Properties?.Policies ?? []).flatMap(branches)) expect(Object.keys(record(policy))).toEqual(['Statement']);
-    });
+    it.each(functions)(
+      '%s has only inline policy statements (no SAM policy templates, no managed policies)',
+      (_, resource) => {
+        for (const policy of list(resource.Properties?.Policies ?? []).flatMap(branches))
+          expect(Object.keys(record(policy))).toEqual(['Statement']);
+      },
+    );
 
-    it('the stack-events function receives both CloudFormation status changes, and what fails ends in the dead-letter queue', () => {
-      const resource = template.Resources.StackEventsFunction!;
-      const events = Object.values(record(resource.Properties?.Events)).map(record);
-      const rule = events.find((event) => event.Type === 'EventBridgeRule');
-      const ruleProperties = record(rule?.Properties);
-      expect(ruleProperties.Pattern).toEqual({
-        source: ['aws.cloudformation'],
-        'detail-type': ['CloudFormation Stack Status Change', 'CloudFormation Resource Status Change'],
-      });
-      const queueArn = { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] };
-      expect(ruleProperties.DeadLetterConfig).toEqual({ Arn: queueArn });
-      expect(record(resource.Properties?.EventInvokeConfig).DestinationConfig).toEqual({ OnFailure: { Type: 'SQS', Destination: queueArn } });
-    });
+    it(
+      'the stack-events function receives both CloudFormation status changes, and what fails ends in the ' +
+        'dead-letter queue',
+      () => {
+        const resource = template.Resources.StackEventsFunction!;
+        const events = Object.values(record(resource.Properties?.Events)).map(record);
+        const rule = events.find((event) => event.Type === 'EventBridgeRule');
+        const ruleProperties = record(rule?.Properties);
+        expect(ruleProperties.Pattern).toEqual({
+          source: ['aws.cloudformation'],
+          'detail-type': ['CloudFormation Stack Status Change', 'CloudFormation Resource Status Change'],
+        });
+        const queueArn = { 'Fn::GetAtt': ['EventsDeadLetterQueue', 'Arn'] };
+        expect(ruleProperties.DeadLetterConfig).toEqual({ Arn: queueArn });
+        expect(record(resource.Properties?.EventInvokeConfig).DestinationConfig).toEqual({
+          OnFailure: { Type: 'SQS', Destination: queueArn },
+        });
+      },
+    );
   });
 
   // Every AWS call the handlers' code makes, as the IAM action it needs: a call added to the code
@@ -185,7 +219,10 @@ describe('template.yaml', () => {
     ['StackEventsFunction', BOTH],
     // Window events (the sweeper derives windows); confirming before paging, and what is stuck
     // when no resource event came.
-    ['SweeperFunction', [...BOTH, 'events:PutEvents', 'cloudformation:DescribeStackEvents', 'cloudformation:DescribeStackResources']],
+    [
+      'SweeperFunction',
+      [...BOTH, 'events:PutEvents', 'cloudformation:DescribeStackEvents', 'cloudformation:DescribeStackResources'],
+    ],
     // Each resource's state (read-only), the heartbeat, its own memory, the stacks muted by their
     // tag, and its one message.
     [
@@ -222,7 +259,10 @@ describe('template.yaml', () => {
       ['a function fails', 'AWS/Lambda', 'Errors', 'GreaterThanThreshold'],
       ['the sweeper stopped running (heartbeat)', 'AWS/Lambda', 'Invocations', 'LessThanThreshold'],
     ])('alarms on the ops topic (the alerts topic without one) when %s', (_what, namespace, metric, comparison) => {
-      const found = alarms.filter((alarm) => alarm.Namespace === namespace && alarm.MetricName === metric && alarm.ComparisonOperator === comparison);
+      const found = alarms.filter(
+        (alarm) =>
+          alarm.Namespace === namespace && alarm.MetricName === metric && alarm.ComparisonOperator === comparison,
+      );
       expect(found.length).toBeGreaterThan(0);
       for (const alarm of found) expect(alarm.AlarmActions).toEqual([topic]);
     });
@@ -231,31 +271,44 @@ describe('template.yaml', () => {
     it.each([
       ['set', true, { Ref: 'OpsTopicArn' }],
       ['empty', false, { Ref: 'AlertsTopic' }],
-    ])('sends every alarm and OK of the watchdog to the topic the choice names when OpsTopicArn is %s', (_what, hasOps, target) => {
-      const actionsOf = (value: unknown): unknown[] => list(value).map((action) => pick(action, hasOps));
-      const all = resourcesOfType('AWS::CloudWatch::Alarm');
-      expect(all.map(([id]) => id).sort()).toEqual([
-        'DeadLetterQueueAlarm',
-        'DeadLettersLostAlarm',
-        'FailedEventsLostAlarm',
-        'OrganizationDeadLettersLostAlarm',
-        'SelfCheckErrorsAlarm',
-        'StackEventsErrorsAlarm',
-        'SweeperErrorsAlarm',
-        'SweeperHeartbeatAlarm',
-      ]);
-      for (const [id, alarm] of all) {
-        const properties = record(alarm.Properties);
-        expect(actionsOf(properties.AlarmActions), id).toEqual([target]);
-        if (properties.OKActions !== undefined) expect(actionsOf(properties.OKActions), id).toEqual([target]);
-      }
-      expect(template.Conditions?.HasOpsTopic).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OpsTopicArn' }, ''] }] });
-    });
+    ])(
+      'sends every alarm and OK of the watchdog to the topic the choice names when OpsTopicArn is %s',
+      (_what, hasOps, target) => {
+        const actionsOf = (value: unknown): unknown[] => list(value).map((action) => pick(action, hasOps));
+        const all = resourcesOfType('AWS::CloudWatch::Alarm');
+        expect(all.map(([id]) => id).sort()).toEqual([
+          'DeadLetterQueueAlarm',
+          'DeadLettersLostAlarm',
+          'FailedEventsLostAlarm',
+          'OrganizationDeadLettersLostAlarm',
+          'SelfCheckErrorsAlarm',
+          'StackEventsErrorsAlarm',
+          'SweeperErrorsAlarm',
+          'SweeperHeartbeatAlarm',
+        ]);
+        for (const [id, alarm] of all) {
+          const properties = record(alarm.Properties);
+          expect(actionsOf(properties.AlarmActions), id).toEqual([target]);
+          if (properties.OKActions !== undefined) expect(actionsOf(properties.OKActions), id).toEqual([target]);
+        }
+        expect(template.Conditions?.HasOpsTopic).toEqual({
+          'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OpsTopicArn' }, ''] }],
+        });
+      },
+    );
 
     it('lets the self-check publish only to the ops topic, and only read the alerts topic', () => {
-      const statements = policyStatements(template.Resources).filter(({ where }) => where === 'SelfCheckFunction').map(({ statement }) => statement);
-      expect(statements.filter((statement) => list(statement.Action).includes('sns:Publish')).map((statement) => statement.Resource)).toEqual([OPS_TOPIC]);
-      expect(statements.find((statement) => list(statement.Action).includes('sns:GetTopicAttributes'))?.Resource).toEqual({ Ref: 'AlertsTopic' });
+      const statements = policyStatements(template.Resources)
+        .filter(({ where }) => where === 'SelfCheckFunction')
+        .map(({ statement }) => statement);
+      expect(
+        statements
+          .filter((statement) => list(statement.Action).includes('sns:Publish'))
+          .map((statement) => statement.Resource),
+      ).toEqual([OPS_TOPIC]);
+      expect(
+        statements.find((statement) => list(statement.Action).includes('sns:GetTopicAttributes'))?.Resource,
+      ).toEqual({ Ref: 'AlertsTopic' });
     });
 
     it.each([
@@ -272,18 +325,31 @@ describe('template.yaml', () => {
       expect(heartbeat).toMatchObject({ TreatMissingData: 'breaching', Threshold: 1, Period: 300 });
     });
 
-    it('encrypts the topic, the queue and the table with a rotated key of its own that CloudWatch and EventBridge may use', () => {
-      const [, key] = resourcesOfType('AWS::KMS::Key')[0] ?? [];
-      const properties = record(key?.Properties);
-      expect(properties.EnableKeyRotation).toBe(true);
-      const statements = list(record(properties.KeyPolicy).Statement).map(record);
-      for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
-        expect(statements.find((statement) => record(statement.Principal).Service === service)?.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
-      }
-      expect(record(template.Resources.AlertsTopic?.Properties).KmsMasterKeyId).toEqual({ Ref: 'WatchdogKey' });
-      expect(record(template.Resources.EventsDeadLetterQueue?.Properties).KmsMasterKeyId).toEqual({ Ref: 'WatchdogKey' });
-      expect(record(template.Resources.WatchdogTable?.Properties).SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { Ref: 'WatchdogKey' } });
-    });
+    it(
+      'encrypts the topic, the queue and the table with a rotated key of its own that CloudWatch and EventBridge ' +
+        'may use',
+      () => {
+        const [, key] = resourcesOfType('AWS::KMS::Key')[0] ?? [];
+        const properties = record(key?.Properties);
+        expect(properties.EnableKeyRotation).toBe(true);
+        const statements = list(record(properties.KeyPolicy).Statement).map(record);
+        for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
+          expect(statements.find((statement) => record(statement.Principal).Service === service)?.Action).toEqual([
+            'kms:Decrypt',
+            'kms:GenerateDataKey*',
+          ]);
+        }
+        expect(record(template.Resources.AlertsTopic?.Properties).KmsMasterKeyId).toEqual({ Ref: 'WatchdogKey' });
+        expect(record(template.Resources.EventsDeadLetterQueue?.Properties).KmsMasterKeyId).toEqual({
+          Ref: 'WatchdogKey',
+        });
+        expect(record(template.Resources.WatchdogTable?.Properties).SSESpecification).toEqual({
+          SSEEnabled: true,
+          SSEType: 'KMS',
+          KMSMasterKeyId: { Ref: 'WatchdogKey' },
+        });
+      },
+    );
   });
 
   describe('parameters', () => {
@@ -292,7 +358,8 @@ describe('template.yaml', () => {
     it.each(parameters)('%s has a Description, and its default is allowed', (_, parameter) => {
       expect(parameter.Description).toBeTypeOf('string');
       expect(String(parameter.Description).trim()).not.toBe('');
-      if (typeof parameter.AllowedPattern === 'string') expect(String(parameter.Default)).toMatch(new RegExp(parameter.AllowedPattern));
+      if (typeof parameter.AllowedPattern === 'string')
+        expect(String(parameter.Default)).toMatch(new RegExp(parameter.AllowedPattern));
       if (Array.isArray(parameter.AllowedValues)) expect(parameter.AllowedValues).toContain(parameter.Default);
     });
 
@@ -303,7 +370,8 @@ describe('template.yaml', () => {
         expect(spec).toMatch(pattern('Thresholds'));
         expect(() => parseThresholds(spec)).not.toThrow();
       }
-      for (const spec of ['', 'DELETE=20m', 'ROLLBACK=20m/40m', 'DELETE=20/40', '*=20m/40m,']) expect(spec).not.toMatch(pattern('Thresholds'));
+      for (const spec of ['', 'DELETE=20m', 'ROLLBACK=20m/40m', 'DELETE=20/40', '*=20m/40m,'])
+        expect(spec).not.toMatch(pattern('Thresholds'));
     });
 
     it('ServiceRules accepts the README example, several rules and empty', () => {
@@ -314,18 +382,27 @@ describe('template.yaml', () => {
       for (const rules of ['no-regex', '=^x', 'a=;b=c']) expect(rules).not.toMatch(pattern('ServiceRules'));
     });
 
-    it('AllowedServiceTags accepts what WATCHDOG_ALLOWED_SERVICE_TAGS parses, and refuses entries it would fail on', () => {
-      const env = (allowed: string) => ({ WATCHDOG_TABLE_NAME: 't', WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts', WATCHDOG_ALLOWED_SERVICE_TAGS: allowed });
-      for (const allowed of ['', '*=shared', '123456789012=payments|ledger-.+;*=shared', '123456789012=a=b;']) {
-        expect(allowed).toMatch(pattern('AllowedServiceTags'));
-        expect(() => readRuntimeConfig(env(allowed))).not.toThrow();
-      }
-      for (const allowed of ['payments', 'prod=payments', '12345=payments', '123456789012=', '*=a;;*=b']) {
-        expect(allowed).not.toMatch(pattern('AllowedServiceTags'));
-        expect(() => readRuntimeConfig(env(allowed))).toThrow('WATCHDOG_ALLOWED_SERVICE_TAGS');
-      }
-      expect(record(globalFunction.Environment).Variables).toMatchObject({ WATCHDOG_ALLOWED_SERVICE_TAGS: { Ref: 'AllowedServiceTags' } });
-    });
+    it(
+      'AllowedServiceTags accepts what WATCHDOG_ALLOWED_SERVICE_TAGS parses, and refuses entries it would ' + 'fail on',
+      () => {
+        const env = (allowed: string) => ({
+          WATCHDOG_TABLE_NAME: 't',
+          WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts',
+          WATCHDOG_ALLOWED_SERVICE_TAGS: allowed,
+        });
+        for (const allowed of ['', '*=shared', '123456789012=payments|ledger-.+;*=shared', '123456789012=a=b;']) {
+          expect(allowed).toMatch(pattern('AllowedServiceTags'));
+          expect(() => readRuntimeConfig(env(allowed))).not.toThrow();
+        }
+        for (const allowed of ['payments', 'prod=payments', '12345=payments', '123456789012=', '*=a;;*=b']) {
+          expect(allowed).not.toMatch(pattern('AllowedServiceTags'));
+          expect(() => readRuntimeConfig(env(allowed))).toThrow('WATCHDOG_ALLOWED_SERVICE_TAGS');
+        }
+        expect(record(globalFunction.Environment).Variables).toMatchObject({
+          WATCHDOG_ALLOWED_SERVICE_TAGS: { Ref: 'AllowedServiceTags' },
+        });
+      },
+    );
 
     it('Grace accepts durations the code parses', () => {
       for (const grace of ['60m', '90s', '2h']) {
@@ -341,11 +418,17 @@ describe('template.yaml', () => {
       const name = String(record(bus.Name)['Fn::Sub']).replace('${AWS::StackName}', 'x'.repeat(53));
 
       // Act
-      const config = readRuntimeConfig({ WATCHDOG_TABLE_NAME: 't', WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts', WATCHDOG_EVENT_BUS_NAME: name });
+      const config = readRuntimeConfig({
+        WATCHDOG_TABLE_NAME: 't',
+        WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts',
+        WATCHDOG_EVENT_BUS_NAME: name,
+      });
 
       // Assess
       expect(config.eventBusName).toBe(name);
-      expect(record(globalFunction.Environment).Variables).toMatchObject({ WATCHDOG_EVENT_BUS_NAME: { Ref: 'WatchdogEventBus' } });
+      expect(record(globalFunction.Environment).Variables).toMatchObject({
+        WATCHDOG_EVENT_BUS_NAME: { Ref: 'WatchdogEventBus' },
+      });
       expect(template.Outputs?.WindowEventsBusName?.Value).toEqual({ Ref: 'WatchdogEventBus' });
       expect(template.Parameters?.EventBusName).toBeUndefined();
     });
@@ -364,7 +447,13 @@ describe('template.yaml', () => {
     });
 
     it('MemberReadRoleName accepts the role names the code takes, and refuses what it refuses', () => {
-      const organisationWide = (role: string) => ({ WATCHDOG_TABLE_NAME: 't', WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts', WATCHDOG_MEMBER_READ_ROLE: role, WATCHDOG_HOME_ACCOUNT: '123456789012', AWS_REGION: 'eu-west-1' });
+      const organisationWide = (role: string) => ({
+        WATCHDOG_TABLE_NAME: 't',
+        WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts',
+        WATCHDOG_MEMBER_READ_ROLE: role,
+        WATCHDOG_HOME_ACCOUNT: '123456789012',
+        AWS_REGION: 'eu-west-1',
+      });
       for (const role of ['cfn-watchdog-read', 'Read.Role@org_1', 'r'.repeat(64)]) {
         expect(role).toMatch(pattern('MemberReadRoleName'));
         expect(readRuntimeConfig(organisationWide(role)).memberAccess?.roleName).toBe(role);
@@ -378,9 +467,13 @@ describe('template.yaml', () => {
     it('MutedStacks accepts what WATCHDOG_MUTE parses', () => {
       for (const mutes of ['', '^sandbox-', '^sandbox-;-preview-\\d+$']) {
         expect(mutes).toMatch(pattern('MutedStacks'));
-        expect(readRuntimeConfig({ WATCHDOG_TABLE_NAME: 't', WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts', WATCHDOG_MUTE: mutes }).watchdog.mutes).toHaveLength(
-          mutes === '' ? 0 : mutes.split(';').length,
-        );
+        expect(
+          readRuntimeConfig({
+            WATCHDOG_TABLE_NAME: 't',
+            WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts',
+            WATCHDOG_MUTE: mutes,
+          }).watchdog.mutes,
+        ).toHaveLength(mutes === '' ? 0 : mutes.split(';').length);
       }
       expect(';;').not.toMatch(pattern('MutedStacks'));
       expect(record(globalFunction.Environment).Variables).toMatchObject({ WATCHDOG_MUTE: { Ref: 'MutedStacks' } });
@@ -409,18 +502,24 @@ describe('template.yaml', () => {
       .join('\n');
     const { Resources } = parseTemplate(`Resources:\n${snippet}`, 'the recovery rule snippet');
     const pattern = record(record(Resources.ReprocessAfterImpactWindow?.Properties).EventPattern);
-    expect(pattern).toEqual(JSON.parse(readFileSync(join(REPO_ROOT, 'events/recovery/impact-window-closed.pattern.json'), 'utf8')));
+    expect(pattern).toEqual(
+      JSON.parse(readFileSync(join(REPO_ROOT, 'events/recovery/impact-window-closed.pattern.json'), 'utf8')),
+    );
   });
-
 });
 
 describe('WatchdogDashboard', () => {
   const body = record(template.Resources.WatchdogDashboard?.Properties).DashboardBody as { 'Fn::Sub': [string, Json] };
   // The ${…} of Fn::Sub filled in with placeholders: what CloudWatch would receive.
-  const dashboard = JSON.parse(body['Fn::Sub'][0].replace(/\$\{[^}]+\}/g, 'x')) as { widgets: { properties: { title: string; metrics: unknown[][] } }[] };
+  const dashboard = JSON.parse(body['Fn::Sub'][0].replace(/\$\{[^}]+\}/g, 'x')) as {
+    widgets: { properties: { title: string; metrics: unknown[][] } }[];
+  };
 
   it('graphs every metric the functions emit, by the names the code uses', () => {
-    const ours = dashboard.widgets.flatMap((widget) => widget.properties.metrics).filter((metric) => metric[0] === 'cfn-watchdog').map((metric) => metric[1]);
+    const ours = dashboard.widgets
+      .flatMap((widget) => widget.properties.metrics)
+      .filter((metric) => metric[0] === 'cfn-watchdog')
+      .map((metric) => metric[1]);
     expect(new Set(ours)).toEqual(new Set(Object.values(MetricName)));
     expect(environmentOf(functions[0]![1]).POWERTOOLS_METRICS_NAMESPACE).toBe('cfn-watchdog');
   });
@@ -437,7 +536,16 @@ describe('WatchdogDashboard', () => {
 });
 
 describe('outputs for an operator', () => {
-  it.each(['TopicArn', 'SelfCheckFunctionName', 'TableName', 'DeadLetterQueueUrl', 'DashboardUrl', 'KeyArn', 'WindowEventsBusName', 'OrganizationEventBusArn'])('%s is there, described', (name) => {
+  it.each([
+    'TopicArn',
+    'SelfCheckFunctionName',
+    'TableName',
+    'DeadLetterQueueUrl',
+    'DashboardUrl',
+    'KeyArn',
+    'WindowEventsBusName',
+    'OrganizationEventBusArn',
+  ])('%s is there, described', (name) => {
     expect(String(template.Outputs?.[name]?.Description ?? '')).not.toBe('');
   });
 });
@@ -445,7 +553,7 @@ describe('outputs for an operator', () => {
 describe('forwarder.yaml with template.yaml', () => {
   const forwarder = readTemplate(join(REPO_ROOT, 'forwarder.yaml'));
 
-  it('lets only the watchdog\'s function roles (path /cfn-watchdog/) assume the member read role', () => {
+  it("lets only the watchdog's function roles (path /cfn-watchdog/) assume the member read role", () => {
     expect(globalFunction.RolePath).toBe('/cfn-watchdog/');
     const trust = JSON.stringify(record(forwarder.Resources.ReadRole?.Properties).AssumeRolePolicyDocument);
     expect(trust.match(/role\/cfn-watchdog\/\*/g)).toHaveLength(2); // with and without the external id

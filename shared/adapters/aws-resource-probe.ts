@@ -60,7 +60,9 @@ export function createAwsResourceProbe(options: AwsResourceProbeOptions): Resour
       const { KeyMetadata } = await options.kms.send(new DescribeKeyCommand({ KeyId: options.keyId }));
       const state = KeyMetadata?.KeyState ?? 'not described';
       if (state === 'Enabled' && KeyMetadata?.Enabled === true) return;
-      const deletion = KeyMetadata?.DeletionDate ? `, to be deleted at ${formatInstant(KeyMetadata.DeletionDate.getTime())}` : '';
+      const deletion = KeyMetadata?.DeletionDate
+        ? `, to be deleted at ${formatInstant(KeyMetadata.DeletionDate.getTime())}`
+        : '';
       throw new ResourceUnusableError(`key ${options.keyId} is ${state}${deletion}`);
     },
   };

@@ -34,7 +34,14 @@ export interface ChatbotNotification {
  * The documentation gives no lengths for these fields; these keep a message short in a channel,
  * and far below SNS's 256 KB.
  */
-export const CHATBOT_LIMITS = { title: 250, description: 3500, nextSteps: 6, nextStep: 500, keywords: 5, keyword: 50 } as const;
+export const CHATBOT_LIMITS = {
+  title: 250,
+  description: 3500,
+  nextSteps: 6,
+  nextStep: 500,
+  keywords: 5,
+  keyword: 50,
+} as const;
 
 /** The field's convention in Slack: a colour-coded emoji, since custom notifications have no colour. */
 const EMOJI: Readonly<Record<Severity, string>> = {
@@ -60,18 +67,26 @@ export function threadIdOf(n: Pick<Notification, 'stackId' | 'operation' | 'star
 function description(n: Notification): string {
   const lines = [
     `*Stack* ${n.stackName} · *service* ${n.service} · ${n.account} / ${n.region}`,
-    `*${n.operation}* started ${formatInstant(n.startedAt)}, ${humanDuration(n.elapsedMs)} ago · status \`${n.status}\`${n.statusReason ? `: ${capped(n.statusReason)}` : ''}`,
+    `*${n.operation}* started ${formatInstant(n.startedAt)}, ${humanDuration(n.elapsedMs)} ago · status ` +
+      `\`${n.status}\`${n.statusReason ? `: ${capped(n.statusReason)}` : ''}`,
   ];
   if (n.resourcesInProgress.length > 0) {
     lines.push('*Still in progress:*');
     for (const r of n.resourcesInProgress.slice(0, MAX_LISTED_RESOURCES)) {
-      lines.push(`• \`${r.logicalResourceId}\` (${r.resourceType})${whereNested(r)} ${r.status} since ${formatInstant(r.since)}${r.statusReason ? ` — ${capped(r.statusReason)}` : ''}`);
+      lines.push(
+        `• \`${r.logicalResourceId}\` (${r.resourceType})${whereNested(r)} ${r.status} since ` +
+          `${formatInstant(r.since)}${r.statusReason ? ` — ${capped(r.statusReason)}` : ''}`,
+      );
     }
     const more = n.resourcesInProgress.length - MAX_LISTED_RESOURCES;
     if (more > 0) lines.push(`• … and ${more} more`);
   }
   for (const advice of adviceOf(n)) {
-    lines.push(`*Likely cause:* ${advice.cause}${advice.typically ? ` _Usually ${advice.typically}._` : ''}${advice.source ? ` (<${advice.source}|source>)` : ''}`);
+    lines.push(
+      `*Likely cause:* ` +
+        `${advice.cause}${advice.typically ? ` _Usually ${advice.typically}._` : ''}` +
+        `${advice.source ? ` (<${advice.source}|source>)` : ''}`,
+    );
   }
   return lines.join('\n');
 }
@@ -85,8 +100,12 @@ function description(n: Notification): string {
  */
 export function chatbotMessageOf(n: Notification): ChatbotNotification {
   // The console link is always the last step, whatever the advice leaves room for.
-  const advised = adviceOf(n).flatMap((advice) => advice.nextSteps).slice(0, CHATBOT_LIMITS.nextSteps - 1);
-  const nextSteps = [...advised, `<${consoleLink(n)}|Open the stack's events in the console>`].map((step) => cut(step, CHATBOT_LIMITS.nextStep));
+  const advised = adviceOf(n)
+    .flatMap((advice) => advice.nextSteps)
+    .slice(0, CHATBOT_LIMITS.nextSteps - 1);
+  const nextSteps = [...advised, `<${consoleLink(n)}|Open the stack's events in the console>`].map((step) =>
+    cut(step, CHATBOT_LIMITS.nextStep),
+  );
   return {
     version: '1.0',
     source: 'custom',
@@ -96,14 +115,22 @@ export function chatbotMessageOf(n: Notification): ChatbotNotification {
       title: cut(`${EMOJI[n.severity]} ${subjectOf(n)}`, CHATBOT_LIMITS.title),
       description: cut(description(n), CHATBOT_LIMITS.description),
       nextSteps,
-      keywords: [n.severity, n.service, n.operation, n.region].slice(0, CHATBOT_LIMITS.keywords).map((keyword) => cut(keyword, CHATBOT_LIMITS.keyword)),
+      keywords: [n.severity, n.service, n.operation, n.region]
+        .slice(0, CHATBOT_LIMITS.keywords)
+        .map((keyword) => cut(keyword, CHATBOT_LIMITS.keyword)),
     },
     metadata: {
       threadId: threadIdOf(n),
       summary: subjectOf(n),
       eventType: `cfn-watchdog ${n.severity}`,
       relatedResources: [n.stackId],
-      additionalContext: { account: n.account, region: n.region, service: n.service, stackName: n.stackName, severity: n.severity },
+      additionalContext: {
+        account: n.account,
+        region: n.region,
+        service: n.service,
+        stackName: n.stackName,
+        severity: n.severity,
+      },
     },
   };
 }

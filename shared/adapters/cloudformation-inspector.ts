@@ -39,7 +39,11 @@ async function describeStack(clientFor: ClientForStack, stackId: string): Promis
     const { Stacks } = await clientFor(stackId).send(new DescribeStacksCommand({ StackName: stackId }));
     return Stacks?.[0] ?? null;
   } catch (error) {
-    if (error instanceof CloudFormationServiceException && error.name === 'ValidationError' && DOES_NOT_EXIST.test(error.message)) {
+    if (
+      error instanceof CloudFormationServiceException &&
+      error.name === 'ValidationError' &&
+      DOES_NOT_EXIST.test(error.message)
+    ) {
       return null;
     }
     throw error;
@@ -53,7 +57,10 @@ async function describeStack(clientFor: ClientForStack, stackId: string): Promis
 async function statusSince(clientFor: ClientForStack, stackId: string, stack: Stack): Promise<number | null> {
   const { StackEvents } = await clientFor(stackId).send(new DescribeStackEventsCommand({ StackName: stackId }));
   const entered = StackEvents?.find(
-    (event) => event.ResourceType === 'AWS::CloudFormation::Stack' && event.PhysicalResourceId === stack.StackId && event.ResourceStatus === stack.StackStatus,
+    (event) =>
+      event.ResourceType === 'AWS::CloudFormation::Stack' &&
+      event.PhysicalResourceId === stack.StackId &&
+      event.ResourceStatus === stack.StackStatus,
   );
   return entered?.Timestamp ? entered.Timestamp.getTime() : null;
 }
@@ -125,7 +132,11 @@ function memberClient(
  * const inspector = createCloudFormationInspector({ clientFor: cloudFormationClients() });
  * await inspector.describe(stackArn); // { exists: true, status: 'DELETE_IN_PROGRESS', … }
  */
-export function createCloudFormationInspector({ clientFor }: { clientFor: ClientForStack }): StackInspector & StackDirectory {
+export function createCloudFormationInspector({
+  clientFor,
+}: {
+  clientFor: ClientForStack;
+}): StackInspector & StackDirectory {
   // Facts are read once per stack and warm container, so that an event burst does not become a
   // DescribeStacks burst. A tag changed during a stack's life therefore reaches new containers
   // first (see the README: which stack belongs to which service). Nesting never changes.
@@ -147,7 +158,9 @@ export function createCloudFormationInspector({ clientFor }: { clientFor: Client
     },
 
     async resourcesInProgress(stackId) {
-      const { StackResources } = await clientFor(stackId).send(new DescribeStackResourcesCommand({ StackName: stackId }));
+      const { StackResources } = await clientFor(stackId).send(
+        new DescribeStackResourcesCommand({ StackName: stackId }),
+      );
       return (StackResources ?? [])
         .filter((resource) => resource.ResourceStatus?.endsWith('_IN_PROGRESS'))
         .map((resource) => ({

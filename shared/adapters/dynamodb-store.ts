@@ -4,14 +4,25 @@
  * use conditional puts on its `version`; nothing spans two items, so it runs unchanged on
  * dynalite and moto, and nothing depends on TTL expiry.
  */
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FoldedPage } from '../domain/compaction.ts';
 import { emptyServiceState } from '../domain/service-walk.ts';
 import { emptyStackState, type FoldedPageRef, type StackState } from '../domain/stack-state.ts';
 import { formatInstant, type Instant } from '../domain/time.ts';
 import type { ServiceKey } from '../domain/service.ts';
-import { FoldedPageMissingError, type HistoryEvent, type ServiceWindow, type WatchdogStore, type WindowQuery } from '../app/ports.ts';
+import {
+  FoldedPageMissingError,
+  type HistoryEvent,
+  type ServiceWindow,
+  type WatchdogStore,
+  type WindowQuery,
+} from '../app/ports.ts';
 import type { PlainItem } from './item-size.ts';
 import { createDynamoDbTable, type ItemTable } from './item-table.ts';
 import {
@@ -44,7 +55,14 @@ import {
   WATCHDOG_PK,
   windowSk,
 } from './store-items.ts';
-import { BY_NAME_INDEX, createTableInput, SWEEP_PARTITION, TO_SWEEP_INDEX, WINDOW_PARTITION, WINDOWS_BY_END_INDEX } from './table.ts';
+import {
+  BY_NAME_INDEX,
+  createTableInput,
+  SWEEP_PARTITION,
+  TO_SWEEP_INDEX,
+  WINDOW_PARTITION,
+  WINDOWS_BY_END_INDEX,
+} from './table.ts';
 
 export { StoreDataError } from './store-items.ts';
 
@@ -130,13 +148,17 @@ export function createStore(table: ItemTable, options: StoreOptions = {}): Watch
   return {
     async recordEvent(event) {
       const { time, ...fields } = event;
-      const { synthetic: _synthetic, ...rest } = fields.kind === 'stack-status' ? fields : { ...fields, synthetic: undefined };
+      const { synthetic: _synthetic, ...rest } =
+        fields.kind === 'stack-status' ? fields : { ...fields, synthetic: undefined };
       const item: HistoryItem = {
         ...rest,
         ...(event.kind === 'stack-status' && event.synthetic
           ? {
               synthetic: {
-                basis: event.synthetic.basis === null ? null : { time: formatInstant(event.synthetic.basis.time), status: event.synthetic.basis.status },
+                basis:
+                  event.synthetic.basis === null
+                    ? null
+                    : { time: formatInstant(event.synthetic.basis.time), status: event.synthetic.basis.status },
                 askedAt: formatInstant(event.synthetic.askedAt),
               },
             }
@@ -152,15 +174,30 @@ export function createStore(table: ItemTable, options: StoreOptions = {}): Watch
     },
 
     async stackHistory(stackId, from) {
-      const items = await table.query({ partition: stackPk(stackId), ...(from === undefined ? {} : { from: formatInstant(from) }) });
+      const items = await table.query({
+        partition: stackPk(stackId),
+        ...(from === undefined ? {} : { from: formatInstant(from) }),
+      });
       return items.map((item) => {
-        const { PK: _pk, SK: _sk, namePK: _namePk, nameSK: _nameSk, expiresAt: _expires, time, synthetic, ...rest } = item as HistoryItem;
+        const {
+          PK: _pk,
+          SK: _sk,
+          namePK: _namePk,
+          nameSK: _nameSk,
+          expiresAt: _expires,
+          time,
+          synthetic,
+          ...rest
+        } = item as HistoryItem;
         const event = { ...rest, time: parseTime(time, 'time') } as HistoryEvent;
         if (!synthetic || event.kind !== 'stack-status') return event;
         return {
           ...event,
           synthetic: {
-            basis: synthetic.basis === null ? null : { time: parseTime(synthetic.basis.time, 'synthetic.basis.time'), status: synthetic.basis.status },
+            basis:
+              synthetic.basis === null
+                ? null
+                : { time: parseTime(synthetic.basis.time, 'synthetic.basis.time'), status: synthetic.basis.status },
             askedAt: parseTime(synthetic.askedAt, 'synthetic.askedAt'),
           },
         };
@@ -169,7 +206,12 @@ export function createStore(table: ItemTable, options: StoreOptions = {}): Watch
 
     async stacksNamed(stackName, { from, to }) {
       // Sort keys start with the event's ISO time; '~' sorts after every '#…' suffix of `to`'s second.
-      const items = await table.query({ index: BY_NAME_INDEX, partition: `STACK#${stackName}`, from: formatInstant(from), to: `${formatInstant(to)}~` });
+      const items = await table.query({
+        index: BY_NAME_INDEX,
+        partition: `STACK#${stackName}`,
+        from: formatInstant(from),
+        to: `${formatInstant(to)}~`,
+      });
       return [...new Set(items.map((item) => String(item.PK).slice('STACK#'.length)))];
     },
 
@@ -221,7 +263,11 @@ export function createStore(table: ItemTable, options: StoreOptions = {}): Watch
 
     async windowEntries(key, from, exclusive = false) {
       // Window sort keys sort by id; 'WINDOW$' sorts after every one of them.
-      const items = await table.query({ partition: servicePk(key), from: `${windowSk(from)}${exclusive ? '~' : ''}`, to: 'WINDOW$' });
+      const items = await table.query({
+        partition: servicePk(key),
+        from: `${windowSk(from)}${exclusive ? '~' : ''}`,
+        to: 'WINDOW$',
+      });
       return items.map(fromWindowItem);
     },
 
@@ -237,14 +283,19 @@ export function createStore(table: ItemTable, options: StoreOptions = {}): Watch
 
     async windowsOverlapping(query: WindowQuery) {
       // A window ending before `from` cannot overlap; open ones sort last (their end is 'OPEN').
-      const items = await table.query({ index: WINDOWS_BY_END_INDEX, partition: WINDOW_PARTITION, from: formatInstant(query.from) });
+      const items = await table.query({
+        index: WINDOWS_BY_END_INDEX,
+        partition: WINDOW_PARTITION,
+        from: formatInstant(query.from),
+      });
       const found: ServiceWindow[] = [];
       for (const item of items) {
         if (query.service !== undefined && item.service !== query.service) continue;
         const entry = fromWindowItem(item);
         const { window } = entry;
         if (window === null) continue;
-        if (window.start <= query.to && (window.end === null || window.end >= query.from)) found.push({ ...window, key: entry.key });
+        if (window.start <= query.to && (window.end === null || window.end >= query.from))
+          found.push({ ...window, key: entry.key });
       }
       return found.sort((a, b) => a.start - b.start);
     },
@@ -265,7 +316,10 @@ export function createStore(table: ItemTable, options: StoreOptions = {}): Watch
       const pages: FoldedPage[] = [];
       for (const ref of refs) {
         const item = await table.get(servicePk(stack.key), ref.id);
-        if (!item) throw new FoldedPageMissingError(`stack ${stack.stackId}: the page of folded history ${ref.id} its state names is missing`);
+        if (!item)
+          throw new FoldedPageMissingError(
+            `stack ${stack.stackId}: the page of folded history ${ref.id} its state names is missing`,
+          );
         pages.push(fromPageItem(item, stack));
       }
       return pages;
@@ -280,7 +334,13 @@ export function createStore(table: ItemTable, options: StoreOptions = {}): Watch
     },
 
     async walkPointBefore(key, time) {
-      const [item] = await table.query({ partition: servicePk(key), from: 'WALK#', to: walkSk(time - 1), reverse: true, limit: 1 });
+      const [item] = await table.query({
+        partition: servicePk(key),
+        from: 'WALK#',
+        to: walkSk(time - 1),
+        reverse: true,
+        limit: 1,
+      });
       return item ? fromWalkItem(item) : null;
     },
 
@@ -378,12 +438,16 @@ export function summarizeItems(items: Iterable<PlainItem>): StoredItemsSummary {
  */
 function stackReader(capacity: number): (item: PlainItem) => StackState {
   if (capacity === 0) return fromStackItem;
-  const cache = new Map<string, { readonly version: unknown; readonly updatedAt: unknown; readonly state: StackState }>();
+  const cache = new Map<
+    string,
+    { readonly version: unknown; readonly updatedAt: unknown; readonly state: StackState }
+  >();
   return (item) => {
     const id = `${String(item.PK)}\n${String(item.SK)}`;
     const known = cache.get(id);
     cache.delete(id);
-    const state = known && known.version === item.version && known.updatedAt === item.updatedAt ? known.state : fromStackItem(item);
+    const state =
+      known && known.version === item.version && known.updatedAt === item.updatedAt ? known.state : fromStackItem(item);
     cache.set(id, { version: item.version, updatedAt: item.updatedAt, state });
     if (cache.size > capacity) cache.delete(cache.keys().next().value ?? id);
     return state;

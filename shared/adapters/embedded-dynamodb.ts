@@ -95,7 +95,8 @@ async function checkLevelDb(folder: string, create: boolean): Promise<void> {
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
     const code = cause instanceof Error && 'code' in cause ? cause.code : undefined;
     const message = cause instanceof Error ? cause.message : String(cause);
-    if (code === 'LEVEL_LOCKED') throw new EmbeddedDbLockedError(`the LevelDB at ${folder} is open elsewhere: ${message}`, { cause: error });
+    if (code === 'LEVEL_LOCKED')
+      throw new EmbeddedDbLockedError(`the LevelDB at ${folder} is open elsewhere: ${message}`, { cause: error });
     throw new EmbeddedDbOpenError(`cannot open the LevelDB at ${folder}: ${message}`, found, { cause: error });
   }
   await db.close();
@@ -113,9 +114,16 @@ async function checkLevelDb(folder: string, create: boolean): Promise<void> {
  * const db = await startEmbeddedDynamoDb();
  * try { await ensureTable(db.client(), 'watchdog'); } finally { await db.close(); }
  */
-export async function startEmbeddedDynamoDb(options: { path?: string; create?: boolean } = {}): Promise<EmbeddedDynamoDb> {
+export async function startEmbeddedDynamoDb(
+  options: { path?: string; create?: boolean } = {},
+): Promise<EmbeddedDynamoDb> {
   if (options.path) await checkLevelDb(options.path, options.create ?? true);
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.path ? { path: options.path } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

@@ -108,22 +108,32 @@ export function readRuntimeConfig(env: Environment): RuntimeConfig {
   const tableName = required(env, EnvVar.TABLE_NAME);
   const topicArn = required(env, EnvVar.TOPIC_ARN);
   if (!SNS_TOPIC_ARN.test(topicArn)) {
-    throw new ConfigurationError(EnvVar.TOPIC_ARN, `expected an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:alerts, got '${topicArn}'`);
+    throw new ConfigurationError(
+      EnvVar.TOPIC_ARN,
+      `expected an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:alerts, got '${topicArn}'`,
+    );
   }
   const watchdog: WatchdogConfig = {
     ...DEFAULT_CONFIG,
-    thresholds: parsed(EnvVar.THRESHOLDS, () => parseThresholds(optional(env, EnvVar.THRESHOLDS) ?? DEFAULT_THRESHOLD_SPEC)),
+    thresholds: parsed(EnvVar.THRESHOLDS, () =>
+      parseThresholds(optional(env, EnvVar.THRESHOLDS) ?? DEFAULT_THRESHOLD_SPEC),
+    ),
     serviceRules: parsed(EnvVar.SERVICE_RULES, () => parseServiceRules(optional(env, EnvVar.SERVICE_RULES) ?? '')),
     allowedServiceTags: parsed(EnvVar.ALLOWED_SERVICE_TAGS, () =>
       parseAllowedServiceTags(optional(env, EnvVar.ALLOWED_SERVICE_TAGS) ?? ''),
     ),
     graceMs: parsed(EnvVar.GRACE, () => parseDuration(optional(env, EnvVar.GRACE) ?? DEFAULT_GRACE, 'grace')),
     mutes: parsed(EnvVar.MUTE, () => parseMutes(optional(env, EnvVar.MUTE) ?? '')),
-    repeatCriticalEveryMs: parsed(EnvVar.REPEAT_CRITICAL_EVERY, () => parseRepeatInterval(optional(env, EnvVar.REPEAT_CRITICAL_EVERY))),
+    repeatCriticalEveryMs: parsed(EnvVar.REPEAT_CRITICAL_EVERY, () =>
+      parseRepeatInterval(optional(env, EnvVar.REPEAT_CRITICAL_EVERY)),
+    ),
   };
   const eventBusName = optional(env, EnvVar.EVENT_BUS_NAME) ?? DEFAULT_EVENT_BUS;
   if (!EVENT_BUS.test(eventBusName)) {
-    throw new ConfigurationError(EnvVar.EVENT_BUS_NAME, `expected an EventBridge bus name or ARN (letters, digits, . - _ /), got '${eventBusName}'`);
+    throw new ConfigurationError(
+      EnvVar.EVENT_BUS_NAME,
+      `expected an EventBridge bus name or ARN (letters, digits, . - _ /), got '${eventBusName}'`,
+    );
   }
   return { tableName, topicArn, eventBusName, memberAccess: memberAccessOf(env), watchdog };
 }
@@ -132,10 +142,14 @@ function memberAccessOf(env: Environment): MemberAccess | null {
   const roleName = optional(env, EnvVar.MEMBER_READ_ROLE);
   if (roleName === undefined) return null;
   if (!ROLE_NAME.test(roleName)) {
-    throw new ConfigurationError(EnvVar.MEMBER_READ_ROLE, `expected an IAM role name (letters, digits, + = , . @ _ -, at most 64), got '${roleName}'`);
+    throw new ConfigurationError(
+      EnvVar.MEMBER_READ_ROLE,
+      `expected an IAM role name (letters, digits, + = , . @ _ -, at most 64), got '${roleName}'`,
+    );
   }
   const homeAccount = required(env, EnvVar.HOME_ACCOUNT);
-  if (!ACCOUNT_ID.test(homeAccount)) throw new ConfigurationError(EnvVar.HOME_ACCOUNT, `expected a 12-digit account id, got '${homeAccount}'`);
+  if (!ACCOUNT_ID.test(homeAccount))
+    throw new ConfigurationError(EnvVar.HOME_ACCOUNT, `expected a 12-digit account id, got '${homeAccount}'`);
   // Lambda sets AWS_REGION; outside Lambda it must be given like any variable.
   const homeRegion = required(env, 'AWS_REGION');
   return { roleName, externalId: optional(env, EnvVar.MEMBER_READ_EXTERNAL_ID), homeAccount, homeRegion };
@@ -162,11 +176,17 @@ export function readSelfCheckConfig(env: Environment): SelfCheckConfig {
   const runtime = readRuntimeConfig(env);
   const opsTopicArn = optional(env, EnvVar.OPS_TOPIC_ARN) ?? runtime.topicArn;
   if (!SNS_TOPIC_ARN.test(opsTopicArn)) {
-    throw new ConfigurationError(EnvVar.OPS_TOPIC_ARN, `expected an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:ops, got '${opsTopicArn}'`);
+    throw new ConfigurationError(
+      EnvVar.OPS_TOPIC_ARN,
+      `expected an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:ops, got '${opsTopicArn}'`,
+    );
   }
   const keyArn = required(env, EnvVar.KEY_ARN);
   if (!KMS_KEY_ARN.test(keyArn)) {
-    throw new ConfigurationError(EnvVar.KEY_ARN, `expected a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-…, got '${keyArn}'`);
+    throw new ConfigurationError(
+      EnvVar.KEY_ARN,
+      `expected a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-…, got '${keyArn}'`,
+    );
   }
   return { runtime, opsTopicArn, keyArn };
 }

@@ -19,7 +19,13 @@ export class WindowEventRejectedError extends WatchdogError {
  * @example
  * const windowEvents = createEventBridgePublisher({ client: new EventBridgeClient({}), eventBusName: 'default' });
  */
-export function createEventBridgePublisher({ client, eventBusName }: { client: EventBridgeClient; eventBusName: string }): WindowEventPublisher {
+export function createEventBridgePublisher({
+  client,
+  eventBusName,
+}: {
+  client: EventBridgeClient;
+  eventBusName: string;
+}): WindowEventPublisher {
   return {
     async publish(event) {
       const answer = await client.send(
@@ -37,7 +43,8 @@ export function createEventBridgePublisher({ client, eventBusName }: { client: E
       const entry = answer.Entries?.[0];
       if ((answer.FailedEntryCount ?? 0) > 0 || !entry?.EventId) {
         throw new WindowEventRejectedError(
-          `EventBridge bus '${eventBusName}' refused '${event.detailType}' for ${event.detail.windowId}: ${entry?.ErrorCode ?? 'no event id'} ${entry?.ErrorMessage ?? ''}`.trim(),
+          `EventBridge bus '${eventBusName}' refused '${event.detailType}' for ${event.detail.windowId}: ` +
+            `${entry?.ErrorCode ?? 'no event id'} ${entry?.ErrorMessage ?? ''}`.trim(),
         );
       }
     },

@@ -6,7 +6,16 @@
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { setTimeout as delay } from 'node:timers/promises';
-import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { PlainItem } from './item-size.ts';
 import { createTableInput, type IndexName } from './table.ts';
 
@@ -43,10 +52,14 @@ const DEFINITION = createTableInput('');
 /** The key attributes of the table and of each index, from the one table definition. */
 export function keyAttributes(index?: IndexName): { readonly partition: string; readonly sort: string } {
   const definition = DEFINITION;
-  const schema = index === undefined ? definition.KeySchema : definition.GlobalSecondaryIndexes?.find((candidate) => candidate.IndexName === index)?.KeySchema;
+  const schema =
+    index === undefined
+      ? definition.KeySchema
+      : definition.GlobalSecondaryIndexes?.find((candidate) => candidate.IndexName === index)?.KeySchema;
   const partition = schema?.find((key) => key.KeyType === 'HASH')?.AttributeName;
   const sort = schema?.find((key) => key.KeyType === 'RANGE')?.AttributeName;
-  if (partition === undefined || sort === undefined) throw new Error(`table.ts defines no keys for ${index ?? 'the table'}`);
+  if (partition === undefined || sort === undefined)
+    throw new Error(`table.ts defines no keys for ${index ?? 'the table'}`);
   return { partition, sort };
 }
 
@@ -67,7 +80,10 @@ export interface DynamoDbTable extends ItemTable {
  * @example
  * const table = createDynamoDbTable({ client: new DynamoDBClient({}), tableName: 'cfn-watchdog' });
  */
-export function createDynamoDbTable(options: { readonly client: DynamoDBClient; readonly tableName: string }): DynamoDbTable {
+export function createDynamoDbTable(options: {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+}): DynamoDbTable {
   const documents = DynamoDBDocumentClient.from(options.client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
@@ -89,7 +105,10 @@ export function createDynamoDbTable(options: { readonly client: DynamoDBClient; 
               ? {}
               : expectedVersion === 0
                 ? { ConditionExpression: 'attribute_not_exists(PK)' }
-                : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } }),
+                : {
+                    ConditionExpression: 'version = :expected',
+                    ExpressionAttributeValues: { ':expected': expectedVersion },
+                  }),
           }),
         );
         return true;
@@ -131,7 +150,8 @@ export function createDynamoDbTable(options: { readonly client: DynamoDBClient; 
       do {
         const page = await documents.send(new QueryCommand({ ...input, ExclusiveStartKey }));
         items.push(...(page.Items ?? []));
-        ExclusiveStartKey = query.limit !== undefined && items.length >= query.limit ? undefined : page.LastEvaluatedKey;
+        ExclusiveStartKey =
+          query.limit !== undefined && items.length >= query.limit ? undefined : page.LastEvaluatedKey;
       } while (ExclusiveStartKey);
       return query.limit === undefined ? items : items.slice(0, query.limit);
     },
@@ -143,9 +163,16 @@ export function createDynamoDbTable(options: { readonly client: DynamoDBClient; 
         let requests = batch.map((Item) => ({ PutRequest: { Item } }));
         for (let attempt = 0; requests.length > 0; attempt++) {
           if (attempt > 0) await delay(Math.min(1000, 20 * 2 ** attempt));
-          if (attempt >= BATCH_ATTEMPTS) throw new Error(`table ${TableName}: ${requests.length} items still unprocessed after ${BATCH_ATTEMPTS} attempts`);
-          const { UnprocessedItems } = await documents.send(new BatchWriteCommand({ RequestItems: { [TableName]: requests } }));
-          requests = (UnprocessedItems?.[TableName] ?? []).flatMap((request) => (request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : []));
+          if (attempt >= BATCH_ATTEMPTS)
+            throw new Error(
+              `table ${TableName}: ${requests.length} items still unprocessed after ${BATCH_ATTEMPTS} attempts`,
+            );
+          const { UnprocessedItems } = await documents.send(
+            new BatchWriteCommand({ RequestItems: { [TableName]: requests } }),
+          );
+          requests = (UnprocessedItems?.[TableName] ?? []).flatMap((request) =>
+            request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : [],
+          );
         }
         written += batch.length;
         batch = [];

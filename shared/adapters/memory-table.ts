@@ -41,12 +41,17 @@ export function compareKeys(a: string, b: string): number {
 
 const WIDE = /[\uD800-\uFFFF]/;
 
-const codePointRank = (unit: number): number => (unit >= 0xd800 && unit <= 0xdfff ? unit + 0x2000 : unit >= 0xe000 ? unit - 0x800 : unit);
+const codePointRank = (unit: number): number =>
+  unit >= 0xd800 && unit <= 0xdfff ? unit + 0x2000 : unit >= 0xe000 ? unit - 0x800 : unit;
 
-/** An index row: its sort key, then the table key that makes it unique (DynamoDB leaves ties unordered; this fixes one order). */
+/**
+ * An index row: its sort key, then the table key that makes it unique (DynamoDB leaves ties unordered; this fixes one
+ * order).
+ */
 type Row = readonly [sort: string, pk: string, sk: string];
 
-const compareRows = (a: Row, b: Row): number => compareKeys(a[0], b[0]) || compareKeys(a[1], b[1]) || compareKeys(a[2], b[2]);
+const compareRows = (a: Row, b: Row): number =>
+  compareKeys(a[0], b[0]) || compareKeys(a[1], b[1]) || compareKeys(a[2], b[2]);
 
 /** Rows kept sorted, found by binary search: a partition of the table (its sort keys) or of an index. */
 class SortedRows<T> {
@@ -95,8 +100,18 @@ class SortedRows<T> {
 }
 
 /** A table partition's sort keys; an index partition's rows (sort key, then the item's key). */
-const tableRows = (): SortedRows<string> => new SortedRows<string>(compareKeys, (sk) => sk, (sk) => sk);
-const indexRows = (): SortedRows<Row> => new SortedRows<Row>(compareRows, (row) => row[0], (sort) => [sort, '', '']);
+const tableRows = (): SortedRows<string> =>
+  new SortedRows<string>(
+    compareKeys,
+    (sk) => sk,
+    (sk) => sk,
+  );
+const indexRows = (): SortedRows<Row> =>
+  new SortedRows<Row>(
+    compareRows,
+    (row) => row[0],
+    (sort) => [sort, '', ''],
+  );
 
 interface IndexDefinition {
   readonly name: IndexName;
@@ -133,7 +148,12 @@ export interface MemoryTable extends ItemTable {
  */
 export function createMemoryTable(): MemoryTable {
   const tableKeys = keyAttributes();
-  const projections = new Map((createTableInput('').GlobalSecondaryIndexes ?? []).map((index) => [index.IndexName, index.Projection?.ProjectionType]));
+  const projections = new Map(
+    (createTableInput('').GlobalSecondaryIndexes ?? []).map((index) => [
+      index.IndexName,
+      index.Projection?.ProjectionType,
+    ]),
+  );
   const indexNames: readonly IndexName[] = [TO_SWEEP_INDEX, WINDOWS_BY_END_INDEX, BY_NAME_INDEX];
   const indexes: IndexDefinition[] = indexNames.map((name) => ({
     name,
@@ -144,7 +164,10 @@ export function createMemoryTable(): MemoryTable {
   // Items are kept as their JSON text: a copy no caller can change, and one flat string per item
   // for the garbage collector instead of an object graph (a month of history is 100,000s of items).
   // Beside it, what a put needs without parsing it: its version and its index entries.
-  const partitions = new Map<string, { readonly pk: string; readonly keys: SortedRows<string>; readonly items: Map<string, Stored> }>();
+  const partitions = new Map<
+    string,
+    { readonly pk: string; readonly keys: SortedRows<string>; readonly items: Map<string, Stored> }
+  >();
   const read = (pk: string, sk: string): PlainItem | undefined => {
     const stored = partitions.get(pk)?.items.get(sk);
     return stored === undefined ? undefined : (JSON.parse(stored.text) as PlainItem);
@@ -157,7 +180,8 @@ export function createMemoryTable(): MemoryTable {
       const partition = item[index.partition];
       const sort = item[index.sort];
       // Sparse: an item is in an index only when it has both of the index's key attributes.
-      if (typeof partition === 'string' && typeof sort === 'string') entries.push({ index, partition, row: [sort === sk ? sk : sort, pk, sk] });
+      if (typeof partition === 'string' && typeof sort === 'string')
+        entries.push({ index, partition, row: [sort === sk ? sk : sort, pk, sk] });
     }
     return entries;
   };
@@ -165,13 +189,16 @@ export function createMemoryTable(): MemoryTable {
   function validate(item: PlainItem): void {
     for (const name of [tableKeys.partition, tableKeys.sort]) {
       const key = item[name];
-      if (typeof key !== 'string' || key === '') throw new MemoryTableValidationError(`One or more parameter values were invalid: missing or empty key ${name}`);
+      if (typeof key !== 'string' || key === '')
+        throw new MemoryTableValidationError(`One or more parameter values were invalid: missing or empty key ${name}`);
     }
     for (const index of indexes) {
       for (const name of [index.partition, index.sort]) {
         const value = item[name];
         if (value !== undefined && (typeof value !== 'string' || value === '')) {
-          throw new MemoryTableValidationError(`One or more parameter values are not valid: key ${name} of index ${index.name} must be a non-empty string`);
+          throw new MemoryTableValidationError(
+            `One or more parameter values are not valid: key ${name} of index ${index.name} must be a non-empty string`,
+          );
         }
       }
     }
@@ -197,7 +224,11 @@ export function createMemoryTable(): MemoryTable {
       const sk = String(item[tableKeys.sort]);
       let partition = partitions.get(pk);
       const existing = partition?.items.get(sk);
-      if (expectedVersion !== undefined && (expectedVersion === 0 ? existing !== undefined : existing?.version !== expectedVersion)) return false;
+      if (
+        expectedVersion !== undefined &&
+        (expectedVersion === 0 ? existing !== undefined : existing?.version !== expectedVersion)
+      )
+        return false;
       if (!partition) {
         partition = { pk, keys: tableRows(), items: new Map() };
         partitions.set(pk, partition);
@@ -206,9 +237,13 @@ export function createMemoryTable(): MemoryTable {
       const indexed = indexEntries(item, partition.pk, sk);
       // Most writes leave an item's index entries as they were: only those that change move.
       const kept = (entry: IndexEntry, among: readonly IndexEntry[]): boolean =>
-        among.some((other) => other.index === entry.index && other.partition === entry.partition && other.row[0] === entry.row[0]);
+        among.some(
+          (other) =>
+            other.index === entry.index && other.partition === entry.partition && other.row[0] === entry.row[0],
+        );
       if (existing) {
-        for (const entry of existing.indexed) if (!kept(entry, indexed)) entry.index.partitions.get(entry.partition)?.remove(entry.row);
+        for (const entry of existing.indexed)
+          if (!kept(entry, indexed)) entry.index.partitions.get(entry.partition)?.remove(entry.row);
       } else {
         partition.keys.insert(sk);
         size++;
@@ -238,7 +273,7 @@ export function createMemoryTable(): MemoryTable {
     },
 
     async query(query: TableQuery) {
-      const limit = <T,>(rows: T[]): T[] => {
+      const limit = <T>(rows: T[]): T[] => {
         if (query.reverse) rows.reverse();
         return query.limit === undefined ? rows : rows.slice(0, query.limit);
       };
@@ -252,14 +287,18 @@ export function createMemoryTable(): MemoryTable {
       }
       const rows = limit(index.partitions.get(query.partition)?.range(query.from, query.to) ?? []);
       return rows.flatMap(([sort, pk, sk]): PlainItem[] => {
-        if (index.keysOnly) return [{ [tableKeys.partition]: pk, [tableKeys.sort]: sk, [index.partition]: query.partition, [index.sort]: sort }];
+        if (index.keysOnly)
+          return [
+            { [tableKeys.partition]: pk, [tableKeys.sort]: sk, [index.partition]: query.partition, [index.sort]: sort },
+          ];
         const item = read(pk, sk);
         return item ? [item] : [];
       });
     },
 
     *items() {
-      for (const partition of partitions.values()) for (const stored of partition.items.values()) yield JSON.parse(stored.text) as PlainItem;
+      for (const partition of partitions.values())
+        for (const stored of partition.items.values()) yield JSON.parse(stored.text) as PlainItem;
     },
   };
 }

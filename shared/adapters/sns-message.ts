@@ -9,7 +9,8 @@ import { resourceLabel } from '../domain/resources.ts';
 /** A status reason can be long (a stack's reason lists every failed resource): an alert keeps a readable part. */
 export const MAX_REASON_LENGTH = 1000;
 
-export const capped = (reason: string): string => (reason.length <= MAX_REASON_LENGTH ? reason : `${reason.slice(0, MAX_REASON_LENGTH - 1)}…`);
+export const capped = (reason: string): string =>
+  reason.length <= MAX_REASON_LENGTH ? reason : `${reason.slice(0, MAX_REASON_LENGTH - 1)}…`;
 
 /** SNS takes subjects of *less than* 100 characters; e-mail clients cut them anyway. */
 export const MAX_SUBJECT_LENGTH = 99;
@@ -24,12 +25,16 @@ const CONSOLE_HOST: Readonly<Record<string, string>> = {
  * The stack's events in the CloudFormation console of its own region and partition.
  *
  * @example
- * consoleLink(notification); // 'https://eu-central-1.console.aws.amazon.com/cloudformation/home?region=eu-central-1#/stacks/events?stackId=arn%3A…'
+ * consoleLink(notification); //
+ * 'https://eu-central-1.console.aws.amazon.com/cloudformation/home?region=eu-central-1#/stacks/events?stackId=arn%3A…'
  */
 export function consoleLink({ stackId, region }: Pick<Notification, 'stackId' | 'region'>): string {
   const partition = stackId.split(':')[1] ?? 'aws';
   const host = CONSOLE_HOST[partition] ?? CONSOLE_HOST.aws;
-  return `https://${region}.${host}/cloudformation/home?region=${region}#/stacks/events?stackId=${encodeURIComponent(stackId)}`;
+  return (
+    `https://${region}.${host}/cloudformation/home?region=${region}#/stacks/events?stackId=` +
+    `${encodeURIComponent(stackId)}`
+  );
 }
 
 /** `CRITICAL`, or `CRITICAL #2` for its second reminder: short, so that the subject keeps its place. */
@@ -55,7 +60,8 @@ function headline(n: Notification): string {
  * characters, as SNS requires.
  *
  * @example
- * subjectOf(notification); // '[CRITICAL] DELETE of trustsource-core-prod running for 40 min (trustsource-core, eu-central-1)'
+ * subjectOf(notification); // '[CRITICAL] DELETE of trustsource-core-prod running for 40 min (trustsource-core,
+ * eu-central-1)'
  */
 export function subjectOf(n: Notification): string {
   const text = `[${severityTag(n)}] ${headline(n)} (${n.service}, ${n.region})`.replace(/[^\x20-\x7e]/g, '?');
@@ -117,18 +123,23 @@ function blockedAdvice(n: Notification, blocked: NonNullable<Notification['block
   const { stackName, runningMsAtFailure, heldResource } = blocked;
   if (runningMsAtFailure === null) {
     return {
-      cause: `${heldResource ?? 'a resource it creates'} already exists in stack ${stackName}: this ${n.operation} needs a name that stack holds.`,
+      cause:
+        `${heldResource ?? 'a resource it creates'} already exists in stack ${stackName}: this ${n.operation} ` +
+        `needs a name that stack holds.`,
       typically: null,
       nextSteps: [
-        `Give the resource another name in this stack, or remove it from ${stackName} (if ${stackName} is being deleted, wait for it), then deploy again.`,
+        `Give the resource another name in this stack, or remove it from ${stackName} (if ${stackName} is being ` +
+          `deleted, wait for it), then deploy again.`,
       ],
       source: null,
     };
   }
   const running = `in progress for ${humanDuration(runningMsAtFailure)} when this failed`;
   const cause = heldResource
-    ? `the deletion of stack ${stackName} (${running}), which still holds ${heldResource}: this ${n.operation} needed what the old stack had not released yet.`
-    : `possibly the deletion of stack ${stackName} of the same service (${running}): a deployment that overlaps a deletion often needs what the old stack has not released yet.`;
+    ? `the deletion of stack ${stackName} (${running}), which still holds ${heldResource}: this ${n.operation} ` +
+      `needed what the old stack had not released yet.`
+    : `possibly the deletion of stack ${stackName} of the same service (${running}): a deployment that overlaps a ` +
+      `deletion often needs what the old stack has not released yet.`;
   return {
     cause,
     typically: null,
@@ -150,7 +161,8 @@ function blockedAdvice(n: Notification, blocked: NonNullable<Notification['block
 export function adviceOf(n: Notification): Advice[] {
   const advice: Advice[] = [];
   if (n.blockedBy) advice.push(blockedAdvice(n, n.blockedBy));
-  for (const found of n.diagnosis) advice.push({ cause: found.cause, typically: found.typically, nextSteps: found.nextSteps, source: found.source });
+  for (const found of n.diagnosis)
+    advice.push({ cause: found.cause, typically: found.typically, nextSteps: found.nextSteps, source: found.source });
   return advice;
 }
 

@@ -11,7 +11,8 @@
  * | an impact window (one per window id) | same | `WINDOW#<id>` |
  * | a page of a stack's folded history | same | `PAGE#<stack ARN>#<cut>#<hash>` |
  * | a walk point kept for late events | same | `WALK#<asOf>` |
- * | one raw event of a stack | `STACK#<stack ARN>` | `<time>#STACK#<status>` or `<time>#RESOURCE#<logical id>#<status>` |
+ * | one raw event of a stack | `STACK#<stack ARN>` | `<time>#STACK#<status>` or `<time>#RESOURCE#<logical id>#<status>`
+ * |
  * | the last completed sweep | `WATCHDOG` | `HEARTBEAT#sweep` |
  * | what the last self-check saw | `WATCHDOG` | `SELFCHECK` |
  * | a stack muted by its tag (listed without a scan) | `MUTED` | `MUTED#<stack ARN>` |
@@ -73,18 +74,29 @@ export function serviceKeyOfPk(pk: string): ServiceKey {
 
 // ---- validation ---------------------------------------------------------------------------
 
-const isoTime = z.string().check(z.refine((text) => !Number.isNaN(Date.parse(text)), { error: 'expected an ISO-8601 time' }));
+const isoTime = z
+  .string()
+  .check(z.refine((text) => !Number.isNaN(Date.parse(text)), { error: 'expected an ISO-8601 time' }));
 const optionalTime = z.optional(z.nullable(isoTime));
 const severity = z.enum([Severity.WARNING, Severity.CRITICAL, Severity.FAILED, Severity.RESOLVED]);
 const operationSeverity = z.enum([Severity.WARNING, Severity.CRITICAL, Severity.FAILED]);
 const operationType = z.enum(['CREATE', 'UPDATE', 'DELETE', 'IMPORT']);
-const keyFields = { PK: z.string(), SK: z.string(), account: z.string(), region: z.string(), service: z.string(), schema: z.literal(SCHEMA_VERSION) };
+const keyFields = {
+  PK: z.string(),
+  SK: z.string(),
+  account: z.string(),
+  region: z.string(),
+  service: z.string(),
+  schema: z.literal(SCHEMA_VERSION),
+};
 
 const RecordSchema = z.object({
   time: isoTime,
   status: z.string(),
   reason: z.optional(z.string()),
-  synthetic: z.optional(z.object({ basis: z.nullable(z.object({ time: isoTime, status: z.string() })), askedAt: isoTime })),
+  synthetic: z.optional(
+    z.object({ basis: z.nullable(z.object({ time: isoTime, status: z.string() })), askedAt: isoTime }),
+  ),
 });
 type StoredRecord = z.infer<typeof RecordSchema>;
 
@@ -127,8 +139,18 @@ const StackItemSchema = z.object({
   cutEvents: z.optional(z.number()),
 });
 
-const OpenWindowSchema = z.object({ start: isoTime, stacks: z.array(z.string()), waitingSince: optionalTime, peak: z.nullable(operationSeverity) });
-const WalkPointSchema = z.object({ asOf: isoTime, open: z.nullable(OpenWindowSchema), lastDeleteComplete: optionalTime, openId: optionalTime });
+const OpenWindowSchema = z.object({
+  start: isoTime,
+  stacks: z.array(z.string()),
+  waitingSince: optionalTime,
+  peak: z.nullable(operationSeverity),
+});
+const WalkPointSchema = z.object({
+  asOf: isoTime,
+  open: z.nullable(OpenWindowSchema),
+  lastDeleteComplete: optionalTime,
+  openId: optionalTime,
+});
 
 const ServiceItemSchema = z.object({
   ...keyFields,
@@ -193,8 +215,13 @@ function validated<T>(schema: z.ZodMiniType<T>, item: unknown, what: string): T 
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = (issue?.path ?? []).map(String).join('.') || '(item)';
-  const where = typeof item === 'object' && item !== null ? `${String((item as PlainItem).PK)} ${String((item as PlainItem).SK)}` : '(not an object)';
-  throw new StoreDataError(`stored ${what} ${where}: ${field}: ${issue?.message ?? 'invalid'} (schema ${SCHEMA_VERSION})`);
+  const where =
+    typeof item === 'object' && item !== null
+      ? `${String((item as PlainItem).PK)} ${String((item as PlainItem).SK)}`
+      : '(not an object)';
+  throw new StoreDataError(
+    `stored ${what} ${where}: ${field}: ${issue?.message ?? 'invalid'} (schema ${SCHEMA_VERSION})`,
+  );
 }
 
 // ---- mapping -----------------------------------------------------------------------------
@@ -202,7 +229,8 @@ function validated<T>(schema: z.ZodMiniType<T>, item: unknown, what: string): T 
 const time = (at: Instant): string => formatInstant(at);
 const nullableTime = (at: Instant | null): string | null => (at === null ? null : formatInstant(at));
 const parsed = (text: string): Instant => Date.parse(text);
-const parsedOrNull = (text: string | null | undefined): Instant | null => (text === null || text === undefined ? null : Date.parse(text));
+const parsedOrNull = (text: string | null | undefined): Instant | null =>
+  text === null || text === undefined ? null : Date.parse(text);
 
 function toStoredRecord(record: StatusRecord): StoredRecord {
   return {
@@ -212,7 +240,10 @@ function toStoredRecord(record: StatusRecord): StoredRecord {
     ...(record.synthetic
       ? {
           synthetic: {
-            basis: record.synthetic.basis === null ? null : { time: time(record.synthetic.basis.time), status: record.synthetic.basis.status },
+            basis:
+              record.synthetic.basis === null
+                ? null
+                : { time: time(record.synthetic.basis.time), status: record.synthetic.basis.status },
             askedAt: time(record.synthetic.askedAt),
           },
         }
@@ -230,7 +261,10 @@ function fromStoredRecord(stored: StoredRecord, stack: { stackId: string; stackN
     ...(stored.synthetic
       ? {
           synthetic: {
-            basis: stored.synthetic.basis === null ? null : { time: parsed(stored.synthetic.basis.time), status: stored.synthetic.basis.status },
+            basis:
+              stored.synthetic.basis === null
+                ? null
+                : { time: parsed(stored.synthetic.basis.time), status: stored.synthetic.basis.status },
             askedAt: parsed(stored.synthetic.askedAt),
           },
         }
@@ -239,8 +273,10 @@ function fromStoredRecord(stored: StoredRecord, stack: { stackId: string; stackN
 }
 
 type StoredDelivery = z.infer<typeof DeliverySchema>;
-const toStoredDelivery = (delivery: Delivery): StoredDelivery => (delivery.state === 'pending' ? { state: 'pending' } : { ...delivery, at: time(delivery.at) });
-const fromStoredDelivery = (delivery: StoredDelivery): Delivery => (delivery.state === 'pending' ? { state: 'pending' } : { ...delivery, at: parsed(delivery.at) });
+const toStoredDelivery = (delivery: Delivery): StoredDelivery =>
+  delivery.state === 'pending' ? { state: 'pending' } : { ...delivery, at: time(delivery.at) };
+const fromStoredDelivery = (delivery: StoredDelivery): Delivery =>
+  delivery.state === 'pending' ? { state: 'pending' } : { ...delivery, at: parsed(delivery.at) };
 
 function toStoredClaim(claim: Claim): StoredClaim {
   return {
@@ -248,7 +284,9 @@ function toStoredClaim(claim: Claim): StoredClaim {
     operation: claim.operation,
     severity: claim.severity,
     ...(claim.repeat === undefined ? {} : { repeat: claim.repeat }),
-    ...(claim.terminalAt === undefined ? {} : { terminalAt: time(claim.terminalAt), terminalStatus: claim.terminalStatus }),
+    ...(claim.terminalAt === undefined
+      ? {}
+      : { terminalAt: time(claim.terminalAt), terminalStatus: claim.terminalStatus }),
     claimedAt: time(claim.claimedAt),
     delivery: toStoredDelivery(claim.delivery),
   };
@@ -261,7 +299,9 @@ function fromStoredClaim(stored: StoredClaim, stackId: string): Claim {
     operation: stored.operation as OperationType,
     severity: stored.severity,
     ...(stored.repeat === undefined ? {} : { repeat: stored.repeat }),
-    ...(stored.terminalAt === undefined ? {} : { terminalAt: parsed(stored.terminalAt), terminalStatus: stored.terminalStatus }),
+    ...(stored.terminalAt === undefined
+      ? {}
+      : { terminalAt: parsed(stored.terminalAt), terminalStatus: stored.terminalStatus }),
     claimedAt: parsed(stored.claimedAt),
     delivery: fromStoredDelivery(stored.delivery),
   };
@@ -278,11 +318,14 @@ function toStoredBaseline(baseline: Baseline, stackId: string): StoredBaseline {
 function fromStoredBaseline(stored: StoredBaseline, stack: { stackId: string; stackName: string }): Baseline {
   return {
     asOf: parsed(stored.asOf),
-    stacks: stored.exists ? [{ stackId: stack.stackId, stackName: stack.stackName, status: stored.status as StackStatus | null }] : [],
+    stacks: stored.exists
+      ? [{ stackId: stack.stackId, stackName: stack.stackName, status: stored.status as StackStatus | null }]
+      : [],
   };
 }
 
-const sweepKeys = (pk: string, sk: string, needed: boolean): PlainItem => (needed ? { sweepPK: SWEEP_PARTITION, sweepSK: `${pk}#${sk}` } : {});
+const sweepKeys = (pk: string, sk: string, needed: boolean): PlainItem =>
+  needed ? { sweepPK: SWEEP_PARTITION, sweepSK: `${pk}#${sk}` } : {};
 
 /**
  * Keeps an item within {@link MAX_ITEM_BYTES}: first status reasons are shortened (the timeline
@@ -294,7 +337,9 @@ function bounded(item: PlainItem): PlainItem {
   if (itemSize(item) <= MAX_ITEM_BYTES) return item;
   const events = item.events;
   if (Array.isArray(events)) {
-    const short = (events as StoredRecord[]).map((record) => (record.reason && record.reason.length > 60 ? { ...record, reason: `${record.reason.slice(0, 59)}…` } : record));
+    const short = (events as StoredRecord[]).map((record) =>
+      record.reason && record.reason.length > 60 ? { ...record, reason: `${record.reason.slice(0, 59)}…` } : record,
+    );
     let shortened: PlainItem = { ...item, events: short };
     let cut = 0;
     while (itemSize(shortened) > MAX_ITEM_BYTES && cut < short.length - 1) {
@@ -317,17 +362,25 @@ function withNameListsCut(value: PlainItem): PlainItem {
       }
       return element.map((inner) => cut(inner, ''));
     }
-    if (element && typeof element === 'object') return Object.fromEntries(Object.entries(element).map(([name, inner]) => [name, cut(inner, name)]));
+    if (element && typeof element === 'object')
+      return Object.fromEntries(Object.entries(element).map(([name, inner]) => [name, cut(inner, name)]));
     return element;
   };
   return cut(value, '') as PlainItem;
 }
 
 /** A stack's item; `expiresAt` once it was deleted, so that the service stops reading it. */
-export function toStackItem(state: StackState, version: number, now: Instant, deletedStackRetentionMs: number): PlainItem {
+export function toStackItem(
+  state: StackState,
+  version: number,
+  now: Instant,
+  deletedStackRetentionMs: number,
+): PlainItem {
   const pk = servicePk(state.key);
   const sk = stackSk(state.stackId);
-  const deletedAt = stackOperations(state).records.find((record) => record.status === DELETE_COMPLETE && !record.synthetic)?.time;
+  const deletedAt = stackOperations(state).records.find(
+    (record) => record.status === DELETE_COMPLETE && !record.synthetic,
+  )?.time;
   return bounded({
     PK: pk,
     SK: sk,
@@ -344,7 +397,9 @@ export function toStackItem(state: StackState, version: number, now: Instant, de
     ...(state.rootStackId === null ? {} : { rootStackId: state.rootStackId }),
     ...(state.lastSeenAt === null ? {} : { lastSeenAt: time(state.lastSeenAt) }),
     ...(state.baseline === null ? {} : { baseline: toStoredBaseline(state.baseline, state.stackId) }),
-    ...(state.folded.length === 0 ? {} : { folded: state.folded.map((ref) => ({ id: ref.id, from: nullableTime(ref.from), cut: time(ref.cut) })) }),
+    ...(state.folded.length === 0
+      ? {}
+      : { folded: state.folded.map((ref) => ({ id: ref.id, from: nullableTime(ref.from), cut: time(ref.cut) })) }),
     ...(state.unwalkedSince === null ? {} : { unwalkedSince: time(state.unwalkedSince) }),
     ...(state.unwalkedOperationStart === null ? {} : { unwalkedOperationStart: time(state.unwalkedOperationStart) }),
     ...sweepKeys(pk, sk, stackNeedsSweep(state)),
@@ -374,7 +429,12 @@ export function fromStackItem(item: unknown): StackState {
 type StoredOpen = z.infer<typeof OpenWindowSchema>;
 type StoredWalkPoint = z.infer<typeof WalkPointSchema>;
 
-const toStoredOpen = (open: OpenWindowAt): StoredOpen => ({ start: time(open.start), stacks: [...open.stacks], waitingSince: nullableTime(open.waitingSince), peak: open.peak });
+const toStoredOpen = (open: OpenWindowAt): StoredOpen => ({
+  start: time(open.start),
+  stacks: [...open.stacks],
+  waitingSince: nullableTime(open.waitingSince),
+  peak: open.peak,
+});
 const toStoredWalkPoint = (point: WalkPoint): StoredWalkPoint => ({
   asOf: time(point.asOf),
   open: point.open === null ? null : toStoredOpen(point.open),
@@ -386,7 +446,12 @@ const fromStoredWalkPoint = (stored: StoredWalkPoint): WalkPoint => ({
   open:
     stored.open === null
       ? null
-      : { start: parsed(stored.open.start), stacks: stored.open.stacks, waitingSince: parsedOrNull(stored.open.waitingSince), peak: stored.open.peak },
+      : {
+          start: parsed(stored.open.start),
+          stacks: stored.open.stacks,
+          waitingSince: parsedOrNull(stored.open.waitingSince),
+          peak: stored.open.peak,
+        },
   lastDeleteComplete: parsedOrNull(stored.lastDeleteComplete),
   ...(stored.openId === null || stored.openId === undefined ? {} : { openId: parsed(stored.openId) }),
 });
@@ -477,7 +542,9 @@ export function toWindowItem(entry: WindowEntry, version: number, now: Instant):
     updatedAt: time(now),
     window: entry.window === null ? null : toStoredWindow(entry.window),
     windowEvents: entry.announcements.map(toStoredAnnouncement),
-    ...(entry.window === null ? {} : { windowPK: WINDOW_PARTITION, windowSK: entry.window.end === null ? OPEN_END : time(entry.window.end) }),
+    ...(entry.window === null
+      ? {}
+      : { windowPK: WINDOW_PARTITION, windowSK: entry.window.end === null ? OPEN_END : time(entry.window.end) }),
     ...sweepKeys(pk, sk, entryNeedsSweep(entry)),
   });
 }
@@ -494,7 +561,9 @@ export function fromWindowItem(item: unknown): WindowEntry {
   };
 }
 
-/** A page of a stack's folded history; named by its content, so two writers folding the same state write the same item. */
+/**
+ * A page of a stack's folded history; named by its content, so two writers folding the same state write the same item.
+ */
 export function toPageItem(stack: StackState, page: FoldedPage, expiresAt: number): PlainItem {
   const content = {
     since: page.since === null ? null : toStoredBaseline(page.since, stack.stackId),
@@ -526,10 +595,19 @@ export function fromPageItem(item: unknown, stack: StackState): FoldedPage {
 }
 
 export function toWalkItem(key: ServiceKey, point: WalkPoint, expiresAt: number): PlainItem {
-  return bounded({ PK: servicePk(key), SK: walkSk(point.asOf), type: 'walk', schema: SCHEMA_VERSION, ...key, point: toStoredWalkPoint(point), expiresAt });
+  return bounded({
+    PK: servicePk(key),
+    SK: walkSk(point.asOf),
+    type: 'walk',
+    schema: SCHEMA_VERSION,
+    ...key,
+    point: toStoredWalkPoint(point),
+    expiresAt,
+  });
 }
 
-export const fromWalkItem = (item: unknown): WalkPoint => fromStoredWalkPoint(validated(WalkItemSchema, item, 'walk point').point);
+export const fromWalkItem = (item: unknown): WalkPoint =>
+  fromStoredWalkPoint(validated(WalkItemSchema, item, 'walk point').point);
 
 /** The watchdog's own items: one partition, apart from every service's and stack's. */
 export const WATCHDOG_PK = 'WATCHDOG';
@@ -558,7 +636,8 @@ export function toHeartbeatItem(at: Instant): PlainItem {
   return { PK: WATCHDOG_PK, SK: SWEEP_HEARTBEAT_SK, type: 'heartbeat', schema: SCHEMA_VERSION, at: time(at) };
 }
 
-export const fromHeartbeatItem = (item: unknown): Instant => parsed(validated(HeartbeatItemSchema, item, 'sweep heartbeat').at);
+export const fromHeartbeatItem = (item: unknown): Instant =>
+  parsed(validated(HeartbeatItemSchema, item, 'sweep heartbeat').at);
 
 export function toSelfCheckItem(memory: SelfCheckMemory): PlainItem {
   return {

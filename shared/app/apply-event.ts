@@ -37,9 +37,14 @@ type Applied =
   | { readonly kind: 'too-late' }
   | { readonly kind: 'applied'; readonly claimed: ReturnType<typeof claimedOn>; readonly ignored: boolean };
 
-/** FAILED/RESOLVED the stack's state makes due, claimed at `now` (the root's state tells whether a nested stack's are quiet). */
+/**
+ * FAILED/RESOLVED the stack's state makes due, claimed at `now` (the root's state tells whether a nested stack's are
+ * quiet).
+ */
 function claimedOn(stack: StackState, root: StackState | null, now: number, config: WatchdogDeps['config']) {
-  const views = viewOperations(root ? [stack, root] : [stack], now, config).filter((view) => view.operation.stackId === stack.stackId);
+  const views = viewOperations(root ? [stack, root] : [stack], now, config).filter(
+    (view) => view.operation.stackId === stack.stackId,
+  );
   return dueOnEvent(views).map((due) => ({ due, claim: claimFor(due, now) }));
 }
 
@@ -61,7 +66,11 @@ export async function applyStatusRecord(
   const stackRef = { stackId: record.stackId, stackName: record.stackName };
   const rootStackId = facts?.rootStackId ?? null;
   const root =
-    context.root !== undefined ? context.root : rootStackId === null ? null : await store.loadStack(key, { stackId: rootStackId, stackName: parseStackArn(rootStackId)?.stackName ?? '' });
+    context.root !== undefined
+      ? context.root
+      : rootStackId === null
+        ? null
+        : await store.loadStack(key, { stackId: rootStackId, stackName: parseStackArn(rootStackId)?.stackName ?? '' });
   // A late event dated in history folded by size brings it back first: it counts as if on time.
   const done = await updateStack<Applied>(
     deps,
@@ -78,7 +87,13 @@ export async function applyStatusRecord(
       if (!recorded.changed && !known.changed && claimed.length === 0) return null;
       // Dated after its stack's DELETE_COMPLETE: kept, ignored by the rules (said below).
       const ignored = recorded.changed && !record.synthetic && !countsForRules(state, record);
-      return { state: withClaims(state, claimed.map(({ claim }) => claim)), result: { kind: 'applied', claimed, ignored } };
+      return {
+        state: withClaims(
+          state,
+          claimed.map(({ claim }) => claim),
+        ),
+        result: { kind: 'applied', claimed, ignored },
+      };
     },
     { reachBackTo: record.time, beforeWrite: (current, next) => keepMutedListing(deps, current, next, now) },
   );
@@ -92,11 +107,14 @@ export async function applyStatusRecord(
     return { applied: false, notifications: [] };
   }
   if (done.result.ignored) {
-    deps.log.warn("status dated after its stack's DELETE_COMPLETE, which is final: kept in the timeline, ignored by the rules", {
-      stackId: record.stackId,
-      status: record.status,
-      time: formatInstant(record.time),
-    });
+    deps.log.warn(
+      "status dated after its stack's DELETE_COMPLETE, which is final: kept in the timeline, ignored by the rules",
+      {
+        stackId: record.stackId,
+        status: record.status,
+        time: formatInstant(record.time),
+      },
+    );
   }
   return { applied: true, notifications: (await sendClaimed(deps, key, done.saved, done.result.claimed)).sent };
 }

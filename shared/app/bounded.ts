@@ -10,7 +10,12 @@
  * @example
  * const left = await forEachBounded(due, 16, () => remainingMs() > 10_000, escalate);
  */
-export async function forEachBounded<T>(items: readonly T[], limit: number, hasTime: () => boolean, work: (item: T) => Promise<void>): Promise<number> {
+export async function forEachBounded<T>(
+  items: readonly T[],
+  limit: number,
+  hasTime: () => boolean,
+  work: (item: T) => Promise<void>,
+): Promise<number> {
   let next = 0;
   let skipped = 0;
   const worker = async (): Promise<void> => {

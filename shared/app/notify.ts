@@ -43,7 +43,12 @@ export async function sendClaimed(
 }
 
 /** What is stuck and why is worth a lot, but not the page itself: without it, the alert goes out plain. */
-async function evidenceOrNone(deps: WatchdogDeps, key: ServiceKey, due: DueNotification, at: Instant): Promise<NotificationEvidence> {
+async function evidenceOrNone(
+  deps: WatchdogDeps,
+  key: ServiceKey,
+  due: DueNotification,
+  at: Instant,
+): Promise<NotificationEvidence> {
   try {
     return await evidenceFor(deps, key, due, at);
   } catch (error) {
@@ -62,7 +67,12 @@ async function evidenceOrNone(deps: WatchdogDeps, key: ServiceKey, due: DueNotif
  * resource event came); for a failure, the resources' failure reasons and the service's
  * operations, to name a deletion that blocked it.
  */
-async function evidenceFor(deps: WatchdogDeps, key: ServiceKey, due: DueNotification, at: Instant): Promise<NotificationEvidence> {
+async function evidenceFor(
+  deps: WatchdogDeps,
+  key: ServiceKey,
+  due: DueNotification,
+  at: Instant,
+): Promise<NotificationEvidence> {
   const { operation } = due.view;
   if (due.severity === Severity.WARNING || due.severity === Severity.CRITICAL) {
     const recorded = await operationResourcesInProgress(deps.store, operation);
@@ -84,7 +94,13 @@ async function evidenceFor(deps: WatchdogDeps, key: ServiceKey, due: DueNotifica
 }
 
 /** Records that the notifier accepted a claimed notification. */
-async function markSent(deps: WatchdogDeps, key: ServiceKey, claim: Claim, now: Instant, known: StackState): Promise<StackState> {
+async function markSent(
+  deps: WatchdogDeps,
+  key: ServiceKey,
+  claim: Claim,
+  now: Instant,
+  known: StackState,
+): Promise<StackState> {
   const done = await updateStack(
     deps,
     key,

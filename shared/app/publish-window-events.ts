@@ -16,7 +16,8 @@ import { UNBOUNDED_TIME } from './bounded.ts';
 const entryItem = (deps: WatchdogDeps, key: ServiceKey, id: Instant) => ({
   what: `window ${formatInstant(id)} of service ${key.account}/${key.region}/${key.service}`,
   read: async () => deps.store.loadWindowEntry(key, id),
-  write: (next: Awaited<ReturnType<WatchdogDeps['store']['loadWindowEntry']>>) => (next ? deps.store.saveWindowEntry(next, deps.clock()) : Promise.resolve(null)),
+  write: (next: Awaited<ReturnType<WatchdogDeps['store']['loadWindowEntry']>>) =>
+    next ? deps.store.saveWindowEntry(next, deps.clock()) : Promise.resolve(null),
 });
 
 /** Marks one event sent in its entry; returns the next one of its window now claimed, if any. */
@@ -42,7 +43,8 @@ export interface PublishOptions {
   readonly hasTime?: (() => boolean) | undefined;
 }
 
-const windowOf = (claimed: ClaimedWindowEvent): string => `${claimed.key.account}#${claimed.key.region}#${claimed.key.service}#${claimed.id}`;
+const windowOf = (claimed: ClaimedWindowEvent): string =>
+  `${claimed.key.account}#${claimed.key.region}#${claimed.key.service}#${claimed.id}`;
 
 /**
  * Publishes claimed window events, each followed by what marking it sent makes due; windows run
@@ -127,14 +129,24 @@ export async function publishWindowEvents(
  * @example
  * await publishWindowEvents(deps, await renewStaleWindowEvents(deps, key, id));
  */
-export async function renewStaleWindowEvents(deps: WatchdogDeps, key: ServiceKey, id: Instant): Promise<ClaimedWindowEvent[]> {
+export async function renewStaleWindowEvents(
+  deps: WatchdogDeps,
+  key: ServiceKey,
+  id: Instant,
+): Promise<ClaimedWindowEvent[]> {
   const now = deps.clock();
   const done = await writeVersioned(entryItem(deps, key, id), (entry) => {
     const stale = entry?.announcements.filter((announced) => isStale(announced, now, deps.config.sendLeaseMs)) ?? [];
     if (!entry || stale.length === 0) return null;
-    const isStaleOne = (announced: WindowAnnouncement): boolean => stale.some((one) => sameAnnouncement(one, announced));
+    const isStaleOne = (announced: WindowAnnouncement): boolean =>
+      stale.some((one) => sameAnnouncement(one, announced));
     return {
-      state: { ...entry, announcements: entry.announcements.map((announced) => (isStaleOne(announced) ? renewed(announced, now) : announced)) },
+      state: {
+        ...entry,
+        announcements: entry.announcements.map((announced) =>
+          isStaleOne(announced) ? renewed(announced, now) : announced,
+        ),
+      },
       result: stale.map((announced) => renewed(announced, now)),
     };
   });

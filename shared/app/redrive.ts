@@ -158,7 +158,8 @@ export const ALL_SEEN_RECEIVES_TO_STOP = 3;
 /**
  * One pass over the queue: receives until it is empty, `max` messages were handled, or it
  * answers only messages this pass has seen {@link ALL_SEEN_RECEIVES_TO_STOP} times in a row
- * (their visibility ran out: the queue wrapped around). Then releases what it holds and did not delete, so that the next command sees them.
+ * (their visibility ran out: the queue wrapped around). Then releases what it holds and did not delete, so that the
+ * next command sees them.
  */
 async function walk(queue: DeadLetterQueue, options: WalkOptions): Promise<QueueRefusal[]> {
   const seen = new Set<string>();

@@ -18,7 +18,12 @@ type ReadInProgress = (stackId: string, since: Instant) => Promise<ResourceInPro
  * A stack's resources in progress, each nested stack among them followed by its own (marked with
  * the nested stack's name), depth first.
  */
-async function withNested(read: ReadInProgress, stackId: string, since: Instant, depth: number): Promise<ResourceInProgress[]> {
+async function withNested(
+  read: ReadInProgress,
+  stackId: string,
+  since: Instant,
+  depth: number,
+): Promise<ResourceInProgress[]> {
   const listed: ResourceInProgress[] = [];
   for (const resource of await read(stackId, since)) {
     listed.push(resource);
@@ -30,7 +35,11 @@ async function withNested(read: ReadInProgress, stackId: string, since: Instant,
   return listed;
 }
 
-async function recordedInProgress(store: WatchdogStore, stackId: string, since: Instant): Promise<ResourceInProgress[]> {
+async function recordedInProgress(
+  store: WatchdogStore,
+  stackId: string,
+  since: Instant,
+): Promise<ResourceInProgress[]> {
   const history = await store.stackHistory(stackId, since);
   const resources: ResourceRecord[] = history.flatMap((event) => (event.kind === 'resource-status' ? [event] : []));
   return resourcesInProgress(resources, since);
@@ -44,15 +53,26 @@ async function recordedInProgress(store: WatchdogStore, stackId: string, since: 
  * const stuck = await operationResourcesInProgress(store, opView.operation);
  * stuck.map((r) => r.inNestedStack ?? '(root)'); // ['(root)', 'core-prod-ScanStack-1ABC']
  */
-export function operationResourcesInProgress(store: WatchdogStore, operation: Operation): Promise<ResourceInProgress[]> {
-  return withNested((stackId, since) => recordedInProgress(store, stackId, since), operation.stackId, operation.start, 0);
+export function operationResourcesInProgress(
+  store: WatchdogStore,
+  operation: Operation,
+): Promise<ResourceInProgress[]> {
+  return withNested(
+    (stackId, since) => recordedInProgress(store, stackId, since),
+    operation.stackId,
+    operation.start,
+    0,
+  );
 }
 
 /**
  * The same from DescribeStackResources, for an escalation whose Resource Status Change events
  * never arrived.
  */
-export function liveResourcesInProgress(askLive: (stackId: string) => Promise<ResourceInProgress[]>, stackId: string): Promise<ResourceInProgress[]> {
+export function liveResourcesInProgress(
+  askLive: (stackId: string) => Promise<ResourceInProgress[]>,
+  stackId: string,
+): Promise<ResourceInProgress[]> {
   return withNested(askLive, stackId, 0, 0);
 }
 
@@ -62,14 +82,21 @@ export function liveResourcesInProgress(askLive: (stackId: string) => Promise<Re
  * created"; the name clash that blocked it is said inside.
  *
  * @example
- * await operationFailureReasons(store, operation); // ['Embedded stack … failed', 'trustsource-scan-queue already exists']
+ * await operationFailureReasons(store, operation); // ['Embedded stack … failed', 'trustsource-scan-queue already
+ * exists']
  */
 export function operationFailureReasons(store: WatchdogStore, operation: Operation): Promise<string[]> {
   return failureReasons(store, operation.stackId, operation.start, 0, new Set([operation.stackId]));
 }
 
 /** `visited`: a nested stack that failed twice (its update, then its rollback) is read once. */
-async function failureReasons(store: WatchdogStore, stackId: string, since: Instant, depth: number, visited: Set<string>): Promise<string[]> {
+async function failureReasons(
+  store: WatchdogStore,
+  stackId: string,
+  since: Instant,
+  depth: number,
+  visited: Set<string>,
+): Promise<string[]> {
   const reasons: string[] = [];
   for (const event of await store.stackHistory(stackId, since)) {
     if (event.kind !== 'resource-status' || !event.status.endsWith('_FAILED')) continue;

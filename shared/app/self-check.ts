@@ -11,7 +11,6 @@ import { formatInstant, humanDuration, MINUTE_MS, type Clock, type Instant } fro
 import type { Log } from './log.ts';
 import type { MutedStack, OpsMessage, OpsNotifier, ResourceProbe, SelfCheckMemory, WatchdogStore } from './ports.ts';
 
-
 export const CheckName = {
   TABLE: 'table',
   HEARTBEAT: 'sweep heartbeat',
@@ -41,10 +40,11 @@ export const MAX_REMEMBERED_MUTED = 200;
 /** What each check's failure means for the people on call, and what to do about it. */
 const TODO: Readonly<Record<CheckName, string>> = {
   [CheckName.TABLE]:
-    'Every function reads and writes this table: nothing is recorded or escalated until it is back. Look at it in the ' +
+    'Every function reads and writes this table: nothing is recorded or escalated until it is back. Look at it in ' +
+    'the ' +
     'DynamoDB console; a deleted table is restored from its point-in-time recovery, then the stack updated.',
   [CheckName.HEARTBEAT]:
-    'Hung deployments are not escalated until the sweeper completes again: read the sweeper\'s log group and its ' +
+    "Hung deployments are not escalated until the sweeper completes again: read the sweeper's log group and its " +
     'Errors alarm, and invoke it by hand once mended.',
   [CheckName.TOPIC]:
     'Pages cannot be sent. CloudFormation does not recreate what was deleted outside it: give AlertsTopic a new ' +
@@ -52,11 +52,11 @@ const TODO: Readonly<Record<CheckName, string>> = {
   [CheckName.BUS]:
     'Impact Window Opened/Closed events cannot be put (they wait in their outbox for 7 days). CloudFormation does ' +
     'not recreate what was deleted outside it: give WatchdogEventBus a new logical id in template.yaml and ' +
-    'deploy (the same name, its policy), then put the consumers\' rules on it again.',
+    "deploy (the same name, its policy), then put the consumers' rules on it again.",
   [CheckName.KEY]:
     'The key encrypts the table, the alerts topic and the dead-letter queue: enable it (aws kms enable-key) or ' +
     'cancel its deletion (aws kms cancel-key-deletion) now; nothing is read or paged until then.',
-  [CheckName.MUTED]: 'The muted stacks could not be listed: read the self-check\'s log.',
+  [CheckName.MUTED]: "The muted stacks could not be listed: read the self-check's log.",
 };
 
 /** What a self-check saw, and what it sent. */
@@ -117,9 +117,19 @@ export async function selfCheck(deps: SelfCheckDeps, options: SelfCheckOptions =
   const newly = listed.ok ? newlyMuted(muted, previous) : [];
   const failures = checks.filter((check): check is FailedCheck => !check.ok);
 
-  const message = failures.length > 0 ? failurePage(failures, checks.length, muted, newly, now) : newly.length > 0 ? mutedNotice(newly, muted.length, now) : null;
+  const message =
+    failures.length > 0
+      ? failurePage(failures, checks.length, muted, newly, now)
+      : newly.length > 0
+        ? mutedNotice(newly, muted.length, now)
+        : null;
   if (message !== null) await deps.ops.send(message);
-  deps.log.info('self-check', { failed: failures.map((check) => check.check), muted: muted.length, newlyMuted: newly.length, sent: message !== null });
+  deps.log.info('self-check', {
+    failed: failures.map((check) => check.check),
+    muted: muted.length,
+    newlyMuted: newly.length,
+    sent: message !== null,
+  });
 
   if (listed.ok) {
     try {
@@ -127,7 +137,9 @@ export async function selfCheck(deps: SelfCheckDeps, options: SelfCheckOptions =
     } catch (error) {
       // With a check failed the page went out and said so; with none, nobody knows: the invocation fails (its alarm).
       if (failures.length === 0) throw new SelfCheckMemoryError({ cause: error });
-      deps.log.warn('self-check: could not keep what it saw; the next one names the same newly muted stacks', { error: String(error) });
+      deps.log.warn('self-check: could not keep what it saw; the next one names the same newly muted stacks', {
+        error: String(error),
+      });
     }
   }
   return { at: now, checks, muted, newlyMuted: newly, sent: message };
@@ -143,7 +155,12 @@ async function checked(check: CheckName, run: () => Promise<void | string | null
   }
 }
 
-const failed = (check: CheckName, error: unknown): FailedCheck => ({ check, ok: false, why: reasonOf(error), todo: TODO[check] });
+const failed = (check: CheckName, error: unknown): FailedCheck => ({
+  check,
+  ok: false,
+  why: reasonOf(error),
+  todo: TODO[check],
+});
 
 async function settled<T>(run: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
   try {
@@ -164,12 +181,15 @@ async function previousMemory(deps: SelfCheckDeps): Promise<SelfCheckMemory | nu
   try {
     return await deps.store.lastSelfCheck();
   } catch (error) {
-    deps.log.warn('self-check: could not read what the previous one saw; every muted stack counts as new', { error: String(error) });
+    deps.log.warn('self-check: could not read what the previous one saw; every muted stack counts as new', {
+      error: String(error),
+    });
     return null;
   }
 }
 
-const byStackId = (a: MutedStack, b: MutedStack): number => (a.stackId < b.stackId ? -1 : a.stackId > b.stackId ? 1 : 0);
+const byStackId = (a: MutedStack, b: MutedStack): number =>
+  a.stackId < b.stackId ? -1 : a.stackId > b.stackId ? 1 : 0;
 
 /**
  * Why the last completed sweep is a problem, or `null` when it is recent enough.
@@ -181,7 +201,10 @@ export function heartbeatProblem(last: Instant | null, now: Instant, maxAgeMs: n
   if (last === null) return 'no sweep has ever completed';
   const age = now - last;
   if (age <= maxAgeMs) return null;
-  return `the last sweep completed at ${formatInstant(last)}, ${humanDuration(age)} ago (more than ${humanDuration(maxAgeMs)})`;
+  return (
+    `the last sweep completed at ${formatInstant(last)}, ${humanDuration(age)} ago (more than ` +
+    `${humanDuration(maxAgeMs)})`
+  );
 }
 
 /**
@@ -236,11 +259,18 @@ function mutedLines(muted: readonly MutedStack[], newly: readonly MutedStack[]):
  * failurePage([{ check: 'key', ok: false, why: 'key … is Disabled', todo: '…' }], 5, [], [], now).subject;
  * // 'cfn-watchdog self-check: 1 of 5 checks failed (key)'
  */
-export function failurePage(failures: readonly FailedCheck[], total: number, muted: readonly MutedStack[], newly: readonly MutedStack[], now: Instant): OpsMessage {
+export function failurePage(
+  failures: readonly FailedCheck[],
+  total: number,
+  muted: readonly MutedStack[],
+  newly: readonly MutedStack[],
+  now: Instant,
+): OpsMessage {
   const names = failures.map((check) => check.check).join(', ');
   const subject = `cfn-watchdog self-check: ${failures.length} of ${total} checks failed (${names})`;
   const text = [
-    `cfn-watchdog's self-check at ${formatInstant(now)}: ${failures.length} of ${total} checks failed. The watchdog may not be watching.`,
+    `cfn-watchdog's self-check at ${formatInstant(now)}: ${failures.length} of ${total} checks failed. The ` +
+      `watchdog may not be watching.`,
     '',
     ...failures.flatMap((check) => [`FAILED ${check.check}: ${check.why}`, `  What to do: ${check.todo}`, '']),
     muted.length === 0
@@ -258,10 +288,14 @@ export function failurePage(failures: readonly FailedCheck[], total: number, mut
  * mutedNotice([preview], 3, now).subject; // 'cfn-watchdog: 1 stack newly muted by its cfn-watchdog:mute tag'
  */
 export function mutedNotice(newly: readonly MutedStack[], total: number, now: Instant): OpsMessage {
-  const subject = `cfn-watchdog: ${newly.length} stack${newly.length === 1 ? '' : 's'} newly muted by ${newly.length === 1 ? 'its' : 'their'} cfn-watchdog:mute tag`;
+  const subject =
+    `cfn-watchdog: ${newly.length} stack${newly.length === 1 ? '' : 's'} newly muted by ` +
+    `${newly.length === 1 ? 'its' : 'their'} cfn-watchdog:mute tag`;
   const text = [
-    `cfn-watchdog's self-check at ${formatInstant(now)}: every check passed. Since the previous self-check, ${newly.length} more ` +
-      `stack${newly.length === 1 ? ' was' : 's were'} muted by the cfn-watchdog:mute tag (${total} in all): their hung and failed ` +
+    `cfn-watchdog's self-check at ${formatInstant(now)}: every check passed. Since the previous self-check, ` +
+      `${newly.length} more ` +
+      `stack${newly.length === 1 ? ' was' : 's were'} muted by the cfn-watchdog:mute tag (${total} in all): their ` +
+      `hung and failed ` +
       'deployments page nobody. Remove the tag (or set it to false) to watch them again.',
     '',
     ...mutedLines(newly, []),
@@ -269,4 +303,5 @@ export function mutedNotice(newly: readonly MutedStack[], total: number, now: In
   return { subject: capped(subject), text };
 }
 
-const capped = (subject: string): string => (subject.length <= SUBJECT_MAX ? subject : `${subject.slice(0, SUBJECT_MAX - 3)}...`);
+const capped = (subject: string): string =>
+  subject.length <= SUBJECT_MAX ? subject : `${subject.slice(0, SUBJECT_MAX - 3)}...`;

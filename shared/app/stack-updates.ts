@@ -29,7 +29,11 @@ export interface Unfolded {
  * @example
  * const { state } = await unfoldedFrom(deps, stack, lateRecord.time);
  */
-export async function unfoldedFrom(deps: Pick<WatchdogDeps, 'store'>, stack: StackState, time: Instant): Promise<Unfolded> {
+export async function unfoldedFrom(
+  deps: Pick<WatchdogDeps, 'store'>,
+  stack: StackState,
+  time: Instant,
+): Promise<Unfolded> {
   const refs = pagesHolding(stack, time) ?? stack.folded;
   if (refs.length === 0) return { state: stack, pages: [] };
   return { state: unfold(stack, refs, await deps.store.loadFoldedPages(stack, refs)), pages: refs };
@@ -131,13 +135,17 @@ async function afterWrite<T>(
   done: { saved: StackState; result: T },
   { unfolded, folded }: { unfolded: readonly FoldedPageRef[]; folded: Compaction | null },
 ): Promise<{ saved: StackState; result: T }> {
-  const unnamed = [...(folded?.dropped ?? []), ...unfolded].filter((ref) => !done.saved.folded.some((still) => still.id === ref.id));
+  const unnamed = [...(folded?.dropped ?? []), ...unfolded].filter(
+    (ref) => !done.saved.folded.some((still) => still.id === ref.id),
+  );
   if (unnamed.length === 0) return done;
   try {
     await deps.store.deleteFoldedPages(done.saved, unnamed);
   } catch (error) {
-    deps.log.warn('could not remove folded history no longer needed; it only takes space', { stackId: done.saved.stackId, error: String(error) });
+    deps.log.warn('could not remove folded history no longer needed; it only takes space', {
+      stackId: done.saved.stackId,
+      error: String(error),
+    });
   }
   return done;
 }
-

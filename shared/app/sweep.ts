@@ -10,7 +10,14 @@
  * marked in the sweep index, and the next minute's sweep does it; a window event claimed but left
  * unpublished stays pending and goes out after the lease, as one whose publish failed.
  */
-import { dueAtSweep, claimFor, reportedStatus, stillWorthSending, type ClaimedNotification, type DueNotification } from '../domain/due.ts';
+import {
+  dueAtSweep,
+  claimFor,
+  reportedStatus,
+  stillWorthSending,
+  type ClaimedNotification,
+  type DueNotification,
+} from '../domain/due.ts';
 import type { Notification } from '../domain/notification.ts';
 import { viewOperations, type OperationView } from '../domain/operation-view.ts';
 import { compareOperations } from '../domain/operations.ts';
@@ -18,7 +25,14 @@ import { isStale } from '../domain/outbox.ts';
 import { reconcile, reconciledEvent } from '../domain/reconcile.ts';
 import { sameClaim, type Claim } from '../domain/claims.ts';
 import { serviceKeyId, type ServiceKey } from '../domain/service.ts';
-import { withClaimRenewed, withClaims, withClaimSuppressed, withoutClaim, withSighting, type StackState } from '../domain/stack-state.ts';
+import {
+  withClaimRenewed,
+  withClaims,
+  withClaimSuppressed,
+  withoutClaim,
+  withSighting,
+  type StackState,
+} from '../domain/stack-state.ts';
 import { formatInstant, type Instant } from '../domain/time.ts';
 import type { WatchdogDeps } from './deps.ts';
 import type { ServiceSnapshot, StackInspector, SweepTarget } from './ports.ts';
@@ -63,7 +77,8 @@ export class SweepIncompleteError extends WatchdogError {
   constructor(failures: readonly unknown[], options?: ErrorOptions) {
     const first = failures[0] instanceof Error ? failures[0].message : String(failures[0]);
     super(
-      `sweep: ${failures.length} notification(s) or window event(s) could not be sent (${first}); their claims stay pending and the sweep after the lease re-sends them`,
+      `sweep: ${failures.length} notification(s) or window event(s) could not be sent (${first}); their claims ` +
+        `stay pending and the sweep after the lease re-sends them`,
       options,
     );
     this.name = 'SweepIncompleteError';
@@ -79,7 +94,8 @@ const escalatesSameStack = (a: DueNotification, b: DueNotification): boolean =>
  * the sweep finishes, then throws {@link SweepIncompleteError}.
  *
  * @example
- * await sweep({ store, notifier, windowEvents, clock: () => Date.now(), config, log, inspector }, { remainingMs: () => context.getRemainingTimeInMillis() });
+ * await sweep({ store, notifier, windowEvents, clock: () => Date.now(), config, log, inspector }, { remainingMs: () =>
+ * context.getRemainingTimeInMillis() });
  */
 export async function sweep(deps: WatchdogDeps, options: SweepOptions = {}): Promise<SweepResult> {
   const { store, config, log } = deps;
@@ -95,7 +111,10 @@ export async function sweep(deps: WatchdogDeps, options: SweepOptions = {}): Pro
       await work();
     } catch (error) {
       failures.push(error);
-      log.warn('could not send a notification or window event; its claim stays pending', { serviceKey: key, error: String(error) });
+      log.warn('could not send a notification or window event; its claim stays pending', {
+        serviceKey: key,
+        error: String(error),
+      });
     }
   };
 
@@ -106,7 +125,8 @@ export async function sweep(deps: WatchdogDeps, options: SweepOptions = {}): Pro
     snapshots.set(serviceKeyId(key), await store.loadService(key));
   });
   const viewsOf = new Map([...snapshots].map(([id, snapshot]) => [id, viewOperations(snapshot.stacks, now, config)]));
-  for (const views of viewsOf.values()) openOperations += views.filter(({ operation }) => operation.state === 'running').length;
+  for (const views of viewsOf.values())
+    openOperations += views.filter(({ operation }) => operation.state === 'running').length;
   const written = new Set<string>();
   const due = targets
     .flatMap(({ key }) => dueAtSweep(viewsOf.get(serviceKeyId(key)) ?? []).map((item) => ({ key, item })))
@@ -122,7 +142,9 @@ export async function sweep(deps: WatchdogDeps, options: SweepOptions = {}): Pro
   // Each re-check and re-send on its own, not a service's one after another: a service of many
   // escalated stacks would otherwise hold one worker for minutes and could not be left half done.
   const dueStacks = new Set(due.map(({ item }) => item.view.operation.stackId));
-  const followUps = [...snapshots.values()].flatMap(({ service: { key }, stacks }) => followUpsOf(deps, key, stacks, viewsOf.get(serviceKeyId(key)) ?? [], dueStacks, now));
+  const followUps = [...snapshots.values()].flatMap(({ service: { key }, stacks }) =>
+    followUpsOf(deps, key, stacks, viewsOf.get(serviceKeyId(key)) ?? [], dueStacks, now),
+  );
   deferred += await forEachBounded(followUps, limit, hasTime, async ({ key, run }) => {
     written.add(serviceKeyId(key));
     await attempt(key, async () => {
@@ -163,8 +185,16 @@ export async function sweep(deps: WatchdogDeps, options: SweepOptions = {}): Pro
   if (deferred > 0) log.warn('sweep ran short of time: the rest is left to the next sweep', { deferred });
   if (failures.length > 0) throw new SweepIncompleteError(failures);
   // Listed as DESIGN.md lists a sweep's notifications (by start, then stack id), however they raced.
-  const listed = [...notifications].sort((a, b) => a.startedAt - b.startedAt || (a.stackId < b.stackId ? -1 : a.stackId > b.stackId ? 1 : 0));
-  return { servicesSwept: targets.length, openOperations, notifications: listed, windowEvents: fresh.published + resent.published, deferred };
+  const listed = [...notifications].sort(
+    (a, b) => a.startedAt - b.startedAt || (a.stackId < b.stackId ? -1 : a.stackId > b.stackId ? 1 : 0),
+  );
+  return {
+    servicesSwept: targets.length,
+    openOperations,
+    notifications: listed,
+    windowEvents: fresh.published + resent.published,
+    deferred,
+  };
 }
 
 const rootOf = (stacks: readonly StackState[], stackId: string): StackState | null => {
@@ -196,8 +226,16 @@ function followUpsOf(
   // (suppressed), so it is watched the same way.
   const rechecks = inspector
     ? views
-        .filter((view) => view.operation.state === 'running' && view.claims.length > 0 && !dueStacks.has(view.operation.stackId))
-        .map((view): FollowUp => ({ key, run: () => recheck(deps, inspector, key, view, rootOf(stacks, view.operation.stackId), now) }))
+        .filter(
+          (view) =>
+            view.operation.state === 'running' && view.claims.length > 0 && !dueStacks.has(view.operation.stackId),
+        )
+        .map(
+          (view): FollowUp => ({
+            key,
+            run: () => recheck(deps, inspector, key, view, rootOf(stacks, view.operation.stackId), now),
+          }),
+        )
     : [];
   const resends = stacks.flatMap((stack) =>
     stack.claims
@@ -208,7 +246,14 @@ function followUpsOf(
 }
 
 /** Asks CloudFormation whether an escalated operation still runs: closes it if not, else notes when it was seen. */
-async function recheck(deps: WatchdogDeps, inspector: StackInspector, key: ServiceKey, view: OperationView, root: StackState | null, now: Instant): Promise<Notification[]> {
+async function recheck(
+  deps: WatchdogDeps,
+  inspector: StackInspector,
+  key: ServiceKey,
+  view: OperationView,
+  root: StackState | null,
+  now: Instant,
+): Promise<Notification[]> {
   const checked = await askCloudFormation(deps, inspector, key, view, root);
   if (checked.kind === 'closed') return checked.notifications;
   // Still there: the time it was last seen is what a lost DELETE_COMPLETE will be dated.
@@ -232,7 +277,9 @@ async function escalate(
   const { operation } = due.view;
   const stackRef = { stackId: operation.stackId, stackName: operation.stackName };
   const stillDue = (stack: StackState): DueNotification | undefined =>
-    dueAtSweep(viewOperations(root ? [stack, root] : [stack], now, deps.config)).find((item) => escalatesSameStack(item, due));
+    dueAtSweep(viewOperations(root ? [stack, root] : [stack], now, deps.config)).find((item) =>
+      escalatesSameStack(item, due),
+    );
   // What the sweep read (a stale one costs a conflict and a read); before asking CloudFormation,
   // read again: ask only about what the table itself still shows as due.
   let known = read;
@@ -258,7 +305,9 @@ async function escalate(
       // A reminder stands in for the one before it: an operation stuck for weeks must not grow
       // its stack's item by a claim per interval.
       const previous =
-        item.repeat !== undefined && item.repeat > 1 ? item.view.claims.find((kept) => kept.severity === item.severity && kept.repeat === (item.repeat ?? 0) - 1) : undefined;
+        item.repeat !== undefined && item.repeat > 1
+          ? item.view.claims.find((kept) => kept.severity === item.severity && kept.repeat === (item.repeat ?? 0) - 1)
+          : undefined;
       const withClaim = withClaims(previous ? withoutClaim(state, previous) : state, [claim]);
       // Confirmed just now (when CloudFormation can be asked): seen then.
       const seen = seenAt === null ? withClaim : withSighting(withClaim, seenAt).state;
@@ -295,7 +344,10 @@ async function askCloudFormation(
     time: formatInstant(verdict.record.time),
   });
   await deps.store.recordEvent(reconciledEvent(verdict.record));
-  return { kind: 'closed', notifications: (await applyStatusRecord(deps, key, verdict.record, { root })).notifications };
+  return {
+    kind: 'closed',
+    notifications: (await applyStatusRecord(deps, key, verdict.record, { root })).notifications,
+  };
 }
 
 /**
@@ -303,7 +355,13 @@ async function askCloudFormation(
  * or drops it when it is no longer worth sending (its operation ended, a CRITICAL overtook it);
  * or settles it as suppressed when its operation turned quiet meanwhile.
  */
-async function resend(deps: WatchdogDeps, key: ServiceKey, stack: StackState, stale: Claim, root: StackState | null): Promise<Notification[]> {
+async function resend(
+  deps: WatchdogDeps,
+  key: ServiceKey,
+  stack: StackState,
+  stale: Claim,
+  root: StackState | null,
+): Promise<Notification[]> {
   const now = deps.clock();
   const renewed = await updateStack<ClaimedNotification | null>(
     deps,
@@ -311,12 +369,24 @@ async function resend(deps: WatchdogDeps, key: ServiceKey, stack: StackState, st
     stack,
     now,
     (current) => {
-      const pending = current.claims.find((claim) => sameClaim(claim, stale) && isStale(claim, now, deps.config.sendLeaseMs));
-      const opView = pending && viewOperations(root ? [current, root] : [current], now, deps.config).find((item) => item.claims.includes(pending));
+      const pending = current.claims.find(
+        (claim) => sameClaim(claim, stale) && isStale(claim, now, deps.config.sendLeaseMs),
+      );
+      const opView =
+        pending &&
+        viewOperations(root ? [current, root] : [current], now, deps.config).find((item) =>
+          item.claims.includes(pending),
+        );
       if (!pending || !opView) return null;
-      if (opView.quiet !== null) return { state: withClaimSuppressed(current, pending, now, opView.quiet), result: null };
+      if (opView.quiet !== null)
+        return { state: withClaimSuppressed(current, pending, now, opView.quiet), result: null };
       if (!stillWorthSending(opView, pending)) return { state: withoutClaim(current, pending), result: null };
-      const due: DueNotification = { severity: pending.severity, repeat: pending.repeat, view: opView, status: reportedStatus(opView, pending.severity) };
+      const due: DueNotification = {
+        severity: pending.severity,
+        repeat: pending.repeat,
+        view: opView,
+        status: reportedStatus(opView, pending.severity),
+      };
       return { state: withClaimRenewed(current, pending, now), result: { due, claim: pending } };
     },
     { known: stack },

@@ -53,7 +53,9 @@ function servicesOfStacks(store: WatchdogStore, range: TimelineRange): (stack: S
       if ((await store.loadService(key)).stacks.some((state) => state.stackId === stack.stackId)) return key.service;
     }
     windows ??= store.windowsOverlapping(range);
-    return (await windows).find((window) => here(window.key) && window.stacks.includes(stack.stackName))?.key.service ?? null;
+    return (
+      (await windows).find((window) => here(window.key) && window.stacks.includes(stack.stackName))?.key.service ?? null
+    );
   };
 }
 
@@ -64,10 +66,16 @@ function servicesOfStacks(store: WatchdogStore, range: TimelineRange): (stack: S
  * @example
  * const [timeline] = await stackTimelines(store, 'trustsource-core-prod', { from, to });
  */
-export async function stackTimelines(store: WatchdogStore, stack: string, range: TimelineRange): Promise<StackTimeline[]> {
+export async function stackTimelines(
+  store: WatchdogStore,
+  stack: string,
+  range: TimelineRange,
+): Promise<StackTimeline[]> {
   const ids = parseStackArn(stack) ? [stack] : await store.stacksNamed(stack, range);
   const serviceOf = servicesOfStacks(store, range);
-  const timelines = (await Promise.all(ids.map((id) => timelineOf(store, id, range, serviceOf)))).filter((found) => found !== null);
+  const timelines = (await Promise.all(ids.map((id) => timelineOf(store, id, range, serviceOf)))).filter(
+    (found) => found !== null,
+  );
   return timelines.sort((a, b) => (a.events[0]?.time ?? 0) - (b.events[0]?.time ?? 0));
 }
 
@@ -79,7 +87,11 @@ export async function stackTimelines(store: WatchdogStore, stack: string, range:
  * @example
  * const stacks = await timelinesOfService(store, key, { from, to });
  */
-export async function timelinesOfService(store: WatchdogStore, key: ServiceKey, range: TimelineRange): Promise<StackTimeline[]> {
+export async function timelinesOfService(
+  store: WatchdogStore,
+  key: ServiceKey,
+  range: TimelineRange,
+): Promise<StackTimeline[]> {
   const ids = new Set((await store.loadService(key)).stacks.map((stack) => stack.stackId));
   const archivedNames = new Set(
     (await store.windowsOverlapping({ ...range, service: key.service }))
@@ -93,7 +105,9 @@ export async function timelinesOfService(store: WatchdogStore, key: ServiceKey, 
     }
   }
   const ofKey = async (): Promise<string> => key.service;
-  const stacks = (await Promise.all([...ids].map((id) => timelineOf(store, id, range, ofKey)))).filter((found) => found !== null);
+  const stacks = (await Promise.all([...ids].map((id) => timelineOf(store, id, range, ofKey)))).filter(
+    (found) => found !== null,
+  );
   return stacks.sort((a, b) => (a.events[0]?.time ?? 0) - (b.events[0]?.time ?? 0));
 }
 
@@ -106,10 +120,16 @@ export async function timelinesOfService(store: WatchdogStore, key: ServiceKey, 
  */
 export async function serviceTimelines(
   store: WatchdogStore,
-  query: TimelineRange & { readonly service: string; readonly account?: string | undefined; readonly region?: string | undefined },
+  query: TimelineRange & {
+    readonly service: string;
+    readonly account?: string | undefined;
+    readonly region?: string | undefined;
+  },
 ): Promise<{ readonly key: ServiceKey; readonly stacks: readonly StackTimeline[] }[]> {
   const keys = (await store.servicesNamed(query.service)).filter(
-    (key) => (query.account === undefined || key.account === query.account) && (query.region === undefined || key.region === query.region),
+    (key) =>
+      (query.account === undefined || key.account === query.account) &&
+      (query.region === undefined || key.region === query.region),
   );
   const services = [];
   for (const key of keys) services.push({ key, stacks: await timelinesOfService(store, key, query) });

@@ -52,7 +52,11 @@ export interface VersionedItem<S> {
  * @example
  * const done = await writeVersioned(stackItem, (current) => ({ state: next(current), result: 1 }));
  */
-export async function writeVersioned<S, T>(item: VersionedItem<S>, decide: (current: S) => Change<S, T> | null, known?: S): Promise<{ saved: S; result: T } | null> {
+export async function writeVersioned<S, T>(
+  item: VersionedItem<S>,
+  decide: (current: S) => Change<S, T> | null,
+  known?: S,
+): Promise<{ saved: S; result: T } | null> {
   let current = known ?? (await item.read());
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
     const change = decide(current);

@@ -43,16 +43,26 @@ export interface ClaimedWindowEvent {
  */
 function entriesFrom(point: WalkPoint | null, stacks: readonly StackState[]): { from: Instant; exclusive: boolean } {
   if (point === null) {
-    const earliest = stacks.flatMap((stack) => [stack.baseline?.asOf ?? stack.records[0]?.time ?? Number.POSITIVE_INFINITY]);
+    const earliest = stacks.flatMap((stack) => [
+      stack.baseline?.asOf ?? stack.records[0]?.time ?? Number.POSITIVE_INFINITY,
+    ]);
     return { from: Math.max(0, Math.min(...earliest)), exclusive: false };
   }
   return point.open ? { from: point.open.start, exclusive: false } : { from: point.asOf, exclusive: true };
 }
 
 /** Every stack with the history the walk from `point` needs (pages brought back in memory only). */
-async function withHistoryFrom(deps: WatchdogDeps, stacks: readonly StackState[], point: WalkPoint | null): Promise<StackState[]> {
+async function withHistoryFrom(
+  deps: WatchdogDeps,
+  stacks: readonly StackState[],
+  point: WalkPoint | null,
+): Promise<StackState[]> {
   const short = new Set(stacksShortOf(stacks, point));
-  return Promise.all(stacks.map(async (stack) => (short.has(stack) ? (await unfoldedFrom(deps, stack, point?.asOf ?? Number.NEGATIVE_INFINITY)).state : stack)));
+  return Promise.all(
+    stacks.map(async (stack) =>
+      short.has(stack) ? (await unfoldedFrom(deps, stack, point?.asOf ?? Number.NEGATIVE_INFINITY)).state : stack,
+    ),
+  );
 }
 
 /** What a walk over a service's stacks gives, before anything is written. */
@@ -75,7 +85,12 @@ interface Walk {
  * Reads a service and walks its windows from where the last walk got to, or again from a point
  * kept before a late event; `null` when a page of folded history vanished meanwhile (read again).
  */
-async function planWalk(deps: WatchdogDeps, key: ServiceKey, now: Instant, known?: ServiceSnapshot): Promise<Walk | null> {
+async function planWalk(
+  deps: WatchdogDeps,
+  key: ServiceKey,
+  now: Instant,
+  known?: ServiceSnapshot,
+): Promise<Walk | null> {
   const { store, config } = deps;
   const { service, stacks } = known ?? (await store.loadService(key));
   // An event dated before where the last walk got to: walk again from a point kept before it.
@@ -108,7 +123,9 @@ async function planEntries(deps: WatchdogDeps, key: ServiceKey, walk: Walk, now:
   // go on as one, nor has any vanished (a quiet minute).
   const openBefore = idsBefore(service, point, from, exclusive);
   const quiet = !late && windows.length === 0 && point !== null && point.open === null && openBefore.length === 0;
-  const entries = quiet ? [] : [...(await loadEntries(deps, key, openBefore)), ...(await deps.store.windowEntries(key, from, exclusive))];
+  const entries = quiet
+    ? []
+    : [...(await loadEntries(deps, key, openBefore)), ...(await deps.store.windowEntries(key, from, exclusive))];
   return { entries, ...entriesAfterWalk(key, entries, windows, now, { from, exclusive }) };
 }
 
@@ -129,7 +146,9 @@ export async function windowsAsOf(deps: WatchdogDeps, key: ServiceKey, now: Inst
     const { changed } = await planEntries(deps, key, walk, now);
     const byId = new Map((await deps.store.windowEntries(key, 0)).map((entry) => [entry.id, entry]));
     for (const entry of changed) byId.set(entry.id, entry);
-    return [...byId.values()].flatMap((entry) => (entry.window ? [entry.window] : [])).sort((a, b) => a.start - b.start);
+    return [...byId.values()]
+      .flatMap((entry) => (entry.window ? [entry.window] : []))
+      .sort((a, b) => a.start - b.start);
   }
   throw new ConcurrentUpdateError(`windows of service ${key.account}/${key.region}/${key.service}`, MAX_WRITE_ATTEMPTS);
 }
@@ -160,10 +179,15 @@ export async function walkWindows(
     const { service, stacks, whole, point, late, since } = walk;
     const { entries, changed, unannounceable } = await planEntries(deps, key, walk, now);
     if (unannounceable.length > 0) {
-      log.warn("impact windows that cannot be announced (their id is taken by another window's events): left unannounced", {
-        serviceKey: key,
-        windows: unannounceable.map((window) => `${formatInstant(window.start)}–${window.end === null ? 'open' : formatInstant(window.end)}`),
-      });
+      log.warn(
+        "impact windows that cannot be announced (their id is taken by another window's events): left unannounced",
+        {
+          serviceKey: key,
+          windows: unannounceable.map(
+            (window) => `${formatInstant(window.start)}–${window.end === null ? 'open' : formatInstant(window.end)}`,
+          ),
+        },
+      );
     }
     const saved: WindowEntry[] = [];
     for (const entry of changed) {
@@ -184,10 +208,15 @@ export async function walkWindows(
     const keep = next !== null && (lastKept === null || next.asOf - lastKept >= WALK_POINT_KEPT_EVERY_MS);
     if (keep && next) await store.keepWalkPoint(key, next);
     const openWindowIds = stillOpen(service.openWindowIds, entries, saved);
-    const idsChanged = openWindowIds.length !== service.openWindowIds.length || openWindowIds.some((id, index) => id !== service.openWindowIds[index]);
+    const idsChanged =
+      openWindowIds.length !== service.openWindowIds.length ||
+      openWindowIds.some((id, index) => id !== service.openWindowIds[index]);
     const storePoint = late || keep || idsChanged || movedOn(service.walked, next, whole);
     if (storePoint) {
-      const stored = await store.saveService({ ...service, walked: next, lastKeptAt: keep && next ? next.asOf : lastKept, openWindowIds }, now);
+      const stored = await store.saveService(
+        { ...service, walked: next, lastKeptAt: keep && next ? next.asOf : lastKept, openWindowIds },
+        now,
+      );
       if (!stored) {
         await backoff(attempt);
         continue;
@@ -195,7 +224,9 @@ export async function walkWindows(
     }
     await markWalked(deps, stacks, storePoint ? next : service.walked, now, options.concurrency ?? 1);
     return saved.flatMap((entry) =>
-      entry.announcements.filter((announced) => isPending(announced) && announced.claimedAt === now).map((announced) => ({ key, id: entry.id, announced, entry })),
+      entry.announcements
+        .filter((announced) => isPending(announced) && announced.claimedAt === now)
+        .map((announced) => ({ key, id: entry.id, announced, entry })),
     );
   }
   throw new ConcurrentUpdateError(`windows of service ${key.account}/${key.region}/${key.service}`, MAX_WRITE_ATTEMPTS);
@@ -206,7 +237,10 @@ export async function walkWindows(
  * windows: those still open, and the one that went on as the window open at the point.
  */
 function idsBefore(service: ServiceState, point: WalkPoint | null, from: Instant, exclusive: boolean): Instant[] {
-  const ids = [...service.openWindowIds, ...(point?.openId === null || point?.openId === undefined ? [] : [point.openId])];
+  const ids = [
+    ...service.openWindowIds,
+    ...(point?.openId === null || point?.openId === undefined ? [] : [point.openId]),
+  ];
   return [...new Set(ids.filter((id) => (exclusive ? id <= from : id < from)))];
 }
 
@@ -224,7 +258,10 @@ async function loadEntries(deps: WatchdogDeps, key: ServiceKey, ids: readonly In
   return entries.flatMap((entry) => (entry ? [entry] : []));
 }
 
-/** The ids still open after a walk: of the entries it read, as it stored them, those live; and the others it did not read. */
+/**
+ * The ids still open after a walk: of the entries it read, as it stored them, those live; and the others it did not
+ * read.
+ */
 function stillOpen(known: readonly Instant[], read: readonly WindowEntry[], saved: readonly WindowEntry[]): Instant[] {
   const latest = new Map(read.map((entry) => [entry.id, entry]));
   for (const entry of saved) latest.set(entry.id, entry);
@@ -241,8 +278,13 @@ function stillOpen(known: readonly Instant[], read: readonly WindowEntry[], save
 function movedOn(old: WalkPoint | null, next: WalkPoint | null, stacks: readonly StackState[]): boolean {
   if (old === null || next === null) return old !== next;
   if (next.asOf === old.asOf) return !sameWalkPoint(old, next);
-  const sameState = sameWalkPoint({ ...old, asOf: next.asOf, open: old.open && { ...old.open, peak: next.open?.peak ?? null } }, next);
-  const walkedPast = stacks.some((stack) => stack.records.some((record) => record.time > old.asOf && record.time <= next.asOf));
+  const sameState = sameWalkPoint(
+    { ...old, asOf: next.asOf, open: old.open && { ...old.open, peak: next.open?.peak ?? null } },
+    next,
+  );
+  const walkedPast = stacks.some((stack) =>
+    stack.records.some((record) => record.time > old.asOf && record.time <= next.asOf),
+  );
   return !sameState || walkedPast;
 }
 
@@ -253,11 +295,18 @@ function movedOn(old: WalkPoint | null, next: WalkPoint | null, stacks: readonly
  * its mark, and the next sweep walks it). A stack keeps its service in the sweep index while it
  * has a mark, so a service is walked until its point has passed every event.
  */
-async function markWalked(deps: WatchdogDeps, stacks: readonly StackState[], point: WalkPoint | null, now: Instant, concurrency: number): Promise<void> {
+async function markWalked(
+  deps: WatchdogDeps,
+  stacks: readonly StackState[],
+  point: WalkPoint | null,
+  now: Instant,
+  concurrency: number,
+): Promise<void> {
   const moved = stacks.flatMap((stack) => {
     if (stack.unwalkedSince === null) return [];
     const marks = unwalkedAfter(stack, point?.asOf ?? null);
-    const same = marks.unwalkedSince === stack.unwalkedSince && marks.unwalkedOperationStart === stack.unwalkedOperationStart;
+    const same =
+      marks.unwalkedSince === stack.unwalkedSince && marks.unwalkedOperationStart === stack.unwalkedOperationStart;
     return same ? [] : [{ ...stack, ...marks }];
   });
   // Each stack is its own item: a service of many stacks would otherwise wait on one write after another.

@@ -27,7 +27,8 @@ const ALREADY_EXISTS = /(\S+) already exists in stack (arn:[\w-]+:cloudformation
  * anything but a failed CREATE or UPDATE, and when there is none.
  *
  * @example
- * blockingDeletion(scanCreate, serviceOperations, ['trustsource-scan-queue already exists in stack arn:…/trustsource-core-prod/…'])?.stackName;
+ * blockingDeletion(scanCreate, serviceOperations, ['trustsource-scan-queue already exists in stack
+ * arn:…/trustsource-core-prod/…'])?.stackName;
  * // 'trustsource-core-prod'
  */
 export function blockingDeletion(
@@ -46,7 +47,12 @@ export function blockingDeletion(
   const named = [...failed.phases.map((phase) => phase.statusReason), ...failureReasons]
     .map((reason) => ALREADY_EXISTS.exec(reason))
     .find((match) => match !== null && match[2] !== failed.stackId);
-  const describe = (deletion: Operation | undefined, stackId: string, stackName: string, heldResource: string | null): BlockingDeletion => ({
+  const describe = (
+    deletion: Operation | undefined,
+    stackId: string,
+    stackName: string,
+    heldResource: string | null,
+  ): BlockingDeletion => ({
     stackId,
     stackName,
     since: deletion?.start ?? null,

@@ -8,12 +8,7 @@
 // The mini build: the classic `import { z } from 'zod'` bundles every locale, and doubled the
 // stack-events bundle (bench/README.md).
 import * as z from 'zod/mini';
-import {
-  DetailType,
-  parseStackArn,
-  type CloudFormationEvent,
-  type StackRef,
-} from './events.ts';
+import { DetailType, parseStackArn, type CloudFormationEvent, type StackRef } from './events.ts';
 import { floorToSecond, formatInstant, MINUTE_MS, parseInstant, type Instant } from './time.ts';
 import { UserInputError } from '../errors.ts';
 
@@ -31,7 +26,8 @@ export class InvalidEventError extends UserInputError {
   }
 }
 
-const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).check(z.minLength(1, { error: `expected ${what}` }));
+const nonEmpty = (what: string) =>
+  z.string({ error: `expected ${what}` }).check(z.minLength(1, { error: `expected ${what}` }));
 const optionalText = z.catch(z.optional(z.string()), undefined);
 
 const EnvelopeSchema = z.object({
@@ -39,19 +35,26 @@ const EnvelopeSchema = z.object({
   source: z.literal('aws.cloudformation', { error: "expected 'aws.cloudformation'" }),
   'detail-type': nonEmpty('a CloudFormation detail-type such as "CloudFormation Stack Status Change"'),
   time: nonEmpty('an ISO-8601 time such as 2021-09-21T19:09:00Z').check(
-    z.refine((text) => parseInstant(text) !== null, { error: 'expected an ISO-8601 time such as 2021-09-21T19:09:00Z' }),
+    z.refine((text) => parseInstant(text) !== null, {
+      error: 'expected an ISO-8601 time such as 2021-09-21T19:09:00Z',
+    }),
   ),
   detail: z.object(
     {
       'stack-id': nonEmpty('a stack ARN').check(
-        z.refine((text) => parseStackArn(text) !== null, { error: 'expected a stack ARN arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME[/UUID]' }),
+        z.refine((text) => parseStackArn(text) !== null, {
+          error: 'expected a stack ARN arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME[/UUID]',
+        }),
       ),
     },
     { error: 'expected an object' },
   ),
 });
 
-/** CloudFormation's longest status, UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS, is 44 characters; 64 leaves room for new ones. */
+/**
+ * CloudFormation's longest status, UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS, is 44 characters; 64 leaves room for
+ * new ones.
+ */
 export const MAX_STATUS_LENGTH = 64;
 /**
  * CloudFormation's reasons run to a few KB at most (a nested stack's failure repeats its
@@ -78,7 +81,9 @@ const StatusDetailSchema = z.object({
   'status-details': z.object(
     {
       status: nonEmpty('a status such as DELETE_IN_PROGRESS').check(
-        z.maxLength(MAX_STATUS_LENGTH, { error: `expected a status of at most ${MAX_STATUS_LENGTH} characters such as DELETE_IN_PROGRESS` }),
+        z.maxLength(MAX_STATUS_LENGTH, {
+          error: `expected a status of at most ${MAX_STATUS_LENGTH} characters such as DELETE_IN_PROGRESS`,
+        }),
       ),
       'status-reason': optionalText,
     },
@@ -103,7 +108,9 @@ const PREVIEW_LENGTH = 80;
  */
 const PREVIEW_DEPTH = 3;
 
-/** A JSON-like rendering of `value`, cut at {@link PREVIEW_DEPTH} levels and about {@link PREVIEW_LENGTH} characters. */
+/**
+ * A JSON-like rendering of `value`, cut at {@link PREVIEW_DEPTH} levels and about {@link PREVIEW_LENGTH} characters.
+ */
 function preview(value: unknown, depth: number): string {
   if (typeof value === 'string') return JSON.stringify(value.slice(0, PREVIEW_LENGTH + 1));
   if (typeof value === 'bigint') return `${value}n`;
@@ -134,7 +141,10 @@ function preview(value: unknown, depth: number): string {
  * escapeControlCharacters('a\u0007b'); // 'a\\u0007b', shown as a\u0007b
  */
 export function escapeControlCharacters(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /**
@@ -149,7 +159,8 @@ export function describeReceived(value: unknown): string {
   if (value === undefined) return 'missing';
   const shown = preview(value, 0);
   // JSON.stringify leaves DEL and C1 as they are.
-  return `got ${escapeControlCharacters(shown.length > PREVIEW_LENGTH ? `${shown.slice(0, PREVIEW_LENGTH - 3)}...` : shown)}`;
+  const cut = shown.length > PREVIEW_LENGTH ? `${shown.slice(0, PREVIEW_LENGTH - 3)}...` : shown;
+  return `got ${escapeControlCharacters(cut)}`;
 }
 
 function received(input: unknown, path: string): string {
@@ -184,27 +195,45 @@ export interface ParseOptions {
 function checkStack(input: Record<string, unknown>, stack: StackRef, eventId: string | undefined): void {
   const arnField = 'detail.stack-id';
   if (!ACCOUNT_ID.test(stack.account)) {
-    throw new InvalidEventError(arnField, `expected a stack ARN whose account is 12 digits, ${describeReceived(stack.stackId)}`, eventId);
+    throw new InvalidEventError(
+      arnField,
+      `expected a stack ARN whose account is 12 digits, ${describeReceived(stack.stackId)}`,
+      eventId,
+    );
   }
   if (stack.stackName.includes(KEY_SEPARATOR)) {
-    throw new InvalidEventError(arnField, `expected a stack name without '${KEY_SEPARATOR}' (it separates the parts of a service key), ${describeReceived(stack.stackId)}`, eventId);
+    throw new InvalidEventError(
+      arnField,
+      `expected a stack name without '${KEY_SEPARATOR}' (it separates the parts of a service key), ` +
+        `${describeReceived(stack.stackId)}`,
+      eventId,
+    );
   }
   for (const field of ['account', 'region'] as const) {
     if (input[field] !== stack[field]) {
-      throw new InvalidEventError(field, `expected ${stack[field]}, the ${field} of ${arnField}, ${describeReceived(input[field])}`, eventId);
+      throw new InvalidEventError(
+        field,
+        `expected ${stack[field]}, the ${field} of ${arnField}, ${describeReceived(input[field])}`,
+        eventId,
+      );
     }
   }
 }
 
 function checkTime(input: unknown, time: Instant, options: ParseOptions, eventId: string | undefined): void {
   if (time < EARLIEST_EVENT_TIME) {
-    throw new InvalidEventError('time', `expected a time from ${formatInstant(EARLIEST_EVENT_TIME)} on, ${received(input, 'time')}`, eventId);
+    throw new InvalidEventError(
+      'time',
+      `expected a time from ${formatInstant(EARLIEST_EVENT_TIME)} on, ${received(input, 'time')}`,
+      eventId,
+    );
   }
   const { now } = options;
   if (now !== undefined && time > now + MAX_CLOCK_SKEW_MS) {
     throw new InvalidEventError(
       'time',
-      `expected a time at most ${MAX_CLOCK_SKEW_MS / MINUTE_MS} minutes after now (${formatInstant(now)}), ${received(input, 'time')}`,
+      `expected a time at most ${MAX_CLOCK_SKEW_MS / MINUTE_MS} minutes after now (${formatInstant(now)}), ` +
+        `${received(input, 'time')}`,
       eventId,
     );
   }
@@ -248,7 +277,12 @@ export function parseCloudFormationEvent(input: unknown, options: ParseOptions =
   const statusReason = detail.data['status-details']['status-reason'] ?? '';
   if (statusReason.length > MAX_STATUS_REASON_LENGTH) {
     const field = 'detail.status-details.status-reason';
-    throw new InvalidEventError(field, `expected a status reason of at most ${MAX_STATUS_REASON_LENGTH} characters, got ${statusReason.length} characters`, eventId);
+    throw new InvalidEventError(
+      field,
+      `expected a status reason of at most ${MAX_STATUS_REASON_LENGTH} characters, got ${statusReason.length} ` +
+        `characters`,
+      eventId,
+    );
   }
   if (detailType === DetailType.STACK_STATUS) {
     return { kind: 'stack-status', ...common, status, statusReason };

@@ -31,7 +31,10 @@ export interface Claim extends OutboxEntry {
   readonly repeat?: number | undefined;
 }
 
-type ClaimIdentity = Pick<Claim, 'stackId' | 'anchor' | 'operation' | 'terminalStatus' | 'terminalAt' | 'severity' | 'repeat'>;
+type ClaimIdentity = Pick<
+  Claim,
+  'stackId' | 'anchor' | 'operation' | 'terminalStatus' | 'terminalAt' | 'severity' | 'repeat'
+>;
 
 /**
  * Whether two claims reserve the same notification (whatever their delivery).

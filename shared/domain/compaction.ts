@@ -57,13 +57,19 @@ export interface Compaction {
  */
 function foldPoints(stack: StackState): Instant[] {
   const { records, operations } = stackOperations(stack);
-  const deletedAt = records.find((record) => record.status === DELETE_COMPLETE && !record.synthetic)?.time ?? Number.POSITIVE_INFINITY;
+  const deletedAt =
+    records.find((record) => record.status === DELETE_COMPLETE && !record.synthetic)?.time ?? Number.POSITIVE_INFINITY;
   const unsentAnchors = stack.claims.filter(isPending).map((claim) => claim.anchor);
   return operations.flatMap((operation, index) => {
     if (operation.state !== 'ended' || operation.finalStatus === UPDATE_ROLLBACK_FAILED) return [];
     const next = operations[index + 1];
     const end = operation.end;
-    if ((next && next.start <= end) || end >= deletedAt || records.some((record) => record.time === end && record.synthetic)) return [];
+    if (
+      (next && next.start <= end) ||
+      end >= deletedAt ||
+      records.some((record) => record.time === end && record.synthetic)
+    )
+      return [];
     return unsentAnchors.every((anchor) => anchor > end) ? [end] : [];
   });
 }
@@ -93,7 +99,9 @@ function pagesUpTo(stack: StackState, points: readonly Instant[], maxRecords: nu
     const start = since?.asOf ?? Number.NEGATIVE_INFINITY;
     const records = stack.records.filter((record) => record.time > start && record.time <= pageCut);
     // Claims go with their operation's start; any anchored before the first page with the first.
-    const claims = stack.claims.filter((claim) => claim.anchor <= pageCut && (pages.length === 0 || claim.anchor > start));
+    const claims = stack.claims.filter(
+      (claim) => claim.anchor <= pageCut && (pages.length === 0 || claim.anchor > start),
+    );
     pages.push({ since, cut: pageCut, records, claims });
     since = { asOf: pageCut, stacks: existingStacksAfter(records, since) };
   }
@@ -117,19 +125,29 @@ export function compactStack(stack: StackState, now: Instant, config: WatchdogCo
   // A page is needed while an event dated inside it could still count: until its cut passes the horizon.
   const stale = stack.folded.filter((ref) => ref.cut < horizon);
   const dropOnly = (): Compaction | null =>
-    stale.length === 0 ? null : { state: { ...stack, folded: stack.folded.filter((ref) => !stale.includes(ref)) }, pages: [], dropped: stale };
+    stale.length === 0
+      ? null
+      : { state: { ...stack, folded: stack.folded.filter((ref) => !stale.includes(ref)) }, pages: [], dropped: stale };
   const oldest = stack.records[0];
   const oversized = stack.records.length > config.maxStackRecords;
   if (!oldest || (!oversized && oldest.time > now - 2 * config.lateEventHorizonMs)) return dropOnly();
   const points = foldPoints(stack);
   // Strictly older than the horizon: an event exactly a horizon late still counts.
-  const cut = points.filter((time) => time < horizon).at(-1) ?? (oversized ? points.filter((time) => time < now - FOLD_LAG_MS).at(-1) : undefined);
+  const cut =
+    points.filter((time) => time < horizon).at(-1) ??
+    (oversized ? points.filter((time) => time < now - FOLD_LAG_MS).at(-1) : undefined);
   if (cut === undefined) return dropOnly();
   // Past the horizon nothing can reach back into the folded history, nor into any page (all older).
   const forGood = cut < horizon;
   const moved = stack.records.filter((record) => record.time <= cut);
   const baseline: Baseline = { asOf: cut, stacks: existingStacksAfter(moved, stack.baseline) };
-  const pages = forGood ? [] : pagesUpTo(stack, points.filter((time) => time <= cut), config.maxStackRecords);
+  const pages = forGood
+    ? []
+    : pagesUpTo(
+        stack,
+        points.filter((time) => time <= cut),
+        config.maxStackRecords,
+      );
   return {
     state: {
       ...stack,

@@ -40,9 +40,14 @@ export const DEFAULT_GRACE = '60m';
  * horizon (7 days) after its own time. Such an event is kept in its stack's timeline only.
  *
  * @example
- * isBeyondHorizon({ time: Date.parse('2021-09-01T00:00:00Z') }, Date.parse('2021-09-21T00:00:00Z'), DEFAULT_CONFIG); // true
+ * isBeyondHorizon({ time: Date.parse('2021-09-01T00:00:00Z') }, Date.parse('2021-09-21T00:00:00Z'), DEFAULT_CONFIG); //
+ * true
  */
-export function isBeyondHorizon(event: { readonly time: Instant }, now: Instant, config: Pick<WatchdogConfig, 'lateEventHorizonMs'>): boolean {
+export function isBeyondHorizon(
+  event: { readonly time: Instant },
+  now: Instant,
+  config: Pick<WatchdogConfig, 'lateEventHorizonMs'>,
+): boolean {
   return now - event.time > config.lateEventHorizonMs;
 }
 
@@ -68,7 +73,10 @@ export function parseRepeatInterval(text: string | undefined): number | null {
   if (text === undefined || text.trim() === '' || text.trim() === 'off') return null;
   const every = parseDuration(text.trim(), 'repeat-critical-every');
   // The sweeper looks once a minute: a shorter interval could only mean a reminder every sweep.
-  if (every < MINUTE_MS) throw new TimeFormatError(`repeat-critical-every: at least 1m (the sweeper runs every minute), got '${text.trim()}'`);
+  if (every < MINUTE_MS)
+    throw new TimeFormatError(
+      `repeat-critical-every: at least 1m (the sweeper runs every minute), got '${text.trim()}'`,
+    );
   return every;
 }
 

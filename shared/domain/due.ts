@@ -31,7 +31,8 @@ export interface ClaimedNotification {
  */
 const settles = (view: OperationView, claim: Claim): boolean =>
   !(claim.delivery.state === 'suppressed' && claim.delivery.why === Quiet.NESTED && view.quiet === null);
-const has = (view: OperationView, severity: Severity): boolean => view.claims.some((claim) => claim.severity === severity && settles(view, claim));
+const has = (view: OperationView, severity: Severity): boolean =>
+  view.claims.some((claim) => claim.severity === severity && settles(view, claim));
 /** Claimed for people (sent, or on its way): one suppressed while muted tells nobody. */
 const meantForPeople = (view: OperationView, severity: Severity): boolean =>
   view.claims.some((claim) => claim.severity === severity && claim.delivery.state !== 'suppressed');
@@ -49,7 +50,11 @@ const meantForPeople = (view: OperationView, severity: Severity): boolean =>
  */
 export function dueOnEvent(views: readonly OperationView[]): DueNotification[] {
   const reported = new Set(
-    views.flatMap(({ claims }) => claims.flatMap((claim) => (claim.terminalAt === undefined ? [] : [`${claim.stackId}|${claim.terminalAt}|${claim.terminalStatus}`]))),
+    views.flatMap(({ claims }) =>
+      claims.flatMap((claim) =>
+        claim.terminalAt === undefined ? [] : [`${claim.stackId}|${claim.terminalAt}|${claim.terminalStatus}`],
+      ),
+    ),
   );
   return views.flatMap((opView): DueNotification[] => {
     const { operation } = opView;
@@ -58,7 +63,8 @@ export function dueOnEvent(views: readonly OperationView[]): DueNotification[] {
     // operation it was taken to end: the operation it does end is told once its start is known.
     const alone = operation.phases.length === 1;
     if (alone && reported.has(`${operation.stackId}|${operation.end}|${operation.finalStatus}`)) return [];
-    if (operation.failed) return [{ severity: Severity.FAILED, view: opView, status: reportedStatus(opView, Severity.FAILED) }];
+    if (operation.failed)
+      return [{ severity: Severity.FAILED, view: opView, status: reportedStatus(opView, Severity.FAILED) }];
     const escalated = meantForPeople(opView, Severity.WARNING) || meantForPeople(opView, Severity.CRITICAL);
     if (escalated || operation.continuesRollback) {
       return [{ severity: Severity.RESOLVED, view: opView, status: reportedStatus(opView, Severity.RESOLVED) }];
@@ -70,7 +76,8 @@ export function dueOnEvent(views: readonly OperationView[]): DueNotification[] {
 /** The status a notification reports: the terminal one for FAILED/RESOLVED, else the stack's latest. */
 export function reportedStatus(opView: OperationView, severity: Severity): StatusRecord {
   const { operation } = opView;
-  if (operation.state !== 'ended' || (severity !== Severity.FAILED && severity !== Severity.RESOLVED)) return opView.latest;
+  if (operation.state !== 'ended' || (severity !== Severity.FAILED && severity !== Severity.RESOLVED))
+    return opView.latest;
   return {
     stackId: operation.stackId,
     stackName: operation.stackName,
@@ -92,9 +99,14 @@ export function dueAtSweep(views: readonly OperationView[]): DueNotification[] {
   return views.flatMap((opView): DueNotification[] => {
     if (opView.operation.state !== 'running') return [];
     if (has(opView, Severity.CRITICAL)) {
-      return opView.reminderDue === null ? [] : [{ severity: Severity.CRITICAL, repeat: opView.reminderDue, view: opView, status: opView.latest }];
+      return opView.reminderDue === null
+        ? []
+        : [{ severity: Severity.CRITICAL, repeat: opView.reminderDue, view: opView, status: opView.latest }];
     }
-    if (opView.severity === Severity.CRITICAL || (opView.severity === Severity.WARNING && !has(opView, Severity.WARNING))) {
+    if (
+      opView.severity === Severity.CRITICAL ||
+      (opView.severity === Severity.WARNING && !has(opView, Severity.WARNING))
+    ) {
       return [{ severity: opView.severity, view: opView, status: opView.latest }];
     }
     return [];
@@ -140,5 +152,7 @@ export function stillWorthSending(opView: OperationView, claim: Claim): boolean 
   if (opView.operation.state !== 'running') return false;
   if (claim.severity === Severity.WARNING) return !has(opView, Severity.CRITICAL);
   // A CRITICAL (or reminder) overtaken by a later reminder has nothing left to say.
-  return !opView.claims.some((other) => other.severity === Severity.CRITICAL && (other.repeat ?? 0) > (claim.repeat ?? 0));
+  return !opView.claims.some(
+    (other) => other.severity === Severity.CRITICAL && (other.repeat ?? 0) > (claim.repeat ?? 0),
+  );
 }

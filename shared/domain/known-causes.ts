@@ -48,12 +48,18 @@ export const KNOWN_CAUSES: readonly KnownCause[] = [
     // CloudFormation's own words: a function deleting slowly for another reason is not this case.
     reason: /waiting for NetworkInterfaces associated with the Lambda Function to be cleaned up/i,
     cause:
-      'The Lambda function {resource} runs in a VPC: CloudFormation waits until Lambda has deleted its network interfaces (Hyperplane ENIs), which Lambda does only some time after the function is gone.',
-    typically: 'Lambda documents up to 20 minutes; 20 to 45 minutes is commonly reported, and now and then it never finishes by itself',
+      'The Lambda function {resource} runs in a VPC: CloudFormation waits until Lambda has deleted its network ' +
+      'interfaces (Hyperplane ENIs), which Lambda does only some time after the function is gone.',
+    typically:
+      'Lambda documents up to 20 minutes; 20 to 45 minutes is commonly reported, and now and then it never ' +
+      'finishes by itself',
     nextSteps: [
-      'Wait, and do not delete the function\'s execution role (or its security group and subnets) meanwhile: Lambda deletes the interfaces with that role\'s permissions, and cannot without it.',
-      'See what is left: aws ec2 describe-network-interfaces --region {region} --filters Name=interface-type,Values=lambda --query "NetworkInterfaces[].[NetworkInterfaceId,Status,Description]"',
-      'Deploying a replacement meanwhile? Give its resources new names (queues, buckets, log groups): the old stack holds its names until its deletion ends.',
+      "Wait, and do not delete the function's execution role (or its security group and subnets) meanwhile: Lambda " +
+        "deletes the interfaces with that role's permissions, and cannot without it.",
+      'See what is left: aws ec2 describe-network-interfaces --region {region} --filters ' +
+        'Name=interface-type,Values=lambda --query "NetworkInterfaces[].[NetworkInterfaceId,Status,Description]"',
+      'Deploying a replacement meanwhile? Give its resources new names (queues, buckets, log groups): the old ' +
+        'stack holds its names until its deletion ends.',
       'Past an hour with the interfaces still in use: open an AWS Support case for them.',
     ],
     source: 'https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html',
@@ -62,11 +68,14 @@ export const KNOWN_CAUSES: readonly KnownCause[] = [
     id: 'custom-resource-no-response',
     resourceTypes: ['AWS::CloudFormation::CustomResource', 'Custom::*'],
     cause:
-      'The custom resource {resource} has not answered: CloudFormation waits until its provider PUTs SUCCESS or FAILED to the request\'s pre-signed ResponseURL, and fails the operation when the ServiceTimeout runs out.',
+      'The custom resource {resource} has not answered: CloudFormation waits until its provider PUTs SUCCESS or ' +
+      "FAILED to the request's pre-signed ResponseURL, and fails the operation when the ServiceTimeout runs out.",
     typically: 'until its ServiceTimeout: 1 to 3600 seconds, one hour by default',
     nextSteps: [
-      'Read the provider function\'s logs (CloudWatch Logs) for the request of {resource}: an exception before the response was sent leaves CloudFormation waiting.',
-      'Answer for it: PUT a SUCCESS (or FAILED) response with the request\'s RequestId to its ResponseURL, both in the logged request, and the stack goes on.',
+      "Read the provider function's logs (CloudWatch Logs) for the request of {resource}: an exception before the " +
+        'response was sent leaves CloudFormation waiting.',
+      "Answer for it: PUT a SUCCESS (or FAILED) response with the request's RequestId to its ResponseURL, both in " +
+        'the logged request, and the stack goes on.',
       'Next time: set ServiceTimeout on the custom resource so that a lost answer fails in minutes, not an hour.',
     ],
     source: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref.html',
@@ -76,12 +85,18 @@ export const KNOWN_CAUSES: readonly KnownCause[] = [
     resourceTypes: ['AWS::ECS::Service'],
     resourceStatuses: ['CREATE_IN_PROGRESS', 'UPDATE_IN_PROGRESS'],
     cause:
-      'The ECS service {resource} has not stabilised: CloudFormation waits until the desired number of tasks run (and pass their health checks).',
-    typically: 'minutes when the tasks start; when they do not, CloudFormation keeps waiting for hours (about three is commonly reported) before it gives up',
+      'The ECS service {resource} has not stabilised: CloudFormation waits until the desired number of tasks run ' +
+      '(and pass their health checks).',
+    typically:
+      'minutes when the tasks start; when they do not, CloudFormation keeps waiting for hours (about three is ' +
+      'commonly reported) before it gives up',
     nextSteps: [
-      'Read the service\'s events: aws ecs describe-services --region {region} --cluster CLUSTER --services SERVICE --query "services[].events[:5]"',
-      'Find its stopped tasks and their stoppedReason: an image that cannot be pulled, a failing health check, a missing secret or permission.',
-      'Turn on the deployment circuit breaker with rollback (DeploymentConfiguration.DeploymentCircuitBreaker), so that such a deployment fails and rolls back by itself.',
+      "Read the service's events: aws ecs describe-services --region {region} --cluster CLUSTER --services " +
+        'SERVICE --query "services[].events[:5]"',
+      'Find its stopped tasks and their stoppedReason: an image that cannot be pulled, a failing health check, a ' +
+        'missing secret or permission.',
+      'Turn on the deployment circuit breaker with rollback (DeploymentConfiguration.DeploymentCircuitBreaker), so ' +
+        'that such a deployment fails and rolls back by itself.',
     ],
     source: 'https://repost.aws/knowledge-center/ecs-service-stuck-update-status',
   },
@@ -89,13 +104,18 @@ export const KNOWN_CAUSES: readonly KnownCause[] = [
     id: 'update-rollback-failed',
     stackStatuses: ['UPDATE_ROLLBACK_FAILED'],
     cause:
-      'The rollback of the update failed: the stack {stack} can be neither updated nor rolled back until the rollback is continued.',
+      'The rollback of the update failed: the stack {stack} can be neither updated nor rolled back until the ' +
+      'rollback is continued.',
     typically: 'stays so until someone acts',
     nextSteps: [
-      'Fix what made the rollback fail (the FAILED resources\' status reasons), then: aws cloudformation continue-update-rollback --region {region} --stack-name {stack}',
-      'If a resource cannot be rolled back, skip it: aws cloudformation continue-update-rollback --region {region} --stack-name {stack} --resources-to-skip LOGICAL_ID',
+      "Fix what made the rollback fail (the FAILED resources' status reasons), then: aws cloudformation " +
+        'continue-update-rollback --region {region} --stack-name {stack}',
+      'If a resource cannot be rolled back, skip it: aws cloudformation continue-update-rollback --region {region} ' +
+        '--stack-name {stack} --resources-to-skip LOGICAL_ID',
     ],
-    source: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-continueupdaterollback.html',
+    source:
+      'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-continueupdaterollb' +
+      'ack.html',
   },
 ];
 
@@ -113,21 +133,26 @@ function matchingResource(entry: KnownCause, situation: Situation): ResourceInPr
 }
 
 function filled(text: string, situation: Situation, resource: string | null): string {
-  return text.replaceAll('{stack}', situation.stackName).replaceAll('{region}', situation.region).replaceAll('{resource}', resource ?? 'the resource');
+  return text
+    .replaceAll('{stack}', situation.stackName)
+    .replaceAll('{region}', situation.region)
+    .replaceAll('{resource}', resource ?? 'the resource');
 }
 
 /**
  * The known causes that apply, in the table's order, each once.
  *
  * @example
- * diagnose({ stackName: 'core', region: 'eu-central-1', stackStatus: 'DELETE_IN_PROGRESS', stackStatusReason: '', resources: [fnDeleting] })
+ * diagnose({ stackName: 'core', region: 'eu-central-1', stackStatus: 'DELETE_IN_PROGRESS', stackStatusReason: '',
+ * resources: [fnDeleting] })
  *   .map((d) => d.id); // ['lambda-vpc-eni-cleanup']
  */
 export function diagnose(situation: Situation): Diagnosis[] {
   return KNOWN_CAUSES.flatMap((entry): Diagnosis[] => {
     const resource = matchingResource(entry, situation);
     const byStack =
-      (entry.stackStatuses?.includes(situation.stackStatus) ?? false) || (entry.reason?.test(situation.stackStatusReason) ?? false);
+      (entry.stackStatuses?.includes(situation.stackStatus) ?? false) ||
+      (entry.reason?.test(situation.stackStatusReason) ?? false);
     if (!resource && !byStack) return [];
     const name = resource ? resourceName(resource) : null;
     return [

@@ -19,7 +19,8 @@ export class MuteRuleError extends UserInputError {
  * parseMute('^sandbox-'); // /^sandbox-/
  */
 export function parseMute(text: string): RegExp {
-  if (text.trim() === '') throw new MuteRuleError('mute: expected a regular expression, e.g. ^sandbox-, got an empty one');
+  if (text.trim() === '')
+    throw new MuteRuleError('mute: expected a regular expression, e.g. ^sandbox-, got an empty one');
   try {
     return new RegExp(text);
   } catch (error) {

@@ -46,7 +46,12 @@ export interface NotificationEvidence {
  * @example
  * buildNotification(due, view.key, sweepMinute, { resources: resourcesInProgress(history, due.view.operation.start) });
  */
-export function buildNotification(due: DueNotification, key: ServiceKey, at: Instant, evidence: NotificationEvidence = {}): Notification {
+export function buildNotification(
+  due: DueNotification,
+  key: ServiceKey,
+  at: Instant,
+  evidence: NotificationEvidence = {},
+): Notification {
   const { operation } = due.view;
   const resources = evidence.resources ?? [];
   const explained = due.severity !== Severity.RESOLVED;
@@ -67,9 +72,17 @@ export function buildNotification(due: DueNotification, key: ServiceKey, at: Ins
     elapsedMs: Math.max(0, at - operation.start),
     resourcesInProgress: resources,
     diagnosis: explained
-      ? diagnose({ stackName: operation.stackName, region: key.region, stackStatus: due.status.status, stackStatusReason: due.status.statusReason, resources })
+      ? diagnose({
+          stackName: operation.stackName,
+          region: key.region,
+          stackStatus: due.status.status,
+          stackStatusReason: due.status.statusReason,
+          resources,
+        })
       : [],
     blockedBy:
-      due.severity === Severity.FAILED ? blockingDeletion(operation, evidence.serviceOperations ?? [], evidence.failureReasons ?? []) : null,
+      due.severity === Severity.FAILED
+        ? blockingDeletion(operation, evidence.serviceOperations ?? [], evidence.failureReasons ?? [])
+        : null,
   };
 }

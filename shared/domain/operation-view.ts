@@ -6,7 +6,14 @@
 import { ownerIndex, type Claim } from './claims.ts';
 import type { WatchdogConfig } from './config.ts';
 import { isMuted } from './mute.ts';
-import { compareOperations, foldOperations, operationStop, stackRecordsForRules, type Operation, type StatusRecord } from './operations.ts';
+import {
+  compareOperations,
+  foldOperations,
+  operationStop,
+  stackRecordsForRules,
+  type Operation,
+  type StatusRecord,
+} from './operations.ts';
 import { Quiet, settledAt } from './outbox.ts';
 import { operationSeverity, Severity, type OperationSeverity } from './severity.ts';
 import type { StackState } from './stack-state.ts';
@@ -32,7 +39,10 @@ export interface OperationView {
   readonly lastSeenAt: Instant | null;
 }
 
-/** A stack's records as the rules take them, and its operations: derived once per state (states are never changed in place). */
+/**
+ * A stack's records as the rules take them, and its operations: derived once per state (states are never changed in
+ * place).
+ */
 interface StackDerivation {
   readonly records: readonly StatusRecord[];
   readonly operations: readonly Operation[];
@@ -73,12 +83,22 @@ function coveredByRoot(operation: Operation, rootOperations: readonly Operation[
  * CRITICAL (or reminder) went out; none while that one is still unsent, so that a notifier that
  * fails for a while sends one reminder when it recovers, not a pile.
  */
-function reminderDue(operation: Operation, quiet: Quiet | null, claims: readonly Claim[], now: Instant, config: WatchdogConfig): number | null {
+function reminderDue(
+  operation: Operation,
+  quiet: Quiet | null,
+  claims: readonly Claim[],
+  now: Instant,
+  config: WatchdogConfig,
+): number | null {
   const every = config.repeatCriticalEveryMs;
   if (every === null || quiet !== null || operation.state !== 'running') return null;
   // A CRITICAL suppressed because a root told it is due again itself, not reminded of.
   const last = claims
-    .filter((claim) => claim.severity === Severity.CRITICAL && !(claim.delivery.state === 'suppressed' && claim.delivery.why === Quiet.NESTED))
+    .filter(
+      (claim) =>
+        claim.severity === Severity.CRITICAL &&
+        !(claim.delivery.state === 'suppressed' && claim.delivery.why === Quiet.NESTED),
+    )
     .sort((a, b) => (a.repeat ?? 0) - (b.repeat ?? 0))
     .at(-1);
   if (last === undefined) return null;

@@ -82,8 +82,21 @@ export interface AbandonedOperation extends OperationBase {
 
 export type Operation = RunningOperation | EndedOperation | AbandonedOperation;
 
-function begin(stack: Pick<StackRef, 'stackId' | 'stackName'>, type: OperationType, start: Instant, continuesRollback: boolean): RunningOperation {
-  return { state: 'running', stackId: stack.stackId, stackName: stack.stackName, type, start, phases: [], continuesRollback };
+function begin(
+  stack: Pick<StackRef, 'stackId' | 'stackName'>,
+  type: OperationType,
+  start: Instant,
+  continuesRollback: boolean,
+): RunningOperation {
+  return {
+    state: 'running',
+    stackId: stack.stackId,
+    stackName: stack.stackName,
+    type,
+    start,
+    phases: [],
+    continuesRollback,
+  };
 }
 
 function proceed(operation: RunningOperation, phase: Phase): RunningOperation {
@@ -92,7 +105,14 @@ function proceed(operation: RunningOperation, phase: Phase): RunningOperation {
 
 function finish(operation: RunningOperation, phase: Phase, failureStatus: boolean): EndedOperation {
   const failed = failureStatus && !(operation.continuesRollback && phase.status === UPDATE_ROLLBACK_COMPLETE);
-  return { ...operation, state: 'ended', phases: [...operation.phases, phase], end: phase.time, finalStatus: phase.status, failed };
+  return {
+    ...operation,
+    state: 'ended',
+    phases: [...operation.phases, phase],
+    end: phase.time,
+    finalStatus: phase.status,
+    failed,
+  };
 }
 
 function abandon(operation: RunningOperation, at: Instant): AbandonedOperation {
@@ -151,12 +171,18 @@ function deduplicated(records: Iterable<StatusRecord>): StatusRecord[] {
   return [...byKey.values()];
 }
 
-const byStatusName = (a: StatusRecord, b: StatusRecord): number => (a.status < b.status ? -1 : a.status > b.status ? 1 : 0);
+const byStatusName = (a: StatusRecord, b: StatusRecord): number =>
+  a.status < b.status ? -1 : a.status > b.status ? 1 : 0;
 
 /** The statuses a continue-update-rollback goes through. */
-const RESUMED_ROLLBACK: ReadonlySet<string> = new Set([UPDATE_ROLLBACK_IN_PROGRESS, UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS, UPDATE_ROLLBACK_COMPLETE]);
+const RESUMED_ROLLBACK: ReadonlySet<string> = new Set([
+  UPDATE_ROLLBACK_IN_PROGRESS,
+  UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS,
+  UPDATE_ROLLBACK_COMPLETE,
+]);
 
-const bySameSecondRank = (a: StatusRecord, b: StatusRecord): number => sameSecondRank(a.status) - sameSecondRank(b.status) || byStatusName(a, b);
+const bySameSecondRank = (a: StatusRecord, b: StatusRecord): number =>
+  sameSecondRank(a.status) - sameSecondRank(b.status) || byStatusName(a, b);
 
 /**
  * The order of one stack's statuses of one second, given the type of the operation running
@@ -172,10 +198,13 @@ function orderOfSecond(second: readonly StatusRecord[], running: OperationType |
   if (!begins || running === null) return sorted;
   const ofRunning = (record: StatusRecord): boolean => statusRule(record.status)?.operation === running;
   const endings = sorted.filter((record) => ofRunning(record) && isTerminal(record.status));
-  const continuing = sorted.filter((record) => ofRunning(record) && !isTerminal(record.status) && statusRule(record.status)?.beginsOperation === false);
+  const continuing = sorted.filter(
+    (record) => ofRunning(record) && !isTerminal(record.status) && statusRule(record.status)?.beginsOperation === false,
+  );
   // The terminal the running operation's statuses of this second lead to, if one does (a
   // rollback ends in a rollback's end), else the first.
-  const ending = endings.find((terminal) => continuing.some((phase) => leadsTo(phase.status, terminal.status))) ?? endings[0];
+  const ending =
+    endings.find((terminal) => continuing.some((phase) => leadsTo(phase.status, terminal.status))) ?? endings[0];
   if (!ending) return sorted;
   const leading = [...continuing.filter((phase) => leadsTo(phase.status, ending.status)), ending];
   return [...leading, ...sorted.filter((record) => !leading.includes(record))];
@@ -229,11 +258,15 @@ function orderedStackRecords(records: readonly StatusRecord[]): StatusRecord[] {
  */
 function superseded(made: StatusRecord, synthetic: SyntheticOrigin, real: readonly StatusRecord[]): boolean {
   const { basis, askedAt } = synthetic;
-  const at = basis === null ? -1 : real.findIndex((record) => record.time === basis.time && record.status === basis.status);
+  const at =
+    basis === null ? -1 : real.findIndex((record) => record.time === basis.time && record.status === basis.status);
   // A stack is deleted once: its real DELETE_COMPLETE is the one, whenever it is dated.
   const inTime = (record: StatusRecord): boolean => record.time <= askedAt || record.status === DELETE_COMPLETE;
   return real.some(
-    (record, index) => record.status === made.status && inTime(record) && (basis === null || (at >= 0 ? index > at : record.time > basis.time)),
+    (record, index) =>
+      record.status === made.status &&
+      inTime(record) &&
+      (basis === null || (at >= 0 ? index > at : record.time > basis.time)),
   );
 }
 
@@ -246,7 +279,9 @@ function superseded(made: StatusRecord, synthetic: SyntheticOrigin, real: readon
 function lastSeenAfter(made: StatusRecord, synthetic: SyntheticOrigin, real: readonly StatusRecord[]): StatusRecord {
   if (made.status !== DELETE_COMPLETE) return made;
   const { basis, askedAt } = synthetic;
-  const later = real.filter((record) => record.time <= askedAt && (basis === null || record.time > basis.time)).map((record) => record.time);
+  const later = real
+    .filter((record) => record.time <= askedAt && (basis === null || record.time > basis.time))
+    .map((record) => record.time);
   const latest = Math.max(made.time, ...later);
   return latest === made.time ? made : { ...made, time: latest };
 }
@@ -265,7 +300,9 @@ export function stackRecordsForRules(records: readonly StatusRecord[]): StatusRe
   const unique = deduplicated(records);
   const real = orderedStackRecords(unique.filter((record) => !record.synthetic));
   const standing = unique.flatMap((record) =>
-    record.synthetic !== undefined && !superseded(record, record.synthetic, real) ? [lastSeenAfter(record, record.synthetic, real)] : [],
+    record.synthetic !== undefined && !superseded(record, record.synthetic, real)
+      ? [lastSeenAfter(record, record.synthetic, real)]
+      : [],
   );
   const ordered = standing.length === 0 ? real : orderedStackRecords([...real, ...standing]);
   const final = ordered.findIndex((record) => !record.synthetic && record.status === DELETE_COMPLETE);
@@ -316,14 +353,21 @@ export function foldOperations(ordered: readonly StatusRecord[]): Operation[] {
     else if (running) operations[operations.length - 1] = abandon(running, record.time);
     // A rollback resumed after UPDATE_ROLLBACK_FAILED (continue-update-rollback) is one of its own,
     // also when its first status to arrive is a later one of the rollback (the start came late).
-    const resumesRollback = last?.state === 'ended' && last.finalStatus === UPDATE_ROLLBACK_FAILED && RESUMED_ROLLBACK.has(record.status);
+    const resumesRollback =
+      last?.state === 'ended' && last.finalStatus === UPDATE_ROLLBACK_FAILED && RESUMED_ROLLBACK.has(record.status);
     const current = continues ? running : begin(record, rule.operation, record.time, resumesRollback);
-    operations.push(isTerminal(record.status) ? finish(current, phase, rule.statusClass === StatusClass.FAILURE) : proceed(current, phase));
+    operations.push(
+      isTerminal(record.status)
+        ? finish(current, phase, rule.statusClass === StatusClass.FAILURE)
+        : proceed(current, phase),
+    );
   }
   return operations;
 }
 
-/** The order a service's state keeps its records in: by time, stack id and status (the rules reorder them as they need). */
+/**
+ * The order a service's state keeps its records in: by time, stack id and status (the rules reorder them as they need).
+ */
 export function storageOrder(a: StatusRecord, b: StatusRecord): number {
   return a.time - b.time || (a.stackId < b.stackId ? -1 : a.stackId > b.stackId ? 1 : 0) || byStatusName(a, b);
 }

@@ -47,7 +47,8 @@ export const isPending = (entry: OutboxEntry): boolean => entry.delivery.state =
  * @example
  * settledAt(claim); // 1632252540000 once sent
  */
-export const settledAt = (entry: OutboxEntry): Instant | null => (entry.delivery.state === DeliveryState.PENDING ? null : entry.delivery.at);
+export const settledAt = (entry: OutboxEntry): Instant | null =>
+  entry.delivery.state === DeliveryState.PENDING ? null : entry.delivery.at;
 
 /**
  * Pending longer than the lease: whoever claimed it failed to publish it (or is still trying, for
@@ -56,9 +57,13 @@ export const settledAt = (entry: OutboxEntry): Instant | null => (entry.delivery
  * @example
  * isStale(claim, now, config.sendLeaseMs); // true two minutes after a failed publish
  */
-export const isStale = (entry: OutboxEntry, now: Instant, leaseMs: number): boolean => isPending(entry) && now - entry.claimedAt >= leaseMs;
+export const isStale = (entry: OutboxEntry, now: Instant, leaseMs: number): boolean =>
+  isPending(entry) && now - entry.claimedAt >= leaseMs;
 
-export const markedSent = <T extends OutboxEntry>(entry: T, at: Instant): T => ({ ...entry, delivery: { state: DeliveryState.SENT, at } });
+export const markedSent = <T extends OutboxEntry>(entry: T, at: Instant): T => ({
+  ...entry,
+  delivery: { state: DeliveryState.SENT, at },
+});
 
 export const markedSuppressed = <T extends OutboxEntry>(entry: T, at: Instant, why: Quiet): T => ({
   ...entry,

@@ -34,7 +34,8 @@ export type Reconciliation =
  * take their place.
  *
  * @example
- * reconcile(opView, { exists: false }, now); // { kind: 'moved-on', record: { status: 'DELETE_COMPLETE', time: lastSeenAt, … } }
+ * reconcile(opView, { exists: false }, now); // { kind: 'moved-on', record: { status: 'DELETE_COMPLETE', time:
+ * lastSeenAt, … } }
  */
 export function reconcile(opView: OperationView, described: StackDescription, now: Instant): Reconciliation {
   const { operation, latest } = opView;

@@ -72,7 +72,8 @@ export function resourcesInProgress(records: readonly ResourceRecord[], since: I
  * How a sentence names a resource: its logical id, and the nested stack that holds it.
  *
  * @example
- * resourceName({ logicalResourceId: 'AnalysisFunction', inNestedStack: 'core-ScanStack-1AB', … }); // 'AnalysisFunction in nested stack core-ScanStack-1AB'
+ * resourceName({ logicalResourceId: 'AnalysisFunction', inNestedStack: 'core-ScanStack-1AB', … }); // 'AnalysisFunction
+ * in nested stack core-ScanStack-1AB'
  */
 export function resourceName(resource: Pick<ResourceInProgress, 'logicalResourceId' | 'inNestedStack'>): string {
   return `${resource.logicalResourceId}${whereNested(resource)}`;
@@ -89,6 +90,8 @@ export function whereNested(resource: Pick<ResourceInProgress, 'inNestedStack'>)
  * @example
  * resourceLabel(fn); // 'AnalysisFunction (AWS::Lambda::Function)'
  */
-export function resourceLabel(resource: Pick<ResourceInProgress, 'logicalResourceId' | 'resourceType' | 'inNestedStack'>): string {
+export function resourceLabel(
+  resource: Pick<ResourceInProgress, 'logicalResourceId' | 'resourceType' | 'inNestedStack'>,
+): string {
   return `${resource.logicalResourceId} (${resource.resourceType})${whereNested(resource)}`;
 }

@@ -46,8 +46,8 @@ export function parseAllowedServiceTag(text: string): AllowedServiceTag {
   const source = text.slice(separator + 1).trim();
   if (separator < 0 || !ACCOUNT.test(account)) {
     throw new AllowedServiceTagsError(
-      `allowed service tags entry '${text}': expected ACCOUNT=REGEX with ACCOUNT a 12-digit account id or *, `
-        + EXAMPLE,
+      `allowed service tags entry '${text}': expected ACCOUNT=REGEX with ACCOUNT a 12-digit account id or *, ` +
+        EXAMPLE,
     );
   }
   if (source === '') {

@@ -9,7 +9,15 @@ import { stackOperations } from './operation-view.ts';
 import type { ServiceKey } from './service.ts';
 import type { StackState } from './stack-state.ts';
 import type { Instant } from './time.ts';
-import { deriveWindows, existingStacksAfter, walkCheckpoint, type Baseline, type ImpactWindow, type OpenWindowAt, type WalkInput } from './windows.ts';
+import {
+  deriveWindows,
+  existingStacksAfter,
+  walkCheckpoint,
+  type Baseline,
+  type ImpactWindow,
+  type OpenWindowAt,
+  type WalkInput,
+} from './windows.ts';
 
 /**
  * Where a walk over a service's events got to. The stacks' statuses at `asOf` are not kept here
@@ -78,7 +86,10 @@ function baselineAt(point: WalkPoint | null, stacks: readonly StackState[]): Bas
     return folded.length === 0 ? null : { asOf: Number.NEGATIVE_INFINITY, stacks: folded };
   }
   const present = stacks.flatMap((stack) =>
-    existingStacksAfter({ asTheRulesTakeThem: stackOperations(stack).records.filter((record) => record.time <= point.asOf) }, stack.baseline),
+    existingStacksAfter(
+      { asTheRulesTakeThem: stackOperations(stack).records.filter((record) => record.time <= point.asOf) },
+      stack.baseline,
+    ),
   );
   return { asOf: point.asOf, stacks: present, open: point.open, lastDeleteComplete: point.lastDeleteComplete };
 }
@@ -90,7 +101,12 @@ function baselineAt(point: WalkPoint | null, stacks: readonly StackState[]): Bas
  * @example
  * serviceWindows(service.walked, stacks, sweepMinute, config); // [{ start, end: null, … }]
  */
-export function serviceWindows(point: WalkPoint | null, stacks: readonly StackState[], now: Instant, config: WatchdogConfig): ImpactWindow[] {
+export function serviceWindows(
+  point: WalkPoint | null,
+  stacks: readonly StackState[],
+  now: Instant,
+  config: WatchdogConfig,
+): ImpactWindow[] {
   return deriveWindows(byStack(stacks), now, config, baselineAt(point, stacks));
 }
 
@@ -104,7 +120,12 @@ export function serviceWindows(point: WalkPoint | null, stacks: readonly StackSt
  * @example
  * const next = nextWalkPoint(service.walked, stacks, now, config);
  */
-export function nextWalkPoint(point: WalkPoint | null, stacks: readonly StackState[], now: Instant, config: WatchdogConfig): WalkPoint | null {
+export function nextWalkPoint(
+  point: WalkPoint | null,
+  stacks: readonly StackState[],
+  now: Instant,
+  config: WatchdogConfig,
+): WalkPoint | null {
   const records = byStack(stacks);
   const baseline = baselineAt(point, stacks);
   const running = stacks.flatMap((stack) => {
@@ -115,10 +136,15 @@ export function nextWalkPoint(point: WalkPoint | null, stacks: readonly StackSta
   for (;;) {
     if (point !== null && at <= point.asOf) return point;
     const checkpoint = walkCheckpoint(records, now, config, baseline, at);
-    const covered = (start: Instant): boolean => start > at || (checkpoint.open !== null && checkpoint.open !== undefined && checkpoint.open.start <= start);
+    const covered = (start: Instant): boolean =>
+      start > at || (checkpoint.open !== null && checkpoint.open !== undefined && checkpoint.open.start <= start);
     const uncovered = running.filter((start) => !covered(start));
     if (uncovered.length === 0) {
-      return { asOf: checkpoint.asOf, open: checkpoint.open ?? null, lastDeleteComplete: checkpoint.lastDeleteComplete ?? null };
+      return {
+        asOf: checkpoint.asOf,
+        open: checkpoint.open ?? null,
+        lastDeleteComplete: checkpoint.lastDeleteComplete ?? null,
+      };
     }
     at = Math.min(...uncovered) - 1;
   }
@@ -137,7 +163,12 @@ export function sameWalkPoint(a: WalkPoint | null, b: WalkPoint | null): boolean
         openA.peak === openB.peak &&
         openA.stacks.length === openB.stacks.length &&
         openA.stacks.every((name, index) => name === openB.stacks[index]);
-  return a.asOf === b.asOf && a.lastDeleteComplete === b.lastDeleteComplete && (a.openId ?? null) === (b.openId ?? null) && sameOpen;
+  return (
+    a.asOf === b.asOf &&
+    a.lastDeleteComplete === b.lastDeleteComplete &&
+    (a.openId ?? null) === (b.openId ?? null) &&
+    sameOpen
+  );
 }
 
 /**

@@ -30,7 +30,9 @@ export function parseServiceRule(text: string): ServiceRule {
   try {
     return { service, pattern: new RegExp(source) };
   } catch (error) {
-    throw new ServiceRuleError(`service rule '${text}': '${source}' is not a valid regular expression`, { cause: error });
+    throw new ServiceRuleError(`service rule '${text}': '${source}' is not a valid regular expression`, {
+      cause: error,
+    });
   }
 }
 

@@ -30,7 +30,11 @@ export function maxSeverity(a: OperationSeverity | null, b: OperationSeverity | 
  * @example
  * operationSeverity(deleteRunningFor41Minutes, now, parseThresholds()); // 'CRITICAL'
  */
-export function operationSeverity(operation: Operation, now: Instant, thresholds: Thresholds): OperationSeverity | null {
+export function operationSeverity(
+  operation: Operation,
+  now: Instant,
+  thresholds: Thresholds,
+): OperationSeverity | null {
   if (operation.state === 'ended' && operation.failed) return Severity.FAILED;
   const duration = operationDuration(operation, now);
   const { warnMs, criticalMs } = thresholdFor(thresholds, operation.type);

@@ -8,7 +8,13 @@
  */
 import { sameClaim, type Claim } from './claims.ts';
 import { stackOperations } from './operation-view.ts';
-import { preferredRecord, stackRecordsForRules, statusRecordKey, storageOrder, type StatusRecord } from './operations.ts';
+import {
+  preferredRecord,
+  stackRecordsForRules,
+  statusRecordKey,
+  storageOrder,
+  type StatusRecord,
+} from './operations.ts';
 import { markedSent, markedSuppressed, renewed, type Quiet } from './outbox.ts';
 import type { ServiceKey } from './service.ts';
 import type { StackFacts } from './stack-facts.ts';
@@ -90,7 +96,10 @@ export function emptyStackState(key: ServiceKey, stackId: string, stackName: str
  * @example
  * const { state: next, changed } = withStatusRecord(stack, record);
  */
-export function withStatusRecord(stack: StackState, record: StatusRecord): { state: StackState; changed: boolean; tooLate?: boolean } {
+export function withStatusRecord(
+  stack: StackState,
+  record: StatusRecord,
+): { state: StackState; changed: boolean; tooLate?: boolean } {
   if (stack.baseline && record.time <= stack.baseline.asOf) return { state: stack, changed: false, tooLate: true };
   const key = statusRecordKey(record);
   const existing = stack.records.find((kept) => statusRecordKey(kept) === key);
@@ -101,7 +110,10 @@ export function withStatusRecord(stack: StackState, record: StatusRecord): { sta
   // An end that arrives late can give an operation that began before the last walk point a
   // severity: its window opens back at the operation's start. The operations derived here are
   // those the caller's view reuses (derived once per state).
-  const unwalkedOperationStart = Math.min(stack.unwalkedOperationStart ?? Number.POSITIVE_INFINITY, startOfOperationOf(next, record));
+  const unwalkedOperationStart = Math.min(
+    stack.unwalkedOperationStart ?? Number.POSITIVE_INFINITY,
+    startOfOperationOf(next, record),
+  );
   return { state: Object.assign(next, { unwalkedOperationStart }), changed: true };
 }
 
@@ -112,7 +124,10 @@ export function withStatusRecord(stack: StackState, record: StatusRecord): { sta
  * @example
  * const marks = unwalkedAfter(stack, point.asOf);
  */
-export function unwalkedAfter(stack: StackState, asOf: Instant | null): Pick<StackState, 'unwalkedSince' | 'unwalkedOperationStart'> {
+export function unwalkedAfter(
+  stack: StackState,
+  asOf: Instant | null,
+): Pick<StackState, 'unwalkedSince' | 'unwalkedOperationStart'> {
   const later = stack.records.filter((record) => asOf === null || record.time > asOf);
   if (later.length === 0) return { unwalkedSince: null, unwalkedOperationStart: null };
   return {
@@ -124,7 +139,9 @@ export function unwalkedAfter(stack: StackState, asOf: Instant | null): Pick<Sta
 /** The start of the operation `record` is a phase of (the rules' view of the stack); its own time when none. */
 function startOfOperationOf(stack: StackState, record: StatusRecord): Instant {
   const { operations } = stackOperations(stack);
-  const own = operations.find((operation) => operation.phases.some((phase) => phase.time === record.time && phase.status === record.status));
+  const own = operations.find((operation) =>
+    operation.phases.some((phase) => phase.time === record.time && phase.status === record.status),
+  );
   return own?.start ?? record.time;
 }
 
@@ -159,7 +176,8 @@ export function withSighting(stack: StackState, at: Instant): { state: StackStat
  * withStackFacts(stack, { serviceTag: null, mutedByTag: false, rootStackId });
  */
 export function withStackFacts(stack: StackState, facts: StackFacts): { state: StackState; changed: boolean } {
-  if (stack.mutedByTag === facts.mutedByTag && stack.rootStackId === facts.rootStackId) return { state: stack, changed: false };
+  if (stack.mutedByTag === facts.mutedByTag && stack.rootStackId === facts.rootStackId)
+    return { state: stack, changed: false };
   return { state: { ...stack, mutedByTag: facts.mutedByTag, rootStackId: facts.rootStackId }, changed: true };
 }
 
@@ -190,8 +208,10 @@ const withClaimChanged = (stack: StackState, claim: Claim, change: (kept: Claim)
   claims: stack.claims.map((kept) => (sameClaim(kept, claim) ? change(kept) : kept)),
 });
 
-export const withClaimRenewed = (stack: StackState, claim: Claim, at: Instant): StackState => withClaimChanged(stack, claim, (kept) => renewed(kept, at));
-export const withClaimSent = (stack: StackState, claim: Claim, at: Instant): StackState => withClaimChanged(stack, claim, (kept) => markedSent(kept, at));
+export const withClaimRenewed = (stack: StackState, claim: Claim, at: Instant): StackState =>
+  withClaimChanged(stack, claim, (kept) => renewed(kept, at));
+export const withClaimSent = (stack: StackState, claim: Claim, at: Instant): StackState =>
+  withClaimChanged(stack, claim, (kept) => markedSent(kept, at));
 /** A pending claim of an operation quiet since it was claimed: settled as suppressed, never sent. */
 export const withClaimSuppressed = (stack: StackState, claim: Claim, at: Instant, why: Quiet): StackState =>
   withClaimChanged(stack, claim, (kept) => markedSuppressed(kept, at, why));

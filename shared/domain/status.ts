@@ -74,7 +74,8 @@ export const REVIEW_IN_PROGRESS = 'REVIEW_IN_PROGRESS' satisfies StackStatus;
 export const UPDATE_ROLLBACK_IN_PROGRESS = 'UPDATE_ROLLBACK_IN_PROGRESS' satisfies StackStatus;
 export const UPDATE_ROLLBACK_COMPLETE = 'UPDATE_ROLLBACK_COMPLETE' satisfies StackStatus;
 export const UPDATE_ROLLBACK_FAILED = 'UPDATE_ROLLBACK_FAILED' satisfies StackStatus;
-export const UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS = 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS' satisfies StackStatus;
+export const UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS =
+  'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS' satisfies StackStatus;
 
 export function isKnownStatus(status: string): status is StackStatus {
   return Object.hasOwn(STATUS_RULES, status);
@@ -115,6 +116,12 @@ export function sameSecondRank(status: string): number {
   if (found.operation === null) return -1;
   // Among terminal statuses (DESIGN.md leaves their order open) a failure first: of two in one
   // second, the failure is the one that ends a rolled-back operation, a success one whose start was lost.
-  const phase = found.beginsOperation ? 0 : found.statusClass === IN_PROGRESS ? 1 : found.statusClass === FAILURE ? 2 : 3;
+  const phase = found.beginsOperation
+    ? 0
+    : found.statusClass === IN_PROGRESS
+      ? 1
+      : found.statusClass === FAILURE
+        ? 2
+        : 3;
   return LIFECYCLE_ORDER.indexOf(found.operation) * 10 + phase;
 }

@@ -36,7 +36,9 @@ export function parseThresholds(spec: string = DEFAULT_THRESHOLD_SPEC): Threshol
   let fallback: Threshold = { warnMs: 20 * MINUTE_MS, criticalMs: 40 * MINUTE_MS };
   const parts = spec.split(',').map((part) => part.trim());
   if (parts.every((part) => part === '')) {
-    throw new ThresholdSpecError(`thresholds: expected TYPE=WARN/CRITICAL entries such as DELETE=20m/40m, got '${spec}'`);
+    throw new ThresholdSpecError(
+      `thresholds: expected TYPE=WARN/CRITICAL entries such as DELETE=20m/40m, got '${spec}'`,
+    );
   }
   const seen = new Set<string>();
   for (const part of parts) {
@@ -46,7 +48,9 @@ export function parseThresholds(spec: string = DEFAULT_THRESHOLD_SPEC): Threshol
     }
     const type = match[1].toUpperCase();
     if (type !== '*' && !Object.hasOwn(OperationType, type)) {
-      throw new ThresholdSpecError(`thresholds: '${part}' names unknown operation type '${match[1]}' (expected ${TYPE_NAMES} or *)`);
+      throw new ThresholdSpecError(
+        `thresholds: '${part}' names unknown operation type '${match[1]}' (expected ${TYPE_NAMES} or *)`,
+      );
     }
     if (seen.has(type)) throw new ThresholdSpecError(`thresholds: '${part}' repeats type ${type}`);
     seen.add(type);

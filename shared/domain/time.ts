@@ -45,7 +45,11 @@ function isCalendarDate(yyyyMmDd: string): boolean {
  * @example
  * parseUserInstant('2021-09-21', '--until'); // 2021-09-21T00:00:00Z
  */
-export function parseUserInstant(text: string, what: string, dayStart: (utcMidnight: Instant) => Instant = (at) => at): Instant {
+export function parseUserInstant(
+  text: string,
+  what: string,
+  dayStart: (utcMidnight: Instant) => Instant = (at) => at,
+): Instant {
   const isDate = ISO_DATE.test(text);
   const parsed = parseInstant(isDate ? `${text}T00:00:00Z` : text);
   const ms = parsed !== null && isDate ? dayStart(parsed) : parsed;

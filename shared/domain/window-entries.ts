@@ -7,12 +7,21 @@
 import { isPending, markedSent, type OutboxEntry } from './outbox.ts';
 import type { ServiceKey } from './service.ts';
 import type { Instant } from './time.ts';
-import { nextFor, planWindowAnnouncements, sameAnnouncement, WindowEventType, type WindowAnnouncement } from './window-events.ts';
+import {
+  nextFor,
+  planWindowAnnouncements,
+  sameAnnouncement,
+  WindowEventType,
+  type WindowAnnouncement,
+} from './window-events.ts';
 import { sameWindow, type ImpactWindow } from './windows.ts';
 
 export interface WindowEntry {
   readonly key: ServiceKey;
-  /** The window id: the window's start when its opening was announced (a late event may move the start earlier, never the id). */
+  /**
+   * The window id: the window's start when its opening was announced (a late event may move the start earlier, never
+   * the id).
+   */
   readonly id: Instant;
   /** Version of the stored item, for conditional writes; 0 before the first write. */
   readonly version: number;
@@ -25,14 +34,18 @@ export interface WindowEntry {
 /** Events kept per window id: the last sent one and any still pending are all the rules look at. */
 const KEPT_ANNOUNCEMENTS = 4;
 
-const withAnnouncements = (kept: readonly WindowAnnouncement[], added: readonly WindowAnnouncement[]): WindowAnnouncement[] => {
+const withAnnouncements = (
+  kept: readonly WindowAnnouncement[],
+  added: readonly WindowAnnouncement[],
+): WindowAnnouncement[] => {
   const all = [...kept, ...added].sort((a, b) => a.revision - b.revision);
   const pending = all.filter(isPending);
   const recent = all.slice(-KEPT_ANNOUNCEMENTS);
   return [...pending.filter((entry) => !recent.includes(entry)), ...recent];
 };
 
-const sameOrBothNone = (a: ImpactWindow | null, b: ImpactWindow | null): boolean => (a === null || b === null ? a === b : sameWindow(a, b));
+const sameOrBothNone = (a: ImpactWindow | null, b: ImpactWindow | null): boolean =>
+  a === null || b === null ? a === b : sameWindow(a, b);
 
 /**
  * The entries that change when a service's windows from `span` on are `windows` (the walk's: from
@@ -83,7 +96,11 @@ export function entriesAfterWalk(
  * @example
  * const next = entryAfterSent(entry, opened, now); // its Closed now pending, if the window closed
  */
-export function entryAfterSent(entry: WindowEntry, announced: WindowAnnouncement, now: Instant): { entry: WindowEntry; next: WindowAnnouncement | null } | null {
+export function entryAfterSent(
+  entry: WindowEntry,
+  announced: WindowAnnouncement,
+  now: Instant,
+): { entry: WindowEntry; next: WindowAnnouncement | null } | null {
   const kept = entry.announcements.find((candidate) => sameAnnouncement(candidate, announced));
   if (!kept || !isPending(kept)) return null;
   const sent = entry.announcements.map((candidate) => (candidate === kept ? markedSent(candidate, now) : candidate));
@@ -100,11 +117,17 @@ export function entryAfterSent(entry: WindowEntry, announced: WindowAnnouncement
  * const open = entries.filter(isLive).map((entry) => entry.id);
  */
 export function isLive(entry: WindowEntry): boolean {
-  const last = entry.announcements.reduce<WindowAnnouncement | null>((latest, announced) => (latest === null || announced.revision > latest.revision ? announced : latest), null);
+  const last = entry.announcements.reduce<WindowAnnouncement | null>(
+    (latest, announced) => (latest === null || announced.revision > latest.revision ? announced : latest),
+    null,
+  );
   return last?.type === WindowEventType.OPENED || (entry.window !== null && entry.window.end === null);
 }
 
 /** Whether the entry has something for the sweeper: an event still to go out, or a grace that may run out. */
 export function entryNeedsSweep(entry: WindowEntry): boolean {
-  return entry.announcements.some((announced: OutboxEntry) => isPending(announced)) || (entry.window?.awaitingReplacementSince ?? null) !== null;
+  return (
+    entry.announcements.some((announced: OutboxEntry) => isPending(announced)) ||
+    (entry.window?.awaitingReplacementSince ?? null) !== null
+  );
 }

@@ -99,7 +99,8 @@ const overlapsSaid = (window: ImpactWindow, last: WindowAnnouncement): boolean =
 
 /**
  * The next event a window id needs, its last one sent. `owner` is the current window it goes on
- * as (see `planWindowAnnouncements`), `null` when there is none — its window vanished, or merged into an earlier id's: such an id is closed
+ * as (see `planWindowAnnouncements`), `null` when there is none — its window vanished, or merged into an earlier id's:
+ * such an id is closed
  * `withdrawn`, its interval being covered by the surviving id's. Otherwise: Closed when the window closed or its
  * bounds moved since the last Closed; Opened again when a late event re-opened it.
  */
@@ -110,12 +111,19 @@ export function nextFor(last: WindowAnnouncement, owner: ImpactWindow | null, no
       ? announcement(WindowEventType.CLOSED, last.windowStart, revision, { ...last, end: last.start }, now, true)
       : null;
   }
-  if (owner.end === null) return last.type === WindowEventType.CLOSED ? announcement(WindowEventType.OPENED, last.windowStart, revision, owner, now) : null;
-  const saidSo = last.type === WindowEventType.CLOSED && !last.withdrawn && last.start === owner.start && last.end === owner.end;
+  if (owner.end === null)
+    return last.type === WindowEventType.CLOSED
+      ? announcement(WindowEventType.OPENED, last.windowStart, revision, owner, now)
+      : null;
+  const saidSo =
+    last.type === WindowEventType.CLOSED && !last.withdrawn && last.start === owner.start && last.end === owner.end;
   return saidSo ? null : announcement(WindowEventType.CLOSED, last.windowStart, revision, owner, now);
 }
 
-/** What `windows` make due: the events to claim, and windows that cannot be announced (see {@link planWindowAnnouncements}). */
+/**
+ * What `windows` make due: the events to claim, and windows that cannot be announced (see {@link
+ * planWindowAnnouncements}).
+ */
 export interface WindowAnnouncementPlan {
   readonly due: readonly WindowAnnouncement[];
   /**
@@ -136,7 +144,8 @@ export interface WindowAnnouncementPlan {
  * whatever the windows, announcing them ends.
  *
  * @example
- * planWindowAnnouncements(view.windows, state.announcements, now).due.map((due) => due.type); // ['Impact Window Opened']
+ * planWindowAnnouncements(view.windows, state.announcements, now).due.map((due) => due.type); // ['Impact Window
+ * Opened']
  */
 export function planWindowAnnouncements(
   windows: readonly ImpactWindow[],
@@ -164,7 +173,9 @@ export function planWindowAnnouncements(
       }
     }
   };
-  claim((window, last) => window.start <= last.windowStart && last.windowStart <= (window.end ?? Number.POSITIVE_INFINITY));
+  claim(
+    (window, last) => window.start <= last.windowStart && last.windowStart <= (window.end ?? Number.POSITIVE_INFINITY),
+  );
   claim(overlapsSaid);
   const due: WindowAnnouncement[] = [];
   for (const last of ids) {
@@ -188,7 +199,8 @@ export function planWindowAnnouncements(
  * `<account>#<region>#<service>#<start when it opened>`.
  *
  * @example
- * windowEventOf(key, announcement).detail.windowId; // '123456789012#eu-central-1#trustsource-core#2021-09-21T19:09:00Z'
+ * windowEventOf(key, announcement).detail.windowId; //
+ * '123456789012#eu-central-1#trustsource-core#2021-09-21T19:09:00Z'
  */
 export function windowEventOf(key: ServiceKey, announced: WindowAnnouncement): WindowEvent {
   return {

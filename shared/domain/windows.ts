@@ -3,7 +3,13 @@
  * derived from the status events of all its stacks. Like operations, they are a pure function of
  * the set of events and the clock, so delivery order cannot change them.
  */
-import { canonicalRecords, foldOperations, stackRecordsForRules, type Operation, type StatusRecord } from './operations.ts';
+import {
+  canonicalRecords,
+  foldOperations,
+  stackRecordsForRules,
+  type Operation,
+  type StatusRecord,
+} from './operations.ts';
 import { maxSeverity, operationSeverity, type OperationSeverity } from './severity.ts';
 import { DELETE_COMPLETE, REVIEW_IN_PROGRESS, statusRule, StatusClass, type StackStatus } from './status.ts';
 import { groupBy } from './collections.ts';
@@ -62,7 +68,11 @@ interface StackPresence {
  */
 export interface Baseline {
   readonly asOf: Instant;
-  readonly stacks: readonly { readonly stackId: string; readonly stackName: string; readonly status: StackStatus | null }[];
+  readonly stacks: readonly {
+    readonly stackId: string;
+    readonly stackName: string;
+    readonly status: StackStatus | null;
+  }[];
   /** The window open at `asOf`; absent or `null` when none was. */
   readonly open?: OpenWindowAt | null | undefined;
   /** The last DELETE_COMPLETE of a stack that existed, at or before `asOf`; absent when none. */
@@ -162,7 +172,12 @@ interface Walk {
   readonly checkpoint: Baseline | null;
 }
 
-const peakOf = (severities: readonly SeverityAt[], from: Instant, to: Instant | null, inherited: OperationSeverity | null): OperationSeverity | null =>
+const peakOf = (
+  severities: readonly SeverityAt[],
+  from: Instant,
+  to: Instant | null,
+  inherited: OperationSeverity | null,
+): OperationSeverity | null =>
   severities
     .filter(({ start }) => start >= from && (to === null || start <= to))
     .reduce<OperationSeverity | null>((peak, { severity }) => maxSeverity(peak, severity), inherited);
@@ -197,11 +212,15 @@ const stackIdOf = (stack: StackRecords): string => stack.records[0]?.stackId ?? 
  * by stack, in stack id order), up to `now`; and their operations as folded from those.
  */
 function recordsUpTo(input: WalkInput, now: Instant): { records: StatusRecord[]; operations: Operation[] } {
-  const stacks = [...byStackOf(input)].sort((a, b) => (stackIdOf(a) < stackIdOf(b) ? -1 : stackIdOf(a) > stackIdOf(b) ? 1 : 0));
+  const stacks = [...byStackOf(input)].sort((a, b) =>
+    stackIdOf(a) < stackIdOf(b) ? -1 : stackIdOf(a) > stackIdOf(b) ? 1 : 0,
+  );
   const records: StatusRecord[] = [];
   const operations: Operation[] = [];
   for (const stack of stacks) {
-    const seen = stack.records.every((record) => record.time <= now) ? stack.records : stack.records.filter((record) => record.time <= now);
+    const seen = stack.records.every((record) => record.time <= now)
+      ? stack.records
+      : stack.records.filter((record) => record.time <= now);
     records.push(...seen);
     operations.push(...(seen === stack.records ? stack.operations : foldOperations(seen)));
   }
@@ -209,15 +228,20 @@ function recordsUpTo(input: WalkInput, now: Instant): { records: StatusRecord[];
   return { records: records.sort((a, b) => a.time - b.time), operations };
 }
 
-function walkService(input: WalkInput, now: Instant, rules: WindowRules, baseline: Baseline | null, checkpointAt?: Instant): Walk {
+function walkService(
+  input: WalkInput,
+  now: Instant,
+  rules: WindowRules,
+  baseline: Baseline | null,
+  checkpointAt?: Instant,
+): Walk {
   const { records: canonical, operations } = recordsUpTo(input, now);
   // The operations come from every record given (those before the baseline too: an operation
   // that began before a checkpoint is still one), the walk from those after it.
-  const severities: SeverityAt[] = operations
-    .flatMap((operation: Operation) => {
-      const severity = operationSeverity(operation, now, rules.thresholds);
-      return severity ? [{ start: operation.start, severity }] : [];
-    });
+  const severities: SeverityAt[] = operations.flatMap((operation: Operation) => {
+    const severity = operationSeverity(operation, now, rules.thresholds);
+    return severity ? [{ start: operation.start, severity }] : [];
+  });
   const asOf = baseline?.asOf ?? Number.NEGATIVE_INFINITY;
   const opensAt = new Set(severities.filter(({ start }) => start > asOf).map(({ start }) => start));
 
@@ -236,7 +260,12 @@ function walkService(input: WalkInput, now: Instant, rules: WindowRules, baselin
       // The rules never open a window on a service with no stack left (DELETE_COMPLETE is final),
       // so the last deletion is never before the start; were it ever, the window still must not
       // end before it starts (its events could not be announced).
-      windows.push({ start: state.start, end: Math.max(state.start, state.waitingSince), stacks: state.stacks, awaitingReplacementSince: null });
+      windows.push({
+        start: state.start,
+        end: Math.max(state.start, state.waitingSince),
+        stacks: state.stacks,
+        awaitingReplacementSince: null,
+      });
       state = { kind: 'closed' };
     }
   };
@@ -270,7 +299,9 @@ function walkService(input: WalkInput, now: Instant, rules: WindowRules, baselin
       if (record.status === DELETE_COMPLETE && existed) lastDeleteComplete = time;
     }
     const all = [...presence.values()];
-    const inProgress = all.some((stack) => exists(stack) && statusRule(stack.latest ?? '')?.statusClass === StatusClass.IN_PROGRESS);
+    const inProgress = all.some(
+      (stack) => exists(stack) && statusRule(stack.latest ?? '')?.statusClass === StatusClass.IN_PROGRESS,
+    );
     if (state.kind === 'closed' && opensAt.has(time)) {
       state = { kind: 'open', start: time, stacks: [], waitingSince: null };
     }
@@ -303,7 +334,12 @@ function walkService(input: WalkInput, now: Instant, rules: WindowRules, baselin
     windows: windows.map((window) => ({
       ...window,
       // A window that goes on from the baseline's open one keeps what that one had reached.
-      peakSeverity: peakOf(severities, window.start, window.end, inherited?.start === window.start ? inherited.peak : null) as OperationSeverity,
+      peakSeverity: peakOf(
+        severities,
+        window.start,
+        window.end,
+        inherited?.start === window.start ? inherited.peak : null,
+      ) as OperationSeverity,
     })),
   };
 }
@@ -346,6 +382,12 @@ export function settledTimes(
  * const checkpoint = walkCheckpoint(records, now, rules, baseline, now - 120_000);
  * deriveWindows(newerRecords, later, rules, checkpoint); // the same as over all records
  */
-export function walkCheckpoint(records: WalkInput, now: Instant, rules: WindowRules, baseline: Baseline | null, at: Instant): Baseline {
+export function walkCheckpoint(
+  records: WalkInput,
+  now: Instant,
+  rules: WindowRules,
+  baseline: Baseline | null,
+  at: Instant,
+): Baseline {
   return walkService(records, now, rules, baseline, Math.max(at, baseline?.asOf ?? at)).checkpoint as Baseline;
 }

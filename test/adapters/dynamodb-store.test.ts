@@ -30,9 +30,34 @@ const blueRef = { stackId: blue, stackName: 'checkout-blue' };
  */
 function blueState(): StackState {
   const claims: Claim[] = [
-    { stackId: blue, anchor: t('10:00'), operation: 'DELETE', severity: Severity.WARNING, claimedAt: t('10:20'), delivery: { state: 'sent', at: t('10:20:05') } },
-    { stackId: blue, anchor: t('10:00'), operation: 'DELETE', severity: Severity.RESOLVED, terminalAt: t('10:25'), terminalStatus: 'DELETE_COMPLETE', claimedAt: t('10:25:03'), delivery: { state: 'pending' } },
-    { stackId: blue, anchor: t('09:00'), operation: 'UPDATE', severity: Severity.FAILED, terminalAt: t('09:10'), terminalStatus: 'UPDATE_ROLLBACK_COMPLETE', claimedAt: t('09:10'), delivery: { state: 'suppressed', at: t('09:10'), why: 'muted' } },
+    {
+      stackId: blue,
+      anchor: t('10:00'),
+      operation: 'DELETE',
+      severity: Severity.WARNING,
+      claimedAt: t('10:20'),
+      delivery: { state: 'sent', at: t('10:20:05') },
+    },
+    {
+      stackId: blue,
+      anchor: t('10:00'),
+      operation: 'DELETE',
+      severity: Severity.RESOLVED,
+      terminalAt: t('10:25'),
+      terminalStatus: 'DELETE_COMPLETE',
+      claimedAt: t('10:25:03'),
+      delivery: { state: 'pending' },
+    },
+    {
+      stackId: blue,
+      anchor: t('09:00'),
+      operation: 'UPDATE',
+      severity: Severity.FAILED,
+      terminalAt: t('09:10'),
+      terminalStatus: 'UPDATE_ROLLBACK_COMPLETE',
+      claimedAt: t('09:10'),
+      delivery: { state: 'suppressed', at: t('09:10'), why: 'muted' },
+    },
   ];
   return {
     ...emptyStackState(checkout, blue, 'checkout-blue'),
@@ -40,7 +65,10 @@ function blueState(): StackState {
       record('checkout-blue', '09:00', 'UPDATE_IN_PROGRESS', 'User Initiated'),
       record('checkout-blue', '09:10', 'UPDATE_ROLLBACK_COMPLETE'),
       record('checkout-blue', '10:00', 'DELETE_IN_PROGRESS', 'User Initiated'),
-      { ...record('checkout-blue', '10:25', 'DELETE_COMPLETE'), synthetic: { basis: { time: t('10:00'), status: 'DELETE_IN_PROGRESS' }, askedAt: t('10:26') } },
+      {
+        ...record('checkout-blue', '10:25', 'DELETE_COMPLETE'),
+        synthetic: { basis: { time: t('10:00'), status: 'DELETE_IN_PROGRESS' }, askedAt: t('10:26') },
+      },
     ],
     claims,
     mutedByTag: true,
@@ -69,7 +97,13 @@ const entry = (id: string, end: string | null, sent = true): WindowEntry => ({
   key: checkout,
   id: t(id),
   version: 0,
-  window: { start: t(id), end: end === null ? null : t(end), peakSeverity: 'WARNING', stacks: ['checkout-blue'], awaitingReplacementSince: null },
+  window: {
+    start: t(id),
+    end: end === null ? null : t(end),
+    peakSeverity: 'WARNING',
+    stacks: ['checkout-blue'],
+    awaitingReplacementSince: null,
+  },
   announcements: [opened(id, sent)],
 });
 
@@ -85,102 +119,149 @@ describe('loadStack and saveStack (access pattern 1)', () => {
     expect(state).toEqual(emptyStackState(checkout, blue, 'checkout-blue'));
   });
 
-  it('stores records, claims in every delivery state, facts, sighting, baseline, pages and the walk mark, and returns version + 1', async () => {
-    // Prepare
-    const { store } = await freshTable();
-    const state = blueState();
+  it(
+    'stores records, claims in every delivery state, facts, sighting, baseline, pages and the walk mark, and ' +
+      'returns version + 1',
+    async () => {
+      // Prepare
+      const { store } = await freshTable();
+      const state = blueState();
 
-    // Act
-    const saved = await store.saveStack(state, t('10:30'));
-    const loaded = await store.loadStack(checkout, blueRef);
+      // Act
+      const saved = await store.saveStack(state, t('10:30'));
+      const loaded = await store.loadStack(checkout, blueRef);
 
-    // Assess
-    expect(saved).toEqual({ ...state, version: 1 });
-    expect(loaded).toEqual({ ...state, version: 1 });
-  });
+      // Assess
+      expect(saved).toEqual({ ...state, version: 1 });
+      expect(loaded).toEqual({ ...state, version: 1 });
+    },
+  );
 
-  it('writes the next version over the loaded one, and refuses a write from a version another writer saved first', async () => {
-    // Prepare
-    const { store } = await freshTable();
-    const first = await store.saveStack(blueState(), t('10:30'));
-    if (!first) throw new Error('expected the first save');
+  it(
+    'writes the next version over the loaded one, and refuses a write from a version another writer saved ' + 'first',
+    async () => {
+      // Prepare
+      const { store } = await freshTable();
+      const first = await store.saveStack(blueState(), t('10:30'));
+      if (!first) throw new Error('expected the first save');
 
-    // Act
-    const second = await store.saveStack({ ...first, lastSeenAt: t('10:40') }, t('10:40'));
-    const stale = await store.saveStack({ ...first, lastSeenAt: t('10:41') }, t('10:41'));
-    const again = await store.saveStack(blueState(), t('10:42'));
+      // Act
+      const second = await store.saveStack({ ...first, lastSeenAt: t('10:40') }, t('10:40'));
+      const stale = await store.saveStack({ ...first, lastSeenAt: t('10:41') }, t('10:41'));
+      const again = await store.saveStack(blueState(), t('10:42'));
 
-    // Assess
-    expect(second?.version).toBe(2);
-    expect(stale).toBeNull();
-    expect(again).toBeNull();
-    expect((await store.loadStack(checkout, blueRef)).lastSeenAt).toBe(t('10:40'));
-  });
+      // Assess
+      expect(second?.version).toBe(2);
+      expect(stale).toBeNull();
+      expect(again).toBeNull();
+      expect((await store.loadStack(checkout, blueRef)).lastSeenAt).toBe(t('10:40'));
+    },
+  );
 
-  it('writes an item a person can read in the console: readable keys, ISO-8601 UTC times with Z, its schema version', async () => {
-    // Prepare
-    const { store, table } = await freshTable();
+  it(
+    'writes an item a person can read in the console: readable keys, ISO-8601 UTC times with Z, its schema ' +
+      'version',
+    async () => {
+      // Prepare
+      const { store, table } = await freshTable();
 
-    // Act
-    await store.saveStack(blueState(), t('10:30'));
+      // Act
+      await store.saveStack(blueState(), t('10:30'));
 
-    // Assess
-    const item = await table.get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, `STACK#${blue}`);
-    expect(item).toMatchObject({
-      type: 'stack',
-      schema: 2,
-      account: ACCOUNT,
-      region: REGION,
-      service: 'checkout',
-      stackId: blue,
-      stackName: 'checkout-blue',
-      version: 1,
-      updatedAt: '2024-03-05T10:30:00Z',
-      events: [
-        { time: '2024-03-05T09:00:00Z', status: 'UPDATE_IN_PROGRESS', reason: 'User Initiated' },
-        { time: '2024-03-05T09:10:00Z', status: 'UPDATE_ROLLBACK_COMPLETE' },
-        { time: '2024-03-05T10:00:00Z', status: 'DELETE_IN_PROGRESS', reason: 'User Initiated' },
-        { time: '2024-03-05T10:25:00Z', status: 'DELETE_COMPLETE', synthetic: { basis: { time: '2024-03-05T10:00:00Z', status: 'DELETE_IN_PROGRESS' }, askedAt: '2024-03-05T10:26:00Z' } },
-      ],
-      lastSeenAt: '2024-03-05T10:24:00Z',
-      unwalkedSince: '2024-03-05T10:25:00Z',
-      // Something for the sweeper: a claim still to send, events not walked.
-      sweepPK: 'SWEEP',
-    });
-    expect(item?.claims).toContainEqual({ anchor: '2024-03-05T10:00:00Z', operation: 'DELETE', severity: 'RESOLVED', terminalAt: '2024-03-05T10:25:00Z', terminalStatus: 'DELETE_COMPLETE', claimedAt: '2024-03-05T10:25:03Z', delivery: { state: 'pending' } });
-  });
+      // Assess
+      const item = await table.get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, `STACK#${blue}`);
+      expect(item).toMatchObject({
+        type: 'stack',
+        schema: 2,
+        account: ACCOUNT,
+        region: REGION,
+        service: 'checkout',
+        stackId: blue,
+        stackName: 'checkout-blue',
+        version: 1,
+        updatedAt: '2024-03-05T10:30:00Z',
+        events: [
+          { time: '2024-03-05T09:00:00Z', status: 'UPDATE_IN_PROGRESS', reason: 'User Initiated' },
+          { time: '2024-03-05T09:10:00Z', status: 'UPDATE_ROLLBACK_COMPLETE' },
+          { time: '2024-03-05T10:00:00Z', status: 'DELETE_IN_PROGRESS', reason: 'User Initiated' },
+          {
+            time: '2024-03-05T10:25:00Z',
+            status: 'DELETE_COMPLETE',
+            synthetic: {
+              basis: { time: '2024-03-05T10:00:00Z', status: 'DELETE_IN_PROGRESS' },
+              askedAt: '2024-03-05T10:26:00Z',
+            },
+          },
+        ],
+        lastSeenAt: '2024-03-05T10:24:00Z',
+        unwalkedSince: '2024-03-05T10:25:00Z',
+        // Something for the sweeper: a claim still to send, events not walked.
+        sweepPK: 'SWEEP',
+      });
+      expect(item?.claims).toContainEqual({
+        anchor: '2024-03-05T10:00:00Z',
+        operation: 'DELETE',
+        severity: 'RESOLVED',
+        terminalAt: '2024-03-05T10:25:00Z',
+        terminalStatus: 'DELETE_COMPLETE',
+        claimedAt: '2024-03-05T10:25:03Z',
+        delivery: { state: 'pending' },
+      });
+    },
+  );
 
-  it('keeps a deleted stack for the late-event horizon and a day more (TTL), then its service stops reading it', async () => {
-    // Prepare
-    const { store, table } = await freshTable();
-    const deleted = { ...emptyStackState(checkout, blue, 'checkout-blue'), records: [record('checkout-blue', '10:00', 'DELETE_IN_PROGRESS'), record('checkout-blue', '10:25', 'DELETE_COMPLETE')] };
+  it(
+    'keeps a deleted stack for the late-event horizon and a day more (TTL), then its service stops ' + 'reading it',
+    async () => {
+      // Prepare
+      const { store, table } = await freshTable();
+      const deleted = {
+        ...emptyStackState(checkout, blue, 'checkout-blue'),
+        records: [
+          record('checkout-blue', '10:00', 'DELETE_IN_PROGRESS'),
+          record('checkout-blue', '10:25', 'DELETE_COMPLETE'),
+        ],
+      };
 
-    // Act
-    await store.saveStack(deleted, t('10:30'));
+      // Act
+      await store.saveStack(deleted, t('10:30'));
 
-    // Assess
-    const item = await table.get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, `STACK#${blue}`);
-    expect(item?.expiresAt).toBe(Date.parse('2024-03-13T10:25:00Z') / 1000);
-  });
+      // Assess
+      const item = await table.get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, `STACK#${blue}`);
+      expect(item?.expiresAt).toBe(Date.parse('2024-03-13T10:25:00Z') / 1000);
+    },
+  );
 
-  it('keeps a stack that never settles within 64 KB as DynamoDB counts it, long non-ASCII reasons shortened first, then its oldest events cut and counted', async () => {
-    // Prepare: 400 statuses of a rollback that keeps failing, each with a 300-character reason of 3-byte characters.
-    const { store, table } = await freshTable();
-    const reason = '停'.repeat(300);
-    const records = Array.from({ length: 400 }, (_, index) => ({ ...record('checkout-blue', '10:00', index % 2 === 0 ? 'UPDATE_ROLLBACK_IN_PROGRESS' : 'UPDATE_ROLLBACK_FAILED', reason), time: t('10:00') + index * 60_000 }));
-    const state = { ...emptyStackState(checkout, blue, 'checkout-blue'), records };
+  it(
+    'keeps a stack that never settles within 64 KB as DynamoDB counts it, long non-ASCII reasons shortened first, ' +
+      'then its oldest events cut and counted',
+    async () => {
+      // Prepare: 400 statuses of a rollback that keeps failing, each with a 300-character reason of 3-byte characters.
+      const { store, table } = await freshTable();
+      const reason = '停'.repeat(300);
+      const records = Array.from({ length: 400 }, (_, index) => ({
+        ...record(
+          'checkout-blue',
+          '10:00',
+          index % 2 === 0 ? 'UPDATE_ROLLBACK_IN_PROGRESS' : 'UPDATE_ROLLBACK_FAILED',
+          reason,
+        ),
+        time: t('10:00') + index * 60_000,
+      }));
+      const state = { ...emptyStackState(checkout, blue, 'checkout-blue'), records };
 
-    // Act
-    const saved = await store.saveStack(state, t('18:00'));
+      // Act
+      const saved = await store.saveStack(state, t('18:00'));
 
-    // Assess
-    const item = await table.get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, `STACK#${blue}`);
-    if (!item || !saved) throw new Error('expected the item');
-    expect(itemSize(item)).toBeLessThanOrEqual(MAX_ITEM_BYTES);
-    expect(item.cutEvents).toBeGreaterThan(0);
-    expect(saved.records.at(-1)?.time).toBe(records.at(-1)?.time);
-    expect(saved.records.every((kept) => kept.statusReason.length <= 60)).toBe(true);
-  });
+      // Assess
+      const item = await table.get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, `STACK#${blue}`);
+      if (!item || !saved) throw new Error('expected the item');
+      expect(itemSize(item)).toBeLessThanOrEqual(MAX_ITEM_BYTES);
+      expect(item.cutEvents).toBeGreaterThan(0);
+      expect(saved.records.at(-1)?.time).toBe(records.at(-1)?.time);
+      expect(saved.records.every((kept) => kept.statusReason.length <= 60)).toBe(true);
+    },
+  );
 
   it('names the item and the field of a malformed stored item rather than reading half of it', async () => {
     // Prepare: an item whose first event's time is not a time.
@@ -195,30 +276,43 @@ describe('loadStack and saveStack (access pattern 1)', () => {
 
     // Assess
     await expect(read).rejects.toThrow(StoreDataError);
-    await expect(read).rejects.toThrow(`stored stack SERVICE#${ACCOUNT}#${REGION}#checkout STACK#${blue}: events.0.time: expected an ISO-8601 time (schema 2)`);
+    await expect(read).rejects.toThrow(
+      `stored stack SERVICE#${ACCOUNT}#${REGION}#checkout STACK#${blue}: events.0.time: expected an ISO-8601 time ` +
+        `(schema 2)`,
+    );
   });
 });
 
 describe('loadService and saveService', () => {
-  it('reads every stack of a service and its own item in one consistent query, nothing else of the partition', async () => {
-    // Prepare: two stacks, the service's walk point, a window entry, a page and a kept walk point.
-    const { store } = await freshTable();
-    const green = { ...emptyStackState(checkout, stackArn({ name: 'checkout-green' }), 'checkout-green'), records: [record('checkout-green', '10:01', 'CREATE_IN_PROGRESS')] };
-    await store.saveStack(blueState(), t('10:30'));
-    await store.saveStack(green, t('10:30'));
-    const point: WalkPoint = { asOf: t('10:28'), open: { start: t('10:00'), stacks: ['checkout-blue', 'checkout-green'], waitingSince: null, peak: 'WARNING' }, lastDeleteComplete: t('09:05') };
-    await store.saveService({ ...emptyServiceState(checkout), walked: point, lastKeptAt: t('10:28') }, t('10:30'));
-    await store.saveWindowEntry(entry('10:00', null), t('10:30'));
-    await store.saveFoldedPages(blueState(), [{ since: null, cut: t('08:30'), records: [], claims: [] }]);
-    await store.keepWalkPoint(checkout, point);
+  it(
+    'reads every stack of a service and its own item in one consistent query, nothing else of the ' + 'partition',
+    async () => {
+      // Prepare: two stacks, the service's walk point, a window entry, a page and a kept walk point.
+      const { store } = await freshTable();
+      const green = {
+        ...emptyStackState(checkout, stackArn({ name: 'checkout-green' }), 'checkout-green'),
+        records: [record('checkout-green', '10:01', 'CREATE_IN_PROGRESS')],
+      };
+      await store.saveStack(blueState(), t('10:30'));
+      await store.saveStack(green, t('10:30'));
+      const point: WalkPoint = {
+        asOf: t('10:28'),
+        open: { start: t('10:00'), stacks: ['checkout-blue', 'checkout-green'], waitingSince: null, peak: 'WARNING' },
+        lastDeleteComplete: t('09:05'),
+      };
+      await store.saveService({ ...emptyServiceState(checkout), walked: point, lastKeptAt: t('10:28') }, t('10:30'));
+      await store.saveWindowEntry(entry('10:00', null), t('10:30'));
+      await store.saveFoldedPages(blueState(), [{ since: null, cut: t('08:30'), records: [], claims: [] }]);
+      await store.keepWalkPoint(checkout, point);
 
-    // Act
-    const { service, stacks } = await store.loadService(checkout);
+      // Act
+      const { service, stacks } = await store.loadService(checkout);
 
-    // Assess
-    expect(service).toEqual({ key: checkout, version: 1, walked: point, lastKeptAt: t('10:28'), openWindowIds: [] });
-    expect(stacks.map((stack) => stack.stackName).sort()).toEqual(['checkout-blue', 'checkout-green']);
-  });
+      // Assess
+      expect(service).toEqual({ key: checkout, version: 1, walked: point, lastKeptAt: t('10:28'), openWindowIds: [] });
+      expect(stacks.map((stack) => stack.stackName).sort()).toEqual(['checkout-blue', 'checkout-green']);
+    },
+  );
 
   it('returns the empty service (version 0) and no stacks for a service never written', async () => {
     const { store } = await freshTable();
@@ -242,32 +336,74 @@ describe('loadService and saveService', () => {
 });
 
 describe('servicesToSweep (access pattern 2)', () => {
-  it('returns exactly the services with a stack or a window to sweep, through the sparse index, among 200 closed ones', async () => {
-    // Prepare: 200 services whose deployments ended and were walked; four with something to sweep.
-    const { store } = await freshTable();
-    const closed = Array.from({ length: 200 }, (_, index) => `closed-${index}`);
-    for (let i = 0; i < closed.length; i += 25) {
-      await Promise.all(
-        closed.slice(i, i + 25).map((name) => saveNew(store, stateOf(serviceKey(name), [record(name, '08:00', 'UPDATE_IN_PROGRESS'), record(name, '08:05', 'UPDATE_COMPLETE')]), t('10:00'))),
+  it(
+    'returns exactly the services with a stack or a window to sweep, through the sparse index, among 200 closed ' +
+      'ones',
+    async () => {
+      // Prepare: 200 services whose deployments ended and were walked; four with something to sweep.
+      const { store } = await freshTable();
+      const closed = Array.from({ length: 200 }, (_, index) => `closed-${index}`);
+      for (let i = 0; i < closed.length; i += 25) {
+        await Promise.all(
+          closed
+            .slice(i, i + 25)
+            .map((name) =>
+              saveNew(
+                store,
+                stateOf(serviceKey(name), [
+                  record(name, '08:00', 'UPDATE_IN_PROGRESS'),
+                  record(name, '08:05', 'UPDATE_COMPLETE'),
+                ]),
+                t('10:00'),
+              ),
+            ),
+        );
+      }
+      await saveNew(
+        store,
+        stateOf(serviceKey('running'), [record('running', '10:00', 'UPDATE_IN_PROGRESS')]),
+        t('10:00'),
       );
-    }
-    await saveNew(store, stateOf(serviceKey('running'), [record('running', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
-    await store.saveStack({ ...stateOf(serviceKey('unwalked'), [record('unwalked', '09:00', 'CREATE_IN_PROGRESS'), record('unwalked', '09:01', 'CREATE_COMPLETE')]).stacks[0] as StackState }, t('10:00'));
-    await store.saveWindowEntry({ ...entry('10:00', null, false), key: serviceKey('announcing') }, t('10:00'));
-    await store.saveWindowEntry({ ...entry('10:00', '10:20'), key: serviceKey('announced') }, t('10:30'));
-    await store.saveWindowEntry(
-      { ...entry('09:00', null), key: serviceKey('awaiting'), window: { start: t('09:00'), end: null, peakSeverity: 'WARNING', stacks: ['awaiting'], awaitingReplacementSince: t('09:30') } },
-      t('10:00'),
-    );
+      await store.saveStack(
+        {
+          ...(stateOf(serviceKey('unwalked'), [
+            record('unwalked', '09:00', 'CREATE_IN_PROGRESS'),
+            record('unwalked', '09:01', 'CREATE_COMPLETE'),
+          ]).stacks[0] as StackState),
+        },
+        t('10:00'),
+      );
+      await store.saveWindowEntry({ ...entry('10:00', null, false), key: serviceKey('announcing') }, t('10:00'));
+      await store.saveWindowEntry({ ...entry('10:00', '10:20'), key: serviceKey('announced') }, t('10:30'));
+      await store.saveWindowEntry(
+        {
+          ...entry('09:00', null),
+          key: serviceKey('awaiting'),
+          window: {
+            start: t('09:00'),
+            end: null,
+            peakSeverity: 'WARNING',
+            stacks: ['awaiting'],
+            awaitingReplacementSince: t('09:30'),
+          },
+        },
+        t('10:00'),
+      );
 
-    // Act
-    const targets = await store.servicesToSweep();
+      // Act
+      const targets = await store.servicesToSweep();
 
-    // Assess
-    expect(targets.map((target) => target.key.service).sort()).toEqual(['announcing', 'awaiting', 'running', 'unwalked']);
-    expect(targets.find((target) => target.key.service === 'announcing')?.windowIds).toEqual([t('10:00')]);
-    expect(targets.find((target) => target.key.service === 'running')?.windowIds).toEqual([]);
-  });
+      // Assess
+      expect(targets.map((target) => target.key.service).sort()).toEqual([
+        'announcing',
+        'awaiting',
+        'running',
+        'unwalked',
+      ]);
+      expect(targets.find((target) => target.key.service === 'announcing')?.windowIds).toEqual([t('10:00')]);
+      expect(targets.find((target) => target.key.service === 'running')?.windowIds).toEqual([]);
+    },
+  );
 
   it('drops a stack from the index once its operation ended, its claims were sent and its service walked', async () => {
     // Prepare
@@ -276,7 +412,10 @@ describe('servicesToSweep (access pattern 2)', () => {
     const running = await store.loadStack(serviceKey('api'), { stackId: stackArn({ name: 'api' }), stackName: 'api' });
 
     // Act
-    await store.saveStack({ ...running, records: [...running.records, record('api', '10:05', 'UPDATE_COMPLETE')], unwalkedSince: null }, t('10:06'));
+    await store.saveStack(
+      { ...running, records: [...running.records, record('api', '10:05', 'UPDATE_COMPLETE')], unwalkedSince: null },
+      t('10:06'),
+    );
 
     // Assess
     expect(await store.servicesToSweep()).toEqual([]);
@@ -291,7 +430,10 @@ describe('window entries and windowsOverlapping (access pattern 3)', () => {
     if (!saved) throw new Error('expected the entry');
 
     // Act
-    const closed = await store.saveWindowEntry({ ...saved, window: { ...(saved.window as NonNullable<WindowEntry['window']>), end: t('10:40') } }, t('10:40'));
+    const closed = await store.saveWindowEntry(
+      { ...saved, window: { ...(saved.window as NonNullable<WindowEntry['window']>), end: t('10:40') } },
+      t('10:40'),
+    );
     const stale = await store.saveWindowEntry(saved, t('10:41'));
 
     // Assess
@@ -302,13 +444,17 @@ describe('window entries and windowsOverlapping (access pattern 3)', () => {
     expect(await store.loadWindowEntry(checkout, t('11:00'))).toBeNull();
   });
 
-  it('lists a service\'s entries from an id on, by id, at or after it, or after it only', async () => {
+  it("lists a service's entries from an id on, by id, at or after it, or after it only", async () => {
     // Prepare
     const { store } = await freshTable();
-    for (const id of ['08:00', '09:00', '10:00']) await store.saveWindowEntry(entry(id, `${id.slice(0, 2)}:30`), t('11:00'));
+    for (const id of ['08:00', '09:00', '10:00'])
+      await store.saveWindowEntry(entry(id, `${id.slice(0, 2)}:30`), t('11:00'));
 
     // Act
-    const [from, after] = [await store.windowEntries(checkout, t('09:00')), await store.windowEntries(checkout, t('09:00'), true)];
+    const [from, after] = [
+      await store.windowEntries(checkout, t('09:00')),
+      await store.windowEntries(checkout, t('09:00'), true),
+    ];
 
     // Assess
     expect(from.map((kept) => kept.id)).toEqual([t('09:00'), t('10:00')]);
@@ -336,35 +482,55 @@ describe('window entries and windowsOverlapping (access pattern 3)', () => {
     expect(windows.every((window) => window.key.service === 'checkout')).toBe(true);
   });
 
-  it('keeps a window of 300 stacks with the longest names within 64 KB, its lists of names cut with a marker', async () => {
-    // Prepare: stack names are up to 128 characters.
-    const { store, table } = await freshTable();
-    const stacks = Array.from({ length: 300 }, (_, index) => `checkout-shard-${String(index).padStart(4, '0')}-`.padEnd(128, 'x'));
-    const big: WindowEntry = {
-      ...entry('10:00', null),
-      window: { start: t('10:00'), end: null, peakSeverity: 'FAILED', stacks, awaitingReplacementSince: null },
-      announcements: [{ ...opened('10:00', true), stacks }, { ...opened('10:00', false), type: WindowEventType.CLOSED, revision: 1, end: t('10:40'), stacks }],
-    };
+  it(
+    'keeps a window of 300 stacks with the longest names within 64 KB, its lists of names cut with a ' + 'marker',
+    async () => {
+      // Prepare: stack names are up to 128 characters.
+      const { store, table } = await freshTable();
+      const stacks = Array.from({ length: 300 }, (_, index) =>
+        `checkout-shard-${String(index).padStart(4, '0')}-`.padEnd(128, 'x'),
+      );
+      const big: WindowEntry = {
+        ...entry('10:00', null),
+        window: { start: t('10:00'), end: null, peakSeverity: 'FAILED', stacks, awaitingReplacementSince: null },
+        announcements: [
+          { ...opened('10:00', true), stacks },
+          { ...opened('10:00', false), type: WindowEventType.CLOSED, revision: 1, end: t('10:40'), stacks },
+        ],
+      };
 
-    // Act
-    await store.saveWindowEntry(big, t('10:40'));
+      // Act
+      await store.saveWindowEntry(big, t('10:40'));
 
-    // Assess
-    const item = await table.get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, 'WINDOW#2024-03-05T10:00:00Z');
-    if (!item) throw new Error('expected the item');
-    expect(itemSize(item)).toBeLessThanOrEqual(MAX_ITEM_BYTES);
-    const kept = (await store.loadWindowEntry(checkout, t('10:00')))?.window?.stacks ?? [];
-    expect(kept.at(-1)).toBe('… and 250 more');
-    expect(kept.slice(0, 3)).toEqual(stacks.slice(0, 3));
-  });
+      // Assess
+      const item = await table.get(`SERVICE#${ACCOUNT}#${REGION}#checkout`, 'WINDOW#2024-03-05T10:00:00Z');
+      if (!item) throw new Error('expected the item');
+      expect(itemSize(item)).toBeLessThanOrEqual(MAX_ITEM_BYTES);
+      const kept = (await store.loadWindowEntry(checkout, t('10:00')))?.window?.stacks ?? [];
+      expect(kept.at(-1)).toBe('… and 250 more');
+      expect(kept.slice(0, 3)).toEqual(stacks.slice(0, 3));
+    },
+  );
 });
 
 describe('folded pages of a stack (history folded by size, kept for late events)', () => {
   const page: FoldedPage = {
     since: { asOf: t('08:00'), stacks: [{ stackId: blue, stackName: 'checkout-blue', status: 'UPDATE_COMPLETE' }] },
     cut: t('09:10'),
-    records: [record('checkout-blue', '09:00', 'UPDATE_IN_PROGRESS', 'User Initiated'), record('checkout-blue', '09:10', 'UPDATE_COMPLETE')],
-    claims: [{ stackId: blue, anchor: t('09:00'), operation: 'UPDATE', severity: Severity.WARNING, claimedAt: t('09:05'), delivery: { state: 'sent', at: t('09:05') } }],
+    records: [
+      record('checkout-blue', '09:00', 'UPDATE_IN_PROGRESS', 'User Initiated'),
+      record('checkout-blue', '09:10', 'UPDATE_COMPLETE'),
+    ],
+    claims: [
+      {
+        stackId: blue,
+        anchor: t('09:00'),
+        operation: 'UPDATE',
+        severity: Severity.WARNING,
+        claimedAt: t('09:05'),
+        delivery: { state: 'sent', at: t('09:05') },
+      },
+    ],
   };
 
   it('keeps a page and gives it back as it was, named by its content, expiring with the raw history', async () => {
@@ -417,7 +583,7 @@ describe('walk points kept for late events', () => {
   });
 });
 
-describe('the sweep heartbeat and the self-check\'s memory (the watchdog\'s own items)', () => {
+describe("the sweep heartbeat and the self-check's memory (the watchdog's own items)", () => {
   it('has no heartbeat before the first sweep, then the latest one recorded, in one readable item', async () => {
     // Prepare
     const { store, scan } = await freshTable();
@@ -430,7 +596,9 @@ describe('the sweep heartbeat and the self-check\'s memory (the watchdog\'s own 
     // Assess
     expect(before).toBeNull();
     expect(await store.lastSweepHeartbeat()).toBe(t('10:01:02'));
-    expect(await scan()).toEqual([{ PK: 'WATCHDOG', SK: 'HEARTBEAT#sweep', type: 'heartbeat', schema: 2, at: iso('10:01:02') }]);
+    expect(await scan()).toEqual([
+      { PK: 'WATCHDOG', SK: 'HEARTBEAT#sweep', type: 'heartbeat', schema: 2, at: iso('10:01:02') },
+    ]);
   });
 
   it('keeps the heartbeat apart from every service: a sweep finds nothing to do because of it', async () => {
@@ -460,7 +628,12 @@ describe('the sweep heartbeat and the self-check\'s memory (the watchdog\'s own 
   });
 
   it.each([
-    ['HEARTBEAT#sweep', 'at', 'an hour ago', 'stored sweep heartbeat WATCHDOG HEARTBEAT#sweep: at: expected an ISO-8601 time (schema 2)'],
+    [
+      'HEARTBEAT#sweep',
+      'at',
+      'an hour ago',
+      'stored sweep heartbeat WATCHDOG HEARTBEAT#sweep: at: expected an ISO-8601 time (schema 2)',
+    ],
     ['SELFCHECK', 'mutedStackIds', 'none', 'stored self-check WATCHDOG SELFCHECK: mutedStackIds:'],
   ])('names the item and the field of a malformed %s item', async (sk, field, value, message) => {
     // Prepare
@@ -480,7 +653,12 @@ describe('the sweep heartbeat and the self-check\'s memory (the watchdog\'s own 
 });
 
 describe('stacks muted by their tag (listed without a scan)', () => {
-  const muted = (stackName: string, key = checkout, since = '10:00'): MutedStack => ({ key, stackId: stackArn({ name: stackName }), stackName, since: t(since) });
+  const muted = (stackName: string, key = checkout, since = '10:00'): MutedStack => ({
+    key,
+    stackId: stackArn({ name: stackName }),
+    stackName,
+    since: t(since),
+  });
 
   it('lists every stack kept, in every service, each once, and none once dropped', async () => {
     // Prepare
@@ -545,7 +723,9 @@ describe('stacks muted by their tag (listed without a scan)', () => {
 
     // Assess
     await expect(attempt).rejects.toThrow(StoreDataError);
-    await expect(store.stacksMutedByTag()).rejects.toThrow(`stored muted stack MUTED MUTED#${blue}: since: expected an ISO-8601 time`);
+    await expect(store.stacksMutedByTag()).rejects.toThrow(
+      `stored muted stack MUTED MUTED#${blue}: since: expected an ISO-8601 time`,
+    );
   });
 });
 
@@ -560,19 +740,29 @@ describe('recordEvent and stackHistory', () => {
     otherStack: stackStatus({ name: 'checkout-green' }, '2024-03-05T10:01:00Z', 'UPDATE_IN_PROGRESS'),
   };
 
-  it('returns one stack’s status and resource events in time order, whatever the order they were recorded in', async () => {
-    // Prepare
-    const { store } = await freshTable();
-    for (const event of [events.completed, events.fnDone, events.otherStack, events.started, events.fnStarted, events.cleanup]) {
-      await store.recordEvent(event);
-    }
+  it(
+    'returns one stack’s status and resource events in time order, whatever the order they were ' + 'recorded in',
+    async () => {
+      // Prepare
+      const { store } = await freshTable();
+      for (const event of [
+        events.completed,
+        events.fnDone,
+        events.otherStack,
+        events.started,
+        events.fnStarted,
+        events.cleanup,
+      ]) {
+        await store.recordEvent(event);
+      }
 
-    // Act
-    const history = await store.stackHistory(blue);
+      // Act
+      const history = await store.stackHistory(blue);
 
-    // Assess
-    expect(history).toEqual([events.started, events.fnStarted, events.fnDone, events.cleanup, events.completed]);
-  });
+      // Assess
+      expect(history).toEqual([events.started, events.fnStarted, events.fnDone, events.cleanup, events.completed]);
+    },
+  );
 
   it('returns only the events at or after `from`', async () => {
     // Prepare
@@ -617,7 +807,11 @@ describe('recordEvent and stackHistory', () => {
 
   it.each([
     { event: events.started, SK: '2024-03-05T10:00:00Z#STACK#UPDATE_IN_PROGRESS', expires: '2024-06-03T10:00:00Z' },
-    { event: events.fnStarted, SK: '2024-03-05T10:00:05Z#RESOURCE#Fn#UPDATE_IN_PROGRESS', expires: '2024-06-03T10:00:05Z' },
+    {
+      event: events.fnStarted,
+      SK: '2024-03-05T10:00:05Z#RESOURCE#Fn#UPDATE_IN_PROGRESS',
+      expires: '2024-06-03T10:00:05Z',
+    },
   ])('writes a readable item $SK that expires 90 days after the event ($expires)', async ({ event, SK, expires }) => {
     // Prepare
     const { store, table } = await freshTable();
@@ -627,7 +821,13 @@ describe('recordEvent and stackHistory', () => {
 
     // Assess
     const item = await table.get(`STACK#${blue}`, SK);
-    expect(item).toMatchObject({ PK: `STACK#${blue}`, SK, namePK: 'STACK#checkout-blue', nameSK: SK, time: event === events.started ? '2024-03-05T10:00:00Z' : '2024-03-05T10:00:05Z' });
+    expect(item).toMatchObject({
+      PK: `STACK#${blue}`,
+      SK,
+      namePK: 'STACK#checkout-blue',
+      nameSK: SK,
+      time: event === events.started ? '2024-03-05T10:00:00Z' : '2024-03-05T10:00:05Z',
+    });
     expect(item?.time).toMatch(ISO_Z);
     expect(item?.expiresAt).toBe(Date.parse(expires) / 1000);
   });
@@ -678,7 +878,11 @@ describe('stacksNamed and servicesNamed (the ByName index)', () => {
     const inVirginia = { account: '210987654321', region: 'us-east-1', service: 'checkout' };
     await saveNew(store, stateOf(inIreland, [record('checkout-blue', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
     await saveNew(store, stateOf(inVirginia, [record('checkout-green', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
-    await saveNew(store, stateOf(serviceKey('checkout-v2'), [record('checkout-v2', '10:00', 'UPDATE_IN_PROGRESS')]), t('10:00'));
+    await saveNew(
+      store,
+      stateOf(serviceKey('checkout-v2'), [record('checkout-v2', '10:00', 'UPDATE_IN_PROGRESS')]),
+      t('10:00'),
+    );
 
     // Act
     const found = await store.servicesNamed('checkout');

@@ -17,10 +17,21 @@ function failure(env: Record<string, string | undefined>): ConfigurationError {
 describe('readRuntimeConfig', () => {
   it('takes DESIGN.md defaults when only the required variables are set (empty counts as unset)', () => {
     // Act
-    const config = readRuntimeConfig({ ...REQUIRED, WATCHDOG_THRESHOLDS: '', WATCHDOG_SERVICE_RULES: ' ', WATCHDOG_GRACE: undefined });
+    const config = readRuntimeConfig({
+      ...REQUIRED,
+      WATCHDOG_THRESHOLDS: '',
+      WATCHDOG_SERVICE_RULES: ' ',
+      WATCHDOG_GRACE: undefined,
+    });
 
     // Assess
-    expect(config).toEqual({ tableName: 'watchdog', topicArn: REQUIRED.WATCHDOG_TOPIC_ARN, eventBusName: 'default', memberAccess: null, watchdog: DEFAULT_CONFIG });
+    expect(config).toEqual({
+      tableName: 'watchdog',
+      topicArn: REQUIRED.WATCHDOG_TOPIC_ARN,
+      eventBusName: 'default',
+      memberAccess: null,
+      watchdog: DEFAULT_CONFIG,
+    });
   });
 
   it.each(['recovery', 'org.example/recovery', 'arn:aws:events:eu-central-1:123456789012:event-bus/recovery'])(
@@ -57,7 +68,9 @@ describe('readRuntimeConfig', () => {
     ['30m', 30 * 60_000],
     ['2h', 2 * 60 * 60_000],
   ])('reads WATCHDOG_REPEAT_CRITICAL_EVERY %j as %s', (text, expected) => {
-    expect(readRuntimeConfig({ ...REQUIRED, WATCHDOG_REPEAT_CRITICAL_EVERY: text }).watchdog.repeatCriticalEveryMs).toBe(expected);
+    expect(
+      readRuntimeConfig({ ...REQUIRED, WATCHDOG_REPEAT_CRITICAL_EVERY: text }).watchdog.repeatCriticalEveryMs,
+    ).toBe(expected);
   });
 
   it('reads organisation-wide access to member accounts when the read role is named', () => {
@@ -71,7 +84,12 @@ describe('readRuntimeConfig', () => {
     });
 
     // Assess
-    expect(config.memberAccess).toEqual({ roleName: 'cfn-watchdog-read', externalId: 'org-7f3a', homeAccount: '123456789012', homeRegion: 'eu-central-1' });
+    expect(config.memberAccess).toEqual({
+      roleName: 'cfn-watchdog-read',
+      externalId: 'org-7f3a',
+      homeAccount: '123456789012',
+      homeRegion: 'eu-central-1',
+    });
   });
 
   it('reads the mutes separated by ";"', () => {
@@ -87,23 +105,51 @@ describe('readRuntimeConfig', () => {
     const config = readRuntimeConfig({ ...REQUIRED, WATCHDOG_ALLOWED_SERVICE_TAGS: '123456789012=payments;*=shared' });
 
     // Assess
-    expect(config.watchdog.allowedServiceTags?.entries.map(({ account, source }) => `${account}=${source}`)).toEqual(['123456789012=payments', '*=shared']);
+    expect(config.watchdog.allowedServiceTags?.entries.map(({ account, source }) => `${account}=${source}`)).toEqual([
+      '123456789012=payments',
+      '*=shared',
+    ]);
   });
 
   it.each([
-    [{ ...REQUIRED, WATCHDOG_ALLOWED_SERVICE_TAGS: 'payments' }, 'WATCHDOG_ALLOWED_SERVICE_TAGS', "entry 'payments': expected ACCOUNT=REGEX"],
-    [{ WATCHDOG_TOPIC_ARN: REQUIRED.WATCHDOG_TOPIC_ARN }, 'WATCHDOG_TABLE_NAME', 'WATCHDOG_TABLE_NAME: required, but not set'],
+    [
+      { ...REQUIRED, WATCHDOG_ALLOWED_SERVICE_TAGS: 'payments' },
+      'WATCHDOG_ALLOWED_SERVICE_TAGS',
+      "entry 'payments': expected ACCOUNT=REGEX",
+    ],
+    [
+      { WATCHDOG_TOPIC_ARN: REQUIRED.WATCHDOG_TOPIC_ARN },
+      'WATCHDOG_TABLE_NAME',
+      'WATCHDOG_TABLE_NAME: required, but not set',
+    ],
     [{ WATCHDOG_TABLE_NAME: 'watchdog' }, 'WATCHDOG_TOPIC_ARN', 'WATCHDOG_TOPIC_ARN: required, but not set'],
     [{ ...REQUIRED, WATCHDOG_TOPIC_ARN: 'alerts' }, 'WATCHDOG_TOPIC_ARN', "got 'alerts'"],
     [{ ...REQUIRED, WATCHDOG_THRESHOLDS: 'DELETE=20m' }, 'WATCHDOG_THRESHOLDS', "'DELETE=20m'"],
-    [{ ...REQUIRED, WATCHDOG_SERVICE_RULES: 'core=[' }, 'WATCHDOG_SERVICE_RULES', "'[' is not a valid regular expression"],
+    [
+      { ...REQUIRED, WATCHDOG_SERVICE_RULES: 'core=[' },
+      'WATCHDOG_SERVICE_RULES',
+      "'[' is not a valid regular expression",
+    ],
     [{ ...REQUIRED, WATCHDOG_GRACE: 'an hour' }, 'WATCHDOG_GRACE', "got 'an hour'"],
     [{ ...REQUIRED, WATCHDOG_EVENT_BUS_NAME: 'my bus' }, 'WATCHDOG_EVENT_BUS_NAME', "got 'my bus'"],
     [{ ...REQUIRED, WATCHDOG_MUTE: '^sandbox-;(' }, 'WATCHDOG_MUTE', "mute '(' is not a valid regular expression"],
     [{ ...REQUIRED, WATCHDOG_REPEAT_CRITICAL_EVERY: 'hourly' }, 'WATCHDOG_REPEAT_CRITICAL_EVERY', "got 'hourly'"],
     [{ ...REQUIRED, WATCHDOG_MEMBER_READ_ROLE: 'read role' }, 'WATCHDOG_MEMBER_READ_ROLE', "got 'read role'"],
-    [{ ...REQUIRED, WATCHDOG_MEMBER_READ_ROLE: 'cfn-watchdog-read', AWS_REGION: 'eu-central-1' }, 'WATCHDOG_HOME_ACCOUNT', 'required, but not set'],
-    [{ ...REQUIRED, WATCHDOG_MEMBER_READ_ROLE: 'cfn-watchdog-read', WATCHDOG_HOME_ACCOUNT: '1234', AWS_REGION: 'eu-central-1' }, 'WATCHDOG_HOME_ACCOUNT', "got '1234'"],
+    [
+      { ...REQUIRED, WATCHDOG_MEMBER_READ_ROLE: 'cfn-watchdog-read', AWS_REGION: 'eu-central-1' },
+      'WATCHDOG_HOME_ACCOUNT',
+      'required, but not set',
+    ],
+    [
+      {
+        ...REQUIRED,
+        WATCHDOG_MEMBER_READ_ROLE: 'cfn-watchdog-read',
+        WATCHDOG_HOME_ACCOUNT: '1234',
+        AWS_REGION: 'eu-central-1',
+      },
+      'WATCHDOG_HOME_ACCOUNT',
+      "got '1234'",
+    ],
   ])('fails naming %s', (env, variable, text) => {
     // Act
     const error = failure(env);

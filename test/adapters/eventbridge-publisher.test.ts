@@ -14,33 +14,47 @@ beforeEach(() => {
 });
 
 describe('createEventBridgePublisher', () => {
-  it('puts one entry with source cfn-watchdog, the detail-type and the detail as JSON on the configured bus', async () => {
-    // Prepare
-    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'a1b2' }] });
-    const publisher = createEventBridgePublisher({ client: new EventBridgeClient({ region: 'eu-central-1' }), eventBusName: 'recovery' });
+  it(
+    'puts one entry with source cfn-watchdog, the detail-type and the detail as JSON on the ' + 'configured bus',
+    async () => {
+      // Prepare
+      eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'a1b2' }] });
+      const publisher = createEventBridgePublisher({
+        client: new EventBridgeClient({ region: 'eu-central-1' }),
+        eventBusName: 'recovery',
+      });
 
-    // Act
-    await publisher.publish(closed);
+      // Act
+      await publisher.publish(closed);
 
-    // Assess
-    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 1);
-    expect(eventBridge).toHaveReceivedCommandWith(PutEventsCommand, {
-      Entries: [
-        {
-          EventBusName: 'recovery',
-          Source: 'cfn-watchdog',
-          DetailType: 'Impact Window Closed',
-          Detail:
-            '{"windowId":"123456789012#eu-central-1#trustsource-core#2021-09-21T19:09:00Z","revision":1,"service":"trustsource-core","account":"123456789012","region":"eu-central-1","start":"2021-09-21T19:09:00Z","end":"2021-09-21T20:07:00Z","peakSeverity":"FAILED","stacks":["trustsource-core-prod","trustsource-scan-prod","trustsource-scan-v2-prod"],"withdrawn":false}',
-        },
-      ],
-    });
-  });
+      // Assess
+      expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+      expect(eventBridge).toHaveReceivedCommandWith(PutEventsCommand, {
+        Entries: [
+          {
+            EventBusName: 'recovery',
+            Source: 'cfn-watchdog',
+            DetailType: 'Impact Window Closed',
+            Detail:
+              '{"windowId":"123456789012#eu-central-1#trustsource-core#2021-09-21T19:09:00Z","revision":1,"service":"' +
+              'trustsource-core","account":"123456789012","region":"eu-central-1","start":"2021-09-21T19:09:00Z","e' +
+              'nd":"2021-09-21T20:07:00Z","peakSeverity":"FAILED","stacks":["trustsource-core-prod","trustsource-sc' +
+              'an-prod","trustsource-scan-v2-prod"],"withdrawn":false}',
+          },
+        ],
+      });
+    },
+  );
 
   it('throws, naming the bus, the window and the error code, when PutEvents answers with a failed entry', async () => {
     // Prepare: PutEvents reports a refused entry in a successful answer.
-    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
-    const publisher = createEventBridgePublisher({ client: new EventBridgeClient({ region: 'eu-central-1' }), eventBusName: 'default' });
+    eventBridge
+      .on(PutEventsCommand)
+      .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
+    const publisher = createEventBridgePublisher({
+      client: new EventBridgeClient({ region: 'eu-central-1' }),
+      eventBusName: 'default',
+    });
 
     // Act
     const failure = await publisher.publish(closed).catch((error: unknown) => error);
@@ -48,14 +62,20 @@ describe('createEventBridgePublisher', () => {
     // Assess
     expect(failure).toBeInstanceOf(WindowEventRejectedError);
     expect((failure as Error).message).toBe(
-      "EventBridge bus 'default' refused 'Impact Window Closed' for 123456789012#eu-central-1#trustsource-core#2021-09-21T19:09:00Z: InternalFailure try again",
+      "EventBridge bus 'default' refused 'Impact Window Closed' for " +
+        '123456789012#eu-central-1#trustsource-core#2021-09-21T19:09:00Z: InternalFailure try again',
     );
   });
 
   it('lets a throttled PutEvents throw, so the claim stays pending', async () => {
     // Prepare
-    eventBridge.on(PutEventsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
-    const publisher = createEventBridgePublisher({ client: new EventBridgeClient({ region: 'eu-central-1' }), eventBusName: 'default' });
+    eventBridge
+      .on(PutEventsCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const publisher = createEventBridgePublisher({
+      client: new EventBridgeClient({ region: 'eu-central-1' }),
+      eventBusName: 'default',
+    });
 
     // Act
     const failure = await publisher.publish(closed).catch((error: unknown) => error);

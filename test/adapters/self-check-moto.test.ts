@@ -21,7 +21,11 @@ import { t } from '../support/states.ts';
 
 const REGION = 'eu-central-1';
 const NOW = t('06:00');
-const clientConfig = () => ({ endpoint: inject('motoEndpoint'), region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+const clientConfig = () => ({
+  endpoint: inject('motoEndpoint'),
+  region: REGION,
+  credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+});
 
 interface Watchdog {
   readonly run: () => Promise<SelfCheckResult>;
@@ -47,7 +51,14 @@ async function deployedWatchdog(): Promise<Watchdog> {
   const { TopicArn: ops } = await sns.send(new CreateTopicCommand({ Name: `ops-${id}` }));
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `ops-${id}` }));
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-  await sns.send(new SubscribeCommand({ TopicArn: ops, Protocol: 'sqs', Endpoint: Attributes?.QueueArn, Attributes: { RawMessageDelivery: 'true' } }));
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: ops,
+      Protocol: 'sqs',
+      Endpoint: Attributes?.QueueArn,
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  );
   const busName = `recovery-${id}`;
   await eventBridge.send(new CreateEventBusCommand({ Name: busName }));
   const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'cfn-watchdog test key' }));
@@ -55,7 +66,16 @@ async function deployedWatchdog(): Promise<Watchdog> {
   // moto answers DisableKey and ScheduleKeyDeletion only by the key's id, not its ARN.
   const bareKeyId = KeyMetadata?.KeyId as string;
 
-  const probe = createAwsResourceProbe({ dynamodb, tableName, sns, topicArn: alerts as string, eventBridge, eventBusName: busName, kms, keyId });
+  const probe = createAwsResourceProbe({
+    dynamodb,
+    tableName,
+    sns,
+    topicArn: alerts as string,
+    eventBridge,
+    eventBusName: busName,
+    kms,
+    keyId,
+  });
   return {
     store,
     run: () =>
@@ -69,13 +89,16 @@ async function deployedWatchdog(): Promise<Watchdog> {
         log: silentLog,
       }),
     async opsMessages() {
-      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      const { Messages } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
       return (Messages ?? []).map((message) => message.Body ?? '');
     },
     breakIt: {
       'the alerts topic deleted': () => sns.send(new DeleteTopicCommand({ TopicArn: alerts })),
       'the key disabled': () => kms.send(new DisableKeyCommand({ KeyId: bareKeyId })),
-      'the key scheduled for deletion': () => kms.send(new ScheduleKeyDeletionCommand({ KeyId: bareKeyId, PendingWindowInDays: 7 })),
+      'the key scheduled for deletion': () =>
+        kms.send(new ScheduleKeyDeletionCommand({ KeyId: bareKeyId, PendingWindowInDays: 7 })),
       'the bus deleted': () => eventBridge.send(new DeleteEventBusCommand({ Name: busName })),
       'the table deleted': () => dynamodb.send(new DeleteTableCommand({ TableName: tableName })),
     },
@@ -119,7 +142,7 @@ describe('the self-check against moto', () => {
     expect(result.sent?.text).toBe(message);
   });
 
-  it('says the key\'s state and its deletion date', async () => {
+  it("says the key's state and its deletion date", async () => {
     // Prepare
     const watchdog = await deployedWatchdog();
     await watchdog.breakIt['the key scheduled for deletion']?.();
@@ -128,25 +151,35 @@ describe('the self-check against moto', () => {
     const result = await watchdog.run();
 
     // Assess
-    expect(result.sent?.text).toMatch(/^FAILED key: key arn:aws:kms:eu-central-1:\d{12}:key\/[0-9a-f-]+ is PendingDeletion, to be deleted at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/m);
+    expect(result.sent?.text).toMatch(
+      new RegExp(
+        String.raw`^FAILED key: key arn:aws:kms:eu-central-1:\d{12}:key/[0-9a-f-]+ is PendingDeletion, ` +
+          String.raw`to be deleted at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`,
+        'm',
+      ),
+    );
   });
 
-  it('tells the ops topic once of a stack newly muted by its tag, from the store, and not again the next day', async () => {
-    // Prepare: what the stack-events function keeps when it sees the tag.
-    const watchdog = await deployedWatchdog();
-    const stackId = 'arn:aws:cloudformation:eu-central-1:123456789012:stack/payments-sandbox/00000000-0000-4000-8000-000000000001';
-    const key = { account: '123456789012', region: 'eu-central-1', service: 'payments' };
-    await watchdog.store.keepMutedByTag({ key, stackId, stackName: 'payments-sandbox', since: NOW - 3_600_000 });
+  it(
+    'tells the ops topic once of a stack newly muted by its tag, from the store, and not again the ' + 'next day',
+    async () => {
+      // Prepare: what the stack-events function keeps when it sees the tag.
+      const watchdog = await deployedWatchdog();
+      const stackId =
+        'arn:aws:cloudformation:eu-central-1:123456789012:stack/payments-sandbox/00000000-0000-4000-8000-000000000001';
+      const key = { account: '123456789012', region: 'eu-central-1', service: 'payments' };
+      await watchdog.store.keepMutedByTag({ key, stackId, stackName: 'payments-sandbox', since: NOW - 3_600_000 });
 
-    // Act
-    const first = await watchdog.run();
-    const second = await watchdog.run();
+      // Act
+      const first = await watchdog.run();
+      const second = await watchdog.run();
 
-    // Assess
-    const messages = await watchdog.opsMessages();
-    expect(messages).toHaveLength(1);
-    expect(messages[0]).toContain('payments-sandbox');
-    expect(first.sent?.text).toBe(messages[0]);
-    expect(second.sent).toBeNull();
-  });
+      // Assess
+      const messages = await watchdog.opsMessages();
+      expect(messages).toHaveLength(1);
+      expect(messages[0]).toContain('payments-sandbox');
+      expect(first.sent?.text).toBe(messages[0]);
+      expect(second.sent).toBeNull();
+    },
+  );
 });

@@ -4,11 +4,27 @@ import { CORE_ARN, notification } from '../support/notifications.ts';
 
 describe('subjectOf', () => {
   it.each([
-    ['WARNING', { severity: 'WARNING', elapsedMs: 20 * 60_000 }, '[WARNING] DELETE of trustsource-core-prod running for 20 min (trustsource-core, eu-central-1)'],
+    [
+      'WARNING',
+      { severity: 'WARNING', elapsedMs: 20 * 60_000 },
+      '[WARNING] DELETE of trustsource-core-prod running for 20 min (trustsource-core, eu-central-1)',
+    ],
     ['CRITICAL', {}, '[CRITICAL] DELETE of trustsource-core-prod running for 40 min (trustsource-core, eu-central-1)'],
-    ['FAILED', { severity: 'FAILED', status: 'DELETE_FAILED' }, '[FAILED] DELETE of trustsource-core-prod failed: DELETE_FAILED (trustsource-core, eu-central-1)'],
-    ['RESOLVED', { severity: 'RESOLVED', status: 'DELETE_COMPLETE', elapsedMs: 47.5 * 60_000 }, '[RESOLVED] DELETE of trustsource-core-prod finished after 47 min (trustsource-core, eu-central-1)'],
-    ['a CRITICAL reminder', { reminder: 2, elapsedMs: 55 * 60_000 }, '[CRITICAL #2] DELETE of trustsource-core-prod running for 55 min (trustsource-core, eu-central-1)'],
+    [
+      'FAILED',
+      { severity: 'FAILED', status: 'DELETE_FAILED' },
+      '[FAILED] DELETE of trustsource-core-prod failed: DELETE_FAILED (trustsource-core, eu-central-1)',
+    ],
+    [
+      'RESOLVED',
+      { severity: 'RESOLVED', status: 'DELETE_COMPLETE', elapsedMs: 47.5 * 60_000 },
+      '[RESOLVED] DELETE of trustsource-core-prod finished after 47 min (trustsource-core, eu-central-1)',
+    ],
+    [
+      'a CRITICAL reminder',
+      { reminder: 2, elapsedMs: 55 * 60_000 },
+      '[CRITICAL #2] DELETE of trustsource-core-prod running for 55 min (trustsource-core, eu-central-1)',
+    ],
   ] as const)('says what happened for %s', (_severity, overrides, expected) => {
     expect(subjectOf(notification(overrides))).toBe(expected);
   });
@@ -50,10 +66,13 @@ describe('bodyOf', () => {
         'Status:     DELETE_IN_PROGRESS (User Initiated)',
         '',
         'Still in progress:',
-        '  - ScanAnalysisFunction (AWS::Lambda::Function) trustsource-core-prod-ScanAnalysisFunction-1A2B3C4D5E6F: DELETE_IN_PROGRESS since 2021-09-21T19:09:22Z',
+        '  - ScanAnalysisFunction (AWS::Lambda::Function) trustsource-core-prod-ScanAnalysisFunction-1A2B3C4D5E6F: ' +
+          'DELETE_IN_PROGRESS since 2021-09-21T19:09:22Z',
         '    CloudFormation is waiting for NetworkInterfaces associated with the Lambda Function to be cleaned up.',
         '',
-        `Stack events: https://eu-central-1.console.aws.amazon.com/cloudformation/home?region=eu-central-1#/stacks/events?stackId=${encodeURIComponent(CORE_ARN)}`,
+        `Stack events: ` +
+          `https://eu-central-1.console.aws.amazon.com/cloudformation/home?region=eu-central-1#/stacks/events?stack` +
+          `Id=${encodeURIComponent(CORE_ARN)}`,
         '',
       ].join('\n'),
     );
@@ -62,17 +81,27 @@ describe('bodyOf', () => {
   it('lists a resource of a nested stack with the nested stack that holds it', () => {
     // Prepare
     const [stuck] = notification().resourcesInProgress;
-    const inside = { ...(stuck as NonNullable<typeof stuck>), logicalResourceId: 'AnalysisFunction', physicalResourceId: '', inNestedStack: 'trustsource-core-prod-ScanStack-1AB' };
+    const inside = {
+      ...(stuck as NonNullable<typeof stuck>),
+      logicalResourceId: 'AnalysisFunction',
+      physicalResourceId: '',
+      inNestedStack: 'trustsource-core-prod-ScanStack-1AB',
+    };
 
     // Act
     const lines = bodyOf(notification({ resourcesInProgress: [inside] })).split('\n');
 
     // Assess
-    expect(lines).toContain('  - AnalysisFunction (AWS::Lambda::Function) in nested stack trustsource-core-prod-ScanStack-1AB: DELETE_IN_PROGRESS since 2021-09-21T19:09:22Z');
+    expect(lines).toContain(
+      '  - AnalysisFunction (AWS::Lambda::Function) in nested stack trustsource-core-prod-ScanStack-1AB: ' +
+        'DELETE_IN_PROGRESS since 2021-09-21T19:09:22Z',
+    );
   });
 
   it('leaves out the resources section and an empty reason when there are none', () => {
-    const body = bodyOf(notification({ severity: 'RESOLVED', status: 'DELETE_COMPLETE', statusReason: '', resourcesInProgress: [] }));
+    const body = bodyOf(
+      notification({ severity: 'RESOLVED', status: 'DELETE_COMPLETE', statusReason: '', resourcesInProgress: [] }),
+    );
     expect(body).toContain('Status:     DELETE_COMPLETE\n');
     expect(body).not.toContain('Still in progress');
   });
@@ -105,39 +134,58 @@ describe('attributesOf', () => {
 });
 
 describe('bodyOf with what the watchdog knows of the cause', () => {
-  it('ends a FAILED blocked by a deletion with that deletion, how long it had run, what it holds and what to do', () => {
-    // Prepare
-    const failed = notification({
-      severity: 'FAILED',
-      stackName: 'trustsource-scan-prod',
-      operation: 'CREATE',
-      status: 'ROLLBACK_COMPLETE',
-      statusReason: '',
-      resourcesInProgress: [],
-      blockedBy: { stackId: CORE_ARN, stackName: 'trustsource-core-prod', since: Date.parse('2021-09-21T19:09:00Z'), runningMsAtFailure: 26 * 60_000 + 32_000, heldResource: 'trustsource-scan-queue' },
-    });
+  it(
+    'ends a FAILED blocked by a deletion with that deletion, how long it had run, what it holds and what ' + 'to do',
+    () => {
+      // Prepare
+      const failed = notification({
+        severity: 'FAILED',
+        stackName: 'trustsource-scan-prod',
+        operation: 'CREATE',
+        status: 'ROLLBACK_COMPLETE',
+        statusReason: '',
+        resourcesInProgress: [],
+        blockedBy: {
+          stackId: CORE_ARN,
+          stackName: 'trustsource-core-prod',
+          since: Date.parse('2021-09-21T19:09:00Z'),
+          runningMsAtFailure: 26 * 60_000 + 32_000,
+          heldResource: 'trustsource-scan-queue',
+        },
+      });
 
-    // Act
-    const body = bodyOf(failed);
+      // Act
+      const body = bodyOf(failed);
 
-    // Assess
-    expect(body).toContain(
-      [
-        '',
-        'Likely cause: the deletion of stack trustsource-core-prod (in progress for 26 min when this failed), which still holds trustsource-scan-queue: this CREATE needed what the old stack had not released yet.',
-        'Next steps:',
-        '  1. Wait for the deletion of trustsource-core-prod to end, then deploy again.',
-        '  2. Or deploy now with new names for what the old stack still holds (queues, buckets, log groups).',
-        '',
-        'Stack events: ',
-      ].join('\n'),
-    );
-  });
+      // Assess
+      expect(body).toContain(
+        [
+          '',
+          'Likely cause: the deletion of stack trustsource-core-prod (in progress for 26 min when this failed), ' +
+            'which still holds trustsource-scan-queue: this CREATE needed what the old stack had not released yet.',
+          'Next steps:',
+          '  1. Wait for the deletion of trustsource-core-prod to end, then deploy again.',
+          '  2. Or deploy now with new names for what the old stack still holds (queues, buckets, log groups).',
+          '',
+          'Stack events: ',
+        ].join('\n'),
+      );
+    },
+  );
 
   it('lists a known cause with how long it usually takes, numbered next steps and its source', () => {
     // Prepare
     const stuck = notification({
-      diagnosis: [{ id: 'x', resource: 'Seed', cause: 'The custom resource Seed has not answered.', typically: 'up to an hour', nextSteps: ['Read its logs.', 'Answer for it.'], source: 'https://docs.aws.amazon.com/x' }],
+      diagnosis: [
+        {
+          id: 'x',
+          resource: 'Seed',
+          cause: 'The custom resource Seed has not answered.',
+          typically: 'up to an hour',
+          nextSteps: ['Read its logs.', 'Answer for it.'],
+          source: 'https://docs.aws.amazon.com/x',
+        },
+      ],
     });
 
     // Act
@@ -159,13 +207,27 @@ describe('bodyOf with what the watchdog knows of the cause', () => {
   it.each([
     [
       'a name clash with a stack that is not being deleted',
-      { stackId: CORE_ARN, stackName: 'trustsource-core-prod', since: null, runningMsAtFailure: null, heldResource: 'trustsource-scan-queue' },
-      'Likely cause: trustsource-scan-queue already exists in stack trustsource-core-prod: this CREATE needs a name that stack holds.',
+      {
+        stackId: CORE_ARN,
+        stackName: 'trustsource-core-prod',
+        since: null,
+        runningMsAtFailure: null,
+        heldResource: 'trustsource-scan-queue',
+      },
+      'Likely cause: trustsource-scan-queue already exists in stack trustsource-core-prod: this CREATE needs a ' +
+        'name that stack holds.',
     ],
     [
       'a deletion that only overlapped',
-      { stackId: CORE_ARN, stackName: 'trustsource-core-prod', since: Date.parse('2021-09-21T19:09:00Z'), runningMsAtFailure: 26 * 60_000, heldResource: null },
-      'Likely cause: possibly the deletion of stack trustsource-core-prod of the same service (in progress for 26 min when this failed)',
+      {
+        stackId: CORE_ARN,
+        stackName: 'trustsource-core-prod',
+        since: Date.parse('2021-09-21T19:09:00Z'),
+        runningMsAtFailure: 26 * 60_000,
+        heldResource: null,
+      },
+      'Likely cause: possibly the deletion of stack trustsource-core-prod of the same service (in progress for 26 ' +
+        'min when this failed)',
     ],
   ])('says only what it knows of %s', (_case, blockedBy, expected) => {
     // Act
@@ -183,4 +245,3 @@ describe('bodyOf with what the watchdog knows of the cause', () => {
     expect(body).toContain(`Status:     DELETE_IN_PROGRESS (${'r'.repeat(999)}…)`);
   });
 });
-

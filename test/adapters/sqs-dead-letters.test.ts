@@ -109,7 +109,10 @@ describe('redrive through SQS when a delete fails', () => {
 
   it('keeps every message of a batch whose DeleteMessageBatch failed whole, naming the error', async () => {
     // Prepare
-    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: MESSAGES.slice(0, 2) }).resolves({ Messages: [] });
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: MESSAGES.slice(0, 2) })
+      .resolves({ Messages: [] });
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
     sqs.on(DeleteMessageBatchCommand).rejects(throttled);
     sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [{ Id: 'm0' }, { Id: 'm1' }], Failed: [] });

@@ -20,7 +20,10 @@ const api = { name: 'api' };
 const apiArn = stackArn(api);
 const apiKey = serviceKey('api');
 
-async function applyAll(events: readonly CloudFormationEvent[], deps: Parameters<typeof applyEvent>[1]): Promise<ApplyOutcome[]> {
+async function applyAll(
+  events: readonly CloudFormationEvent[],
+  deps: Parameters<typeof applyEvent>[1],
+): Promise<ApplyOutcome[]> {
   const outcomes: ApplyOutcome[] = [];
   for (const event of events) outcomes.push(await applyEvent(event, deps));
   return outcomes;
@@ -77,7 +80,13 @@ describe('applyEvent', () => {
     const state = await store.loadStack(apiKey, { stackId: apiArn, stackName: 'api' });
     expect(state.version).toBe(1);
     expect(state.records).toEqual([
-      { stackId: apiArn, stackName: 'api', time: t('10:00'), status: 'UPDATE_IN_PROGRESS', statusReason: 'User Initiated' },
+      {
+        stackId: apiArn,
+        stackName: 'api',
+        time: t('10:00'),
+        status: 'UPDATE_IN_PROGRESS',
+        statusReason: 'User Initiated',
+      },
     ]);
     expect(state.unwalkedSince).toBe(t('10:00'));
     expect(await store.stackHistory(apiArn)).toEqual([event]);
@@ -94,7 +103,10 @@ describe('applyEvent', () => {
 
     // Act
     const outcomes = await applyAll(
-      [stackStatus(old, iso('10:00'), 'DELETE_IN_PROGRESS'), stackStatus(replacement, iso('10:01'), 'CREATE_IN_PROGRESS')],
+      [
+        stackStatus(old, iso('10:00'), 'DELETE_IN_PROGRESS'),
+        stackStatus(replacement, iso('10:01'), 'CREATE_IN_PROGRESS'),
+      ],
       deps,
     );
 
@@ -138,7 +150,10 @@ describe('applyEvent', () => {
     const { store } = await freshStore();
     const { deps, clock, notifier } = watchdog(store, { now: iso('10:00:01') });
     await applyEvent(stackStatus(api, iso('10:00'), 'CREATE_IN_PROGRESS', 'User Initiated'), deps);
-    await applyEvent(stackStatus(api, iso('10:04'), 'ROLLBACK_IN_PROGRESS', 'The following resource(s) failed to create: [Fn].'), deps);
+    await applyEvent(
+      stackStatus(api, iso('10:04'), 'ROLLBACK_IN_PROGRESS', 'The following resource(s) failed to create: [Fn].'),
+      deps,
+    );
     const failure = stackStatus(api, iso('10:06'), 'ROLLBACK_COMPLETE', 'Rollback requested by user.');
     clock.set(iso('10:06:02'));
 
@@ -199,9 +214,9 @@ describe('applyEvent', () => {
     await applyEvent(stackStatus(api, iso('10:03'), failure, 'it broke'), deps);
 
     // Assess
-    expect(notifier.sent.map((sent) => [sent.severity, sent.operation, sent.status, sent.statusReason, sent.elapsedMs])).toEqual([
-      ['FAILED', operation, failure, 'it broke', 180_000],
-    ]);
+    expect(
+      notifier.sent.map((sent) => [sent.severity, sent.operation, sent.status, sent.statusReason, sent.elapsedMs]),
+    ).toEqual([['FAILED', operation, failure, 'it broke', 180_000]]);
   });
 
   it.each([
@@ -209,29 +224,42 @@ describe('applyEvent', () => {
     { escalation: 'sweeps ran before any threshold', sweeps: ['10:10', '10:19'], expected: [] },
     { escalation: 'WARNING was sent at 10:20', sweeps: ['10:20'], expected: ['WARNING', 'RESOLVED'] },
     { escalation: 'CRITICAL alone was sent at 10:45', sweeps: ['10:45'], expected: ['CRITICAL', 'RESOLVED'] },
-    { escalation: 'WARNING and CRITICAL were sent', sweeps: ['10:20', '10:40'], expected: ['WARNING', 'CRITICAL', 'RESOLVED'] },
-  ])('sends RESOLVED for a success only when the operation was escalated: $escalation', async ({ sweeps, expected }) => {
-    // Prepare
-    const { store } = await freshStore();
-    const { deps, clock, notifier } = watchdog(store, { now: iso('10:00') });
-    await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), deps);
-    for (const minute of sweeps) {
-      clock.set(iso(minute));
-      await sweep(deps);
-    }
-    clock.set(iso('10:50:01'));
+    {
+      escalation: 'WARNING and CRITICAL were sent',
+      sweeps: ['10:20', '10:40'],
+      expected: ['WARNING', 'CRITICAL', 'RESOLVED'],
+    },
+  ])(
+    'sends RESOLVED for a success only when the operation was escalated: $escalation',
+    async ({ sweeps, expected }) => {
+      // Prepare
+      const { store } = await freshStore();
+      const { deps, clock, notifier } = watchdog(store, { now: iso('10:00') });
+      await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), deps);
+      for (const minute of sweeps) {
+        clock.set(iso(minute));
+        await sweep(deps);
+      }
+      clock.set(iso('10:50:01'));
 
-    // Act
-    await applyEvent(stackStatus(api, iso('10:50'), 'UPDATE_COMPLETE', 'finally'), deps);
-    await applyEvent(stackStatus(api, iso('10:50'), 'UPDATE_COMPLETE', 'finally'), deps);
+      // Act
+      await applyEvent(stackStatus(api, iso('10:50'), 'UPDATE_COMPLETE', 'finally'), deps);
+      await applyEvent(stackStatus(api, iso('10:50'), 'UPDATE_COMPLETE', 'finally'), deps);
 
-    // Assess
-    expect(notifier.sent.map((sent) => sent.severity)).toEqual(expected);
-    const resolved = notifier.sent.filter((sent) => sent.severity === 'RESOLVED');
-    for (const sent of resolved) {
-      expect(sent).toMatchObject({ at: t('10:50:01'), status: 'UPDATE_COMPLETE', statusReason: 'finally', startedAt: t('10:00'), elapsedMs: 50 * 60_000 + 1_000 });
-    }
-  });
+      // Assess
+      expect(notifier.sent.map((sent) => sent.severity)).toEqual(expected);
+      const resolved = notifier.sent.filter((sent) => sent.severity === 'RESOLVED');
+      for (const sent of resolved) {
+        expect(sent).toMatchObject({
+          at: t('10:50:01'),
+          status: 'UPDATE_COMPLETE',
+          statusReason: 'finally',
+          startedAt: t('10:00'),
+          elapsedMs: 50 * 60_000 + 1_000,
+        });
+      }
+    },
+  );
 
   it('sends FAILED and no RESOLVED when an escalated operation ends in failure', async () => {
     // Prepare
@@ -250,30 +278,33 @@ describe('applyEvent', () => {
     expect(notifier.sent.map((sent) => sent.severity)).toEqual(['WARNING', 'FAILED']);
   });
 
-  it('logs an unknown status with its event id, keeps it in the timeline and the state, and does not crash', async () => {
-    // Prepare
-    const { store } = await freshStore();
-    const { deps, log, notifier } = watchdog(store, { now: iso('10:00:01') });
-    const event = stackStatus(api, iso('10:00'), 'TELEPORT_IN_PROGRESS', 'new in 2030', 'event-from-the-future');
+  it(
+    'logs an unknown status with its event id, keeps it in the timeline and the state, and does not ' + 'crash',
+    async () => {
+      // Prepare
+      const { store } = await freshStore();
+      const { deps, log, notifier } = watchdog(store, { now: iso('10:00:01') });
+      const event = stackStatus(api, iso('10:00'), 'TELEPORT_IN_PROGRESS', 'new in 2030', 'event-from-the-future');
 
-    // Act
-    const outcome = await applyEvent(event, deps);
+      // Act
+      const outcome = await applyEvent(event, deps);
 
-    // Assess
-    expect(outcome).toEqual({ kind: 'applied', key: apiKey, notifications: [] });
-    expect(log.entries.filter((entry) => entry.level === 'warn')).toEqual([
-      {
-        level: 'warn',
-        message: expect.stringContaining('unknown stack status'),
-        attributes: { eventId: 'event-from-the-future', stackId: apiArn, status: 'TELEPORT_IN_PROGRESS' },
-      },
-    ]);
-    expect(await store.stackHistory(apiArn)).toEqual([event]);
-    expect(await recordsIn(store, apiKey)).toEqual([statusRecordOf(event)]);
-    // Listed until the sweeper has derived the service's windows from it; it runs nothing.
-    expect(await toSweep(store)).toEqual([apiKey]);
-    expect(notifier.attempts).toEqual([]);
-  });
+      // Assess
+      expect(outcome).toEqual({ kind: 'applied', key: apiKey, notifications: [] });
+      expect(log.entries.filter((entry) => entry.level === 'warn')).toEqual([
+        {
+          level: 'warn',
+          message: expect.stringContaining('unknown stack status'),
+          attributes: { eventId: 'event-from-the-future', stackId: apiArn, status: 'TELEPORT_IN_PROGRESS' },
+        },
+      ]);
+      expect(await store.stackHistory(apiArn)).toEqual([event]);
+      expect(await recordsIn(store, apiKey)).toEqual([statusRecordOf(event)]);
+      // Listed until the sweeper has derived the service's windows from it; it runs nothing.
+      expect(await toSweep(store)).toEqual([apiKey]);
+      expect(notifier.attempts).toEqual([]);
+    },
+  );
 
   it('does not log known statuses', async () => {
     // Prepare
@@ -302,50 +333,71 @@ describe('applyEvent with sub-second event times', () => {
 
     // Assess
     expect(notifier.sent.map((sent) => sent.severity)).toEqual(['FAILED']);
-    expect((await claimsIn(store, apiKey)).map((claim) => claim.delivery)).toEqual([{ state: 'sent', at: t('10:03:01') }]);
+    expect((await claimsIn(store, apiKey)).map((claim) => claim.delivery)).toEqual([
+      { state: 'sent', at: t('10:03:01') },
+    ]);
   });
 });
 
-describe('applyEvent request budget (access pattern 1: at most 3 requests per event, plus one per notification sent)', () => {
-  it.each([
-    { event: 'a new in-progress status', already: false, resource: false, expected: ['PutItemCommand', 'GetItemCommand', 'PutItemCommand'] },
-    { event: 'a duplicate', already: true, resource: false, expected: ['PutItemCommand', 'GetItemCommand'] },
-    { event: 'a resource status', already: false, resource: true, expected: ['PutItemCommand'] },
-  ])('sends $expected for $event', async ({ already, resource, expected }) => {
-    // Prepare
-    const { store, requests } = await countingStore();
-    const { deps } = watchdog(store, { now: iso('10:00:01') });
-    const started = stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS');
-    if (already) await applyEvent(started, deps);
-    requests.length = 0;
+describe(
+  'applyEvent request budget (access pattern 1: at most 3 requests per event, plus one per notification ' + 'sent)',
+  () => {
+    it.each([
+      {
+        event: 'a new in-progress status',
+        already: false,
+        resource: false,
+        expected: ['PutItemCommand', 'GetItemCommand', 'PutItemCommand'],
+      },
+      { event: 'a duplicate', already: true, resource: false, expected: ['PutItemCommand', 'GetItemCommand'] },
+      { event: 'a resource status', already: false, resource: true, expected: ['PutItemCommand'] },
+    ])('sends $expected for $event', async ({ already, resource, expected }) => {
+      // Prepare
+      const { store, requests } = await countingStore();
+      const { deps } = watchdog(store, { now: iso('10:00:01') });
+      const started = stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS');
+      if (already) await applyEvent(started, deps);
+      requests.length = 0;
 
-    // Act
-    await applyEvent(resource ? resourceStatus(api, iso('10:00:02'), 'Fn', 'UPDATE_IN_PROGRESS') : started, deps);
+      // Act
+      await applyEvent(resource ? resourceStatus(api, iso('10:00:02'), 'Fn', 'UPDATE_IN_PROGRESS') : started, deps);
 
-    // Assess
-    expect(requests).toEqual(expected);
-  });
+      // Assess
+      expect(requests).toEqual(expected);
+    });
 
-  // Marking a notification sent only after SNS accepted it costs one write of its own.
-  it('sends the three requests of an event, reads the failed operation\'s timeline and its service\'s stacks for its cause, and marks the notification sent', async () => {
-    // Prepare
-    const { store, requests } = await countingStore();
-    const { deps, notifier, windowEvents } = watchdog(store, { now: iso('10:03') });
-    await applyEvent(stackStatus(api, iso('10:00'), 'CREATE_IN_PROGRESS'), deps);
-    requests.length = 0;
+    // Marking a notification sent only after SNS accepted it costs one write of its own.
+    it(
+      "sends the three requests of an event, reads the failed operation's timeline and its service's stacks for its " +
+        'cause, and marks the notification sent',
+      async () => {
+        // Prepare
+        const { store, requests } = await countingStore();
+        const { deps, notifier, windowEvents } = watchdog(store, { now: iso('10:03') });
+        await applyEvent(stackStatus(api, iso('10:00'), 'CREATE_IN_PROGRESS'), deps);
+        requests.length = 0;
 
-    // Act
-    await applyEvent(stackStatus(api, iso('10:03'), 'CREATE_FAILED'), deps);
+        // Act
+        await applyEvent(stackStatus(api, iso('10:03'), 'CREATE_FAILED'), deps);
 
-    // Assess
-    expect(notifier.sent.map((sent) => sent.severity)).toEqual(['FAILED']);
-    // Windows are the sweeper's: the window opens, and is announced, at the next sweep.
-    expect(windowEvents.sent).toEqual([]);
-    // History, the stack's state, its write with the claim; the timeline and the service's stacks
-    // read for FAILED's cause (a deletion that blocked it); FAILED marked sent.
-    expect(requests).toEqual(['PutItemCommand', 'GetItemCommand', 'PutItemCommand', 'QueryCommand', 'QueryCommand', 'PutItemCommand']);
-  });
-});
+        // Assess
+        expect(notifier.sent.map((sent) => sent.severity)).toEqual(['FAILED']);
+        // Windows are the sweeper's: the window opens, and is announced, at the next sweep.
+        expect(windowEvents.sent).toEqual([]);
+        // History, the stack's state, its write with the claim; the timeline and the service's stacks
+        // read for FAILED's cause (a deletion that blocked it); FAILED marked sent.
+        expect(requests).toEqual([
+          'PutItemCommand',
+          'GetItemCommand',
+          'PutItemCommand',
+          'QueryCommand',
+          'QueryCommand',
+          'PutItemCommand',
+        ]);
+      },
+    );
+  },
+);
 
 describe('applyEvent stored times', () => {
   it('stores ISO-8601 UTC times with Z, also for claims', async () => {
@@ -387,8 +439,20 @@ describe('applyEvent with AllowedServiceTags', () => {
   it.each([
     ['every tag honoured without an allow-list', '', SANDBOX_ACCOUNT, 'payments', false],
     ["its account's entry matching the whole tag", `${PAYMENTS_ACCOUNT}=payments`, PAYMENTS_ACCOUNT, 'payments', false],
-    ['the * entry matching for an account not listed', `${PAYMENTS_ACCOUNT}=payments;*=shared`, SANDBOX_ACCOUNT, 'shared', false],
-    ["its account's entry matching part of the tag only", `${PAYMENTS_ACCOUNT}=pay`, PAYMENTS_ACCOUNT, 'payments', true],
+    [
+      'the * entry matching for an account not listed',
+      `${PAYMENTS_ACCOUNT}=payments;*=shared`,
+      SANDBOX_ACCOUNT,
+      'shared',
+      false,
+    ],
+    [
+      "its account's entry matching part of the tag only",
+      `${PAYMENTS_ACCOUNT}=pay`,
+      PAYMENTS_ACCOUNT,
+      'payments',
+      true,
+    ],
     ['another account allowed the tag, its own not', `${PAYMENTS_ACCOUNT}=payments`, SANDBOX_ACCOUNT, 'payments', true],
   ])('with %s (allow-list %j, account %s, tag %s): refused %s', async (_what, allowed, account, tag, refused) => {
     // Prepare
@@ -396,7 +460,11 @@ describe('applyEvent with AllowedServiceTags', () => {
     const arn = stackArn(stack);
     const config = configFromText({ serviceRules: 'checkout=^checkout-', allowedServiceTags: allowed });
     const { store } = await freshStore();
-    const { deps, log } = watchdog(store, { now: iso('10:00'), config, stacks: taggedStacks({ [arn]: { serviceTag: tag } }) });
+    const { deps, log } = watchdog(store, {
+      now: iso('10:00'),
+      config,
+      stacks: taggedStacks({ [arn]: { serviceTag: tag } }),
+    });
 
     // Act
     const outcome = await applyEvent(stackStatus(stack, iso('10:00'), 'UPDATE_IN_PROGRESS'), deps);
@@ -421,7 +489,10 @@ describe('applyEvent with AllowedServiceTags', () => {
     const root = { name: 'scan-root', account: SANDBOX_ACCOUNT };
     const nested = { name: 'scan-root-Db-1X2Y', account: SANDBOX_ACCOUNT };
     const config = configFromText({ allowedServiceTags: `${PAYMENTS_ACCOUNT}=payments` });
-    const stacks = taggedStacks({ [stackArn(nested)]: { rootStackId: stackArn(root) }, [stackArn(root)]: { serviceTag: 'payments' } });
+    const stacks = taggedStacks({
+      [stackArn(nested)]: { rootStackId: stackArn(root) },
+      [stackArn(root)]: { serviceTag: 'payments' },
+    });
     const { store } = await freshStore();
     const { deps, log } = watchdog(store, { now: iso('10:00'), config, stacks });
 
@@ -430,43 +501,51 @@ describe('applyEvent with AllowedServiceTags', () => {
 
     // Assess
     expect(outcome).toMatchObject({ kind: 'applied', key: { service: 'scan-root' } });
-    expect(log.entries).toMatchObject([{ level: 'warn', attributes: { stackName: 'scan-root', tag: 'payments', account: SANDBOX_ACCOUNT } }]);
+    expect(log.entries).toMatchObject([
+      { level: 'warn', attributes: { stackName: 'scan-root', tag: 'payments', account: SANDBOX_ACCOUNT } },
+    ]);
   });
 });
 
 describe('applyEvent and the stacks muted by their tag', () => {
-  it('lists a stack once its cfn-watchdog:mute tag mutes it, since then, and takes it off once the tag is gone', async () => {
-    // Prepare: the tag is added before the second deployment and removed before the third.
-    const { store } = await freshStore();
-    const facts: Record<string, Partial<StackFacts>> = {};
-    const { deps, clock } = watchdog(store, { now: iso('10:00'), stacks: taggedStacks(facts) });
-    const deploy = async (start: string, end: string) => {
-      clock.set(iso(start));
-      await applyEvent(stackStatus(api, iso(start), 'UPDATE_IN_PROGRESS'), deps);
-      clock.set(iso(end));
-      await applyEvent(stackStatus(api, iso(end), 'UPDATE_COMPLETE'), deps);
-    };
-    await deploy('10:00', '10:05');
-    const before = await store.stacksMutedByTag();
+  it(
+    'lists a stack once its cfn-watchdog:mute tag mutes it, since then, and takes it off once the tag is ' + 'gone',
+    async () => {
+      // Prepare: the tag is added before the second deployment and removed before the third.
+      const { store } = await freshStore();
+      const facts: Record<string, Partial<StackFacts>> = {};
+      const { deps, clock } = watchdog(store, { now: iso('10:00'), stacks: taggedStacks(facts) });
+      const deploy = async (start: string, end: string) => {
+        clock.set(iso(start));
+        await applyEvent(stackStatus(api, iso(start), 'UPDATE_IN_PROGRESS'), deps);
+        clock.set(iso(end));
+        await applyEvent(stackStatus(api, iso(end), 'UPDATE_COMPLETE'), deps);
+      };
+      await deploy('10:00', '10:05');
+      const before = await store.stacksMutedByTag();
 
-    // Act
-    facts[apiArn] = { mutedByTag: true };
-    await deploy('11:00', '11:05');
-    const muted = await store.stacksMutedByTag();
-    facts[apiArn] = { mutedByTag: false };
-    await deploy('12:00', '12:05');
-    const unmuted = await store.stacksMutedByTag();
+      // Act
+      facts[apiArn] = { mutedByTag: true };
+      await deploy('11:00', '11:05');
+      const muted = await store.stacksMutedByTag();
+      facts[apiArn] = { mutedByTag: false };
+      await deploy('12:00', '12:05');
+      const unmuted = await store.stacksMutedByTag();
 
-    // Assess
-    expect(before).toEqual([]);
-    expect(muted).toEqual([{ key: apiKey, stackId: apiArn, stackName: 'api', since: t('11:00') }]);
-    expect(unmuted).toEqual([]);
-  });
+      // Assess
+      expect(before).toEqual([]);
+      expect(muted).toEqual([{ key: apiKey, stackId: apiArn, stackName: 'api', since: t('11:00') }]);
+      expect(unmuted).toEqual([]);
+    },
+  );
 
   it('takes a muted stack off the list once it is deleted', async () => {
     // Prepare
     const { store } = await freshStore();
-    const { deps, clock } = watchdog(store, { now: iso('10:00'), stacks: taggedStacks({ [apiArn]: { mutedByTag: true } }) });
+    const { deps, clock } = watchdog(store, {
+      now: iso('10:00'),
+      stacks: taggedStacks({ [apiArn]: { mutedByTag: true } }),
+    });
     await applyEvent(stackStatus(api, iso('10:00'), 'DELETE_IN_PROGRESS'), deps);
     const listed = await store.stacksMutedByTag();
 
@@ -479,28 +558,35 @@ describe('applyEvent and the stacks muted by their tag', () => {
     expect(await store.stacksMutedByTag()).toEqual([]);
   });
 
-  it('lists the stack before its state says muted: a state write that fails leaves it listed, and the retry writes the state', async () => {
-    // Prepare: the first write of the state fails, as a Lambda stopped between the two would.
-    const { store } = await freshStore();
-    let failures = 1;
-    const failing = {
-      ...store,
-      saveStack: async (...args: Parameters<typeof store.saveStack>) => {
-        if (failures-- > 0) throw new Error('the invocation stopped here');
-        return store.saveStack(...args);
-      },
-    };
-    const event = stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS');
-    const { deps } = watchdog(failing, { now: iso('10:00'), stacks: taggedStacks({ [apiArn]: { mutedByTag: true } }) });
+  it(
+    'lists the stack before its state says muted: a state write that fails leaves it listed, and the retry writes ' +
+      'the state',
+    async () => {
+      // Prepare: the first write of the state fails, as a Lambda stopped between the two would.
+      const { store } = await freshStore();
+      let failures = 1;
+      const failing = {
+        ...store,
+        saveStack: async (...args: Parameters<typeof store.saveStack>) => {
+          if (failures-- > 0) throw new Error('the invocation stopped here');
+          return store.saveStack(...args);
+        },
+      };
+      const event = stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS');
+      const { deps } = watchdog(failing, {
+        now: iso('10:00'),
+        stacks: taggedStacks({ [apiArn]: { mutedByTag: true } }),
+      });
 
-    // Act
-    await expect(applyEvent(event, deps)).rejects.toThrow('the invocation stopped here');
-    const listedAfterFailure = await store.stacksMutedByTag();
-    await applyEvent(event, deps);
+      // Act
+      await expect(applyEvent(event, deps)).rejects.toThrow('the invocation stopped here');
+      const listedAfterFailure = await store.stacksMutedByTag();
+      await applyEvent(event, deps);
 
-    // Assess
-    expect(listedAfterFailure.map((stack) => stack.stackName)).toEqual(['api']);
-    expect((await store.loadStack(apiKey, { stackId: apiArn, stackName: 'api' })).mutedByTag).toBe(true);
-    expect((await store.stacksMutedByTag()).map((stack) => stack.stackName)).toEqual(['api']);
-  });
+      // Assess
+      expect(listedAfterFailure.map((stack) => stack.stackName)).toEqual(['api']);
+      expect((await store.loadStack(apiKey, { stackId: apiArn, stackName: 'api' })).mutedByTag).toBe(true);
+      expect((await store.stacksMutedByTag()).map((stack) => stack.stackName)).toEqual(['api']);
+    },
+  );
 });

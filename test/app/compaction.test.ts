@@ -22,7 +22,14 @@ const worker = { name: 'api-worker' };
 const apiKey = serviceKey('api');
 /** A one-hour late-event horizon: history settled more than an hour ago may be folded. */
 const config: WatchdogConfig = { ...DEFAULT_CONFIG, lateEventHorizonMs: 60 * 60_000 };
-const firstWindow = { key: apiKey, start: t('08:00'), end: t('08:30'), peakSeverity: 'WARNING', stacks: ['api'], awaitingReplacementSince: null };
+const firstWindow = {
+  key: apiKey,
+  start: t('08:00'),
+  end: t('08:30'),
+  peakSeverity: 'WARNING',
+  stacks: ['api'],
+  awaitingReplacementSince: null,
+};
 
 /** Sweeps every minute from the clock's minute up to `until`, as the scheduler does. */
 async function sweepUntil(dog: Watchdog, until: string): Promise<void> {
@@ -56,8 +63,13 @@ describe('a stack folding settled history for good', () => {
 
     // Assess
     const stack = await store.loadStack(apiKey, apiRef);
-    expect(stack.records.map((kept) => `${new Date(kept.time).toISOString().slice(11, 16)} ${kept.status}`)).toEqual(['10:30 UPDATE_IN_PROGRESS']);
-    expect(stack.baseline).toEqual({ asOf: t('08:30'), stacks: [{ stackId: stackArn(api), stackName: 'api', status: 'UPDATE_COMPLETE' }] });
+    expect(stack.records.map((kept) => `${new Date(kept.time).toISOString().slice(11, 16)} ${kept.status}`)).toEqual([
+      '10:30 UPDATE_IN_PROGRESS',
+    ]);
+    expect(stack.baseline).toEqual({
+      asOf: t('08:30'),
+      stacks: [{ stackId: stackArn(api), stackName: 'api', status: 'UPDATE_COMPLETE' }],
+    });
     expect(stack.folded).toEqual([]);
     expect(windows).toEqual([firstWindow]);
   });
@@ -73,10 +85,23 @@ describe('a stack folding settled history for good', () => {
     await sweepUntil(dog, '11:16');
 
     // Assess
-    expect(dog.notifier.sent.map((n) => n.severity)).toEqual(['WARNING', 'RESOLVED', 'WARNING', 'CRITICAL', 'RESOLVED']);
+    expect(dog.notifier.sent.map((n) => n.severity)).toEqual([
+      'WARNING',
+      'RESOLVED',
+      'WARNING',
+      'CRITICAL',
+      'RESOLVED',
+    ]);
     expect(await store.windowsOverlapping({ from: t('00:00'), to: t('23:59') })).toEqual([
       firstWindow,
-      { key: apiKey, start: t('10:30'), end: t('11:15'), peakSeverity: 'CRITICAL', stacks: ['api'], awaitingReplacementSince: null },
+      {
+        key: apiKey,
+        start: t('10:30'),
+        end: t('11:15'),
+        peakSeverity: 'CRITICAL',
+        stacks: ['api'],
+        awaitingReplacementSince: null,
+      },
     ]);
   });
 
@@ -94,15 +119,25 @@ describe('a stack folding settled history for good', () => {
       expect.objectContaining({
         level: 'warn',
         message: 'event older than the late-event horizon: kept in the timeline, ignored by the rules',
-        attributes: { eventId: 'late-event-1', stackId: stackArn(api), status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', time: '2024-03-05T08:10:00Z' },
+        attributes: {
+          eventId: 'late-event-1',
+          stackId: stackArn(api),
+          status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+          time: '2024-03-05T08:10:00Z',
+        },
       }),
     ]);
-    expect((await store.stackHistory(stackArn(api))).map((event) => event.status)).toContain('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
+    expect((await store.stackHistory(stackArn(api))).map((event) => event.status)).toContain(
+      'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+    );
     expect(await store.windowsOverlapping({ from: t('00:00'), to: t('23:59') })).toEqual([firstWindow]);
   });
 });
 
-/** A busy api: a 30-minute update (window 08:00–08:30), then quick ones every 10 minutes, swept every minute, so that it folds by size. */
+/**
+ * A busy api: a 30-minute update (window 08:00–08:30), then quick ones every 10 minutes, swept every minute, so that it
+ * folds by size.
+ */
 async function busyFoldedService(rules: WatchdogConfig) {
   const { store } = await freshStore();
   const dog = watchdog(store, { now: iso('08:00'), config: rules });
@@ -136,7 +171,11 @@ describe('a busy stack folding by size', () => {
     expect(stack.records.length).toBeLessThanOrEqual(busy.maxStackRecords);
     expect(stack.folded.length).toBeGreaterThan(0);
     const pages = await store.loadFoldedPages(stack, stack.folded);
-    expect(pages.flatMap((page) => page.records).map((kept) => `${new Date(kept.time).toISOString().slice(11, 16)} ${kept.status}`)).toContain('08:00 UPDATE_IN_PROGRESS');
+    expect(
+      pages
+        .flatMap((page) => page.records)
+        .map((kept) => `${new Date(kept.time).toISOString().slice(11, 16)} ${kept.status}`),
+    ).toContain('08:00 UPDATE_IN_PROGRESS');
     expect(await store.windowsOverlapping({ from: t('00:00'), to: t('23:59') })).toEqual([firstWindow]);
   });
 
@@ -157,7 +196,14 @@ describe('a busy stack folding by size', () => {
     ]);
     expect(await store.windowsOverlapping({ from: t('00:00'), to: t('23:59') })).toEqual([
       firstWindow,
-      { key: apiKey, start: t('08:32'), end: t('08:35'), peakSeverity: 'FAILED', stacks: ['api'], awaitingReplacementSince: null },
+      {
+        key: apiKey,
+        start: t('08:32'),
+        end: t('08:35'),
+        peakSeverity: 'FAILED',
+        stacks: ['api'],
+        awaitingReplacementSince: null,
+      },
     ]);
   });
 
@@ -173,7 +219,14 @@ describe('a busy stack folding by size', () => {
     // Assess: one window from the worker's start to the end of api's update running when the
     // worker's ended (08:40–08:41), across api's first update; the worker's FAILED.
     expect(await store.windowsOverlapping({ from: t('00:00'), to: t('23:59') })).toEqual([
-      { key: apiKey, start: t('07:50'), end: t('08:41'), peakSeverity: 'FAILED', stacks: ['api-worker', 'api'], awaitingReplacementSince: null },
+      {
+        key: apiKey,
+        start: t('07:50'),
+        end: t('08:41'),
+        peakSeverity: 'FAILED',
+        stacks: ['api-worker', 'api'],
+        awaitingReplacementSince: null,
+      },
     ]);
     expect(dog.notifier.sent.map((sent) => [sent.severity, sent.stackName, sent.startedAt])).toEqual([
       ['WARNING', 'api', t('08:00')],
@@ -195,7 +248,12 @@ describe('a busy stack folding by size, with writers racing', () => {
     // Prepare: a settled stack one event short of folding; two writers read it.
     const { store } = await freshStore();
     const dog = watchdog(store, { now: iso('09:25'), config: busy });
-    for (const [clock, status] of [['08:00', 'UPDATE_IN_PROGRESS'], ['08:05', 'UPDATE_COMPLETE'], ['09:00', 'UPDATE_IN_PROGRESS'], ['09:01', 'UPDATE_COMPLETE']] as const) {
+    for (const [clock, status] of [
+      ['08:00', 'UPDATE_IN_PROGRESS'],
+      ['08:05', 'UPDATE_COMPLETE'],
+      ['09:00', 'UPDATE_IN_PROGRESS'],
+      ['09:01', 'UPDATE_COMPLETE'],
+    ] as const) {
       dog.clock.set(iso(clock));
       await applyEvent(stackStatus(api, iso(clock), status), dog.deps);
     }
@@ -204,7 +262,9 @@ describe('a busy stack folding by size, with writers racing', () => {
 
     // Act: both fold the same history into the same pages; the second loses the race and retries.
     const won = await updateStack(dog.deps, apiKey, apiRef, t('09:25'), update('UPDATE_IN_PROGRESS'), { known: read });
-    const retried = await updateStack(dog.deps, apiKey, apiRef, t('09:25'), update('UPDATE_IN_PROGRESS'), { known: read });
+    const retried = await updateStack(dog.deps, apiKey, apiRef, t('09:25'), update('UPDATE_IN_PROGRESS'), {
+      known: read,
+    });
 
     // Assess
     expect(won?.saved.folded.length).toBeGreaterThan(0);
@@ -232,7 +292,10 @@ describe('a busy stack folding by size, with writers racing', () => {
     };
 
     // Act
-    const outcome = await applyEvent(stackStatus(api, iso('08:35'), 'UPDATE_ROLLBACK_COMPLETE'), { ...dog.deps, store: racing });
+    const outcome = await applyEvent(stackStatus(api, iso('08:35'), 'UPDATE_ROLLBACK_COMPLETE'), {
+      ...dog.deps,
+      store: racing,
+    });
     await sweepUntil(dog, '09:31');
 
     // Assess
@@ -242,7 +305,12 @@ describe('a busy stack folding by size, with writers racing', () => {
       ['RESOLVED', t('08:00')],
       ['FAILED', t('08:32')],
     ]);
-    expect((await store.windowsOverlapping({ from: t('00:00'), to: t('23:59') })).map((window) => [window.start, window.end])).toEqual([
+    expect(
+      (await store.windowsOverlapping({ from: t('00:00'), to: t('23:59') })).map((window) => [
+        window.start,
+        window.end,
+      ]),
+    ).toEqual([
       [t('08:00'), t('08:30')],
       [t('08:32'), t('08:35')],
     ]);

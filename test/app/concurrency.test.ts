@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvent } from '../../shared/app/apply-event.ts';
 import { sweep } from '../../shared/app/sweep.ts';
-import { configFromText, } from '../../shared/domain/config.ts';
+import { configFromText } from '../../shared/domain/config.ts';
 import type { CloudFormationEvent } from '../../shared/domain/events.ts';
 import { stackArn } from '../support/events.ts';
 import { freshStore } from '../support/dynamodb.ts';
@@ -20,23 +20,33 @@ const apiKey = serviceKey('api');
 const severities = (notifications: readonly { severity: string }[]): string[] => notifications.map((n) => n.severity);
 
 describe('concurrent sweeps', () => {
-  it.each([2, 8])('send exactly one WARNING in total when %i sweeps run at once over one open operation', async (count) => {
-    // Prepare
-    const { store } = await freshStore();
-    const dog = watchdog(store, { now: iso('10:00') });
-    await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
-    dog.clock.set(iso('10:20'));
+  it.each([2, 8])(
+    'send exactly one WARNING in total when %i sweeps run at once over one open operation',
+    async (count) => {
+      // Prepare
+      const { store } = await freshStore();
+      const dog = watchdog(store, { now: iso('10:00') });
+      await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+      dog.clock.set(iso('10:20'));
 
-    // Act
-    const results = await Promise.all(Array.from({ length: count }, () => sweep(dog.deps)));
+      // Act
+      const results = await Promise.all(Array.from({ length: count }, () => sweep(dog.deps)));
 
-    // Assess
-    expect(severities(dog.notifier.sent)).toEqual(['WARNING']);
-    expect(severities(results.flatMap((result) => result.notifications))).toEqual(['WARNING']);
-    expect((await claimsIn(store, apiKey))).toEqual([
-      { stackId: apiArn, anchor: t('10:00'), operation: 'UPDATE', severity: 'WARNING', claimedAt: t('10:20'), delivery: { state: 'sent', at: t('10:20') } },
-    ]);
-  });
+      // Assess
+      expect(severities(dog.notifier.sent)).toEqual(['WARNING']);
+      expect(severities(results.flatMap((result) => result.notifications))).toEqual(['WARNING']);
+      expect(await claimsIn(store, apiKey)).toEqual([
+        {
+          stackId: apiArn,
+          anchor: t('10:00'),
+          operation: 'UPDATE',
+          severity: 'WARNING',
+          claimedAt: t('10:20'),
+          delivery: { state: 'sent', at: t('10:20') },
+        },
+      ]);
+    },
+  );
 
   it('send exactly one CRITICAL (and no WARNING) when 8 sweeps first see the operation past 40 min', async () => {
     // Prepare
@@ -75,14 +85,20 @@ describe('concurrent sweeps', () => {
     // Prepare
     const { store } = await freshStore();
     const dog = watchdog(store, { now: iso('10:00') });
-    for (const name of ['a', 'b', 'c', 'd']) await applyEvent(stackStatus({ name }, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+    for (const name of ['a', 'b', 'c', 'd'])
+      await applyEvent(stackStatus({ name }, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
     dog.clock.set(iso('10:20'));
 
     // Act
     await Promise.all(Array.from({ length: 8 }, () => sweep(dog.deps)));
 
     // Assess
-    expect(dog.notifier.sent.map((n) => `${n.severity} ${n.stackName}`).sort()).toEqual(['WARNING a', 'WARNING b', 'WARNING c', 'WARNING d']);
+    expect(dog.notifier.sent.map((n) => `${n.severity} ${n.stackName}`).sort()).toEqual([
+      'WARNING a',
+      'WARNING b',
+      'WARNING c',
+      'WARNING d',
+    ]);
   });
 
   it('re-send a notification whose publish failed exactly once when 8 sweeps find it stale at once', async () => {
@@ -102,31 +118,34 @@ describe('concurrent sweeps', () => {
     expect((await claimsIn(store, apiKey)).map((claim) => claim.delivery)).toEqual([{ state: 'sent', at: t('10:22') }]);
   });
 
-  it.each([1, 2, 3, 4, 5])('never send a WARNING without its RESOLVED when the completion races 4 sweeps (run %i)', async () => {
-    // Prepare
-    const { store } = await freshStore();
-    const dog = watchdog(store, { now: iso('10:00') });
-    await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
-    dog.clock.set(iso('10:21'));
+  it.each([1, 2, 3, 4, 5])(
+    'never send a WARNING without its RESOLVED when the completion races 4 sweeps (run %i)',
+    async () => {
+      // Prepare
+      const { store } = await freshStore();
+      const dog = watchdog(store, { now: iso('10:00') });
+      await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+      dog.clock.set(iso('10:21'));
 
-    // Act
-    await Promise.all([
-      sweep(dog.deps),
-      sweep(dog.deps),
-      applyEvent(stackStatus(api, iso('10:20:30'), 'UPDATE_COMPLETE'), dog.deps),
-      sweep(dog.deps),
-      sweep(dog.deps),
-    ]);
+      // Act
+      await Promise.all([
+        sweep(dog.deps),
+        sweep(dog.deps),
+        applyEvent(stackStatus(api, iso('10:20:30'), 'UPDATE_COMPLETE'), dog.deps),
+        sweep(dog.deps),
+        sweep(dog.deps),
+      ]);
 
-    // Assess
-    const sent = severities(dog.notifier.sent).sort();
-    expect([[], ['RESOLVED', 'WARNING']]).toContainEqual(sent);
-    expect((await claimsIn(store, apiKey)).every((claim) => claim.delivery.state === 'sent')).toBe(true);
-    // Nothing left for later sweeps but the windows, once the walk point has passed the completion.
-    dog.clock.set(iso('10:23'));
-    expect((await sweep(dog.deps)).notifications).toEqual([]);
-    expect(await toSweep(store)).toEqual([]);
-  });
+      // Assess
+      const sent = severities(dog.notifier.sent).sort();
+      expect([[], ['RESOLVED', 'WARNING']]).toContainEqual(sent);
+      expect((await claimsIn(store, apiKey)).every((claim) => claim.delivery.state === 'sent')).toBe(true);
+      // Nothing left for later sweeps but the windows, once the walk point has passed the completion.
+      dog.clock.set(iso('10:23'));
+      expect((await sweep(dog.deps)).notifications).toEqual([]);
+      expect(await toSweep(store)).toEqual([]);
+    },
+  );
 });
 
 describe('concurrent applyEvent', () => {
@@ -187,7 +206,11 @@ describe('concurrent applyEvent', () => {
     const { store } = await freshStore();
     const dog = watchdog(store, { now: iso('10:00:30'), config: configFromText({ serviceRules: ['core=^core-'] }) });
     const nested = Array.from({ length: 40 }, (_, index) =>
-      stackStatus({ name: `core-prod-Nested${index}`, uuid: `${String(index).padStart(8, '0')}-1b15-11ec-a8f1-0254c7e39ab2` }, iso('10:00'), 'UPDATE_IN_PROGRESS'),
+      stackStatus(
+        { name: `core-prod-Nested${index}`, uuid: `${String(index).padStart(8, '0')}-1b15-11ec-a8f1-0254c7e39ab2` },
+        iso('10:00'),
+        'UPDATE_IN_PROGRESS',
+      ),
     );
 
     // Act
@@ -214,7 +237,14 @@ describe('concurrent applyEvent', () => {
 
     // Assess
     expect(severities(dog.notifier.sent)).toEqual(['FAILED']);
-    expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual(['applied', 'duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
+    expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual([
+      'applied',
+      'duplicate',
+      'duplicate',
+      'duplicate',
+      'duplicate',
+      'duplicate',
+    ]);
     // The start; the failure with its claim; FAILED marked sent.
     expect((await store.loadStack(apiKey, { stackId: apiArn, stackName: 'api' })).version).toBe(3);
     dog.clock.set(iso('10:05'));
@@ -224,7 +254,16 @@ describe('concurrent applyEvent', () => {
       ['Impact Window Closed', '2024-03-05T10:00:00Z', '2024-03-05T10:04:00Z'],
     ]);
     expect(await claimsIn(store, apiKey)).toEqual([
-      { stackId: apiArn, anchor: t('10:00'), operation: 'UPDATE', terminalAt: t('10:04'), terminalStatus: 'UPDATE_ROLLBACK_COMPLETE', severity: 'FAILED', claimedAt: t('10:04:01'), delivery: { state: 'sent', at: t('10:04:01') } },
+      {
+        stackId: apiArn,
+        anchor: t('10:00'),
+        operation: 'UPDATE',
+        terminalAt: t('10:04'),
+        terminalStatus: 'UPDATE_ROLLBACK_COMPLETE',
+        severity: 'FAILED',
+        claimedAt: t('10:04:01'),
+        delivery: { state: 'sent', at: t('10:04:01') },
+      },
     ]);
   });
 
@@ -251,34 +290,50 @@ describe('a burst of one service', () => {
   // Two deployments in the minute: the second rolls back (five statuses of one stack racing each other).
   const PHASES = {
     2: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'],
-    5: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'],
+    5: [
+      'UPDATE_IN_PROGRESS',
+      'UPDATE_COMPLETE',
+      'UPDATE_IN_PROGRESS',
+      'UPDATE_ROLLBACK_IN_PROGRESS',
+      'UPDATE_ROLLBACK_COMPLETE',
+    ],
   } as const;
 
   it.each([
     { stackCount: 500, phases: PHASES[2] },
     { stackCount: 200, phases: PHASES[5] },
-  ])('lands whole: 1,000 status events of $stackCount stacks within a minute, applied by 50 concurrent writers', async ({ stackCount, phases }) => {
-    // Prepare
-    const { store } = await freshStore();
-    const dog = watchdog(store, { now: iso('10:01'), config: configFromText({ serviceRules: ['shop=^shop-'] }) });
-    const stacks = Array.from({ length: stackCount }, (_, index) => ({ name: `shop-${index}`, uuid: `${String(index).padStart(8, '0')}-1b15-11ec-a8f1-0254c7e39ab2` }));
-    const events = stacks.flatMap((stack, index) =>
-      phases.map((status, phase) => stackStatus(stack, `2024-03-05T10:00:${String(phase * 10 + (index % 10)).padStart(2, '0')}Z`, status)),
-    );
-    let next = 0;
-    const outcomes: string[] = [];
-    const writer = async (): Promise<void> => {
-      for (let item = events[next++]; item; item = events[next++]) outcomes.push((await applyEvent(item, dog.deps)).kind);
-    };
+  ])(
+    'lands whole: 1,000 status events of $stackCount stacks within a minute, applied by 50 concurrent writers',
+    async ({ stackCount, phases }) => {
+      // Prepare
+      const { store } = await freshStore();
+      const dog = watchdog(store, { now: iso('10:01'), config: configFromText({ serviceRules: ['shop=^shop-'] }) });
+      const stacks = Array.from({ length: stackCount }, (_, index) => ({
+        name: `shop-${index}`,
+        uuid: `${String(index).padStart(8, '0')}-1b15-11ec-a8f1-0254c7e39ab2`,
+      }));
+      const events = stacks.flatMap((stack, index) =>
+        phases.map((status, phase) =>
+          stackStatus(stack, `2024-03-05T10:00:${String(phase * 10 + (index % 10)).padStart(2, '0')}Z`, status),
+        ),
+      );
+      let next = 0;
+      const outcomes: string[] = [];
+      const writer = async (): Promise<void> => {
+        for (let item = events[next++]; item; item = events[next++])
+          outcomes.push((await applyEvent(item, dog.deps)).kind);
+      };
 
-    // Act
-    await Promise.all(Array.from({ length: 50 }, writer));
+      // Act
+      await Promise.all(Array.from({ length: 50 }, writer));
 
-    // Assess: none given up, every status in its stack's item.
-    expect(events).toHaveLength(1_000);
-    expect(outcomes.filter((kind) => kind !== 'applied')).toEqual([]);
-    const { stacks: stored } = await store.loadService(serviceKey('shop'));
-    expect(stored).toHaveLength(stackCount);
-    expect(stored.every((stack) => stack.records.length === phases.length)).toBe(true);
-  }, 120_000);
+      // Assess: none given up, every status in its stack's item.
+      expect(events).toHaveLength(1_000);
+      expect(outcomes.filter((kind) => kind !== 'applied')).toEqual([]);
+      const { stacks: stored } = await store.loadService(serviceKey('shop'));
+      expect(stored).toHaveLength(stackCount);
+      expect(stored.every((stack) => stack.records.length === phases.length)).toBe(true);
+    },
+    120_000,
+  );
 });

@@ -34,7 +34,10 @@ function eventOf(record: StatusRecord, id: string): unknown {
     time: formatInstant(record.time),
     region: stack?.region,
     resources: [record.stackId],
-    detail: { 'stack-id': record.stackId, 'status-details': { status: record.status, 'status-reason': record.statusReason } },
+    detail: {
+      'stack-id': record.stackId,
+      'status-details': { status: record.status, 'status-reason': record.statusReason },
+    },
   };
 }
 
@@ -67,16 +70,25 @@ function nesting(parent: StatusRecord, child: StatusRecord, index: number, delay
 }
 
 /** Up to one nesting among the history's stacks (same account and region, as CloudFormation nests). */
-function nestedPair(records: readonly StatusRecord[], pick: readonly [number, number] | null): [StatusRecord, StatusRecord] | null {
-  const firsts = [...new Map(records.map((record) => [record.stackId, record])).values()].sort((a, b) => a.time - b.time);
+function nestedPair(
+  records: readonly StatusRecord[],
+  pick: readonly [number, number] | null,
+): [StatusRecord, StatusRecord] | null {
+  const firsts = [...new Map(records.map((record) => [record.stackId, record])).values()].sort(
+    (a, b) => a.time - b.time,
+  );
   if (!pick || firsts.length < 2) return null;
   const parent = firsts[pick[0] % firsts.length] as StatusRecord;
-  const child = firsts.find((record, index) => index >= pick[1] % firsts.length && record.stackId !== parent.stackId && sameHome(record, parent));
+  const child = firsts.find(
+    (record, index) =>
+      index >= pick[1] % firsts.length && record.stackId !== parent.stackId && sameHome(record, parent),
+  );
   return child ? [parent, child] : null;
 }
 
 const sameHome = (a: StatusRecord, b: StatusRecord): boolean =>
-  parseStackArn(a.stackId)?.account === parseStackArn(b.stackId)?.account && parseStackArn(a.stackId)?.region === parseStackArn(b.stackId)?.region;
+  parseStackArn(a.stackId)?.account === parseStackArn(b.stackId)?.account &&
+  parseStackArn(a.stackId)?.region === parseStackArn(b.stackId)?.region;
 
 /**
  * A history (its first 30 events: a prefix of a history is a history, and the replays sweep
@@ -85,28 +97,38 @@ const sameHome = (a: StatusRecord, b: StatusRecord): boolean =>
  * of its stack (the first terminal seen is then taken for its end); and, for the replays with a
  * simulated CloudFormation, a few events lost (emitted, never delivered).
  */
-const scenario = historyArb.map((records) => records.slice(0, 30)).chain((records) =>
-  fc.record({
-    records: fc.constant(records),
-    delays: fc.array(fc.integer({ min: 0, max: 30 * MIN }), { minLength: records.length, maxLength: records.length }),
-    again: fc.array(fc.tuple(fc.nat({ max: records.length - 1 }), fc.integer({ min: 0, max: 30 * MIN })), { maxLength: 6 }),
-    // A nested stack, sometimes (its nesting is read from the whole input, as DescribeStacks
-    // would tell it from the nested stack's creation on).
-    nest: fc.option(fc.tuple(fc.nat(), fc.nat()), { nil: null }),
-    overtaken: fc.option(fc.nat({ max: records.length - 1 }), { nil: null }),
-    lost: fc.uniqueArray(fc.nat({ max: records.length - 1 }), { maxLength: 3 }),
-  }),
-);
+const scenario = historyArb
+  .map((records) => records.slice(0, 30))
+  .chain((records) =>
+    fc.record({
+      records: fc.constant(records),
+      delays: fc.array(fc.integer({ min: 0, max: 30 * MIN }), { minLength: records.length, maxLength: records.length }),
+      again: fc.array(fc.tuple(fc.nat({ max: records.length - 1 }), fc.integer({ min: 0, max: 30 * MIN })), {
+        maxLength: 6,
+      }),
+      // A nested stack, sometimes (its nesting is read from the whole input, as DescribeStacks
+      // would tell it from the nested stack's creation on).
+      nest: fc.option(fc.tuple(fc.nat(), fc.nat()), { nil: null }),
+      overtaken: fc.option(fc.nat({ max: records.length - 1 }), { nil: null }),
+      lost: fc.uniqueArray(fc.nat({ max: records.length - 1 }), { maxLength: 3 }),
+    }),
+  );
 
 /**
  * The delays with one terminal event (the first at or after `pick`) held back until a second
  * after the next terminal event of its stack is delivered.
  */
-function withTerminalOvertaken(records: readonly StatusRecord[], delays: readonly number[], pick: number | null): number[] {
+function withTerminalOvertaken(
+  records: readonly StatusRecord[],
+  delays: readonly number[],
+  pick: number | null,
+): number[] {
   const held = [...delays];
   if (pick === null) return held;
   const first = records.findIndex((record, index) => index >= pick && isTerminal(record.status));
-  const next = records.findIndex((record, index) => index > first && record.stackId === records[first]?.stackId && isTerminal(record.status));
+  const next = records.findIndex(
+    (record, index) => index > first && record.stackId === records[first]?.stackId && isTerminal(record.status),
+  );
   const [early, late] = [records[first], records[next]];
   if (first < 0 || next < 0 || !early || !late) return held;
   held[first] = Math.max(held[first] ?? 0, late.time + (held[next] ?? 0) + 1000 - early.time);
@@ -120,7 +142,9 @@ function settledUntil(records: readonly StatusRecord[], held: readonly number[])
 }
 
 const recorded = (result: ReplayResult) => {
-  const { operations, windows } = JSON.parse(JSON.stringify({ operations: result.operations, windows: result.windows })) as Record<string, unknown>;
+  const { operations, windows } = JSON.parse(
+    JSON.stringify({ operations: result.operations, windows: result.windows }),
+  ) as Record<string, unknown>;
   return { operations, windows };
 };
 
@@ -135,25 +159,44 @@ function expectWindowEventsConsistent(result: ReplayResult): void {
   const byId = new Map<string, typeof said>();
   for (const event of said) byId.set(event.detail.windowId, [...(byId.get(event.detail.windowId) ?? []), event]);
   const lasts = [...byId.entries()].map(([id, events]) => {
-    const story = `${id}: ${JSON.stringify(events.map((event) => [event.detailType, event.detail.start, event.detail.end, event.detail.withdrawn]))}`;
-    expect(events.map((event) => event.detail.revision), story).toEqual(events.map((_, index) => index));
+    const told = events.map(({ detailType, detail }) => [detailType, detail.start, detail.end, detail.withdrawn]);
+    const story = `${id}: ${JSON.stringify(told)}`;
+    expect(
+      events.map((event) => event.detail.revision),
+      story,
+    ).toEqual(events.map((_, index) => index));
     expect(events[0]?.detailType, story).toBe('Impact Window Opened');
     events.slice(1).forEach((event, index) => {
-      expect(event.detailType === 'Impact Window Opened' && events[index]?.detailType === 'Impact Window Opened', story).toBe(false);
+      expect(
+        event.detailType === 'Impact Window Opened' && events[index]?.detailType === 'Impact Window Opened',
+        story,
+      ).toBe(false);
     });
     return events.at(-1) as (typeof said)[number];
   });
-  const serviceOf = (key: { account: string; region: string; service: string }) => `${key.account}#${key.region}#${key.service}`;
-  const services = new Set([...result.windows.map((window) => serviceOf(window.key)), ...lasts.map((last) => serviceOf(last.detail))]);
+  const serviceOf = (key: { account: string; region: string; service: string }) =>
+    `${key.account}#${key.region}#${key.service}`;
+  const services = new Set([
+    ...result.windows.map((window) => serviceOf(window.key)),
+    ...lasts.map((last) => serviceOf(last.detail)),
+  ]);
   for (const service of services) {
     const windows = result.windows.filter((window) => serviceOf(window.key) === service);
     const mine = lasts.filter((last) => serviceOf(last.detail) === service);
-    const context = `${service}: windows ${JSON.stringify(windows.map((w) => [formatInstant(w.start), w.end === null ? null : formatInstant(w.end)]))}, last said ${JSON.stringify(mine.map((last) => [last.detail.windowId, last.detailType, last.detail.end]))}`;
-    expect(mine.filter((last) => last.detailType === 'Impact Window Opened').length, context).toBe(windows.filter((window) => window.end === null).length);
+    const spans = windows.map((w) => [formatInstant(w.start), w.end === null ? null : formatInstant(w.end)]);
+    const lastSaid = mine.map((last) => [last.detail.windowId, last.detailType, last.detail.end]);
+    const context = `${service}: windows ${JSON.stringify(spans)}, last said ${JSON.stringify(lastSaid)}`;
+    expect(mine.filter((last) => last.detailType === 'Impact Window Opened').length, context).toBe(
+      windows.filter((window) => window.end === null).length,
+    );
     for (const window of windows) {
       if (window.end === null) continue;
       const closing = mine.filter(
-        (last) => last.detailType === 'Impact Window Closed' && !last.detail.withdrawn && last.detail.start === formatInstant(window.start) && last.detail.end === formatInstant(window.end as number),
+        (last) =>
+          last.detailType === 'Impact Window Closed' &&
+          !last.detail.withdrawn &&
+          last.detail.start === formatInstant(window.start) &&
+          last.detail.end === formatInstant(window.end as number),
       );
       expect(closing.length, context).toBe(1);
     }
@@ -181,19 +224,37 @@ function expectNotifiedOncePerOperation(result: ReplayResult, deliveries: readon
   const operations = result.operations.map(({ operation }) => operation);
   const spanHolds = (n: Notification) => (operation: (typeof operations)[number]) => {
     const next = operations.find((other) => other.stackId === operation.stackId && other.start > operation.start);
-    return operation.stackId === n.stackId && operation.type === n.operation && n.startedAt >= operation.start && (!next || n.startedAt < next.start);
+    return (
+      operation.stackId === n.stackId &&
+      operation.type === n.operation &&
+      n.startedAt >= operation.start &&
+      (!next || n.startedAt < next.start)
+    );
   };
   const ownerOf = (n: Notification) =>
     (terminal(n)
-      ? operations.find((operation) => operation.stackId === n.stackId && operation.state === 'ended' && operation.end === n.statusAt && operation.finalStatus === n.status && operation.type === n.operation && operation.start <= n.startedAt)
+      ? operations.find(
+          (operation) =>
+            operation.stackId === n.stackId &&
+            operation.state === 'ended' &&
+            operation.end === n.statusAt &&
+            operation.finalStatus === n.status &&
+            operation.type === n.operation &&
+            operation.start <= n.startedAt,
+        )
       : undefined) ?? operations.find(spanHolds(n));
   for (const n of result.notifications.filter((item) => item.severity === 'WARNING' || item.severity === 'CRITICAL')) {
-    const stack = operations.filter((operation) => operation.stackId === n.stackId && operation.type === n.operation && operation.start <= n.startedAt);
+    const stack = operations.filter(
+      (operation) =>
+        operation.stackId === n.stackId && operation.type === n.operation && operation.start <= n.startedAt,
+    );
     expect(stack.length, `${n.severity} of ${n.stackName} started ${formatInstant(n.startedAt)}`).toBeGreaterThan(0);
   }
   for (const operation of operations) {
     const mine = result.notifications.filter((n) => ownerOf(n) === operation);
-    const story = JSON.stringify(mine.map((n) => [n.severity, formatInstant(n.at), formatInstant(n.startedAt), n.status]));
+    const story = JSON.stringify(
+      mine.map((n) => [n.severity, formatInstant(n.at), formatInstant(n.startedAt), n.status]),
+    );
     const severities = mine.map((n) => n.severity);
     expect(new Set(severities).size, story).toBe(severities.length);
     expect(mine.filter(terminal).length, story).toBeLessThanOrEqual(1);
@@ -202,8 +263,10 @@ function expectNotifiedOncePerOperation(result: ReplayResult, deliveries: readon
       expect(RANK[n.severity]).toBeGreaterThanOrEqual(RANK[escalations[i - 1]?.severity ?? 'WARNING']);
     });
     if (operation.state === 'ended') {
-      const delivered = completionDelivered.get(`${operation.stackId}|${operation.end}|${operation.finalStatus}`) ?? Infinity;
-      for (const n of escalations) expect(n.at, `${n.severity} after the completion was delivered`).toBeLessThan(delivered);
+      const delivered =
+        completionDelivered.get(`${operation.stackId}|${operation.end}|${operation.finalStatus}`) ?? Infinity;
+      for (const n of escalations)
+        expect(n.at, `${n.severity} after the completion was delivered`).toBeLessThan(delivered);
     }
   }
 }
@@ -228,7 +291,8 @@ function expectWellFormedWindows(result: ReplayResult): void {
 const RUNS = Number(process.env.DELIVERY_ORDER_RUNS ?? 10);
 
 describe('replaying late, shuffled and duplicated deliveries', () => {
-  it('records what in-order delivery records, and notifies each operation at most once per severity, never downwards, never after its completion arrived', async () => {
+  it('records what in-order delivery records, and notifies each operation at most once per severity, never ' +
+    'downwards, never after its completion arrived', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async ({ records, delays, again, nest, overtaken }) => {
         // Prepare
@@ -236,10 +300,15 @@ describe('replaying late, shuffled and duplicated deliveries', () => {
         const until = settledUntil(records, held);
         const pair = nestedPair(records, nest);
         const nestIndex = records.length + again.length;
-        const inOrder = [...records.map((record, index) => delivery(record, index, 0)), ...(pair ? [nesting(pair[0], pair[1], nestIndex, 0)] : [])];
+        const inOrder = [
+          ...records.map((record, index) => delivery(record, index, 0)),
+          ...(pair ? [nesting(pair[0], pair[1], nestIndex, 0)] : []),
+        ];
         const disordered = [
           ...records.map((record, index) => delivery(record, index, held[index] ?? 0)),
-          ...again.map(([which, delay], copy) => delivery(records[which] as StatusRecord, records.length + copy, delay)),
+          ...again.map(([which, delay], copy) =>
+            delivery(records[which] as StatusRecord, records.length + copy, delay),
+          ),
           ...(pair ? [nesting(pair[0], pair[1], nestIndex, 0)] : []),
         ];
 
@@ -260,7 +329,8 @@ describe('replaying late, shuffled and duplicated deliveries', () => {
     );
   }, 3_600_000);
 
-  it('with events lost and CloudFormation asked (simulated): nothing twice, nothing paged that CloudFormation says is over, windows that end', async () => {
+  it('with events lost and CloudFormation asked (simulated): nothing twice, nothing paged that CloudFormation says ' +
+    'is over, windows that end', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async ({ records, delays, again, overtaken, lost }) => {
         // Prepare
@@ -269,12 +339,23 @@ describe('replaying late, shuffled and duplicated deliveries', () => {
         const isLost = (index: number): boolean => lost.includes(index);
         const deliveries = [
           ...records.flatMap((record, index) => (isLost(index) ? [] : [delivery(record, index, held[index] ?? 0)])),
-          ...again.flatMap(([which, delay], copy) => (isLost(which) ? [] : [delivery(records[which] as StatusRecord, records.length + copy, delay)])),
+          ...again.flatMap(([which, delay], copy) =>
+            isLost(which) ? [] : [delivery(records[which] as StatusRecord, records.length + copy, delay)],
+          ),
         ];
-        const lostEvents = lost.map((index) => ({ index, event: delivery(records[index] as StatusRecord, index, 0).event }));
+        const lostEvents = lost.map((index) => ({
+          index,
+          event: delivery(records[index] as StatusRecord, index, 0).event,
+        }));
 
         // Act
-        const result = await replay(deliveries, [], { config, until, log: silentLog, simulateCloudFormation: true, lost: lostEvents });
+        const result = await replay(deliveries, [], {
+          config,
+          until,
+          log: silentLog,
+          simulateCloudFormation: true,
+          lost: lostEvents,
+        });
 
         // Assess
         expectWindowEventsConsistent(result);
@@ -282,11 +363,16 @@ describe('replaying late, shuffled and duplicated deliveries', () => {
         expectNotifiedOncePerOperation(result, deliveries);
         // A lost completion must not page anyone: at every WARNING and CRITICAL, the stack's
         // latest status in the whole input (lost events included) was an in-progress one.
-        for (const n of result.notifications.filter((item) => item.severity === 'WARNING' || item.severity === 'CRITICAL')) {
+        for (const n of result.notifications.filter(
+          (item) => item.severity === 'WARNING' || item.severity === 'CRITICAL',
+        )) {
           const before = records.filter((record) => record.stackId === n.stackId && record.time <= n.at);
           const lastTime = Math.max(...before.map((record) => record.time));
           const statuses = before.filter((record) => record.time === lastTime).map((record) => record.status);
-          expect(statuses.some((status) => !isTerminal(status)), `${n.severity} of ${n.stackName} at ${formatInstant(n.at)}: CloudFormation said ${statuses.join(', ')}`).toBe(true);
+          expect(
+            statuses.some((status) => !isTerminal(status)),
+            `${n.severity} of ${n.stackName} at ${formatInstant(n.at)}: CloudFormation said ${statuses.join(', ')}`,
+          ).toBe(true);
         }
       }),
       { numRuns: RUNS, endOnFailure: true },

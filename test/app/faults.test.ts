@@ -17,13 +17,17 @@ const api = { name: 'api' };
 const apiKey = serviceKey('api');
 
 const throttled = (): Error =>
-  new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded', $metadata: { httpStatusCode: 400 } });
+  new ProvisionedThroughputExceededException({
+    message: 'The level of configured provisioned throughput for the table was exceeded',
+    $metadata: { httpStatusCode: 400 },
+  });
 
 const timedOut = (): Error => Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
 
 /** A write of a stack's state (its item under the service's partition). */
 const isStateWrite = (command: OutgoingCommand): boolean =>
-  command.name === 'PutItemCommand' && String((command.input.Item as Record<string, unknown> | undefined)?.SK).startsWith('STACK#');
+  command.name === 'PutItemCommand' &&
+  String((command.input.Item as Record<string, unknown> | undefined)?.SK).startsWith('STACK#');
 
 /** Fails the commands `fail` picks, the n-th time each is seen (1-based, across all commands). */
 function faults(fail: (command: OutgoingCommand, seen: number) => Error | undefined) {
@@ -39,7 +43,9 @@ describe('applyEvent under DynamoDB faults', () => {
   it('fails without writing the state when the state write is throttled, and a retry sends FAILED once', async () => {
     // Prepare
     let throttle = false;
-    const { store } = await interceptedStore(faults((command) => (throttle && isStateWrite(command) ? throttled() : undefined)));
+    const { store } = await interceptedStore(
+      faults((command) => (throttle && isStateWrite(command) ? throttled() : undefined)),
+    );
     const dog = watchdog(store, { now: iso('10:03') });
     await applyEvent(stackStatus(api, iso('10:00'), 'CREATE_IN_PROGRESS'), dog.deps);
     const before = await store.loadService(apiKey);
@@ -63,7 +69,9 @@ describe('applyEvent under DynamoDB faults', () => {
     // Prepare
     let timeOut = true;
     const { store } = await interceptedStore(
-      faults((command) => (timeOut && command.name === 'PutItemCommand' && !isStateWrite(command) ? timedOut() : undefined)),
+      faults((command) =>
+        timeOut && command.name === 'PutItemCommand' && !isStateWrite(command) ? timedOut() : undefined,
+      ),
     );
     const dog = watchdog(store, { now: iso('10:00') });
     const started = stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS');
@@ -96,7 +104,9 @@ describe('applyEvent under DynamoDB faults', () => {
     armed = true;
 
     // Act
-    await expect(applyEvent(stackStatus(api, iso('10:03'), 'CREATE_FAILED'), dog.deps)).rejects.toThrow(ProvisionedThroughputExceededException);
+    await expect(applyEvent(stackStatus(api, iso('10:03'), 'CREATE_FAILED'), dog.deps)).rejects.toThrow(
+      ProvisionedThroughputExceededException,
+    );
     dog.clock.set(iso('10:05'));
     const afterLease = await sweep(dog.deps);
     dog.clock.set(iso('10:06'));
@@ -140,12 +150,16 @@ describe('sweep under faults', () => {
     expect(dog.notifier.sent).toHaveLength(1);
   });
 
-  it('keeps sweeping the other services when one service\'s state write times out', async () => {
+  it("keeps sweeping the other services when one service's state write times out", async () => {
     // Prepare
     let timeOutFor: string | null = null;
     const { store } = await interceptedStore(
       faults((command) => {
-        const key = String((command.input.Key as Record<string, unknown> | undefined)?.PK ?? (command.input.Item as Record<string, unknown> | undefined)?.PK ?? '');
+        const key = String(
+          (command.input.Key as Record<string, unknown> | undefined)?.PK ??
+            (command.input.Item as Record<string, unknown> | undefined)?.PK ??
+            '',
+        );
         return timeOutFor !== null && key === timeOutFor && command.name === 'PutItemCommand' ? timedOut() : undefined;
       }),
     );
@@ -163,10 +177,9 @@ describe('sweep under faults', () => {
     const next = await sweep(dog.deps);
 
     // Assess: b's WARNING went out on time; a's a sweep later; each once.
-    expect(dog.notifier.sent.map((n) => `${n.severity} ${n.stackName} ${new Date(n.at).toISOString().slice(11, 16)}`)).toEqual([
-      'WARNING b 10:20',
-      'WARNING a 10:21',
-    ]);
+    expect(
+      dog.notifier.sent.map((n) => `${n.severity} ${n.stackName} ${new Date(n.at).toISOString().slice(11, 16)}`),
+    ).toEqual(['WARNING b 10:20', 'WARNING a 10:21']);
     expect(next.notifications.map((n) => n.stackName)).toEqual(['a']);
   });
 });

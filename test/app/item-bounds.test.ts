@@ -25,8 +25,14 @@ interface SizedItem {
   readonly item: Record<string, unknown>;
 }
 
-const sized = (item: Record<string, unknown>): SizedItem => ({ pk: String(item.PK), sk: String(item.SK), bytes: itemSize(item), item });
-const largestOf = (items: readonly SizedItem[]): SizedItem => items.reduce((max, item) => (item.bytes > max.bytes ? item : max));
+const sized = (item: Record<string, unknown>): SizedItem => ({
+  pk: String(item.PK),
+  sk: String(item.SK),
+  bytes: itemSize(item),
+  item,
+});
+const largestOf = (items: readonly SizedItem[]): SizedItem =>
+  items.reduce((max, item) => (item.bytes > max.bytes ? item : max));
 /** What an assertion prints of an item: its key and size, not its hundreds of events. */
 const described = ({ pk, sk, bytes }: SizedItem): string => JSON.stringify({ pk, sk: sk.slice(0, 90), bytes });
 const stackItems = (items: readonly SizedItem[]): SizedItem[] => items.filter((item) => item.sk.startsWith('STACK#'));
@@ -36,9 +42,17 @@ const eventsOf = (item: SizedItem): unknown[] => (Array.isArray(item.item.events
  * Runs `shape` through the use cases (each event at its time, a sweep every
  * `sweepEveryMinutes`-th minute), calling `afterSweep` after each; returns every item of the table.
  */
-async function runShape(shape: ItemShape, afterSweep: (now: Instant, tableName: string) => Promise<void> = async () => {}) {
+async function runShape(
+  shape: ItemShape,
+  afterSweep: (now: Instant, tableName: string) => Promise<void> = async () => {},
+) {
   const { store, tableName } = await freshStore();
-  const dog = watchdog(store, { now: formatInstant(shape.start), config: shape.config, stacks: shape.stacks, inspector: shape.inspector });
+  const dog = watchdog(store, {
+    now: formatInstant(shape.start),
+    config: shape.config,
+    stacks: shape.stacks,
+    inspector: shape.inspector,
+  });
   const every = shape.sweepEveryMinutes * MINUTE_MS;
   await runInVirtualTime(dog, shape.events, formatInstant(shape.until), undefined, async () => {
     if (dog.clock.now % every !== 0) return;
@@ -50,7 +64,8 @@ async function runShape(shape: ItemShape, afterSweep: (now: Instant, tableName: 
 }
 
 describe('item sizes as DynamoDB counts them', () => {
-  it('stay under 64 KB for a root with 150 nested stacks deploying ok, failed, ok, failed with long non-ASCII reasons', async () => {
+  it('stay under 64 KB for a root with 150 nested stacks deploying ok, failed, ok, failed with long non-ASCII ' +
+    'reasons', async () => {
     // Prepare: four deployments of the root, 30 minutes apart; in the failed ones every nested
     // stack rolls back with a 300-character reason.
     const shape = nestedShape();
@@ -69,10 +84,13 @@ describe('item sizes as DynamoDB counts them', () => {
     // The service's windows (one per failed deployment) name every nested stack that took part.
     const windows = await store.windowsOverlapping({ from: shape.start, to: shape.until });
     expect(windows.map((window) => window.peakSeverity)).toEqual(['FAILED', 'FAILED']);
-    expect(dog.notifier.sent.filter((sent) => sent.severity === Severity.FAILED).map((sent) => sent.stackName)).toEqual([shape.root.name, shape.root.name]);
+    expect(dog.notifier.sent.filter((sent) => sent.severity === Severity.FAILED).map((sent) => sent.stackName)).toEqual(
+      [shape.root.name, shape.root.name],
+    );
   }, 300_000);
 
-  it('stay under 64 KB for a 300-stack service deploying in waves, with a window for each failed wave alone', async () => {
+  it('stay under 64 KB for a 300-stack service deploying in waves, with a window for each failed wave ' +
+    'alone', async () => {
     // Prepare: three rounds an hour apart, each six waves of 50 stacks five minutes apart; five
     // waves in all have five stacks roll back with 300-character non-ASCII reasons. The third
     // round folds every stack (the shape folds at 8 records).
@@ -95,20 +113,43 @@ describe('item sizes as DynamoDB counts them', () => {
     // Each failed wave is a window of its own: from its first failed deployment's start to its
     // last stack's end, naming exactly that wave's 50 stacks; every other wave left none.
     const windows = await store.windowsOverlapping({ from: shape.start, to: shape.until });
-    expect(windows.map((window) => ({ start: window.start, end: window.end, peak: window.peakSeverity, stacks: [...window.stacks].sort() }))).toEqual(
-      failedWaves.map((wave) => ({ start: wave.firstFailureStart, end: wave.end, peak: 'FAILED', stacks: wave.stacks.map((stack) => stack.name).sort() })),
+    expect(
+      windows.map((window) => ({
+        start: window.start,
+        end: window.end,
+        peak: window.peakSeverity,
+        stacks: [...window.stacks].sort(),
+      })),
+    ).toEqual(
+      failedWaves.map((wave) => ({
+        start: wave.firstFailureStart,
+        end: wave.end,
+        peak: 'FAILED',
+        stacks: wave.stacks.map((stack) => stack.name).sort(),
+      })),
     );
     const announced = dog.windowEvents.sent.map((event) => `${event.detail.windowId} ${event.detailType}`).sort();
     expect(announced).toEqual(
-      failedWaves.flatMap((wave) => [WindowEventType.CLOSED, WindowEventType.OPENED].map((type) => `${servicePrefix}${formatInstant(wave.firstFailureStart ?? 0)} ${type}`)).sort(),
+      failedWaves
+        .flatMap((wave) =>
+          [WindowEventType.CLOSED, WindowEventType.OPENED].map(
+            (type) => `${servicePrefix}${formatInstant(wave.firstFailureStart ?? 0)} ${type}`,
+          ),
+        )
+        .sort(),
     );
     // One FAILED per rolled-back deployment, nothing escalated.
-    const failedSent = dog.notifier.sent.filter((sent) => sent.severity === Severity.FAILED).map((sent) => sent.stackName);
+    const failedSent = dog.notifier.sent
+      .filter((sent) => sent.severity === Severity.FAILED)
+      .map((sent) => sent.stackName);
     expect(failedSent.sort()).toEqual(failedWaves.flatMap((wave) => wave.failed.map((stack) => stack.name)).sort());
-    expect(dog.notifier.sent.filter((sent) => sent.severity === Severity.WARNING || sent.severity === Severity.CRITICAL)).toEqual([]);
+    expect(
+      dog.notifier.sent.filter((sent) => sent.severity === Severity.WARNING || sent.severity === Severity.CRITICAL),
+    ).toEqual([]);
   }, 300_000);
 
-  it('stay under 64 KB for a stack hanging 30 hours among 60 neighbours deploying every 2 minutes, its item not growing with theirs', async () => {
+  it('stay under 64 KB for a stack hanging 30 hours among 60 neighbours deploying every 2 minutes, its item not ' +
+    'growing with theirs', async () => {
     // Prepare: the stack's certificate waits for DNS validation for 30 hours; one of its 60
     // neighbours deploys every 2 minutes (2,700 events); CRITICAL reminders every 4 hours.
     // Scaled (the shape says why): a sweep every 10 minutes of virtual time.
@@ -130,10 +171,20 @@ describe('item sizes as DynamoDB counts them', () => {
     // Escalated once per severity, then reminded every 4 hours: the CRITICAL at 40 minutes and
     // reminders at 4 h 40 min, 8 h 40 min, …, 28 h 40 min.
     const pages = dog.notifier.sent.filter((sent) => sent.stackId === shape.hanging.arn);
-    expect(pages.map((sent) => ({ severity: sent.severity, reminder: sent.reminder, afterMinutes: (sent.at - shape.hangStart) / MINUTE_MS }))).toEqual([
+    expect(
+      pages.map((sent) => ({
+        severity: sent.severity,
+        reminder: sent.reminder,
+        afterMinutes: (sent.at - shape.hangStart) / MINUTE_MS,
+      })),
+    ).toEqual([
       { severity: Severity.WARNING, reminder: 0, afterMinutes: 20 },
       { severity: Severity.CRITICAL, reminder: 0, afterMinutes: 40 },
-      ...Array.from({ length: 7 }, (_, index) => ({ severity: Severity.CRITICAL, reminder: index + 1, afterMinutes: 40 + (index + 1) * 240 })),
+      ...Array.from({ length: 7 }, (_, index) => ({
+        severity: Severity.CRITICAL,
+        reminder: index + 1,
+        afterMinutes: 40 + (index + 1) * 240,
+      })),
     ]);
     expect(dog.notifier.sent.filter((sent) => sent.stackId !== shape.hanging.arn)).toEqual([]);
     // The hanging stack's item holds its own event and claims, the latest reminder standing in for
@@ -147,12 +198,19 @@ describe('item sizes as DynamoDB counts them', () => {
     // Every neighbour deployed 15 times (45 events) and folded by size.
     const neighbours = stackItems(items).filter((item) => item !== hangingItem);
     expect(neighbours).toHaveLength(shape.neighbours.length);
-    expect(neighbours.filter((item) => eventsOf(item).length > shape.config.maxStackRecords).map(described)).toEqual([]);
+    expect(neighbours.filter((item) => eventsOf(item).length > shape.config.maxStackRecords).map(described)).toEqual(
+      [],
+    );
     expect(neighbours.filter((item) => item.item.cutEvents !== undefined).map(described)).toEqual([]);
     // One window, still open, from the hang's start at CRITICAL, naming the stack and every neighbour.
     const windows = await store.windowsOverlapping({ from: shape.start, to: shape.until });
-    expect(windows.map((window) => ({ start: window.start, end: window.end, peak: window.peakSeverity, stacks: window.stacks.length }))).toEqual([
-      { start: shape.hangStart, end: null, peak: Severity.CRITICAL, stacks: 1 + shape.neighbours.length },
-    ]);
+    expect(
+      windows.map((window) => ({
+        start: window.start,
+        end: window.end,
+        peak: window.peakSeverity,
+        stacks: window.stacks.length,
+      })),
+    ).toEqual([{ start: shape.hangStart, end: null, peak: Severity.CRITICAL, stacks: 1 + shape.neighbours.length }]);
   }, 300_000);
 });

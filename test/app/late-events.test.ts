@@ -33,7 +33,9 @@ const worker: StackSpec = { name: 'shop-worker' };
 function busyService(workerDelayMs: number): Delivery[] {
   const deliveries: Delivery[] = [];
   const add = (stack: StackSpec, at: number, status: string, delay = 0): void => {
-    const event = parseCloudFormationEvent(stackEvent(stack, formatInstant(at), status, '', `event-${deliveries.length}`));
+    const event = parseCloudFormationEvent(
+      stackEvent(stack, formatInstant(at), status, '', `event-${deliveries.length}`),
+    );
     deliveries.push({ index: deliveries.length, deliverAt: at + delay, event });
   };
   for (let minute = 0; minute < MINUTES; minute++) {
@@ -62,14 +64,20 @@ describe('late events in a busy service', () => {
     // start to its rollback's end (shop-api is between deployments then), as on-time delivery gives.
     expect(late.length).toBeGreaterThan(10 * DEFAULT_CONFIG.maxStackRecords);
     const failures = Array.from({ length: MINUTES / EVERY }, (_, i) => START + i * EVERY * MIN + 40_000);
-    expect(result.windows.map((window) => [window.start, window.end, window.peakSeverity])).toEqual(failures.map((start) => [start, start + 10_000, 'FAILED']));
+    expect(result.windows.map((window) => [window.start, window.end, window.peakSeverity])).toEqual(
+      failures.map((start) => [start, start + 10_000, 'FAILED']),
+    );
     expect(result.notifications.map((n) => [n.severity, n.stackName, n.startedAt, n.status])).toEqual(
       failures.map((start) => ['FAILED', 'shop-worker', start, 'UPDATE_ROLLBACK_COMPLETE']),
     );
     const worker = result.operations.filter(({ operation }) => operation.stackName === 'shop-worker');
-    expect(worker.map(({ operation, peakSeverity }) => [operation.start, operation.state === 'ended' ? operation.end : null, peakSeverity])).toEqual(
-      failures.map((start) => [start, start + 10_000, 'FAILED']),
-    );
+    expect(
+      worker.map(({ operation, peakSeverity }) => [
+        operation.start,
+        operation.state === 'ended' ? operation.end : null,
+        peakSeverity,
+      ]),
+    ).toEqual(failures.map((start) => [start, start + 10_000, 'FAILED']));
   }, 120_000);
 });
 
@@ -85,12 +93,17 @@ describe('a late event in a large service', () => {
   function largeService(lateMs: number): Delivery[] {
     const deliveries: Delivery[] = [];
     const add = (stack: StackSpec, at: number, status: string, delay = 0): void => {
-      const event = parseCloudFormationEvent(stackEvent(stack, formatInstant(at), status, '', `event-${deliveries.length}`));
+      const event = parseCloudFormationEvent(
+        stackEvent(stack, formatInstant(at), status, '', `event-${deliveries.length}`),
+      );
       deliveries.push({ index: deliveries.length, deliverAt: at + delay, event });
     };
     for (let wave = 0; wave < WAVES; wave++) {
       for (let index = 0; index < STACKS; index++) {
-        const stack = { name: `shop-${String(index).padStart(3, '0')}`, uuid: `${String(index).padStart(8, '0')}-1b15-11ec-a8f1-0254c7e39ab2` };
+        const stack = {
+          name: `shop-${String(index).padStart(3, '0')}`,
+          uuid: `${String(index).padStart(8, '0')}-1b15-11ec-a8f1-0254c7e39ab2`,
+        };
         const at = START + wave * WAVE_EVERY + index * 1000;
         if (wave === FAILED_WAVE && index === 0) {
           add(stack, at, 'UPDATE_IN_PROGRESS', lateMs);
@@ -105,7 +118,8 @@ describe('a late event in a large service', () => {
     return deliveries;
   }
 
-  it('counts three days late exactly as on time, after every stack folded its history: the one FAILED, the one window', async () => {
+  it('counts three days late exactly as on time, after every stack folded its history: the one FAILED, the one ' +
+    'window', async () => {
     // Prepare
     const until = START + WAVES * WAVE_EVERY;
     const failedAt = START + FAILED_WAVE * WAVE_EVERY;
@@ -118,11 +132,13 @@ describe('a late event in a large service', () => {
     // its events arrive, three days on). The window runs from the failure's start until the
     // wave's last stack settled, 119 s + 60 s after it, and names the whole wave.
     expect(WAVES * 2).toBeGreaterThan(DEFAULT_CONFIG.maxStackRecords);
-    const windowsOf = (result: typeof late) => result.windows.map((window) => [window.start, window.end, window.peakSeverity, window.stacks]);
+    const windowsOf = (result: typeof late) =>
+      result.windows.map((window) => [window.start, window.end, window.peakSeverity, window.stacks]);
     const wave = Array.from({ length: STACKS }, (_, index) => `shop-${String(index).padStart(3, '0')}`);
     expect(windowsOf(late)).toEqual([[failedAt, failedAt + 179_000, 'FAILED', wave]]);
     expect(windowsOf(late)).toEqual(windowsOf(onTime));
-    const sent = (result: typeof late) => result.notifications.map((n) => [n.severity, n.stackName, n.startedAt, n.status]);
+    const sent = (result: typeof late) =>
+      result.notifications.map((n) => [n.severity, n.stackName, n.startedAt, n.status]);
     expect(sent(late)).toEqual([['FAILED', 'shop-000', failedAt, 'UPDATE_ROLLBACK_COMPLETE']]);
     expect(sent(late)).toEqual(sent(onTime));
     expect(late.operations).toHaveLength(STACKS * WAVES);

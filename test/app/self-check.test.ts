@@ -30,7 +30,12 @@ const WHY: Readonly<Record<Probe, Error>> = {
   key: new ResourceUnusableError('key arn:aws:kms:eu-central-1:123456789012:key/k is PendingDeletion'),
 };
 
-const muted = (name: string): MutedStack => ({ key: serviceKey(name), stackId: stackArn({ name }), stackName: name, since: t('05:00') });
+const muted = (name: string): MutedStack => ({
+  key: serviceKey(name),
+  stackId: stackArn({ name }),
+  stackName: name,
+  since: t('05:00'),
+});
 
 interface Fakes {
   readonly deps: SelfCheckDeps;
@@ -52,7 +57,12 @@ function fakes(
   const probeOf = (name: Probe) => async (): Promise<void> => {
     if (options.failing?.includes(name)) throw WHY[name];
   };
-  const probe: ResourceProbe = { table: probeOf('table'), topic: probeOf('topic'), bus: probeOf('bus'), key: probeOf('key') };
+  const probe: ResourceProbe = {
+    table: probeOf('table'),
+    topic: probeOf('topic'),
+    bus: probeOf('bus'),
+    key: probeOf('key'),
+  };
   const deps: SelfCheckDeps = {
     probe,
     store: {
@@ -101,7 +111,12 @@ describe('selfCheck', () => {
   ])('pages once, listing exactly the failed checks, when %s fails', async (_what, failing) => {
     // Prepare
     const { deps, sent } = fakes({ failing });
-    const names: Record<Probe, string> = { table: CheckName.TABLE, topic: CheckName.TOPIC, bus: CheckName.BUS, key: CheckName.KEY };
+    const names: Record<Probe, string> = {
+      table: CheckName.TABLE,
+      topic: CheckName.TOPIC,
+      bus: CheckName.BUS,
+      key: CheckName.KEY,
+    };
 
     // Act
     await selfCheck(deps);
@@ -109,14 +124,25 @@ describe('selfCheck', () => {
     // Assess
     expect(sent).toHaveLength(1);
     const lines = failedLines(sent[0]?.text ?? '');
-    expect(lines).toEqual(PROBES.filter((probe) => failing.includes(probe)).map((probe) => expect.stringMatching(new RegExp(`^FAILED ${names[probe]}: `))));
+    expect(lines).toEqual(
+      PROBES.filter((probe) => failing.includes(probe)).map((probe) =>
+        expect.stringMatching(new RegExp(`^FAILED ${names[probe]}: `)),
+      ),
+    );
     for (const probe of failing) expect(sent[0]?.text).toContain(WHY[probe].message);
-    expect(sent[0]?.subject).toBe(`cfn-watchdog self-check: ${failing.length} of 5 checks failed (${lines.map((line) => line.slice(7).split(':')[0]).join(', ')})`);
+    expect(sent[0]?.subject).toBe(
+      `cfn-watchdog self-check: ${failing.length} of 5 checks failed ` +
+        `(${lines.map((line) => line.slice(7).split(':')[0]).join(', ')})`,
+    );
   });
 
   it.each([
     ['no sweep ever completed', null, 'FAILED sweep heartbeat: no sweep has ever completed'],
-    ['the last sweep is 11 minutes old', NOW - 11 * 60_000, 'FAILED sweep heartbeat: the last sweep completed at 2024-03-05T05:49:00Z, 11 min ago (more than 10 min)'],
+    [
+      'the last sweep is 11 minutes old',
+      NOW - 11 * 60_000,
+      'FAILED sweep heartbeat: the last sweep completed at 2024-03-05T05:49:00Z, 11 min ago (more than 10 min)',
+    ],
   ])('pages when %s', async (_what, heartbeat, line) => {
     // Prepare
     const { deps, sent } = fakes({ heartbeat });
@@ -137,25 +163,35 @@ describe('selfCheck', () => {
   it('says what to do for each failed check', async () => {
     const { deps, sent } = fakes({ failing: ['key'] });
     await selfCheck(deps);
-    expect(sent[0]?.text).toContain('  What to do: The key encrypts the table, the alerts topic and the dead-letter queue: enable it (aws kms enable-key)');
+    expect(sent[0]?.text).toContain(
+      '  What to do: The key encrypts the table, the alerts topic and the dead-letter queue: enable it (aws kms ' +
+        'enable-key)',
+    );
   });
 
-  it('lists the muted stacks in the failure page, and folds the newly muted into it rather than a second message', async () => {
-    // Prepare
-    const stacks = [muted('preview-2'), muted('preview-1')];
-    const { deps, sent } = fakes({ failing: ['bus'], muted: stacks, previous: memoryOf([muted('preview-1')], t('05:00')) });
+  it(
+    'lists the muted stacks in the failure page, and folds the newly muted into it rather than a second ' + 'message',
+    async () => {
+      // Prepare
+      const stacks = [muted('preview-2'), muted('preview-1')];
+      const { deps, sent } = fakes({
+        failing: ['bus'],
+        muted: stacks,
+        previous: memoryOf([muted('preview-1')], t('05:00')),
+      });
 
-    // Act
-    const result = await selfCheck(deps);
+      // Act
+      const result = await selfCheck(deps);
 
-    // Assess
-    expect(sent).toHaveLength(1);
-    expect(result.newlyMuted.map((stack) => stack.stackName)).toEqual(['preview-2']);
-    const text = sent[0]?.text ?? '';
-    expect(text).toContain('Stacks muted by their cfn-watchdog:mute tag (2, 1 newly muted): they never page.');
-    expect(text).toContain(`- preview-1: service preview-1 in `);
-    expect(text).toContain(`- preview-2 (newly muted): service preview-2 in `);
-  });
+      // Assess
+      expect(sent).toHaveLength(1);
+      expect(result.newlyMuted.map((stack) => stack.stackName)).toEqual(['preview-2']);
+      const text = sent[0]?.text ?? '';
+      expect(text).toContain('Stacks muted by their cfn-watchdog:mute tag (2, 1 newly muted): they never page.');
+      expect(text).toContain(`- preview-1: service preview-1 in `);
+      expect(text).toContain(`- preview-2 (newly muted): service preview-2 in `);
+    },
+  );
 
   it('sends one notice naming only the newly muted stacks when all checks pass, and none the next day', async () => {
     // Prepare
@@ -176,7 +212,10 @@ describe('selfCheck', () => {
   });
 
   it('sends no notice when a stack was only unmuted', async () => {
-    const { deps, sent } = fakes({ muted: [muted('preview-1')], previous: memoryOf([muted('preview-1'), muted('preview-2')], t('05:00')) });
+    const { deps, sent } = fakes({
+      muted: [muted('preview-1')],
+      previous: memoryOf([muted('preview-1'), muted('preview-2')], t('05:00')),
+    });
     await selfCheck(deps);
     expect(sent).toEqual([]);
   });
@@ -190,12 +229,17 @@ describe('selfCheck', () => {
     expect(remembered).toEqual([]);
   });
 
-  it('fails the invocation when all passed but its memory cannot be written, and not when a page went out', async () => {
-    const quiet = fakes({ memoryWrite: new Error('AccessDenied') });
-    await expect(selfCheck(quiet.deps)).rejects.toThrow(SelfCheckMemoryError);
-    const paging = fakes({ failing: ['table'], memoryWrite: new Error('AccessDenied') });
-    await expect(selfCheck(paging.deps)).resolves.toMatchObject({ sent: { subject: expect.stringContaining('(table)') } });
-  });
+  it(
+    'fails the invocation when all passed but its memory cannot be written, and not when a page ' + 'went out',
+    async () => {
+      const quiet = fakes({ memoryWrite: new Error('AccessDenied') });
+      await expect(selfCheck(quiet.deps)).rejects.toThrow(SelfCheckMemoryError);
+      const paging = fakes({ failing: ['table'], memoryWrite: new Error('AccessDenied') });
+      await expect(selfCheck(paging.deps)).resolves.toMatchObject({
+        sent: { subject: expect.stringContaining('(table)') },
+      });
+    },
+  );
 });
 
 describe('newlyMuted', () => {

@@ -69,7 +69,9 @@ interface Fleet {
 }
 
 const serviceOfIndex = (index: number, services: number): string => `svc-${index % services}`;
-const stackOfIndex = (index: number, services: number) => ({ name: `${serviceOfIndex(index, services)}-stack-${index}` });
+const stackOfIndex = (index: number, services: number) => ({
+  name: `${serviceOfIndex(index, services)}-stack-${index}`,
+});
 
 /**
  * `stacks` stacks over `services` services (by their cfn-watchdog:service tag), each with an
@@ -90,8 +92,15 @@ async function fleet(options: {
   const describing = new InFlight();
   const sweeps = { count: 0 };
   const cloudFormation = { status: options.status, costMs: 0, asked: 0 };
-  const tags = new Map(Array.from({ length: options.stacks }, (_, index) => [stackArn(stackOfIndex(index, options.services)), serviceOfIndex(index, options.services)]));
-  const directory: StackDirectory = { factsOf: async (stackId) => ({ ...NO_FACTS, serviceTag: tags.get(stackId) ?? null }) };
+  const tags = new Map(
+    Array.from({ length: options.stacks }, (_, index) => [
+      stackArn(stackOfIndex(index, options.services)),
+      serviceOfIndex(index, options.services),
+    ]),
+  );
+  const directory: StackDirectory = {
+    factsOf: async (stackId) => ({ ...NO_FACTS, serviceTag: tags.get(stackId) ?? null }),
+  };
   const inspector: StackInspector = {
     describe: () =>
       describing.during(async () => {
@@ -124,7 +133,9 @@ async function fleet(options: {
     },
   };
   for (let from = 0; from < options.stacks; from += 25) {
-    const batch = Array.from({ length: Math.min(25, options.stacks - from) }, (_, offset) => stackOfIndex(from + offset, options.services));
+    const batch = Array.from({ length: Math.min(25, options.stacks - from) }, (_, offset) =>
+      stackOfIndex(from + offset, options.services),
+    );
     await Promise.all(batch.map((stack) => applyEvent(stackStatus(stack, iso('10:00'), options.status), deps)));
   }
   return { dog: { ...dog, deps }, invocation, outgoing, publishing, describing, sweeps, cloudFormation };
@@ -147,36 +158,40 @@ function pagesBeforeWindowEvents(outgoing: readonly Outgoing[]): boolean {
 }
 
 describe('sweep within the invocation’s remaining time', () => {
-  it('leaves the escalations it has no time for to the next sweep: every page once, every window event once, pages first', async () => {
-    // Prepare: 300 deployments of 10 services hang since 10:00; a page costs a quarter of a
-    // second of the invocation, so one sweep has time to start 180 of the 300.
-    const state = await fleet({ stacks: 300, services: 10, status: 'UPDATE_IN_PROGRESS', pageCostMs: 250 });
+  it(
+    'leaves the escalations it has no time for to the next sweep: every page once, every window event once, pages ' +
+      'first',
+    async () => {
+      // Prepare: 300 deployments of 10 services hang since 10:00; a page costs a quarter of a
+      // second of the invocation, so one sweep has time to start 180 of the 300.
+      const state = await fleet({ stacks: 300, services: 10, status: 'UPDATE_IN_PROGRESS', pageCostMs: 250 });
 
-    // Act
-    const first = await sweepAsLambda(state, '10:20');
-    const eventsAfterFirst = state.dog.windowEvents.sent.length;
-    const second = await sweepAsLambda(state, '10:21');
-    const third = await sweepAsLambda(state, '10:22');
+      // Act
+      const first = await sweepAsLambda(state, '10:20');
+      const eventsAfterFirst = state.dog.windowEvents.sent.length;
+      const second = await sweepAsLambda(state, '10:21');
+      const third = await sweepAsLambda(state, '10:22');
 
-    // Assess: the first sweep ran short: some pages out, the rest deferred, no window event.
-    expect(first.notifications.length).toBeGreaterThan(0);
-    expect(first.notifications.length).toBeLessThan(300);
-    expect(first.deferred).toBeGreaterThanOrEqual(300 - first.notifications.length);
-    expect(first.windowEvents).toBe(0);
-    expect(eventsAfterFirst).toBe(0);
-    // The next did the rest and the windows; the one after found nothing left.
-    expect(second.deferred).toBe(0);
-    expect(first.notifications.length + second.notifications.length).toBe(300);
-    expect(third).toMatchObject({ notifications: [], windowEvents: 0, deferred: 0 });
-    // Each stack paged exactly once, each service's window opened exactly once.
-    const pages = state.dog.notifier.sent;
-    expect(pages.map((page) => page.severity)).toEqual(Array.from({ length: 300 }, () => 'WARNING'));
-    expect(new Set(pages.map((page) => page.stackId)).size).toBe(300);
-    const events = state.dog.windowEvents.sent;
-    expect(events.map((event) => event.detailType)).toEqual(Array.from({ length: 10 }, () => 'Impact Window Opened'));
-    expect(new Set(events.map((event) => event.detail.service)).size).toBe(10);
-    expect(pagesBeforeWindowEvents(state.outgoing)).toBe(true);
-  });
+      // Assess: the first sweep ran short: some pages out, the rest deferred, no window event.
+      expect(first.notifications.length).toBeGreaterThan(0);
+      expect(first.notifications.length).toBeLessThan(300);
+      expect(first.deferred).toBeGreaterThanOrEqual(300 - first.notifications.length);
+      expect(first.windowEvents).toBe(0);
+      expect(eventsAfterFirst).toBe(0);
+      // The next did the rest and the windows; the one after found nothing left.
+      expect(second.deferred).toBe(0);
+      expect(first.notifications.length + second.notifications.length).toBe(300);
+      expect(third).toMatchObject({ notifications: [], windowEvents: 0, deferred: 0 });
+      // Each stack paged exactly once, each service's window opened exactly once.
+      const pages = state.dog.notifier.sent;
+      expect(pages.map((page) => page.severity)).toEqual(Array.from({ length: 300 }, () => 'WARNING'));
+      expect(new Set(pages.map((page) => page.stackId)).size).toBe(300);
+      const events = state.dog.windowEvents.sent;
+      expect(events.map((event) => event.detailType)).toEqual(Array.from({ length: 10 }, () => 'Impact Window Opened'));
+      expect(new Set(events.map((event) => event.detail.service)).size).toBe(10);
+      expect(pagesBeforeWindowEvents(state.outgoing)).toBe(true);
+    },
+  );
 
   it('runs escalations concurrently, never more at once than the sweeper’s bound', async () => {
     // Prepare
@@ -235,29 +250,35 @@ describe('sweep within the invocation’s remaining time', () => {
     expect(state.dog.notifier.sent).toHaveLength(10);
   });
 
-  it('leaves the re-checks of a service’s escalated operations it has no time for to the next sweep: each lost completion closed once', async () => {
-    // Prepare: one service's 40 deployments paged at 10:20; then all of them completed, their
-    // completion events lost, and each DescribeStacks answer takes the rest of the invocation.
-    const state = await fleet({ stacks: 40, services: 1, status: 'UPDATE_IN_PROGRESS', pageCostMs: 0 });
-    await sweepAsLambda(state, '10:20');
-    Object.assign(state.cloudFormation, { status: 'UPDATE_COMPLETE', costMs: LAMBDA_TIMEOUT_MS, asked: 0 });
+  it(
+    'leaves the re-checks of a service’s escalated operations it has no time for to the next sweep: each lost ' +
+      'completion closed once',
+    async () => {
+      // Prepare: one service's 40 deployments paged at 10:20; then all of them completed, their
+      // completion events lost, and each DescribeStacks answer takes the rest of the invocation.
+      const state = await fleet({ stacks: 40, services: 1, status: 'UPDATE_IN_PROGRESS', pageCostMs: 0 });
+      await sweepAsLambda(state, '10:20');
+      Object.assign(state.cloudFormation, { status: 'UPDATE_COMPLETE', costMs: LAMBDA_TIMEOUT_MS, asked: 0 });
 
-    // Act
-    const short = await sweepAsLambda(state, '10:21');
-    const askedInShort = state.cloudFormation.asked;
-    state.cloudFormation.costMs = 0;
-    const next = await sweepAsLambda(state, '10:22');
-    const after = await sweepAsLambda(state, '10:23');
+      // Act
+      const short = await sweepAsLambda(state, '10:21');
+      const askedInShort = state.cloudFormation.asked;
+      state.cloudFormation.costMs = 0;
+      const next = await sweepAsLambda(state, '10:22');
+      const after = await sweepAsLambda(state, '10:23');
 
-    // Assess: the short sweep asked no more than it had started when time ran out (one per
-    // worker), and left the rest; the next closed those; each completion told once.
-    expect(askedInShort).toBeLessThanOrEqual(DEFAULT_SWEEP_CONCURRENCY);
-    expect(short.deferred).toBeGreaterThanOrEqual(40 - askedInShort);
-    expect(short.notifications.map((sent) => sent.severity)).toEqual(Array.from({ length: askedInShort }, () => 'RESOLVED'));
-    expect(short.notifications.length + next.notifications.length).toBe(40);
-    expect(after.notifications).toEqual([]);
-    const resolved = state.dog.notifier.sent.filter((sent) => sent.severity === 'RESOLVED');
-    expect(new Set(resolved.map((sent) => sent.stackId)).size).toBe(40);
-    expect(resolved).toHaveLength(40);
-  });
+      // Assess: the short sweep asked no more than it had started when time ran out (one per
+      // worker), and left the rest; the next closed those; each completion told once.
+      expect(askedInShort).toBeLessThanOrEqual(DEFAULT_SWEEP_CONCURRENCY);
+      expect(short.deferred).toBeGreaterThanOrEqual(40 - askedInShort);
+      expect(short.notifications.map((sent) => sent.severity)).toEqual(
+        Array.from({ length: askedInShort }, () => 'RESOLVED'),
+      );
+      expect(short.notifications.length + next.notifications.length).toBe(40);
+      expect(after.notifications).toEqual([]);
+      const resolved = state.dog.notifier.sent.filter((sent) => sent.severity === 'RESOLVED');
+      expect(new Set(resolved.map((sent) => sent.stackId)).size).toBe(40);
+      expect(resolved).toHaveLength(40);
+    },
+  );
 });

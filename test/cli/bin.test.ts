@@ -11,7 +11,8 @@ import { freshFolder, removeWrittenEvents, ROOT, SEED, SEED_RULE } from './harne
 
 afterAll(removeWrittenEvents);
 
-const packageVersion = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const packageVersion = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string })
+  .version;
 
 interface Run {
   readonly status: number | null;
@@ -20,9 +21,17 @@ interface Run {
 }
 
 /** `node BIN ARGV` with vitest's CFN_WATCHDOG_DEV removed (the bundle may run), plus ENV. */
-function bin(argv: readonly string[], { env = {}, file = path.join(ROOT, 'cli/bin.js') }: { env?: Record<string, string>; file?: string } = {}): Run {
+function bin(
+  argv: readonly string[],
+  { env = {}, file = path.join(ROOT, 'cli/bin.js') }: { env?: Record<string, string>; file?: string } = {},
+): Run {
   const { CFN_WATCHDOG_DEV: _sources, ...inherited } = process.env;
-  const run = spawnSync(process.execPath, [file, ...argv], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...inherited, NODE_OPTIONS: '', ...env } });
+  const run = spawnSync(process.execPath, [file, ...argv], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...inherited, NODE_OPTIONS: '', ...env },
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -71,8 +80,15 @@ describe('cli/bin.js runs the bundle only when it is newer than every file it wa
     writeFileSync(path.join(root, 'package.json'), JSON.stringify({ type: 'module' }));
     // tsx, for the sources.
     symlinkSync(path.join(ROOT, 'node_modules'), path.join(root, 'node_modules'), 'dir');
-    writeFileSync(path.join(root, 'cli/main.ts'), "export async function main(_argv: string[], io: { stdout: (text: string) => void }): Promise<number> { io.stdout('sources'); return 0; }\n");
-    writeFileSync(path.join(root, 'dist/cli.mjs'), "export async function main(_argv, io) { io.stdout('bundle'); return 0; }\n");
+    writeFileSync(
+      path.join(root, 'cli/main.ts'),
+      'export async function main(_argv: string[], io: { stdout: (text: string) => void }): Promise<number> { ' +
+        "io.stdout('sources'); return 0; }\n",
+    );
+    writeFileSync(
+      path.join(root, 'dist/cli.mjs'),
+      "export async function main(_argv, io) { io.stdout('bundle'); return 0; }\n",
+    );
     writeFileSync(path.join(root, 'dist/cli-inputs.json'), JSON.stringify(['cli/main.ts']));
   });
 

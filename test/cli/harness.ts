@@ -25,7 +25,10 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs `cfn-watchdog ARGV` in-process, capturing stdout and stderr (not a terminal); `now` fixes the read commands' clock. */
+/**
+ * Runs `cfn-watchdog ARGV` in-process, capturing stdout and stderr (not a terminal); `now` fixes the read commands'
+ * clock.
+ */
 export async function runCli(argv: readonly string[], now?: string): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
@@ -49,7 +52,10 @@ export async function runCli(argv: readonly string[], now?: string): Promise<Cli
  */
 export function runBin(argv: readonly string[]): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['cli/bin.js', ...argv], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' } });
+    const child = spawn(process.execPath, ['cli/bin.js', ...argv], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
@@ -163,7 +169,11 @@ export function parseOutput(stdout: string): ReplayOutput {
  * `cfn-watchdog replay FILE ARGS… --format json`, in-process; checks the exit status and the
  * schema, and returns the parsed output.
  */
-export async function replayJson(file: string, args: readonly string[] = [], expectedStatus = 0): Promise<ReplayOutput> {
+export async function replayJson(
+  file: string,
+  args: readonly string[] = [],
+  expectedStatus = 0,
+): Promise<ReplayOutput> {
   const run = await runCli(['replay', file, ...args, '--format', 'json']);
   expect(run.status, run.stderr).toBe(expectedStatus);
   return parseOutput(run.stdout);
@@ -177,12 +187,18 @@ let scratch: string | undefined;
 export function writeEvents(name: string, elements: readonly unknown[], form: 'jsonl' | 'array' = 'jsonl'): string {
   scratch ??= mkdtempSync(path.join(tmpdir(), 'cfn-watchdog-cli-test-'));
   const file = path.join(scratch, `${name}.${form === 'jsonl' ? 'jsonl' : 'json'}`);
-  const text = form === 'jsonl' ? `${elements.map((element) => JSON.stringify(element)).join('\n')}\n` : JSON.stringify(elements, null, 2);
+  const text =
+    form === 'jsonl'
+      ? `${elements.map((element) => JSON.stringify(element)).join('\n')}\n`
+      : JSON.stringify(elements, null, 2);
   writeFileSync(file, text);
   return file;
 }
 
-/** A new empty folder in the temporary folder of {@link writeEvents}, for one test's stores and files, so that what a command leaves there shows. */
+/**
+ * A new empty folder in the temporary folder of {@link writeEvents}, for one test's stores and files, so that what a
+ * command leaves there shows.
+ */
 export function freshFolder(name: string): string {
   scratch ??= mkdtempSync(path.join(tmpdir(), 'cfn-watchdog-cli-test-'));
   return mkdtempSync(path.join(scratch, `${name.replace(/[^\w-]+/g, '-')}-`));

@@ -28,15 +28,27 @@ describe('the real binary', () => {
     expect(again.status).toBe(2);
     expect(again.stdout).toBe('');
     expect(again.stderr).toBe(
-      `cfn-watchdog: ${store} already holds a replayed store (3 stacks, 1 window, events 2021-09-21T19:09:00Z–2021-09-21T20:07:00Z); give --append to add to it, or another --db\n`,
+      `cfn-watchdog: ${store} already holds a replayed store (3 stacks, 1 window, events ` +
+        `2021-09-21T19:09:00Z–2021-09-21T20:07:00Z); give --append to add to it, or another --db\n`,
     );
     // LevelDB may compact its files when opened: what it holds is what stays.
-    expect((JSON.parse(windows.stdout) as { start: string; end: string }[]).map(({ start, end }) => [start, end])).toEqual([['2021-09-21T19:09:00Z', '2021-09-21T20:07:00Z']]);
+    expect(
+      (JSON.parse(windows.stdout) as { start: string; end: string }[]).map(({ start, end }) => [start, end]),
+    ).toEqual([['2021-09-21T19:09:00Z', '2021-09-21T20:07:00Z']]);
   });
 
   it('names the service of a stack asked for by name, as for the service', async () => {
     // Act
-    const byStack = await runBin(['timeline', '--db', store, '--stack', 'trustsource-scan-prod', ...DAY, '--format', 'json']);
+    const byStack = await runBin([
+      'timeline',
+      '--db',
+      store,
+      '--stack',
+      'trustsource-scan-prod',
+      ...DAY,
+      '--format',
+      'json',
+    ]);
 
     // Assess
     expect(byStack.status).toBe(0);
@@ -55,6 +67,8 @@ describe('the real binary', () => {
     // Assess
     expect(run.status).toBe(0);
     expect(run.stderr).toBe('');
-    expect((JSON.parse(run.stdout) as { start: string; end: string }[]).map(({ start, end }) => [start, end])).toEqual(windows);
+    expect((JSON.parse(run.stdout) as { start: string; end: string }[]).map(({ start, end }) => [start, end])).toEqual(
+      windows,
+    );
   });
 });

@@ -31,7 +31,7 @@ const PARAMETERS = {
 };
 
 describe('environmentOfStack', () => {
-  it('gives the functions\' configuration from the stack\'s outputs and parameters', () => {
+  it("gives the functions' configuration from the stack's outputs and parameters", () => {
     // Act
     const stack = { stackId: STACK_ID, outputs: OUTPUTS, parameters: PARAMETERS };
     const config = readRuntimeConfig(environmentOfStack(stack));
@@ -52,7 +52,7 @@ describe('environmentOfStack', () => {
       'o-a1b2c3d4e5',
       { roleName: 'cfn-watchdog-read', externalId: 'ext-1', homeAccount: '111122223333', homeRegion: 'eu-central-1' },
     ],
-  ])('reads the member accounts\' role only for an organisation (OrganizationId %j)', (organizationId, expected) => {
+  ])("reads the member accounts' role only for an organisation (OrganizationId %j)", (organizationId, expected) => {
     // Prepare
     const parameters = { ...PARAMETERS, OrganizationId: organizationId, MemberReadRoleExternalId: 'ext-1' };
 
@@ -66,16 +66,20 @@ describe('environmentOfStack', () => {
   it("gives every variable of the template's environment, from the parameter or output it is built of", () => {
     // Prepare: the functions' shared environment as template.yaml writes it.
     const template = readTemplate(join(REPO_ROOT, 'template.yaml'));
-    const variables = (template.Globals?.Function?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+    const variables =
+      (template.Globals?.Function?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
     const outputOf = (resource: string): string | undefined =>
-      Object.entries(template.Outputs ?? {}).find(([, output]) => JSON.stringify(output.Value) === JSON.stringify({ Ref: resource }))?.[0];
+      Object.entries(template.Outputs ?? {}).find(
+        ([, output]) => JSON.stringify(output.Value) === JSON.stringify({ Ref: resource }),
+      )?.[0];
     const expected = Object.fromEntries(
       Object.entries(variables)
         .filter(([name]) => name.startsWith('WATCHDOG_'))
         .map(([name, value]) => {
           const ref = (value as { Ref?: string }).Ref;
           if (ref === 'AWS::AccountId') return [name, '111122223333'];
-          if (ref !== undefined && ref in (template.Parameters ?? {})) return [name, PARAMETERS[ref as keyof typeof PARAMETERS]];
+          if (ref !== undefined && ref in (template.Parameters ?? {}))
+            return [name, PARAMETERS[ref as keyof typeof PARAMETERS]];
           if (ref !== undefined) return [name, OUTPUTS[outputOf(ref) as keyof typeof OUTPUTS]];
           // An Fn::If on OrganizationId: the member role (the test above).
           return [name, ''];
@@ -87,6 +91,8 @@ describe('environmentOfStack', () => {
 
     // Assess: nothing missing, nothing undefined, each from where the template takes it.
     expect(Object.values(expected)).not.toContain(undefined);
-    expect(Object.fromEntries(Object.entries(environment).filter(([name]) => name.startsWith('WATCHDOG_')))).toEqual(expected);
+    expect(Object.fromEntries(Object.entries(environment).filter(([name]) => name.startsWith('WATCHDOG_')))).toEqual(
+      expected,
+    );
   });
 });

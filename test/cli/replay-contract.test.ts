@@ -18,11 +18,18 @@ const examples = readdirSync(EXAMPLES)
   .filter((name) => name.endsWith('.expected.json'))
   .sort();
 
-/** The example's command as `main`'s argv: words after `cfn-watchdog`, the events file resolved from the examples folder. */
+/**
+ * The example's command as `main`'s argv: words after `cfn-watchdog`, the events file resolved from the examples
+ * folder.
+ */
 function argvOf(command: string): string[] {
   const words = shellWords(command);
   expect(words[0]).toBe('cfn-watchdog');
-  return words.slice(1).map((word) => (/\.(jsonl|json)$/.test(word) && existsSync(path.join(EXAMPLES, word)) ? path.join(EXAMPLES, word) : word));
+  return words
+    .slice(1)
+    .map((word) =>
+      /\.(jsonl|json)$/.test(word) && existsSync(path.join(EXAMPLES, word)) ? path.join(EXAMPLES, word) : word,
+    );
 }
 
 describe('contract examples', () => {
@@ -31,7 +38,9 @@ describe('contract examples', () => {
   });
 
   test('the command parser keeps a quoted --thresholds as one word', () => {
-    expect(shellWords(`cfn-watchdog replay x.jsonl --thresholds 'DELETE=15m/30m,*=20m/40m' --until 2025-09-30T05:00:00Z`)).toEqual([
+    expect(
+      shellWords(`cfn-watchdog replay x.jsonl --thresholds 'DELETE=15m/30m,*=20m/40m' --until 2025-09-30T05:00:00Z`),
+    ).toEqual([
       'cfn-watchdog',
       'replay',
       'x.jsonl',
@@ -62,36 +71,39 @@ describe('contract examples', () => {
 });
 
 describe('the installed command (child process)', () => {
-  test('node cli/bin.js replay … --format json runs without a build step and writes only the JSON on stdout', async () => {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['cli/bin.js', 'replay', SEED, '--service-rule', SEED_RULE, '--format', 'json'],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
-    );
-    // JSON.parse throws on anything but one JSON value (surrounding whitespace allowed).
-    const output = parseOutput(stdout);
-    expect(stdout.trimStart().startsWith('{')).toBe(true);
-    expect(output.notifications.map((n) => `${n.at} ${n.severity} ${n.stackName}`)).toEqual([
-      '2021-09-21T19:29:00Z WARNING trustsource-core-prod',
-      '2021-09-21T19:35:32Z FAILED trustsource-scan-prod',
-      '2021-09-21T19:49:00Z CRITICAL trustsource-core-prod',
-      '2021-09-21T19:56:30Z RESOLVED trustsource-core-prod',
-    ]);
-    expect(output.windows).toEqual([
-      {
-        account: '123456789012',
-        region: 'eu-central-1',
-        service: 'trustsource-core',
-        start: '2021-09-21T19:09:00Z',
-        end: '2021-09-21T20:07:00Z',
-        peakSeverity: 'FAILED',
-        stacks: ['trustsource-core-prod', 'trustsource-scan-prod', 'trustsource-scan-v2-prod'],
-      },
-    ]);
+  test(
+    'node cli/bin.js replay … --format json runs without a build step and writes only the JSON on ' + 'stdout',
+    async () => {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['cli/bin.js', 'replay', SEED, '--service-rule', SEED_RULE, '--format', 'json'],
+        { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
+      );
+      // JSON.parse throws on anything but one JSON value (surrounding whitespace allowed).
+      const output = parseOutput(stdout);
+      expect(stdout.trimStart().startsWith('{')).toBe(true);
+      expect(output.notifications.map((n) => `${n.at} ${n.severity} ${n.stackName}`)).toEqual([
+        '2021-09-21T19:29:00Z WARNING trustsource-core-prod',
+        '2021-09-21T19:35:32Z FAILED trustsource-scan-prod',
+        '2021-09-21T19:49:00Z CRITICAL trustsource-core-prod',
+        '2021-09-21T19:56:30Z RESOLVED trustsource-core-prod',
+      ]);
+      expect(output.windows).toEqual([
+        {
+          account: '123456789012',
+          region: 'eu-central-1',
+          service: 'trustsource-core',
+          start: '2021-09-21T19:09:00Z',
+          end: '2021-09-21T20:07:00Z',
+          peakSeverity: 'FAILED',
+          stacks: ['trustsource-core-prod', 'trustsource-scan-prod', 'trustsource-scan-v2-prod'],
+        },
+      ]);
 
-    // The same result as the in-process run.
-    const inProcess = await runCli(['replay', SEED, '--service-rule', SEED_RULE, '--format', 'json']);
-    expect(inProcess.status).toBe(0);
-    expect(output).toEqual(parseOutput(inProcess.stdout));
-  });
+      // The same result as the in-process run.
+      const inProcess = await runCli(['replay', SEED, '--service-rule', SEED_RULE, '--format', 'json']);
+      expect(inProcess.status).toBe(0);
+      expect(output).toEqual(parseOutput(inProcess.stdout));
+    },
+  );
 });

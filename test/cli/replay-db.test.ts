@@ -33,11 +33,19 @@ describe('replay --db DIR checks DIR before replaying', () => {
   });
 
   it.each([
-    { what: 'does not exist', parent: (folder: string) => path.join(folder, 'missing'), reason: 'its parent folder does not exist' },
-    { what: 'is a file', parent: (folder: string) => {
+    {
+      what: 'does not exist',
+      parent: (folder: string) => path.join(folder, 'missing'),
+      reason: 'its parent folder does not exist',
+    },
+    {
+      what: 'is a file',
+      parent: (folder: string) => {
         writeFileSync(path.join(folder, 'afile'), '');
         return path.join(folder, 'afile');
-      }, reason: 'its parent is not a folder' },
+      },
+      reason: 'its parent is not a folder',
+    },
   ])('refuses a folder whose parent $what, creating nothing', async ({ what, parent, reason }) => {
     // Prepare
     const folder = freshFolder(`parent ${what}`);
@@ -48,22 +56,33 @@ describe('replay --db DIR checks DIR before replaying', () => {
     const run = await replayInto(dir);
 
     // Assess
-    expect(run).toEqual({ status: 2, stdout: '', stderr: `cfn-watchdog: cannot create the store folder ${dir}: ${reason}\n` });
+    expect(run).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: `cfn-watchdog: cannot create the store folder ${dir}: ${reason}\n`,
+    });
     expect(existsSync(dir)).toBe(false);
     expect(readdirSync(folder)).toEqual(before);
   });
 
-  it.skipIf(process.platform !== 'linux')('refuses a folder whose parent it may not write in (sysfs refuses root too)', async () => {
-    // Prepare
-    const dir = '/sys/cfn-watchdog-test-db';
+  it.skipIf(process.platform !== 'linux')(
+    'refuses a folder whose parent it may not write in (sysfs refuses root too)',
+    async () => {
+      // Prepare
+      const dir = '/sys/cfn-watchdog-test-db';
 
-    // Act
-    const run = await replayInto(dir);
+      // Act
+      const run = await replayInto(dir);
 
-    // Assess
-    expect(run).toEqual({ status: 2, stdout: '', stderr: `cfn-watchdog: cannot create the store folder ${dir}: permission denied\n` });
-    expect(existsSync(dir)).toBe(false);
-  });
+      // Assess
+      expect(run).toEqual({
+        status: 2,
+        stdout: '',
+        stderr: `cfn-watchdog: cannot create the store folder ${dir}: permission denied\n`,
+      });
+      expect(existsSync(dir)).toBe(false);
+    },
+  );
 
   it('refuses a folder of other files, and writes nothing into it', async () => {
     // Prepare
@@ -77,7 +96,9 @@ describe('replay --db DIR checks DIR before replaying', () => {
     expect(run).toEqual({
       status: 2,
       stdout: '',
-      stderr: `cfn-watchdog: ${dir} holds other files and no store: give replay --db a new or empty folder, or a store it kept\n`,
+      stderr:
+        `cfn-watchdog: ${dir} holds other files and no store: give replay --db a new or empty folder, or a ` +
+        `store it kept\n`,
     });
     expect(readdirSync(dir)).toEqual(['notes.txt']);
   });
@@ -107,7 +128,17 @@ describe('replay --db DIR checks DIR before replaying', () => {
 
     // Assess
     expect(run.status, run.stderr).toBe(0);
-    const windows = await runCli(['windows', '--db', dir, '--from', '2021-09-21', '--to', '2021-09-22', '--format', 'csv']);
+    const windows = await runCli([
+      'windows',
+      '--db',
+      dir,
+      '--from',
+      '2021-09-21',
+      '--to',
+      '2021-09-22',
+      '--format',
+      'csv',
+    ]);
     expect(windows.stdout).toContain('2021-09-21T19:09:00Z,2021-09-21T20:07:00Z,closed');
   });
 });
@@ -121,7 +152,13 @@ const seedEvents = readFileSync(SEED, 'utf8')
 describe('replay --db DIR into a store already there', () => {
   it.each([
     { what: 'the same file again', file: () => SEED },
-    { what: 'another history', file: () => writeEvents('other-history', [stackEvent({ name: 'billing-prod' }, '2022-01-10T09:00:00Z', 'DELETE_IN_PROGRESS')]) },
+    {
+      what: 'another history',
+      file: () =>
+        writeEvents('other-history', [
+          stackEvent({ name: 'billing-prod' }, '2022-01-10T09:00:00Z', 'DELETE_IN_PROGRESS'),
+        ]),
+    },
   ])('refuses $what without --append, saying what the store holds, and leaves it as it was', async ({ file }) => {
     // Prepare
     const dir = path.join(freshFolder('refused'), 'seed');
@@ -136,43 +173,69 @@ describe('replay --db DIR into a store already there', () => {
       status: 2,
       stdout: '',
       stderr:
-        `cfn-watchdog: ${dir} already holds a replayed store (3 stacks, 1 window, events 2021-09-21T19:09:00Z–2021-09-21T20:07:00Z); ` +
+        `cfn-watchdog: ${dir} already holds a replayed store (3 stacks, 1 window, events ` +
+        `2021-09-21T19:09:00Z–2021-09-21T20:07:00Z); ` +
         'give --append to add to it, or another --db\n',
     });
     expect(await runCli(['windows', '--db', dir, ...SEED_DAY])).toEqual(before);
   });
 
-  it('with --append, the seed replayed in two halves gives the windows, notifications and window events of the whole', async () => {
-    // Prepare: the halves split at 19:30, between the WARNING at 19:29 and the failed creation at 19:34.
-    const folder = freshFolder('append');
-    const whole = path.join(folder, 'whole');
-    const halves = path.join(folder, 'halves');
-    const first = writeEvents('seed-before-1930', seedEvents.filter((event) => event.time < '2021-09-21T19:30:00Z'));
-    const second = writeEvents('seed-from-1930', seedEvents.filter((event) => event.time >= '2021-09-21T19:30:00Z'));
-    const wholeRun = await replayInto(whole);
+  it(
+    'with --append, the seed replayed in two halves gives the windows, notifications and window events of the ' +
+      'whole',
+    async () => {
+      // Prepare: the halves split at 19:30, between the WARNING at 19:29 and the failed creation at 19:34.
+      const folder = freshFolder('append');
+      const whole = path.join(folder, 'whole');
+      const halves = path.join(folder, 'halves');
+      const first = writeEvents(
+        'seed-before-1930',
+        seedEvents.filter((event) => event.time < '2021-09-21T19:30:00Z'),
+      );
+      const second = writeEvents(
+        'seed-from-1930',
+        seedEvents.filter((event) => event.time >= '2021-09-21T19:30:00Z'),
+      );
+      const wholeRun = await replayInto(whole);
 
-    // Act
-    const firstRun = await replayInto(halves, first);
-    const secondRun = await runCli(['replay', second, '--service-rule', SEED_RULE, '--db', halves, '--append', '--format', 'json']);
+      // Act
+      const firstRun = await replayInto(halves, first);
+      const secondRun = await runCli([
+        'replay',
+        second,
+        '--service-rule',
+        SEED_RULE,
+        '--db',
+        halves,
+        '--append',
+        '--format',
+        'json',
+      ]);
 
-    // Assess
-    expect([firstRun.status, secondRun.status, secondRun.stderr]).toEqual([0, 0, '']);
-    const windows = await runCli(['windows', '--db', halves, ...SEED_DAY]);
-    expect(windows.status).toBe(0);
-    expect(windows.stdout).toBe((await runCli(['windows', '--db', whole, ...SEED_DAY])).stdout);
-    const sent = (runs: readonly { stdout: string }[], field: 'notifications' | 'windowEvents'): unknown[] =>
-      runs.flatMap((run) => (JSON.parse(run.stdout) as Record<typeof field, unknown[]>)[field]);
-    expect(sent([firstRun, secondRun], 'notifications')).toEqual(sent([wholeRun], 'notifications'));
-    expect(sent([firstRun, secondRun], 'windowEvents')).toEqual(sent([wholeRun], 'windowEvents'));
-  });
+      // Assess
+      expect([firstRun.status, secondRun.status, secondRun.stderr]).toEqual([0, 0, '']);
+      const windows = await runCli(['windows', '--db', halves, ...SEED_DAY]);
+      expect(windows.status).toBe(0);
+      expect(windows.stdout).toBe((await runCli(['windows', '--db', whole, ...SEED_DAY])).stdout);
+      const sent = (runs: readonly { stdout: string }[], field: 'notifications' | 'windowEvents'): unknown[] =>
+        runs.flatMap((run) => (JSON.parse(run.stdout) as Record<typeof field, unknown[]>)[field]);
+      expect(sent([firstRun, secondRun], 'notifications')).toEqual(sent([wholeRun], 'notifications'));
+      expect(sent([firstRun, secondRun], 'windowEvents')).toEqual(sent([wholeRun], 'windowEvents'));
+    },
+  );
 
   it.each([
-    { what: '--append without --db', argv: ['--append'], message: 'replay: --append adds to the store in --db DIR; give --db too' },
+    {
+      what: '--append without --db',
+      argv: ['--append'],
+      message: 'replay: --append adds to the store in --db DIR; give --db too',
+    },
     {
       what: '--append with --simulate-cloudformation',
       argv: ['--db', 'DIR', '--append', '--simulate-cloudformation'],
       message:
-        'replay: --simulate-cloudformation knows only the events of FILE, not those already in --db DIR: replay the whole history into a new --db instead of --append',
+        'replay: --simulate-cloudformation knows only the events of FILE, not those already in --db DIR: replay ' +
+        'the whole history into a new --db instead of --append',
     },
   ])('refuses $what as a usage error, creating nothing', async ({ argv, message }) => {
     // Prepare
@@ -187,20 +250,34 @@ describe('replay --db DIR into a store already there', () => {
     expect(readdirSync(folder)).toEqual([]);
   });
 
-  it('refuses --until before the store\'s last change, and leaves the store as it was', async () => {
+  it("refuses --until before the store's last change, and leaves the store as it was", async () => {
     // Prepare
     const dir = path.join(freshFolder('until'), 'seed');
     expect((await replayInto(dir)).status).toBe(0);
     const before = await runCli(['windows', '--db', dir, ...SEED_DAY]);
 
     // Act
-    const run = await runCli(['replay', SEED, '--service-rule', SEED_RULE, '--db', dir, '--append', '--until', '2021-09-21T19:00:00Z', '--format', 'json']);
+    const run = await runCli([
+      'replay',
+      SEED,
+      '--service-rule',
+      SEED_RULE,
+      '--db',
+      dir,
+      '--append',
+      '--until',
+      '2021-09-21T19:00:00Z',
+      '--format',
+      'json',
+    ]);
 
     // Assess
     expect(run).toEqual({
       status: 2,
       stdout: '',
-      stderr: `cfn-watchdog: replay: --until 2021-09-21T19:00:00Z is before the last change to the store in ${dir} (2021-09-21T20:07:00Z); give a later one\n`,
+      stderr:
+        `cfn-watchdog: replay: --until 2021-09-21T19:00:00Z is before the last change to the store in ${dir} ` +
+        `(2021-09-21T20:07:00Z); give a later one\n`,
     });
     expect(await runCli(['windows', '--db', dir, ...SEED_DAY])).toEqual(before);
   });

@@ -31,13 +31,18 @@ function scrambled<T>(items: readonly T[], seed: number): T[] {
  * every fifth delivered twice, core-prod's DELETE_COMPLETE lost.
  */
 function scrambledSeed(): string {
-  const events = readFileSync(SEED, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { time: string; detail: { 'status-details': { status: string } } });
+  const events = readFileSync(SEED, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { time: string; detail: { 'status-details': { status: string } } });
   const elements = events.flatMap((event, index): unknown[] => {
     if (index === 57) return [lostEvent(event)];
     const late = new Date(Date.parse(event.time) + ((index * 7919) % 17) * 60_000).toISOString().replace('.000Z', 'Z');
     return index % 5 === 0 ? [deliveredAt(late, event), event] : [deliveredAt(late, event)];
   });
-  return scrambled(elements, 20_210_921).map((element) => JSON.stringify(element)).join('\n');
+  return scrambled(elements, 20_210_921)
+    .map((element) => JSON.stringify(element))
+    .join('\n');
 }
 
 /** Every call to the store waits 0–4 ms of real time first, at random. */
@@ -67,7 +72,8 @@ async function replayedJson(text: string, extra: Partial<ReplayOptions>): Promis
 }
 
 describe('replay determinism', () => {
-  it('gives byte-identical JSON for a scrambled, duplicated history, also on a store slowed down at random', async () => {
+  it('gives byte-identical JSON for a scrambled, duplicated history, also on a store slowed down at ' +
+    'random', async () => {
     // Prepare
     const input = scrambledSeed();
 
@@ -77,8 +83,13 @@ describe('replay determinism', () => {
 
     // Assess
     expect(slow).toBe(plain);
-    const parsed = JSON.parse(plain) as { notifications: { severity: string; at: string }[]; windows: { start: string; end: string | null }[] };
-    expect(parsed.windows.map((window) => [window.start, window.end])).toEqual([['2021-09-21T19:09:00Z', '2021-09-21T20:07:00Z']]);
+    const parsed = JSON.parse(plain) as {
+      notifications: { severity: string; at: string }[];
+      windows: { start: string; end: string | null }[];
+    };
+    expect(parsed.windows.map((window) => [window.start, window.end])).toEqual([
+      ['2021-09-21T19:09:00Z', '2021-09-21T20:07:00Z'],
+    ]);
     expect(parsed.notifications.length).toBeGreaterThan(0);
   }, 120_000);
 });

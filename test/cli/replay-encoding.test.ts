@@ -7,7 +7,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readReplayInput } from '../../cli/replay-input.ts';
-import { freshFolder, parseOutput, removeWrittenEvents, runBin, runCli, SEED, SEED_RULE, writeEvents, type CliRun } from './harness.ts';
+import {
+  freshFolder,
+  parseOutput,
+  removeWrittenEvents,
+  runBin,
+  runCli,
+  SEED,
+  SEED_RULE,
+  writeEvents,
+  type CliRun,
+} from './harness.ts';
 import { stackEvent } from '../support/events.ts';
 
 afterAll(removeWrittenEvents);
@@ -36,19 +46,24 @@ describe('a byte-order mark is read as the encoding it announces, not as input',
     seed = await runCli(['replay', SEED, '--service-rule', SEED_RULE, '--format', 'json']);
   });
 
-  test('the seed with a UTF-8 BOM, through the real binary, replays exactly as the seed: the hung deletion included', async () => {
-    // Prepare
-    const file = fileOf('seed-utf8-bom', Buffer.concat([UTF8_BOM, Buffer.from(SEED_TEXT)]));
+  test(
+    'the seed with a UTF-8 BOM, through the real binary, replays exactly as the seed: the hung deletion ' + 'included',
+    async () => {
+      // Prepare
+      const file = fileOf('seed-utf8-bom', Buffer.concat([UTF8_BOM, Buffer.from(SEED_TEXT)]));
 
-    // Act
-    const run = await runBin(['replay', file, '--service-rule', SEED_RULE, '--format', 'json']);
+      // Act
+      const run = await runBin(['replay', file, '--service-rule', SEED_RULE, '--format', 'json']);
 
-    // Assess
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
-    expect(run.stdout).toBe(seed.stdout);
-    expect(parseOutput(run.stdout).operations).toContainEqual(expect.objectContaining({ stackName: 'trustsource-core-prod', operation: 'DELETE' }));
-  });
+      // Assess
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toBe(seed.stdout);
+      expect(parseOutput(run.stdout).operations).toContainEqual(
+        expect.objectContaining({ stackName: 'trustsource-core-prod', operation: 'DELETE' }),
+      );
+    },
+  );
 
   test.each(['le', 'be'] as const)('the seed as UTF-16 %s with its BOM replays exactly as the seed', async (order) => {
     // Prepare
@@ -65,7 +80,9 @@ describe('a byte-order mark is read as the encoding it announces, not as input',
 
   test('a JSON array with a UTF-8 BOM replays as without it', async () => {
     // Prepare
-    const events = SEED_TEXT.trim().split('\n').map((line): unknown => JSON.parse(line));
+    const events = SEED_TEXT.trim()
+      .split('\n')
+      .map((line): unknown => JSON.parse(line));
     const plain = writeEvents('seed-array', events, 'array');
     const marked = fileOf('seed-array-bom', Buffer.concat([UTF8_BOM, readFileSync(plain)]));
 
@@ -89,31 +106,42 @@ describe('a byte-order mark is read as the encoding it announces, not as input',
 });
 
 describe('control characters in quoted input are escaped, never sent to the terminal', () => {
-  test('JSON Lines: the JSON.parse message and a received value, on stderr and in both formats, as \\u escapes', async () => {
-    // Prepare
-    const good = JSON.stringify(stackEvent({ name: 'escaped' }, '2025-03-04T13:00:00Z', 'CREATE_IN_PROGRESS'));
-    const foreign = JSON.stringify({ ...stackEvent({ name: 'escaped' }, '2025-03-04T13:01:00Z', 'CREATE_COMPLETE'), id: 'bell\u0007id', source: 'aws\u007f\u009b[31m' });
-    const file = fileOf('control-bytes', Buffer.from(`${good}\n\u0007\boops\u001b[2J\n${foreign}\n`));
+  test(
+    'JSON Lines: the JSON.parse message and a received value, on stderr and in both formats, as \\u ' + 'escapes',
+    async () => {
+      // Prepare
+      const good = JSON.stringify(stackEvent({ name: 'escaped' }, '2025-03-04T13:00:00Z', 'CREATE_IN_PROGRESS'));
+      const foreign = JSON.stringify({
+        ...stackEvent({ name: 'escaped' }, '2025-03-04T13:01:00Z', 'CREATE_COMPLETE'),
+        id: 'bell\u0007id',
+        source: 'aws\u007f\u009b[31m',
+      });
+      const file = fileOf('control-bytes', Buffer.from(`${good}\n\u0007\boops\u001b[2J\n${foreign}\n`));
 
-    // Act
-    const json = await runCli(['replay', file, '--format', 'json']);
-    const table = await runCli(['replay', file, '--format', 'table']);
+      // Act
+      const json = await runCli(['replay', file, '--format', 'json']);
+      const table = await runCli(['replay', file, '--format', 'table']);
 
-    // Assess
-    const stderr =
-      `cfn-watchdog: 2 of 3 lines rejected: line 2 (not valid JSON (Unexpected token '\\u0007', "\\u0007\\u0008oops\\u001b[2J" is not valid JSON)), ` +
-      `line 3 (source: expected 'aws.cloudformation', got "aws\\u007f\\u009b[31m")\n`;
-    expect(json.status).toBe(1);
-    expect(json.stderr).toBe(stderr);
-    expect(parseOutput(json.stdout).rejected).toEqual([
-      { index: 1, error: `not valid JSON (Unexpected token '\\u0007', "\\u0007\\u0008oops\\u001b[2J" is not valid JSON)` },
-      { index: 2, id: 'bell\u0007id', error: `source: expected 'aws.cloudformation', got "aws\\u007f\\u009b[31m"` },
-    ]);
-    expect(table.status).toBe(1);
-    expect(table.stderr).toBe(stderr);
-    expect(table.stdout).toContain('bell\\u0007id');
-    expect(table.stdout).not.toMatch(CONTROL);
-  });
+      // Assess
+      const stderr =
+        `cfn-watchdog: 2 of 3 lines rejected: line 2 (not valid JSON (Unexpected token '\\u0007', ` +
+        `"\\u0007\\u0008oops\\u001b[2J" is not valid JSON)), ` +
+        `line 3 (source: expected 'aws.cloudformation', got "aws\\u007f\\u009b[31m")\n`;
+      expect(json.status).toBe(1);
+      expect(json.stderr).toBe(stderr);
+      expect(parseOutput(json.stdout).rejected).toEqual([
+        {
+          index: 1,
+          error: `not valid JSON (Unexpected token '\\u0007', "\\u0007\\u0008oops\\u001b[2J" is not valid JSON)`,
+        },
+        { index: 2, id: 'bell\u0007id', error: `source: expected 'aws.cloudformation', got "aws\\u007f\\u009b[31m"` },
+      ]);
+      expect(table.status).toBe(1);
+      expect(table.stderr).toBe(stderr);
+      expect(table.stdout).toContain('bell\\u0007id');
+      expect(table.stdout).not.toMatch(CONTROL);
+    },
+  );
 
   test('a JSON array that is not JSON: one usage line, its control bytes escaped; exit 2', async () => {
     // Prepare
@@ -125,6 +153,8 @@ describe('control characters in quoted input are escaped, never sent to the term
     // Assess
     expect(run.status).toBe(2);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toBe(`cfn-watchdog: ${file}: not valid JSON: Unexpected token '\\u0007', "[\\u0007]" is not valid JSON\n`);
+    expect(run.stderr).toBe(
+      `cfn-watchdog: ${file}: not valid JSON: Unexpected token '\\u0007', "[\\u0007]" is not valid JSON\n`,
+    );
   });
 });

@@ -5,7 +5,16 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { deliveredAt, FIXTURES, lostEvent, replayJson, runCli, parseOutput, removeWrittenEvents, writeEvents } from './harness.ts';
+import {
+  deliveredAt,
+  FIXTURES,
+  lostEvent,
+  replayJson,
+  runCli,
+  parseOutput,
+  removeWrittenEvents,
+  writeEvents,
+} from './harness.ts';
 import { stackEvent } from '../support/events.ts';
 
 afterAll(removeWrittenEvents);
@@ -21,27 +30,68 @@ const MIXED = {
 /** What the two good events of the fixtures give. */
 const goodPart = {
   notifications: [
-    { at: '2025-03-04T13:20:00Z', severity: 'WARNING', ...MIXED, operation: 'CREATE', status: 'CREATE_IN_PROGRESS', statusReason: 'User Initiated', startedAt: '2025-03-04T13:00:00Z', elapsedSeconds: 1200 },
-    { at: '2025-03-04T13:25:00Z', severity: 'RESOLVED', ...MIXED, operation: 'CREATE', status: 'CREATE_COMPLETE', statusReason: '', startedAt: '2025-03-04T13:00:00Z', elapsedSeconds: 1500 },
+    {
+      at: '2025-03-04T13:20:00Z',
+      severity: 'WARNING',
+      ...MIXED,
+      operation: 'CREATE',
+      status: 'CREATE_IN_PROGRESS',
+      statusReason: 'User Initiated',
+      startedAt: '2025-03-04T13:00:00Z',
+      elapsedSeconds: 1200,
+    },
+    {
+      at: '2025-03-04T13:25:00Z',
+      severity: 'RESOLVED',
+      ...MIXED,
+      operation: 'CREATE',
+      status: 'CREATE_COMPLETE',
+      statusReason: '',
+      startedAt: '2025-03-04T13:00:00Z',
+      elapsedSeconds: 1500,
+    },
   ],
-  operations: [{ ...MIXED, operation: 'CREATE', start: '2025-03-04T13:00:00Z', end: '2025-03-04T13:25:00Z', finalStatus: 'CREATE_COMPLETE', peakSeverity: 'WARNING' }],
-  windows: [{ account: '123456789012', region: 'eu-west-1', service: 'mixed-bag', start: '2025-03-04T13:00:00Z', end: '2025-03-04T13:25:00Z', peakSeverity: 'WARNING', stacks: ['mixed-bag'] }],
+  operations: [
+    {
+      ...MIXED,
+      operation: 'CREATE',
+      start: '2025-03-04T13:00:00Z',
+      end: '2025-03-04T13:25:00Z',
+      finalStatus: 'CREATE_COMPLETE',
+      peakSeverity: 'WARNING',
+    },
+  ],
+  windows: [
+    {
+      account: '123456789012',
+      region: 'eu-west-1',
+      service: 'mixed-bag',
+      start: '2025-03-04T13:00:00Z',
+      end: '2025-03-04T13:25:00Z',
+      peakSeverity: 'WARNING',
+      stacks: ['mixed-bag'],
+    },
+  ],
 };
 
 describe('malformed and foreign events among good ones', () => {
-  test('JSON Lines: rejected by 0-based line (blank lines counted), with id and the field at fault; the rest processed; exit 1', async () => {
-    const output = await replayJson(path.join(FIXTURES, 'malformed-and-foreign.jsonl'), [], 1);
-    expect(output).toMatchObject(goodPart);
-    expect(output.rejected).toMatchObject([
-      { index: 1, error: expect.stringMatching(/json/i) },
-      { index: 3, id: 'wrong-source', error: expect.stringContaining('source') },
-      { index: 4, id: 'no-stack-id', error: expect.stringContaining('stack-id') },
-      { index: 5, id: 'no-status', error: expect.stringContaining('status') },
-      { index: 6, id: 'bad-time', error: expect.stringContaining('time') },
-    ]);
-    // the drift-detection event (line 7) is accepted and ignored: not rejected
-    expect(output.rejected?.map((r) => r.index)).not.toContain(7);
-  });
+  test(
+    'JSON Lines: rejected by 0-based line (blank lines counted), with id and the field at fault; the rest ' +
+      'processed; exit 1',
+    async () => {
+      const output = await replayJson(path.join(FIXTURES, 'malformed-and-foreign.jsonl'), [], 1);
+      expect(output).toMatchObject(goodPart);
+      expect(output.rejected).toMatchObject([
+        { index: 1, error: expect.stringMatching(/json/i) },
+        { index: 3, id: 'wrong-source', error: expect.stringContaining('source') },
+        { index: 4, id: 'no-stack-id', error: expect.stringContaining('stack-id') },
+        { index: 5, id: 'no-status', error: expect.stringContaining('status') },
+        { index: 6, id: 'bad-time', error: expect.stringContaining('time') },
+      ]);
+      // the drift-detection event (line 7) is accepted and ignored: not rejected
+      expect(output.rejected?.map((r) => r.index)).not.toContain(7);
+    },
+  );
 
   test('JSON array: rejected by element position; the same good result; exit 1', async () => {
     const output = await replayJson(path.join(FIXTURES, 'malformed-and-foreign.json'), [], 1);
@@ -56,26 +106,40 @@ describe('malformed and foreign events among good ones', () => {
     expect(output.rejected?.[4]).not.toHaveProperty('id');
   });
 
-  test("an event whose account is not its stack ARN's, or delivered 15 minutes before its time, is rejected with the field", async () => {
-    // Prepare
-    const arn = { name: 'mixed-bag', uuid: '0f0e0d0c-0b0a-4909-8807-060504030201' };
-    const file = writeEvents('forged-and-early', [
-      stackEvent(arn, '2025-03-04T13:00:00Z', 'CREATE_IN_PROGRESS', 'User Initiated', 'good'),
-      { ...stackEvent(arn, '2025-03-04T13:05:00Z', 'CREATE_FAILED', '', 'forged'), account: '210987654321' },
-      // Its deliverAt is the replay's clock: the event claims a time 16 minutes ahead of it.
-      deliveredAt('2025-03-04T13:10:00Z', stackEvent(arn, '2025-03-04T13:26:00Z', 'CREATE_COMPLETE', '', 'early')),
-    ]);
+  test(
+    "an event whose account is not its stack ARN's, or delivered 15 minutes before its time, is rejected with " +
+      'the field',
+    async () => {
+      // Prepare
+      const arn = { name: 'mixed-bag', uuid: '0f0e0d0c-0b0a-4909-8807-060504030201' };
+      const file = writeEvents('forged-and-early', [
+        stackEvent(arn, '2025-03-04T13:00:00Z', 'CREATE_IN_PROGRESS', 'User Initiated', 'good'),
+        { ...stackEvent(arn, '2025-03-04T13:05:00Z', 'CREATE_FAILED', '', 'forged'), account: '210987654321' },
+        // Its deliverAt is the replay's clock: the event claims a time 16 minutes ahead of it.
+        deliveredAt('2025-03-04T13:10:00Z', stackEvent(arn, '2025-03-04T13:26:00Z', 'CREATE_COMPLETE', '', 'early')),
+      ]);
 
-    // Act: history from 2025, replayed later, is not refused as old.
-    const output = await replayJson(file, [], 1);
+      // Act: history from 2025, replayed later, is not refused as old.
+      const output = await replayJson(file, [], 1);
 
-    // Assess
-    expect(output.rejected).toEqual([
-      { index: 1, id: 'forged', error: 'account: expected 123456789012, the account of detail.stack-id, got "210987654321"' },
-      { index: 2, id: 'early', error: 'event.time: expected a time at most 15 minutes after now (2025-03-04T13:10:00Z), got "2025-03-04T13:26:00Z"' },
-    ]);
-    expect(output.operations).toMatchObject([{ stackName: 'mixed-bag', start: '2025-03-04T13:00:00Z' }]);
-  });
+      // Assess
+      expect(output.rejected).toEqual([
+        {
+          index: 1,
+          id: 'forged',
+          error: 'account: expected 123456789012, the account of detail.stack-id, got "210987654321"',
+        },
+        {
+          index: 2,
+          id: 'early',
+          error:
+            'event.time: expected a time at most 15 minutes after now (2025-03-04T13:10:00Z), got ' +
+            '"2025-03-04T13:26:00Z"',
+        },
+      ]);
+      expect(output.operations).toMatchObject([{ stackName: 'mixed-bag', start: '2025-03-04T13:00:00Z' }]);
+    },
+  );
 
   test('the --format table output lists what was rejected, with exit status 1', async () => {
     const run = await runCli(['replay', path.join(FIXTURES, 'malformed-and-foreign.jsonl'), '--format', 'table']);
@@ -116,7 +180,9 @@ describe('malformed and foreign events among good ones', () => {
     ]);
     const output = await replayJson(file, [], 1);
     expect(output).toMatchObject(goodPart);
-    expect(output.rejected).toEqual([{ index: 1, error: 'event: expected the EventBridge event to deliver at deliverAt, missing' }]);
+    expect(output.rejected).toEqual([
+      { index: 1, error: 'event: expected the EventBridge event to deliver at deliverAt, missing' },
+    ]);
   });
 });
 
@@ -170,12 +236,24 @@ describe('an element {"lost": true, "event": …}: emitted by CloudFormation, ne
 
     // Assess
     expect(output).toMatchObject(goodPart);
-    expect(output.rejected).toEqual([{ index: 1, id: 'lost-one', error: `lost: expected true (an event CloudFormation emitted that was never delivered), got ${JSON.stringify(lost)}` }]);
+    expect(output.rejected).toEqual([
+      {
+        index: 1,
+        id: 'lost-one',
+        error:
+          `lost: expected true (an event CloudFormation emitted that was never delivered), got ` +
+          `${JSON.stringify(lost)}`,
+      },
+    ]);
   });
 
   test('both lost and deliverAt: rejected, saying to give one; the event is not delivered', async () => {
     // Prepare
-    const file = writeEvents('lost-and-late', [started(), { lost: true, deliverAt: '2025-03-04T13:11:00Z', event: earlyEnd() }, completed()]);
+    const file = writeEvents('lost-and-late', [
+      started(),
+      { lost: true, deliverAt: '2025-03-04T13:11:00Z', event: earlyEnd() },
+      completed(),
+    ]);
 
     // Act
     const output = await replayJson(file, [], 1);
@@ -183,7 +261,12 @@ describe('an element {"lost": true, "event": …}: emitted by CloudFormation, ne
     // Assess
     expect(output).toMatchObject(goodPart);
     expect(output.rejected).toEqual([
-      { index: 1, id: 'lost-one', error: 'lost: an event is either lost or delivered late at deliverAt, not both; give one of "lost" and "deliverAt"' },
+      {
+        index: 1,
+        id: 'lost-one',
+        error:
+          'lost: an event is either lost or delivered late at deliverAt, not both; give one of "lost" and "deliverAt"',
+      },
     ]);
   });
 
@@ -196,7 +279,9 @@ describe('an element {"lost": true, "event": …}: emitted by CloudFormation, ne
 
     // Assess
     expect(output).toMatchObject(goodPart);
-    expect(output.rejected).toEqual([{ index: 1, error: 'event: expected the EventBridge event that was lost, missing' }]);
+    expect(output.rejected).toEqual([
+      { index: 1, error: 'event: expected the EventBridge event that was lost, missing' },
+    ]);
   });
 
   test('with an invalid event: rejected like any event, its field named under event.', async () => {
@@ -210,13 +295,24 @@ describe('an element {"lost": true, "event": …}: emitted by CloudFormation, ne
 
     // Assess
     expect(output).toMatchObject(goodPart);
-    expect(output.rejected).toEqual([{ index: 1, id: 'lost-broken', error: 'event.detail.stack-id: expected a stack ARN, missing' }]);
+    expect(output.rejected).toEqual([
+      { index: 1, id: 'lost-broken', error: 'event.detail.stack-id: expected a stack ARN, missing' },
+    ]);
   });
 
   test('is counted by its line, blank lines included, when rejected', async () => {
     // Prepare
     const file = writeEvents('lost-after-blank', []);
-    writeFileSync(file, [JSON.stringify(started()), '', JSON.stringify({ lost: 'yes', event: earlyEnd() }), JSON.stringify(completed()), ''].join('\n'));
+    writeFileSync(
+      file,
+      [
+        JSON.stringify(started()),
+        '',
+        JSON.stringify({ lost: 'yes', event: earlyEnd() }),
+        JSON.stringify(completed()),
+        '',
+      ].join('\n'),
+    );
 
     // Act
     const output = await replayJson(file, [], 1);
@@ -246,38 +342,66 @@ describe('a value nested 100,000 levels deep', () => {
     return { ...event, detail: { ...event.detail, 'status-details': { status: '__DEEP__' } } };
   };
 
-  test('in JSON Lines: each such line is rejected with its field, the others are processed, exit status 1', async () => {
-    // Prepare
-    const file = writeEvents('deep-values', []);
-    writeFileSync(
-      file,
-      [
-        JSON.stringify(stackEvent(arn, '2025-03-04T13:00:00Z', 'CREATE_IN_PROGRESS', 'User Initiated')),
-        lineWith(withStackId('deep-array-stack-id'), deepArray),
-        lineWith(withStackId('deep-object-stack-id'), deepObject),
-        lineWith(withStatus('deep-array-status'), deepArray),
-        lineWith({ deliverAt: '__DEEP__', event: stackEvent(arn, '2025-03-04T13:10:00Z', 'CREATE_COMPLETE', '', 'deep-deliver-at') }, deepObject),
-        lineWith({ lost: '__DEEP__', event: stackEvent(arn, '2025-03-04T13:10:00Z', 'CREATE_COMPLETE', '', 'deep-lost') }, deepArray),
-        JSON.stringify(stackEvent(arn, '2025-03-04T13:25:00Z', 'CREATE_COMPLETE', '')),
-        '',
-      ].join('\n'),
-    );
+  test(
+    'in JSON Lines: each such line is rejected with its field, the others are processed, exit ' + 'status 1',
+    async () => {
+      // Prepare
+      const file = writeEvents('deep-values', []);
+      writeFileSync(
+        file,
+        [
+          JSON.stringify(stackEvent(arn, '2025-03-04T13:00:00Z', 'CREATE_IN_PROGRESS', 'User Initiated')),
+          lineWith(withStackId('deep-array-stack-id'), deepArray),
+          lineWith(withStackId('deep-object-stack-id'), deepObject),
+          lineWith(withStatus('deep-array-status'), deepArray),
+          lineWith(
+            {
+              deliverAt: '__DEEP__',
+              event: stackEvent(arn, '2025-03-04T13:10:00Z', 'CREATE_COMPLETE', '', 'deep-deliver-at'),
+            },
+            deepObject,
+          ),
+          lineWith(
+            { lost: '__DEEP__', event: stackEvent(arn, '2025-03-04T13:10:00Z', 'CREATE_COMPLETE', '', 'deep-lost') },
+            deepArray,
+          ),
+          JSON.stringify(stackEvent(arn, '2025-03-04T13:25:00Z', 'CREATE_COMPLETE', '')),
+          '',
+        ].join('\n'),
+      );
 
-    // Act
-    const run = await runCli(['replay', file, '--format', 'json']);
+      // Act
+      const run = await runCli(['replay', file, '--format', 'json']);
 
-    // Assess
-    expect(run.status, run.stderr).toBe(1);
-    const output = parseOutput(run.stdout);
-    expect(output).toMatchObject(goodPart);
-    expect(output.rejected).toEqual([
-      { index: 1, id: 'deep-array-stack-id', error: 'detail.stack-id: expected a stack ARN, got [[[[…]]]]' },
-      { index: 2, id: 'deep-object-stack-id', error: 'detail.stack-id: expected a stack ARN, got {"a":{"a":{"a":{…}}}}' },
-      { index: 3, id: 'deep-array-status', error: 'detail.status-details.status: expected a status such as DELETE_IN_PROGRESS, got [[[[…]]]]' },
-      { index: 4, id: 'deep-deliver-at', error: 'deliverAt: expected an ISO-8601 time such as 2021-09-21T19:09:00Z, got {"a":{"a":{"a":{…}}}}' },
-      { index: 5, id: 'deep-lost', error: 'lost: expected true (an event CloudFormation emitted that was never delivered), got [[[[…]]]]' },
-    ]);
-  });
+      // Assess
+      expect(run.status, run.stderr).toBe(1);
+      const output = parseOutput(run.stdout);
+      expect(output).toMatchObject(goodPart);
+      expect(output.rejected).toEqual([
+        { index: 1, id: 'deep-array-stack-id', error: 'detail.stack-id: expected a stack ARN, got [[[[…]]]]' },
+        {
+          index: 2,
+          id: 'deep-object-stack-id',
+          error: 'detail.stack-id: expected a stack ARN, got {"a":{"a":{"a":{…}}}}',
+        },
+        {
+          index: 3,
+          id: 'deep-array-status',
+          error: 'detail.status-details.status: expected a status such as DELETE_IN_PROGRESS, got [[[[…]]]]',
+        },
+        {
+          index: 4,
+          id: 'deep-deliver-at',
+          error: 'deliverAt: expected an ISO-8601 time such as 2021-09-21T19:09:00Z, got {"a":{"a":{"a":{…}}}}',
+        },
+        {
+          index: 5,
+          id: 'deep-lost',
+          error: 'lost: expected true (an event CloudFormation emitted that was never delivered), got [[[[…]]]]',
+        },
+      ]);
+    },
+  );
 
   test('in a file holding that one event: rejected with its field, exit status 1', async () => {
     // Prepare
@@ -289,6 +413,8 @@ describe('a value nested 100,000 levels deep', () => {
 
     // Assess
     expect(run.status, run.stderr).toBe(1);
-    expect(parseOutput(run.stdout).rejected).toEqual([{ index: 0, id: 'deep-alone', error: 'detail.stack-id: expected a stack ARN, got [[[[…]]]]' }]);
+    expect(parseOutput(run.stdout).rejected).toEqual([
+      { index: 0, id: 'deep-alone', error: 'detail.stack-id: expected a stack ARN, got [[[[…]]]]' },
+    ]);
   });
 });

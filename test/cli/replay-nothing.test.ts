@@ -5,7 +5,17 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { freshFolder, lostEvent, parseOutput, removeWrittenEvents, ROOT, runBin, runCli, SEED, writeEvents } from './harness.ts';
+import {
+  freshFolder,
+  lostEvent,
+  parseOutput,
+  removeWrittenEvents,
+  ROOT,
+  runBin,
+  runCli,
+  SEED,
+  writeEvents,
+} from './harness.ts';
 import { stackEvent } from '../support/events.ts';
 
 afterAll(removeWrittenEvents);
@@ -33,18 +43,21 @@ describe('a replay that delivers no event exits 1 and says why on stderr', () =>
     expect(run.stderr).toBe(`cfn-watchdog: no events replayed (${file} holds none)\n`);
   });
 
-  test('a whitespace-only file as a table: nothing on stdout, no empty sections to mistake for an all-clear', async () => {
-    // Prepare
-    const file = fileHolding('whitespace', ' \n\t\n\r\n  ');
+  test(
+    'a whitespace-only file as a table: nothing on stdout, no empty sections to mistake for an ' + 'all-clear',
+    async () => {
+      // Prepare
+      const file = fileHolding('whitespace', ' \n\t\n\r\n  ');
 
-    // Act
-    const run = await runCli(['replay', file, '--format', 'table']);
+      // Act
+      const run = await runCli(['replay', file, '--format', 'table']);
 
-    // Assess
-    expect(run.status).toBe(1);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toBe(`cfn-watchdog: no events replayed (${file} holds none)\n`);
-  });
+      // Assess
+      expect(run.status).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(`cfn-watchdog: no events replayed (${file} holds none)\n`);
+    },
+  );
 
   test('--until before the first event, through the real binary: names --until and the first event', async () => {
     // Prepare
@@ -56,7 +69,10 @@ describe('a replay that delivers no event exits 1 and says why on stderr', () =>
     // Assess
     expect(run.status).toBe(1);
     expect(parseOutput(run.stdout)).toEqual(EMPTY_OUTPUT);
-    expect(run.stderr).toBe(`cfn-watchdog: no events replayed (${seed}: --until 2021-09-21T18:00:00Z is before the first event at 2021-09-21T19:09:00Z)\n`);
+    expect(run.stderr).toBe(
+      `cfn-watchdog: no events replayed (${seed}: --until 2021-09-21T18:00:00Z is before the first event at ` +
+        `2021-09-21T19:09:00Z)\n`,
+    );
   });
 
   test('--until before the first event as a table: nothing on stdout', async () => {
@@ -66,12 +82,17 @@ describe('a replay that delivers no event exits 1 and says why on stderr', () =>
     // Assess
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toBe(`cfn-watchdog: no events replayed (${SEED}: --until 2021-09-21T00:00:00Z is before the first event at 2021-09-21T19:09:00Z)\n`);
+    expect(run.stderr).toBe(
+      `cfn-watchdog: no events replayed (${SEED}: --until 2021-09-21T00:00:00Z is before the first event at ` +
+        `2021-09-21T19:09:00Z)\n`,
+    );
   });
 
   test('only events marked lost: none to deliver, said so', async () => {
     // Prepare
-    const file = writeEvents('only-lost', [lostEvent(stackEvent({ name: 'gone' }, '2025-03-04T13:00:00Z', 'DELETE_COMPLETE'))]);
+    const file = writeEvents('only-lost', [
+      lostEvent(stackEvent({ name: 'gone' }, '2025-03-04T13:00:00Z', 'DELETE_COMPLETE')),
+    ]);
 
     // Act
     const run = await runCli(['replay', file, '--format', 'json']);

@@ -12,21 +12,25 @@ afterAll(removeWrittenEvents);
 const STACK = { name: 'summary-stack' };
 
 describe('one line on stderr names the rejected input, whatever the format; exit status 1', () => {
-  test('JSON Lines through the real binary: counted in lines from 1, the first three named, then how many more', async () => {
-    // Prepare
-    const file = path.relative(ROOT, path.join(FIXTURES, 'malformed-and-foreign.jsonl'));
+  test(
+    'JSON Lines through the real binary: counted in lines from 1, the first three named, then how many ' + 'more',
+    async () => {
+      // Prepare
+      const file = path.relative(ROOT, path.join(FIXTURES, 'malformed-and-foreign.jsonl'));
 
-    // Act
-    const run = await runBin(['replay', file, '--format', 'json']);
+      // Act
+      const run = await runBin(['replay', file, '--format', 'json']);
 
-    // Assess
-    expect(run.status).toBe(1);
-    expect(parseOutput(run.stdout).rejected).toHaveLength(5);
-    expect(run.stderr).toBe(
-      'cfn-watchdog: 5 of 8 lines rejected: line 2 (not valid JSON (Unterminated string in JSON at position 67)), ' +
-        `line 4 (source: expected 'aws.cloudformation', got "aws.ec2"), line 5 (detail.stack-id: expected a stack ARN, missing), and 2 more\n`,
-    );
-  });
+      // Assess
+      expect(run.status).toBe(1);
+      expect(parseOutput(run.stdout).rejected).toHaveLength(5);
+      expect(run.stderr).toBe(
+        'cfn-watchdog: 5 of 8 lines rejected: line 2 (not valid JSON (Unterminated string in JSON at position 67)), ' +
+          `line 4 (source: expected 'aws.cloudformation', got "aws.ec2"), line 5 (detail.stack-id: expected a stack ` +
+          `ARN, missing), and 2 more\n`,
+      );
+    },
+  );
 
   test('a JSON array: counted in elements', async () => {
     // Act
@@ -35,7 +39,7 @@ describe('one line on stderr names the rejected input, whatever the format; exit
     // Assess
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(
-      "cfn-watchdog: 5 of 8 elements rejected: element 2 (source: expected 'aws.cloudformation', got \"aws.ec2\"), " +
+      'cfn-watchdog: 5 of 8 elements rejected: element 2 (source: expected \'aws.cloudformation\', got "aws.ec2"), ' +
         'element 3 (detail.stack-id: expected a stack ARN, missing), ' +
         'element 4 (detail.status-details.status: expected a status such as DELETE_IN_PROGRESS, missing), and 2 more\n',
     );
@@ -64,7 +68,9 @@ describe('one line on stderr names the rejected input, whatever the format; exit
 
   test('every line rejected: the summary, then that no event was replayed', async () => {
     // Prepare
-    const file = writeEvents('all-rejected', [{ ...stackEvent(STACK, '2025-03-04T13:00:00Z', 'CREATE_IN_PROGRESS'), source: 'aws.ec2' }]);
+    const file = writeEvents('all-rejected', [
+      { ...stackEvent(STACK, '2025-03-04T13:00:00Z', 'CREATE_IN_PROGRESS'), source: 'aws.ec2' },
+    ]);
 
     // Act
     const run = await runCli(['replay', file, '--format', 'json']);

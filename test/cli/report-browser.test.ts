@@ -15,11 +15,16 @@ const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = path.join(ROOT, 'test-artifacts/report-seed.png');
 const chromiumMissing = !existsSync(CHROMIUM);
 const inCi = Boolean(process.env.CI);
-if (chromiumMissing && !inCi) console.warn(`report-browser: skipped: ${CHROMIUM} is missing (apt-get install chromium); CI fails here instead`);
+if (chromiumMissing && !inCi)
+  console.warn(`report-browser: skipped: ${CHROMIUM} is missing (apt-get install chromium); CI fails here instead`);
 
-const CORE_ID = 'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-core-prod/091c23ec-9c34-11eb-9c3e-0a8f4e2b71d5';
-const SCAN_ID = 'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-scan-prod/c3348cd2-1b12-11ec-b0a7-06d21c93e4f7';
-const V2_ID = 'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-scan-v2-prod/6ab2b409-1b15-11ec-a8f1-0254c7e39ab2';
+const CORE_ID =
+  'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-core-prod/091c23ec-9c34-11eb-9c3e-0a8f4e2b71d5';
+const SCAN_ID =
+  'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-scan-prod/c3348cd2-1b12-11ec-b0a7-06d21c93e4f7';
+const V2_ID =
+  'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-scan-v2-prod/6ab2b409-1b15-11ec-a8f1-0254c7e3' +
+  '9ab2';
 
 interface Box {
   readonly x: number;
@@ -37,7 +42,8 @@ async function boxOf(page: Page, selector: string): Promise<Box> {
 /** Each element's NAMES attributes, in document order. */
 async function attributesOf(locator: Locator, names: readonly string[]): Promise<(string | null)[][]> {
   const rows: (string | null)[][] = [];
-  for (const element of await locator.all()) rows.push(await Promise.all(names.map((name) => element.getAttribute(name))));
+  for (const element of await locator.all())
+    rows.push(await Promise.all(names.map((name) => element.getAttribute(name))));
   return rows;
 }
 
@@ -57,7 +63,7 @@ async function axisPixel(page: Page, at: string): Promise<number> {
 }
 
 // CI installs Chromium (.ci/run): there a missing browser is a failed test, not a silent skip.
-it.runIf(chromiumMissing && inCi)('finds Debian\'s Chromium in CI, where the browser test must not be skipped', () => {
+it.runIf(chromiumMissing && inCi)("finds Debian's Chromium in CI, where the browser test must not be skipped", () => {
   expect.fail(`${CHROMIUM} is missing: .ci/run installs it with apt-get (chromium)`);
 });
 
@@ -71,14 +77,46 @@ describe.skipIf(chromiumMissing)('the seed incident report in Chromium', () => {
   let page: Page;
 
   beforeAll(async () => {
-    const replayed = await runCli(['replay', SEED, '--service-rule', SEED_RULE, '--until', '2021-09-21T20:30:00Z', '--db', db, '--format', 'json']);
+    const replayed = await runCli([
+      'replay',
+      SEED,
+      '--service-rule',
+      SEED_RULE,
+      '--until',
+      '2021-09-21T20:30:00Z',
+      '--db',
+      db,
+      '--format',
+      'json',
+    ]);
     expect(replayed.status, replayed.stderr).toBe(0);
-    const report = await runCli(['report', '--db', db, '--from', '2021-09-21T18:30:00Z', '--to', '2021-09-21T20:30:00Z', '--out', file, '--as-of', '2021-09-21T21:00:00Z']);
+    const report = await runCli([
+      'report',
+      '--db',
+      db,
+      '--from',
+      '2021-09-21T18:30:00Z',
+      '--to',
+      '2021-09-21T20:30:00Z',
+      '--out',
+      file,
+      '--as-of',
+      '2021-09-21T21:00:00Z',
+    ]);
     expect(report.status, report.stderr).toBe(0);
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
@@ -102,7 +140,8 @@ describe.skipIf(chromiumMissing)('the seed incident report in Chromium', () => {
   it('draws one row per stack of the service, each stack id its own, by first operation', async () => {
     // Act
     const rows: (string | null)[][] = [];
-    for (const row of await page.locator('[data-stack-row]').all()) rows.push([await row.getAttribute('data-stack-row'), await row.locator('.stack-label').textContent()]);
+    for (const row of await page.locator('[data-stack-row]').all())
+      rows.push([await row.getAttribute('data-stack-row'), await row.locator('.stack-label').textContent()]);
 
     // Assess
     expect(rows).toEqual([
@@ -122,7 +161,11 @@ describe.skipIf(chromiumMissing)('the seed incident report in Chromium', () => {
     // Act
     const box = await boxOf(page, shade);
     const [start, end] = [await axisPixel(page, '2021-09-21T19:09:00Z'), await axisPixel(page, '2021-09-21T20:07:00Z')];
-    const labels = await Promise.all(['trustsource-core-prod', 'trustsource-scan-prod', 'trustsource-scan-v2-prod'].map((name) => boxOf(page, `[data-stack-row="${name}"] .stack-label`)));
+    const labels = await Promise.all(
+      ['trustsource-core-prod', 'trustsource-scan-prod', 'trustsource-scan-v2-prod'].map((name) =>
+        boxOf(page, `[data-stack-row="${name}"] .stack-label`),
+      ),
+    );
 
     // Assess
     expect(Math.abs(box.x - start)).toBeLessThanOrEqual(1.5);
@@ -136,29 +179,40 @@ describe.skipIf(chromiumMissing)('the seed incident report in Chromium', () => {
     }
   });
 
-  it('marks the WARNING at 19:29 and the CRITICAL at 19:49 on trustsource-core-prod, and the FAILED and RESOLVED', async () => {
-    // Act
-    const markers = await attributesOf(page.locator('[data-notification]'), ['data-notification', 'data-at', 'data-stack-id']);
-    const warning = await boxOf(page, '[data-notification="WARNING"] circle');
-    const critical = await boxOf(page, '[data-notification="CRITICAL"] circle');
-    const coreLabel = await boxOf(page, '[data-stack-row="trustsource-core-prod"] .stack-label');
-    const scanLabel = await boxOf(page, '[data-stack-row="trustsource-scan-prod"] .stack-label');
+  it(
+    'marks the WARNING at 19:29 and the CRITICAL at 19:49 on trustsource-core-prod, and the FAILED and ' + 'RESOLVED',
+    async () => {
+      // Act
+      const markers = await attributesOf(page.locator('[data-notification]'), [
+        'data-notification',
+        'data-at',
+        'data-stack-id',
+      ]);
+      const warning = await boxOf(page, '[data-notification="WARNING"] circle');
+      const critical = await boxOf(page, '[data-notification="CRITICAL"] circle');
+      const coreLabel = await boxOf(page, '[data-stack-row="trustsource-core-prod"] .stack-label');
+      const scanLabel = await boxOf(page, '[data-stack-row="trustsource-scan-prod"] .stack-label');
 
-    // Assess
-    expect(markers).toEqual([
-      ['WARNING', '2021-09-21T19:29:00Z', CORE_ID],
-      ['CRITICAL', '2021-09-21T19:49:00Z', CORE_ID],
-      ['RESOLVED', '2021-09-21T19:56:30Z', CORE_ID],
-      ['FAILED', '2021-09-21T19:35:32Z', SCAN_ID],
-    ]);
-    expect(Math.abs(warning.x + warning.width / 2 - (await axisPixel(page, '2021-09-21T19:29:00Z')))).toBeLessThanOrEqual(1.5);
-    expect(Math.abs(critical.x + critical.width / 2 - (await axisPixel(page, '2021-09-21T19:49:00Z')))).toBeLessThanOrEqual(1.5);
-    // On trustsource-core-prod's row: below its label, above the next row's.
-    for (const marker of [warning, critical]) {
-      expect(marker.y).toBeGreaterThan(coreLabel.y);
-      expect(marker.y + marker.height).toBeLessThan(scanLabel.y);
-    }
-  });
+      // Assess
+      expect(markers).toEqual([
+        ['WARNING', '2021-09-21T19:29:00Z', CORE_ID],
+        ['CRITICAL', '2021-09-21T19:49:00Z', CORE_ID],
+        ['RESOLVED', '2021-09-21T19:56:30Z', CORE_ID],
+        ['FAILED', '2021-09-21T19:35:32Z', SCAN_ID],
+      ]);
+      expect(
+        Math.abs(warning.x + warning.width / 2 - (await axisPixel(page, '2021-09-21T19:29:00Z'))),
+      ).toBeLessThanOrEqual(1.5);
+      expect(
+        Math.abs(critical.x + critical.width / 2 - (await axisPixel(page, '2021-09-21T19:49:00Z'))),
+      ).toBeLessThanOrEqual(1.5);
+      // On trustsource-core-prod's row: below its label, above the next row's.
+      for (const marker of [warning, critical]) {
+        expect(marker.y).toBeGreaterThan(coreLabel.y);
+        expect(marker.y + marker.height).toBeLessThan(scanLabel.y);
+      }
+    },
+  );
 
   it('lists the window in the table and hands it over as a command that returns that window', async () => {
     // Act
@@ -182,7 +236,13 @@ describe.skipIf(chromiumMissing)('the seed incident report in Chromium', () => {
     expect(predicate).toBe("uploaded_at >= '2021-09-21T19:09:00Z' AND uploaded_at < '2021-09-21T20:07:00Z'");
     expect(program).toBe('cfn-watchdog');
     expect(pasted.status, pasted.stderr).toBe(0);
-    expect(JSON.parse(pasted.stdout)).toEqual([expect.objectContaining({ start: '2021-09-21T19:09:00Z', end: '2021-09-21T20:07:00Z', service: 'trustsource-core' })]);
+    expect(JSON.parse(pasted.stdout)).toEqual([
+      expect.objectContaining({
+        start: '2021-09-21T19:09:00Z',
+        end: '2021-09-21T20:07:00Z',
+        service: 'trustsource-core',
+      }),
+    ]);
   });
 
   it('renders with no network: the file was the only request, nothing was refused', () => {

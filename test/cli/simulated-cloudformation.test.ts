@@ -37,7 +37,8 @@ const HISTORY: readonly unknown[] = [
   stackEvent(API, at('12:05:10'), 'DELETE_COMPLETE'),
 ];
 
-const events = (elements: readonly unknown[]): CloudFormationEvent[] => elements.map((element) => parseCloudFormationEvent(element));
+const events = (elements: readonly unknown[]): CloudFormationEvent[] =>
+  elements.map((element) => parseCloudFormationEvent(element));
 
 /** The simulated CloudFormation over ELEMENTS with its clock at HMS. */
 function simulatedAt(hms: string, elements: readonly unknown[] = HISTORY) {
@@ -61,12 +62,41 @@ describe('describe (DescribeStacks)', () => {
   });
 
   it.each([
-    ['its creation in progress', '10:00:00', { status: 'CREATE_IN_PROGRESS', statusReason: 'User Initiated', lastUpdatedAt: t('10:00:00'), statusSince: null }],
-    ['created (terminal: since when)', '10:30:00', { status: 'CREATE_COMPLETE', statusReason: '', lastUpdatedAt: t('10:00:00'), statusSince: t('10:04:00') }],
-    ['its update in progress (LastUpdatedTime)', '11:05:00', { status: 'UPDATE_IN_PROGRESS', statusReason: 'User Initiated', lastUpdatedAt: t('11:00:00'), statusSince: null }],
-    ['its update cleaning up', '11:10:05', { status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', statusReason: '', lastUpdatedAt: t('11:00:00'), statusSince: null }],
-    ['updated (terminal: since when)', '11:59:59', { status: 'UPDATE_COMPLETE', statusReason: '', lastUpdatedAt: t('11:00:00'), statusSince: t('11:11:00') }],
-    ['its deletion in progress (a deletion leaves LastUpdatedTime)', '12:05:09', { status: 'DELETE_IN_PROGRESS', statusReason: 'User Initiated', lastUpdatedAt: t('11:00:00'), statusSince: null }],
+    [
+      'its creation in progress',
+      '10:00:00',
+      { status: 'CREATE_IN_PROGRESS', statusReason: 'User Initiated', lastUpdatedAt: t('10:00:00'), statusSince: null },
+    ],
+    [
+      'created (terminal: since when)',
+      '10:30:00',
+      { status: 'CREATE_COMPLETE', statusReason: '', lastUpdatedAt: t('10:00:00'), statusSince: t('10:04:00') },
+    ],
+    [
+      'its update in progress (LastUpdatedTime)',
+      '11:05:00',
+      { status: 'UPDATE_IN_PROGRESS', statusReason: 'User Initiated', lastUpdatedAt: t('11:00:00'), statusSince: null },
+    ],
+    [
+      'its update cleaning up',
+      '11:10:05',
+      {
+        status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+        statusReason: '',
+        lastUpdatedAt: t('11:00:00'),
+        statusSince: null,
+      },
+    ],
+    [
+      'updated (terminal: since when)',
+      '11:59:59',
+      { status: 'UPDATE_COMPLETE', statusReason: '', lastUpdatedAt: t('11:00:00'), statusSince: t('11:11:00') },
+    ],
+    [
+      'its deletion in progress (a deletion leaves LastUpdatedTime)',
+      '12:05:09',
+      { status: 'DELETE_IN_PROGRESS', statusReason: 'User Initiated', lastUpdatedAt: t('11:00:00'), statusSince: null },
+    ],
   ])('reports the latest status with %s at %s', async (_what, hms, expected) => {
     // Prepare
     const inspector = simulatedAt(hms);
@@ -89,16 +119,26 @@ describe('describe (DescribeStacks)', () => {
     expect(described).toEqual({ exists: false });
   });
 
-  it('answers from every event of the input, whatever its order: one that a replay delivers late is known from its own time on', async () => {
-    // Prepare: the input in reverse, as if the later events were delivered first (or not yet).
-    const inspector = simulatedAt('11:30:00', [...HISTORY].reverse());
+  it(
+    'answers from every event of the input, whatever its order: one that a replay delivers late is known from its ' +
+      'own time on',
+    async () => {
+      // Prepare: the input in reverse, as if the later events were delivered first (or not yet).
+      const inspector = simulatedAt('11:30:00', [...HISTORY].reverse());
 
-    // Act
-    const described = await inspector.describe(API_ARN);
+      // Act
+      const described = await inspector.describe(API_ARN);
 
-    // Assess
-    expect(described).toEqual({ exists: true, status: 'UPDATE_COMPLETE', statusReason: '', lastUpdatedAt: t('11:00:00'), statusSince: t('11:11:00') });
-  });
+      // Assess
+      expect(described).toEqual({
+        exists: true,
+        status: 'UPDATE_COMPLETE',
+        statusReason: '',
+        lastUpdatedAt: t('11:00:00'),
+        statusSince: t('11:11:00'),
+      });
+    },
+  );
 
   it('follows the clock it is given, call after call, over one index', async () => {
     // Prepare
@@ -125,7 +165,13 @@ describe('describe (DescribeStacks)', () => {
     const described = await inspector.describe(API_ARN);
 
     // Assess
-    expect(described).toEqual({ exists: true, status: 'UPDATE_COMPLETE', statusReason: '', lastUpdatedAt: t('11:00:00'), statusSince: t('11:11:00') });
+    expect(described).toEqual({
+      exists: true,
+      status: 'UPDATE_COMPLETE',
+      statusReason: '',
+      lastUpdatedAt: t('11:00:00'),
+      statusSince: t('11:11:00'),
+    });
   });
 });
 
@@ -139,23 +185,47 @@ describe('resourcesInProgress (DescribeStackResources)', () => {
 
     // Assess
     expect(resources).toEqual([
-      { logicalResourceId: 'Handler', physicalResourceId: 'api-prod-Handler-1AB', resourceType: 'AWS::Lambda::Function', status: 'CREATE_IN_PROGRESS', statusReason: 'Resource creation Initiated', since: t('10:00:05') },
-      { logicalResourceId: 'Orphan', physicalResourceId: '', resourceType: 'AWS::SQS::Queue', status: 'CREATE_IN_PROGRESS', statusReason: '', since: t('10:00:06') },
+      {
+        logicalResourceId: 'Handler',
+        physicalResourceId: 'api-prod-Handler-1AB',
+        resourceType: 'AWS::Lambda::Function',
+        status: 'CREATE_IN_PROGRESS',
+        statusReason: 'Resource creation Initiated',
+        since: t('10:00:05'),
+      },
+      {
+        logicalResourceId: 'Orphan',
+        physicalResourceId: '',
+        resourceType: 'AWS::SQS::Queue',
+        status: 'CREATE_IN_PROGRESS',
+        statusReason: '',
+        since: t('10:00:06'),
+      },
     ]);
   });
 
-  it('lists only what the latest operation touched: a resource left in progress by an earlier one is not listed', async () => {
-    // Prepare
-    const inspector = simulatedAt('11:05:00');
+  it(
+    'lists only what the latest operation touched: a resource left in progress by an earlier one is not ' + 'listed',
+    async () => {
+      // Prepare
+      const inspector = simulatedAt('11:05:00');
 
-    // Act
-    const resources = await inspector.resourcesInProgress(API_ARN);
+      // Act
+      const resources = await inspector.resourcesInProgress(API_ARN);
 
-    // Assess
-    expect(resources).toEqual([
-      { logicalResourceId: 'Handler', physicalResourceId: 'api-prod-Handler-1AB', resourceType: 'AWS::Lambda::Function', status: 'UPDATE_IN_PROGRESS', statusReason: '', since: t('11:00:10') },
-    ]);
-  });
+      // Assess
+      expect(resources).toEqual([
+        {
+          logicalResourceId: 'Handler',
+          physicalResourceId: 'api-prod-Handler-1AB',
+          resourceType: 'AWS::Lambda::Function',
+          status: 'UPDATE_IN_PROGRESS',
+          statusReason: '',
+          since: t('11:00:10'),
+        },
+      ]);
+    },
+  );
 
   it('ignores resource events after the clock', async () => {
     // Prepare
@@ -166,7 +236,14 @@ describe('resourcesInProgress (DescribeStackResources)', () => {
 
     // Assess
     expect(resources).toEqual([
-      { logicalResourceId: 'Handler', physicalResourceId: 'api-prod-Handler-1AB', resourceType: 'AWS::Lambda::Function', status: 'DELETE_IN_PROGRESS', statusReason: '', since: t('12:00:02') },
+      {
+        logicalResourceId: 'Handler',
+        physicalResourceId: 'api-prod-Handler-1AB',
+        resourceType: 'AWS::Lambda::Function',
+        status: 'DELETE_IN_PROGRESS',
+        statusReason: '',
+        since: t('12:00:02'),
+      },
     ]);
   });
 

@@ -23,26 +23,58 @@ function template(outputs: Record<string, unknown>): string {
 
 beforeAll(async () => {
   const endpoint = inject('motoEndpoint');
-  const cloudFormation = new CloudFormationClient({ endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-  await cloudFormation.send(new CreateStackCommand({ StackName: watchdogStack, TemplateBody: template({ TableName: { Value: tableName } }) }));
-  await cloudFormation.send(new CreateStackCommand({ StackName: unrelatedStack, TemplateBody: template({ QueueUrl: { Value: { Ref: 'Queue' } } }) }));
+  const cloudFormation = new CloudFormationClient({
+    endpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
+  await cloudFormation.send(
+    new CreateStackCommand({ StackName: watchdogStack, TemplateBody: template({ TableName: { Value: tableName } }) }),
+  );
+  await cloudFormation.send(
+    new CreateStackCommand({
+      StackName: unrelatedStack,
+      TemplateBody: template({ QueueUrl: { Value: { Ref: 'Queue' } } }),
+    }),
+  );
   const client = localDynamoDbClient(endpoint, REGION);
   await ensureTable(client, tableName);
   // An update that ran 30 minutes: a WARNING window 10:00–10:30.
   const store = createDynamoDbStore({ client, tableName });
-  await saveNew(store, stateOf(serviceKey('checkout'), [record('checkout', '10:00', 'UPDATE_IN_PROGRESS'), record('checkout', '10:30', 'UPDATE_COMPLETE')]), t('11:00'));
+  await saveNew(
+    store,
+    stateOf(serviceKey('checkout'), [
+      record('checkout', '10:00', 'UPDATE_IN_PROGRESS'),
+      record('checkout', '10:30', 'UPDATE_COMPLETE'),
+    ]),
+    t('11:00'),
+  );
 });
 
 afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-const expectedWindow = { start: '2024-03-05T10:00:00Z', end: '2024-03-05T10:30:00Z', service: 'checkout', peakSeverity: 'WARNING' };
+const expectedWindow = {
+  start: '2024-03-05T10:00:00Z',
+  end: '2024-03-05T10:30:00Z',
+  service: 'checkout',
+  peakSeverity: 'WARNING',
+};
 
 describe('--watchdog-stack', () => {
-  it('reads the table named by the stack\'s TableName output, at --endpoint', async () => {
+  it("reads the table named by the stack's TableName output, at --endpoint", async () => {
     // Act
-    const run = await runCli(['windows', '--endpoint', inject('motoEndpoint'), '--watchdog-stack', watchdogStack, '--aws-region', REGION, ...RANGE]);
+    const run = await runCli([
+      'windows',
+      '--endpoint',
+      inject('motoEndpoint'),
+      '--watchdog-stack',
+      watchdogStack,
+      '--aws-region',
+      REGION,
+      ...RANGE,
+    ]);
 
     // Assess
     expect(run.stderr).toBe('');
@@ -64,10 +96,32 @@ describe('--watchdog-stack', () => {
     expect(JSON.parse(run.stdout)).toMatchObject([expectedWindow]);
   });
 
-  it('takes --stack beside it as the watched stack, not the watchdog\'s', async () => {
+  it("takes --stack beside it as the watched stack, not the watchdog's", async () => {
     // Act
-    const named = await runCli(['windows', '--endpoint', inject('motoEndpoint'), '--watchdog-stack', watchdogStack, '--stack', 'checkout', '--aws-region', REGION, ...RANGE]);
-    const other = await runCli(['windows', '--endpoint', inject('motoEndpoint'), '--watchdog-stack', watchdogStack, '--stack', watchdogStack, '--aws-region', REGION, ...RANGE]);
+    const named = await runCli([
+      'windows',
+      '--endpoint',
+      inject('motoEndpoint'),
+      '--watchdog-stack',
+      watchdogStack,
+      '--stack',
+      'checkout',
+      '--aws-region',
+      REGION,
+      ...RANGE,
+    ]);
+    const other = await runCli([
+      'windows',
+      '--endpoint',
+      inject('motoEndpoint'),
+      '--watchdog-stack',
+      watchdogStack,
+      '--stack',
+      watchdogStack,
+      '--aws-region',
+      REGION,
+      ...RANGE,
+    ]);
 
     // Assess
     expect([named.status, named.stderr]).toEqual([0, '']);
@@ -81,7 +135,15 @@ describe('--watchdog-stack', () => {
     [['--watchdog-stack', unrelatedStack], 'has no TableName output: is it the cfn-watchdog stack (template.yaml)?'],
   ])('exits 2 with one line when %j names no watchdog: %s', async (flags, message) => {
     // Act
-    const run = await runCli(['windows', '--endpoint', inject('motoEndpoint'), '--aws-region', REGION, ...flags, ...RANGE]);
+    const run = await runCli([
+      'windows',
+      '--endpoint',
+      inject('motoEndpoint'),
+      '--aws-region',
+      REGION,
+      ...flags,
+      ...RANGE,
+    ]);
 
     // Assess
     expect(run.status).toBe(2);

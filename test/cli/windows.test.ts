@@ -40,7 +40,16 @@ beforeAll(async () => {
     stackEvent(quick, '2022-01-10T09:05:00Z', 'UPDATE_IN_PROGRESS', 'User Initiated'),
     stackEvent(quick, '2022-01-10T09:35:00Z', 'UPDATE_COMPLETE'),
   ]);
-  const winter = await runCli(['replay', file, '--db', winterDb, '--until', '2022-01-10T10:00:00Z', '--format', 'json']);
+  const winter = await runCli([
+    'replay',
+    file,
+    '--db',
+    winterDb,
+    '--until',
+    '2022-01-10T10:00:00Z',
+    '--format',
+    'json',
+  ]);
   expect(winter.status).toBe(0);
 });
 
@@ -64,7 +73,9 @@ describe('cfn-watchdog windows', () => {
     const run = await runCli(['windows', '--db', seedDb, ...SEED_DAY, '--format', 'csv']);
 
     // Assess
-    expect(run.stdout.split('\r\n')[0]).toBe('start,end,open,durationSeconds,service,account,region,peakSeverity,stacks');
+    expect(run.stdout.split('\r\n')[0]).toBe(
+      'start,end,open,durationSeconds,service,account,region,peakSeverity,stacks',
+    );
     const rows = parse(run.stdout, { columns: true }) as Record<string, string>[];
     expect(rows).toEqual([
       {
@@ -83,61 +94,154 @@ describe('cfn-watchdog windows', () => {
 
   it.each([
     ['a September window (summer time)', seedDb, SEED_DAY, ['2021-09-21T21:09:00+02:00']],
-    ['a January window (winter time)', winterDb, ['--from', '2022-01-10', '--to', '2022-01-11'], ['2022-01-10T10:00:00+01:00', '2022-01-10T10:05:00+01:00']],
+    [
+      'a January window (winter time)',
+      winterDb,
+      ['--from', '2022-01-10', '--to', '2022-01-11'],
+      ['2022-01-10T10:00:00+01:00', '2022-01-10T10:05:00+01:00'],
+    ],
   ])('prints %s in Europe/Berlin with the offset it had', async (_what, db, range, starts) => {
     const run = await runCli(['windows', '--db', db, ...range, '--tz', 'Europe/Berlin', '--format', 'json']);
     expect((JSON.parse(run.stdout) as { start: string }[]).map((window) => window.start)).toEqual(starts);
   });
 
-  it('takes a bare date as the day in --tz: Tokyo\'s 22 September began at 15:00 UTC on the 21st, before the seed window', async () => {
-    // Act: the real binary, as an on-call engineer in Tokyo runs it.
-    const tokyo = await runBin(['windows', '--db', seedDb, '--from', '2021-09-22', '--to', '2021-09-23', '--tz', 'Asia/Tokyo', '--format', 'json']);
-    const utc = await runCli(['windows', '--db', seedDb, '--from', '2021-09-22', '--to', '2021-09-23', '--format', 'json']);
+  it(
+    "takes a bare date as the day in --tz: Tokyo's 22 September began at 15:00 UTC on the 21st, before the seed " +
+      'window',
+    async () => {
+      // Act: the real binary, as an on-call engineer in Tokyo runs it.
+      const tokyo = await runBin([
+        'windows',
+        '--db',
+        seedDb,
+        '--from',
+        '2021-09-22',
+        '--to',
+        '2021-09-23',
+        '--tz',
+        'Asia/Tokyo',
+        '--format',
+        'json',
+      ]);
+      const utc = await runCli([
+        'windows',
+        '--db',
+        seedDb,
+        '--from',
+        '2021-09-22',
+        '--to',
+        '2021-09-23',
+        '--format',
+        'json',
+      ]);
 
-    // Assess
-    expect([tokyo.status, tokyo.stderr]).toEqual([0, '']);
-    expect(JSON.parse(tokyo.stdout)).toEqual([{ ...seedWindow, start: '2021-09-22T04:09:00+09:00', end: '2021-09-22T05:07:00+09:00' }]);
-    expect([utc.status, utc.stdout, utc.stderr]).toEqual([0, '[]\n', '']);
-  });
+      // Assess
+      expect([tokyo.status, tokyo.stderr]).toEqual([0, '']);
+      expect(JSON.parse(tokyo.stdout)).toEqual([
+        { ...seedWindow, start: '2021-09-22T04:09:00+09:00', end: '2021-09-22T05:07:00+09:00' },
+      ]);
+      expect([utc.status, utc.stdout, utc.stderr]).toEqual([0, '[]\n', '']);
+    },
+  );
 
-  it('begins and ends a day in --tz with the offset the zone had then: 31 October in Berlin is 25 hours long', async () => {
-    // Act
-    const run = await runCli(['windows', '--db', seedDb, '--from', '2021-10-31', '--to', '2021-11-01', '--tz', 'Europe/Berlin', '--format', 'table']);
+  it(
+    'begins and ends a day in --tz with the offset the zone had then: 31 October in Berlin is 25 hours ' + 'long',
+    async () => {
+      // Act
+      const run = await runCli([
+        'windows',
+        '--db',
+        seedDb,
+        '--from',
+        '2021-10-31',
+        '--to',
+        '2021-11-01',
+        '--tz',
+        'Europe/Berlin',
+        '--format',
+        'table',
+      ]);
 
-    // Assess
-    expect(run).toEqual({ status: 0, stdout: 'Impact windows overlapping 2021-10-31T00:00:00+02:00 to 2021-11-01T00:00:00+01:00: 0\n', stderr: '' });
-  });
+      // Assess
+      expect(run).toEqual({
+        status: 0,
+        stdout: 'Impact windows overlapping 2021-10-31T00:00:00+02:00 to 2021-11-01T00:00:00+01:00: 0\n',
+        stderr: '',
+      });
+    },
+  );
 
   it('keeps a full ISO time with Z or an offset as given, whatever --tz', async () => {
     // Act
-    const run = await runCli(['windows', '--db', seedDb, '--from', '2021-09-22T00:00:00Z', '--to', '2021-09-23T00:00:00+09:00', '--tz', 'Asia/Tokyo', '--format', 'table']);
+    const run = await runCli([
+      'windows',
+      '--db',
+      seedDb,
+      '--from',
+      '2021-09-22T00:00:00Z',
+      '--to',
+      '2021-09-23T00:00:00+09:00',
+      '--tz',
+      'Asia/Tokyo',
+      '--format',
+      'table',
+    ]);
 
     // Assess
-    expect(run).toEqual({ status: 0, stdout: 'Impact windows overlapping 2021-09-22T09:00:00+09:00 to 2021-09-23T00:00:00+09:00: 0\n', stderr: '' });
+    expect(run).toEqual({
+      status: 0,
+      stdout: 'Impact windows overlapping 2021-09-22T09:00:00+09:00 to 2021-09-23T00:00:00+09:00: 0\n',
+      stderr: '',
+    });
   });
 
-  it('ends the range at the store\'s last change by default, and says so after --to', async () => {
+  it("ends the range at the store's last change by default, and says so after --to", async () => {
     // Act: replayed to 10:00, when a sweep last changed a state.
     const run = await runCli(['windows', '--db', winterDb, '--format', 'table'], '2026-12-05T12:00:00Z');
 
     // Assess
     expect([run.status, run.stderr]).toEqual([0, '']);
-    expect(run.stdout.split('\n')[0]).toBe("Impact windows overlapping 2022-01-03T10:00:00Z to 2022-01-10T10:00:00Z (the store's last change; --as-of to change): 2");
+    expect(run.stdout.split('\n')[0]).toBe(
+      "Impact windows overlapping 2022-01-03T10:00:00Z to 2022-01-10T10:00:00Z (the store's last change; --as-of " +
+        'to change): 2',
+    );
   });
 
-  it('counts an open window\'s duration to --as-of, and ends the default range there', async () => {
+  it("counts an open window's duration to --as-of, and ends the default range there", async () => {
     // Act
-    const run = await runCli(['windows', '--db', winterDb, '--open', '--as-of', '2022-01-10T11:00:00Z', '--format', 'json']);
+    const run = await runCli([
+      'windows',
+      '--db',
+      winterDb,
+      '--open',
+      '--as-of',
+      '2022-01-10T11:00:00Z',
+      '--format',
+      'json',
+    ]);
 
     // Assess
     expect([run.status, run.stderr]).toEqual([0, '']);
-    expect((JSON.parse(run.stdout) as { service: string; durationSeconds: number }[]).map((w) => [w.service, w.durationSeconds])).toEqual([['billing-prod', 7200]]);
+    expect(
+      (JSON.parse(run.stdout) as { service: string; durationSeconds: number }[]).map((w) => [
+        w.service,
+        w.durationSeconds,
+      ]),
+    ).toEqual([['billing-prod', 7200]]);
   });
 
   it.each([
     ['a stack the window names, by name', 'trustsource-scan-prod', [seedWindow]],
-    ['a stack the window names, by ARN', 'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-core-prod/0', [seedWindow]],
-    ['a stack of that name in another account, by ARN', 'arn:aws:cloudformation:eu-central-1:210987654321:stack/trustsource-core-prod/0', []],
+    [
+      'a stack the window names, by ARN',
+      'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-core-prod/0',
+      [seedWindow],
+    ],
+    [
+      'a stack of that name in another account, by ARN',
+      'arn:aws:cloudformation:eu-central-1:210987654321:stack/trustsource-core-prod/0',
+      [],
+    ],
     ['a stack no window names', 'trustsource-search-prod', []],
   ])('lists with --stack only the windows naming the watched stack: %s', async (_what, stack, expected) => {
     // Act
@@ -150,16 +254,50 @@ describe('cfn-watchdog windows', () => {
 
   it('says plainly that a window is still open, and --open lists only those', async () => {
     // Act
-    const all = await runCli(['windows', '--db', winterDb, '--from', '2022-01-10', '--to', '2022-01-11', '--format', 'json']);
-    const open = await runCli(['windows', '--db', winterDb, '--from', '2022-01-10', '--to', '2022-01-11', '--open', '--format', 'json']);
-    const table = await runCli(['windows', '--db', winterDb, '--from', '2022-01-10', '--to', '2022-01-11', '--open', '--format', 'table']);
+    const all = await runCli([
+      'windows',
+      '--db',
+      winterDb,
+      '--from',
+      '2022-01-10',
+      '--to',
+      '2022-01-11',
+      '--format',
+      'json',
+    ]);
+    const open = await runCli([
+      'windows',
+      '--db',
+      winterDb,
+      '--from',
+      '2022-01-10',
+      '--to',
+      '2022-01-11',
+      '--open',
+      '--format',
+      'json',
+    ]);
+    const table = await runCli([
+      'windows',
+      '--db',
+      winterDb,
+      '--from',
+      '2022-01-10',
+      '--to',
+      '2022-01-11',
+      '--open',
+      '--format',
+      'table',
+    ]);
 
     // Assess
     expect((JSON.parse(all.stdout) as { service: string; open: boolean }[]).map((w) => [w.service, w.open])).toEqual([
       ['billing-prod', true],
       ['search-prod', false],
     ]);
-    expect(JSON.parse(open.stdout)).toEqual([expect.objectContaining({ service: 'billing-prod', end: null, open: true })]);
+    expect(JSON.parse(open.stdout)).toEqual([
+      expect.objectContaining({ service: 'billing-prod', end: null, open: true }),
+    ]);
     expect(table.stdout).toContain('STILL OPEN');
   });
 
@@ -168,12 +306,33 @@ describe('cfn-watchdog windows', () => {
     [['--account', '210987654321'], ['billing-prod']],
     [['--region', 'eu-central-1'], []],
   ])('filters by %j', async (filter, services) => {
-    const run = await runCli(['windows', '--db', winterDb, '--from', '2022-01-10', '--to', '2022-01-11', ...filter, '--format', 'json']);
+    const run = await runCli([
+      'windows',
+      '--db',
+      winterDb,
+      '--from',
+      '2022-01-10',
+      '--to',
+      '2022-01-11',
+      ...filter,
+      '--format',
+      'json',
+    ]);
     expect((JSON.parse(run.stdout) as { service: string }[]).map((w) => w.service)).toEqual(services);
   });
 
   it('leaves out windows that ended before --from', async () => {
-    const run = await runCli(['windows', '--db', winterDb, '--from', '2022-01-10T09:36:00Z', '--to', '2022-01-11', '--format', 'json']);
+    const run = await runCli([
+      'windows',
+      '--db',
+      winterDb,
+      '--from',
+      '2022-01-10T09:36:00Z',
+      '--to',
+      '2022-01-11',
+      '--format',
+      'json',
+    ]);
     expect((JSON.parse(run.stdout) as { service: string }[]).map((w) => w.service)).toEqual(['billing-prod']);
   });
 
@@ -181,7 +340,7 @@ describe('cfn-watchdog windows', () => {
     [['windows', '--from', '2021-09-21'], 'say where the data is'],
     [['windows', '--db', 'x', '--endpoint', 'http://127.0.0.1:9'], 'say where the data is'],
     [['windows', '--db', 'x', '--tz', 'Mars/Olympus'], "--tz: 'Mars/Olympus' is not a time zone"],
-    [['windows', '--db', 'x', '--from', 'yesterday'], "--from: expected an ISO-8601 time"],
+    [['windows', '--db', 'x', '--from', 'yesterday'], '--from: expected an ISO-8601 time'],
     [['windows', '--db', 'x', '--format', 'xml'], "argument 'xml' is invalid"],
   ])('exits 2 with one line for %j', async (argv, message) => {
     const run = await runCli(argv);
@@ -217,6 +376,8 @@ describe('dayStartIn', () => {
     // The clocks went back from 24:00 to 23:00 the day before: this midnight came once.
     ['America/Santiago', '2022-04-03', '2022-04-03T04:00:00Z'],
   ])('begins a day in %s at its first instant there: %s at %s', (zone, day, expected) => {
-    expect(new Date(dayStartIn(zone)(Date.parse(`${day}T00:00:00Z`))).toISOString().replace('.000Z', 'Z')).toBe(expected);
+    expect(new Date(dayStartIn(zone)(Date.parse(`${day}T00:00:00Z`))).toISOString().replace('.000Z', 'Z')).toBe(
+      expected,
+    );
   });
 });

@@ -28,7 +28,8 @@ function wellFormed(event: CloudFormationEvent): void {
   expect(['stack-status', 'resource-status', 'other']).toContain(event.kind);
   expect(Number.isInteger(event.time)).toBe(true);
   expect(event.time % 1000).toBe(0);
-  for (const text of [event.stackId, event.stackName, event.account, event.region, event.eventId]) expect(typeof text).toBe('string');
+  for (const text of [event.stackId, event.stackName, event.account, event.region, event.eventId])
+    expect(typeof text).toBe('string');
   if (event.kind !== 'other') expect(event.status).not.toBe('');
 }
 
@@ -65,15 +66,16 @@ describe('parseCloudFormationEvent under fuzzing', () => {
   });
 
   it('answers a real event with one field removed or replaced by any JSON value the same way', () => {
-    const mutation = fc
-      .constantFrom(...VALID)
-      .chain((valid) =>
-        fc.tuple(
-          fc.constant(valid),
-          fc.constantFrom(...pathsOf(valid)),
-          fc.oneof(fc.constant({ remove: true } as const), fc.jsonValue().map((value) => ({ with: value }))),
+    const mutation = fc.constantFrom(...VALID).chain((valid) =>
+      fc.tuple(
+        fc.constant(valid),
+        fc.constantFrom(...pathsOf(valid)),
+        fc.oneof(
+          fc.constant({ remove: true } as const),
+          fc.jsonValue().map((value) => ({ with: value })),
         ),
-      );
+      ),
+    );
     fc.assert(
       fc.property(mutation, ([valid, path, replacement]) => {
         const result = outcome(mutate(valid, path, replacement));

@@ -11,14 +11,17 @@ const sampleText = (file: string): string => readFileSync(path.join(SAMPLES, fil
 const sample = (file: string): unknown => JSON.parse(unmaskedSample(sampleText(file)));
 
 const CORE = { name: 'trustsource-core-prod', account: '123456789012', region: 'eu-central-1' };
-const CORE_ARN = 'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-core-prod/5b1c7a40-9f0e-11ef-8c2a-0a1b2c3d4e5f';
+const CORE_ARN =
+  'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-core-prod/5b1c7a40-9f0e-11ef-8c2a-0a1b2c3d4e5f';
 const SEED_START = Date.UTC(2021, 8, 21, 19, 9, 0);
 
 type Json = Record<string, unknown>;
 
 /** A valid stack status event, as a plain JSON object that a test may break. */
 function validStackEvent(): Json {
-  return structuredClone(stackEvent(CORE, '2021-09-21T19:09:00Z', 'DELETE_IN_PROGRESS', 'User Initiated', 'event-1')) as Json;
+  return structuredClone(
+    stackEvent(CORE, '2021-09-21T19:09:00Z', 'DELETE_IN_PROGRESS', 'User Initiated', 'event-1'),
+  ) as Json;
 }
 
 function detailOf(event: Json): Json {
@@ -44,7 +47,9 @@ describe('parseCloudFormationEvent', () => {
   describe('accepts the published samples', () => {
     it('has the four sample files this test expects', () => {
       // Act
-      const files = readdirSync(SAMPLES).filter((file) => file.endsWith('.json')).sort();
+      const files = readdirSync(SAMPLES)
+        .filter((file) => file.endsWith('.json'))
+        .sort();
 
       // Assess
       expect(files).toEqual([
@@ -129,14 +134,17 @@ describe('parseCloudFormationEvent', () => {
       const events = input.map((element: unknown) => parseCloudFormationEvent(element));
 
       // Assess
-      expect(events.map((event) => [event.kind, event.eventId, event.time, 'status' in event ? event.status : null])).toEqual([
+      expect(
+        events.map((event) => [event.kind, event.eventId, event.time, 'status' in event ? event.status : null]),
+      ).toEqual([
         ['stack-status', '1e789968-f1d2-426f-db05-e8bca2e199d8', Date.UTC(2022, 7, 3, 7, 22, 45), 'CREATE_COMPLETE'],
         ['stack-status', 'a952e2a6-392c-1b6d-0f4d-9dbdec50f3b5', Date.UTC(2022, 7, 3, 7, 25, 22), 'UPDATE_COMPLETE'],
         ['stack-status', 'ff885582-0201-c842-e354-30993b5a907a', Date.UTC(2022, 7, 3, 7, 26, 32), 'DELETE_COMPLETE'],
       ]);
       for (const event of events) {
         expect(event).toMatchObject({
-          stackId: 'arn:aws:cloudformation:eu-west-3:444455556666:stack/cf-event-testing/dca9d690-12fc-11ed-acb4-0e99ce9abea2',
+          stackId:
+            'arn:aws:cloudformation:eu-west-3:444455556666:stack/cf-event-testing/dca9d690-12fc-11ed-acb4-0e99ce9abea2',
           stackName: 'cf-event-testing',
           account: '444455556666',
           region: 'eu-west-3',
@@ -154,7 +162,9 @@ describe('parseCloudFormationEvent', () => {
 
       // Assess
       expect(error.field).toBe('detail.stack-id');
-      expect(error.message).toContain(`expected a stack ARN whose account is 12 digits, got "arn:aws:cloudformation:eu-west-3:${MASKED_ACCOUNT}:`);
+      expect(error.message).toContain(
+        `expected a stack ARN whose account is 12 digits, got "arn:aws:cloudformation:eu-west-3:${MASKED_ACCOUNT}:`,
+      );
     });
   });
 
@@ -194,7 +204,10 @@ describe('parseCloudFormationEvent', () => {
 
     it.each([
       ['a status of 64 characters', (e: Json) => void (statusDetailsOf(e).status = 'S'.repeat(64))],
-      ['a status reason of 4,096 characters', (e: Json) => void (statusDetailsOf(e)['status-reason'] = 'r'.repeat(4096))],
+      [
+        'a status reason of 4,096 characters',
+        (e: Json) => void (statusDetailsOf(e)['status-reason'] = 'r'.repeat(4096)),
+      ],
       ['a time on 2010-01-01', (e: Json) => void (e.time = '2010-01-01T00:00:00Z')],
       ['a time 15 minutes after now', (e: Json) => void (e.time = '2021-09-21T19:24:00Z')],
     ])('accepts %s (the bound itself)', (_what, breakIt) => {
@@ -319,7 +332,11 @@ describe('parseCloudFormationEvent', () => {
       const event = parseCloudFormationEvent(input);
 
       // Assess
-      expect(event).toMatchObject({ kind: 'other', detailType: 'CloudFormation Hook Invocation Progress', stackName: 'trustsource-core-prod' });
+      expect(event).toMatchObject({
+        kind: 'other',
+        detailType: 'CloudFormation Hook Invocation Progress',
+        stackName: 'trustsource-core-prod',
+      });
     });
 
     it('reads a resource event with its resource fields', () => {
@@ -340,24 +357,60 @@ describe('parseCloudFormationEvent', () => {
         physicalResourceId: 'trustsource-core-prod-ScanAnalysisFunction-64ALSUP8LGD5',
         resourceType: 'AWS::Lambda::Function',
         status: 'DELETE_IN_PROGRESS',
-        statusReason: 'CloudFormation is waiting for NetworkInterfaces associated with the Lambda Function to be cleaned up.',
+        statusReason:
+          'CloudFormation is waiting for NetworkInterfaces associated with the Lambda Function to be cleaned up.',
       });
     });
   });
 
   describe('rejects what is not a CloudFormation event', () => {
     const broken: readonly [what: string, field: string, expected: RegExp, breakIt: (event: Json) => void][] = [
-      ['a wrong source', 'source', /expected 'aws\.cloudformation', got "aws\.ec2"/, (e) => void (e.source = 'aws.ec2')],
+      [
+        'a wrong source',
+        'source',
+        /expected 'aws\.cloudformation', got "aws\.ec2"/,
+        (e) => void (e.source = 'aws.ec2'),
+      ],
       ['a missing source', 'source', /expected 'aws\.cloudformation', missing/, (e) => void delete e.source],
-      ['a missing detail-type', 'detail-type', /expected a CloudFormation detail-type.*, missing/, (e) => void delete e['detail-type']],
-      ['an empty detail-type', 'detail-type', /expected a CloudFormation detail-type/, (e) => void (e['detail-type'] = '')],
-      ['a time that is not one', 'time', /expected an ISO-8601 time.*, got "yesterday"/, (e) => void (e.time = 'yesterday')],
-      ['a time without a zone', 'time', /expected an ISO-8601 time.*, got "2021-09-21T19:09:00"/, (e) => void (e.time = '2021-09-21T19:09:00')],
+      [
+        'a missing detail-type',
+        'detail-type',
+        /expected a CloudFormation detail-type.*, missing/,
+        (e) => void delete e['detail-type'],
+      ],
+      [
+        'an empty detail-type',
+        'detail-type',
+        /expected a CloudFormation detail-type/,
+        (e) => void (e['detail-type'] = ''),
+      ],
+      [
+        'a time that is not one',
+        'time',
+        /expected an ISO-8601 time.*, got "yesterday"/,
+        (e) => void (e.time = 'yesterday'),
+      ],
+      [
+        'a time without a zone',
+        'time',
+        /expected an ISO-8601 time.*, got "2021-09-21T19:09:00"/,
+        (e) => void (e.time = '2021-09-21T19:09:00'),
+      ],
       ['a time at hour 25', 'time', /expected an ISO-8601 time/, (e) => void (e.time = '2021-09-21T25:09:00Z')],
-      ['a numeric time', 'time', /expected an ISO-8601 time.*, got 1632251340000/, (e) => void (e.time = 1632251340000)],
+      [
+        'a numeric time',
+        'time',
+        /expected an ISO-8601 time.*, got 1632251340000/,
+        (e) => void (e.time = 1632251340000),
+      ],
       ['a missing time', 'time', /expected an ISO-8601 time.*, missing/, (e) => void delete e.time],
       ['a missing detail', 'detail', /expected an object, missing/, (e) => void delete e.detail],
-      ['a missing stack-id', 'detail.stack-id', /expected a stack ARN, missing/, (e) => void delete detailOf(e)['stack-id']],
+      [
+        'a missing stack-id',
+        'detail.stack-id',
+        /expected a stack ARN, missing/,
+        (e) => void delete detailOf(e)['stack-id'],
+      ],
       ['an empty stack-id', 'detail.stack-id', /expected a stack ARN/, (e) => void (detailOf(e)['stack-id'] = '')],
       [
         'a stack name instead of a stack ARN',
@@ -365,11 +418,31 @@ describe('parseCloudFormationEvent', () => {
         /expected a stack ARN arn:aws:cloudformation:REGION:ACCOUNT:stack\/NAME\[\/UUID\], got "trustsource-core-prod"/,
         (e) => void (detailOf(e)['stack-id'] = 'trustsource-core-prod'),
       ],
-      ['another ARN', 'detail.stack-id', /expected a stack ARN.*arn:aws:s3:::bucket/, (e) => void (detailOf(e)['stack-id'] = 'arn:aws:s3:::bucket')],
+      [
+        'another ARN',
+        'detail.stack-id',
+        /expected a stack ARN.*arn:aws:s3:::bucket/,
+        (e) => void (detailOf(e)['stack-id'] = 'arn:aws:s3:::bucket'),
+      ],
       ['a numeric stack-id', 'detail.stack-id', /expected a stack ARN/, (e) => void (detailOf(e)['stack-id'] = 42)],
-      ['a missing status', 'detail.status-details.status', /expected a status such as DELETE_IN_PROGRESS, missing/, (e) => void delete statusDetailsOf(e).status],
-      ['an empty status', 'detail.status-details.status', /expected a status such as DELETE_IN_PROGRESS, got ""/, (e) => void (statusDetailsOf(e).status = '')],
-      ['missing status-details', 'detail.status-details', /expected an object with a status, missing/, (e) => void delete detailOf(e)['status-details']],
+      [
+        'a missing status',
+        'detail.status-details.status',
+        /expected a status such as DELETE_IN_PROGRESS, missing/,
+        (e) => void delete statusDetailsOf(e).status,
+      ],
+      [
+        'an empty status',
+        'detail.status-details.status',
+        /expected a status such as DELETE_IN_PROGRESS, got ""/,
+        (e) => void (statusDetailsOf(e).status = ''),
+      ],
+      [
+        'missing status-details',
+        'detail.status-details',
+        /expected an object with a status, missing/,
+        (e) => void delete detailOf(e)['status-details'],
+      ],
     ];
 
     it.each(broken)('rejects a stack status event with %s, naming the field %s', (_what, field, expected, breakIt) => {
@@ -391,14 +464,19 @@ describe('parseCloudFormationEvent', () => {
     // would break the service key `account#region#service`, and values out of any real bound.
     const outOfBounds: readonly [what: string, field: string, message: string, breakIt: (event: Json) => void][] = [
       [
-        'an account other than the stack ARN\'s',
+        "an account other than the stack ARN's",
         'account',
         'account: expected 123456789012, the account of detail.stack-id, got "210987654321"',
         (e) => void (e.account = '210987654321'),
       ],
-      ['no account', 'account', 'account: expected 123456789012, the account of detail.stack-id, missing', (e) => void delete e.account],
       [
-        'a region other than the stack ARN\'s',
+        'no account',
+        'account',
+        'account: expected 123456789012, the account of detail.stack-id, missing',
+        (e) => void delete e.account,
+      ],
+      [
+        "a region other than the stack ARN's",
         'region',
         'region: expected eu-central-1, the region of detail.stack-id, got "us-east-1"',
         (e) => void (e.region = 'us-east-1'),
@@ -406,25 +484,33 @@ describe('parseCloudFormationEvent', () => {
       [
         'a stack ARN whose account is not 12 digits',
         'detail.stack-id',
-        'detail.stack-id: expected a stack ARN whose account is 12 digits, got "arn:aws:cloudformation:eu-central-1:12345:stack/core"',
-        (e) => void Object.assign(e, { account: '12345', detail: { ...detailOf(e), 'stack-id': 'arn:aws:cloudformation:eu-central-1:12345:stack/core' } }),
+        'detail.stack-id: expected a stack ARN whose account is 12 digits, got ' +
+          '"arn:aws:cloudformation:eu-central-1:12345:stack/core"',
+        (e) =>
+          void Object.assign(e, {
+            account: '12345',
+            detail: { ...detailOf(e), 'stack-id': 'arn:aws:cloudformation:eu-central-1:12345:stack/core' },
+          }),
       ],
       [
         "a stack ARN whose account holds '#'",
         'detail.stack-id',
-        'detail.stack-id: expected a stack ARN whose account is 12 digits, got "arn:aws:cloudformation:eu-central-1:1234#6789012:stack/core"',
+        'detail.stack-id: expected a stack ARN whose account is 12 digits, got ' +
+          '"arn:aws:cloudformation:eu-central-1:1234#6789012:stack/core"',
         (e) => void (detailOf(e)['stack-id'] = 'arn:aws:cloudformation:eu-central-1:1234#6789012:stack/core'),
       ],
       [
         "a stack name holding '#'",
         'detail.stack-id',
-        "detail.stack-id: expected a stack name without '#' (it separates the parts of a service key), got \"arn:aws:cloudformation:eu-central-1:123456789012:stack/core#prod\"",
+        "detail.stack-id: expected a stack name without '#' (it separates the parts of a service key), got " +
+          '"arn:aws:cloudformation:eu-central-1:123456789012:stack/core#prod"',
         (e) => void (detailOf(e)['stack-id'] = 'arn:aws:cloudformation:eu-central-1:123456789012:stack/core#prod'),
       ],
       [
         'a status of 65 characters',
         'detail.status-details.status',
-        `detail.status-details.status: expected a status of at most 64 characters such as DELETE_IN_PROGRESS, got "${'S'.repeat(65)}"`,
+        `detail.status-details.status: expected a status of at most 64 characters such as DELETE_IN_PROGRESS, got ` +
+          `"${'S'.repeat(65)}"`,
         (e) => void (statusDetailsOf(e).status = 'S'.repeat(65)),
       ],
       [
@@ -447,27 +533,32 @@ describe('parseCloudFormationEvent', () => {
       ],
     ];
 
-    it.each(outOfBounds)('rejects a stack status event with %s, naming the field %s', (_what, field, message, breakIt) => {
-      // Prepare
-      const input = validStackEvent();
-      breakIt(input);
+    it.each(outOfBounds)(
+      'rejects a stack status event with %s, naming the field %s',
+      (_what, field, message, breakIt) => {
+        // Prepare
+        const input = validStackEvent();
+        breakIt(input);
 
-      // Act: now is the event's own time, as when it arrives at once.
-      let error: unknown;
-      try {
-        parseCloudFormationEvent(input, { now: SEED_START });
-      } catch (thrown) {
-        error = thrown;
-      }
+        // Act: now is the event's own time, as when it arrives at once.
+        let error: unknown;
+        try {
+          parseCloudFormationEvent(input, { now: SEED_START });
+        } catch (thrown) {
+          error = thrown;
+        }
 
-      // Assess
-      expect(error).toBeInstanceOf(InvalidEventError);
-      expect(error).toMatchObject({ field, message, eventId: 'event-1' });
-    });
+        // Assess
+        expect(error).toBeInstanceOf(InvalidEventError);
+        expect(error).toMatchObject({ field, message, eventId: 'event-1' });
+      },
+    );
 
     it('rejects a resource event without a status', () => {
       // Prepare
-      const input = structuredClone(resourceEvent(CORE, '2021-09-21T19:09:22Z', 'ScanAnalysisFunction', 'DELETE_IN_PROGRESS')) as Json;
+      const input = structuredClone(
+        resourceEvent(CORE, '2021-09-21T19:09:22Z', 'ScanAnalysisFunction', 'DELETE_IN_PROGRESS'),
+      ) as Json;
       delete statusDetailsOf(input).status;
 
       // Act
@@ -511,18 +602,21 @@ describe('parseCloudFormationEvent', () => {
     // DESIGN.md, replay contract: "Input that is not a valid CloudFormation event (… unparseable
     // time) is listed in `rejected`". 2021-09-31 does not exist (Date.parse alone would roll it
     // over to 2021-10-01).
-    it.each(['2021-09-31T00:00:00Z', '2021-02-29T12:00:00Z', '2021-02-30T21:09:00+02:00'])('rejects a time on a day that does not exist (%s)', (time) => {
-      // Prepare
-      const input = validStackEvent();
-      input.time = time;
+    it.each(['2021-09-31T00:00:00Z', '2021-02-29T12:00:00Z', '2021-02-30T21:09:00+02:00'])(
+      'rejects a time on a day that does not exist (%s)',
+      (time) => {
+        // Prepare
+        const input = validStackEvent();
+        input.time = time;
 
-      // Act
-      const error = rejection(input);
+        // Act
+        const error = rejection(input);
 
-      // Assess
-      expect(error.field).toBe('time');
-      expect(error.message).toMatch(/expected an ISO-8601 time/);
-    });
+        // Assess
+        expect(error.field).toBe('time');
+        expect(error.message).toMatch(/expected an ISO-8601 time/);
+      },
+    );
   });
 
   // JSON.parse builds values far deeper than JSON.stringify can print (it throws RangeError):
@@ -546,7 +640,13 @@ describe('parseCloudFormationEvent', () => {
       ['detail.stack-id', 'an object', deepObject, ['detail', 'stack-id'], 'got {"a":{"a":{"a":{…}}}}'],
       ['detail.status-details', 'an array', deepArray, ['detail', 'status-details'], 'got [[[[…]]]]'],
       ['detail.status-details.status', 'an array', deepArray, ['detail', 'status-details', 'status'], 'got [[[[…]]]]'],
-      ['detail.status-details.status', 'an object', deepObject, ['detail', 'status-details', 'status'], 'got {"a":{"a":{"a":{…}}}}'],
+      [
+        'detail.status-details.status',
+        'an object',
+        deepObject,
+        ['detail', 'status-details', 'status'],
+        'got {"a":{"a":{"a":{…}}}}',
+      ],
     ] as const)('%s holding %s', (field, _what, deep, path, shown) => {
       // Prepare
       const input = validStackEvent();

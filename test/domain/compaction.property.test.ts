@@ -19,7 +19,12 @@ const stackHistory = historyArb.map((records) => {
 });
 
 /** A busy stack: it may hold only 4 events; a horizon no history reaches. */
-const bySize: WatchdogConfig = { ...DEFAULT_CONFIG, serviceRules: SERVICE_RULES, lateEventHorizonMs: 30 * 24 * HOUR, maxStackRecords: 4 };
+const bySize: WatchdogConfig = {
+  ...DEFAULT_CONFIG,
+  serviceRules: SERVICE_RULES,
+  lateEventHorizonMs: 30 * 24 * HOUR,
+  maxStackRecords: 4,
+};
 /** Old history: a 20-minute horizon makes most of it fold for good. */
 const byAge: WatchdogConfig = { ...DEFAULT_CONFIG, serviceRules: SERVICE_RULES, lateEventHorizonMs: 20 * 60_000 };
 
@@ -41,20 +46,29 @@ function live(deliveries: readonly { record: StatusRecord; at: number }[], confi
     const refs = pagesHolding(state, record.time) ?? [];
     if (refs.length > 0) {
       reachedBack += 1;
-      state = unfold(state, refs, refs.map((ref) => pages.get(ref.id) as FoldedPage));
+      state = unfold(
+        state,
+        refs,
+        refs.map((ref) => pages.get(ref.id) as FoldedPage),
+      );
     }
     state = withStatusRecord(state, record).state;
     const folded = compactStack(state, at, config);
     if (!folded) continue;
     folds += 1;
-    const refsOfNew = folded.pages.map((page, index) => ({ id: `${at}-${index}`, from: page.since?.asOf ?? null, cut: page.cut }));
+    const refsOfNew = folded.pages.map((page, index) => ({
+      id: `${at}-${index}`,
+      from: page.since?.asOf ?? null,
+      cut: page.cut,
+    }));
     for (const [index, page] of folded.pages.entries()) pages.set(`${at}-${index}`, page);
     state = { ...folded.state, folded: [...folded.state.folded, ...refsOfNew] };
   }
   return { state, pages, folds, reachedBack };
 }
 
-const onTime = (records: readonly StatusRecord[]) => canonicalRecords(records).map((record) => ({ record, at: record.time }));
+const onTime = (records: readonly StatusRecord[]) =>
+  canonicalRecords(records).map((record) => ({ record, at: record.time }));
 
 describe('compactStack', () => {
   it('keeps every operation after the fold exactly as the whole history gives it', () => {
@@ -67,7 +81,9 @@ describe('compactStack', () => {
 
         // Assess
         const asOf = state.baseline?.asOf ?? Number.NEGATIVE_INFINITY;
-        expect(stackOperations(state).operations).toEqual(deriveOperations(records).filter((operation) => operation.start > asOf));
+        expect(stackOperations(state).operations).toEqual(
+          deriveOperations(records).filter((operation) => operation.start > asOf),
+        );
       }),
       { numRuns: 300 },
     );
@@ -81,7 +97,11 @@ describe('compactStack', () => {
         const { state, pages } = live(onTime(records), bySize);
 
         // Act
-        const whole = unfold(state, state.folded, state.folded.map((ref) => pages.get(ref.id) as FoldedPage));
+        const whole = unfold(
+          state,
+          state.folded,
+          state.folded.map((ref) => pages.get(ref.id) as FoldedPage),
+        );
 
         // Assess
         expect(whole.baseline).toBeNull();
@@ -107,7 +127,8 @@ describe('compactStack', () => {
       fc.property(stackHistory, (records) => {
         const { state } = live(onTime(records), byAge);
         const last = records.at(-1)?.time ?? 0;
-        if (state.baseline && state.records.length <= byAge.maxStackRecords) expect(state.baseline.asOf).toBeLessThan(last - byAge.lateEventHorizonMs);
+        if (state.baseline && state.records.length <= byAge.maxStackRecords)
+          expect(state.baseline.asOf).toBeLessThan(last - byAge.lateEventHorizonMs);
       }),
       { numRuns: 200 },
     );
@@ -132,7 +153,9 @@ describe('compactStack', () => {
 
         // Assess
         const asOf = state.baseline?.asOf ?? Number.NEGATIVE_INFINITY;
-        expect(stackOperations(state).operations).toEqual(deriveOperations(records).filter((operation) => operation.start > asOf));
+        expect(stackOperations(state).operations).toEqual(
+          deriveOperations(records).filter((operation) => operation.start > asOf),
+        );
       }),
       { numRuns: 300 },
     );
@@ -147,7 +170,11 @@ describe('compactStack', () => {
         fc.pre(state.baseline !== null && state.folded.length === 0);
         const old = records.find((record) => record.time <= (state.baseline?.asOf ?? 0));
         fc.pre(old !== undefined);
-        const result = withStatusRecord(state, { ...(old as StatusRecord), status: 'UPDATE_IN_PROGRESS', time: (old as StatusRecord).time - 1000 });
+        const result = withStatusRecord(state, {
+          ...(old as StatusRecord),
+          status: 'UPDATE_IN_PROGRESS',
+          time: (old as StatusRecord).time - 1000,
+        });
         expect(result).toEqual({ state, changed: false, tooLate: true });
       }),
       { numRuns: 100 },

@@ -13,7 +13,10 @@ const API = stack('api');
 const busy: WatchdogConfig = { ...DEFAULT_CONFIG, maxStackRecords: 4, lateEventHorizonMs: 30 * 24 * 60 * MIN };
 
 function stackWith(records: readonly StatusRecord[], claims: readonly Claim[] = []): StackState {
-  const state = records.reduce((current, record) => withStatusRecord(current, record).state, emptyStackState(KEY, API.stackId, API.stackName));
+  const state = records.reduce(
+    (current, record) => withStatusRecord(current, record).state,
+    emptyStackState(KEY, API.stackId, API.stackName),
+  );
   return withClaims(state, claims);
 }
 
@@ -32,7 +35,10 @@ describe('compactStack', () => {
     const folded = compactStack(state, t('14:01'), busy);
 
     // Assess
-    expect(folded?.state.baseline).toEqual({ asOf: t('13:05'), stacks: [{ stackId: API.stackId, stackName: 'api', status: 'UPDATE_COMPLETE' }] });
+    expect(folded?.state.baseline).toEqual({
+      asOf: t('13:05'),
+      stacks: [{ stackId: API.stackId, stackName: 'api', status: 'UPDATE_COMPLETE' }],
+    });
     expect(folded?.state.records).toEqual([rec(API, '14:00', 'UPDATE_IN_PROGRESS')]);
     expect(folded?.pages.flatMap((page) => page.records)).toEqual(updates(10, 4));
   });
@@ -72,7 +78,12 @@ describe('compactStack', () => {
 
   it('never folds at or after a real DELETE_COMPLETE, which is final', () => {
     // Prepare
-    const state = stackWith([...updates(10, 3), rec(API, '13:00', 'DELETE_IN_PROGRESS'), rec(API, '13:05', 'DELETE_COMPLETE'), rec(API, '14:00', 'UPDATE_IN_PROGRESS')]);
+    const state = stackWith([
+      ...updates(10, 3),
+      rec(API, '13:00', 'DELETE_IN_PROGRESS'),
+      rec(API, '13:05', 'DELETE_COMPLETE'),
+      rec(API, '14:00', 'UPDATE_IN_PROGRESS'),
+    ]);
 
     // Act
     const folded = compactStack(state, t('16:00'), busy);
@@ -84,8 +95,22 @@ describe('compactStack', () => {
 
   it('keeps an operation whose notification is not sent yet', () => {
     // Prepare: the FAILED of the 11:00 update is still pending.
-    const failing = [...updates(10, 1), rec(API, '11:00', 'UPDATE_IN_PROGRESS'), rec(API, '11:05', 'UPDATE_ROLLBACK_COMPLETE'), ...updates(12, 2)];
-    const pending: Claim = { stackId: API.stackId, anchor: t('11:00'), operation: 'UPDATE', severity: 'FAILED', terminalAt: t('11:05'), terminalStatus: 'UPDATE_ROLLBACK_COMPLETE', claimedAt: t('11:05'), delivery: { state: 'pending' } };
+    const failing = [
+      ...updates(10, 1),
+      rec(API, '11:00', 'UPDATE_IN_PROGRESS'),
+      rec(API, '11:05', 'UPDATE_ROLLBACK_COMPLETE'),
+      ...updates(12, 2),
+    ];
+    const pending: Claim = {
+      stackId: API.stackId,
+      anchor: t('11:00'),
+      operation: 'UPDATE',
+      severity: 'FAILED',
+      terminalAt: t('11:05'),
+      terminalStatus: 'UPDATE_ROLLBACK_COMPLETE',
+      claimedAt: t('11:05'),
+      delivery: { state: 'pending' },
+    };
     const state = stackWith(failing, [pending]);
 
     // Act
@@ -98,7 +123,14 @@ describe('compactStack', () => {
 
   it('moves the claims of the operations it folds into their pages', () => {
     // Prepare
-    const sent: Claim = { stackId: API.stackId, anchor: t('10:00'), operation: 'UPDATE', severity: 'WARNING', claimedAt: t('10:20'), delivery: { state: 'sent', at: t('10:20') } };
+    const sent: Claim = {
+      stackId: API.stackId,
+      anchor: t('10:00'),
+      operation: 'UPDATE',
+      severity: 'WARNING',
+      claimedAt: t('10:20'),
+      delivery: { state: 'sent', at: t('10:20') },
+    };
     const state = stackWith(updates(10, 4), [sent]);
 
     // Act
@@ -112,7 +144,11 @@ describe('compactStack', () => {
   it('folds for good what is older than the horizon, dropping its pages', () => {
     // Prepare: a page kept from an earlier fold; everything is now two horizons old.
     const byAge: WatchdogConfig = { ...DEFAULT_CONFIG, lateEventHorizonMs: 60 * MIN };
-    const state = { ...stackWith(updates(10, 2)), folded: [{ id: 'PAGE#old', from: null, cut: t('09:00') }], baseline: { asOf: t('09:00'), stacks: [] } };
+    const state = {
+      ...stackWith(updates(10, 2)),
+      folded: [{ id: 'PAGE#old', from: null, cut: t('09:00') }],
+      baseline: { asOf: t('09:00'), stacks: [] },
+    };
 
     // Act
     const folded = compactStack(state, t('14:00'), byAge);

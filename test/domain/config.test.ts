@@ -33,12 +33,20 @@ describe('configFromText', () => {
 
   it('reads thresholds, rules from the environment form, and the grace', () => {
     // Act
-    const config = configFromText({ thresholds: 'DELETE=15m/30m', serviceRules: 'core=^core-;scan=^scan-', grace: '30m' });
+    const config = configFromText({
+      thresholds: 'DELETE=15m/30m',
+      serviceRules: 'core=^core-;scan=^scan-',
+      grace: '30m',
+    });
 
     // Assess
     expect(thresholdFor(config.thresholds, 'DELETE')).toEqual({ warnMs: 15 * MIN, criticalMs: 30 * MIN });
     expect(thresholdFor(config.thresholds, 'UPDATE')).toEqual({ warnMs: 20 * MIN, criticalMs: 40 * MIN });
-    expect(['core-api', 'scan-v2', 'billing'].map((name) => serviceOf(name, config.serviceRules))).toEqual(['core', 'scan', 'billing']);
+    expect(['core-api', 'scan-v2', 'billing'].map((name) => serviceOf(name, config.serviceRules))).toEqual([
+      'core',
+      'scan',
+      'billing',
+    ]);
     expect(config.graceMs).toBe(30 * MIN);
   });
 

@@ -4,7 +4,8 @@ import { parseStackArn } from '../../shared/domain/events.ts';
 describe('parseStackArn', () => {
   it('reads region, account and name from a real ARN with its uuid suffix', () => {
     // Prepare
-    const arn = 'arn:aws:cloudformation:eu-west-3:123456789012:stack/cf-event-testing/dca9d690-12fc-11ed-acb4-0e99ce9abea2';
+    const arn =
+      'arn:aws:cloudformation:eu-west-3:123456789012:stack/cf-event-testing/dca9d690-12fc-11ed-acb4-0e99ce9abea2';
 
     // Act
     const ref = parseStackArn(arn);

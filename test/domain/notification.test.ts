@@ -65,7 +65,16 @@ describe('buildNotification', () => {
     // Prepare
     let state = withStatusRecord(emptyFixture(KEY), rec(CORE, '19:09', 'DELETE_IN_PROGRESS', 'User Initiated')).state;
     state = withStatusRecord(state, rec(CORE, '19:56:30', 'DELETE_COMPLETE')).state;
-    state = withClaims(state, [{ stackId: CORE.stackId, anchor: t('19:09'), operation: 'DELETE', severity: 'CRITICAL', claimedAt: t('19:49'), delivery: { state: 'sent', at: t('19:49') } }]);
+    state = withClaims(state, [
+      {
+        stackId: CORE.stackId,
+        anchor: t('19:09'),
+        operation: 'DELETE',
+        severity: 'CRITICAL',
+        claimedAt: t('19:49'),
+        delivery: { state: 'sent', at: t('19:49') },
+      },
+    ]);
     const [due] = dueOnEvent(viewService(state, t('19:56:30'), DEFAULT_CONFIG).operations);
     if (!due) throw new Error('expected a due notification');
 

@@ -22,7 +22,15 @@ function brief(operation: Operation) {
     case 'running':
       return { state: 'running', type, start, statuses };
     case 'ended':
-      return { state: 'ended', type, start, end: operation.end, finalStatus: operation.finalStatus, failed: operation.failed, statuses };
+      return {
+        state: 'ended',
+        type,
+        start,
+        end: operation.end,
+        finalStatus: operation.finalStatus,
+        failed: operation.failed,
+        statuses,
+      };
     case 'abandoned':
       return { state: 'abandoned', type, start, supersededAt: operation.supersededAt, statuses };
   }
@@ -61,20 +69,50 @@ describe('deriveOperations', () => {
       ['a create', ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE'], 'CREATE', false],
       ['a create without rollback', ['CREATE_IN_PROGRESS', 'CREATE_FAILED'], 'CREATE', true],
       ['a create rolled back', ['CREATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE'], 'CREATE', true],
-      ['a create whose rollback failed', ['CREATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_FAILED'], 'CREATE', true],
-      ['an update with cleanup', ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE'], 'UPDATE', false],
+      [
+        'a create whose rollback failed',
+        ['CREATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_FAILED'],
+        'CREATE',
+        true,
+      ],
+      [
+        'an update with cleanup',
+        ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE'],
+        'UPDATE',
+        false,
+      ],
       [
         'an update rolled back with cleanup',
-        ['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'],
+        [
+          'UPDATE_IN_PROGRESS',
+          'UPDATE_ROLLBACK_IN_PROGRESS',
+          'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+          'UPDATE_ROLLBACK_COMPLETE',
+        ],
         'UPDATE',
         true,
       ],
-      ['an update whose rollback failed', ['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_FAILED'], 'UPDATE', true],
+      [
+        'an update whose rollback failed',
+        ['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_FAILED'],
+        'UPDATE',
+        true,
+      ],
       ['a delete', ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'], 'DELETE', false],
       ['a failed delete', ['DELETE_IN_PROGRESS', 'DELETE_FAILED'], 'DELETE', true],
       ['an import', ['IMPORT_IN_PROGRESS', 'IMPORT_COMPLETE'], 'IMPORT', false],
-      ['an import rolled back', ['IMPORT_IN_PROGRESS', 'IMPORT_ROLLBACK_IN_PROGRESS', 'IMPORT_ROLLBACK_COMPLETE'], 'IMPORT', true],
-      ['an import whose rollback failed', ['IMPORT_IN_PROGRESS', 'IMPORT_ROLLBACK_IN_PROGRESS', 'IMPORT_ROLLBACK_FAILED'], 'IMPORT', true],
+      [
+        'an import rolled back',
+        ['IMPORT_IN_PROGRESS', 'IMPORT_ROLLBACK_IN_PROGRESS', 'IMPORT_ROLLBACK_COMPLETE'],
+        'IMPORT',
+        true,
+      ],
+      [
+        'an import whose rollback failed',
+        ['IMPORT_IN_PROGRESS', 'IMPORT_ROLLBACK_IN_PROGRESS', 'IMPORT_ROLLBACK_FAILED'],
+        'IMPORT',
+        true,
+      ],
     ] as const)('makes %s (%j) one %s operation, failed: %s', (_what, statuses, type, failed) => {
       // Prepare
       const records = statuses.map((status, i) => rec(API, `10:0${i}`, status));
@@ -85,7 +123,15 @@ describe('deriveOperations', () => {
 
       // Assess
       expect(operations.map(brief)).toEqual([
-        { state: 'ended', type, start: t('10:00'), end: t(`10:0${last}`), finalStatus: statuses[last], failed, statuses: [...statuses] },
+        {
+          state: 'ended',
+          type,
+          start: t('10:00'),
+          end: t(`10:0${last}`),
+          finalStatus: statuses[last],
+          failed,
+          statuses: [...statuses],
+        },
       ]);
     });
 
@@ -130,7 +176,11 @@ describe('deriveOperations', () => {
     // an operation's phases are its status events, each listed once (the terminal one included).
     it('lists each status event once among its phases', () => {
       // Prepare
-      const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:04', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'), rec(API, '10:49', 'UPDATE_COMPLETE')];
+      const records = [
+        rec(API, '10:00', 'UPDATE_IN_PROGRESS'),
+        rec(API, '10:04', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'),
+        rec(API, '10:49', 'UPDATE_COMPLETE'),
+      ];
 
       // Act
       const [operation] = deriveOperations(records);
@@ -143,7 +193,7 @@ describe('deriveOperations', () => {
       ]);
     });
 
-    it('lists a zero-length operation\'s only event once', () => {
+    it("lists a zero-length operation's only event once", () => {
       // Act
       const [operation] = deriveOperations([rec(API, '10:05', 'UPDATE_FAILED')]);
 
@@ -153,14 +203,25 @@ describe('deriveOperations', () => {
 
     it('ends with the terminal event, whose reason a FAILED or RESOLVED notification reports', () => {
       // Prepare
-      const records = [rec(API, '10:00', 'DELETE_IN_PROGRESS', 'User Initiated'), rec(API, '10:30', 'DELETE_FAILED', 'Role is invalid')];
+      const records = [
+        rec(API, '10:00', 'DELETE_IN_PROGRESS', 'User Initiated'),
+        rec(API, '10:30', 'DELETE_FAILED', 'Role is invalid'),
+      ];
 
       // Act
       const [operation] = deriveOperations(records);
 
       // Assess
-      expect(operation?.phases.at(-1)).toEqual({ status: 'DELETE_FAILED', time: t('10:30'), statusReason: 'Role is invalid' });
-      expect(operation?.phases[0]).toEqual({ status: 'DELETE_IN_PROGRESS', time: t('10:00'), statusReason: 'User Initiated' });
+      expect(operation?.phases.at(-1)).toEqual({
+        status: 'DELETE_FAILED',
+        time: t('10:30'),
+        statusReason: 'Role is invalid',
+      });
+      expect(operation?.phases[0]).toEqual({
+        status: 'DELETE_IN_PROGRESS',
+        time: t('10:00'),
+        statusReason: 'User Initiated',
+      });
     });
   });
 
@@ -179,7 +240,13 @@ describe('deriveOperations', () => {
 
       // Assess
       expect(operations.map(brief)).toEqual([
-        { state: 'abandoned', type: 'UPDATE', start: t('10:00'), supersededAt: t('10:30'), statuses: ['UPDATE_IN_PROGRESS'] },
+        {
+          state: 'abandoned',
+          type: 'UPDATE',
+          start: t('10:00'),
+          supersededAt: t('10:30'),
+          statuses: ['UPDATE_IN_PROGRESS'],
+        },
         { state: 'running', type, start: t('10:30'), statuses: [status] },
       ]);
     });
@@ -217,7 +284,15 @@ describe('deriveOperations', () => {
 
       // Assess
       expect(operations.map(brief)).toEqual([
-        { state: 'ended', type: 'UPDATE', start: t('10:00'), end: t('10:10'), finalStatus: 'UPDATE_FAILED', failed: true, statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_FAILED'] },
+        {
+          state: 'ended',
+          type: 'UPDATE',
+          start: t('10:00'),
+          end: t('10:10'),
+          finalStatus: 'UPDATE_FAILED',
+          failed: true,
+          statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_FAILED'],
+        },
         {
           state: 'ended',
           type: 'UPDATE',
@@ -232,14 +307,26 @@ describe('deriveOperations', () => {
 
     it('for a rollback after CREATE_FAILED, which is a CREATE operation of its own', () => {
       // Prepare
-      const records = [rec(API, '10:00', 'CREATE_IN_PROGRESS'), rec(API, '10:05', 'CREATE_FAILED'), rec(API, '10:20', 'ROLLBACK_IN_PROGRESS')];
+      const records = [
+        rec(API, '10:00', 'CREATE_IN_PROGRESS'),
+        rec(API, '10:05', 'CREATE_FAILED'),
+        rec(API, '10:20', 'ROLLBACK_IN_PROGRESS'),
+      ];
 
       // Act
       const operations = deriveOperations(records);
 
       // Assess
       expect(operations.map(brief)).toEqual([
-        { state: 'ended', type: 'CREATE', start: t('10:00'), end: t('10:05'), finalStatus: 'CREATE_FAILED', failed: true, statuses: ['CREATE_IN_PROGRESS', 'CREATE_FAILED'] },
+        {
+          state: 'ended',
+          type: 'CREATE',
+          start: t('10:00'),
+          end: t('10:05'),
+          finalStatus: 'CREATE_FAILED',
+          failed: true,
+          statuses: ['CREATE_IN_PROGRESS', 'CREATE_FAILED'],
+        },
         { state: 'running', type: 'CREATE', start: t('10:20'), statuses: ['ROLLBACK_IN_PROGRESS'] },
       ]);
     });
@@ -258,14 +345,34 @@ describe('deriveOperations', () => {
 
       // Assess
       expect(operations.map(brief)).toEqual([
-        { state: 'ended', type: 'DELETE', start: t('10:00'), end: t('10:30'), finalStatus: 'DELETE_FAILED', failed: true, statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'] },
-        { state: 'ended', type: 'DELETE', start: t('10:40'), end: t('10:45'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
+        {
+          state: 'ended',
+          type: 'DELETE',
+          start: t('10:00'),
+          end: t('10:30'),
+          finalStatus: 'DELETE_FAILED',
+          failed: true,
+          statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'],
+        },
+        {
+          state: 'ended',
+          type: 'DELETE',
+          start: t('10:40'),
+          end: t('10:45'),
+          finalStatus: 'DELETE_COMPLETE',
+          failed: false,
+          statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'],
+        },
       ]);
     });
 
     it('for an in-progress status after a terminal one, rather than reopening the ended operation', () => {
       // Prepare
-      const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:05', 'UPDATE_COMPLETE'), rec(API, '10:09', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')];
+      const records = [
+        rec(API, '10:00', 'UPDATE_IN_PROGRESS'),
+        rec(API, '10:05', 'UPDATE_COMPLETE'),
+        rec(API, '10:09', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'),
+      ];
 
       // Act
       const operations = deriveOperations(records);
@@ -302,7 +409,12 @@ describe('deriveOperations', () => {
 
       // Assess
       expect(operations.map(brief)).toEqual([
-        { state: 'running', type: 'UPDATE', start: t('10:00'), statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS'] },
+        {
+          state: 'running',
+          type: 'UPDATE',
+          start: t('10:00'),
+          statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS'],
+        },
       ]);
     });
 
@@ -365,7 +477,15 @@ describe('deriveOperations', () => {
 
       // Assess
       expect(operations.map(brief)).toEqual([
-        { state: 'ended', type: 'CREATE', start: t('10:00'), end: t('10:00'), finalStatus: 'CREATE_COMPLETE', failed: false, statuses: ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE'] },
+        {
+          state: 'ended',
+          type: 'CREATE',
+          start: t('10:00'),
+          end: t('10:00'),
+          finalStatus: 'CREATE_COMPLETE',
+          failed: false,
+          statuses: ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE'],
+        },
       ]);
     });
   });
@@ -381,7 +501,15 @@ describe('deriveOperations', () => {
 
       // Assess
       expect(operations.map(brief)).toEqual([
-        { state: 'ended', type: 'DELETE', start: t('10:00'), end: t('10:10'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
+        {
+          state: 'ended',
+          type: 'DELETE',
+          start: t('10:00'),
+          end: t('10:10'),
+          finalStatus: 'DELETE_COMPLETE',
+          failed: false,
+          statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'],
+        },
       ]);
     });
 
@@ -397,7 +525,9 @@ describe('deriveOperations', () => {
       const operations = deriveOperations(reasonFirst ? [withReason, without] : [without, withReason]);
 
       // Assess
-      expect(operations[0]?.phases).toEqual([{ status: 'DELETE_IN_PROGRESS', time: t('10:00'), statusReason: 'User Initiated' }]);
+      expect(operations[0]?.phases).toEqual([
+        { status: 'DELETE_IN_PROGRESS', time: t('10:00'), statusReason: 'User Initiated' },
+      ]);
     });
 
     it('keeps two events with the same status at different times apart', () => {
@@ -415,7 +545,11 @@ describe('deriveOperations', () => {
   describe('an operation whose terminal event never arrived', () => {
     it('is abandoned when the next one begins, and runs to that start for severity', () => {
       // Prepare
-      const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:50', 'DELETE_IN_PROGRESS'), rec(API, '10:55', 'DELETE_COMPLETE')];
+      const records = [
+        rec(API, '10:00', 'UPDATE_IN_PROGRESS'),
+        rec(API, '10:50', 'DELETE_IN_PROGRESS'),
+        rec(API, '10:55', 'DELETE_COMPLETE'),
+      ];
 
       // Act
       const [abandoned, deleted] = deriveOperations(records);
@@ -453,14 +587,26 @@ describe('deriveOperations', () => {
 
       // Assess
       expect(operations.map(brief)).toEqual([
-        { state: 'ended', type: 'UPDATE', start: t('10:05'), end: t('10:05'), finalStatus: 'UPDATE_COMPLETE', failed: false, statuses: ['UPDATE_COMPLETE'] },
+        {
+          state: 'ended',
+          type: 'UPDATE',
+          start: t('10:05'),
+          end: t('10:05'),
+          finalStatus: 'UPDATE_COMPLETE',
+          failed: false,
+          statuses: ['UPDATE_COMPLETE'],
+        },
       ]);
       expect(operations[0] && operationDuration(operations[0], t('12:00'))).toBe(0);
     });
 
     it('makes it after an ended operation too', () => {
       // Prepare
-      const records = [rec(API, '10:00', 'CREATE_IN_PROGRESS'), rec(API, '10:03', 'CREATE_COMPLETE'), rec(API, '11:00', 'UPDATE_FAILED')];
+      const records = [
+        rec(API, '10:00', 'CREATE_IN_PROGRESS'),
+        rec(API, '10:03', 'CREATE_COMPLETE'),
+        rec(API, '11:00', 'UPDATE_FAILED'),
+      ];
 
       // Act
       const operations = deriveOperations(records);
@@ -468,7 +614,15 @@ describe('deriveOperations', () => {
       // Assess
       expect(operations.map(brief)).toEqual([
         expect.objectContaining({ state: 'ended', type: 'CREATE', end: t('10:03') }),
-        { state: 'ended', type: 'UPDATE', start: t('11:00'), end: t('11:00'), finalStatus: 'UPDATE_FAILED', failed: true, statuses: ['UPDATE_FAILED'] },
+        {
+          state: 'ended',
+          type: 'UPDATE',
+          start: t('11:00'),
+          end: t('11:00'),
+          finalStatus: 'UPDATE_FAILED',
+          failed: true,
+          statuses: ['UPDATE_FAILED'],
+        },
       ]);
     });
   });
@@ -476,24 +630,39 @@ describe('deriveOperations', () => {
   describe('statuses that time nothing', () => {
     it('ignores REVIEW_IN_PROGRESS (a change set waiting for a human)', () => {
       // Prepare
-      const records = [rec(API, '09:00', 'REVIEW_IN_PROGRESS'), rec(API, '10:00', 'CREATE_IN_PROGRESS'), rec(API, '10:05', 'CREATE_COMPLETE')];
+      const records = [
+        rec(API, '09:00', 'REVIEW_IN_PROGRESS'),
+        rec(API, '10:00', 'CREATE_IN_PROGRESS'),
+        rec(API, '10:05', 'CREATE_COMPLETE'),
+      ];
 
       // Act
       const operations = deriveOperations(records);
 
       // Assess
       expect(operations.map(brief)).toEqual([
-        { state: 'ended', type: 'CREATE', start: t('10:00'), end: t('10:05'), finalStatus: 'CREATE_COMPLETE', failed: false, statuses: ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE'] },
+        {
+          state: 'ended',
+          type: 'CREATE',
+          start: t('10:00'),
+          end: t('10:05'),
+          finalStatus: 'CREATE_COMPLETE',
+          failed: false,
+          statuses: ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE'],
+        },
       ]);
     });
 
-    it.each([['REVIEW_IN_PROGRESS'], ['STACK_REFACTOR_IN_PROGRESS'], ['SOMETHING_NEW_COMPLETE']])('derives nothing from %s alone', (status) => {
-      // Act
-      const operations = deriveOperations([rec(API, '10:00', status)]);
+    it.each([['REVIEW_IN_PROGRESS'], ['STACK_REFACTOR_IN_PROGRESS'], ['SOMETHING_NEW_COMPLETE']])(
+      'derives nothing from %s alone',
+      (status) => {
+        // Act
+        const operations = deriveOperations([rec(API, '10:00', status)]);
 
-      // Assess
-      expect(operations).toEqual([]);
-    });
+        // Assess
+        expect(operations).toEqual([]);
+      },
+    );
 
     it('neither ends nor interrupts the running operation with an unknown status', () => {
       // Prepare
@@ -509,7 +678,15 @@ describe('deriveOperations', () => {
 
       // Assess
       expect(operations.map(brief)).toEqual([
-        { state: 'ended', type: 'UPDATE', start: t('10:00'), end: t('10:30'), finalStatus: 'UPDATE_COMPLETE', failed: false, statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'] },
+        {
+          state: 'ended',
+          type: 'UPDATE',
+          start: t('10:00'),
+          end: t('10:30'),
+          finalStatus: 'UPDATE_COMPLETE',
+          failed: false,
+          statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'],
+        },
       ]);
     });
   });
@@ -525,9 +702,16 @@ describe('deriveOperations', () => {
       const after = deriveOperations([...seenFirst, late]);
 
       // Assess
-      expect(before.map(brief)).toEqual([{ state: 'running', type: 'UPDATE', start: t('10:04'), statuses: ['UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'] }]);
+      expect(before.map(brief)).toEqual([
+        { state: 'running', type: 'UPDATE', start: t('10:04'), statuses: ['UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'] },
+      ]);
       expect(after.map(brief)).toEqual([
-        { state: 'running', type: 'UPDATE', start: t('10:00'), statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'] },
+        {
+          state: 'running',
+          type: 'UPDATE',
+          start: t('10:00'),
+          statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'],
+        },
       ]);
     });
 
@@ -562,7 +746,15 @@ describe('deriveOperations', () => {
 
       // Assess
       expect(operations.map(brief)).toEqual([
-        { state: 'ended', type: 'DELETE', start: t('10:00'), end: t('10:41'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
+        {
+          state: 'ended',
+          type: 'DELETE',
+          start: t('10:00'),
+          end: t('10:41'),
+          finalStatus: 'DELETE_COMPLETE',
+          failed: false,
+          statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'],
+        },
       ]);
     });
   });
@@ -591,14 +783,28 @@ describe('statusRecordKey', () => {
 /** Every order of a few statuses, each as a one-element row for it.each. */
 function shuffledOrders(statuses: readonly string[]): string[][][] {
   if (statuses.length <= 1) return [[[...statuses]]];
-  return statuses.flatMap((first, index) => shuffledOrders([...statuses.slice(0, index), ...statuses.slice(index + 1)]).map(([rest]) => [[first, ...(rest ?? [])]]));
+  return statuses.flatMap((first, index) =>
+    shuffledOrders([...statuses.slice(0, index), ...statuses.slice(index + 1)]).map(([rest]) => [
+      [first, ...(rest ?? [])],
+    ]),
+  );
 }
 
 describe('same-second order (DESIGN.md, amended 2026-12-05)', () => {
-  const shuffled = <T,>(items: readonly T[]): T[][] => [[...items], [...items].reverse(), [...items.slice(1), ...items.slice(0, 1)]];
+  const shuffled = <T>(items: readonly T[]): T[][] => [
+    [...items],
+    [...items].reverse(),
+    [...items.slice(1), ...items.slice(0, 1)],
+  ];
 
   it.each(
-    shuffled(['CREATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE', 'DELETE_IN_PROGRESS', 'DELETE_COMPLETE']).map((order) => [order]),
+    shuffled([
+      'CREATE_IN_PROGRESS',
+      'ROLLBACK_IN_PROGRESS',
+      'ROLLBACK_COMPLETE',
+      'DELETE_IN_PROGRESS',
+      'DELETE_COMPLETE',
+    ]).map((order) => [order]),
   )('makes a failed create and its deletion in one second two operations, given %j', (order) => {
     // Prepare
     const records = order.map((status) => rec(API, '10:00', status));
@@ -608,8 +814,24 @@ describe('same-second order (DESIGN.md, amended 2026-12-05)', () => {
 
     // Assess
     expect(operations.map(brief)).toEqual([
-      { state: 'ended', type: 'CREATE', start: t('10:00'), end: t('10:00'), finalStatus: 'ROLLBACK_COMPLETE', failed: true, statuses: ['CREATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE'] },
-      { state: 'ended', type: 'DELETE', start: t('10:00'), end: t('10:00'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
+      {
+        state: 'ended',
+        type: 'CREATE',
+        start: t('10:00'),
+        end: t('10:00'),
+        finalStatus: 'ROLLBACK_COMPLETE',
+        failed: true,
+        statuses: ['CREATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE'],
+      },
+      {
+        state: 'ended',
+        type: 'DELETE',
+        start: t('10:00'),
+        end: t('10:00'),
+        finalStatus: 'DELETE_COMPLETE',
+        failed: false,
+        statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'],
+      },
     ]);
   });
 
@@ -624,7 +846,15 @@ describe('same-second order (DESIGN.md, amended 2026-12-05)', () => {
 
       // Assess
       expect(operations.map(brief)).toEqual([
-        { state: 'ended', type: 'UPDATE', start: t('10:00'), end: t('10:50'), finalStatus: 'UPDATE_COMPLETE', failed: false, statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'] },
+        {
+          state: 'ended',
+          type: 'UPDATE',
+          start: t('10:00'),
+          end: t('10:50'),
+          finalStatus: 'UPDATE_COMPLETE',
+          failed: false,
+          statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'],
+        },
         { state: 'running', type: 'UPDATE', start: t('10:50'), statuses: ['UPDATE_IN_PROGRESS'] },
       ]);
     },
@@ -634,15 +864,35 @@ describe('same-second order (DESIGN.md, amended 2026-12-05)', () => {
     'ends a failed deletion before its retry in the same second, given %j',
     (order) => {
       // Prepare
-      const records = [rec(API, '10:00', 'DELETE_IN_PROGRESS'), ...order.map((status) => rec(API, '10:30', status)), rec(API, '10:40', 'DELETE_COMPLETE')];
+      const records = [
+        rec(API, '10:00', 'DELETE_IN_PROGRESS'),
+        ...order.map((status) => rec(API, '10:30', status)),
+        rec(API, '10:40', 'DELETE_COMPLETE'),
+      ];
 
       // Act
       const operations = deriveOperations(records);
 
       // Assess
       expect(operations.map(brief)).toEqual([
-        { state: 'ended', type: 'DELETE', start: t('10:00'), end: t('10:30'), finalStatus: 'DELETE_FAILED', failed: true, statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'] },
-        { state: 'ended', type: 'DELETE', start: t('10:30'), end: t('10:40'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
+        {
+          state: 'ended',
+          type: 'DELETE',
+          start: t('10:00'),
+          end: t('10:30'),
+          finalStatus: 'DELETE_FAILED',
+          failed: true,
+          statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'],
+        },
+        {
+          state: 'ended',
+          type: 'DELETE',
+          start: t('10:30'),
+          end: t('10:40'),
+          finalStatus: 'DELETE_COMPLETE',
+          failed: false,
+          statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'],
+        },
       ]);
     },
   );
@@ -658,25 +908,62 @@ describe('same-second order (DESIGN.md, amended 2026-12-05)', () => {
 
       // Assess
       expect(operations.map(brief)).toEqual([
-        { state: 'ended', type: 'DELETE', start: t('10:00'), end: t('10:30'), finalStatus: 'DELETE_FAILED', failed: true, statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'] },
-        { state: 'ended', type: 'DELETE', start: t('10:30'), end: t('10:30'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
+        {
+          state: 'ended',
+          type: 'DELETE',
+          start: t('10:00'),
+          end: t('10:30'),
+          finalStatus: 'DELETE_FAILED',
+          failed: true,
+          statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'],
+        },
+        {
+          state: 'ended',
+          type: 'DELETE',
+          start: t('10:30'),
+          end: t('10:30'),
+          finalStatus: 'DELETE_COMPLETE',
+          failed: false,
+          statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'],
+        },
       ]);
     },
   );
 
   it.each(shuffledOrders(['UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE']))(
-    'ends a rolled-back update with its UPDATE_ROLLBACK_COMPLETE when an UPDATE_COMPLETE of the same second (a next update whose start was lost) comes too, given %j',
+    'ends a rolled-back update with its UPDATE_ROLLBACK_COMPLETE when an UPDATE_COMPLETE of the same second (a ' +
+      'next update whose start was lost) comes too, given %j',
     (order) => {
       // Prepare
-      const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:00', 'UPDATE_ROLLBACK_IN_PROGRESS'), ...order.map((status) => rec(API, '10:40', status))];
+      const records = [
+        rec(API, '10:00', 'UPDATE_IN_PROGRESS'),
+        rec(API, '10:00', 'UPDATE_ROLLBACK_IN_PROGRESS'),
+        ...order.map((status) => rec(API, '10:40', status)),
+      ];
 
       // Act
       const operations = deriveOperations(records);
 
       // Assess
       expect(operations.map(brief)).toEqual([
-        { state: 'ended', type: 'UPDATE', start: t('10:00'), end: t('10:40'), finalStatus: 'UPDATE_ROLLBACK_COMPLETE', failed: true, statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'] },
-        { state: 'ended', type: 'UPDATE', start: t('10:40'), end: t('10:40'), finalStatus: 'UPDATE_COMPLETE', failed: false, statuses: ['UPDATE_COMPLETE'] },
+        {
+          state: 'ended',
+          type: 'UPDATE',
+          start: t('10:00'),
+          end: t('10:40'),
+          finalStatus: 'UPDATE_ROLLBACK_COMPLETE',
+          failed: true,
+          statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'],
+        },
+        {
+          state: 'ended',
+          type: 'UPDATE',
+          start: t('10:40'),
+          end: t('10:40'),
+          finalStatus: 'UPDATE_COMPLETE',
+          failed: false,
+          statuses: ['UPDATE_COMPLETE'],
+        },
       ]);
     },
   );
@@ -685,20 +972,42 @@ describe('same-second order (DESIGN.md, amended 2026-12-05)', () => {
     'gives a rollback and its end in the second the deletion begins to the create they roll back, given %j',
     (order) => {
       // Prepare
-      const records = [rec(API, '10:00', 'CREATE_IN_PROGRESS'), ...order.map((status) => rec(API, '10:00:10', status)), rec(API, '10:00:20', 'DELETE_COMPLETE')];
+      const records = [
+        rec(API, '10:00', 'CREATE_IN_PROGRESS'),
+        ...order.map((status) => rec(API, '10:00:10', status)),
+        rec(API, '10:00:20', 'DELETE_COMPLETE'),
+      ];
 
       // Act
       const operations = deriveOperations(records);
 
       // Assess
       expect(operations.map(brief)).toEqual([
-        { state: 'ended', type: 'CREATE', start: t('10:00'), end: t('10:00:10'), finalStatus: 'ROLLBACK_COMPLETE', failed: true, statuses: ['CREATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE'] },
-        { state: 'ended', type: 'DELETE', start: t('10:00:10'), end: t('10:00:20'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
+        {
+          state: 'ended',
+          type: 'CREATE',
+          start: t('10:00'),
+          end: t('10:00:10'),
+          finalStatus: 'ROLLBACK_COMPLETE',
+          failed: true,
+          statuses: ['CREATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE'],
+        },
+        {
+          state: 'ended',
+          type: 'DELETE',
+          start: t('10:00:10'),
+          end: t('10:00:20'),
+          finalStatus: 'DELETE_COMPLETE',
+          failed: false,
+          statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'],
+        },
       ]);
     },
   );
 
-  it.each(shuffledOrders(['UPDATE_FAILED', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE', 'UPDATE_IN_PROGRESS']))(
+  it.each(
+    shuffledOrders(['UPDATE_FAILED', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE', 'UPDATE_IN_PROGRESS']),
+  )(
     'ends the running update with the terminal its rollback leads to when a deployment begins in that second, given %j',
     (order) => {
       // Prepare
@@ -709,38 +1018,87 @@ describe('same-second order (DESIGN.md, amended 2026-12-05)', () => {
 
       // Assess
       expect(operations.map(brief)).toEqual([
-        { state: 'ended', type: 'UPDATE', start: t('10:00'), end: t('10:30'), finalStatus: 'UPDATE_ROLLBACK_COMPLETE', failed: true, statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'] },
-        { state: 'ended', type: 'UPDATE', start: t('10:30'), end: t('10:30'), finalStatus: 'UPDATE_FAILED', failed: true, statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_FAILED'] },
+        {
+          state: 'ended',
+          type: 'UPDATE',
+          start: t('10:00'),
+          end: t('10:30'),
+          finalStatus: 'UPDATE_ROLLBACK_COMPLETE',
+          failed: true,
+          statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'],
+        },
+        {
+          state: 'ended',
+          type: 'UPDATE',
+          start: t('10:30'),
+          end: t('10:30'),
+          finalStatus: 'UPDATE_FAILED',
+          failed: true,
+          statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_FAILED'],
+        },
       ]);
     },
   );
 
   it('keeps a cleanup and its UPDATE_COMPLETE of one second in one update when no deployment begins then', () => {
     // Prepare
-    const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:45', 'UPDATE_COMPLETE'), rec(API, '10:45', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')];
+    const records = [
+      rec(API, '10:00', 'UPDATE_IN_PROGRESS'),
+      rec(API, '10:45', 'UPDATE_COMPLETE'),
+      rec(API, '10:45', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'),
+    ];
 
     // Act
     const operations = deriveOperations(records);
 
     // Assess
     expect(operations.map(brief)).toEqual([
-      { state: 'ended', type: 'UPDATE', start: t('10:00'), end: t('10:45'), finalStatus: 'UPDATE_COMPLETE', failed: false, statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE'] },
+      {
+        state: 'ended',
+        type: 'UPDATE',
+        start: t('10:00'),
+        end: t('10:45'),
+        finalStatus: 'UPDATE_COMPLETE',
+        failed: false,
+        statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE'],
+      },
     ]);
   });
 
-  it('does not put a terminal first when it belongs to another type than the operation running before the second', () => {
-    // Prepare: an update runs; in one second a delete begins and completes (the update's end was lost).
-    const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:30', 'DELETE_COMPLETE'), rec(API, '10:30', 'DELETE_IN_PROGRESS')];
+  it(
+    'does not put a terminal first when it belongs to another type than the operation running before the ' + 'second',
+    () => {
+      // Prepare: an update runs; in one second a delete begins and completes (the update's end was lost).
+      const records = [
+        rec(API, '10:00', 'UPDATE_IN_PROGRESS'),
+        rec(API, '10:30', 'DELETE_COMPLETE'),
+        rec(API, '10:30', 'DELETE_IN_PROGRESS'),
+      ];
 
-    // Act
-    const operations = deriveOperations(records);
+      // Act
+      const operations = deriveOperations(records);
 
-    // Assess
-    expect(operations.map(brief)).toEqual([
-      { state: 'abandoned', type: 'UPDATE', start: t('10:00'), supersededAt: t('10:30'), statuses: ['UPDATE_IN_PROGRESS'] },
-      { state: 'ended', type: 'DELETE', start: t('10:30'), end: t('10:30'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
-    ]);
-  });
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        {
+          state: 'abandoned',
+          type: 'UPDATE',
+          start: t('10:00'),
+          supersededAt: t('10:30'),
+          statuses: ['UPDATE_IN_PROGRESS'],
+        },
+        {
+          state: 'ended',
+          type: 'DELETE',
+          start: t('10:30'),
+          end: t('10:30'),
+          finalStatus: 'DELETE_COMPLETE',
+          failed: false,
+          statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'],
+        },
+      ]);
+    },
+  );
 });
 
 describe('continue-update-rollback', () => {
@@ -760,7 +1118,18 @@ describe('continue-update-rollback', () => {
 
     // Assess
     expect(operations.map((operation) => [brief(operation), operation.continuesRollback])).toEqual([
-      [{ state: 'ended', type: 'UPDATE', start: t('10:00'), end: t('10:20'), finalStatus: 'UPDATE_ROLLBACK_FAILED', failed: true, statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_FAILED'] }, false],
+      [
+        {
+          state: 'ended',
+          type: 'UPDATE',
+          start: t('10:00'),
+          end: t('10:20'),
+          finalStatus: 'UPDATE_ROLLBACK_FAILED',
+          failed: true,
+          statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_FAILED'],
+        },
+        false,
+      ],
       [
         {
           state: 'ended',
@@ -769,7 +1138,11 @@ describe('continue-update-rollback', () => {
           end: t('11:12'),
           finalStatus: 'UPDATE_ROLLBACK_COMPLETE',
           failed: false,
-          statuses: ['UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'],
+          statuses: [
+            'UPDATE_ROLLBACK_IN_PROGRESS',
+            'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+            'UPDATE_ROLLBACK_COMPLETE',
+          ],
         },
         true,
       ],
@@ -781,7 +1154,11 @@ describe('continue-update-rollback', () => {
     ['its cleanup', ['UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE']],
   ])('is recognised when the first of it to arrive is %s (its UPDATE_ROLLBACK_IN_PROGRESS late)', (_what, statuses) => {
     // Prepare
-    const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:20', 'UPDATE_ROLLBACK_FAILED'), ...statuses.map((status, i) => rec(API, `11:1${i}`, status))];
+    const records = [
+      rec(API, '10:00', 'UPDATE_IN_PROGRESS'),
+      rec(API, '10:20', 'UPDATE_ROLLBACK_FAILED'),
+      ...statuses.map((status, i) => rec(API, `11:1${i}`, status)),
+    ];
 
     // Act
     const last = deriveOperations(records).at(-1);
@@ -793,7 +1170,11 @@ describe('continue-update-rollback', () => {
 
   it('fails when it fails again', () => {
     // Prepare
-    const records = [rec(API, '10:20', 'UPDATE_ROLLBACK_FAILED'), rec(API, '11:00', 'UPDATE_ROLLBACK_IN_PROGRESS'), rec(API, '11:30', 'UPDATE_ROLLBACK_FAILED')];
+    const records = [
+      rec(API, '10:20', 'UPDATE_ROLLBACK_FAILED'),
+      rec(API, '11:00', 'UPDATE_ROLLBACK_IN_PROGRESS'),
+      rec(API, '11:30', 'UPDATE_ROLLBACK_FAILED'),
+    ];
 
     // Act
     const last = deriveOperations(records).at(-1);
@@ -810,17 +1191,26 @@ describe('continue-update-rollback', () => {
     });
   });
 
-  it('is not what a rollback after UPDATE_FAILED (rollback disabled) is: that one fails at UPDATE_ROLLBACK_COMPLETE', () => {
-    // Prepare
-    const records = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:05', 'UPDATE_FAILED'), rec(API, '11:00', 'UPDATE_ROLLBACK_IN_PROGRESS'), rec(API, '11:05', 'UPDATE_ROLLBACK_COMPLETE')];
+  it(
+    'is not what a rollback after UPDATE_FAILED (rollback disabled) is: that one fails at ' +
+      'UPDATE_ROLLBACK_COMPLETE',
+    () => {
+      // Prepare
+      const records = [
+        rec(API, '10:00', 'UPDATE_IN_PROGRESS'),
+        rec(API, '10:05', 'UPDATE_FAILED'),
+        rec(API, '11:00', 'UPDATE_ROLLBACK_IN_PROGRESS'),
+        rec(API, '11:05', 'UPDATE_ROLLBACK_COMPLETE'),
+      ];
 
-    // Act
-    const last = deriveOperations(records).at(-1);
+      // Act
+      const last = deriveOperations(records).at(-1);
 
-    // Assess
-    expect(last?.continuesRollback).toBe(false);
-    expect(last?.state === 'ended' && last.failed).toBe(true);
-  });
+      // Assess
+      expect(last?.continuesRollback).toBe(false);
+      expect(last?.state === 'ended' && last.failed).toBe(true);
+    },
+  );
 });
 
 describe('stackRecordsForRules', () => {
@@ -830,9 +1220,14 @@ describe('stackRecordsForRules', () => {
     synthetic: { basis: basis === null ? null : { time: t(basis.hms), status: basis.status }, askedAt: t(askedHms) },
   });
 
-  it('ignores status events dated after the stack\'s real DELETE_COMPLETE, which is final', () => {
+  it("ignores status events dated after the stack's real DELETE_COMPLETE, which is final", () => {
     // Prepare
-    const records = [rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(API, '10:30', 'UPDATE_IN_PROGRESS'), rec(API, '10:20', 'DELETE_COMPLETE'), rec(API, '10:40', 'UPDATE_COMPLETE')];
+    const records = [
+      rec(API, '10:00', 'DELETE_IN_PROGRESS'),
+      rec(API, '10:30', 'UPDATE_IN_PROGRESS'),
+      rec(API, '10:20', 'DELETE_COMPLETE'),
+      rec(API, '10:40', 'UPDATE_COMPLETE'),
+    ];
 
     // Act
     const kept = stackRecordsForRules(records);
@@ -843,7 +1238,10 @@ describe('stackRecordsForRules', () => {
 
   it('keeps a DELETE_COMPLETE made up from DescribeStacks while no real event came after what it was made from', () => {
     // Prepare
-    const records = [rec(API, '10:00', 'DELETE_IN_PROGRESS'), synthetic('10:45', 'DELETE_COMPLETE', { hms: '10:00', status: 'DELETE_IN_PROGRESS' })];
+    const records = [
+      rec(API, '10:00', 'DELETE_IN_PROGRESS'),
+      synthetic('10:45', 'DELETE_COMPLETE', { hms: '10:00', status: 'DELETE_IN_PROGRESS' }),
+    ];
 
     // Act
     const kept = stackRecordsForRules(records);
@@ -857,7 +1255,11 @@ describe('stackRecordsForRules', () => {
 
   it('lets the real DELETE_COMPLETE, later than the made-up one, take its place', () => {
     // Prepare
-    const records = [rec(API, '10:00', 'DELETE_IN_PROGRESS'), synthetic('10:45', 'DELETE_COMPLETE', { hms: '10:00', status: 'DELETE_IN_PROGRESS' }, '10:46'), rec(API, '10:45:30', 'DELETE_COMPLETE')];
+    const records = [
+      rec(API, '10:00', 'DELETE_IN_PROGRESS'),
+      synthetic('10:45', 'DELETE_COMPLETE', { hms: '10:00', status: 'DELETE_IN_PROGRESS' }, '10:46'),
+      rec(API, '10:45:30', 'DELETE_COMPLETE'),
+    ];
 
     // Act
     const kept = stackRecordsForRules(records);
@@ -869,24 +1271,44 @@ describe('stackRecordsForRules', () => {
     ]);
   });
 
-  it('keeps it when real events it does not stand for arrive: a DELETE_FAILED and a retry before the stack was found gone', () => {
-    // Prepare
-    const records = [
-      rec(API, '10:00', 'DELETE_IN_PROGRESS'),
-      synthetic('10:45', 'DELETE_COMPLETE', { hms: '10:00', status: 'DELETE_IN_PROGRESS' }),
-      rec(API, '10:20', 'DELETE_FAILED'),
-      rec(API, '10:21', 'DELETE_IN_PROGRESS'),
-    ];
+  it(
+    'keeps it when real events it does not stand for arrive: a DELETE_FAILED and a retry before the stack was ' +
+      'found gone',
+    () => {
+      // Prepare
+      const records = [
+        rec(API, '10:00', 'DELETE_IN_PROGRESS'),
+        synthetic('10:45', 'DELETE_COMPLETE', { hms: '10:00', status: 'DELETE_IN_PROGRESS' }),
+        rec(API, '10:20', 'DELETE_FAILED'),
+        rec(API, '10:21', 'DELETE_IN_PROGRESS'),
+      ];
 
-    // Act
-    const operations = deriveOperations(records);
+      // Act
+      const operations = deriveOperations(records);
 
-    // Assess
-    expect(operations.map(brief)).toEqual([
-      { state: 'ended', type: 'DELETE', start: t('10:00'), end: t('10:20'), finalStatus: 'DELETE_FAILED', failed: true, statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'] },
-      { state: 'ended', type: 'DELETE', start: t('10:21'), end: t('10:45'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
-    ]);
-  });
+      // Assess
+      expect(operations.map(brief)).toEqual([
+        {
+          state: 'ended',
+          type: 'DELETE',
+          start: t('10:00'),
+          end: t('10:20'),
+          finalStatus: 'DELETE_FAILED',
+          failed: true,
+          statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'],
+        },
+        {
+          state: 'ended',
+          type: 'DELETE',
+          start: t('10:21'),
+          end: t('10:45'),
+          finalStatus: 'DELETE_COMPLETE',
+          failed: false,
+          statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'],
+        },
+      ]);
+    },
+  );
 
   it('does not let a later occurrence of its status take its place: a retry after the made-up deletion failed', () => {
     // Prepare: DescribeStacks said DELETE_IN_PROGRESS at 10:40 (the event was lost); the deletion
@@ -903,8 +1325,22 @@ describe('stackRecordsForRules', () => {
 
     // Assess
     expect(operations.map(brief)).toEqual([
-      { state: 'abandoned', type: 'CREATE', start: t('10:00'), supersededAt: t('10:40'), statuses: ['CREATE_IN_PROGRESS'] },
-      { state: 'ended', type: 'DELETE', start: t('10:40'), end: t('10:46:22'), finalStatus: 'DELETE_FAILED', failed: true, statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'] },
+      {
+        state: 'abandoned',
+        type: 'CREATE',
+        start: t('10:00'),
+        supersededAt: t('10:40'),
+        statuses: ['CREATE_IN_PROGRESS'],
+      },
+      {
+        state: 'ended',
+        type: 'DELETE',
+        start: t('10:40'),
+        end: t('10:46:22'),
+        finalStatus: 'DELETE_FAILED',
+        failed: true,
+        statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'],
+      },
       { state: 'running', type: 'DELETE', start: t('10:47:34'), statuses: ['DELETE_IN_PROGRESS'] },
     ]);
   });
@@ -923,8 +1359,24 @@ describe('stackRecordsForRules', () => {
 
     // Assess
     expect(operations.map(brief)).toEqual([
-      { state: 'ended', type: 'DELETE', start: t('10:00'), end: t('10:45:04'), finalStatus: 'DELETE_FAILED', failed: true, statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'] },
-      { state: 'ended', type: 'DELETE', start: t('10:45:04'), end: t('10:45:04'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_COMPLETE'] },
+      {
+        state: 'ended',
+        type: 'DELETE',
+        start: t('10:00'),
+        end: t('10:45:04'),
+        finalStatus: 'DELETE_FAILED',
+        failed: true,
+        statuses: ['DELETE_IN_PROGRESS', 'DELETE_FAILED'],
+      },
+      {
+        state: 'ended',
+        type: 'DELETE',
+        start: t('10:45:04'),
+        end: t('10:45:04'),
+        finalStatus: 'DELETE_COMPLETE',
+        failed: false,
+        statuses: ['DELETE_COMPLETE'],
+      },
     ]);
   });
 
@@ -943,8 +1395,24 @@ describe('stackRecordsForRules', () => {
 
     // Assess
     expect(operations.map(brief)).toEqual([
-      { state: 'ended', type: 'UPDATE', start: t('10:00:52'), end: t('10:50:52'), finalStatus: 'UPDATE_COMPLETE', failed: false, statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'] },
-      { state: 'ended', type: 'DELETE', start: t('10:51'), end: t('11:14:52'), finalStatus: 'DELETE_COMPLETE', failed: false, statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'] },
+      {
+        state: 'ended',
+        type: 'UPDATE',
+        start: t('10:00:52'),
+        end: t('10:50:52'),
+        finalStatus: 'UPDATE_COMPLETE',
+        failed: false,
+        statuses: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'],
+      },
+      {
+        state: 'ended',
+        type: 'DELETE',
+        start: t('10:51'),
+        end: t('11:14:52'),
+        finalStatus: 'DELETE_COMPLETE',
+        failed: false,
+        statuses: ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'],
+      },
     ]);
   });
 
@@ -963,7 +1431,6 @@ describe('stackRecordsForRules', () => {
     // Assess
     expect(kept.at(-1)?.synthetic).toBeDefined();
   });
-
 });
 
 describe('preferredRecord', () => {
@@ -1054,6 +1521,12 @@ describe('statusRecordOf', () => {
     // Assess
     expect(record.statusReason).toHaveLength(kept);
     expect(record.statusReason.endsWith('…')).toBe(ellipsis);
-    expect(record).toEqual({ stackId: API.stackId, stackName: 'api', time: t('10:00'), status: 'UPDATE_FAILED', statusReason: record.statusReason });
+    expect(record).toEqual({
+      stackId: API.stackId,
+      stackName: 'api',
+      time: t('10:00'),
+      status: 'UPDATE_FAILED',
+      statusReason: record.statusReason,
+    });
   });
 });

@@ -12,7 +12,7 @@ import { emptyFixture, viewService, withStatusRecord, type ServiceFixture } from
 import { recordsOf } from '../support/service-fixture.ts';
 import { parseThresholds } from '../../shared/domain/thresholds.ts';
 import { deriveWindows } from '../../shared/domain/windows.ts';
-import { HOUR, MIN, historyArb, scenarioArb, SERVICE_RULES, serviceIdOf, } from '../support/histories.ts';
+import { HOUR, MIN, historyArb, scenarioArb, SERVICE_RULES, serviceIdOf } from '../support/histories.ts';
 
 const NUM_RUNS = 200;
 const CONFIG: WatchdogConfig = {
@@ -21,11 +21,14 @@ const CONFIG: WatchdogConfig = {
   serviceRules: SERVICE_RULES,
 };
 
-const stackIdsOf = (records: readonly StatusRecord[]): string[] => [...new Set(records.map((record) => record.stackId))].sort();
+const stackIdsOf = (records: readonly StatusRecord[]): string[] =>
+  [...new Set(records.map((record) => record.stackId))].sort();
 /** The (account, region, service) keys of the records, as texts. */
 const servicesOf = (records: readonly StatusRecord[]): string[] => [...new Set(records.map(serviceIdOf))].sort();
-const ofStack = (records: readonly StatusRecord[], stackId: string) => records.filter((record) => record.stackId === stackId);
-const ofService = (records: readonly StatusRecord[], service: string) => records.filter((record) => serviceIdOf(record) === service);
+const ofStack = (records: readonly StatusRecord[], stackId: string) =>
+  records.filter((record) => record.stackId === stackId);
+const ofService = (records: readonly StatusRecord[], service: string) =>
+  records.filter((record) => serviceIdOf(record) === service);
 
 function lastTime(records: readonly StatusRecord[]): number {
   return Math.max(...records.map((record) => record.time));
@@ -45,18 +48,31 @@ describe('order independence (property)', () => {
 
     // Act
     const statuses = new Set(samples.flat().map((record) => record.status));
-    const withReplacement = samples.filter((records) => new Set(records.map((r) => r.stackName)).size < stackIdsOf(records).length);
+    const withReplacement = samples.filter(
+      (records) => new Set(records.map((r) => r.stackName)).size < stackIdsOf(records).length,
+    );
     const withWindows = samples.filter((records) =>
-      servicesOf(records).some((service) => deriveWindows(ofService(records, service), lastTime(records) + 3 * HOUR, CONFIG).length > 0),
+      servicesOf(records).some(
+        (service) => deriveWindows(ofService(records, service), lastTime(records) + 3 * HOUR, CONFIG).length > 0,
+      ),
     );
     const awaitingReplacement = samples.filter((records) =>
       servicesOf(records).some((service) =>
-        deriveWindows(ofService(records, service), lastTime(records) + 10 * MIN, CONFIG).some((window) => window.awaitingReplacementSince !== null),
+        deriveWindows(ofService(records, service), lastTime(records) + 10 * MIN, CONFIG).some(
+          (window) => window.awaitingReplacementSince !== null,
+        ),
       ),
     );
 
     // Assess
-    for (const status of ['REVIEW_IN_PROGRESS', 'ROLLBACK_COMPLETE', 'UPDATE_FAILED', 'DELETE_FAILED', 'UPDATE_ROLLBACK_COMPLETE', 'DELETE_COMPLETE']) {
+    for (const status of [
+      'REVIEW_IN_PROGRESS',
+      'ROLLBACK_COMPLETE',
+      'UPDATE_FAILED',
+      'DELETE_FAILED',
+      'UPDATE_ROLLBACK_COMPLETE',
+      'DELETE_COMPLETE',
+    ]) {
       expect(statuses).toContain(status);
     }
     expect(withReplacement.length).toBeGreaterThan(10);
@@ -170,7 +186,9 @@ describe('order independence (property)', () => {
 
         // Act
         const expected = services.map((service) => deriveWindows(ofService(inOrder, service), now, CONFIG));
-        const actual = services.map((service) => viewService(foldState(service, ofService(delivered, service)), now, CONFIG).windows);
+        const actual = services.map(
+          (service) => viewService(foldState(service, ofService(delivered, service)), now, CONFIG).windows,
+        );
 
         // Assess
         expect(actual).toEqual(expected);

@@ -17,13 +17,19 @@ function stateWith(records: readonly StatusRecord[]): ServiceFixture {
 
 /** The view of the stack's running operation as the sweeper sees it at `now`. */
 function runningView(records: readonly StatusRecord[], now: string): OperationView {
-  const found = viewService(stateWith(records), t(now), DEFAULT_CONFIG).operations.find((op) => op.operation.state === 'running');
+  const found = viewService(stateWith(records), t(now), DEFAULT_CONFIG).operations.find(
+    (op) => op.operation.state === 'running',
+  );
   if (!found) throw new Error('expected a running operation');
   return found;
 }
 
 /** What a record made up for the cleaning stack says of where it comes from: its latest real event. */
-const MADE_UP = { stackId: API.stackId, stackName: 'api', synthetic: { basis: { time: t('10:04'), status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' }, askedAt: t('10:41') } };
+const MADE_UP = {
+  stackId: API.stackId,
+  stackName: 'api',
+  synthetic: { basis: { time: t('10:04'), status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' }, askedAt: t('10:41') },
+};
 
 const DELETING = [rec(API, '10:00', 'DELETE_IN_PROGRESS', 'User Initiated')];
 const CLEANING = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:04', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')];
@@ -38,9 +44,17 @@ const exists = (status: string, lastUpdatedAt: string | null = null, statusReaso
 describe('reconcile', () => {
   it.each([
     ['the status of the latest event', CLEANING, exists('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', '10:04')],
-    ['another in-progress status of the same update', [rec(API, '10:00', 'UPDATE_IN_PROGRESS')], exists('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', '10:03')],
+    [
+      'another in-progress status of the same update',
+      [rec(API, '10:00', 'UPDATE_IN_PROGRESS')],
+      exists('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', '10:03'),
+    ],
     ['the deletion still going on', DELETING, exists('DELETE_IN_PROGRESS', '10:00')],
-    ['the update it started, last changed at its start', [rec(API, '10:00', 'UPDATE_IN_PROGRESS')], exists('UPDATE_IN_PROGRESS', '10:00')],
+    [
+      'the update it started, last changed at its start',
+      [rec(API, '10:00', 'UPDATE_IN_PROGRESS')],
+      exists('UPDATE_IN_PROGRESS', '10:00'),
+    ],
     ['a status this version does not know', CLEANING, exists('UPDATE_SOMETHING_NEW_IN_PROGRESS', '10:04')],
     ['a change set under review', CLEANING, exists('REVIEW_IN_PROGRESS', '10:04')],
   ])('confirms an operation whose stack shows %s', (_what, records, described) => {
@@ -62,7 +76,9 @@ describe('reconcile', () => {
     // Prepare
     const state = stateWith(CLEANING);
     const sighted = seenAt === null ? state : withSighting(state, API.stackId, t(seenAt)).state;
-    const opView = viewService(sighted, t('10:41'), DEFAULT_CONFIG).operations.find((op) => op.operation.state === 'running') as OperationView;
+    const opView = viewService(sighted, t('10:41'), DEFAULT_CONFIG).operations.find(
+      (op) => op.operation.state === 'running',
+    ) as OperationView;
 
     // Act
     const result = reconcile(opView, { exists: false }, t('10:41'));
@@ -85,9 +101,14 @@ describe('reconcile', () => {
     const view = viewService(withStatusRecord(state, result.record).state, t('11:00'), DEFAULT_CONFIG);
 
     // Assess
-    expect(view.operations.map((op) => [op.operation.state, op.operation.start, op.operation.state === 'ended' ? op.operation.end : null, op.severity])).toEqual([
-      ['ended', t('10:00'), t('10:45'), 'CRITICAL'],
-    ]);
+    expect(
+      view.operations.map((op) => [
+        op.operation.state,
+        op.operation.start,
+        op.operation.state === 'ended' ? op.operation.end : null,
+        op.severity,
+      ]),
+    ).toEqual([['ended', t('10:00'), t('10:45'), 'CRITICAL']]);
   });
 
   it.each([
@@ -105,7 +126,16 @@ describe('reconcile', () => {
     // Assess
     expect(result).toEqual({
       kind: 'moved-on',
-      record: { ...MADE_UP, time: t('10:41'), status, statusReason: reason, synthetic: { basis: { time: t(records === CLEANING ? '10:04' : '10:00'), status: records.at(-1)?.status }, askedAt: t('10:41') } },
+      record: {
+        ...MADE_UP,
+        time: t('10:41'),
+        status,
+        statusReason: reason,
+        synthetic: {
+          basis: { time: t(records === CLEANING ? '10:04' : '10:00'), status: records.at(-1)?.status },
+          askedAt: t('10:41'),
+        },
+      },
     });
   });
 
@@ -141,11 +171,13 @@ describe('reconcile', () => {
     const real = withStatusRecord(reconciled, rec(API, '10:39:50', 'UPDATE_COMPLETE')).state;
 
     // Assess
-    expect(stackRecordsForRules(recordsOf(real))).toEqual(recordsOf(stateWith([...CLEANING, rec(API, '10:39:50', 'UPDATE_COMPLETE')])));
+    expect(stackRecordsForRules(recordsOf(real))).toEqual(
+      recordsOf(stateWith([...CLEANING, rec(API, '10:39:50', 'UPDATE_COMPLETE')])),
+    );
     const view = viewService(real, t('11:00'), DEFAULT_CONFIG);
-    expect(view.operations.map((op) => [op.operation.start, op.operation.state === 'ended' ? op.operation.end : null])).toEqual([
-      [t('10:00'), t('10:39:50')],
-    ]);
+    expect(
+      view.operations.map((op) => [op.operation.start, op.operation.state === 'ended' ? op.operation.end : null]),
+    ).toEqual([[t('10:00'), t('10:39:50')]]);
   });
 
   it('lets a lost completion end the operation so that no one is paged', () => {

@@ -8,7 +8,10 @@ import { record, serviceKey, stateOf, t } from '../support/states.ts';
 
 const every30 = configFromText({ repeatCriticalEvery: '30m' });
 const api = stackArn({ name: 'api' });
-const critical = (repeat?: number, sentAt: string | null = ['10:40', '11:10', '11:40'][repeat ?? 0] ?? '12:10'): Claim => ({
+const critical = (
+  repeat?: number,
+  sentAt: string | null = ['10:40', '11:10', '11:40'][repeat ?? 0] ?? '12:10',
+): Claim => ({
   stackId: api,
   anchor: t('10:00'),
   operation: 'DELETE',
@@ -45,8 +48,16 @@ describe('CRITICAL reminders (RepeatCriticalEvery)', () => {
 
   it('reminds nobody when reminders are off, or once the operation ended', () => {
     // Prepare
-    const running = withClaims(stateOf(serviceKey('api'), [record('api', '10:00', 'DELETE_IN_PROGRESS')]), [critical()]);
-    const ended = withClaims(stateOf(serviceKey('api'), [record('api', '10:00', 'DELETE_IN_PROGRESS'), record('api', '11:20', 'DELETE_COMPLETE')]), [critical()]);
+    const running = withClaims(stateOf(serviceKey('api'), [record('api', '10:00', 'DELETE_IN_PROGRESS')]), [
+      critical(),
+    ]);
+    const ended = withClaims(
+      stateOf(serviceKey('api'), [
+        record('api', '10:00', 'DELETE_IN_PROGRESS'),
+        record('api', '11:20', 'DELETE_COMPLETE'),
+      ]),
+      [critical()],
+    );
 
     // Act
     const off = dueAtSweep(viewService(running, t('13:00'), configFromText({})).operations);
@@ -60,8 +71,20 @@ describe('CRITICAL reminders (RepeatCriticalEvery)', () => {
 
 describe('stillWorthSending (re-sends after a failed publish)', () => {
   it.each([
-    { case: 'a CRITICAL overtaken by reminder 1', stale: critical(undefined, null), kept: [critical(undefined, null), critical(1, null)], mutes: [], worth: false },
-    { case: 'reminder 1 with nothing after it', stale: critical(1, null), kept: [critical(), critical(1, null)], mutes: [], worth: true },
+    {
+      case: 'a CRITICAL overtaken by reminder 1',
+      stale: critical(undefined, null),
+      kept: [critical(undefined, null), critical(1, null)],
+      mutes: [],
+      worth: false,
+    },
+    {
+      case: 'reminder 1 with nothing after it',
+      stale: critical(1, null),
+      kept: [critical(), critical(1, null)],
+      mutes: [],
+      worth: true,
+    },
   ])('$case: $worth', ({ stale, kept, mutes, worth }) => {
     // Prepare
     const state = withClaims(stateOf(serviceKey('api'), [record('api', '10:00', 'DELETE_IN_PROGRESS')]), kept);

@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { resourceLabel, resourceName, resourcesInProgress, type ResourceRecord } from '../../shared/domain/resources.ts';
+import {
+  resourceLabel,
+  resourceName,
+  resourcesInProgress,
+  type ResourceRecord,
+} from '../../shared/domain/resources.ts';
 import { t } from './fixtures.ts';
 
-function resource(logicalResourceId: string, time: string, status: string, extra: Partial<ResourceRecord> = {}): ResourceRecord {
+function resource(
+  logicalResourceId: string,
+  time: string,
+  status: string,
+  extra: Partial<ResourceRecord> = {},
+): ResourceRecord {
   return {
     logicalResourceId,
     physicalResourceId: `trustsource-core-prod-${logicalResourceId}`,
@@ -19,11 +29,15 @@ const WAITING = 'CloudFormation is waiting for NetworkInterfaces associated with
 // From the seed's deletion (events/incidents/trustsource-2021-09-21.jsonl).
 const SEED_DELETION: readonly ResourceRecord[] = [
   resource('ApiGatewayDeployment', '19:09:03', 'DELETE_IN_PROGRESS', { resourceType: 'AWS::ApiGateway::Deployment' }),
-  resource('ScanQueueEventSourceMapping', '19:09:03', 'DELETE_IN_PROGRESS', { resourceType: 'AWS::Lambda::EventSourceMapping' }),
+  resource('ScanQueueEventSourceMapping', '19:09:03', 'DELETE_IN_PROGRESS', {
+    resourceType: 'AWS::Lambda::EventSourceMapping',
+  }),
   resource('ApiGatewayDeployment', '19:09:04', 'DELETE_COMPLETE', { resourceType: 'AWS::ApiGateway::Deployment' }),
   resource('RescanScheduleRule', '19:09:07', 'DELETE_IN_PROGRESS', { resourceType: 'AWS::Events::Rule' }),
   resource('RescanScheduleRule', '19:09:18', 'DELETE_COMPLETE', { resourceType: 'AWS::Events::Rule' }),
-  resource('ScanQueueEventSourceMapping', '19:09:21', 'DELETE_COMPLETE', { resourceType: 'AWS::Lambda::EventSourceMapping' }),
+  resource('ScanQueueEventSourceMapping', '19:09:21', 'DELETE_COMPLETE', {
+    resourceType: 'AWS::Lambda::EventSourceMapping',
+  }),
   resource('ScanAnalysisFunction', '19:09:22', 'DELETE_IN_PROGRESS', { statusReason: WAITING }),
 ];
 
@@ -113,7 +127,9 @@ describe('resourcesInProgress', () => {
     const stuck = resourcesInProgress(records);
 
     // Assess
-    expect(stuck.map((r) => [r.logicalResourceId, r.status, r.since])).toEqual([['ScanQueue', 'DELETE_IN_PROGRESS', t('19:34:26')]]);
+    expect(stuck.map((r) => [r.logicalResourceId, r.status, r.since])).toEqual([
+      ['ScanQueue', 'DELETE_IN_PROGRESS', t('19:34:26')],
+    ]);
   });
 
   // ResourceInProgress.since is documented as "When the resource entered its current in-progress
@@ -124,7 +140,9 @@ describe('resourcesInProgress', () => {
     // Prepare
     const records = [
       resource('ScanDeadLetterQueue', '19:33:18', 'CREATE_IN_PROGRESS', { physicalResourceId: '' }),
-      resource('ScanDeadLetterQueue', '19:33:19', 'CREATE_IN_PROGRESS', { statusReason: 'Resource creation Initiated' }),
+      resource('ScanDeadLetterQueue', '19:33:19', 'CREATE_IN_PROGRESS', {
+        statusReason: 'Resource creation Initiated',
+      }),
     ];
 
     // Act
@@ -136,19 +154,27 @@ describe('resourcesInProgress', () => {
 });
 
 describe('resourcesInProgress, physical ids', () => {
-  it('keeps the physical id CloudFormation gave in the second CREATE_IN_PROGRESS, whichever of the two is latest', () => {
-    // Prepare: at the same second, the one without a physical id sorts last.
-    const records = [
-      resource('ScanStack', '10:00:02', 'CREATE_IN_PROGRESS', { physicalResourceId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/core-ScanStack-1AB/uuid', statusReason: 'Resource creation Initiated' }),
-      resource('ScanStack', '10:00:02', 'CREATE_IN_PROGRESS', { physicalResourceId: '' }),
-    ];
+  it(
+    'keeps the physical id CloudFormation gave in the second CREATE_IN_PROGRESS, whichever of the two is ' + 'latest',
+    () => {
+      // Prepare: at the same second, the one without a physical id sorts last.
+      const records = [
+        resource('ScanStack', '10:00:02', 'CREATE_IN_PROGRESS', {
+          physicalResourceId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/core-ScanStack-1AB/uuid',
+          statusReason: 'Resource creation Initiated',
+        }),
+        resource('ScanStack', '10:00:02', 'CREATE_IN_PROGRESS', { physicalResourceId: '' }),
+      ];
 
-    // Act
-    const [stuck] = resourcesInProgress(records, t('10:00'));
+      // Act
+      const [stuck] = resourcesInProgress(records, t('10:00'));
 
-    // Assess
-    expect(stuck?.physicalResourceId).toBe('arn:aws:cloudformation:eu-west-1:123456789012:stack/core-ScanStack-1AB/uuid');
-  });
+      // Assess
+      expect(stuck?.physicalResourceId).toBe(
+        'arn:aws:cloudformation:eu-west-1:123456789012:stack/core-ScanStack-1AB/uuid',
+      );
+    },
+  );
 });
 
 describe('resourceName and resourceLabel', () => {

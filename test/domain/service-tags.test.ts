@@ -35,11 +35,27 @@ describe('parseAllowedServiceTags', () => {
   });
 
   it.each([
-    ['no =', 'payments', "allowed service tags entry 'payments': expected ACCOUNT=REGEX with ACCOUNT a 12-digit account id or *"],
-    ['a short account id', '12345=payments', "allowed service tags entry '12345=payments': expected ACCOUNT=REGEX with ACCOUNT a 12-digit account id or *"],
+    [
+      'no =',
+      'payments',
+      "allowed service tags entry 'payments': expected ACCOUNT=REGEX with ACCOUNT a 12-digit account id or *",
+    ],
+    [
+      'a short account id',
+      '12345=payments',
+      "allowed service tags entry '12345=payments': expected ACCOUNT=REGEX with ACCOUNT a 12-digit account id or *",
+    ],
     ['a name for an account', 'prod=payments', "allowed service tags entry 'prod=payments': expected ACCOUNT=REGEX"],
-    ['no expression', `${PAYMENTS}=`, `allowed service tags entry '${PAYMENTS}=': expected a regular expression after '='`],
-    ['an invalid expression', `${PAYMENTS}=(pay`, `allowed service tags entry '${PAYMENTS}=(pay': '(pay' is not a valid regular expression`],
+    [
+      'no expression',
+      `${PAYMENTS}=`,
+      `allowed service tags entry '${PAYMENTS}=': expected a regular expression after '='`,
+    ],
+    [
+      'an invalid expression',
+      `${PAYMENTS}=(pay`,
+      `allowed service tags entry '${PAYMENTS}=(pay': '(pay' is not a valid regular expression`,
+    ],
   ])('refuses an entry with %s, naming it and what was expected', (_what, text, message) => {
     // Act
     const attempt = () => parseAllowedServiceTags(`*=shared;${text}`);
@@ -96,7 +112,12 @@ describe('placedService', () => {
 
   it.each([
     ['an allowed tag', PAYMENTS, 'payments', { service: 'payments', refusedTag: null }],
-    ['a refused tag, falling back to the name rules', SANDBOX, 'payments', { service: 'checkout', refusedTag: 'payments' }],
+    [
+      'a refused tag, falling back to the name rules',
+      SANDBOX,
+      'payments',
+      { service: 'checkout', refusedTag: 'payments' },
+    ],
     ['no tag', SANDBOX, null, { service: 'checkout', refusedTag: null }],
   ])('places a stack with %s', (_what, account, tag, expected) => {
     // Act
@@ -119,24 +140,30 @@ describe('placedService', () => {
     const word = fc.stringMatching(/^[a-z][a-z0-9-]{0,12}$/);
     const entry = fc.tuple(fc.constantFrom(PAYMENTS, SANDBOX, '*'), fc.array(word, { minLength: 1, maxLength: 3 }));
     fc.assert(
-      fc.property(fc.array(entry, { maxLength: 3 }), account, word, fc.option(word, { nil: null }), (entries, stackAccount, stackName, tag) => {
-        // Prepare: at most one entry per account, each an alternative of words.
-        const unique = [...new Map(entries.map(([who, words]) => [who, `${who}=${words.join('|')}`])).values()];
-        const list = parseAllowedServiceTags(unique.join(';'));
-        const stack = { stackName, account: stackAccount };
+      fc.property(
+        fc.array(entry, { maxLength: 3 }),
+        account,
+        word,
+        fc.option(word, { nil: null }),
+        (entries, stackAccount, stackName, tag) => {
+          // Prepare: at most one entry per account, each an alternative of words.
+          const unique = [...new Map(entries.map(([who, words]) => [who, `${who}=${words.join('|')}`])).values()];
+          const list = parseAllowedServiceTags(unique.join(';'));
+          const stack = { stackName, account: stackAccount };
 
-        // Act
-        const placement = placedService(stack, tag, rules, list);
+          // Act
+          const placement = placedService(stack, tag, rules, list);
 
-        // Assess
-        if (placement.refusedTag === null) {
-          expect(placement.service).toBe(tag ?? placedService(stack, null, rules, list).service);
-        } else {
-          expect(placement.refusedTag).toBe(tag);
-          expect(placement.service).toBe(placedService(stack, null, rules, list).service);
-          expect(serviceTagAllowed(list, stackAccount, placement.refusedTag)).toBe(false);
-        }
-      }),
+          // Assess
+          if (placement.refusedTag === null) {
+            expect(placement.service).toBe(tag ?? placedService(stack, null, rules, list).service);
+          } else {
+            expect(placement.refusedTag).toBe(tag);
+            expect(placement.service).toBe(placedService(stack, null, rules, list).service);
+            expect(serviceTagAllowed(list, stackAccount, placement.refusedTag)).toBe(false);
+          }
+        },
+      ),
     );
   });
 });

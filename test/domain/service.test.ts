@@ -40,17 +40,20 @@ describe('parseServiceRule', () => {
     expect(attempt).toThrow(`service rule '${text}': expected SERVICE=REGEX`);
   });
 
-  it.each(['checkout=(', 'checkout=[a-', 'checkout=a**', 'checkout=(?<x>a'])('rejects the invalid expression in %j, naming it', (text) => {
-    // Prepare
-    const source = text.slice('checkout='.length);
+  it.each(['checkout=(', 'checkout=[a-', 'checkout=a**', 'checkout=(?<x>a'])(
+    'rejects the invalid expression in %j, naming it',
+    (text) => {
+      // Prepare
+      const source = text.slice('checkout='.length);
 
-    // Act
-    const attempt = () => parseServiceRule(text);
+      // Act
+      const attempt = () => parseServiceRule(text);
 
-    // Assess
-    expect(attempt).toThrow(ServiceRuleError);
-    expect(attempt).toThrow(`'${source}' is not a valid regular expression`);
-  });
+      // Assess
+      expect(attempt).toThrow(ServiceRuleError);
+      expect(attempt).toThrow(`'${source}' is not a valid regular expression`);
+    },
+  );
 });
 
 describe('parseServiceRules', () => {
@@ -155,7 +158,9 @@ describe('serviceOf', () => {
     const rules = [parseServiceRule('trustsource-scan=^trustsource-(core|scan)-')];
 
     // Act
-    const services = ['trustsource-core-prod', 'trustsource-scan-prod', 'trustsource-scan-v2-prod'].map((name) => serviceOf(name, rules));
+    const services = ['trustsource-core-prod', 'trustsource-scan-prod', 'trustsource-scan-v2-prod'].map((name) =>
+      serviceOf(name, rules),
+    );
 
     // Assess
     expect(services).toEqual(['trustsource-scan', 'trustsource-scan', 'trustsource-scan']);
@@ -177,7 +182,9 @@ describe('serviceKeyOf', () => {
   it('takes account and region from the stack and the service from the rules', () => {
     // Prepare
     const stackRef = {
-      stackId: 'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-core-prod/091c23ec-9c34-11eb-9c3e-0a8f4e2b71d5',
+      stackId:
+        'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-core-prod/091c23ec-9c34-11eb-9c3e-0a8f4' +
+        'e2b71d5',
       stackName: 'trustsource-core-prod',
       account: '123456789012',
       region: 'eu-central-1',

@@ -46,23 +46,29 @@ describe('operationSeverity', () => {
     expect(severity).toBe(expected);
   });
 
-  it.each(['CREATE_FAILED', 'ROLLBACK_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'DELETE_FAILED', 'IMPORT_ROLLBACK_FAILED'])(
-    'gives FAILED to an operation that ended in %s, however short',
-    (status) => {
-      // Prepare
-      const operation = only([rec(API, '10:00', status)]);
+  it.each([
+    'CREATE_FAILED',
+    'ROLLBACK_COMPLETE',
+    'UPDATE_ROLLBACK_COMPLETE',
+    'DELETE_FAILED',
+    'IMPORT_ROLLBACK_FAILED',
+  ])('gives FAILED to an operation that ended in %s, however short', (status) => {
+    // Prepare
+    const operation = only([rec(API, '10:00', status)]);
 
-      // Act
-      const severity = operationSeverity(operation, t('10:00'), DEFAULTS);
+    // Act
+    const severity = operationSeverity(operation, t('10:00'), DEFAULTS);
 
-      // Assess
-      expect(severity).toBe('FAILED');
-    },
-  );
+    // Assess
+    expect(severity).toBe('FAILED');
+  });
 
   it('measures an abandoned operation to the start of the next one, not to now', () => {
     // Prepare
-    const [abandoned] = deriveOperations([rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:25', 'DELETE_IN_PROGRESS')]);
+    const [abandoned] = deriveOperations([
+      rec(API, '10:00', 'UPDATE_IN_PROGRESS'),
+      rec(API, '10:25', 'DELETE_IN_PROGRESS'),
+    ]);
     if (!abandoned) throw new Error('expected an operation');
 
     // Act
@@ -102,11 +108,14 @@ describe('severityRank / maxSeverity', () => {
     expect(new Set(ranks).size).toBe(4);
   });
 
-  it.each(ORDER.flatMap((a, i) => ORDER.map((b, j) => [a, b, ORDER[Math.max(i, j)] ?? null] as const)))('takes max(%s, %s) = %s', (a, b, expected) => {
-    // Act
-    const highest = maxSeverity(a, b);
+  it.each(ORDER.flatMap((a, i) => ORDER.map((b, j) => [a, b, ORDER[Math.max(i, j)] ?? null] as const)))(
+    'takes max(%s, %s) = %s',
+    (a, b, expected) => {
+      // Act
+      const highest = maxSeverity(a, b);
 
-    // Assess
-    expect(highest).toBe(expected);
-  });
+      // Assess
+      expect(highest).toBe(expected);
+    },
+  );
 });

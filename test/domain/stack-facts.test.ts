@@ -8,8 +8,15 @@ const root: StackSpec = { name: 'core', uuid: '00000000-0000-0000-0000-000000000
 const child: StackSpec = { name: 'core-Scan-1AB', uuid: '00000000-0000-0000-0000-000000000002' };
 const grandchild: StackSpec = { name: 'core-Scan-1AB-Db-2CD', uuid: '00000000-0000-0000-0000-000000000003' };
 
-function nests(parent: StackSpec, logicalId: string, physicalId: string, type = 'AWS::CloudFormation::Stack'): ResourceStatusEvent {
-  const event = parseCloudFormationEvent(resourceEvent(parent, '2024-03-05T10:00:00Z', logicalId, 'CREATE_IN_PROGRESS', { type, physicalId }));
+function nests(
+  parent: StackSpec,
+  logicalId: string,
+  physicalId: string,
+  type = 'AWS::CloudFormation::Stack',
+): ResourceStatusEvent {
+  const event = parseCloudFormationEvent(
+    resourceEvent(parent, '2024-03-05T10:00:00Z', logicalId, 'CREATE_IN_PROGRESS', { type, physicalId }),
+  );
   if (event.kind !== 'resource-status') throw new Error('expected a resource event');
   return event;
 }
@@ -37,11 +44,17 @@ describe('rootsFromEvents', () => {
     const roots = rootsFromEvents(events);
 
     // Assess
-    expect(Object.fromEntries(roots)).toEqual({ [stackArn(child)]: stackArn(root), [stackArn(grandchild)]: stackArn(root) });
+    expect(Object.fromEntries(roots)).toEqual({
+      [stackArn(child)]: stackArn(root),
+      [stackArn(grandchild)]: stackArn(root),
+    });
   });
 
   it.each([
-    ['a resource of another type whose physical id is a stack ARN', nests(root, 'Other', stackArn(child), 'Custom::StackLookup')],
+    [
+      'a resource of another type whose physical id is a stack ARN',
+      nests(root, 'Other', stackArn(child), 'Custom::StackLookup'),
+    ],
     ['a nested stack resource not yet named (empty physical id)', nests(root, 'Scan', '')],
     ['a stack naming itself', nests(root, 'Self', stackArn(root))],
   ])('ignores %s', (_case, event) => {

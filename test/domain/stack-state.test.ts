@@ -34,8 +34,21 @@ function stateWith(records: readonly StatusRecord[], claims: readonly Claim[] = 
   return withClaims(state, claims);
 }
 
-function claim(on: typeof API, anchor: string, severity: Severity, sentAt: string | null = anchor, operation: OperationType = 'UPDATE'): Claim {
-  return { stackId: on.stackId, anchor: t(anchor), operation, severity, claimedAt: t(sentAt ?? anchor), ...sentAs(sentAt === null ? null : t(sentAt)) };
+function claim(
+  on: typeof API,
+  anchor: string,
+  severity: Severity,
+  sentAt: string | null = anchor,
+  operation: OperationType = 'UPDATE',
+): Claim {
+  return {
+    stackId: on.stackId,
+    anchor: t(anchor),
+    operation,
+    severity,
+    claimedAt: t(sentAt ?? anchor),
+    ...sentAs(sentAt === null ? null : t(sentAt)),
+  };
 }
 
 const severities = (dues: readonly { severity: Severity }[]): Severity[] => dues.map((due) => due.severity);
@@ -91,10 +104,13 @@ describe('withStatusRecord', () => {
     expect(recordsOf(result.state)).toEqual([rec(API, '10:00', 'UPDATE_IN_PROGRESS', 'User Initiated')]);
   });
 
-  it('keeps a stack\'s events in time order whatever the order they arrive in', () => {
+  it("keeps a stack's events in time order whatever the order they arrive in", () => {
     // Prepare
     const late = rec(API, '10:00', 'UPDATE_IN_PROGRESS');
-    const state = stateWith([rec(API, '10:30', 'UPDATE_COMPLETE'), rec(API, '10:10', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')]);
+    const state = stateWith([
+      rec(API, '10:30', 'UPDATE_COMPLETE'),
+      rec(API, '10:10', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'),
+    ]);
 
     // Act
     const result = withStatusRecord(state, late);
@@ -119,7 +135,7 @@ describe('withStatusRecord', () => {
 });
 
 describe('viewService', () => {
-  it('lists the operations of all stacks by start, each with its severity and its stack\'s latest event', () => {
+  it("lists the operations of all stacks by start, each with its severity and its stack's latest event", () => {
     // Prepare
     const state = stateWith([
       rec(WORKER, '10:05', 'UPDATE_IN_PROGRESS'),
@@ -132,7 +148,15 @@ describe('viewService', () => {
 
     // Assess
     expect(view.key).toEqual(KEY);
-    expect(view.operations.map((op) => [op.operation.stackName, op.operation.type, op.operation.state, op.severity, op.latest.status])).toEqual([
+    expect(
+      view.operations.map((op) => [
+        op.operation.stackName,
+        op.operation.type,
+        op.operation.state,
+        op.severity,
+        op.latest.status,
+      ]),
+    ).toEqual([
       ['api', 'DELETE', 'ended', 'FAILED', 'DELETE_FAILED'],
       ['api-worker', 'UPDATE', 'running', 'WARNING', 'UPDATE_IN_PROGRESS'],
     ]);
@@ -146,14 +170,34 @@ describe('viewService', () => {
     const view = viewService(state, t('10:41'), CONFIG);
 
     // Assess
-    expect(view.windows).toEqual([{ start: t('10:00'), end: null, peakSeverity: 'CRITICAL', stacks: ['api'], awaitingReplacementSince: null }]);
+    expect(view.windows).toEqual([
+      { start: t('10:00'), end: null, peakSeverity: 'CRITICAL', stacks: ['api'], awaitingReplacementSince: null },
+    ]);
   });
 
   it.each([
     ['an operation runs (yes)', [rec(API, '10:00', 'UPDATE_IN_PROGRESS')], [], false, true],
-    ['everything ended and every claim was sent (no)', [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:30', 'UPDATE_COMPLETE')], [claim(API, '10:00', 'WARNING', '10:20')], false, false],
-    ['a claim is not sent yet (yes)', [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:30', 'UPDATE_COMPLETE')], [claim(API, '10:00', 'RESOLVED', null)], false, true],
-    ['its service\'s windows were not derived from its events yet (yes)', [rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(API, '10:30', 'DELETE_COMPLETE')], [], true, true],
+    [
+      'everything ended and every claim was sent (no)',
+      [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:30', 'UPDATE_COMPLETE')],
+      [claim(API, '10:00', 'WARNING', '10:20')],
+      false,
+      false,
+    ],
+    [
+      'a claim is not sent yet (yes)',
+      [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:30', 'UPDATE_COMPLETE')],
+      [claim(API, '10:00', 'RESOLVED', null)],
+      false,
+      true,
+    ],
+    [
+      "its service's windows were not derived from its events yet (yes)",
+      [rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(API, '10:30', 'DELETE_COMPLETE')],
+      [],
+      true,
+      true,
+    ],
   ])('tells whether a stack needs a sweep when %s', (_what, records, claims, unwalked, expected) => {
     // Prepare
     const [stack] = stateWith(records, claims).stacks;
@@ -194,13 +238,15 @@ describe('dueAtSweep', () => {
     const state = stateWith([rec(API, '10:00', 'DELETE_IN_PROGRESS')], [claim(API, '10:00', 'CRITICAL', '10:41')]);
 
     // Act
-    const due = [t('10:41'), t('10:42'), t('12:00')].flatMap((now) => dueAtSweep(viewService(state, now, CONFIG).operations));
+    const due = [t('10:41'), t('10:42'), t('12:00')].flatMap((now) =>
+      dueAtSweep(viewService(state, now, CONFIG).operations),
+    );
 
     // Assess
     expect(due).toEqual([]);
   });
 
-  it('reports the stack\'s latest status event', () => {
+  it("reports the stack's latest status event", () => {
     // Prepare
     const latest = rec(API, '10:04', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'cleaning up');
     const state = stateWith([rec(API, '10:00', 'UPDATE_IN_PROGRESS'), latest]);
@@ -248,12 +294,17 @@ describe('dueAtSweep', () => {
     const due = dueAtSweep(viewService(state, t('11:10'), CONFIG).operations);
 
     // Assess
-    expect(due.map((d) => [d.view.operation.type, d.view.operation.start, d.severity])).toEqual([['DELETE', t('10:50'), 'WARNING']]);
+    expect(due.map((d) => [d.view.operation.type, d.view.operation.start, d.severity])).toEqual([
+      ['DELETE', t('10:50'), 'WARNING'],
+    ]);
   });
 
   it('escalates each running operation of the service on its own', () => {
     // Prepare
-    const state = stateWith([rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(WORKER, '10:15', 'UPDATE_IN_PROGRESS')], [claim(API, '10:00', 'WARNING')]);
+    const state = stateWith(
+      [rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(WORKER, '10:15', 'UPDATE_IN_PROGRESS')],
+      [claim(API, '10:00', 'WARNING')],
+    );
 
     // Act
     const due = dueAtSweep(viewService(state, t('10:40'), CONFIG).operations);
@@ -279,7 +330,13 @@ describe('dueOnEvent', () => {
 
     // Assess
     expect(severities(due)).toEqual(['FAILED']);
-    expect(due[0]?.status).toEqual({ stackId: API.stackId, stackName: 'api', time: t('10:10'), status: 'DELETE_FAILED', statusReason: 'Role is invalid' });
+    expect(due[0]?.status).toEqual({
+      stackId: API.stackId,
+      stackName: 'api',
+      time: t('10:10'),
+      status: 'DELETE_FAILED',
+      statusReason: 'Role is invalid',
+    });
   });
 
   it('gives FAILED once: not again when it was claimed', () => {
@@ -296,7 +353,11 @@ describe('dueOnEvent', () => {
   it('gives FAILED, not RESOLVED, for an escalated operation that ended in failure', () => {
     // Prepare
     const state = stateWith(
-      [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:30', 'UPDATE_ROLLBACK_IN_PROGRESS'), rec(API, '10:35', 'UPDATE_ROLLBACK_COMPLETE')],
+      [
+        rec(API, '10:00', 'UPDATE_IN_PROGRESS'),
+        rec(API, '10:30', 'UPDATE_ROLLBACK_IN_PROGRESS'),
+        rec(API, '10:35', 'UPDATE_ROLLBACK_COMPLETE'),
+      ],
       [claim(API, '10:00', 'WARNING', '10:20')],
     );
 
@@ -325,7 +386,10 @@ describe('dueOnEvent', () => {
 
   it('gives RESOLVED once', () => {
     // Prepare
-    const state = stateWith(slowUpdate, [claim(API, '10:00', 'WARNING', '10:20'), claim(API, '10:00', 'RESOLVED', '10:45')]);
+    const state = stateWith(slowUpdate, [
+      claim(API, '10:00', 'WARNING', '10:20'),
+      claim(API, '10:00', 'RESOLVED', '10:45'),
+    ]);
 
     // Act
     const due = dueOnEvent(viewService(state, t('10:50'), CONFIG).operations);
@@ -383,7 +447,10 @@ describe('claims and their operations (anchor rule)', () => {
 
   it('keep a claim with its operation when an earlier operation of the stack arrives late', () => {
     // Prepare
-    const claimed = stateWith([rec(API, '10:05', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')], [claim(API, '10:05', 'WARNING', '10:25')]);
+    const claimed = stateWith(
+      [rec(API, '10:05', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')],
+      [claim(API, '10:05', 'WARNING', '10:25')],
+    );
 
     // Act
     let after = withStatusRecord(claimed, rec(API, '09:00', 'CREATE_IN_PROGRESS')).state;
@@ -400,7 +467,11 @@ describe('claims and their operations (anchor rule)', () => {
   it('keep a claim with its operation, not an earlier one, when a late event moves its start earlier', () => {
     // Prepare: the stack was created at 09:00; the update's first event (10:00) arrives after the WARNING.
     const claimed = stateWith(
-      [rec(API, '09:00', 'CREATE_IN_PROGRESS'), rec(API, '09:05', 'CREATE_COMPLETE'), rec(API, '10:05', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS')],
+      [
+        rec(API, '09:00', 'CREATE_IN_PROGRESS'),
+        rec(API, '09:05', 'CREATE_COMPLETE'),
+        rec(API, '10:05', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'),
+      ],
       [claim(API, '10:05', 'WARNING', '10:25')],
     );
 
@@ -409,17 +480,22 @@ describe('claims and their operations (anchor rule)', () => {
     const view = viewService(after, t('10:30'), CONFIG);
 
     // Assess
-    expect(view.operations.map((op) => [op.operation.type, op.operation.start, op.claims.map((c) => c.severity)])).toEqual([
+    expect(
+      view.operations.map((op) => [op.operation.type, op.operation.start, op.claims.map((c) => c.severity)]),
+    ).toEqual([
       ['CREATE', t('09:00'), []],
       ['UPDATE', t('10:00'), ['WARNING']],
     ]);
     expect(dueAtSweep(view.operations)).toEqual([]);
   });
 
-  it('do not carry over to the stack\'s next operation', () => {
+  it("do not carry over to the stack's next operation", () => {
     // Prepare
     const state = stateWith(
-      [...[rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:25', 'UPDATE_COMPLETE')], rec(API, '11:00', 'UPDATE_IN_PROGRESS')],
+      [
+        ...[rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:25', 'UPDATE_COMPLETE')],
+        rec(API, '11:00', 'UPDATE_IN_PROGRESS'),
+      ],
       [claim(API, '10:00', 'WARNING', '10:20'), claim(API, '10:00', 'RESOLVED', '10:25')],
     );
 
@@ -428,12 +504,17 @@ describe('claims and their operations (anchor rule)', () => {
 
     // Assess
     expect(view.operations.map((op) => op.claims.length)).toEqual([2, 0]);
-    expect(dueAtSweep(view.operations).map((d) => [d.view.operation.start, d.severity])).toEqual([[t('11:00'), 'WARNING']]);
+    expect(dueAtSweep(view.operations).map((d) => [d.view.operation.start, d.severity])).toEqual([
+      [t('11:00'), 'WARNING'],
+    ]);
   });
 
   it('belong to their own stack only', () => {
     // Prepare
-    const state = stateWith([rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(WORKER, '10:00', 'DELETE_IN_PROGRESS')], [claim(API, '10:00', 'WARNING', '10:20')]);
+    const state = stateWith(
+      [rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(WORKER, '10:00', 'DELETE_IN_PROGRESS')],
+      [claim(API, '10:00', 'WARNING', '10:20')],
+    );
 
     // Act
     const due = dueAtSweep(viewService(state, t('10:25'), CONFIG).operations);
@@ -454,14 +535,22 @@ describe('claimFor', () => {
     const claimed = claimFor(due, t('10:41'));
 
     // Assess
-    expect(claimed).toEqual({ stackId: API.stackId, anchor: t('10:00'), operation: 'DELETE', severity: 'CRITICAL', claimedAt: t('10:41'), delivery: { state: 'pending' } });
+    expect(claimed).toEqual({
+      stackId: API.stackId,
+      anchor: t('10:00'),
+      operation: 'DELETE',
+      severity: 'CRITICAL',
+      claimedAt: t('10:41'),
+      delivery: { state: 'pending' },
+    });
   });
 });
 
 describe('withClaimSent / withClaimRenewed / isStale', () => {
   const warning = claim(API, '10:00', 'WARNING', null);
   const critical = claim(API, '10:00', 'CRITICAL', null);
-  const stackWith = (claims: readonly Claim[]): stackState.StackState => stackState.withClaims(stackState.emptyStackState(KEY, API.stackId, API.stackName), claims);
+  const stackWith = (claims: readonly Claim[]): stackState.StackState =>
+    stackState.withClaims(stackState.emptyStackState(KEY, API.stackId, API.stackName), claims);
 
   it('marks only the matching claim as sent', () => {
     // Prepare
@@ -480,10 +569,15 @@ describe('withClaimSent / withClaimRenewed / isStale', () => {
   it('lists unsent claims older than the lease, and not once renewed', () => {
     // Prepare: both claimed at 10:00; the lease is 2 min.
     const state = stackWith([warning, { ...critical, ...sentAs(t('10:01')) }]);
-    const stale = (stack: stackState.StackState, now: number) => stack.claims.filter((kept) => isStale(kept, now, 2 * MIN));
+    const stale = (stack: stackState.StackState, now: number) =>
+      stack.claims.filter((kept) => isStale(kept, now, 2 * MIN));
 
     // Act
-    const [before, at, renewed] = [stale(state, t('10:01:59')), stale(state, t('10:02')), stale(stackState.withClaimRenewed(state, warning, t('10:02')), t('10:02'))];
+    const [before, at, renewed] = [
+      stale(state, t('10:01:59')),
+      stale(state, t('10:02')),
+      stale(stackState.withClaimRenewed(state, warning, t('10:02')), t('10:02')),
+    ];
 
     // Assess
     expect(before).toEqual([]);
@@ -496,12 +590,48 @@ describe('stillWorthSending', () => {
   const running = [rec(API, '10:00', 'DELETE_IN_PROGRESS')];
   const ended = [...running, rec(API, '10:21:30', 'DELETE_COMPLETE')];
   it.each([
-    { case: 'a WARNING while its operation runs', records: running, claims: [claim(API, '10:00', 'WARNING', null)], severity: 'WARNING', worth: true },
-    { case: 'a WARNING after a CRITICAL was claimed', records: running, claims: [claim(API, '10:00', 'WARNING', null), claim(API, '10:00', 'CRITICAL')], severity: 'WARNING', worth: false },
-    { case: 'a CRITICAL while its operation runs', records: running, claims: [claim(API, '10:00', 'CRITICAL', null)], severity: 'CRITICAL', worth: true },
-    { case: 'a WARNING once its operation ended', records: ended, claims: [claim(API, '10:00', 'WARNING', null)], severity: 'WARNING', worth: false },
-    { case: 'a CRITICAL once its operation ended', records: ended, claims: [claim(API, '10:00', 'CRITICAL', null)], severity: 'CRITICAL', worth: false },
-    { case: 'a RESOLVED once its operation ended', records: ended, claims: [claim(API, '10:00', 'WARNING'), claim(API, '10:00', 'RESOLVED', null)], severity: 'RESOLVED', worth: true },
+    {
+      case: 'a WARNING while its operation runs',
+      records: running,
+      claims: [claim(API, '10:00', 'WARNING', null)],
+      severity: 'WARNING',
+      worth: true,
+    },
+    {
+      case: 'a WARNING after a CRITICAL was claimed',
+      records: running,
+      claims: [claim(API, '10:00', 'WARNING', null), claim(API, '10:00', 'CRITICAL')],
+      severity: 'WARNING',
+      worth: false,
+    },
+    {
+      case: 'a CRITICAL while its operation runs',
+      records: running,
+      claims: [claim(API, '10:00', 'CRITICAL', null)],
+      severity: 'CRITICAL',
+      worth: true,
+    },
+    {
+      case: 'a WARNING once its operation ended',
+      records: ended,
+      claims: [claim(API, '10:00', 'WARNING', null)],
+      severity: 'WARNING',
+      worth: false,
+    },
+    {
+      case: 'a CRITICAL once its operation ended',
+      records: ended,
+      claims: [claim(API, '10:00', 'CRITICAL', null)],
+      severity: 'CRITICAL',
+      worth: false,
+    },
+    {
+      case: 'a RESOLVED once its operation ended',
+      records: ended,
+      claims: [claim(API, '10:00', 'WARNING'), claim(API, '10:00', 'RESOLVED', null)],
+      severity: 'RESOLVED',
+      worth: true,
+    },
   ] as const)('says $worth for $case', ({ records, claims, severity, worth }) => {
     // Prepare
     const opView = viewService(stateWith(records, claims), t('10:30'), CONFIG).operations[0];
@@ -517,7 +647,7 @@ describe('stillWorthSending', () => {
 });
 
 describe('reportedStatus', () => {
-  it('reports the terminal event for FAILED and RESOLVED and the stack\'s latest for WARNING', () => {
+  it("reports the terminal event for FAILED and RESOLVED and the stack's latest for WARNING", () => {
     // Prepare
     const state = stateWith([
       rec(API, '10:00', 'DELETE_IN_PROGRESS'),
@@ -545,51 +675,81 @@ describe('claims of operations that start in the same second', () => {
     let state = withClaims(failed, [{ ...claimFor(due, t('10:00')), ...sentAs(t('10:00')) }]);
 
     // Act
-    for (const record of [rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(API, '10:00', 'DELETE_COMPLETE')]) state = withStatusRecord(state, record).state;
+    for (const record of [rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(API, '10:00', 'DELETE_COMPLETE')])
+      state = withStatusRecord(state, record).state;
 
     // Assess
     const view = viewService(state, t('10:01'), CONFIG);
     expect(dueOnEvent(view.operations)).toEqual([]);
-    expect(view.operations.filter((opView) => opView.claims.length > 0).map((opView) => [opView.operation.type, opView.severity])).toEqual([['CREATE', 'FAILED']]);
+    expect(
+      view.operations
+        .filter((opView) => opView.claims.length > 0)
+        .map((opView) => [opView.operation.type, opView.severity]),
+    ).toEqual([['CREATE', 'FAILED']]);
   });
 });
 
 describe('terminal notifications under reordering (exactly once per operation: stack and start)', () => {
   /** Applies records in this order, claiming what falls due on each event as the stack-events handler does. */
-  function delivered(records: readonly StatusRecord[], claims: readonly Claim[] = []): { state: ServiceFixture; sent: [Severity, number, string][] } {
+  function delivered(
+    records: readonly StatusRecord[],
+    claims: readonly Claim[] = [],
+  ): { state: ServiceFixture; sent: [Severity, number, string][] } {
     let state = stateWith([], claims);
     const sent: [Severity, number, string][] = [];
     for (const record of records) {
       state = withStatusRecord(state, record).state;
       const due = dueOnEvent(viewService(state, record.time + 1000, CONFIG).operations);
-      state = withClaims(state, due.map((item) => ({ ...claimFor(item, record.time + 1000), sentAt: record.time + 1000 })));
-      sent.push(...due.map((item): [Severity, number, string] => [item.severity, item.view.operation.start, item.status.status]));
+      state = withClaims(
+        state,
+        due.map((item) => ({ ...claimFor(item, record.time + 1000), sentAt: record.time + 1000 })),
+      );
+      sent.push(
+        ...due.map((item): [Severity, number, string] => [
+          item.severity,
+          item.view.operation.start,
+          item.status.status,
+        ]),
+      );
     }
     return { state, sent };
   }
 
-  it('sends nothing more when an escalated update\'s own end arrives after the next update\'s end was taken for it', () => {
-    // Prepare: a 30-minute update (WARNING sent), then a second update; the second one's
-    // UPDATE_COMPLETE (11:05) arrives first, while the first's end and the second's start are late.
-    const warned = [claim(API, '10:00', 'WARNING', '10:20')];
-    const order = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '11:05', 'UPDATE_COMPLETE'), rec(API, '10:30', 'UPDATE_COMPLETE'), rec(API, '11:00', 'UPDATE_IN_PROGRESS')];
+  it(
+    "sends nothing more when an escalated update's own end arrives after the next update's end was taken " + 'for it',
+    () => {
+      // Prepare: a 30-minute update (WARNING sent), then a second update; the second one's
+      // UPDATE_COMPLETE (11:05) arrives first, while the first's end and the second's start are late.
+      const warned = [claim(API, '10:00', 'WARNING', '10:20')];
+      const order = [
+        rec(API, '10:00', 'UPDATE_IN_PROGRESS'),
+        rec(API, '11:05', 'UPDATE_COMPLETE'),
+        rec(API, '10:30', 'UPDATE_COMPLETE'),
+        rec(API, '11:00', 'UPDATE_IN_PROGRESS'),
+      ];
 
-    // Act
-    const { sent, state } = delivered(order, warned);
+      // Act
+      const { sent, state } = delivered(order, warned);
 
-    // Assess
-    expect(sent).toEqual([['RESOLVED', t('10:00'), 'UPDATE_COMPLETE']]);
-    const view = viewService(state, t('11:10'), CONFIG);
-    expect(view.operations.map((op) => [op.operation.start, op.claims.map((c) => c.severity)])).toEqual([
-      [t('10:00'), ['WARNING', 'RESOLVED']],
-      [t('11:00'), []],
-    ]);
-  });
+      // Assess
+      expect(sent).toEqual([['RESOLVED', t('10:00'), 'UPDATE_COMPLETE']]);
+      const view = viewService(state, t('11:10'), CONFIG);
+      expect(view.operations.map((op) => [op.operation.start, op.claims.map((c) => c.severity)])).toEqual([
+        [t('10:00'), ['WARNING', 'RESOLVED']],
+        [t('11:00'), []],
+      ]);
+    },
+  );
 
   it('still sends the next operation its own FAILED when its failure was taken for the end of the one before', () => {
     // Prepare: the first update's UPDATE_COMPLETE and the second's start are late; the second's
     // failure arrives first and is paged as the first's.
-    const order = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '11:05', 'UPDATE_ROLLBACK_COMPLETE'), rec(API, '10:30', 'UPDATE_COMPLETE'), rec(API, '11:00', 'UPDATE_IN_PROGRESS')];
+    const order = [
+      rec(API, '10:00', 'UPDATE_IN_PROGRESS'),
+      rec(API, '11:05', 'UPDATE_ROLLBACK_COMPLETE'),
+      rec(API, '10:30', 'UPDATE_COMPLETE'),
+      rec(API, '11:00', 'UPDATE_IN_PROGRESS'),
+    ];
 
     // Act
     const { sent, state } = delivered(order);
@@ -629,7 +789,12 @@ describe('terminal notifications under reordering (exactly once per operation: s
 
   it('sends FAILED once for a DELETE_FAILED and nothing for its successful retry in the same second', () => {
     // Prepare
-    const order = [rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(API, '10:30', 'DELETE_IN_PROGRESS'), rec(API, '10:30', 'DELETE_FAILED'), rec(API, '10:40', 'DELETE_COMPLETE')];
+    const order = [
+      rec(API, '10:00', 'DELETE_IN_PROGRESS'),
+      rec(API, '10:30', 'DELETE_IN_PROGRESS'),
+      rec(API, '10:30', 'DELETE_FAILED'),
+      rec(API, '10:40', 'DELETE_COMPLETE'),
+    ];
 
     // Act
     const { sent, state } = delivered(order);
@@ -641,23 +806,42 @@ describe('terminal notifications under reordering (exactly once per operation: s
 });
 
 describe('continue-update-rollback', () => {
-  const stuck = [rec(API, '10:00', 'UPDATE_IN_PROGRESS'), rec(API, '10:05', 'UPDATE_ROLLBACK_IN_PROGRESS'), rec(API, '10:20', 'UPDATE_ROLLBACK_FAILED', 'Resource handler returned message: "Function not found"')];
+  const stuck = [
+    rec(API, '10:00', 'UPDATE_IN_PROGRESS'),
+    rec(API, '10:05', 'UPDATE_ROLLBACK_IN_PROGRESS'),
+    rec(API, '10:20', 'UPDATE_ROLLBACK_FAILED', 'Resource handler returned message: "Function not found"'),
+  ];
 
-  it('sends RESOLVED when the resumed rollback reaches UPDATE_ROLLBACK_COMPLETE, although it was never escalated', () => {
-    // Prepare
-    const state = stateWith([...stuck, rec(API, '11:00', 'UPDATE_ROLLBACK_IN_PROGRESS', 'User Initiated'), rec(API, '11:04', 'UPDATE_ROLLBACK_COMPLETE')], [claim(API, '10:00', 'FAILED', '10:20')]);
+  it(
+    'sends RESOLVED when the resumed rollback reaches UPDATE_ROLLBACK_COMPLETE, although it was never ' + 'escalated',
+    () => {
+      // Prepare
+      const state = stateWith(
+        [
+          ...stuck,
+          rec(API, '11:00', 'UPDATE_ROLLBACK_IN_PROGRESS', 'User Initiated'),
+          rec(API, '11:04', 'UPDATE_ROLLBACK_COMPLETE'),
+        ],
+        [claim(API, '10:00', 'FAILED', '10:20')],
+      );
 
-    // Act
-    const due = dueOnEvent(viewService(state, t('11:05'), CONFIG).operations);
+      // Act
+      const due = dueOnEvent(viewService(state, t('11:05'), CONFIG).operations);
 
-    // Assess
-    expect(due.map((item) => [item.severity, item.view.operation.start, item.status.status])).toEqual([['RESOLVED', t('11:00'), 'UPDATE_ROLLBACK_COMPLETE']]);
-    expect(due[0]?.view.severity).toBeNull();
-  });
+      // Assess
+      expect(due.map((item) => [item.severity, item.view.operation.start, item.status.status])).toEqual([
+        ['RESOLVED', t('11:00'), 'UPDATE_ROLLBACK_COMPLETE'],
+      ]);
+      expect(due[0]?.view.severity).toBeNull();
+    },
+  );
 
   it('sends FAILED when the resumed rollback fails again', () => {
     // Prepare
-    const state = stateWith([...stuck, rec(API, '11:00', 'UPDATE_ROLLBACK_IN_PROGRESS'), rec(API, '11:04', 'UPDATE_ROLLBACK_FAILED')], [claim(API, '10:00', 'FAILED', '10:20')]);
+    const state = stateWith(
+      [...stuck, rec(API, '11:00', 'UPDATE_ROLLBACK_IN_PROGRESS'), rec(API, '11:04', 'UPDATE_ROLLBACK_FAILED')],
+      [claim(API, '10:00', 'FAILED', '10:20')],
+    );
 
     // Act
     const due = dueOnEvent(viewService(state, t('11:05'), CONFIG).operations);
@@ -668,17 +852,23 @@ describe('continue-update-rollback', () => {
 
   it('closes the window the failed rollback left open when the stack is stable again', () => {
     // Prepare
-    const state = stateWith([...stuck, rec(API, '11:00', 'UPDATE_ROLLBACK_IN_PROGRESS'), rec(API, '11:04', 'UPDATE_ROLLBACK_COMPLETE')]);
+    const state = stateWith([
+      ...stuck,
+      rec(API, '11:00', 'UPDATE_ROLLBACK_IN_PROGRESS'),
+      rec(API, '11:04', 'UPDATE_ROLLBACK_COMPLETE'),
+    ]);
 
     // Act
     const { windows } = viewService(state, t('12:00'), CONFIG);
 
     // Assess
-    expect(windows.map((window) => [window.start, window.end, window.peakSeverity])).toEqual([[t('10:00'), t('11:04'), 'FAILED']]);
+    expect(windows.map((window) => [window.start, window.end, window.peakSeverity])).toEqual([
+      [t('10:00'), t('11:04'), 'FAILED'],
+    ]);
   });
 });
 
-describe('a status dated after its stack\'s DELETE_COMPLETE', () => {
+describe("a status dated after its stack's DELETE_COMPLETE", () => {
   it('is kept in the state, ignored by the rules, and opens no window, whatever the order it arrives in', () => {
     // Prepare
     const deletion = [rec(API, '10:00', 'DELETE_IN_PROGRESS'), rec(API, '10:45', 'DELETE_COMPLETE')];
@@ -703,15 +893,42 @@ describe('withStackFacts', () => {
   const core = stack('core', '00000000-0000-0000-0000-00000000000a');
   const scan = stack('core-Scan-1AB', '00000000-0000-0000-0000-00000000000b');
   const key = { account: '123456789012', region: 'eu-west-1', service: 'core' };
-  const base = withStatusRecord(withStatusRecord(emptyFixture(key), rec(core, '10:00', 'DELETE_IN_PROGRESS')).state, rec(scan, '10:00:03', 'DELETE_IN_PROGRESS')).state;
+  const base = withStatusRecord(
+    withStatusRecord(emptyFixture(key), rec(core, '10:00', 'DELETE_IN_PROGRESS')).state,
+    rec(scan, '10:00:03', 'DELETE_IN_PROGRESS'),
+  ).state;
 
   const coreStack = base.stacks.find((kept) => kept.stackId === core.stackId) as stackState.StackState;
   it.each([
     ['a plain root', coreStack, NO_FACTS, false, { mutedByTag: false, rootStackId: null }],
-    ['a nested stack', coreStack, { ...NO_FACTS, rootStackId: scan.stackId }, true, { mutedByTag: false, rootStackId: scan.stackId }],
-    ['a stack muted by tag', coreStack, { ...NO_FACTS, mutedByTag: true }, true, { mutedByTag: true, rootStackId: null }],
-    ['what is known already', { ...coreStack, mutedByTag: true }, { serviceTag: 'ignored', mutedByTag: true, rootStackId: null }, false, { mutedByTag: true, rootStackId: null }],
-    ['a tag that was removed', { ...coreStack, mutedByTag: true }, NO_FACTS, true, { mutedByTag: false, rootStackId: null }],
+    [
+      'a nested stack',
+      coreStack,
+      { ...NO_FACTS, rootStackId: scan.stackId },
+      true,
+      { mutedByTag: false, rootStackId: scan.stackId },
+    ],
+    [
+      'a stack muted by tag',
+      coreStack,
+      { ...NO_FACTS, mutedByTag: true },
+      true,
+      { mutedByTag: true, rootStackId: null },
+    ],
+    [
+      'what is known already',
+      { ...coreStack, mutedByTag: true },
+      { serviceTag: 'ignored', mutedByTag: true, rootStackId: null },
+      false,
+      { mutedByTag: true, rootStackId: null },
+    ],
+    [
+      'a tag that was removed',
+      { ...coreStack, mutedByTag: true },
+      NO_FACTS,
+      true,
+      { mutedByTag: false, rootStackId: null },
+    ],
   ])('keeps %s as it should', (_case, state, facts, changed, kept) => {
     // Act
     const result = stackState.withStackFacts(state, facts);
@@ -726,7 +943,11 @@ describe('withStackFacts', () => {
     ['a stack its tag mutes', { ...coreStack, mutedByTag: true }, true],
     ['a stack not muted by tag', coreStack, false],
     ['a muted stack deleted', { ...deleted, mutedByTag: true }, false],
-    ['a muted stack with an event dated after its deletion', stackState.withStatusRecord({ ...deleted, mutedByTag: true }, rec(core, '10:30', 'UPDATE_IN_PROGRESS')).state, false],
+    [
+      'a muted stack with an event dated after its deletion',
+      stackState.withStatusRecord({ ...deleted, mutedByTag: true }, rec(core, '10:30', 'UPDATE_IN_PROGRESS')).state,
+      false,
+    ],
   ])('lists as muted by tag %s: %s', (_case, state, listed) => {
     // Act
     const result = stackState.listedAsMuted(state);
@@ -735,24 +956,33 @@ describe('withStackFacts', () => {
     expect(result).toBe(listed);
   });
 
-  it('makes a nested stack\'s operations muted and names their root', () => {
+  it("makes a nested stack's operations muted and names their root", () => {
     // Act
-    const view = viewService(withStackFacts(base, scan.stackId, { ...NO_FACTS, rootStackId: core.stackId }), t('10:25'), DEFAULT_CONFIG);
+    const view = viewService(
+      withStackFacts(base, scan.stackId, { ...NO_FACTS, rootStackId: core.stackId }),
+      t('10:25'),
+      DEFAULT_CONFIG,
+    );
 
     // Assess
     expect(view.operations.map((op) => [op.operation.stackName, op.quiet, op.rootStackId])).toEqual([
       ['core', null, null],
       ['core-Scan-1AB', 'nested', core.stackId],
     ]);
-    expect(dueAtSweep(view.operations).map((due) => [due.severity, due.view.operation.stackName, due.view.quiet])).toEqual([
+    expect(
+      dueAtSweep(view.operations).map((due) => [due.severity, due.view.operation.stackName, due.view.quiet]),
+    ).toEqual([
       ['WARNING', 'core', null],
       ['WARNING', 'core-Scan-1AB', 'nested'],
     ]);
   });
 
-  it('lets a nested deletion still hanging after its root\'s operation failed page on its own', () => {
+  it("lets a nested deletion still hanging after its root's operation failed page on its own", () => {
     // Prepare: the root's deletion fails at 10:10; its nested stack's deletion goes on.
-    const failedRoot = withStatusRecord(base, rec(core, '10:10', 'DELETE_FAILED', 'The following resource(s) failed to delete: [Scan].')).state;
+    const failedRoot = withStatusRecord(
+      base,
+      rec(core, '10:10', 'DELETE_FAILED', 'The following resource(s) failed to delete: [Scan].'),
+    ).state;
     const state = withStackFacts(failedRoot, scan.stackId, { ...NO_FACTS, rootStackId: core.stackId });
 
     // Act
@@ -763,10 +993,12 @@ describe('withStackFacts', () => {
       ['core', 'ended', null],
       ['core-Scan-1AB', 'running', null],
     ]);
-    expect(dueAtSweep(view.operations).map((due) => [due.severity, due.view.operation.stackName])).toEqual([['WARNING', 'core-Scan-1AB']]);
+    expect(dueAtSweep(view.operations).map((due) => [due.severity, due.view.operation.stackName])).toEqual([
+      ['WARNING', 'core-Scan-1AB'],
+    ]);
   });
 
-  it('keeps a nested operation quiet that ended before its root\'s did', () => {
+  it("keeps a nested operation quiet that ended before its root's did", () => {
     // Prepare
     let state = withStackFacts(base, scan.stackId, { ...NO_FACTS, rootStackId: core.stackId });
     state = withStatusRecord(state, rec(scan, '10:30', 'DELETE_FAILED')).state;

@@ -10,7 +10,13 @@ import {
   type StatusClass,
 } from '../../shared/domain/status.ts';
 
-type Row = readonly [status: string, statusClass: StatusClass, operation: OperationType | null, begins: boolean, healthy: boolean];
+type Row = readonly [
+  status: string,
+  statusClass: StatusClass,
+  operation: OperationType | null,
+  begins: boolean,
+  healthy: boolean,
+];
 
 /** DESIGN.md, "Stack statuses" and "Operations", written out by hand for all 23 values. */
 const TABLE: readonly Row[] = [
@@ -66,22 +72,28 @@ describe('STACK_STATUSES', () => {
 });
 
 describe('statusRule', () => {
-  it.each(TABLE)('classifies %s as %s, operation %s, begins %s, healthy %s', (status, statusClass, operation, begins, healthy) => {
-    // Act
-    const found = statusRule(status);
+  it.each(TABLE)(
+    'classifies %s as %s, operation %s, begins %s, healthy %s',
+    (status, statusClass, operation, begins, healthy) => {
+      // Act
+      const found = statusRule(status);
 
-    // Assess
-    expect(found).toEqual({ statusClass, operation, beginsOperation: begins, healthy });
-  });
+      // Assess
+      expect(found).toEqual({ statusClass, operation, beginsOperation: begins, healthy });
+    },
+  );
 
-  it.each(['STACK_EXPLODED', '', 'create_complete', 'toString', '__proto__'])('returns undefined for the unknown status %j', (status) => {
-    // Act
-    const found = statusRule(status);
+  it.each(['STACK_EXPLODED', '', 'create_complete', 'toString', '__proto__'])(
+    'returns undefined for the unknown status %j',
+    (status) => {
+      // Act
+      const found = statusRule(status);
 
-    // Assess
-    expect(found).toBeUndefined();
-    expect(isKnownStatus(status)).toBe(false);
-  });
+      // Assess
+      expect(found).toBeUndefined();
+      expect(isKnownStatus(status)).toBe(false);
+    },
+  );
 });
 
 describe('isKnownStatus', () => {
@@ -95,16 +107,15 @@ describe('isKnownStatus', () => {
 });
 
 describe('isTerminal', () => {
-  it.each(TABLE.map(([status, statusClass]) => [status, statusClass === 'SUCCESS' || statusClass === 'FAILURE'] as const))(
-    'says %s is terminal: %s',
-    (status, terminal) => {
-      // Act
-      const result = isTerminal(status);
+  it.each(
+    TABLE.map(([status, statusClass]) => [status, statusClass === 'SUCCESS' || statusClass === 'FAILURE'] as const),
+  )('says %s is terminal: %s', (status, terminal) => {
+    // Act
+    const result = isTerminal(status);
 
-      // Assess
-      expect(result).toBe(terminal);
-    },
-  );
+    // Assess
+    expect(result).toBe(terminal);
+  });
 
   it('treats an unknown status as not terminal', () => {
     // Act
@@ -117,7 +128,8 @@ describe('isTerminal', () => {
 
 describe('sameSecondRank', () => {
   const ofType = (type: string) => TABLE.filter(([, , operation]) => operation === type).map(([status]) => status);
-  const pairs = (earlier: readonly string[], later: readonly string[]) => earlier.flatMap((a) => later.map((b) => [a, b] as const));
+  const pairs = (earlier: readonly string[], later: readonly string[]) =>
+    earlier.flatMap((a) => later.map((b) => [a, b] as const));
   const lifecycle = ['CREATE', 'IMPORT', 'UPDATE', 'DELETE'];
 
   it.each(lifecycle.slice(0, -1).flatMap((type, i) => pairs(ofType(type), ofType(lifecycle[i + 1] as string))))(
@@ -152,7 +164,9 @@ describe('sameSecondRank', () => {
 
   it('puts a change set under review first and an unknown status last', () => {
     // Act
-    const ranks = TABLE.map(([status]) => sameSecondRank(status)).filter((rank) => rank !== sameSecondRank('REVIEW_IN_PROGRESS'));
+    const ranks = TABLE.map(([status]) => sameSecondRank(status)).filter(
+      (rank) => rank !== sameSecondRank('REVIEW_IN_PROGRESS'),
+    );
 
     // Assess
     expect(Math.min(...ranks)).toBeGreaterThan(sameSecondRank('REVIEW_IN_PROGRESS'));

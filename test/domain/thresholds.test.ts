@@ -34,13 +34,16 @@ describe('parseThresholds', () => {
     ['UPDATE', 30, 60],
     ['CREATE', 20, 40],
     ['IMPORT', 20, 40],
-  ] as const)('reads the design example DELETE=20m/40m,UPDATE=30m/60m,*=20m/40m: %s is %im/%im', (type, warn, critical) => {
-    // Act
-    const thresholds = parseThresholds('DELETE=20m/40m,UPDATE=30m/60m,*=20m/40m');
+  ] as const)(
+    'reads the design example DELETE=20m/40m,UPDATE=30m/60m,*=20m/40m: %s is %im/%im',
+    (type, warn, critical) => {
+      // Act
+      const thresholds = parseThresholds('DELETE=20m/40m,UPDATE=30m/60m,*=20m/40m');
 
-    // Assess
-    expect(thresholdFor(thresholds, type)).toEqual({ warnMs: warn * MIN, criticalMs: critical * MIN });
-  });
+      // Assess
+      expect(thresholdFor(thresholds, type)).toEqual({ warnMs: warn * MIN, criticalMs: critical * MIN });
+    },
+  );
 
   it.each([
     ['UPDATE', 30, 60],

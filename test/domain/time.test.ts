@@ -152,14 +152,17 @@ describe('parseDuration', () => {
     expect(parsed).toBe(ms);
   });
 
-  it.each(['20', 'm', '1.5h', '20 m', '-5m', '1d', '', '20min'])('rejects %j with a message naming the option and the text', (text) => {
-    // Act
-    const attempt = () => parseDuration(text, '--grace');
+  it.each(['20', 'm', '1.5h', '20 m', '-5m', '1d', '', '20min'])(
+    'rejects %j with a message naming the option and the text',
+    (text) => {
+      // Act
+      const attempt = () => parseDuration(text, '--grace');
 
-    // Assess
-    expect(attempt).toThrow(TimeFormatError);
-    expect(attempt).toThrow(`--grace: expected a duration such as 90s, 20m or 1h, got '${text}'`);
-  });
+      // Assess
+      expect(attempt).toThrow(TimeFormatError);
+      expect(attempt).toThrow(`--grace: expected a duration such as 90s, 20m or 1h, got '${text}'`);
+    },
+  );
 });
 
 describe('formatDurationSpec', () => {

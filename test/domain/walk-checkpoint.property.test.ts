@@ -16,7 +16,9 @@ const serviceHistory = historyArb.map((records) => {
 
 /** The windows a walk from `checkpoint` is responsible for: the one open then, and those after. */
 const fromCheckpoint = (windows: readonly ImpactWindow[], checkpoint: Baseline): ImpactWindow[] =>
-  windows.filter((window) => (checkpoint.open ? window.start >= checkpoint.open.start : window.start > checkpoint.asOf));
+  windows.filter((window) =>
+    checkpoint.open ? window.start >= checkpoint.open.start : window.start > checkpoint.asOf,
+  );
 
 /**
  * One stack's records as a stack item that folded its history at `at` would keep: those after
@@ -27,12 +29,22 @@ function foldedAt(records: readonly StatusRecord[], at: number): StatusRecord[] 
   if (records.some((record) => record.status === DELETE_COMPLETE)) return [...records];
   const sorted = [...records].sort((a, b) => a.time - b.time);
   const cut = sorted
-    .filter((record, index) => record.time <= at && isTerminal(record.status) && record.status !== UPDATE_ROLLBACK_FAILED && sorted[index + 1]?.time !== record.time)
+    .filter(
+      (record, index) =>
+        record.time <= at &&
+        isTerminal(record.status) &&
+        record.status !== UPDATE_ROLLBACK_FAILED &&
+        sorted[index + 1]?.time !== record.time,
+    )
     .at(-1);
   return cut ? sorted.filter((record) => record.time > cut.time) : sorted;
 }
 
-const cases = fc.tuple(serviceHistory, fc.integer({ min: -HOUR, max: 6 * HOUR }), fc.integer({ min: 0, max: 3 * HOUR }));
+const cases = fc.tuple(
+  serviceHistory,
+  fc.integer({ min: -HOUR, max: 6 * HOUR }),
+  fc.integer({ min: 0, max: 3 * HOUR }),
+);
 
 describe('a walk over a service’s events that goes on from a checkpoint', () => {
   it('gives the windows a walk over all of them gives, from the checkpoint on', () => {
@@ -64,7 +76,12 @@ describe('a walk over a service’s events that goes on from a checkpoint', () =
         const at = Math.min(now, first + offset);
         const checkpoint = walkCheckpoint(records, now, config, null, at);
         const stacks = [...new Set(records.map((record) => record.stackId))];
-        const kept = stacks.flatMap((stackId) => foldedAt(records.filter((record) => record.stackId === stackId), at));
+        const kept = stacks.flatMap((stackId) =>
+          foldedAt(
+            records.filter((record) => record.stackId === stackId),
+            at,
+          ),
+        );
         foldedRuns += kept.length < records.length ? 1 : 0;
 
         // Act
@@ -101,7 +118,13 @@ describe('a walk over a service’s events that goes on from a checkpoint', () =
     // Prepare: a deletion hanging 45 minutes opens a window; a second stack fails inside it.
     const stack = (name: string) => `arn:aws:cloudformation:eu-west-1:123456789012:stack/${name}/0`;
     const at = (minutes: number) => Date.parse('2021-09-21T19:00:00Z') + minutes * MIN;
-    const record = (name: string, minutes: number, status: string): StatusRecord => ({ stackId: stack(name), stackName: name, time: at(minutes), status, statusReason: '' });
+    const record = (name: string, minutes: number, status: string): StatusRecord => ({
+      stackId: stack(name),
+      stackName: name,
+      time: at(minutes),
+      status,
+      statusReason: '',
+    });
     const records = [
       record('alpha-a', -60, 'CREATE_IN_PROGRESS'),
       record('alpha-a', -59, 'CREATE_COMPLETE'),
@@ -116,10 +139,28 @@ describe('a walk over a service’s events that goes on from a checkpoint', () =
     const checkpoint = walkCheckpoint(records, at(50), config, null, at(30));
 
     // Act: alpha-b's failed update is folded away; only alpha-a's deletion is left to walk.
-    const continued = deriveWindows(records.filter((kept) => kept.stackName === 'alpha-a' && kept.time >= at(0)), at(50), config, checkpoint);
+    const continued = deriveWindows(
+      records.filter((kept) => kept.stackName === 'alpha-a' && kept.time >= at(0)),
+      at(50),
+      config,
+      checkpoint,
+    );
 
     // Assess
-    expect(checkpoint.open).toEqual({ start: at(0), stacks: ['alpha-a', 'alpha-b'], waitingSince: null, peak: 'FAILED' });
-    expect(continued).toEqual([{ start: at(0), end: at(45), peakSeverity: 'FAILED', stacks: ['alpha-a', 'alpha-b'], awaitingReplacementSince: null }]);
+    expect(checkpoint.open).toEqual({
+      start: at(0),
+      stacks: ['alpha-a', 'alpha-b'],
+      waitingSince: null,
+      peak: 'FAILED',
+    });
+    expect(continued).toEqual([
+      {
+        start: at(0),
+        end: at(45),
+        peakSeverity: 'FAILED',
+        stacks: ['alpha-a', 'alpha-b'],
+        awaitingReplacementSince: null,
+      },
+    ]);
   });
 });

@@ -11,7 +11,11 @@ import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
 import type { StatusRecord } from '../../shared/domain/operations.ts';
 import { emptyFixture, viewService, withStatusRecord, type ServiceFixture } from '../support/service-fixture.ts';
 import { STACK_STATUSES } from '../../shared/domain/status.ts';
-import { planWindowAnnouncements, sameAnnouncement, type WindowAnnouncement } from '../../shared/domain/window-events.ts';
+import {
+  planWindowAnnouncements,
+  sameAnnouncement,
+  type WindowAnnouncement,
+} from '../../shared/domain/window-events.ts';
 import { MIN, stack, t } from './fixtures.ts';
 
 const STACKS = [stack('api'), stack('api', 'replacement-uuid'), stack('api-worker')];
@@ -19,25 +23,40 @@ const START = t('10:00');
 
 const statusArb = fc.oneof(
   { arbitrary: fc.constantFrom(...STACK_STATUSES), weight: 8 },
-  { arbitrary: fc.constantFrom('DELETE_COMPLETE', 'DELETE_IN_PROGRESS', 'UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'), weight: 4 },
+  {
+    arbitrary: fc.constantFrom('DELETE_COMPLETE', 'DELETE_IN_PROGRESS', 'UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'),
+    weight: 4,
+  },
   { arbitrary: fc.constant('SOMETHING_NEW_IN_PROGRESS'), weight: 1 },
 );
 
 /** A minute grid with seconds 0 or 30, so that many records share a second. */
-const timeArb = fc.tuple(fc.nat({ max: 180 }), fc.constantFrom(0, 30_000)).map(([minutes, seconds]) => START + minutes * MIN + seconds);
+const timeArb = fc
+  .tuple(fc.nat({ max: 180 }), fc.constantFrom(0, 30_000))
+  .map(([minutes, seconds]) => START + minutes * MIN + seconds);
 
 const realArb: fc.Arbitrary<StatusRecord> = fc
   .record({ on: fc.constantFrom(...STACKS), time: timeArb, status: statusArb })
   .map(({ on, time, status }) => ({ stackId: on.stackId, stackName: on.stackName, time, status, statusReason: '' }));
 
 const syntheticArb: fc.Arbitrary<StatusRecord> = fc
-  .record({ real: realArb, basis: fc.option(fc.record({ time: timeArb, status: statusArb }), { nil: null }), askedLater: fc.nat({ max: 10 * MIN }) })
+  .record({
+    real: realArb,
+    basis: fc.option(fc.record({ time: timeArb, status: statusArb }), { nil: null }),
+    askedLater: fc.nat({ max: 10 * MIN }),
+  })
   .map(({ real, basis, askedLater }) => ({ ...real, synthetic: { basis, askedAt: real.time + askedLater } }));
 
-const historyArb = fc.array(fc.oneof({ arbitrary: realArb, weight: 6 }, { arbitrary: syntheticArb, weight: 1 }), { minLength: 1, maxLength: 40 });
+const historyArb = fc.array(fc.oneof({ arbitrary: realArb, weight: 6 }, { arbitrary: syntheticArb, weight: 1 }), {
+  minLength: 1,
+  maxLength: 40,
+});
 
 function stateOf(records: readonly StatusRecord[]): ServiceFixture {
-  return records.reduce((state, record) => withStatusRecord(state, record).state, emptyFixture({ account: '123456789012', region: 'eu-west-1', service: 'api' }));
+  return records.reduce(
+    (state, record) => withStatusRecord(state, record).state,
+    emptyFixture({ account: '123456789012', region: 'eu-west-1', service: 'api' }),
+  );
 }
 
 const NOW = START + 5 * 60 * MIN;
@@ -45,14 +64,24 @@ const NOW = START + 5 * 60 * MIN;
 describe('wild histories (property)', () => {
   it('give the same operations and windows in any delivery order', () => {
     fc.assert(
-      fc.property(historyArb.chain((records) => fc.tuple(fc.constant(records), fc.shuffledSubarray(records, { minLength: records.length }))), ([records, shuffled]) => {
-        // Act
-        const [inOrder, disordered] = [viewService(stateOf(records), NOW, DEFAULT_CONFIG), viewService(stateOf(shuffled), NOW, DEFAULT_CONFIG)];
+      fc.property(
+        historyArb.chain((records) =>
+          fc.tuple(fc.constant(records), fc.shuffledSubarray(records, { minLength: records.length })),
+        ),
+        ([records, shuffled]) => {
+          // Act
+          const [inOrder, disordered] = [
+            viewService(stateOf(records), NOW, DEFAULT_CONFIG),
+            viewService(stateOf(shuffled), NOW, DEFAULT_CONFIG),
+          ];
 
-        // Assess
-        expect(disordered.operations.map((view) => view.operation)).toEqual(inOrder.operations.map((view) => view.operation));
-        expect(disordered.windows).toEqual(inOrder.windows);
-      }),
+          // Assess
+          expect(disordered.operations.map((view) => view.operation)).toEqual(
+            inOrder.operations.map((view) => view.operation),
+          );
+          expect(disordered.windows).toEqual(inOrder.windows);
+        },
+      ),
       { numRuns: 300 },
     );
   });

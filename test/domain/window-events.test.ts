@@ -1,17 +1,34 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { OperationSeverity } from '../../shared/domain/severity.ts';
-import { planWindowAnnouncements, WindowEventType, windowEventOf, type WindowAnnouncement } from '../../shared/domain/window-events.ts';
+import {
+  planWindowAnnouncements,
+  WindowEventType,
+  windowEventOf,
+  type WindowAnnouncement,
+} from '../../shared/domain/window-events.ts';
 import type { ImpactWindow } from '../../shared/domain/windows.ts';
 import { serviceKey, t } from '../support/states.ts';
 
 const NOW = t('12:00');
 
-function window(start: string, end: string | null, peakSeverity: OperationSeverity = 'WARNING', stacks = ['api']): ImpactWindow {
+function window(
+  start: string,
+  end: string | null,
+  peakSeverity: OperationSeverity = 'WARNING',
+  stacks = ['api'],
+): ImpactWindow {
   return { start: t(start), end: end === null ? null : t(end), peakSeverity, stacks, awaitingReplacementSince: null };
 }
 
-function said(type: WindowEventType, windowStart: string, revision: number, end: string | null, sent: boolean, start = windowStart): WindowAnnouncement {
+function said(
+  type: WindowEventType,
+  windowStart: string,
+  revision: number,
+  end: string | null,
+  sent: boolean,
+  start = windowStart,
+): WindowAnnouncement {
   return {
     type,
     windowStart: t(windowStart),
@@ -38,14 +55,24 @@ const summary = (due: readonly WindowAnnouncement[]) =>
 
 describe('planWindowAnnouncements: what is due', () => {
   it.each([
-    { case: 'announces a window that opened', windows: [window('10:00', null)], kept: [], due: [[OPENED, '10:00', 0, null, false]] },
+    {
+      case: 'announces a window that opened',
+      windows: [window('10:00', null)],
+      kept: [],
+      due: [[OPENED, '10:00', 0, null, false]],
+    },
     {
       case: 'announces the opening, and not yet the close, of a window that opened and closed between two writes',
       windows: [window('10:00', '10:40')],
       kept: [],
       due: [[OPENED, '10:00', 0, null, false]],
     },
-    { case: 'announces nothing while an announced window stays open', windows: [window('10:00', null)], kept: [said(OPENED, '10:00', 0, null, true)], due: [] },
+    {
+      case: 'announces nothing while an announced window stays open',
+      windows: [window('10:00', null)],
+      kept: [said(OPENED, '10:00', 0, null, true)],
+      due: [],
+    },
     {
       case: 'announces the close of a window whose opening was sent',
       windows: [window('10:00', '10:40')],
@@ -111,7 +138,9 @@ describe('planWindowAnnouncements: what is due', () => {
       ],
     },
     {
-      case: 'keeps the id, and says nothing, when a late completion moves an open window\'s start later (the disruption went on)',
+      case:
+        "keeps the id, and says nothing, when a late completion moves an open window's start later (the " +
+        'disruption went on)',
       windows: [window('10:05', null)],
       kept: [said(OPENED, '10:00', 0, null, true)],
       due: [],
@@ -157,7 +186,11 @@ describe('planWindowAnnouncements: what is due', () => {
 
   it('says what the window is when claimed: start, end, peak severity and stacks', () => {
     // Act
-    const [closed] = planWindowAnnouncements([window('09:50', '10:40', 'CRITICAL', ['core', 'scan'])], [said(OPENED, '10:00', 0, null, true)], NOW).due;
+    const [closed] = planWindowAnnouncements(
+      [window('09:50', '10:40', 'CRITICAL', ['core', 'scan'])],
+      [said(OPENED, '10:00', 0, null, true)],
+      NOW,
+    ).due;
 
     // Assess
     expect(closed).toEqual({
@@ -174,17 +207,30 @@ describe('planWindowAnnouncements: what is due', () => {
     });
   });
 
-  it('tells each window\'s story to the end, however late events reshape the windows between writes', () => {
+  it("tells each window's story to the end, however late events reshape the windows between writes", () => {
     // Any sequence of window lists (disjoint, some open), as late events can make them appear to
     // successive writes; then the final list, long enough for every story to settle.
     const windowList = fc
-      .array(fc.record({ gap: fc.integer({ min: 1, max: 10 }), length: fc.integer({ min: 0, max: 10 }), open: fc.boolean() }), { maxLength: 4 })
+      .array(
+        fc.record({
+          gap: fc.integer({ min: 1, max: 10 }),
+          length: fc.integer({ min: 0, max: 10 }),
+          open: fc.boolean(),
+        }),
+        { maxLength: 4 },
+      )
       .map((spans) => {
         const windows: ImpactWindow[] = [];
         let cursor = 0;
         for (const { gap, length, open } of spans) {
           const start = (cursor + gap) * 60_000;
-          windows.push({ start, end: open ? null : start + length * 60_000, peakSeverity: 'WARNING', stacks: [], awaitingReplacementSince: null });
+          windows.push({
+            start,
+            end: open ? null : start + length * 60_000,
+            peakSeverity: 'WARNING',
+            stacks: [],
+            awaitingReplacementSince: null,
+          });
           cursor += gap + length + 1;
           if (open) break;
         }
@@ -195,7 +241,13 @@ describe('planWindowAnnouncements: what is due', () => {
         let kept: WindowAnnouncement[] = [];
         for (const windows of [...steps, ...Array.from({ length: 8 }, () => finals)]) {
           // The bus accepts everything; each write marks what it claimed as sent.
-          kept = [...kept, ...planWindowAnnouncements(windows, kept, NOW).due.map((item) => ({ ...item, delivery: { state: 'sent' as const, at: NOW } }))];
+          kept = [
+            ...kept,
+            ...planWindowAnnouncements(windows, kept, NOW).due.map((item) => ({
+              ...item,
+              delivery: { state: 'sent' as const, at: NOW },
+            })),
+          ];
         }
         const byId = new Map<number, WindowAnnouncement[]>();
         for (const item of kept) byId.set(item.windowStart, [...(byId.get(item.windowStart) ?? []), item]);
@@ -212,7 +264,11 @@ describe('planWindowAnnouncements: what is due', () => {
         const openWindows = finals.filter((w) => w.end === null);
         expect(lasts.filter((last) => last.type === OPENED)).toHaveLength(openWindows.length);
         for (const w of finals.filter((candidate) => candidate.end !== null)) {
-          expect(lasts.filter((last) => last.type === CLOSED && !last.withdrawn && last.start === w.start && last.end === w.end)).toHaveLength(1);
+          expect(
+            lasts.filter(
+              (last) => last.type === CLOSED && !last.withdrawn && last.start === w.start && last.end === w.end,
+            ),
+          ).toHaveLength(1);
         }
       }),
     );
@@ -222,7 +278,11 @@ describe('planWindowAnnouncements: what is due', () => {
 describe('windowEventOf', () => {
   it('names the window by service and the start it opened with, and writes times as ISO-8601 UTC with Z', () => {
     // Prepare
-    const closed = { ...said(CLOSED, '10:00', 1, '10:40', true, '09:50'), peakSeverity: 'FAILED' as const, stacks: ['api', 'api-v2'] };
+    const closed = {
+      ...said(CLOSED, '10:00', 1, '10:40', true, '09:50'),
+      peakSeverity: 'FAILED' as const,
+      stacks: ['api', 'api-v2'],
+    };
 
     // Act
     const event = windowEventOf(serviceKey('api'), closed);

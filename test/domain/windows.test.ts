@@ -7,8 +7,20 @@ import { MIN, rec, stack, t } from './fixtures.ts';
 
 const RULES: WindowRules = { thresholds: parseThresholds(), graceMs: 60 * MIN };
 
-function win(start: string, end: string | null, peakSeverity: OperationSeverity, stacks: string[], awaiting: string | null = null): ImpactWindow {
-  return { start: t(start), end: end === null ? null : t(end), peakSeverity, stacks, awaitingReplacementSince: awaiting === null ? null : t(awaiting) };
+function win(
+  start: string,
+  end: string | null,
+  peakSeverity: OperationSeverity,
+  stacks: string[],
+  awaiting: string | null = null,
+): ImpactWindow {
+  return {
+    start: t(start),
+    end: end === null ? null : t(end),
+    peakSeverity,
+    stacks,
+    awaitingReplacementSince: awaiting === null ? null : t(awaiting),
+  };
 }
 
 // The seed (DESIGN.md; events/incidents/README.md): the stack status events of the three stacks.
@@ -18,7 +30,12 @@ const V2 = stack('trustsource-scan-v2-prod', '6ab2b409-1b15-11ec-a8f1-0254c7e39a
 const SEED: readonly StatusRecord[] = [
   rec(CORE, '19:09:00', 'DELETE_IN_PROGRESS', 'User Initiated'),
   rec(SCAN, '19:33:14', 'CREATE_IN_PROGRESS', 'User Initiated'),
-  rec(SCAN, '19:34:25', 'ROLLBACK_IN_PROGRESS', 'The following resource(s) failed to create: [ScanQueue]. Rollback requested by user.'),
+  rec(
+    SCAN,
+    '19:34:25',
+    'ROLLBACK_IN_PROGRESS',
+    'The following resource(s) failed to create: [ScanQueue]. Rollback requested by user.',
+  ),
   rec(SCAN, '19:35:32', 'ROLLBACK_COMPLETE'),
   rec(SCAN, '19:38:05', 'DELETE_IN_PROGRESS', 'User Initiated'),
   rec(SCAN, '19:38:14', 'DELETE_COMPLETE'),
@@ -41,7 +58,10 @@ const A_DELETED: readonly StatusRecord[] = [
 ];
 
 /** A stack that has been healthy since 08:05. */
-const created = (on: typeof A): StatusRecord[] => [rec(on, '08:00', 'CREATE_IN_PROGRESS'), rec(on, '08:05', 'CREATE_COMPLETE')];
+const created = (on: typeof A): StatusRecord[] => [
+  rec(on, '08:00', 'CREATE_IN_PROGRESS'),
+  rec(on, '08:05', 'CREATE_COMPLETE'),
+];
 
 describe('deriveWindows', () => {
   describe('the seed incident', () => {
@@ -67,9 +87,21 @@ describe('deriveWindows', () => {
     it.each([
       ['19:28:59', 'no window: the delete has run 19m59s', []],
       ['19:29:00', 'open since 19:09, WARNING', [win('19:09', null, 'WARNING', ['trustsource-core-prod'])]],
-      ['19:34:00', 'open, the second stack joined', [win('19:09', null, 'WARNING', ['trustsource-core-prod', 'trustsource-scan-prod'])]],
-      ['19:35:32', 'open, FAILED by the ROLLBACK_COMPLETE', [win('19:09', null, 'FAILED', ['trustsource-core-prod', 'trustsource-scan-prod'])]],
-      ['19:49:00', 'open, still FAILED at CRITICAL time', [win('19:09', null, 'FAILED', ['trustsource-core-prod', 'trustsource-scan-prod'])]],
+      [
+        '19:34:00',
+        'open, the second stack joined',
+        [win('19:09', null, 'WARNING', ['trustsource-core-prod', 'trustsource-scan-prod'])],
+      ],
+      [
+        '19:35:32',
+        'open, FAILED by the ROLLBACK_COMPLETE',
+        [win('19:09', null, 'FAILED', ['trustsource-core-prod', 'trustsource-scan-prod'])],
+      ],
+      [
+        '19:49:00',
+        'open, still FAILED at CRITICAL time',
+        [win('19:09', null, 'FAILED', ['trustsource-core-prod', 'trustsource-scan-prod'])],
+      ],
       ['19:56:30', 'open while the replacement is created', [win('19:09', null, 'FAILED', SEED_NAMES)]],
       ['20:06:59', 'open one second before the end', [win('19:09', null, 'FAILED', SEED_NAMES)]],
       ['20:07:00', 'closed at 20:07', [win('19:09', '20:07', 'FAILED', SEED_NAMES)]],
@@ -116,7 +148,12 @@ describe('deriveWindows', () => {
 
     it('closes at the last DELETE_COMPLETE when the grace ran out without a replacement', () => {
       // Prepare
-      const records = [...A_DELETED, ...created(B), rec(B, '10:10', 'DELETE_IN_PROGRESS'), rec(B, '10:50', 'DELETE_COMPLETE')];
+      const records = [
+        ...A_DELETED,
+        ...created(B),
+        rec(B, '10:10', 'DELETE_IN_PROGRESS'),
+        rec(B, '10:50', 'DELETE_COMPLETE'),
+      ];
 
       // Act
       const windows = deriveWindows(records, t('12:00'), RULES);
@@ -130,7 +167,10 @@ describe('deriveWindows', () => {
       const rules = { ...RULES, graceMs: 30 * MIN };
 
       // Act
-      const [before, after] = [deriveWindows(A_DELETED, t('11:14:59'), rules), deriveWindows(A_DELETED, t('11:15'), rules)];
+      const [before, after] = [
+        deriveWindows(A_DELETED, t('11:14:59'), rules),
+        deriveWindows(A_DELETED, t('11:15'), rules),
+      ];
 
       // Assess
       expect(before).toEqual([win('10:00', null, 'CRITICAL', ['a'], '10:45')]);
@@ -186,17 +226,24 @@ describe('deriveWindows', () => {
       expect(windows).toEqual([win('10:00', null, 'FAILED', ['a', 'b'])]);
     });
 
-    it('re-creates the stack under the same name with a new id within the grace: one window until it is healthy', () => {
-      // Prepare
-      const again = stack('a', '99999999-1b15-11ec-a8f1-0254c7e39ab2');
-      const records = [...A_DELETED, rec(again, '11:10', 'CREATE_IN_PROGRESS'), rec(again, '11:20', 'CREATE_COMPLETE')];
+    it(
+      're-creates the stack under the same name with a new id within the grace: one window until it is ' + 'healthy',
+      () => {
+        // Prepare
+        const again = stack('a', '99999999-1b15-11ec-a8f1-0254c7e39ab2');
+        const records = [
+          ...A_DELETED,
+          rec(again, '11:10', 'CREATE_IN_PROGRESS'),
+          rec(again, '11:20', 'CREATE_COMPLETE'),
+        ];
 
-      // Act
-      const windows = deriveWindows(records, t('13:00'), RULES);
+        // Act
+        const windows = deriveWindows(records, t('13:00'), RULES);
 
-      // Assess
-      expect(windows).toEqual([win('10:00', '11:20', 'CRITICAL', ['a'])]);
-    });
+        // Assess
+        expect(windows).toEqual([win('10:00', '11:20', 'CRITICAL', ['a'])]);
+      },
+    );
 
     it('opens a second window for a slow replacement after the grace ran out', () => {
       // Prepare
@@ -230,7 +277,11 @@ describe('deriveWindows', () => {
     // and the window at 10:45.
     it('ignores the DELETE_COMPLETE of a stack that never left REVIEW_IN_PROGRESS', () => {
       // Prepare
-      const records = [...A_DELETED, rec(B, '11:00', 'REVIEW_IN_PROGRESS', 'User Initiated'), rec(B, '11:30', 'DELETE_COMPLETE')];
+      const records = [
+        ...A_DELETED,
+        rec(B, '11:00', 'REVIEW_IN_PROGRESS', 'User Initiated'),
+        rec(B, '11:30', 'DELETE_COMPLETE'),
+      ];
 
       // Act
       const [during, after] = [deriveWindows(records, t('11:40'), RULES), deriveWindows(records, t('13:00'), RULES)];
@@ -304,7 +355,12 @@ describe('deriveWindows', () => {
 
     it('closes when another stack of the service is healthy and nothing runs', () => {
       // Prepare
-      const records = [...created(A), ...created(B), rec(B, '10:00', 'DELETE_IN_PROGRESS'), rec(B, '10:10', 'DELETE_FAILED')];
+      const records = [
+        ...created(A),
+        ...created(B),
+        rec(B, '10:00', 'DELETE_IN_PROGRESS'),
+        rec(B, '10:10', 'DELETE_FAILED'),
+      ];
 
       // Act
       const windows = deriveWindows(records, t('12:00'), RULES);
@@ -331,41 +387,48 @@ describe('deriveWindows', () => {
       expect(windows).toEqual([win('10:00', '10:50', 'CRITICAL', ['a', 'b'])]);
     });
 
-    it('applies the events of one second together: a stack starting to delete as the other completes keeps it open', () => {
-      // Prepare
-      const records = [
-        ...created(A),
-        ...created(B),
-        rec(A, '10:00', 'UPDATE_IN_PROGRESS'),
-        rec(A, '10:45', 'UPDATE_COMPLETE'),
-        rec(B, '10:45', 'DELETE_IN_PROGRESS'),
-        rec(B, '10:50', 'DELETE_COMPLETE'),
-      ];
+    it(
+      'applies the events of one second together: a stack starting to delete as the other completes keeps it ' + 'open',
+      () => {
+        // Prepare
+        const records = [
+          ...created(A),
+          ...created(B),
+          rec(A, '10:00', 'UPDATE_IN_PROGRESS'),
+          rec(A, '10:45', 'UPDATE_COMPLETE'),
+          rec(B, '10:45', 'DELETE_IN_PROGRESS'),
+          rec(B, '10:50', 'DELETE_COMPLETE'),
+        ];
 
-      // Act
-      const windows = deriveWindows(records, t('12:00'), RULES);
+        // Act
+        const windows = deriveWindows(records, t('12:00'), RULES);
 
-      // Assess
-      expect(windows).toEqual([win('10:00', '10:50', 'CRITICAL', ['a', 'b'])]);
-    });
+        // Assess
+        expect(windows).toEqual([win('10:00', '10:50', 'CRITICAL', ['a', 'b'])]);
+      },
+    );
 
-    it('applies the events of one second together: a failure at the closing second joins the window instead of opening another', () => {
-      // Prepare: D's UPDATE_FAILED (its start was never seen) shares the second A completes.
-      const D = stack('d');
-      const records = [
-        ...created(A),
-        ...created(D),
-        rec(A, '10:00', 'UPDATE_IN_PROGRESS'),
-        rec(A, '10:45', 'UPDATE_COMPLETE'),
-        rec(D, '10:45', 'UPDATE_FAILED'),
-      ];
+    it(
+      'applies the events of one second together: a failure at the closing second joins the window instead of ' +
+        'opening another',
+      () => {
+        // Prepare: D's UPDATE_FAILED (its start was never seen) shares the second A completes.
+        const D = stack('d');
+        const records = [
+          ...created(A),
+          ...created(D),
+          rec(A, '10:00', 'UPDATE_IN_PROGRESS'),
+          rec(A, '10:45', 'UPDATE_COMPLETE'),
+          rec(D, '10:45', 'UPDATE_FAILED'),
+        ];
 
-      // Act
-      const windows = deriveWindows(records, t('12:00'), RULES);
+        // Act
+        const windows = deriveWindows(records, t('12:00'), RULES);
 
-      // Assess
-      expect(windows).toEqual([win('10:00', '10:45', 'FAILED', ['a', 'd'])]);
-    });
+        // Assess
+        expect(windows).toEqual([win('10:00', '10:45', 'FAILED', ['a', 'd'])]);
+      },
+    );
 
     it('opens and closes at once for a failure that needed no time while another stack is healthy', () => {
       // Prepare
@@ -409,21 +472,34 @@ describe('deriveWindows', () => {
       ['exactly the warn threshold', '10:20', 'WARNING'],
       ['between the thresholds', '10:39:59', 'WARNING'],
       ['exactly the critical threshold', '10:40', 'CRITICAL'],
-    ] as const)('opens a window back-dated to the start for an operation delivered late that ran %s', (_what, end, peak) => {
-      // Prepare: every event arrives after the operation ended; no alert ever went out.
-      const records = [...created(A), ...created(B), rec(A, '10:00', 'DELETE_IN_PROGRESS'), rec(A, end, 'DELETE_COMPLETE')];
+    ] as const)(
+      'opens a window back-dated to the start for an operation delivered late that ran %s',
+      (_what, end, peak) => {
+        // Prepare: every event arrives after the operation ended; no alert ever went out.
+        const records = [
+          ...created(A),
+          ...created(B),
+          rec(A, '10:00', 'DELETE_IN_PROGRESS'),
+          rec(A, end, 'DELETE_COMPLETE'),
+        ];
 
-      // Act
-      const windows = deriveWindows(records, t('23:00'), RULES);
+        // Act
+        const windows = deriveWindows(records, t('23:00'), RULES);
 
-      // Assess
-      expect(windows).toEqual([win('10:00', end, peak, ['a'])]);
-    });
+        // Assess
+        expect(windows).toEqual([win('10:00', end, peak, ['a'])]);
+      },
+    );
 
     it('uses the thresholds of the operation type', () => {
       // Prepare
       const rules = { ...RULES, thresholds: parseThresholds('DELETE=10m/15m,*=20m/40m') };
-      const records = [...created(A), ...created(B), rec(A, '10:00', 'DELETE_IN_PROGRESS'), rec(A, '10:12', 'DELETE_COMPLETE')];
+      const records = [
+        ...created(A),
+        ...created(B),
+        rec(A, '10:00', 'DELETE_IN_PROGRESS'),
+        rec(A, '10:12', 'DELETE_COMPLETE'),
+      ];
 
       // Act
       const windows = deriveWindows(records, t('23:00'), rules);

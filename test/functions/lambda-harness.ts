@@ -27,7 +27,10 @@ export interface LoadedLambdas {
  * test run silences Powertools' logs and metrics (vitest.config.ts), and both read their
  * settings when a handler module is loaded.
  */
-export const LOGS_AND_METRICS: Readonly<Record<string, string>> = { POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'false' };
+export const LOGS_AND_METRICS: Readonly<Record<string, string>> = {
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  POWERTOOLS_METRICS_DISABLED: 'false',
+};
 
 /** Loads both handlers afresh with `env` on top of a working configuration. */
 export async function loadLambdas(env: Readonly<Record<string, string>> = {}): Promise<LoadedLambdas> {

@@ -5,20 +5,42 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InvalidEventError } from '../../shared/domain/cfn-event.ts';
 import { stackArn, stackEvent } from '../support/events.ts';
 import { sharedPath, unmaskedSample } from '../support/shared-files.ts';
-import { captureLogs, lambdaContext, loadLambdas, LOGS_AND_METRICS, mockedAws, quietly, TOPIC_ARN } from './lambda-harness.ts';
+import {
+  captureLogs,
+  lambdaContext,
+  loadLambdas,
+  LOGS_AND_METRICS,
+  mockedAws,
+  quietly,
+  TOPIC_ARN,
+} from './lambda-harness.ts';
 
 const aws = mockedAws();
 const { sns, cloudFormation } = aws;
 const context = lambdaContext('cfn-watchdog-StackEventsFunction');
 // The real capture's account id is masked; a 12-digit one stands in for it.
-const sample = (file: string): unknown => JSON.parse(unmaskedSample(readFileSync(sharedPath('events-samples', file), 'utf8')));
+const sample = (file: string): unknown =>
+  JSON.parse(unmaskedSample(readFileSync(sharedPath('events-samples', file), 'utf8')));
 
-const scan = { name: 'trustsource-scan-prod', account: '123456789012', region: 'eu-central-1', uuid: 'c3348cd2-1b12-11ec-b0a7-06d21c93e4f7' };
+const scan = {
+  name: 'trustsource-scan-prod',
+  account: '123456789012',
+  region: 'eu-central-1',
+  uuid: 'c3348cd2-1b12-11ec-b0a7-06d21c93e4f7',
+};
 
 beforeEach(() => {
   aws.reset();
   cloudFormation.on(DescribeStacksCommand).callsFake(({ StackName }: { StackName: string }) => ({
-    Stacks: [{ StackId: StackName, StackName: StackName.split('/')[1], StackStatus: 'CREATE_IN_PROGRESS', CreationTime: new Date('2021-04-13T10:00:00Z'), Tags: [] }],
+    Stacks: [
+      {
+        StackId: StackName,
+        StackName: StackName.split('/')[1],
+        StackStatus: 'CREATE_IN_PROGRESS',
+        CreationTime: new Date('2021-04-13T10:00:00Z'),
+        Tags: [],
+      },
+    ],
   }));
   vi.useFakeTimers({ toFake: ['Date'] });
 });
@@ -29,51 +51,75 @@ afterEach(() => {
 });
 
 describe('stack-events handler', () => {
-  it('takes the events AWS publishes as they are: status changes applied, resources recorded, drift ignored', async () => {
-    // Prepare
-    const { stackEvents, store } = await loadLambdas();
-    const inputs = [
-      sample('aws-docs-stack-status-change-CREATE_COMPLETE.json'),
-      sample('aws-docs-resource-status-change-CREATE_COMPLETE.json'),
-      sample('aws-docs-drift-detection-status-change-DRIFTED.json'),
-      ...(sample('real-capture-stack-status-2022.json') as unknown[]),
-    ];
+  it(
+    'takes the events AWS publishes as they are: status changes applied, resources recorded, drift ' + 'ignored',
+    async () => {
+      // Prepare
+      const { stackEvents, store } = await loadLambdas();
+      const inputs = [
+        sample('aws-docs-stack-status-change-CREATE_COMPLETE.json'),
+        sample('aws-docs-resource-status-change-CREATE_COMPLETE.json'),
+        sample('aws-docs-drift-detection-status-change-DRIFTED.json'),
+        ...(sample('real-capture-stack-status-2022.json') as unknown[]),
+      ];
 
-    // Act: each arrives a second after it happened (the samples span years).
-    const outcomes = [];
-    for (const input of inputs) {
-      vi.setSystemTime(Date.parse((input as { time: string }).time) + 1000);
-      outcomes.push(await stackEvents.handler(input, context));
-    }
+      // Act: each arrives a second after it happened (the samples span years).
+      const outcomes = [];
+      for (const input of inputs) {
+        vi.setSystemTime(Date.parse((input as { time: string }).time) + 1000);
+        outcomes.push(await stackEvents.handler(input, context));
+      }
 
-    // Assess
-    expect(outcomes.map((outcome) => outcome.kind)).toEqual(['applied', 'recorded', 'ignored', 'applied', 'applied', 'applied']);
-    const docsStack = 'arn:aws:cloudformation:us-west-1:111122223333:stack/teststack';
-    // Both at 18:43:48: within a second the timeline lists resources first (its sort key).
-    expect((await store.stackHistory(docsStack)).map((event) => `${event.kind} ${event.status}`)).toEqual([
-      'resource-status CREATE_COMPLETE',
-      'stack-status CREATE_COMPLETE',
-    ]);
-    // The service tag is read once per stack, for status changes only; nothing was worth a page.
-    expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStacksCommand, 2);
-    expect(cloudFormation).toHaveReceivedNthCommandWith(DescribeStacksCommand, 1, { StackName: docsStack });
-    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
-  });
+      // Assess
+      expect(outcomes.map((outcome) => outcome.kind)).toEqual([
+        'applied',
+        'recorded',
+        'ignored',
+        'applied',
+        'applied',
+        'applied',
+      ]);
+      const docsStack = 'arn:aws:cloudformation:us-west-1:111122223333:stack/teststack';
+      // Both at 18:43:48: within a second the timeline lists resources first (its sort key).
+      expect((await store.stackHistory(docsStack)).map((event) => `${event.kind} ${event.status}`)).toEqual([
+        'resource-status CREATE_COMPLETE',
+        'stack-status CREATE_COMPLETE',
+      ]);
+      // The service tag is read once per stack, for status changes only; nothing was worth a page.
+      expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStacksCommand, 2);
+      expect(cloudFormation).toHaveReceivedNthCommandWith(DescribeStacksCommand, 1, { StackName: docsStack });
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+    },
+  );
 
   it('maps a stack to the service of its cfn-watchdog:service tag before the name rules', async () => {
     // Prepare
     const { stackEvents } = await loadLambdas({ WATCHDOG_SERVICE_RULES: 'scanner=^trustsource-scan-' });
     cloudFormation.on(DescribeStacksCommand).resolves({
-      Stacks: [{ StackId: stackArn(scan), StackName: scan.name, StackStatus: 'CREATE_IN_PROGRESS', CreationTime: new Date(), Tags: [{ Key: 'cfn-watchdog:service', Value: 'payments' }] }],
+      Stacks: [
+        {
+          StackId: stackArn(scan),
+          StackName: scan.name,
+          StackStatus: 'CREATE_IN_PROGRESS',
+          CreationTime: new Date(),
+          Tags: [{ Key: 'cfn-watchdog:service', Value: 'payments' }],
+        },
+      ],
     });
 
     vi.setSystemTime(new Date('2021-09-21T19:33:15Z'));
 
     // Act
-    const outcome = await stackEvents.handler(stackEvent(scan, '2021-09-21T19:33:14Z', 'CREATE_IN_PROGRESS', 'User Initiated'), context);
+    const outcome = await stackEvents.handler(
+      stackEvent(scan, '2021-09-21T19:33:14Z', 'CREATE_IN_PROGRESS', 'User Initiated'),
+      context,
+    );
 
     // Assess
-    expect(outcome).toMatchObject({ kind: 'applied', key: { account: '123456789012', region: 'eu-central-1', service: 'payments' } });
+    expect(outcome).toMatchObject({
+      kind: 'applied',
+      key: { account: '123456789012', region: 'eu-central-1', service: 'payments' },
+    });
   });
 
   it('keeps an event more than 7 days late in the timeline and leaves the rules alone', async () => {
@@ -82,7 +128,10 @@ describe('stack-events handler', () => {
     vi.setSystemTime(new Date('2021-09-28T19:33:15Z'));
 
     // Act
-    const outcome = await stackEvents.handler(stackEvent(scan, '2021-09-21T19:33:14Z', 'CREATE_IN_PROGRESS', 'User Initiated'), context);
+    const outcome = await stackEvents.handler(
+      stackEvent(scan, '2021-09-21T19:33:14Z', 'CREATE_IN_PROGRESS', 'User Initiated'),
+      context,
+    );
 
     // Assess
     expect(outcome).toEqual({ kind: 'too-late' });
@@ -94,12 +143,20 @@ describe('stack-events handler', () => {
     // Prepare
     const { stackEvents } = await loadLambdas({ WATCHDOG_SERVICE_RULES: 'trustsource-core=^trustsource-(core|scan)-' });
     vi.setSystemTime(new Date('2021-09-21T19:33:15Z'));
-    await stackEvents.handler(stackEvent(scan, '2021-09-21T19:33:14Z', 'CREATE_IN_PROGRESS', 'User Initiated'), context);
+    await stackEvents.handler(
+      stackEvent(scan, '2021-09-21T19:33:14Z', 'CREATE_IN_PROGRESS', 'User Initiated'),
+      context,
+    );
     vi.setSystemTime(new Date('2021-09-21T19:35:33Z'));
 
     // Act
     const outcome = await stackEvents.handler(
-      stackEvent(scan, '2021-09-21T19:35:32Z', 'ROLLBACK_COMPLETE', 'The following resource(s) failed to create: [ScanQueue].'),
+      stackEvent(
+        scan,
+        '2021-09-21T19:35:32Z',
+        'ROLLBACK_COMPLETE',
+        'The following resource(s) failed to create: [ScanQueue].',
+      ),
       context,
     );
 
@@ -119,10 +176,13 @@ describe('stack-events handler', () => {
       },
     });
     const message = sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '';
-    expect(message).toContain('Status:     ROLLBACK_COMPLETE (The following resource(s) failed to create: [ScanQueue].)');
+    expect(message).toContain(
+      'Status:     ROLLBACK_COMPLETE (The following resource(s) failed to create: [ScanQueue].)',
+    );
     expect(message).toContain('Elapsed:    2 min (as of 2021-09-21T19:35:33Z)');
     expect(message).toContain(
-      `https://eu-central-1.console.aws.amazon.com/cloudformation/home?region=eu-central-1#/stacks/events?stackId=${encodeURIComponent(stackArn(scan))}`,
+      `https://eu-central-1.console.aws.amazon.com/cloudformation/home?region=eu-central-1#/stacks/events?stackId=` +
+        `${encodeURIComponent(stackArn(scan))}`,
     );
   });
 
@@ -136,7 +196,9 @@ describe('stack-events handler', () => {
 
     // Act
     // Powertools warns that the failed invocation published no metrics, even with them off.
-    const failure = quietly(() => stackEvents.handler(stackEvent(scan, '2021-09-21T19:35:32Z', 'ROLLBACK_COMPLETE'), context));
+    const failure = quietly(() =>
+      stackEvents.handler(stackEvent(scan, '2021-09-21T19:35:32Z', 'ROLLBACK_COMPLETE'), context),
+    );
     await expect(failure).rejects.toThrow('Rate exceeded');
     const retried = await stackEvents.handler(stackEvent(scan, '2021-09-21T19:35:32Z', 'ROLLBACK_COMPLETE'), context);
     vi.setSystemTime(new Date('2021-09-21T19:36:00Z'));
@@ -148,7 +210,11 @@ describe('stack-events handler', () => {
 
     // Assess
     expect(retried.kind).toBe('duplicate');
-    expect([early, afterLease, later].map((result) => result.notifications.map((sent) => sent.severity))).toEqual([[], ['FAILED'], []]);
+    expect([early, afterLease, later].map((result) => result.notifications.map((sent) => sent.severity))).toEqual([
+      [],
+      ['FAILED'],
+      [],
+    ]);
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
   });
 
@@ -180,7 +246,10 @@ describe('stack-events handler', () => {
   it("logs an event whose account is not its stack ARN's with its id, then throws it (dead-lettered)", async () => {
     // Prepare: a sender in 210987654321 writes a stack ARN of 123456789012 in the detail.
     const { stackEvents, store } = await loadLambdas(LOGS_AND_METRICS);
-    const input = { ...stackEvent(scan, '2021-09-21T19:33:14Z', 'UPDATE_ROLLBACK_IN_PROGRESS', '', 'forged-event-1'), account: '210987654321' };
+    const input = {
+      ...stackEvent(scan, '2021-09-21T19:33:14Z', 'UPDATE_ROLLBACK_IN_PROGRESS', '', 'forged-event-1'),
+      account: '210987654321',
+    };
     vi.setSystemTime(new Date('2021-09-21T19:33:15Z'));
     const logs = captureLogs();
 
@@ -208,57 +277,134 @@ describe('stack-events handler', () => {
 });
 
 describe('stack-events handler with nested stacks', () => {
-  const core = { name: 'core-prod', account: '123456789012', region: 'eu-central-1', uuid: '0a1b2c3d-0000-11ef-8c2a-0a1b2c3d4e5f' };
-  const nested = { name: 'core-prod-ScanStack-1N2E3S4T5E6D', account: '123456789012', region: 'eu-central-1', uuid: '0a1b2c3d-1111-11ef-8c2a-0a1b2c3d4e5f' };
+  const core = {
+    name: 'core-prod',
+    account: '123456789012',
+    region: 'eu-central-1',
+    uuid: '0a1b2c3d-0000-11ef-8c2a-0a1b2c3d4e5f',
+  };
+  const nested = {
+    name: 'core-prod-ScanStack-1N2E3S4T5E6D',
+    account: '123456789012',
+    region: 'eu-central-1',
+    uuid: '0a1b2c3d-1111-11ef-8c2a-0a1b2c3d4e5f',
+  };
 
-  it('puts a nested stack in its root\'s service (DescribeStacks RootId, then the root\'s tags) and sends nothing for it', async () => {
-    // Prepare
-    const { stackEvents, store } = await loadLambdas();
-    cloudFormation
-      .on(DescribeStacksCommand, { StackName: stackArn(nested) })
-      .resolves({ Stacks: [{ StackId: stackArn(nested), StackName: nested.name, StackStatus: 'CREATE_FAILED', CreationTime: new Date(), ParentId: stackArn(core), RootId: stackArn(core), Tags: [] }] })
-      .on(DescribeStacksCommand, { StackName: stackArn(core) })
-      .resolves({ Stacks: [{ StackId: stackArn(core), StackName: core.name, StackStatus: 'ROLLBACK_IN_PROGRESS', CreationTime: new Date(), Tags: [{ Key: 'cfn-watchdog:service', Value: 'core' }] }] });
-    vi.setSystemTime(new Date('2024-03-05T11:00:10Z'));
+  it(
+    "puts a nested stack in its root's service (DescribeStacks RootId, then the root's tags) and sends nothing " +
+      'for it',
+    async () => {
+      // Prepare
+      const { stackEvents, store } = await loadLambdas();
+      cloudFormation
+        .on(DescribeStacksCommand, { StackName: stackArn(nested) })
+        .resolves({
+          Stacks: [
+            {
+              StackId: stackArn(nested),
+              StackName: nested.name,
+              StackStatus: 'CREATE_FAILED',
+              CreationTime: new Date(),
+              ParentId: stackArn(core),
+              RootId: stackArn(core),
+              Tags: [],
+            },
+          ],
+        })
+        .on(DescribeStacksCommand, { StackName: stackArn(core) })
+        .resolves({
+          Stacks: [
+            {
+              StackId: stackArn(core),
+              StackName: core.name,
+              StackStatus: 'ROLLBACK_IN_PROGRESS',
+              CreationTime: new Date(),
+              Tags: [{ Key: 'cfn-watchdog:service', Value: 'core' }],
+            },
+          ],
+        });
+      vi.setSystemTime(new Date('2024-03-05T11:00:10Z'));
 
-    await stackEvents.handler(stackEvent(core, '2024-03-05T11:00:00Z', 'CREATE_IN_PROGRESS', 'User Initiated'), context);
+      await stackEvents.handler(
+        stackEvent(core, '2024-03-05T11:00:00Z', 'CREATE_IN_PROGRESS', 'User Initiated'),
+        context,
+      );
 
-    // Act
-    const started = await stackEvents.handler(stackEvent(nested, '2024-03-05T11:00:03Z', 'CREATE_IN_PROGRESS'), context);
-    const failed = await stackEvents.handler(stackEvent(nested, '2024-03-05T11:00:09Z', 'ROLLBACK_COMPLETE', 'The following resource(s) failed to create: [ScanQueue].'), context);
+      // Act
+      const started = await stackEvents.handler(
+        stackEvent(nested, '2024-03-05T11:00:03Z', 'CREATE_IN_PROGRESS'),
+        context,
+      );
+      const failed = await stackEvents.handler(
+        stackEvent(
+          nested,
+          '2024-03-05T11:00:09Z',
+          'ROLLBACK_COMPLETE',
+          'The following resource(s) failed to create: [ScanQueue].',
+        ),
+        context,
+      );
 
-    // Assess
-    expect([started, failed]).toMatchObject([
-      { kind: 'applied', key: { service: 'core' }, notifications: [] },
-      { kind: 'applied', key: { service: 'core' }, notifications: [] },
-    ]);
-    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
-    expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStacksCommand, 2);
-    const { stacks } = await store.loadService({ account: '123456789012', region: 'eu-central-1', service: 'core' });
-    expect(stacks.filter((stack) => stack.rootStackId !== null).map((stack) => [stack.stackId, stack.mutedByTag, stack.rootStackId])).toEqual([[stackArn(nested), false, stackArn(core)]]);
-    expect(stacks.flatMap((stack) => stack.claims)).toMatchObject([{ severity: 'FAILED', delivery: { state: 'suppressed', why: 'nested' } }]);
-  });
+      // Assess
+      expect([started, failed]).toMatchObject([
+        { kind: 'applied', key: { service: 'core' }, notifications: [] },
+        { kind: 'applied', key: { service: 'core' }, notifications: [] },
+      ]);
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+      expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStacksCommand, 2);
+      const { stacks } = await store.loadService({ account: '123456789012', region: 'eu-central-1', service: 'core' });
+      expect(
+        stacks
+          .filter((stack) => stack.rootStackId !== null)
+          .map((stack) => [stack.stackId, stack.mutedByTag, stack.rootStackId]),
+      ).toEqual([[stackArn(nested), false, stackArn(core)]]);
+      expect(stacks.flatMap((stack) => stack.claims)).toMatchObject([
+        { severity: 'FAILED', delivery: { state: 'suppressed', why: 'nested' } },
+      ]);
+    },
+  );
 });
 
 describe('stack-events handler metrics', () => {
-  it('emits EventLag and Notifications by severity in the Embedded Metric Format, in the cfn-watchdog namespace', async () => {
-    // Prepare
-    const { stackEvents } = await loadLambdas(LOGS_AND_METRICS);
-    vi.setSystemTime(new Date('2021-09-21T19:33:44Z'));
-    await quietly(() => stackEvents.handler(stackEvent(scan, '2021-09-21T19:33:14Z', 'CREATE_IN_PROGRESS', 'User Initiated'), context));
-    const logs = captureLogs();
+  it(
+    'emits EventLag and Notifications by severity in the Embedded Metric Format, in the cfn-watchdog ' + 'namespace',
+    async () => {
+      // Prepare
+      const { stackEvents } = await loadLambdas(LOGS_AND_METRICS);
+      vi.setSystemTime(new Date('2021-09-21T19:33:44Z'));
+      await quietly(() =>
+        stackEvents.handler(stackEvent(scan, '2021-09-21T19:33:14Z', 'CREATE_IN_PROGRESS', 'User Initiated'), context),
+      );
+      const logs = captureLogs();
 
-    // Act
-    try {
-      await stackEvents.handler(stackEvent(scan, '2021-09-21T19:33:24Z', 'ROLLBACK_COMPLETE', 'The following resource(s) failed to create: [ScanQueue].'), context);
-    } finally {
-      logs.restore();
-    }
+      // Act
+      try {
+        await stackEvents.handler(
+          stackEvent(
+            scan,
+            '2021-09-21T19:33:24Z',
+            'ROLLBACK_COMPLETE',
+            'The following resource(s) failed to create: [ScanQueue].',
+          ),
+          context,
+        );
+      } finally {
+        logs.restore();
+      }
 
-    // Assess
-    const emf = logs.lines().filter((line) => '_aws' in line);
-    const metric = (name: string) => emf.find((line) => name in line);
-    expect(metric('EventLag')).toMatchObject({ EventLag: 20, service: 'cfn-watchdog', _aws: { CloudWatchMetrics: [{ Namespace: 'cfn-watchdog', Metrics: [{ Name: 'EventLag', Unit: 'Seconds' }] }] } });
-    expect(metric('Notifications')).toMatchObject({ Notifications: 1, severity: 'FAILED', _aws: { CloudWatchMetrics: [{ Namespace: 'cfn-watchdog', Dimensions: [['service', 'severity']] }] } });
-  });
+      // Assess
+      const emf = logs.lines().filter((line) => '_aws' in line);
+      const metric = (name: string) => emf.find((line) => name in line);
+      expect(metric('EventLag')).toMatchObject({
+        EventLag: 20,
+        service: 'cfn-watchdog',
+        _aws: { CloudWatchMetrics: [{ Namespace: 'cfn-watchdog', Metrics: [{ Name: 'EventLag', Unit: 'Seconds' }] }] },
+      });
+      expect(metric('Notifications')).toMatchObject({
+        Notifications: 1,
+        severity: 'FAILED',
+        _aws: { CloudWatchMetrics: [{ Namespace: 'cfn-watchdog', Dimensions: [['service', 'severity']] }] },
+      });
+    },
+  );
 });

@@ -16,7 +16,9 @@ export interface OutgoingCommand {
  * @example
  * const { store } = await interceptedStore((command) => { if (command.name === 'PutItemCommand') throw throttled(); });
  */
-export async function interceptedStore(intercept: (command: OutgoingCommand) => void): Promise<{ store: WatchdogStore }> {
+export async function interceptedStore(
+  intercept: (command: OutgoingCommand) => void,
+): Promise<{ store: WatchdogStore }> {
   const { store, client } = await freshStore();
   client.middlewareStack.add(
     (next, context) => async (args) => {

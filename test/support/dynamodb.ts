@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import { createDynamoDbStore, createStore, ensureTable, type StoreOptions } from '../../shared/adapters/dynamodb-store.ts';
+import {
+  createDynamoDbStore,
+  createStore,
+  ensureTable,
+  type StoreOptions,
+} from '../../shared/adapters/dynamodb-store.ts';
 import { localDynamoDbClient } from '../../shared/adapters/embedded-dynamodb.ts';
 import type { PlainItem } from '../../shared/adapters/item-size.ts';
 import { createDynamoDbTable, type ItemTable } from '../../shared/adapters/item-table.ts';
@@ -28,7 +33,11 @@ export function testDynamoDbEndpoint(): string {
  * @example
  * const { store } = await freshStore();
  */
-export async function freshStore(): Promise<{ store: WatchdogStore; tableName: string; client: ReturnType<typeof localDynamoDbClient> }> {
+export async function freshStore(): Promise<{
+  store: WatchdogStore;
+  tableName: string;
+  client: ReturnType<typeof localDynamoDbClient>;
+}> {
   const client = localDynamoDbClient(testDynamoDbEndpoint());
   const tableName = `watchdog-test-${randomUUID()}`;
   await ensureTable(client, tableName);
@@ -56,7 +65,12 @@ export interface FreshTable {
 export async function freshTable(): Promise<FreshTable> {
   if (implementation() === 'memory') {
     const table = createMemoryTable();
-    return { store: createStore(table), table, scan: async () => [...table.items()], storeWith: (options) => createStore(table, options) };
+    return {
+      store: createStore(table),
+      table,
+      scan: async () => [...table.items()],
+      storeWith: (options) => createStore(table, options),
+    };
   }
   const { store, tableName, client } = await freshStore();
   const table = createDynamoDbTable({ client, tableName });

@@ -10,7 +10,12 @@ export interface StackSpec {
   readonly uuid?: string;
 }
 
-export function stackArn({ name, account = '123456789012', region = 'eu-west-1', uuid = '5b1c7a40-9f0e-11ef-8c2a-0a1b2c3d4e5f' }: StackSpec): string {
+export function stackArn({
+  name,
+  account = '123456789012',
+  region = 'eu-west-1',
+  uuid = '5b1c7a40-9f0e-11ef-8c2a-0a1b2c3d4e5f',
+}: StackSpec): string {
   return `arn:aws:cloudformation:${region}:${account}:stack/${name}/${uuid}`;
 }
 

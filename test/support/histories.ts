@@ -1,6 +1,7 @@
 /**
  * fast-check generators of realistic CloudFormation histories: stacks of one or two services
- * (alpha-*, beta-*), in one to two accounts and regions, created (some through a change set, some rolled back), updated (some stuck
+ * (alpha-*, beta-*), in one to two accounts and regions, created (some through a change set, some rolled back), updated
+ * (some stuck
  * in cleanup, some rolled back, some with their terminal event lost), deleted (some
  * DELETE_FAILED and retried) and replaced by stacks under new ids and sometimes new names; and
  * the same histories delivered shuffled and with duplicates.
@@ -37,7 +38,12 @@ const FAILED_CREATE_ENDS = new Set(['ROLLBACK_COMPLETE', 'ROLLBACK_FAILED', 'CRE
 const UPDATES: readonly (readonly string[])[] = [
   ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE'],
   ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'],
-  ['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'],
+  [
+    'UPDATE_IN_PROGRESS',
+    'UPDATE_ROLLBACK_IN_PROGRESS',
+    'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+    'UPDATE_ROLLBACK_COMPLETE',
+  ],
   ['UPDATE_IN_PROGRESS', 'UPDATE_FAILED', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'],
   ['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_FAILED'],
   // The terminal event never arrived: the next operation abandons this one.
@@ -48,7 +54,14 @@ const UPDATES: readonly (readonly string[])[] = [
 const DELETES: readonly (readonly string[])[] = [
   ['DELETE_IN_PROGRESS', 'DELETE_COMPLETE'],
   ['DELETE_IN_PROGRESS', 'DELETE_FAILED', 'DELETE_IN_PROGRESS', 'DELETE_COMPLETE'],
-  ['DELETE_IN_PROGRESS', 'DELETE_FAILED', 'DELETE_IN_PROGRESS', 'DELETE_FAILED', 'DELETE_IN_PROGRESS', 'DELETE_COMPLETE'],
+  [
+    'DELETE_IN_PROGRESS',
+    'DELETE_FAILED',
+    'DELETE_IN_PROGRESS',
+    'DELETE_FAILED',
+    'DELETE_IN_PROGRESS',
+    'DELETE_COMPLETE',
+  ],
 ];
 /**
  * How the last stack of a slot may end: still there, deleted (the service may be left with no
@@ -118,7 +131,7 @@ const slotArb: fc.Arbitrary<SlotPlan> = fc.record({
   gapsMs: fc.array(gapArb, { minLength: 16, maxLength: 16 }),
 });
 
-const pick = <T,>(list: readonly T[], index: number): T => {
+const pick = <T>(list: readonly T[], index: number): T => {
   const found = list[index];
   if (found === undefined) throw new Error(`no element ${index}`);
   return found;
@@ -132,7 +145,11 @@ function slotHistory(slot: SlotPlan, slotIndex: number): StatusRecord[] {
   let name = `${slot.service}-${slotIndex}`;
   slot.generations.forEach((generation, generationIndex) => {
     if (generationIndex > 0 && generation.renamed) name = `${slot.service}-${slotIndex}-v${generationIndex + 1}`;
-    const stackId = stackArn({ name, ...slot.place, uuid: `${slotIndex}${generationIndex}aaaaaa-1b15-11ec-a8f1-0254c7e39ab2` });
+    const stackId = stackArn({
+      name,
+      ...slot.place,
+      uuid: `${slotIndex}${generationIndex}aaaaaa-1b15-11ec-a8f1-0254c7e39ab2`,
+    });
     const create = pick(CREATES, generation.create);
     const failedCreate = FAILED_CREATE_ENDS.has(create.at(-1) ?? '');
     const last = generationIndex === slot.generations.length - 1;

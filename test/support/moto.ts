@@ -31,7 +31,9 @@ const READY_TIMEOUT_MS = 60_000;
 export async function startMotoServer(): Promise<MotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let failure: Error | undefined;
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -40,7 +42,9 @@ export async function startMotoServer(): Promise<MotoServer> {
   child.once('error', (error: NodeJS.ErrnoException) => {
     failure =
       error.code === 'ENOENT'
-        ? new Error('moto_server is not installed (the moto AWS emulator, Python): the moto-backed suites cannot run', { cause: error })
+        ? new Error('moto_server is not installed (the moto AWS emulator, Python): the moto-backed suites cannot run', {
+            cause: error,
+          })
         : error;
   });
   const deadline = Date.now() + READY_TIMEOUT_MS;

@@ -5,13 +5,29 @@
  */
 import { resourceEvent, stackArn, stackEvent, type StackSpec } from './events.ts';
 
-export const ROOT: StackSpec = { name: 'core-prod', region: 'eu-central-1', uuid: '0a1b2c3d-0000-11ef-8c2a-0a1b2c3d4e5f' };
-export const NESTED: StackSpec = { name: 'core-prod-ScanStack-1N2E3S4T5E6D', region: 'eu-central-1', uuid: '0a1b2c3d-1111-11ef-8c2a-0a1b2c3d4e5f' };
-export const ENI_REASON = 'CloudFormation is waiting for NetworkInterfaces associated with the Lambda Function to be cleaned up.';
+export const ROOT: StackSpec = {
+  name: 'core-prod',
+  region: 'eu-central-1',
+  uuid: '0a1b2c3d-0000-11ef-8c2a-0a1b2c3d4e5f',
+};
+export const NESTED: StackSpec = {
+  name: 'core-prod-ScanStack-1N2E3S4T5E6D',
+  region: 'eu-central-1',
+  uuid: '0a1b2c3d-1111-11ef-8c2a-0a1b2c3d4e5f',
+};
+export const ENI_REASON =
+  'CloudFormation is waiting for NetworkInterfaces associated with the Lambda Function to be cleaned up.';
 
 /** What the root's WARNING names as stuck in {@link nestedDeletionEvents}, as the replay's JSON has it. */
 export const NESTED_DELETION_STUCK = [
-  { logicalResourceId: 'ScanStack', physicalResourceId: stackArn(NESTED), resourceType: 'AWS::CloudFormation::Stack', status: 'DELETE_IN_PROGRESS', statusReason: '', since: '2024-03-05T10:00:02Z' },
+  {
+    logicalResourceId: 'ScanStack',
+    physicalResourceId: stackArn(NESTED),
+    resourceType: 'AWS::CloudFormation::Stack',
+    status: 'DELETE_IN_PROGRESS',
+    statusReason: '',
+    since: '2024-03-05T10:00:02Z',
+  },
   {
     logicalResourceId: 'AnalysisFunction',
     physicalResourceId: 'core-prod-AnalysisFunction-9XyZ',
@@ -32,11 +48,24 @@ export function nestedDeletionEvents(): unknown[] {
     stackEvent(ROOT, day('10:00:00'), 'DELETE_IN_PROGRESS', 'User Initiated'),
     stackEvent(NESTED, day('10:00:03'), 'DELETE_IN_PROGRESS'),
     resourceEvent(ROOT, day('10:00:02'), 'ScanStack', 'DELETE_IN_PROGRESS', nested),
-    resourceEvent(NESTED, day('10:00:05'), 'ScanQueue', 'DELETE_IN_PROGRESS', { type: 'AWS::SQS::Queue', physicalId: 'https://sqs.eu-central-1.amazonaws.com/123456789012/scan' }),
-    resourceEvent(NESTED, day('10:00:05'), 'AnalysisFunction', 'DELETE_IN_PROGRESS', { physicalId: 'core-prod-AnalysisFunction-9XyZ' }),
-    resourceEvent(NESTED, day('10:00:09'), 'ScanQueue', 'DELETE_COMPLETE', { type: 'AWS::SQS::Queue', physicalId: 'https://sqs.eu-central-1.amazonaws.com/123456789012/scan' }),
-    resourceEvent(NESTED, day('10:00:10'), 'AnalysisFunction', 'DELETE_IN_PROGRESS', { physicalId: 'core-prod-AnalysisFunction-9XyZ', reason: ENI_REASON }),
-    resourceEvent(NESTED, day('10:38:00'), 'AnalysisFunction', 'DELETE_COMPLETE', { physicalId: 'core-prod-AnalysisFunction-9XyZ' }),
+    resourceEvent(NESTED, day('10:00:05'), 'ScanQueue', 'DELETE_IN_PROGRESS', {
+      type: 'AWS::SQS::Queue',
+      physicalId: 'https://sqs.eu-central-1.amazonaws.com/123456789012/scan',
+    }),
+    resourceEvent(NESTED, day('10:00:05'), 'AnalysisFunction', 'DELETE_IN_PROGRESS', {
+      physicalId: 'core-prod-AnalysisFunction-9XyZ',
+    }),
+    resourceEvent(NESTED, day('10:00:09'), 'ScanQueue', 'DELETE_COMPLETE', {
+      type: 'AWS::SQS::Queue',
+      physicalId: 'https://sqs.eu-central-1.amazonaws.com/123456789012/scan',
+    }),
+    resourceEvent(NESTED, day('10:00:10'), 'AnalysisFunction', 'DELETE_IN_PROGRESS', {
+      physicalId: 'core-prod-AnalysisFunction-9XyZ',
+      reason: ENI_REASON,
+    }),
+    resourceEvent(NESTED, day('10:38:00'), 'AnalysisFunction', 'DELETE_COMPLETE', {
+      physicalId: 'core-prod-AnalysisFunction-9XyZ',
+    }),
     stackEvent(NESTED, day('10:38:05'), 'DELETE_COMPLETE'),
     resourceEvent(ROOT, day('10:38:06'), 'ScanStack', 'DELETE_COMPLETE', nested),
     stackEvent(ROOT, day('10:38:10'), 'DELETE_COMPLETE'),

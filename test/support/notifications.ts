@@ -4,7 +4,8 @@
  */
 import type { Notification } from '../../shared/domain/notification.ts';
 
-export const CORE_ARN = 'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-core-prod/091c23ec-9c34-11eb-9c3e-0a8f4e2b71d5';
+export const CORE_ARN =
+  'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-core-prod/091c23ec-9c34-11eb-9c3e-0a8f4e2b71d5';
 
 export function notification(overrides: Partial<Notification> = {}): Notification {
   return {
@@ -28,7 +29,8 @@ export function notification(overrides: Partial<Notification> = {}): Notificatio
         physicalResourceId: 'trustsource-core-prod-ScanAnalysisFunction-1A2B3C4D5E6F',
         resourceType: 'AWS::Lambda::Function',
         status: 'DELETE_IN_PROGRESS',
-        statusReason: 'CloudFormation is waiting for NetworkInterfaces associated with the Lambda Function to be cleaned up.',
+        statusReason:
+          'CloudFormation is waiting for NetworkInterfaces associated with the Lambda Function to be cleaned up.',
         since: Date.parse('2021-09-21T19:09:22Z'),
       },
     ],

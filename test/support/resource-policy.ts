@@ -31,7 +31,8 @@ export interface PutEventsRequest {
 }
 
 type Json = Record<string, unknown>;
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /** The ARN CloudFormation gives a resource of the template, for `Fn::GetAtt X.Arn`. */
@@ -81,7 +82,11 @@ export function resolve(deployment: Deployment, value: unknown): unknown {
   if (key === 'Fn::Sub') {
     const [text, variables] = typeof argument === 'string' ? [argument, {}] : (argument as [string, Json]);
     return text.replace(/\$\{([^}]+)\}/g, (_, name: string) =>
-      name in variables ? String(resolve(deployment, variables[name])) : name.includes('.') ? arnOf(deployment, name.split('.')[0] ?? '') : pseudo(deployment, name),
+      name in variables
+        ? String(resolve(deployment, variables[name]))
+        : name.includes('.')
+          ? arnOf(deployment, name.split('.')[0] ?? '')
+          : pseudo(deployment, name),
     );
   }
   if (key === 'Fn::GetAtt') {
@@ -99,7 +104,11 @@ export function resolve(deployment: Deployment, value: unknown): unknown {
   }
   if (key === 'Fn::Not') return !(resolve(deployment, (argument as unknown[])[0]) as boolean);
   if (key?.startsWith('Fn::')) throw new Error(`resource-policy: intrinsic ${key} is not known`);
-  return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, resolve(deployment, item)]).filter(([, item]) => item !== NO_VALUE));
+  return Object.fromEntries(
+    Object.entries(value)
+      .map(([name, item]) => [name, resolve(deployment, item)])
+      .filter(([, item]) => item !== NO_VALUE),
+  );
 }
 
 /** The statements of every bus policy the deployment has: a bus's own `Policy` and each EventBusPolicy. */
@@ -110,7 +119,10 @@ export function busPolicies(deployment: Deployment): Map<string, Json[]> {
     if (resource.Type === 'AWS::Events::EventBus') {
       const arn = arnOf(deployment, id);
       const policy = resolve(deployment, resource.Properties?.Policy);
-      policies.set(arn, [...(policies.get(arn) ?? []), ...(isRecord(policy) ? list(policy.Statement).filter(isRecord) : [])]);
+      policies.set(arn, [
+        ...(policies.get(arn) ?? []),
+        ...(isRecord(policy) ? list(policy.Statement).filter(isRecord) : []),
+      ]);
     }
     if (resource.Type === 'AWS::Events::EventBusPolicy') {
       const bus = resolve(deployment, resource.Properties?.EventBusName);
@@ -123,7 +135,12 @@ export function busPolicies(deployment: Deployment): Map<string, Json[]> {
 }
 
 const wildcard = (pattern: string, text: string): boolean =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(text);
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  ).test(text);
 
 function contextValues(request: PutEventsRequest, key: string): readonly string[] | undefined {
   const keys: Record<string, readonly string[]> = {
@@ -192,7 +209,8 @@ function applies(statement: Json, request: PutEventsRequest): boolean {
  * policy allows the action.
  *
  * @example
- * mayPutEvents(deployment, { principalArn, principalOrgId: 'o-abc', sources: ['cfn-watchdog'], action: 'events:PutEvents', resourceArn });
+ * mayPutEvents(deployment, { principalArn, principalOrgId: 'o-abc', sources: ['cfn-watchdog'], action:
+ * 'events:PutEvents', resourceArn });
  */
 export function mayPutEvents(deployment: Deployment, request: PutEventsRequest): boolean {
   const statements = busPolicies(deployment).get(request.resourceArn) ?? [];

@@ -29,16 +29,26 @@ export interface FixtureView {
 export const emptyFixture = (key: ServiceKey): ServiceFixture => ({ key, stacks: [] });
 
 /** Every record of the fixture, in the order a stack keeps its own (by time, stack id, status). */
-export const recordsOf = (fixture: ServiceFixture): StatusRecord[] => fixture.stacks.flatMap((stack) => stack.records).sort(storageOrder);
+export const recordsOf = (fixture: ServiceFixture): StatusRecord[] =>
+  fixture.stacks.flatMap((stack) => stack.records).sort(storageOrder);
 export const claimsOf = (fixture: ServiceFixture): Claim[] => fixture.stacks.flatMap((stack) => stack.claims);
 
-function onStack(fixture: ServiceFixture, stack: { stackId: string; stackName: string }, change: (state: StackState) => StackState): ServiceFixture {
-  const known = fixture.stacks.find((state) => state.stackId === stack.stackId) ?? stackState.emptyStackState(fixture.key, stack.stackId, stack.stackName);
+function onStack(
+  fixture: ServiceFixture,
+  stack: { stackId: string; stackName: string },
+  change: (state: StackState) => StackState,
+): ServiceFixture {
+  const known =
+    fixture.stacks.find((state) => state.stackId === stack.stackId) ??
+    stackState.emptyStackState(fixture.key, stack.stackId, stack.stackName);
   const changed = change(known);
   return { ...fixture, stacks: [...fixture.stacks.filter((state) => state.stackId !== stack.stackId), changed] };
 }
 
-export function withStatusRecord(fixture: ServiceFixture, record: StatusRecord): { state: ServiceFixture; changed: boolean } {
+export function withStatusRecord(
+  fixture: ServiceFixture,
+  record: StatusRecord,
+): { state: ServiceFixture; changed: boolean } {
   let changed = false;
   const state = onStack(fixture, record, (stack) => {
     const result = stackState.withStatusRecord(stack, record);
@@ -50,7 +60,8 @@ export function withStatusRecord(fixture: ServiceFixture, record: StatusRecord):
 
 export function withClaims(fixture: ServiceFixture, claims: readonly Claim[]): ServiceFixture {
   return claims.reduce(
-    (state, claim) => onStack(state, { stackId: claim.stackId, stackName: '' }, (stack) => stackState.withClaims(stack, [claim])),
+    (state, claim) =>
+      onStack(state, { stackId: claim.stackId, stackName: '' }, (stack) => stackState.withClaims(stack, [claim])),
     fixture,
   );
 }
@@ -59,7 +70,11 @@ export function withStackFacts(fixture: ServiceFixture, stackId: string, facts: 
   return onStack(fixture, { stackId, stackName: '' }, (stack) => stackState.withStackFacts(stack, facts).state);
 }
 
-export function fixtureOf(key: ServiceKey, records: readonly StatusRecord[], claims: readonly Claim[] = []): ServiceFixture {
+export function fixtureOf(
+  key: ServiceKey,
+  records: readonly StatusRecord[],
+  claims: readonly Claim[] = [],
+): ServiceFixture {
   return withClaims(
     records.reduce((state, record) => withStatusRecord(state, record).state, emptyFixture(key)),
     claims,
@@ -73,7 +88,11 @@ export function countsForRules(fixture: ServiceFixture, record: StatusRecord): b
 
 /** What the sweeper would derive: the stacks' operations, and the windows from the first event on. */
 export function viewService(fixture: ServiceFixture, now: number, config: WatchdogConfig): FixtureView {
-  return { key: fixture.key, operations: viewOperations(fixture.stacks, now, config), windows: serviceWindows(null, fixture.stacks, now, config) };
+  return {
+    key: fixture.key,
+    operations: viewOperations(fixture.stacks, now, config),
+    windows: serviceWindows(null, fixture.stacks, now, config),
+  };
 }
 
 /** A claim as tests write it: `sentAt` a time (sent), `null` (pending), or suppressed. */

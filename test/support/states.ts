@@ -29,7 +29,11 @@ export function record(name: string, clock: string, status: string, statusReason
 }
 
 /** A service whose stacks hold `records` and `claims`. */
-export function stateOf(key: ServiceKey, records: readonly StatusRecord[], claims: readonly Claim[] = []): ServiceFixture {
+export function stateOf(
+  key: ServiceKey,
+  records: readonly StatusRecord[],
+  claims: readonly Claim[] = [],
+): ServiceFixture {
   return fixtureOf(key, records, claims);
 }
 
@@ -37,7 +41,12 @@ export function stateOf(key: ServiceKey, records: readonly StatusRecord[], claim
  * Writes a service's stacks as new items (version 0 → 1) and derives its windows as the sweeper
  * does at `now` (their events are claimed, not published); fails if a stack exists already.
  */
-export async function saveNew(store: WatchdogStore, fixture: ServiceFixture, now: number, config: WatchdogConfig = DEFAULT_CONFIG): Promise<StackState[]> {
+export async function saveNew(
+  store: WatchdogStore,
+  fixture: ServiceFixture,
+  now: number,
+  config: WatchdogConfig = DEFAULT_CONFIG,
+): Promise<StackState[]> {
   const saved: StackState[] = [];
   for (const stack of fixture.stacks) {
     const stored = await store.saveStack(stack, now);
@@ -45,7 +54,11 @@ export async function saveNew(store: WatchdogStore, fixture: ServiceFixture, now
     saved.push(stored);
   }
   const noPublishing = { publish: async () => undefined };
-  await walkWindows({ store, config, clock: () => now, log: silentLog, notifier: noPublishing, windowEvents: noPublishing }, fixture.key, now);
+  await walkWindows(
+    { store, config, clock: () => now, log: silentLog, notifier: noPublishing, windowEvents: noPublishing },
+    fixture.key,
+    now,
+  );
   return saved;
 }
 
@@ -68,9 +81,18 @@ export async function toSweep(store: WatchdogStore): Promise<ServiceKey[]> {
  * What a service shows as of `now`: its stacks' operations, and its windows as the store and a
  * walk from its walk point give them (nothing is written).
  */
-export async function serviceViewIn(store: WatchdogStore, key: ServiceKey, now: number, config: WatchdogConfig = DEFAULT_CONFIG) {
+export async function serviceViewIn(
+  store: WatchdogStore,
+  key: ServiceKey,
+  now: number,
+  config: WatchdogConfig = DEFAULT_CONFIG,
+) {
   const { stacks } = await store.loadService(key);
   const noPublishing = { publish: async () => undefined };
-  const windows = await windowsAsOf({ store, config, clock: () => now, log: silentLog, notifier: noPublishing, windowEvents: noPublishing }, key, now);
+  const windows = await windowsAsOf(
+    { store, config, clock: () => now, log: silentLog, notifier: noPublishing, windowEvents: noPublishing },
+    key,
+    now,
+  );
   return { operations: viewOperations(stacks, now, config), windows, stacks };
 }

@@ -16,7 +16,13 @@ import { REPO_ROOT } from './shared-files.ts';
 import type { Notification } from '../../shared/domain/notification.ts';
 import type { WatchdogDeps } from '../../shared/app/deps.ts';
 import type { Log } from '../../shared/app/log.ts';
-import type { Notifier, StackDirectory, StackInspector, WatchdogStore, WindowEventPublisher } from '../../shared/app/ports.ts';
+import type {
+  Notifier,
+  StackDirectory,
+  StackInspector,
+  WatchdogStore,
+  WindowEventPublisher,
+} from '../../shared/app/ports.ts';
 import type { WindowEvent } from '../../shared/domain/window-events.ts';
 import { resourceEvent, stackEvent, type StackSpec } from './events.ts';
 
@@ -77,8 +83,10 @@ function flaky<T>(what: string, fails: (attempt: number, message: T) => boolean)
 export type FlakyNotifier = Flaky<Notification> & Notifier;
 export type FlakyWindowEvents = Flaky<WindowEvent> & WindowEventPublisher;
 
-export const flakyNotifier = (fails: (attempt: number, notification: Notification) => boolean): FlakyNotifier => flaky('SNS publish', fails);
-export const flakyWindowEvents = (fails: (attempt: number, event: WindowEvent) => boolean): FlakyWindowEvents => flaky('PutEvents', fails);
+export const flakyNotifier = (fails: (attempt: number, notification: Notification) => boolean): FlakyNotifier =>
+  flaky('SNS publish', fails);
+export const flakyWindowEvents = (fails: (attempt: number, event: WindowEvent) => boolean): FlakyWindowEvents =>
+  flaky('PutEvents', fails);
 
 export interface Watchdog {
   readonly deps: WatchdogDeps;
@@ -121,7 +129,13 @@ export function watchdog(
 }
 
 /** A stack status event as the handler sees it after validation. */
-export function stackStatus(stack: StackSpec, time: string, status: string, reason = '', id?: string): StackStatusEvent {
+export function stackStatus(
+  stack: StackSpec,
+  time: string,
+  status: string,
+  reason = '',
+  id?: string,
+): StackStatusEvent {
   const event = parseCloudFormationEvent(stackEvent(stack, time, status, reason, id));
   if (event.kind !== 'stack-status') throw new Error(`expected a stack status event, got ${event.kind}`);
   return event;

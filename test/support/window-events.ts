@@ -9,6 +9,8 @@ import type { WindowEvent } from '../../shared/domain/window-events.ts';
 import { REPO_ROOT } from './shared-files.ts';
 
 export function seedWindowClosedDetail(): WindowEvent['detail'] {
-  const sample = JSON.parse(readFileSync(path.join(REPO_ROOT, 'events/recovery/impact-window-closed.json'), 'utf8')) as { detail: WindowEvent['detail'] };
+  const sample = JSON.parse(
+    readFileSync(path.join(REPO_ROOT, 'events/recovery/impact-window-closed.json'), 'utf8'),
+  ) as { detail: WindowEvent['detail'] };
   return sample.detail;
 }
