@@ -9,7 +9,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import Table from 'cli-table3';
 import { clientConfig, type AwsClientConfig } from '../shared/adapters/aws-clients.ts';
 import { ConfigurationError, EnvVar, readRuntimeConfig, type RuntimeConfig } from '../shared/adapters/env-config.ts';
-import { wireWatchdog } from '../shared/adapters/lambda-wiring.ts';
+import { wireApply } from '../shared/adapters/lambda-wiring.ts';
 import { createSqsDeadLetterQueue } from '../shared/adapters/sqs-dead-letters.ts';
 import type { Log } from '../shared/app/log.ts';
 import {
@@ -319,7 +319,7 @@ export async function applyRedrive(
   return withQueue(flags, 'apply', async (opened) => {
     const { stack } = opened;
     const config = dryRun || stack === null ? null : deployedConfig(stack, flags.watchdogStack ?? '');
-    const deps = config === null ? null : wireWatchdog(config, log, opened.aws, clock);
+    const deps = config === null ? null : wireApply(config, log, opened.aws, clock);
     const { entries, notReleased } = await redriveDeadLetters(opened.queue, deps, { max, dryRun, clock });
     warnNotReleased(notReleased, log);
     const allDeleted = entries.every((entry) => entry.deleted || (dryRun && entry.outcome === 'would-apply'));

@@ -151,6 +151,15 @@ describe('the bundles', () => {
     expect(bundles.map((bundle) => bundle.files.filter((file) => file.endsWith('.map')))).toEqual([[], [], []]);
   });
 
+  it.each([
+    ['stack-events', false],
+    ['sweeper', true],
+  ])('%s carries the EventBridge client only if it announces windows: %s', (name, announces) => {
+    // The stack-events function applies events; only the sweeper puts window events on the bus.
+    const code = readFileSync(join(outRoot, name, 'handler.mjs'), 'utf8');
+    expect(code.includes('PutEvents')).toBe(announces);
+  });
+
   it('with --sourcemap are the same code, a map beside each, to read a stack trace of the deployed ' +
     'bundle', async () => {
     // Prepare

@@ -9,14 +9,14 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { applyEvent, type ApplyOutcome } from '../../shared/app/apply-event.ts';
-import { wireLambda } from '../../shared/adapters/lambda-wiring.ts';
+import { wireStackEventsLambda } from '../../shared/adapters/lambda-wiring.ts';
 import { recordEventLag, recordNotifications } from '../../shared/adapters/watchdog-metrics.ts';
 import { InvalidEventError, parseCloudFormationEvent } from '../../shared/domain/cfn-event.ts';
 import type { CloudFormationEvent } from '../../shared/domain/events.ts';
 
 const logger = new Logger();
 const metrics = new Metrics();
-const deps = wireLambda(process.env, logger);
+const deps = wireStackEventsLambda(process.env, logger);
 
 function parse(input: unknown): CloudFormationEvent {
   try {

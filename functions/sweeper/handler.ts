@@ -10,12 +10,12 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { sweep, SweepIncompleteError, type SweepResult } from '../../shared/app/sweep.ts';
-import { wireLambda } from '../../shared/adapters/lambda-wiring.ts';
+import { wireSweeperLambda } from '../../shared/adapters/lambda-wiring.ts';
 import { recordNotifications, recordOpenOperations } from '../../shared/adapters/watchdog-metrics.ts';
 
 const logger = new Logger();
 const metrics = new Metrics();
-const deps = wireLambda(process.env, logger);
+const deps = wireSweeperLambda(process.env, logger);
 
 /**
  * One sweep, within the invocation's time (what it has no time for is left to the next one);

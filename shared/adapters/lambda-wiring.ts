@@ -4,7 +4,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
-import type { WatchdogDeps } from '../app/deps.ts';
+import type { ApplyDeps, WatchdogDeps } from '../app/deps.ts';
 import type { Log } from '../app/log.ts';
 import type { Clock } from '../domain/time.ts';
 import { clientConfig, type AwsClientConfig } from './aws-clients.ts';
@@ -15,34 +15,25 @@ import { createEventBridgePublisher } from './eventbridge-publisher.ts';
 import { createSnsNotifier } from './sns-notifier.ts';
 
 /**
- * Wires DynamoDB, SNS, EventBridge and CloudFormation clients for `config`: with the Lambda's own
- * environment and credentials when `aws` is empty, else with the CLI's profile, region or endpoint
- * (`cfn-watchdog redrive apply` applies dead letters as the function would have).
+ * Wires DynamoDB, SNS and CloudFormation clients for `config`, what applying an event takes: with
+ * the Lambda's own environment and credentials when `aws` is empty, else with the CLI's profile,
+ * region or endpoint (`cfn-watchdog redrive apply` applies dead letters as the function would have).
  *
  * @example
- * const deps = wireWatchdog(readRuntimeConfig(environment), log, { profile: 'ops', region: 'eu-central-1' });
+ * const deps = wireApply(readRuntimeConfig(environment), log, { profile: 'ops', region: 'eu-central-1' });
  */
-export function wireWatchdog(
+export function wireApply(
   config: RuntimeConfig,
   log: Log,
   aws: AwsClientConfig = {},
   clock: Clock = () => Date.now(),
-): WatchdogDeps {
+): ApplyDeps {
   const base = clientConfig(aws);
   const clientFor = cloudFormationClients(config.memberAccess, base);
   const cloudFormation = createCloudFormationInspector({ clientFor });
   return {
     store: createDynamoDbStore({ client: new DynamoDBClient(base), tableName: config.tableName }),
     notifier: createSnsNotifier({ client: new SNSClient(base), topicArn: config.topicArn }),
-    // Bounded, so that a bus that hangs delays an invocation by seconds; a refusal stays pending for the sweeper.
-    windowEvents: createEventBridgePublisher({
-      client: new EventBridgeClient({
-        ...base,
-        maxAttempts: 2,
-        requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
-      }),
-      eventBusName: config.eventBusName,
-    }),
     inspector: cloudFormation,
     stacks: cloudFormation,
     clock,
@@ -52,12 +43,43 @@ export function wireWatchdog(
 }
 
 /**
- * Reads the configuration (failing fast with the variable's name) and wires DynamoDB, SNS, EventBridge
- * and CloudFormation clients from the Lambda's own environment and credentials.
+ * {@link wireApply}'s clients and the EventBridge client of the window events: what a sweep takes.
  *
  * @example
- * const deps = wireLambda(process.env, logger); // at module scope of a handler
+ * const deps = wireWatchdog(readRuntimeConfig(process.env), logger);
  */
-export function wireLambda(env: Readonly<Record<string, string | undefined>>, log: Log): WatchdogDeps {
+export function wireWatchdog(config: RuntimeConfig, log: Log): WatchdogDeps {
+  return {
+    ...wireApply(config, log),
+    // Bounded, so that a bus that hangs delays an invocation by seconds; a refusal stays pending for the next sweep.
+    windowEvents: createEventBridgePublisher({
+      client: new EventBridgeClient({
+        maxAttempts: 2,
+        requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+      }),
+      eventBusName: config.eventBusName,
+    }),
+  };
+}
+
+/**
+ * The stack-events function's adapters: reads the configuration (failing fast with the variable's
+ * name) and wires {@link wireApply}'s clients, no EventBridge client (it announces no window).
+ *
+ * @example
+ * const deps = wireStackEventsLambda(process.env, logger); // at module scope of the handler
+ */
+export function wireStackEventsLambda(env: Readonly<Record<string, string | undefined>>, log: Log): ApplyDeps {
+  return wireApply(readRuntimeConfig(env), log);
+}
+
+/**
+ * The sweeper's adapters: reads the configuration (failing fast with the variable's name) and
+ * wires DynamoDB, SNS, EventBridge and CloudFormation clients from the Lambda's own environment.
+ *
+ * @example
+ * const deps = wireSweeperLambda(process.env, logger); // at module scope of the handler
+ */
+export function wireSweeperLambda(env: Readonly<Record<string, string | undefined>>, log: Log): WatchdogDeps {
   return wireWatchdog(readRuntimeConfig(env), log);
 }

@@ -20,7 +20,7 @@ import { isBeyondHorizon } from '../domain/config.ts';
 import { NO_FACTS, SERVICE_TAG, type StackFacts } from '../domain/stack-facts.ts';
 import { isKnownStatus } from '../domain/status.ts';
 import { formatInstant, type Instant } from '../domain/time.ts';
-import type { WatchdogDeps } from './deps.ts';
+import type { ApplyDeps } from './deps.ts';
 import { sendClaimed } from './notify.ts';
 import { updateStack } from './stack-updates.ts';
 
@@ -41,7 +41,7 @@ type Applied =
  * FAILED/RESOLVED the stack's state makes due, claimed at `now` (the root's state tells whether a nested stack's are
  * quiet).
  */
-function claimedOn(stack: StackState, root: StackState | null, now: number, config: WatchdogDeps['config']) {
+function claimedOn(stack: StackState, root: StackState | null, now: number, config: ApplyDeps['config']) {
   const views = viewOperations(root ? [stack, root] : [stack], now, config).filter(
     (view) => view.operation.stackId === stack.stackId,
   );
@@ -55,7 +55,7 @@ function claimedOn(stack: StackState, root: StackState | null, now: number, conf
  * since its operation may tell the nested one's (`root`, when the caller has it).
  */
 export async function applyStatusRecord(
-  deps: WatchdogDeps,
+  deps: ApplyDeps,
   key: ServiceKey,
   record: StatusRecord,
   context: { readonly facts?: StackFacts | undefined; readonly root?: StackState | null | undefined } = {},
@@ -123,12 +123,7 @@ export async function applyStatusRecord(
  * Keeps the list of stacks muted by their tag (`status`, the daily self-check) in step with a
  * stack's state: written only when the state changes its place on it, before the state itself.
  */
-async function keepMutedListing(
-  deps: WatchdogDeps,
-  current: StackState,
-  next: StackState,
-  now: Instant,
-): Promise<void> {
+async function keepMutedListing(deps: ApplyDeps, current: StackState, next: StackState, now: Instant): Promise<void> {
   const listed = listedAsMuted(next);
   if (listed === listedAsMuted(current)) return;
   const { key, stackId, stackName } = next;
@@ -142,7 +137,7 @@ async function keepMutedListing(
  * functions) and the tag is allowed for its account, else to the first matching name rule, else
  * to its name.
  */
-async function placementOf(stack: StackRef, deps: WatchdogDeps): Promise<{ key: ServiceKey; facts: StackFacts }> {
+async function placementOf(stack: StackRef, deps: ApplyDeps): Promise<{ key: ServiceKey; facts: StackFacts }> {
   // A failure to ask propagates (the event is retried): guessing by name could split a stack's
   // events across two services.
   const facts = (await deps.stacks?.factsOf(stack.stackId)) ?? NO_FACTS;
@@ -172,7 +167,7 @@ async function placementOf(stack: StackRef, deps: WatchdogDeps): Promise<{ key: 
  * @example
  * const outcome = await applyEvent(parseCloudFormationEvent(input), { store, notifier, clock: Date.now, config, log });
  */
-export async function applyEvent(event: CloudFormationEvent, deps: WatchdogDeps): Promise<ApplyOutcome> {
+export async function applyEvent(event: CloudFormationEvent, deps: ApplyDeps): Promise<ApplyOutcome> {
   if (event.kind === 'other') return { kind: 'ignored', detailType: event.detailType };
   await deps.store.recordEvent(event);
   if (event.kind === 'resource-status') return { kind: 'recorded' };

@@ -19,3 +19,9 @@ export interface WatchdogDeps {
    */
   readonly stacks?: StackDirectory | undefined;
 }
+
+/**
+ * What applying one event takes: everything but the bus. Only the sweeper announces windows, so
+ * the stack-events function (and a redrive) carries no EventBridge client.
+ */
+export type ApplyDeps = Omit<WatchdogDeps, 'windowEvents'>;

@@ -10,7 +10,7 @@ import type { ServiceKey } from '../domain/service.ts';
 import { Severity } from '../domain/severity.ts';
 import { withClaimSent, type StackState } from '../domain/stack-state.ts';
 import type { Instant } from '../domain/time.ts';
-import type { WatchdogDeps } from './deps.ts';
+import type { ApplyDeps } from './deps.ts';
 import { liveResourcesInProgress, operationFailureReasons, operationResourcesInProgress } from './resources.ts';
 import { updateStack } from './stack-updates.ts';
 
@@ -24,7 +24,7 @@ import { updateStack } from './stack-updates.ts';
  * const { sent } = await sendClaimed(deps, key, saved, [{ due, claim }]);
  */
 export async function sendClaimed(
-  deps: WatchdogDeps,
+  deps: ApplyDeps,
   key: ServiceKey,
   saved: StackState,
   claimed: readonly ClaimedNotification[],
@@ -44,7 +44,7 @@ export async function sendClaimed(
 
 /** What is stuck and why is worth a lot, but not the page itself: without it, the alert goes out plain. */
 async function evidenceOrNone(
-  deps: WatchdogDeps,
+  deps: ApplyDeps,
   key: ServiceKey,
   due: DueNotification,
   at: Instant,
@@ -68,7 +68,7 @@ async function evidenceOrNone(
  * operations, to name a deletion that blocked it.
  */
 async function evidenceFor(
-  deps: WatchdogDeps,
+  deps: ApplyDeps,
   key: ServiceKey,
   due: DueNotification,
   at: Instant,
@@ -95,7 +95,7 @@ async function evidenceFor(
 
 /** Records that the notifier accepted a claimed notification. */
 async function markSent(
-  deps: WatchdogDeps,
+  deps: ApplyDeps,
   key: ServiceKey,
   claim: Claim,
   now: Instant,

@@ -13,7 +13,7 @@ import {
 import { parseStackArn, type CloudFormationEvent } from '../domain/events.ts';
 import type { Clock, Instant } from '../domain/time.ts';
 import { applyEvent, type ApplyOutcome } from './apply-event.ts';
-import type { WatchdogDeps } from './deps.ts';
+import type { ApplyDeps } from './deps.ts';
 
 /** A message received and not yet deleted or released: its receipt handle is this receive's. */
 export interface HeldMessage {
@@ -277,7 +277,7 @@ const ACCEPTED: ReadonlySet<string> = new Set<ApplyOutcome['kind']>([
  */
 export async function redriveDeadLetters(
   queue: DeadLetterQueue,
-  deps: WatchdogDeps | null,
+  deps: ApplyDeps | null,
   options: { readonly max: number; readonly dryRun: boolean; readonly clock: Clock },
 ): Promise<Released & { entries: RedriveEntry[] }> {
   const entries: RedriveEntry[] = [];
