@@ -119,25 +119,51 @@ interface Opened {
 }
 
 /** The queue `--queue-url` or `--watchdog-stack` names, and the deployed stack when named. */
+/** `https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`, as SQS gives a queue's URL (China's `.com.cn` too). */
+const AWS_QUEUE_URL =
+  /^https:\/\/sqs\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\.cn)?\/(\d{12})\/([\w-]{1,80}(?:\.fifo)?)$/;
+
+/**
+ * The region a `--queue-url` names, checked against `--aws-region`; `undefined` with `--endpoint`
+ * (an emulator's URLs are its own).
+ *
+ * @example
+ * queueRegion({ queueUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/dlq' }); // 'eu-central-1'
+ */
+export function queueRegion(flags: Pick<RedriveFlags, 'queueUrl' | 'region' | 'endpoint'>): string | undefined {
+  if (flags.queueUrl === undefined || flags.endpoint !== undefined) return flags.region;
+  const match = AWS_QUEUE_URL.exec(flags.queueUrl);
+  if (match === null) {
+    const example = 'https://sqs.eu-central-1.amazonaws.com/123456789012/cfn-watchdog-EventsDeadLetterQueue-AbC';
+    throw new RedriveFlagError(`--queue-url: expected an SQS queue URL such as ${example}, got '${flags.queueUrl}'`);
+  }
+  const region = match[1];
+  if (flags.region !== undefined && flags.region !== region) {
+    throw new RedriveFlagError(`--queue-url is a queue in ${region}, but --aws-region says ${flags.region}: give one`);
+  }
+  return region;
+}
+
 async function openQueue(flags: RedriveFlags, command: string): Promise<Opened> {
   if (flags.queueUrl === undefined && flags.watchdogStack === undefined) {
     throw new RedriveFlagError(
       `redrive ${command}: say which queue: --queue-url URL, or --watchdog-stack NAME (its DeadLetterQueueUrl output)`,
     );
   }
+  const region = queueRegion(flags);
   // An endpoint is a local emulator (as --endpoint of the read commands): any credentials do.
   const local = { accessKeyId: 'local', secretAccessKey: 'local' };
   const aws: AwsClientConfig =
     flags.endpoint === undefined
-      ? clientConfig({ region: flags.region, profile: flags.profile })
-      : { endpoint: endpointUrl(flags.endpoint), region: flags.region ?? 'us-east-1', credentials: local };
+      ? clientConfig({ region, profile: flags.profile })
+      : { endpoint: endpointUrl(flags.endpoint), region: region ?? 'us-east-1', credentials: local };
   const client = new SQSClient(aws);
-  const region = await client.config.region().catch(() => undefined);
-  if (!region) {
+  const resolvedRegion = await client.config.region().catch(() => undefined);
+  if (!resolvedRegion) {
     client.destroy();
     throw new DataSourceError('no AWS region: pass --aws-region or set AWS_REGION (or a region in your AWS profile)');
   }
-  const where = flags.endpoint ?? region;
+  const where = flags.endpoint ?? resolvedRegion;
   try {
     const name = flags.watchdogStack;
     const stack = name === undefined ? null : await describeWatchdogStack(new CloudFormationClient(aws), name, where);

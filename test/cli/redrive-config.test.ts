@@ -8,7 +8,7 @@ import { REPO_ROOT } from '../../scripts/build.ts';
 import { readTemplate } from '../../scripts/cfn-template.ts';
 import { readRuntimeConfig } from '../../shared/adapters/env-config.ts';
 import { MINUTE_MS } from '../../shared/domain/time.ts';
-import { environmentOfStack } from '../../cli/redrive.ts';
+import { environmentOfStack, queueRegion, RedriveFlagError } from '../../cli/redrive.ts';
 
 const STACK_ID =
   'arn:aws:cloudformation:eu-central-1:111122223333:stack/cfn-watchdog/5b1c7a40-9f0e-11ef-8c2a-0a1b2c3d4e5f';
@@ -94,5 +94,44 @@ describe('environmentOfStack', () => {
     expect(Object.fromEntries(Object.entries(environment).filter(([name]) => name.startsWith('WATCHDOG_')))).toEqual(
       expected,
     );
+  });
+});
+
+describe('queueRegion', () => {
+  const url = 'https://sqs.eu-central-1.amazonaws.com/123456789012/cfn-watchdog-EventsDeadLetterQueue-AbC';
+
+  it.each([
+    ['takes the region from an SQS queue URL', { queueUrl: url }, 'eu-central-1'],
+    ['accepts the same region given twice', { queueUrl: url, region: 'eu-central-1' }, 'eu-central-1'],
+    [
+      'takes a FIFO queue in GovCloud',
+      { queueUrl: 'https://sqs.us-gov-west-1.amazonaws.com/123456789012/q.fifo' },
+      'us-gov-west-1',
+    ],
+    [
+      "leaves an emulator's URL to --aws-region",
+      { queueUrl: 'http://127.0.0.1:5000/123/q', endpoint: 'http://127.0.0.1:5000' },
+      undefined,
+    ],
+    ['leaves the region to --aws-region without a URL', { region: 'us-east-1' }, 'us-east-1'],
+  ])('%s', (_, flags, expected) => {
+    expect(queueRegion(flags)).toBe(expected);
+  });
+
+  it.each([
+    ['a word', { queueUrl: 'notaurl' }, '--queue-url: expected an SQS queue URL such as https://sqs.eu-central-1'],
+    [
+      'a queue ARN',
+      { queueUrl: 'arn:aws:sqs:eu-central-1:123456789012:q' },
+      "got 'arn:aws:sqs:eu-central-1:123456789012:q'",
+    ],
+    [
+      'another region than --aws-region',
+      { queueUrl: url, region: 'us-east-1' },
+      'a queue in eu-central-1, but --aws-region says us-east-1',
+    ],
+  ])('refuses %s, naming the flag', (_, flags, message) => {
+    expect(() => queueRegion(flags)).toThrow(RedriveFlagError);
+    expect(() => queueRegion(flags)).toThrow(message);
   });
 });
