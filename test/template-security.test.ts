@@ -10,6 +10,7 @@ import { REPO_ROOT } from '../scripts/build.ts';
 import { parseTemplate, readTemplate, type CfnTemplate } from '../scripts/cfn-template.ts';
 import { DEAD_LETTER_EXEMPT, policyStatements, Rule, securityFindings } from '../scripts/template-checks.ts';
 import { mayPutEvents, resolve, type Deployment } from './support/resource-policy.ts';
+import { transformed } from './support/sam-transform.ts';
 
 const TEMPLATES = ['template.yaml', 'forwarder.yaml'];
 
@@ -25,15 +26,6 @@ interface PolicyEntry {
   readonly PolicyDocument?: { readonly Statement?: readonly PolicyStatement[] };
 }
 const INSECURE = 'test/fixtures/templates/insecure.yaml';
-
-/** SAM's transform, offline, as cfn-lint runs it (scripts/sam-transform.py). */
-function transformed(file: string): CfnTemplate {
-  const run = spawnSync('python3', [join(REPO_ROOT, 'scripts/sam-transform.py'), join(REPO_ROOT, file)], {
-    encoding: 'utf8',
-  });
-  expect(run.status, run.stderr).toBe(0);
-  return parseTemplate(run.stdout, `${file} (transformed)`);
-}
 
 function cfnLint(file: string): { status: number | null; output: string } {
   // With the informational checks (I3011: stateful resources without a deletion policy), as CI
