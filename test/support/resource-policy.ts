@@ -65,7 +65,8 @@ function pseudo(deployment: Deployment, name: string): string {
   throw new Error(`resource-policy: cannot resolve Ref ${name}`);
 }
 
-function condition(deployment: Deployment, name: string): boolean {
+/** Whether the template's condition `name` holds for the deployment's parameters. */
+export function condition(deployment: Deployment, name: string): boolean {
   const body = deployment.template.Conditions?.[name];
   if (!isRecord(body)) throw new Error(`resource-policy: no condition ${name}`);
   return Boolean(resolve(deployment, body));
@@ -103,6 +104,9 @@ export function resolve(deployment: Deployment, value: unknown): unknown {
     return resolve(deployment, left) === resolve(deployment, right);
   }
   if (key === 'Fn::Not') return !(resolve(deployment, (argument as unknown[])[0]) as boolean);
+  if (key === 'Fn::And') return (argument as unknown[]).every((item) => resolve(deployment, item) === true);
+  if (key === 'Fn::Or') return (argument as unknown[]).some((item) => resolve(deployment, item) === true);
+  if (key === 'Condition' && Object.keys(value).length === 1) return condition(deployment, String(argument));
   if (key?.startsWith('Fn::')) throw new Error(`resource-policy: intrinsic ${key} is not known`);
   return Object.fromEntries(
     Object.entries(value)
