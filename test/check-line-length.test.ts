@@ -12,6 +12,12 @@ describe('longLines', () => {
     ['box drawing (3 bytes in UTF-8) at the limit', '│'.repeat(MAX_LINE_LENGTH), []],
     ['an astral emoji counted once', `${'x'.repeat(MAX_LINE_LENGTH - 1)}🚨`, []],
     ['only the long one of several, by its number', `short\n${'y'.repeat(130)}\nshort`, [{ line: 2, length: 130 }]],
+    ['a comment long only by a URL', ` * (https://docs.aws.amazon.com/${'p'.repeat(130)}.html)`, []],
+    [
+      'a long line with a URL in it still too long without it',
+      `${'z'.repeat(121)} https://example.com/x`,
+      [{ line: 1, length: 143 }],
+    ],
   ])('%s', (_, text, expected) => {
     expect(longLines(text)).toEqual(expected);
   });
