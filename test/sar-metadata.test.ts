@@ -87,6 +87,10 @@ const SAR_UNCONFIRMED: Readonly<Record<string, string>> = {
   'AWS::Events::EventBus':
     "the window-events bus (WatchdogEventBus) is the recovery hand-off's; SAR's published list names " +
     'EventBusPolicy and Rule but not EventBus',
+  'AWS::Chatbot::SlackChannelConfiguration':
+    'optional (only with SlackWorkspaceId and SlackChannelId); not on the published list of SAR-supported types',
+  'AWS::Chatbot::MicrosoftTeamsChannelConfiguration':
+    'optional (only with the three Teams ids); not on the published list of SAR-supported types',
 };
 
 /**
