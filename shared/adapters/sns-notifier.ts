@@ -2,19 +2,28 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Notifier, OpsNotifier } from '../app/ports.ts';
 import type { Notification } from '../domain/notification.ts';
 import { chatbotMessageOf } from './chatbot-message.ts';
+import { programMessageOf } from './escalation-event.ts';
 import { attributesOf, bodyOf, subjectOf } from './sns-message.ts';
 
 /**
  * The message for each kind of subscriber (SNS `MessageStructure: json`): AWS Chatbot subscribes
- * over HTTPS and gets its custom-notification JSON; e-mail, SQS, Lambda and the rest get the
- * plain text.
+ * over HTTPS and gets its custom-notification JSON; a queue or a function (programs) gets the
+ * `Deployment Escalated`/`Resolved` event as JSON (escalation-event.ts); e-mail and the rest get
+ * the plain text.
  *
  * @example
  * JSON.parse(messageOf(n)).https; // '{"version":"1.0","source":"custom",…}'
  */
 export function messageOf(notification: Notification): string {
   const text = bodyOf(notification);
-  return JSON.stringify({ default: text, email: text, https: JSON.stringify(chatbotMessageOf(notification)) });
+  const program = programMessageOf(notification);
+  return JSON.stringify({
+    default: text,
+    email: text,
+    https: JSON.stringify(chatbotMessageOf(notification)),
+    sqs: program,
+    lambda: program,
+  });
 }
 
 /**

@@ -154,12 +154,12 @@ describe('chatbotMessageOf', () => {
 });
 
 describe('messageOf', () => {
-  it('gives e-mail and every other protocol the plain text, and HTTPS (Chatbot) the custom notification', () => {
+  it('gives e-mail and the default the plain text, and HTTPS (Chatbot) the custom notification', () => {
     // Act
     const structure = JSON.parse(messageOf(critical())) as Record<string, string>;
 
-    // Assess
-    expect(Object.keys(structure).sort()).toEqual(['default', 'email', 'https']);
+    // Assess: sqs and lambda, the event as data: escalation-event.test.ts.
+    expect(Object.keys(structure).sort()).toEqual(['default', 'email', 'https', 'lambda', 'sqs']);
     expect(structure.email).toBe(structure.default);
     expect(structure.email?.startsWith('CRITICAL: DELETE of trustsource-core-prod running for 40 min.\n')).toBe(true);
     expect(JSON.parse(structure.https ?? '{}')).toEqual(chatbotMessageOf(critical()));

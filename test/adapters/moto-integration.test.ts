@@ -1,10 +1,14 @@
 /**
  * The SNS notifier and the CloudFormation inspector with the real SDK clients against real
- * protocol endpoints (moto_server, started by test/global-setup.ts): what subscribers receive,
+ * protocol endpoints (moto_server, started by test/global-setup.ts): what subscribers receive (a
+ * queue: the event JSON of `MessageStructure: json`'s sqs key),
  * filter policies on `severity`, and DescribeStacks' real answers for tags, statuses and deleted
  * stacks.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
 import {
   CloudFormationClient,
   CreateStackCommand,
@@ -28,8 +32,12 @@ import { freshStore } from '../support/dynamodb.ts';
 import { iso } from '../support/states.ts';
 import { stackStatus, watchdog } from '../support/watchdog.ts';
 import { notification } from '../support/notifications.ts';
+import { REPO_ROOT } from '../support/shared-files.ts';
 
 const REGION = 'eu-central-1';
+const validateEscalation = new Ajv2020.default({ allErrors: true }).compile(
+  JSON.parse(readFileSync(path.join(REPO_ROOT, 'docs/escalation-event.schema.json'), 'utf8')) as object,
+);
 const clientConfig = () => ({
   endpoint: inject('motoEndpoint'),
   region: REGION,
@@ -81,7 +89,7 @@ async function received(sqs: SQSClient, queueUrl: string): Promise<{ body: strin
 }
 
 describe('SNS notifier against moto', () => {
-  it('delivers each alert with its attributes, and a WARNING-only subscriber gets no CRITICAL', async () => {
+  it('delivers each alert to a queue as event JSON with attributes; a WARNING-only one gets no CRITICAL', async () => {
     // Prepare
     const sns = new SNSClient(clientConfig());
     const sqs = new SQSClient(clientConfig());
@@ -97,9 +105,14 @@ describe('SNS notifier against moto', () => {
     // Assess
     const all = await received(sqs, everything);
     expect(all.map((message) => message.severity).sort()).toEqual(['CRITICAL', 'WARNING']);
-    expect(all.find((message) => message.severity === 'CRITICAL')?.body).toContain(
-      'CRITICAL: DELETE of trustsource-core-prod running for 40 min.',
-    );
+    // A queue is a program: the sqs message, not the e-mail's text (escalation-event.ts).
+    const critical = JSON.parse(all.find((message) => message.severity === 'CRITICAL')?.body ?? '{}');
+    expect(critical).toMatchObject({
+      source: 'cfn-watchdog',
+      'detail-type': 'Deployment Escalated',
+      detail: { severity: 'CRITICAL', stackName: 'trustsource-core-prod', elapsedSeconds: 2400 },
+    });
+    expect(validateEscalation(critical), JSON.stringify(validateEscalation.errors)).toBe(true);
     const filtered = await received(sqs, warningsOnly);
     expect(filtered.map((message) => message.severity)).toEqual(['WARNING']);
   });
