@@ -91,6 +91,10 @@ const SAR_UNCONFIRMED: Readonly<Record<string, string>> = {
     'optional (only with SlackWorkspaceId and SlackChannelId); not on the published list of SAR-supported types',
   'AWS::Chatbot::MicrosoftTeamsChannelConfiguration':
     'optional (only with the three Teams ids); not on the published list of SAR-supported types',
+  'AWS::Events::Connection':
+    'optional (only with PagerDutyRoutingKey): the PagerDuty API destination needs one; not on the published list',
+  'AWS::Events::ApiDestination':
+    'optional (only with PagerDutyRoutingKey): PagerDuty Events API v2; not on the published list',
 };
 
 /**

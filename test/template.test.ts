@@ -281,6 +281,7 @@ describe('template.yaml', () => {
           'DeadLettersLostAlarm',
           'FailedEventsLostAlarm',
           'OrganizationDeadLettersLostAlarm',
+          'PagerDutyDeliveryAlarm',
           'SelfCheckErrorsAlarm',
           'StackEventsErrorsAlarm',
           'SweeperErrorsAlarm',
