@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../scripts/build.ts';
 import { readTemplate } from '../scripts/cfn-template.ts';
 import { policyStatements } from '../scripts/template-checks.ts';
-import { condition, resolve, type Deployment } from './support/resource-policy.ts';
+import { deployedOutputs, deployedResources, resolve, type Deployment } from './support/resource-policy.ts';
 
 const template = readTemplate(join(REPO_ROOT, 'template.yaml'));
 
@@ -23,20 +23,8 @@ function deployment(parameters: Record<string, string>): Deployment {
   return { template, stackName: 'cfn-watchdog', accountId: '111111111111', region: 'eu-central-1', parameters };
 }
 
-/** The logical ids CloudFormation creates for these parameters: those without a condition, or whose condition holds. */
-function deployed(parameters: Record<string, string>): string[] {
-  const target = deployment(parameters);
-  return Object.entries(template.Resources)
-    .filter(([, resource]) => resource.Condition === undefined || condition(target, resource.Condition))
-    .map(([id]) => id);
-}
-
-function outputs(parameters: Record<string, string>): string[] {
-  const target = deployment(parameters);
-  return Object.entries(template.Outputs ?? {})
-    .filter(([, output]) => output.Condition === undefined || condition(target, String(output.Condition)))
-    .map(([name]) => name);
-}
+const deployed = (parameters: Record<string, string>): string[] => deployedResources(deployment(parameters));
+const outputs = (parameters: Record<string, string>): string[] => deployedOutputs(deployment(parameters));
 
 const baseline = deployed({});
 const properties = (id: string): Record<string, unknown> => template.Resources[id]?.Properties ?? {};

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../scripts/build.ts';
 import { readTemplate } from '../scripts/cfn-template.ts';
-import { condition, type Deployment } from './support/resource-policy.ts';
+import { deployedOutputs, deployedResources, type Deployment } from './support/resource-policy.ts';
 
 const template = readTemplate(join(REPO_ROOT, 'template.yaml'));
 const KEY = 'R0123456789ABCDEF0123456789abcde';
@@ -18,20 +18,8 @@ function deployment(parameters: Record<string, string>): Deployment {
   return { template, stackName: 'cfn-watchdog', accountId: '111111111111', region: 'eu-central-1', parameters };
 }
 
-/** The logical ids CloudFormation creates for these parameters. */
-function deployed(parameters: Record<string, string>): string[] {
-  const target = deployment(parameters);
-  return Object.entries(template.Resources)
-    .filter(([, resource]) => resource.Condition === undefined || condition(target, resource.Condition))
-    .map(([id]) => id);
-}
-
-function outputs(parameters: Record<string, string>): string[] {
-  const target = deployment(parameters);
-  return Object.entries(template.Outputs ?? {})
-    .filter(([, output]) => output.Condition === undefined || condition(target, String(output.Condition)))
-    .map(([name]) => name);
-}
+const deployed = (parameters: Record<string, string>): string[] => deployedResources(deployment(parameters));
+const outputs = (parameters: Record<string, string>): string[] => deployedOutputs(deployment(parameters));
 
 const properties = (id: string): Record<string, unknown> => template.Resources[id]?.Properties ?? {};
 type Target = Record<string, unknown> & { InputTransformer: { InputTemplate: { 'Fn::Sub': string } } };

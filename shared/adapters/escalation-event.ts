@@ -122,7 +122,7 @@ export function escalationEventOf(notification: Notification): EscalationEvent {
       statusAt: formatInstant(notification.statusAt),
       startedAt: formatInstant(notification.startedAt),
       sentAt: formatInstant(notification.at),
-      elapsedSeconds: Math.round(notification.elapsedMs / 1000),
+      elapsedSeconds: Math.floor(notification.elapsedMs / 1000),
       resourcesInProgress: resources.slice(0, MAX_RESOURCES_IN_EVENT).map((resource) => ({
         logicalResourceId: resource.logicalResourceId,
         physicalResourceId: resource.physicalResourceId,

@@ -223,3 +223,23 @@ export function mayPutEvents(deployment: Deployment, request: PutEventsRequest):
   const sameAccount = request.principalArn.split(':')[4] === deployment.accountId;
   return sameAccount || matching.some((statement) => statement.Effect === 'Allow');
 }
+
+/**
+ * The logical ids CloudFormation creates in `deployment`: those without a condition, or whose
+ * condition holds for its parameters.
+ *
+ * @example
+ * deployedResources({ ...deployment, parameters: { PagerDutyRoutingKey: key } }); // […, 'PagerDutyDestination']
+ */
+export function deployedResources(deployment: Deployment): string[] {
+  return Object.entries(deployment.template.Resources)
+    .filter(([, resource]) => resource.Condition === undefined || condition(deployment, resource.Condition))
+    .map(([id]) => id);
+}
+
+/** The outputs `deployment` has: those without a condition, or whose condition holds. */
+export function deployedOutputs(deployment: Deployment): string[] {
+  return Object.entries(deployment.template.Outputs ?? {})
+    .filter(([, output]) => output.Condition === undefined || condition(deployment, String(output.Condition)))
+    .map(([name]) => name);
+}
