@@ -280,6 +280,8 @@ describe('template.yaml', () => {
           'DeadLetterQueueAlarm',
           'DeadLettersLostAlarm',
           'FailedEventsLostAlarm',
+          'IncidentManagerDeliveryAlarm',
+          'OpsCenterDeliveryAlarm',
           'OrganizationDeadLettersLostAlarm',
           'PagerDutyDeliveryAlarm',
           'SelfCheckErrorsAlarm',
