@@ -7,111 +7,28 @@
  * description ≤ 2048, source ≤ 128; operational data keys outside the reserved prefixes but for
  * /aws/dedup, whose value is {"dedupString": …}) carrying the stack, service and dedupKey.
  */
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { describe, expect, it } from 'vitest';
 import {
-  CreateEventBusCommand,
-  EventBridgeClient,
-  PutEventsCommand,
-  PutRuleCommand,
-  PutTargetsCommand,
-} from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { describe, expect, inject, it } from 'vitest';
-import { readTemplate } from '../../scripts/cfn-template.ts';
-import { resolve, type Deployment } from '../support/resource-policy.ts';
-import { REPO_ROOT } from '../support/shared-files.ts';
+  deliverThroughRules,
+  escalatedSample as escalated,
+  MOTO_ACCOUNT,
+  motoDeployment,
+  readRepoJson as read,
+  resolvedSample as resolved,
+  type SampleEvent,
+  variant,
+} from '../support/template-rules.ts';
 
-const REGION = 'eu-central-1';
-/** moto's account: the events it delivers carry it, and the rules' patterns name the watchdog's. */
-const MOTO_ACCOUNT = '123456789012';
 type RuleId = 'IncidentManagerRule' | 'OpsCenterRule';
 
-const read = (file: string): unknown => JSON.parse(readFileSync(path.join(REPO_ROOT, file), 'utf8'));
-
-const deployment: Deployment = {
-  template: readTemplate(path.join(REPO_ROOT, 'template.yaml')),
-  stackName: 'cfn-watchdog',
-  accountId: MOTO_ACCOUNT,
-  region: REGION,
-  parameters: {
-    IncidentResponsePlanArn: `arn:aws:ssm-incidents::${MOTO_ACCOUNT}:response-plan/cfn-watchdog`,
-    OpsCenterForFailures: 'true',
-  },
-};
-
-interface InputTransformer {
-  InputPathsMap: Record<string, string>;
-  InputTemplate: string;
-}
-
-/** A rule's pattern and its target's transformer (if any) as CloudFormation would deploy them. */
-function deployedRule(id: RuleId): { EventPattern: unknown; InputTransformer?: InputTransformer } {
-  const properties = deployment.template.Resources[id]?.Properties ?? {};
-  const [target] = properties.Targets as Array<Record<string, unknown>>;
-  return {
-    EventPattern: resolve(deployment, properties.EventPattern),
-    InputTransformer: resolve(deployment, target?.InputTransformer) as InputTransformer | undefined,
-  };
-}
-
-interface SampleEvent {
-  readonly source: string;
-  readonly 'detail-type': string;
-  readonly detail: Record<string, unknown>;
-}
-const escalated = read('events/escalations/deployment-escalated.json') as SampleEvent;
-const resolved = read('events/escalations/deployment-resolved.json') as SampleEvent;
-const variant = (event: SampleEvent, detail: Record<string, unknown>): SampleEvent => ({
-  ...event,
-  detail: { ...event.detail, ...detail },
+const deployment = motoDeployment({
+  IncidentResponsePlanArn: `arn:aws:ssm-incidents::${MOTO_ACCOUNT}:response-plan/cfn-watchdog`,
+  OpsCenterForFailures: 'true',
 });
 const failed = variant(escalated, { severity: 'FAILED', status: 'DELETE_FAILED' });
 
-const clientConfig = () => ({
-  endpoint: inject('motoEndpoint'),
-  region: REGION,
-  credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-});
-
-/** The rule on a bus of its own (moto is shared by the suites) into a queue; what the queue got. */
-async function deliver(id: RuleId, event: SampleEvent): Promise<unknown[]> {
-  const events = new EventBridgeClient(clientConfig());
-  const sqs = new SQSClient(clientConfig());
-  const busName = `incidents-${randomUUID()}`;
-  await events.send(new CreateEventBusCommand({ Name: busName }));
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `incidents-${randomUUID()}` }));
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-  const rule = deployedRule(id);
-  await events.send(
-    new PutRuleCommand({ Name: id, EventBusName: busName, EventPattern: JSON.stringify(rule.EventPattern) }),
-  );
-  await events.send(
-    new PutTargetsCommand({
-      Rule: id,
-      EventBusName: busName,
-      Targets: [{ Id: id, Arn: Attributes?.QueueArn, InputTransformer: rule.InputTransformer }],
-    }),
-  );
-  const { FailedEntryCount } = await events.send(
-    new PutEventsCommand({
-      Entries: [
-        {
-          EventBusName: busName,
-          Source: event.source,
-          DetailType: event['detail-type'],
-          Detail: JSON.stringify(event.detail),
-        },
-      ],
-    }),
-  );
-  expect(FailedEntryCount).toBe(0);
-  const { Messages } = await sqs.send(
-    new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-  );
-  return (Messages ?? []).map((message) => JSON.parse(message.Body ?? 'null') as unknown);
-}
+/** What the rule `id` alone makes of `event`. */
+const deliver = (id: RuleId, event: SampleEvent): Promise<unknown[]> => deliverThroughRules(deployment, [id], event);
 
 interface OpsItemInput {
   title: string;

@@ -9,124 +9,30 @@
  * InputTemplate), so this is EventBridge's transformation as moto emulates it. It does not escape
  * a value with a quote in it, as EventBridge does: no sample here has one.
  */
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import {
-  CreateEventBusCommand,
-  EventBridgeClient,
-  PutEventsCommand,
-  PutRuleCommand,
-  PutTargetsCommand,
-} from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import Ajv2020 from 'ajv/dist/2020.js';
-import { describe, expect, inject, it } from 'vitest';
-import { readTemplate } from '../../scripts/cfn-template.ts';
-import { resolve, type Deployment } from '../support/resource-policy.ts';
-import { REPO_ROOT } from '../support/shared-files.ts';
+import { describe, expect, it } from 'vitest';
+import {
+  deliverThroughRules,
+  escalatedSample as escalated,
+  motoDeployment,
+  readRepoJson as read,
+  resolvedSample as resolved,
+  type SampleEvent,
+  variant,
+} from '../support/template-rules.ts';
 
-const REGION = 'eu-central-1';
-/** moto's account: the events it delivers carry it, and the rules' patterns name the watchdog's. */
-const MOTO_ACCOUNT = '123456789012';
 const ROUTING_KEY = 'R0123456789ABCDEF0123456789abcde';
 const RULES = ['PagerDutyWarningRule', 'PagerDutyCriticalRule', 'PagerDutyResolvedRule'] as const;
 
-const read = (file: string): unknown => JSON.parse(readFileSync(path.join(REPO_ROOT, file), 'utf8'));
 const validate = new Ajv2020.default({ allErrors: true }).compile(
   read('test/fixtures/pagerduty/events-v2.schema.json') as object,
 );
 
-const deployment: Deployment = {
-  template: readTemplate(path.join(REPO_ROOT, 'template.yaml')),
-  stackName: 'cfn-watchdog',
-  accountId: MOTO_ACCOUNT,
-  region: REGION,
-  parameters: { PagerDutyRoutingKey: ROUTING_KEY },
-};
+const deployment = motoDeployment({ PagerDutyRoutingKey: ROUTING_KEY });
 
-interface RuleTarget {
-  readonly EventPattern: unknown;
-  readonly InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string };
-}
-
-/** A rule's pattern and its target's transformer as CloudFormation would deploy them. */
-function deployedRule(id: (typeof RULES)[number]): RuleTarget {
-  const properties = deployment.template.Resources[id]?.Properties ?? {};
-  const [target] = properties.Targets as Array<Record<string, unknown>>;
-  return {
-    EventPattern: resolve(deployment, properties.EventPattern),
-    InputTransformer: resolve(deployment, target?.InputTransformer) as RuleTarget['InputTransformer'],
-  };
-}
-
-interface SampleEvent {
-  readonly source: string;
-  readonly 'detail-type': string;
-  readonly detail: Record<string, unknown>;
-}
-const escalated = read('events/escalations/deployment-escalated.json') as SampleEvent;
-const resolved = read('events/escalations/deployment-resolved.json') as SampleEvent;
-const variant = (event: SampleEvent, detail: Record<string, unknown>): SampleEvent => ({
-  ...event,
-  detail: { ...event.detail, ...detail },
-});
-
-const clientConfig = () => ({
-  endpoint: inject('motoEndpoint'),
-  region: REGION,
-  credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-});
-
-/** The three rules on a bus of their own (moto is shared by the suites), all into one queue. */
-async function pagerDutyRoute(): Promise<{
-  busName: string;
-  queueUrl: string;
-  sqs: SQSClient;
-  events: EventBridgeClient;
-}> {
-  const events = new EventBridgeClient(clientConfig());
-  const sqs = new SQSClient(clientConfig());
-  const busName = `pagerduty-${randomUUID()}`;
-  await events.send(new CreateEventBusCommand({ Name: busName }));
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `pagerduty-${randomUUID()}` }));
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-  for (const id of RULES) {
-    const rule = deployedRule(id);
-    await events.send(
-      new PutRuleCommand({ Name: id, EventBusName: busName, EventPattern: JSON.stringify(rule.EventPattern) }),
-    );
-    await events.send(
-      new PutTargetsCommand({
-        Rule: id,
-        EventBusName: busName,
-        Targets: [{ Id: 'PagerDuty', Arn: Attributes?.QueueArn, InputTransformer: rule.InputTransformer }],
-      }),
-    );
-  }
-  return { busName, queueUrl: QueueUrl as string, sqs, events };
-}
-
-async function deliver(event: SampleEvent): Promise<Array<Record<string, unknown>>> {
-  const { busName, queueUrl, sqs, events } = await pagerDutyRoute();
-  const { FailedEntryCount } = await events.send(
-    new PutEventsCommand({
-      Entries: [
-        {
-          EventBusName: busName,
-          Source: event.source,
-          DetailType: event['detail-type'],
-          Detail: JSON.stringify(event.detail),
-        },
-      ],
-    }),
-  );
-  expect(FailedEntryCount).toBe(0);
-  const { Messages } = await sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-  );
-  return (Messages ?? []).map((message) => JSON.parse(message.Body ?? 'null') as Record<string, unknown>);
-}
+/** What the three rules, all into one queue, make of `event`. */
+const deliver = async (event: SampleEvent): Promise<Array<Record<string, unknown>>> =>
+  (await deliverThroughRules(deployment, RULES, event)) as Array<Record<string, unknown>>;
 
 describe('the PagerDuty rules of template.yaml, through EventBridge (moto)', () => {
   it.each([
