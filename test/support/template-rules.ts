@@ -76,7 +76,8 @@ const clientConfig = () => ({
  * into one queue, and answers what the queue received, each body parsed.
  *
  * @example
- * const bodies = await deliverThroughRules(motoDeployment({ OpsCenterForFailures: 'true' }), ['OpsCenterRule'], failed);
+ * const deployment = motoDeployment({ OpsCenterForFailures: 'true' });
+ * const bodies = await deliverThroughRules(deployment, ['OpsCenterRule'], failedSample);
  */
 export async function deliverThroughRules(
   deployment: Deployment,
