@@ -37,6 +37,10 @@ export const ExitCode = {
   STORE_IN_USE: 3,
 } as const;
 
+/** `--format`, one of `choices`, as every command that prints a table or data takes it. */
+const formatOption = (...choices: readonly string[]): Option =>
+  new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(choices);
+
 /** A mistake in how the command was called: one line on stderr, exit status 2. */
 export class UsageError extends UserInputError {
   constructor(message: string, options?: ErrorOptions) {
@@ -274,12 +278,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       collect,
       [],
     )
-    .addOption(
-      new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices([
-        'json',
-        'table',
-      ]),
-    )
+    .addOption(formatOption('json', 'table'))
     .option(
       '--db <dir>',
       'keep what was replayed in this folder, for the read commands (windows --db DIR); a new or empty folder ' +
@@ -336,13 +335,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       .option('--account <id>', 'only this account')
       .option('--region <region>', 'only windows of stacks in this region')
       .option('--open', 'only windows still open')
-      .addOption(
-        new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices([
-          'table',
-          'json',
-          'csv',
-        ]),
-      ),
+      .addOption(formatOption('table', 'json', 'csv')),
   ).action(async (flags: WindowsFlags & { region?: string; awsRegion?: string }) => {
     const { region, awsRegion, ...rest } = flags;
     io.stdout(await listWindows({ ...rest, windowRegion: region, region: awsRegion }, clock, io.isTty));
@@ -353,12 +346,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       .command('status')
       .description('Show the operations in progress now (elapsed, severity, what is stuck) and the open impact windows')
       .option('--thresholds <spec>', "the deployment's thresholds, for the severity reached (default *=20m/40m)")
-      .addOption(
-        new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices([
-          'table',
-          'json',
-        ]),
-      ),
+      .addOption(formatOption('table', 'json')),
   ).action(async (flags: StatusFlags & { thresholds?: string; awsRegion?: string }) => {
     const { thresholds, awsRegion, ...rest } = flags;
     io.stdout(await showStatus({ ...rest, region: awsRegion }, configFromText({ thresholds }), clock, io.isTty));
@@ -376,13 +364,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       .option('--service <name>', 'every stack of this service')
       .option('--account <id>', 'only stacks in this account')
       .option('--region <region>', 'only stacks in this region')
-      .addOption(
-        new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices([
-          'table',
-          'json',
-          'csv',
-        ]),
-      ),
+      .addOption(formatOption('table', 'json', 'csv')),
   ).action(async (flags: TimelineFlags & { region?: string; awsRegion?: string }) => {
     const { region, awsRegion, ...rest } = flags;
     if ((rest.stack === undefined) === (rest.service === undefined))
@@ -425,14 +407,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     ...rest,
     region: awsRegion,
   });
-  const formatOption = (): Option =>
-    new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices([
-      'table',
-      'json',
-    ]);
 
   withQueue(redrive.command('list').description('List the messages waiting, parsed as the stack-events function would'))
-    .addOption(formatOption())
+    .addOption(formatOption('table', 'json'))
     .action(async (flags: RedriveFlags & { awsRegion?: string }) => {
       io.stdout(await listRedrive(redriveFlags(flags), clock, io.isTty, stderrLog(io)));
     });
@@ -445,7 +422,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
   withQueue(redrive.command('apply').description('Apply each event as the function would; delete the accepted'))
     .option('--dry-run', 'parse and say what would be applied; write and delete nothing')
-    .addOption(formatOption())
+    .addOption(formatOption('table', 'json'))
     .action(async (flags: RedriveFlags & { awsRegion?: string; dryRun?: boolean }) => {
       const { output, allDeleted } = await applyRedrive(
         { ...redriveFlags(flags), dryRun: flags.dryRun },
