@@ -38,7 +38,6 @@ export function wireSelfCheck(env: Readonly<Record<string, string | undefined>>,
     }),
     store,
     ops: createSnsOpsNotifier({ client: sns, topicArn: opsTopicArn }),
-    mutedStacks: () => store.stacksMutedByTag(),
     clock: () => Date.now(),
     log,
   };

@@ -71,10 +71,8 @@ export interface SelfCheckResult {
 
 export interface SelfCheckDeps {
   readonly probe: ResourceProbe;
-  readonly store: Pick<WatchdogStore, 'lastSweepHeartbeat' | 'lastSelfCheck' | 'recordSelfCheck'>;
+  readonly store: Pick<WatchdogStore, 'lastSweepHeartbeat' | 'lastSelfCheck' | 'recordSelfCheck' | 'stacksMutedByTag'>;
   readonly ops: OpsNotifier;
-  /** The stacks muted by their `cfn-watchdog:mute` tag. */
-  readonly mutedStacks: () => Promise<readonly MutedStack[]>;
   readonly clock: Clock;
   readonly log: Log;
 }
@@ -96,7 +94,7 @@ export class SelfCheckMemoryError extends WatchdogError {
  * One self-check: every check runs, whatever the others answer; then at most one message.
  *
  * @example
- * const result = await selfCheck({ probe, store, ops, mutedStacks: () => store.stacksMutedByTag(), clock, log });
+ * const result = await selfCheck({ probe, store, ops, clock, log });
  * result.checks.filter((check) => !check.ok); // what the page listed
  */
 export async function selfCheck(deps: SelfCheckDeps, options: SelfCheckOptions = {}): Promise<SelfCheckResult> {
@@ -108,7 +106,7 @@ export async function selfCheck(deps: SelfCheckDeps, options: SelfCheckOptions =
     checked(CheckName.TOPIC, () => deps.probe.topic()),
     checked(CheckName.BUS, () => deps.probe.bus()),
     checked(CheckName.KEY, () => deps.probe.key()),
-    settled(deps.mutedStacks),
+    settled(() => deps.store.stacksMutedByTag()),
   ]);
   const checks: CheckResult[] = [table, heartbeat, topic, bus, key];
   if (!listed.ok) checks.push(failed(CheckName.MUTED, listed.error));

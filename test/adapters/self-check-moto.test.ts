@@ -83,8 +83,6 @@ async function deployedWatchdog(): Promise<Watchdog> {
         probe,
         store,
         ops: createSnsOpsNotifier({ client: sns, topicArn: ops as string }),
-        // As the handler wires it (shared/adapters/self-check-wiring.ts).
-        mutedStacks: () => store.stacksMutedByTag(),
         clock: () => NOW,
         log: silentLog,
       }),

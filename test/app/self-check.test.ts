@@ -72,12 +72,12 @@ function fakes(
         if (options.memoryWrite) throw options.memoryWrite;
         remembered.push(memory);
       },
+      stacksMutedByTag: async () => {
+        if (options.muted instanceof Error) throw options.muted;
+        return [...(options.muted ?? [])];
+      },
     },
     ops: { send: async (message) => void sent.push(message) },
-    mutedStacks: async () => {
-      if (options.muted instanceof Error) throw options.muted;
-      return options.muted ?? [];
-    },
     clock: () => NOW,
     log: silentLog,
   };
