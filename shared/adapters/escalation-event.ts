@@ -81,15 +81,21 @@ export interface EscalationEvent {
 }
 
 /**
- * The key one operation's events share: its stack and its start, hashed to a fixed length (a stack
- * ARN alone runs to 200 characters; PagerDuty's `dedup_key` takes 255).
+ * The key one operation's events share: its stack, its start and its type, hashed to a fixed
+ * length (a stack ARN alone runs to 200 characters; PagerDuty's `dedup_key` takes 255). The type,
+ * because two operations of one stack can start in the same second (a create that failed at once,
+ * then its deletion): each must open and resolve its own incident.
  *
  * @example
- * dedupKeyOf({ stackId, startedAt }); // 'cfn-watchdog-3f2a…' (40 hex digits)
+ * dedupKeyOf({ stackId, startedAt, operation: 'DELETE' }); // 'cfn-watchdog-3f2a…' (40 hex digits)
  */
-export function dedupKeyOf({ stackId, startedAt }: Pick<Notification, 'stackId' | 'startedAt'>): string {
+export function dedupKeyOf({
+  stackId,
+  startedAt,
+  operation,
+}: Pick<Notification, 'stackId' | 'startedAt' | 'operation'>): string {
   const digest = createHash('sha256')
-    .update(`${stackId}\n${formatInstant(startedAt)}`)
+    .update(`${stackId}\n${formatInstant(startedAt)}\n${operation}`)
     .digest('hex');
   return `cfn-watchdog-${digest.slice(0, 40)}`;
 }

@@ -89,13 +89,16 @@ describe('escalationEventOf', () => {
       escalationEventOf(notification({ severity: 'CRITICAL', reminder: 2 })),
       escalationEventOf(seedResolved()),
     ].map((event) => event.detail.dedupKey);
-    const later = dedupKeyOf({ stackId: notification().stackId, startedAt: Date.parse('2021-09-22T08:00:00Z') });
-    const elsewhere = dedupKeyOf({ stackId: otherStack, startedAt: notification().startedAt });
+    const { stackId, startedAt, operation } = notification();
+    const later = dedupKeyOf({ stackId, startedAt: Date.parse('2021-09-22T08:00:00Z'), operation });
+    const elsewhere = dedupKeyOf({ stackId: otherStack, startedAt, operation });
+    // A create that failed at once and the deletion that began in its second.
+    const sameSecond = dedupKeyOf({ stackId, startedAt, operation: operation === 'DELETE' ? 'CREATE' : 'DELETE' });
 
     // Assess
     expect(new Set(keys).size).toBe(1);
     expect(keys[0]).toMatch(/^cfn-watchdog-[0-9a-f]{40}$/);
-    expect([later, elsewhere]).not.toContain(keys[0]);
+    expect(new Set([keys[0], later, elsewhere, sameSecond]).size).toBe(4);
   });
 
   it(`keeps ${MAX_RESOURCES_IN_EVENT} of 500 resources in progress and says how many there were`, () => {
