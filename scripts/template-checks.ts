@@ -109,6 +109,16 @@ export const ACTION_WILDCARDS_ALLOWED: Readonly<Record<string, string>> = {
     'SNS and SQS call GenerateDataKey or GenerateDataKeyWithoutPlaintext on the key, depending on the caller',
 };
 
+/**
+ * Actions that name no resource a policy could narrow them to, and why `Resource: "*"` is theirs:
+ * a statement with one of them alone may have it.
+ */
+export const RESOURCE_WILDCARDS_ALLOWED: Readonly<Record<string, string>> = {
+  'ssm:CreateOpsItem':
+    "an OpsItem has no ARN before it exists; AWS's own OpsCenter roles (OpsItem-CWE-Role, " +
+    'AWSSSMOpsInsightsServiceRolePolicy) grant it on "*" while they narrow the actions on existing OpsItems',
+};
+
 /** AWS managed policies a role may carry, and why. */
 export const MANAGED_POLICIES_ALLOWED: Readonly<Record<string, string>> = {
   'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole':
@@ -182,8 +192,10 @@ function checkIam(resources: Record<string, CfnResource>): Finding[] {
         resource: where,
         message: `${where}: NotAction allows all but a list`,
       });
+    const actions = actionsOf(statement);
+    const namesNoResource = actions.length > 0 && actions.every((action) => action in RESOURCE_WILDCARDS_ALLOWED);
     for (const resource of list(statement.Resource)) {
-      if (resource === '*' && !keyPolicy)
+      if (resource === '*' && !keyPolicy && !namesNoResource)
         findings.push({
           rule: Rule.WILDCARD_RESOURCE,
           resource: where,

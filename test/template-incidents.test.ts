@@ -87,7 +87,8 @@ describe('the Incident Manager and OpsCenter routes', () => {
 
   it.each([
     ['IncidentManagerStartRole', 'StartIncidentFromResponsePlan', 'ssm-incidents:StartIncident', PLAN],
-    ['OpsCenterCreateRole', 'CreateOpsItem', 'ssm:CreateOpsItem', `arn:aws:ssm:${REGION}:${ACCOUNT}:opsitem/*`],
+    // An OpsItem has no ARN before it exists: CreateOpsItem is granted on "*", as AWS's own OpsCenter roles do.
+    ['OpsCenterCreateRole', 'CreateOpsItem', 'ssm:CreateOpsItem', '*'],
   ])('lets EventBridge, for this account only, do with %s one action on one resource', (id, name, action, arn) => {
     // Act
     const role = properties(id);

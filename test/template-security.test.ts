@@ -285,6 +285,26 @@ describe('the checks', () => {
     expect(securityFindings(template).map((finding) => finding.rule)).toEqual([Rule.WILDCARD_RESOURCE]);
   });
 
+  it.each([
+    [['ssm:CreateOpsItem'], []],
+    [['ssm:CreateOpsItem', 'sns:Publish'], [Rule.WILDCARD_RESOURCE]],
+    [['ssm:UpdateOpsItem'], [Rule.WILDCARD_RESOURCE]],
+  ])('let %j have Resource "*" only when every action names no resource', (actions, expected) => {
+    const template = parseTemplate(
+      [
+        'Resources:',
+        '  Role:',
+        '    Type: AWS::IAM::Role',
+        '    Properties:',
+        '      Policies:',
+        '        - PolicyName: p',
+        '          PolicyDocument:',
+        `            Statement: [{ Effect: Allow, Action: ${JSON.stringify(actions)}, Resource: "*" }]`,
+      ].join('\n'),
+    );
+    expect(securityFindings(template).map((finding) => finding.rule)).toEqual(expected);
+  });
+
   it('exempt only the scheduled functions from dead letters, with a reason', () => {
     expect(Object.keys(DEAD_LETTER_EXEMPT)).toEqual(['SweeperFunction', 'SelfCheckFunction']);
     expect(DEAD_LETTER_EXEMPT.SweeperFunction).toMatch(/next one/);
