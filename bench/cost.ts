@@ -63,7 +63,12 @@ export interface MonthlyCost {
     readonly usdBeyondFreeTier: number;
     readonly note: string;
   };
-  readonly eventBridge: { readonly windowEventsPerMonth: number; readonly usd: number; readonly note: string };
+  readonly eventBridge: {
+    readonly windowEventsPerMonth: number;
+    readonly pageEventsPerMonth: number;
+    readonly usd: number;
+    readonly note: string;
+  };
   readonly notificationsPerMonth: number;
   readonly totalUsd: number;
 }
@@ -112,7 +117,8 @@ export function monthlyCost(figures: EventsFigures): MonthlyCost {
     (sweeps.byCommand.PutItemCommand ?? 0) * scale * VOLUME.days;
   const readsByRequest = events.requests * scale * VOLUME.days + sweepRequests - writesByRequest;
   const storageUsd = gb * PRICES.storageGbMonthUsd;
-  const eventBridgeUsd = windowEventsPerMonth * PRICES.customEventUsd;
+  // Each page goes to the watchdog's bus too (Deployment Escalated/Resolved).
+  const eventBridgeUsd = (windowEventsPerMonth + notificationsPerMonth) * PRICES.customEventUsd;
   return {
     measuredEvents: figures.events,
     eventsPerMonth,
@@ -153,10 +159,11 @@ export function monthlyCost(figures: EventsFigures): MonthlyCost {
     },
     eventBridge: {
       windowEventsPerMonth: Math.round(windowEventsPerMonth),
+      pageEventsPerMonth: Math.round(notificationsPerMonth),
       usd: round(eventBridgeUsd, 4),
       note:
-        'CloudFormation status changes on the default bus, and rules on them, are free; only the Impact Window ' +
-        'events the watchdog puts are custom events',
+        'CloudFormation status changes on the default bus, and rules on them, are free; the Impact Window events ' +
+        'and the pages as events (Deployment Escalated/Resolved) the watchdog puts are custom events',
     },
     notificationsPerMonth: Math.round(notificationsPerMonth),
     totalUsd: round(dynamo.events + dynamo.sweeps + storageUsd + eventBridgeUsd, 2),

@@ -15,6 +15,7 @@ import { DEFAULT_CONFIG, type WatchdogConfig } from '../shared/domain/config.ts'
 import type { ServiceRule } from '../shared/domain/service.ts';
 import { NO_FACTS } from '../shared/domain/stack-facts.ts';
 import type { Instant } from '../shared/domain/time.ts';
+import type { Notification } from '../shared/domain/notification.ts';
 import type { WindowEvent } from '../shared/domain/window-events.ts';
 import { meterClient, type Meter } from './metering.ts';
 import type { GeneratedStack } from './org.ts';
@@ -71,6 +72,8 @@ export function directoryOf(stacks: readonly GeneratedStack[]): StackDirectory {
 export interface RecordingDeps {
   readonly notifier: RecordingNotifier;
   readonly windowEvents: WindowEvent[];
+  /** The pages the bus took as events (their bus lane). */
+  readonly escalations: Notification[];
   /** Deps whose clock reads `now()`: one per worker, each with its own virtual time (and, given, its own directory). */
   with(now: () => Instant, stacks?: StackDirectory): WatchdogDeps;
 }
@@ -84,12 +87,16 @@ export function recordingDeps(
   const notifier = createRecordingNotifier();
   const windowEvents: WindowEvent[] = [];
   const publisher = { publish: async (event: WindowEvent) => void windowEvents.push(event) };
+  const escalations: Notification[] = [];
+  const bus = { publish: async (notification: Notification) => void escalations.push(notification) };
   return {
     notifier,
     windowEvents,
+    escalations,
     with: (now, own) => ({
       store,
       notifier,
+      escalations: bus,
       windowEvents: publisher,
       clock: now,
       config,

@@ -275,7 +275,7 @@ function humanReport(report: Record<string, unknown>, list: readonly Target[], c
         ['DynamoDB requests, events', fmt(cost.dynamoDbRequestsUsd.events, 2)],
         ['DynamoDB requests, sweeps', fmt(cost.dynamoDbRequestsUsd.sweeps, 2)],
         [`DynamoDB storage (${fmt(cost.storage.historyItems, 0)} raw events kept 90 days)`, fmt(cost.storage.usd, 2)],
-        ['EventBridge (window events)', fmt(cost.eventBridge.usd, 4)],
+        ['EventBridge (window and page events)', fmt(cost.eventBridge.usd, 4)],
         ['total', fmt(cost.totalUsd, 2)],
         [
           `(if every request were 1 unit: DynamoDB requests ${fmt(cost.dynamoDbIfOneUnitPerRequestUsd, 2)}; GSI ` +

@@ -207,6 +207,7 @@ export async function benchSweepEscalations(
     const plain = (now: Instant) => ({
       store: db.store,
       notifier: quiet,
+      escalations: quiet,
       windowEvents: quiet,
       clock: () => now,
       config,
@@ -252,6 +253,12 @@ export async function benchSweepEscalations(
         windowEventsAt.push(performance.now() - timedFrom);
       },
     };
+    // The pages' bus lane: a PutEvents after each page, as the sweeper puts them.
+    const escalations = {
+      async publish(): Promise<void> {
+        await delay(latency.putEvents);
+      },
+    };
     const asked: string[] = [];
     const inspector = hungStacks(asked, latency.describeStacks);
 
@@ -270,7 +277,7 @@ export async function benchSweepEscalations(
       };
       const now = SWEEP_AT + minute * MINUTE_MS;
       const result = await sweep(
-        { store, notifier, windowEvents, clock: () => now, config, log: silentLog, inspector, stacks },
+        { store, notifier, escalations, windowEvents, clock: () => now, config, log: silentLog, inspector, stacks },
         options,
       );
       secondsBySweep.push((performance.now() - started) / 1000);
@@ -292,7 +299,17 @@ export async function benchSweepEscalations(
     const recheckStarted = performance.now();
     const recheckNow = SWEEP_AT + sweepsForPages * MINUTE_MS;
     const recheck = await sweep(
-      { store, notifier, windowEvents, clock: () => recheckNow, config, log: silentLog, inspector, stacks },
+      {
+        store,
+        notifier,
+        escalations,
+        windowEvents,
+        clock: () => recheckNow,
+        config,
+        log: silentLog,
+        inspector,
+        stacks,
+      },
       { concurrency, remainingMs: () => SWEEPER_TIMEOUT_MS - (performance.now() - recheckStarted) },
     );
     const recheckSeconds = (performance.now() - recheckStarted) / 1000;

@@ -77,6 +77,12 @@ export function replayJson(result: ReplayResult) {
       stacks: window.stacks,
     })),
     rejected: result.rejected.map((rejected) => ({ ...rejected })),
+    // As the watchdog's bus carries them, beside the recovery hand-off: one per page sent.
+    escalationEvents: result.escalationEvents.map(({ at, event: { detailType, detail } }) => ({
+      at: formatInstant(at),
+      type: detailType,
+      detail,
+    })),
     windowEvents: result.windowEvents.map(({ at, event: { detailType, detail } }) => ({
       at: formatInstant(at),
       type: detailType,
@@ -218,6 +224,8 @@ export function replayTable(result: ReplayResult, config: WatchdogConfig): strin
   sections.push(
     `\nRecovery hand-off (EventBridge, source ${WINDOW_EVENT_SOURCE}): ${result.windowEvents.length}`,
     result.windowEvents.length ? handOff.toString() : '(none)',
+    `\nPages as events on the same bus (Deployment Escalated/Resolved, --format json lists them): ` +
+      `${result.escalationEvents.length}`,
   );
 
   const rejected = rejectedTable(result);

@@ -10,6 +10,7 @@ import { createDynamoDbStore, createStore, ensureTable } from '../shared/adapter
 import { localDynamoDbClient } from '../shared/adapters/embedded-dynamodb.ts';
 import { createMemoryTable } from '../shared/adapters/memory-table.ts';
 import { createRecordingNotifier } from '../shared/adapters/memory-notifier.ts';
+import { escalationEventOf, type EscalationEvent } from '../shared/adapters/escalation-event.ts';
 import type { WatchdogConfig } from '../shared/domain/config.ts';
 import type { Notification } from '../shared/domain/notification.ts';
 import { serviceKeyId, type ServiceKey } from '../shared/domain/service.ts';
@@ -39,6 +40,8 @@ export interface ReplayResult {
   readonly until: Instant | null;
   readonly notifications: readonly Notification[];
   /** The recovery hand-off events, in the order they were put on the bus, with the virtual time. */
+  /** The pages' events put on the watchdog's bus (their bus lane), in the order they were put. */
+  readonly escalationEvents: readonly { readonly at: Instant; readonly event: EscalationEvent }[];
   readonly windowEvents: readonly { readonly at: Instant; readonly event: WindowEvent }[];
   readonly operations: readonly ReplayedOperation[];
   readonly windows: readonly ReplayedWindow[];
@@ -119,7 +122,7 @@ export async function replay(
   if (until === null || first === undefined) {
     // Kept all the same: the read commands then answer with what the store held, or that nothing happened.
     await options.db?.keep(options.db.items);
-    return { until, notifications: [], windowEvents: [], operations: [], windows: [], rejected };
+    return { until, notifications: [], escalationEvents: [], windowEvents: [], operations: [], windows: [], rejected };
   }
   const deliveredAt = (delivery: Delivery): Instant => Math.max(delivery.deliverAt, resumeAt ?? delivery.deliverAt);
 
@@ -129,12 +132,18 @@ export async function replay(
     const notifier = createRecordingNotifier();
     const published: { at: Instant; event: WindowEvent }[] = [];
     const windowEvents = { publish: async (event: WindowEvent) => void published.push({ at: now, event }) };
+    const escalated: { at: Instant; event: EscalationEvent }[] = [];
+    const escalations = {
+      publish: async (notification: Notification) =>
+        void escalated.push({ at: now, event: escalationEventOf(notification) }),
+    };
     let now: Instant = deliveredAt(first);
     const clock = (): Instant => now;
     const lost = options.simulateCloudFormation ? (options.lost ?? []).map(({ event }) => event) : [];
     const deps = {
       store,
       notifier,
+      escalations,
       windowEvents,
       clock,
       config: options.config,
@@ -204,7 +213,15 @@ export async function replay(
     operations.sort((a, b) => compareOperations(a.operation, b.operation));
     windows.sort((a, b) => a.start - b.start || serviceKeyId(a.key).localeCompare(serviceKeyId(b.key)));
     await target.keep();
-    return { until, notifications: notifier.sent, windowEvents: published, operations, windows, rejected };
+    return {
+      until,
+      notifications: notifier.sent,
+      escalationEvents: escalated,
+      windowEvents: published,
+      operations,
+      windows,
+      rejected,
+    };
   } finally {
     await target.close();
   }

@@ -85,6 +85,7 @@ async function snapshot(
     clock: () => now,
     log: silentLog,
     notifier: NOTHING_SENT,
+    escalations: NOTHING_SENT,
     windowEvents: NOTHING_SENT,
   };
   for (const { key } of await store.servicesToSweep()) {

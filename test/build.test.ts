@@ -151,13 +151,12 @@ describe('the bundles', () => {
     expect(bundles.map((bundle) => bundle.files.filter((file) => file.endsWith('.map')))).toEqual([[], [], []]);
   });
 
-  it.each([
-    ['stack-events', false],
-    ['sweeper', true],
-  ])('%s carries the EventBridge client only if it announces windows: %s', (name, announces) => {
-    // The stack-events function applies events; only the sweeper puts window events on the bus.
+  it.each(['stack-events', 'sweeper'])("%s puts the pages' events on the watchdog's bus", (name) => {
+    // Both page (FAILED and RESOLVED from the events, WARNING and CRITICAL from the sweeps), and
+    // each page goes to the bus as well.
     const code = readFileSync(join(outRoot, name, 'handler.mjs'), 'utf8');
-    expect(code.includes('PutEvents')).toBe(announces);
+    expect(code.includes('PutEvents')).toBe(true);
+    expect(code.includes('Deployment Escalated')).toBe(true);
   });
 
   it('with --sourcemap are the same code, a map beside each, to read a stack trace of the deployed ' +

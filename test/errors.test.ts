@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedDbLockedError, EmbeddedDbOpenError } from '../shared/adapters/embedded-dynamodb.ts';
 import { ConfigurationError } from '../shared/adapters/env-config.ts';
-import { WindowEventRejectedError } from '../shared/adapters/eventbridge-publisher.ts';
+import { BusEventRejectedError } from '../shared/adapters/eventbridge-publisher.ts';
 import { MemoryTableValidationError } from '../shared/adapters/memory-table.ts';
 import { StoreDataError } from '../shared/adapters/store-items.ts';
 import { FoldedPageMissingError } from '../shared/app/ports.ts';
@@ -63,7 +63,7 @@ const watchdog: readonly Row[] = [
   { name: 'SweepIncompleteError', make: () => new SweepIncompleteError([new Error('SNS refused')]) },
   { name: 'FoldedPageMissingError', make: () => new FoldedPageMissingError('page 2 of stack s is gone') },
   { name: 'ConcurrentUpdateError', make: () => new ConcurrentUpdateError('stack s', 12) },
-  { name: 'WindowEventRejectedError', make: () => new WindowEventRejectedError('PutEvents refused the entry') },
+  { name: 'BusEventRejectedError', make: () => new BusEventRejectedError('PutEvents refused the entry') },
   { name: 'EmbeddedDbLockedError', make: () => new EmbeddedDbLockedError('the LevelDB at x is open elsewhere') },
   { name: 'EmbeddedDbOpenError', make: () => new EmbeddedDbOpenError('cannot open the LevelDB at x', 'store') },
   { name: 'StoreDataError', make: () => new StoreDataError("not a service partition key: 'X'") },

@@ -345,8 +345,16 @@ describe('who may put events on the buses (template.yaml deployed in an organisa
       true,
     ],
     [
-      'the stack-events function may not',
+      "the stack-events function puts the pages' events (FAILED, RESOLVED) there",
       role(WATCHDOG_ACCOUNT, 'cfn-watchdog/cfn-watchdog-StackEventsFunctionRole-GENERATED'),
+      ORGANIZATION,
+      ['cfn-watchdog'],
+      watchdogBus,
+      true,
+    ],
+    [
+      'the self-check may not',
+      role(WATCHDOG_ACCOUNT, 'cfn-watchdog/cfn-watchdog-SelfCheckFunctionRole-GENERATED'),
       ORGANIZATION,
       ['cfn-watchdog'],
       watchdogBus,
@@ -448,7 +456,7 @@ describe('who may put events on the buses (template.yaml deployed in an organisa
     expect(verdict).toBe(true);
   });
 
-  it('gives the sweeper PutEvents on the watchdog bus and on no other, and the functions the bus name', () => {
+  it('gives the two paging functions PutEvents on the watchdog bus and on no other, and them the bus name', () => {
     // Act
     const grants = policyStatements(deployment.template.Resources)
       .filter(({ statement }) => [statement.Action].flat().includes('events:PutEvents') && statement.Effect === 'Allow')
@@ -459,7 +467,10 @@ describe('who may put events on the buses (template.yaml deployed in an organisa
         ?.Environment?.Variables ?? {};
 
     // Assess
-    expect(grants).toEqual([['SweeperFunction', watchdogBus]]);
+    expect(grants).toEqual([
+      ['StackEventsFunction', watchdogBus],
+      ['SweeperFunction', watchdogBus],
+    ]);
     expect(resolve(deployment, environment.WATCHDOG_EVENT_BUS_NAME)).toBe('cfn-watchdog-watchdog-events');
   });
 });

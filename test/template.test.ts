@@ -200,14 +200,15 @@ describe('template.yaml', () => {
   // Every AWS call the handlers' code makes, as the IAM action it needs: a call added to the code
   // without its permission fails here, not in production.
   // What both functions call: stacks' states and their folded pages (deleted once unneeded), alerts
-  // (the topic's key encrypts the table too), a stack's facts, and, organisation-wide, the member
-  // accounts' read role.
+  // and the same alerts as events on the watchdog's bus (the topic's key encrypts the table too), a
+  // stack's facts, and, organisation-wide, the member accounts' read role.
   const BOTH = [
     'dynamodb:GetItem',
     'dynamodb:PutItem',
     'dynamodb:DeleteItem',
     'dynamodb:Query',
     'sns:Publish',
+    'events:PutEvents',
     'kms:Decrypt',
     'kms:Encrypt',
     'kms:GenerateDataKey*',
@@ -217,12 +218,8 @@ describe('template.yaml', () => {
   ];
   it.each([
     ['StackEventsFunction', BOTH],
-    // Window events (the sweeper derives windows); confirming before paging, and what is stuck
-    // when no resource event came.
-    [
-      'SweeperFunction',
-      [...BOTH, 'events:PutEvents', 'cloudformation:DescribeStackEvents', 'cloudformation:DescribeStackResources'],
-    ],
+    // Confirming before paging, and what is stuck when no resource event came.
+    ['SweeperFunction', [...BOTH, 'cloudformation:DescribeStackEvents', 'cloudformation:DescribeStackResources']],
     // Each resource's state (read-only), the heartbeat, its own memory, the stacks muted by their
     // tag, and its one message.
     [

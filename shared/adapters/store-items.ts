@@ -115,6 +115,7 @@ const ClaimSchema = z.object({
   terminalStatus: z.optional(z.string()),
   claimedAt: isoTime,
   delivery: DeliverySchema,
+  bus: z.optional(DeliverySchema),
 });
 type StoredClaim = z.infer<typeof ClaimSchema>;
 
@@ -289,6 +290,7 @@ function toStoredClaim(claim: Claim): StoredClaim {
       : { terminalAt: time(claim.terminalAt), terminalStatus: claim.terminalStatus }),
     claimedAt: time(claim.claimedAt),
     delivery: toStoredDelivery(claim.delivery),
+    ...(claim.bus === undefined ? {} : { bus: toStoredDelivery(claim.bus) }),
   };
 }
 
@@ -304,6 +306,7 @@ function fromStoredClaim(stored: StoredClaim, stackId: string): Claim {
       : { terminalAt: parsed(stored.terminalAt), terminalStatus: stored.terminalStatus }),
     claimedAt: parsed(stored.claimedAt),
     delivery: fromStoredDelivery(stored.delivery),
+    ...(stored.bus === undefined ? {} : { bus: fromStoredDelivery(stored.bus) }),
   };
 }
 

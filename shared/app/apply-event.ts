@@ -2,7 +2,7 @@
  * Use case of the stack-events Lambda: apply one CloudFormation event.
  */
 import { parseStackArn, type CloudFormationEvent, type StackRef } from '../domain/events.ts';
-import { claimFor, dueOnEvent } from '../domain/due.ts';
+import { claimFor, dueOnEvent, type ClaimedNotification } from '../domain/due.ts';
 import type { Notification } from '../domain/notification.ts';
 import { viewOperations } from '../domain/operation-view.ts';
 import { statusRecordOf, type StatusRecord } from '../domain/operations.ts';
@@ -21,7 +21,7 @@ import { NO_FACTS, SERVICE_TAG, type StackFacts } from '../domain/stack-facts.ts
 import { isKnownStatus } from '../domain/status.ts';
 import { formatInstant, type Instant } from '../domain/time.ts';
 import type { ApplyDeps } from './deps.ts';
-import { sendClaimed } from './notify.ts';
+import { BusDeliveryError, sendClaimed } from './notify.ts';
 import { updateStack } from './stack-updates.ts';
 
 export type ApplyOutcome =
@@ -116,7 +116,30 @@ export async function applyStatusRecord(
       },
     );
   }
-  return { applied: true, notifications: (await sendClaimed(deps, key, done.saved, done.result.claimed)).sent };
+  return { applied: true, notifications: await sendOrDefer(deps, key, done.saved, done.result.claimed) };
+}
+
+/**
+ * Sends what applying a record claimed. Events the bus did not take are left to the sweeper, which
+ * puts them after the lease: retrying the CloudFormation event would claim nothing new, and would
+ * end in the dead-letter queue as if it had not been applied.
+ */
+async function sendOrDefer(
+  deps: ApplyDeps,
+  key: ServiceKey,
+  saved: StackState,
+  claimed: readonly ClaimedNotification[],
+): Promise<Notification[]> {
+  try {
+    return (await sendClaimed(deps, key, saved, claimed)).sent;
+  } catch (error) {
+    if (!(error instanceof BusDeliveryError)) throw error;
+    deps.log.warn('pages sent; their events are left for the sweeper to put on the bus', {
+      serviceKey: key,
+      error: error.message,
+    });
+    return [...error.sent];
+  }
 }
 
 /**

@@ -1,12 +1,21 @@
 import type { WatchdogConfig } from '../domain/config.ts';
 import type { Clock } from '../domain/time.ts';
 import type { Log } from './log.ts';
-import type { Notifier, StackDirectory, StackInspector, WatchdogStore, WindowEventPublisher } from './ports.ts';
+import type {
+  EscalationPublisher,
+  Notifier,
+  StackDirectory,
+  StackInspector,
+  WatchdogStore,
+  WindowEventPublisher,
+} from './ports.ts';
 
 /** What the use cases are given: the Lambdas wire real adapters, the replay embedded ones. */
 export interface WatchdogDeps {
   readonly store: WatchdogStore;
   readonly notifier: Notifier;
+  /** The bus lane of every page. */
+  readonly escalations: EscalationPublisher;
   readonly windowEvents: WindowEventPublisher;
   readonly clock: Clock;
   readonly config: WatchdogConfig;
@@ -21,7 +30,11 @@ export interface WatchdogDeps {
 }
 
 /**
- * What applying one event takes: everything but the bus. Only the sweeper announces windows, so
- * the stack-events function (and a redrive) carries no EventBridge client.
+ * What applying one event takes: no window events (only the sweeper announces windows), and the
+ * bus lane of pages when it can be published. Without it (a redrive from a workstation, whose
+ * credentials the bus's policy refuses), the lane stays pending and the sweeper publishes it
+ * after the lease.
  */
-export type ApplyDeps = Omit<WatchdogDeps, 'windowEvents'>;
+export type ApplyDeps = Omit<WatchdogDeps, 'windowEvents' | 'escalations'> & {
+  readonly escalations?: EscalationPublisher | undefined;
+};

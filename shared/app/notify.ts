@@ -1,24 +1,50 @@
 /**
- * Sending claimed notifications: publish, then mark sent only once the notifier accepted it.
+ * Sending claimed notifications: publish, then mark sent only once the notifier (or the bus)
+ * accepted it.
  */
 import type { ClaimedNotification, DueNotification } from '../domain/due.ts';
 import { buildNotification, type Notification, type NotificationEvidence } from '../domain/notification.ts';
 import { viewOperations } from '../domain/operation-view.ts';
-import { isPending } from '../domain/outbox.ts';
-import { sameClaim, type Claim } from '../domain/claims.ts';
+import { Lane, lanePending, owesDelivery, sameClaim, type Claim } from '../domain/claims.ts';
 import type { ServiceKey } from '../domain/service.ts';
 import { Severity } from '../domain/severity.ts';
 import { withClaimSent, type StackState } from '../domain/stack-state.ts';
 import type { Instant } from '../domain/time.ts';
+import { WatchdogError } from '../errors.ts';
 import type { ApplyDeps } from './deps.ts';
 import { liveResourcesInProgress, operationFailureReasons, operationResourcesInProgress } from './resources.ts';
 import { updateStack } from './stack-updates.ts';
 
 /**
- * Publishes claimed notifications one by one, marking each sent once the notifier accepted it;
- * returns them with the stack's state after the last mark. A publish that throws leaves its
- * claim pending (a later sweep re-sends it after the lease) and propagates. Suppressed claims
- * (quiet operations) were settled when claimed and are not published.
+ * The bus refused (or could not be reached for) some pages' events; the pages themselves went. The
+ * events' claims stay pending in the bus lane and the sweeper publishes them after the lease.
+ */
+export class BusDeliveryError extends WatchdogError {
+  /** The notifications whose page went out before the bus failed. */
+  readonly sent: readonly Notification[];
+  readonly failures: readonly unknown[];
+
+  constructor(sent: readonly Notification[], failures: readonly unknown[], options?: ErrorOptions) {
+    const first = failures[0] instanceof Error ? failures[0].message : String(failures[0]);
+    super(
+      `${failures.length} page event(s) not put on the watchdog's bus (${first}); the pages went out, and the ` +
+        `sweep after the lease puts the events`,
+      options,
+    );
+    this.name = 'BusDeliveryError';
+    this.sent = sent;
+    this.failures = failures;
+  }
+}
+
+/**
+ * Publishes claimed notifications in their two lanes, one claim after another: its page (the
+ * alerts topic) first, then its event on the bus, then one write marking sent each lane that was
+ * accepted; returns the pages sent with the stack's state after the last mark. A page that throws
+ * leaves its claim pending (a later sweep re-sends it after the lease) and propagates before its
+ * event is put. An event the bus does not take stays pending the same way, and once every claim
+ * was tried {@link BusDeliveryError} says so. Claims of quiet operations were settled as
+ * suppressed when claimed and are not published.
  *
  * @example
  * const { sent } = await sendClaimed(deps, key, saved, [{ due, claim }]);
@@ -30,15 +56,31 @@ export async function sendClaimed(
   claimed: readonly ClaimedNotification[],
 ): Promise<{ sent: Notification[]; state: StackState }> {
   const sent: Notification[] = [];
+  const busFailures: unknown[] = [];
   let state = saved;
   for (const { due, claim } of claimed) {
-    if (!isPending(claim)) continue;
+    if (!owesDelivery(claim)) continue;
     const at = deps.clock();
     const notification = buildNotification(due, key, at, await evidenceOrNone(deps, key, due, at));
-    await deps.notifier.publish(notification);
-    state = await markSent(deps, key, claim, at, state);
-    sent.push(notification);
+    const accepted: Lane[] = [];
+    if (lanePending(claim, Lane.PAGE)) {
+      await deps.notifier.publish(notification);
+      accepted.push(Lane.PAGE);
+    }
+    // No bus here (a redrive from a workstation): the sweeper puts the event after the lease.
+    if (lanePending(claim, Lane.BUS) && deps.escalations) {
+      try {
+        await deps.escalations.publish(notification);
+        accepted.push(Lane.BUS);
+      } catch (error) {
+        busFailures.push(error);
+      }
+    }
+    // One write for both lanes: the event handler's budget is one write per notification.
+    if (accepted.length > 0) state = await markSent(deps, key, claim, accepted, at, state);
+    if (accepted.includes(Lane.PAGE)) sent.push(notification);
   }
+  if (busFailures.length > 0) throw new BusDeliveryError(sent, busFailures);
   return { sent, state };
 }
 
@@ -93,11 +135,12 @@ async function evidenceFor(
   return {};
 }
 
-/** Records that the notifier accepted a claimed notification. */
+/** Records which lanes of a claimed notification were accepted (the notifier, the bus). */
 async function markSent(
   deps: ApplyDeps,
   key: ServiceKey,
   claim: Claim,
+  lanes: readonly Lane[],
   now: Instant,
   known: StackState,
 ): Promise<StackState> {
@@ -107,8 +150,9 @@ async function markSent(
     known,
     now,
     (current) => {
-      const pending = current.claims.some((kept) => sameClaim(kept, claim) && isPending(kept));
-      return pending ? { state: withClaimSent(current, claim, now), result: null } : null;
+      const kept = current.claims.find((one) => sameClaim(one, claim));
+      const pending = kept ? lanes.filter((lane) => lanePending(kept, lane)) : [];
+      return pending.length > 0 ? { state: withClaimSent(current, claim, now, pending), result: null } : null;
     },
     { known },
   );

@@ -139,6 +139,15 @@ export interface Notifier {
   publish(notification: Notification): Promise<void>;
 }
 
+/**
+ * Puts a page as data on the watchdog's bus (`Deployment Escalated`/`Resolved`, the bus lane of
+ * its claim), for the rules that route it to PagerDuty, Incident Manager or OpsCenter.
+ */
+export interface EscalationPublisher {
+  /** Resolves once the bus accepted the event; throws otherwise. */
+  publish(notification: Notification): Promise<void>;
+}
+
 /** Puts the recovery hand-off events (Impact Window Opened/Closed) on a bus. */
 export interface WindowEventPublisher {
   /** Resolves once the bus accepted the event; throws otherwise. */

@@ -21,11 +21,11 @@ import {
 import type { Notification } from '../domain/notification.ts';
 import { viewOperations, type OperationView } from '../domain/operation-view.ts';
 import { compareOperations } from '../domain/operations.ts';
-import { isStale } from '../domain/outbox.ts';
 import { reconcile, reconciledEvent } from '../domain/reconcile.ts';
-import { sameClaim, type Claim } from '../domain/claims.ts';
+import { isStaleClaim, sameClaim, type Claim } from '../domain/claims.ts';
 import { serviceKeyId, type ServiceKey } from '../domain/service.ts';
 import {
+  withClaimMoot,
   withClaimRenewed,
   withClaims,
   withClaimSuppressed,
@@ -37,7 +37,7 @@ import { formatInstant, type Instant } from '../domain/time.ts';
 import type { WatchdogDeps } from './deps.ts';
 import type { ServiceSnapshot, StackInspector, SweepTarget } from './ports.ts';
 import { applyStatusRecord } from './apply-event.ts';
-import { sendClaimed } from './notify.ts';
+import { BusDeliveryError, sendClaimed } from './notify.ts';
 import { publishWindowEvents, renewStaleWindowEvents } from './publish-window-events.ts';
 import { updateStack } from './stack-updates.ts';
 import { walkWindows, type ClaimedWindowEvent } from './walk-windows.ts';
@@ -110,6 +110,8 @@ export async function sweep(deps: WatchdogDeps, options: SweepOptions = {}): Pro
     try {
       await work();
     } catch (error) {
+      // The pages went, their events did not: listed as sent, and the sweep fails for the events.
+      if (error instanceof BusDeliveryError) notifications.push(...error.sent);
       failures.push(error);
       log.warn('could not send a notification or window event; its claim stays pending', {
         serviceKey: key,
@@ -239,7 +241,7 @@ function followUpsOf(
     : [];
   const resends = stacks.flatMap((stack) =>
     stack.claims
-      .filter((kept) => isStale(kept, now, deps.config.sendLeaseMs))
+      .filter((kept) => isStaleClaim(kept, now, deps.config.sendLeaseMs))
       .map((claim): FollowUp => ({ key, run: () => resend(deps, key, stack, claim, rootOf(stacks, stack.stackId)) })),
   );
   return [...rechecks, ...resends];
@@ -351,9 +353,10 @@ async function askCloudFormation(
 }
 
 /**
- * Re-claims a notification whose sender died before the notifier accepted it, then sends it;
- * or drops it when it is no longer worth sending (its operation ended, a CRITICAL overtook it);
- * or settles it as suppressed when its operation turned quiet meanwhile.
+ * Re-claims a notification whose sender died before the notifier (or the bus) accepted it, then
+ * sends what it still owes in each lane; or lets it go when it is no longer worth sending (its
+ * operation ended, a CRITICAL overtook it); or settles it as suppressed when its operation turned
+ * quiet meanwhile.
  */
 async function resend(
   deps: WatchdogDeps,
@@ -370,7 +373,7 @@ async function resend(
     now,
     (current) => {
       const pending = current.claims.find(
-        (claim) => sameClaim(claim, stale) && isStale(claim, now, deps.config.sendLeaseMs),
+        (claim) => sameClaim(claim, stale) && isStaleClaim(claim, now, deps.config.sendLeaseMs),
       );
       const opView =
         pending &&
@@ -380,7 +383,7 @@ async function resend(
       if (!pending || !opView) return null;
       if (opView.quiet !== null)
         return { state: withClaimSuppressed(current, pending, now, opView.quiet), result: null };
-      if (!stillWorthSending(opView, pending)) return { state: withoutClaim(current, pending), result: null };
+      if (!stillWorthSending(opView, pending)) return { state: withClaimMoot(current, pending), result: null };
       const due: DueNotification = {
         severity: pending.severity,
         repeat: pending.repeat,

@@ -4,7 +4,7 @@
  * start; it lives with its stack's state, in the write that made it due.
  */
 import type { Operation } from './operations.ts';
-import type { OutboxEntry } from './outbox.ts';
+import { DeliveryState, isPending, type Delivery, type OutboxEntry } from './outbox.ts';
 import type { Severity } from './severity.ts';
 import type { OperationType } from './status.ts';
 import type { Instant } from './time.ts';
@@ -14,6 +14,11 @@ import type { Instant } from './time.ts';
  * start when claimed (a late event can move the start earlier, never past the anchor). FAILED
  * and RESOLVED also name the terminal event they report, which tells apart operations of one
  * stack that began in the same second.
+ *
+ * It goes out in two lanes, claimed together in one write: the page to people through the alerts
+ * topic (`delivery`), then the same notification as data on the watchdog's bus (`bus`, the
+ * `Deployment Escalated`/`Resolved` event PagerDuty, Incident Manager and OpsCenter rules take).
+ * Each lane is marked sent on its own, so a bus that refuses never holds up or repeats a page.
  */
 export interface Claim extends OutboxEntry {
   readonly stackId: string;
@@ -29,7 +34,45 @@ export interface Claim extends OutboxEntry {
   readonly severity: Severity;
   /** For a CRITICAL: which reminder it is (1, 2, …; absent for the CRITICAL itself). */
   readonly repeat?: number | undefined;
+  /**
+   * The bus lane. Absent when nothing is owed on the bus: a claim stored before the lane existed,
+   * or one whose event had nothing left to say when its turn came (its operation ended, a
+   * CRITICAL overtook it), since a trigger after its own resolution would open an incident that
+   * nothing ever closes.
+   */
+  readonly bus?: Delivery | undefined;
 }
+
+/** The two ways out of a claim: the page to people, the event to programs. */
+export const Lane = { PAGE: 'page', BUS: 'bus' } as const;
+export type Lane = (typeof Lane)[keyof typeof Lane];
+
+/**
+ * Whether a lane of a claim is still to be published.
+ *
+ * @example
+ * lanePending(claim, Lane.BUS); // true until the bus took the event
+ */
+export const lanePending = (claim: Claim, lane: Lane): boolean =>
+  lane === Lane.PAGE ? isPending(claim) : claim.bus?.state === DeliveryState.PENDING;
+
+/**
+ * Whether a claim still owes a publish in either lane: its stack stays swept, its history unfolded.
+ *
+ * @example
+ * stack.claims.some(owesDelivery); // true while the bus has not taken a page's event
+ */
+export const owesDelivery = (claim: Claim): boolean => lanePending(claim, Lane.PAGE) || lanePending(claim, Lane.BUS);
+
+/**
+ * Owes a publish longer than the lease: whoever claimed it failed to publish it (or is still
+ * trying, for longer than a publish may take); a sweep renews it and publishes what it owes.
+ *
+ * @example
+ * isStaleClaim(claim, now, config.sendLeaseMs); // true two minutes after a refused PutEvents
+ */
+export const isStaleClaim = (claim: Claim, now: Instant, leaseMs: number): boolean =>
+  owesDelivery(claim) && now - claim.claimedAt >= leaseMs;
 
 type ClaimIdentity = Pick<
   Claim,

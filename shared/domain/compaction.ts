@@ -16,10 +16,9 @@
  *   is older than the horizon. A fold by size keeps the last {@link FOLD_LAG_MS} whole, so that the
  *   sweeper, which derives windows from a couple of minutes back, finds them in the stack's item.
  */
-import type { Claim } from './claims.ts';
+import { owesDelivery, type Claim } from './claims.ts';
 import type { WatchdogConfig } from './config.ts';
 import { stackOperations } from './operation-view.ts';
-import { isPending } from './outbox.ts';
 import { storageOrder, type StatusRecord } from './operations.ts';
 import type { FoldedPageRef, StackState } from './stack-state.ts';
 import { DELETE_COMPLETE, UPDATE_ROLLBACK_FAILED } from './status.ts';
@@ -59,7 +58,7 @@ function foldPoints(stack: StackState): Instant[] {
   const { records, operations } = stackOperations(stack);
   const deletedAt =
     records.find((record) => record.status === DELETE_COMPLETE && !record.synthetic)?.time ?? Number.POSITIVE_INFINITY;
-  const unsentAnchors = stack.claims.filter(isPending).map((claim) => claim.anchor);
+  const unsentAnchors = stack.claims.filter(owesDelivery).map((claim) => claim.anchor);
   return operations.flatMap((operation, index) => {
     if (operation.state !== 'ended' || operation.finalStatus === UPDATE_ROLLBACK_FAILED) return [];
     const next = operations[index + 1];

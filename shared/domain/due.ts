@@ -114,8 +114,8 @@ export function dueAtSweep(views: readonly OperationView[]): DueNotification[] {
 }
 
 /**
- * The claim that reserves a due notification now: pending, or suppressed at once when its
- * operation is quiet.
+ * The claim that reserves a due notification now, in both lanes (the page and the bus event):
+ * pending, or suppressed at once when its operation is quiet.
  *
  * @example
  * withClaims(stack, [claimFor(due, now)]);
@@ -129,6 +129,7 @@ export function claimFor(due: DueNotification, at: Instant): Claim {
     ...(due.repeat === undefined ? {} : { repeat: due.repeat }),
     claimedAt: at,
     delivery: deliveryWhenDue(due.view.quiet, at),
+    bus: deliveryWhenDue(due.view.quiet, at),
     anchor: operation.start,
   };
   // Two operations of one stack can begin in the same second (a DELETE_FAILED and its retry): a

@@ -3,7 +3,7 @@
  * that belong to it, and whether it is quiet (muted, or told by its nested stack's root). Derived
  * from stack states alone; what is due (due.ts) and what a notification says are read from it.
  */
-import { ownerIndex, type Claim } from './claims.ts';
+import { owesDelivery, ownerIndex, type Claim } from './claims.ts';
 import type { WatchdogConfig } from './config.ts';
 import { isMuted } from './mute.ts';
 import {
@@ -159,7 +159,7 @@ export function viewOperations(stacks: readonly StackState[], now: Instant, conf
 export function stackNeedsSweep(stack: StackState): boolean {
   return (
     stack.unwalkedSince !== null ||
-    stack.claims.some((claim) => claim.delivery.state === 'pending') ||
+    stack.claims.some(owesDelivery) ||
     stackOperations(stack).operations.at(-1)?.state === 'running'
   );
 }

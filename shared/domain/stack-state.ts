@@ -6,7 +6,7 @@
  * service-level facts (windows, their events) are derived from all of a service's stacks by the
  * sweeper (service-walk.ts).
  */
-import { sameClaim, type Claim } from './claims.ts';
+import { Lane, lanePending, sameClaim, type Claim } from './claims.ts';
 import { stackOperations } from './operation-view.ts';
 import {
   preferredRecord,
@@ -15,7 +15,7 @@ import {
   storageOrder,
   type StatusRecord,
 } from './operations.ts';
-import { markedSent, markedSuppressed, renewed, type Quiet } from './outbox.ts';
+import { DeliveryState, markedSent, markedSuppressed, renewed, type Quiet } from './outbox.ts';
 import type { ServiceKey } from './service.ts';
 import type { StackFacts } from './stack-facts.ts';
 import { DELETE_COMPLETE } from './status.ts';
@@ -210,8 +210,32 @@ const withClaimChanged = (stack: StackState, claim: Claim, change: (kept: Claim)
 
 export const withClaimRenewed = (stack: StackState, claim: Claim, at: Instant): StackState =>
   withClaimChanged(stack, claim, (kept) => renewed(kept, at));
-export const withClaimSent = (stack: StackState, claim: Claim, at: Instant): StackState =>
-  withClaimChanged(stack, claim, (kept) => markedSent(kept, at));
-/** A pending claim of an operation quiet since it was claimed: settled as suppressed, never sent. */
+/** Lanes of a claim published at `at`: the notifier (page) or the bus accepted it. */
+export const withClaimSent = (
+  stack: StackState,
+  claim: Claim,
+  at: Instant,
+  lanes: readonly Lane[] = [Lane.PAGE],
+): StackState =>
+  withClaimChanged(stack, claim, (kept) => {
+    const page = lanes.includes(Lane.PAGE) ? markedSent(kept, at) : kept;
+    return lanes.includes(Lane.BUS) ? { ...page, bus: { state: DeliveryState.SENT, at } } : page;
+  });
+/**
+ * A claim of an operation quiet since it was claimed: what it still owes, in either lane, settled
+ * as suppressed, never sent.
+ */
 export const withClaimSuppressed = (stack: StackState, claim: Claim, at: Instant, why: Quiet): StackState =>
-  withClaimChanged(stack, claim, (kept) => markedSuppressed(kept, at, why));
+  withClaimChanged(stack, claim, (kept) => {
+    const page = lanePending(kept, Lane.PAGE) ? markedSuppressed(kept, at, why) : kept;
+    return lanePending(kept, Lane.BUS) ? { ...page, bus: { state: DeliveryState.SUPPRESSED, at, why } } : page;
+  });
+/**
+ * A claim with nothing left to say (its operation ended, a CRITICAL overtook it): one whose page
+ * never went is dropped, as if never claimed; one whose page went keeps it, and owes the bus nothing.
+ */
+export function withClaimMoot(stack: StackState, claim: Claim): StackState {
+  const kept = stack.claims.find((one) => sameClaim(one, claim));
+  if (!kept || lanePending(kept, Lane.PAGE)) return withoutClaim(stack, claim);
+  return withClaimChanged(stack, claim, ({ bus: _owedNothing, ...rest }) => rest);
+}

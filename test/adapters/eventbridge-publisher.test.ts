@@ -1,8 +1,14 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createEventBridgePublisher, WindowEventRejectedError } from '../../shared/adapters/eventbridge-publisher.ts';
+import { dedupKeyOf, escalationEventOf } from '../../shared/adapters/escalation-event.ts';
+import {
+  BusEventRejectedError,
+  createEscalationBusPublisher,
+  createEventBridgePublisher,
+} from '../../shared/adapters/eventbridge-publisher.ts';
 import type { WindowEvent } from '../../shared/domain/window-events.ts';
+import { notification } from '../support/notifications.ts';
 import { seedWindowClosedDetail } from '../support/window-events.ts';
 
 const eventBridge = mockClient(EventBridgeClient);
@@ -60,7 +66,7 @@ describe('createEventBridgePublisher', () => {
     const failure = await publisher.publish(closed).catch((error: unknown) => error);
 
     // Assess
-    expect(failure).toBeInstanceOf(WindowEventRejectedError);
+    expect(failure).toBeInstanceOf(BusEventRejectedError);
     expect((failure as Error).message).toBe(
       "EventBridge bus 'default' refused 'Impact Window Closed' for " +
         '123456789012#eu-central-1#trustsource-core#2021-09-21T19:09:00Z: InternalFailure try again',
@@ -82,5 +88,60 @@ describe('createEventBridgePublisher', () => {
 
     // Assess
     expect((failure as Error).name).toBe('ThrottlingException');
+  });
+});
+
+describe('createEscalationBusPublisher', () => {
+  it("puts a page as its event: source cfn-watchdog, its detail-type, the stack as the event's resource", async () => {
+    // Prepare
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'c3d4' }] });
+    const publisher = createEscalationBusPublisher({
+      client: new EventBridgeClient({ region: 'eu-central-1' }),
+      eventBusName: 'prod-watchdog-watchdog-events',
+    });
+    const resolved = notification({ severity: 'RESOLVED' });
+
+    // Act
+    await publisher.publish(resolved);
+
+    // Assess
+    const entries = eventBridge.commandCalls(PutEventsCommand).map((call) => call.args[0].input.Entries);
+    expect(entries).toEqual([
+      [
+        {
+          EventBusName: 'prod-watchdog-watchdog-events',
+          Source: 'cfn-watchdog',
+          DetailType: 'Deployment Resolved',
+          Detail: JSON.stringify(escalationEventOf(resolved).detail),
+          Resources: [resolved.stackId],
+        },
+      ],
+    ]);
+    expect(JSON.parse(entries[0]?.[0]?.Detail ?? '{}')).toMatchObject({
+      severity: 'RESOLVED',
+      stackId: resolved.stackId,
+    });
+  });
+
+  it('throws, naming the severity, the stack and the dedupKey, when PutEvents refuses the entry', async () => {
+    // Prepare
+    eventBridge
+      .on(PutEventsCommand)
+      .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'AccessDeniedException', ErrorMessage: 'denied' }] });
+    const publisher = createEscalationBusPublisher({
+      client: new EventBridgeClient({ region: 'eu-central-1' }),
+      eventBusName: 'bus',
+    });
+    const warning = notification({ severity: 'WARNING' });
+
+    // Act
+    const failure = await publisher.publish(warning).catch((error: unknown) => error);
+
+    // Assess
+    expect(failure).toBeInstanceOf(BusEventRejectedError);
+    expect((failure as Error).message).toBe(
+      `EventBridge bus 'bus' refused 'Deployment Escalated' for WARNING of ${warning.stackName} ` +
+        `(${dedupKeyOf(warning)}): AccessDeniedException denied`,
+    );
   });
 });

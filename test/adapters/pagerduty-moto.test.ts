@@ -11,7 +11,14 @@
  */
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
+import { createEscalationBusPublisher } from '../../shared/adapters/eventbridge-publisher.ts';
+import { applyEvent } from '../../shared/app/apply-event.ts';
+import { sweep } from '../../shared/app/sweep.ts';
+import { freshStore } from '../support/dynamodb.ts';
+import { iso } from '../support/states.ts';
+import { stackStatus, watchdog } from '../support/watchdog.ts';
 import {
+  busWithRules,
   deliverThroughRules,
   escalatedSample as escalated,
   motoDeployment,
@@ -112,5 +119,36 @@ describe('the PagerDuty rules of template.yaml, through EventBridge (moto)', () 
 
     // Assess
     expect(bodies).toEqual([]);
+  });
+
+  it("pages PagerDuty from a sweep: the watchdog's own publisher, the bus lane, the rules", async () => {
+    // Prepare: a deletion hung for 20 minutes, its events put by the real adapter on a routed bus.
+    const bus = await busWithRules(deployment, RULES);
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00') });
+    const deps = {
+      ...dog.deps,
+      escalations: createEscalationBusPublisher({ client: bus.client, eventBusName: bus.busName }),
+    };
+    const stack = { name: 'orders-prod', region: 'eu-central-1', account: '123456789012' };
+    await applyEvent(stackStatus(stack, iso('10:00'), 'DELETE_IN_PROGRESS'), deps);
+
+    // Act
+    dog.clock.set(iso('10:20'));
+    await sweep(deps);
+    dog.clock.set(iso('10:23'));
+    await applyEvent(stackStatus(stack, iso('10:23'), 'DELETE_COMPLETE'), deps);
+
+    // Assess
+    const bodies = (await bus.received()) as Array<Record<string, unknown>>;
+    const trigger = bodies.find((body) => body.event_action === 'trigger');
+    const resolve = bodies.find((body) => body.event_action === 'resolve');
+    expect(bodies.map((body) => body.event_action).sort()).toEqual(['resolve', 'trigger']);
+    for (const body of bodies) expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
+    expect(trigger?.dedup_key).toBe(resolve?.dedup_key);
+    expect(trigger?.payload).toMatchObject({
+      severity: 'warning',
+      summary: 'cfn-watchdog WARNING: DELETE of orders-prod (DELETE_IN_PROGRESS)',
+    });
   });
 });

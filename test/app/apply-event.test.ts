@@ -193,6 +193,7 @@ describe('applyEvent', () => {
         severity: 'FAILED',
         claimedAt: t('10:06:02'),
         delivery: { state: 'sent', at: t('10:06:02') },
+        bus: { state: 'sent', at: t('10:06:02') },
       },
     ]);
   });
@@ -421,6 +422,7 @@ describe('applyEvent stored times', () => {
         severity: 'FAILED',
         claimedAt: '2024-03-05T10:03:07Z',
         delivery: { state: 'sent', at: '2024-03-05T10:03:07Z' },
+        bus: { state: 'sent', at: '2024-03-05T10:03:07Z' },
       },
     ]);
     expect(item?.updatedAt).toMatch(ISO_Z);

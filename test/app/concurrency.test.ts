@@ -34,6 +34,7 @@ describe('concurrent sweeps', () => {
 
       // Assess
       expect(severities(dog.notifier.sent)).toEqual(['WARNING']);
+      expect(severities(dog.escalations.sent)).toEqual(['WARNING']);
       expect(severities(results.flatMap((result) => result.notifications))).toEqual(['WARNING']);
       expect(await claimsIn(store, apiKey)).toEqual([
         {
@@ -43,6 +44,7 @@ describe('concurrent sweeps', () => {
           severity: 'WARNING',
           claimedAt: t('10:20'),
           delivery: { state: 'sent', at: t('10:20') },
+          bus: { state: 'sent', at: t('10:20') },
         },
       ]);
     },
@@ -60,6 +62,7 @@ describe('concurrent sweeps', () => {
 
     // Assess
     expect(severities(dog.notifier.sent)).toEqual(['CRITICAL']);
+    expect(severities(dog.escalations.sent)).toEqual(['CRITICAL']);
   });
 
   it('send one WARNING, then one CRITICAL, when 8 sweeps overlap at every minute', async () => {
@@ -237,6 +240,7 @@ describe('concurrent applyEvent', () => {
 
     // Assess
     expect(severities(dog.notifier.sent)).toEqual(['FAILED']);
+    expect(severities(dog.escalations.sent)).toEqual(['FAILED']);
     expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual([
       'applied',
       'duplicate',
@@ -245,7 +249,7 @@ describe('concurrent applyEvent', () => {
       'duplicate',
       'duplicate',
     ]);
-    // The start; the failure with its claim; FAILED marked sent.
+    // The start; the failure with its claim; FAILED and its event on the bus marked sent.
     expect((await store.loadStack(apiKey, { stackId: apiArn, stackName: 'api' })).version).toBe(3);
     dog.clock.set(iso('10:05'));
     await sweep(dog.deps);
@@ -263,6 +267,7 @@ describe('concurrent applyEvent', () => {
         severity: 'FAILED',
         claimedAt: t('10:04:01'),
         delivery: { state: 'sent', at: t('10:04:01') },
+        bus: { state: 'sent', at: t('10:04:01') },
       },
     ]);
   });

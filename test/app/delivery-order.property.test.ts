@@ -18,31 +18,13 @@ import type { StatusRecord } from '../../shared/domain/operations.ts';
 import type { Notification } from '../../shared/domain/notification.ts';
 import { isTerminal } from '../../shared/domain/status.ts';
 import { formatInstant } from '../../shared/domain/time.ts';
-import { MIN, historyArb, SERVICE_RULES } from '../support/histories.ts';
+import { eventOfRecord, MIN, historyArb, SERVICE_RULES } from '../support/histories.ts';
 
 const config: WatchdogConfig = { ...DEFAULT_CONFIG, serviceRules: SERVICE_RULES };
 const RANK = { WARNING: 1, CRITICAL: 2, FAILED: 3, RESOLVED: 0 } as const;
 
-function eventOf(record: StatusRecord, id: string): unknown {
-  const stack = parseStackArn(record.stackId);
-  return {
-    version: '0',
-    id,
-    'detail-type': 'CloudFormation Stack Status Change',
-    source: 'aws.cloudformation',
-    account: stack?.account,
-    time: formatInstant(record.time),
-    region: stack?.region,
-    resources: [record.stackId],
-    detail: {
-      'stack-id': record.stackId,
-      'status-details': { status: record.status, 'status-reason': record.statusReason },
-    },
-  };
-}
-
 function delivery(record: StatusRecord, index: number, delayMs: number): Delivery {
-  const event = parseCloudFormationEvent(eventOf(record, `event-${index}`));
+  const event = parseCloudFormationEvent(eventOfRecord(record, `event-${index}`));
   return { index, deliverAt: record.time + delayMs, event };
 }
 
@@ -271,6 +253,25 @@ function expectNotifiedOncePerOperation(result: ReplayResult, deliveries: readon
   }
 }
 
+/** Every page also went to the bus as its event, once, in the same order (the replay's bus never refuses). */
+function expectEachPageOnTheBus(result: ReplayResult): void {
+  const said = result.escalationEvents.map(({ at, event: { detail } }) => [
+    detail.stackId,
+    detail.startedAt,
+    detail.severity,
+    detail.reminder,
+    formatInstant(at),
+  ]);
+  const paged = result.notifications.map((n) => [
+    n.stackId,
+    formatInstant(n.startedAt),
+    n.severity,
+    n.reminder,
+    formatInstant(n.at),
+  ]);
+  expect(said).toEqual(paged);
+}
+
 /** No window ends before it starts, and a service's windows never overlap. */
 function expectWellFormedWindows(result: ReplayResult): void {
   const byService = new Map<string, ReplayResult['windows'][number][]>();
@@ -322,6 +323,7 @@ describe('replaying late, shuffled and duplicated deliveries', () => {
         expectWindowEventsConsistent(actual);
         expectWellFormedWindows(actual);
         expectNotifiedOncePerOperation(actual, disordered);
+        expectEachPageOnTheBus(actual);
       }),
       // Each run replays hours of virtual time twice, sweeping every minute: few runs, each a whole
       // history; and no shrinking, which replays so often that it outlasts the timeout.
@@ -361,6 +363,7 @@ describe('replaying late, shuffled and duplicated deliveries', () => {
         expectWindowEventsConsistent(result);
         expectWellFormedWindows(result);
         expectNotifiedOncePerOperation(result, deliveries);
+        expectEachPageOnTheBus(result);
         // A lost completion must not page anyone: at every WARNING and CRITICAL, the stack's
         // latest status in the whole input (lost events included) was an in-progress one.
         for (const n of result.notifications.filter(

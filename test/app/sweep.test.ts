@@ -162,6 +162,7 @@ describe('sweep', () => {
           severity: 'WARNING',
           claimedAt: t('10:20'),
           delivery: { state: 'sent', at: t('10:20') },
+          bus: { state: 'sent', at: t('10:20') },
         },
       ]);
     },
@@ -259,6 +260,7 @@ describe('sweep', () => {
         severity: 'WARNING',
         claimedAt: t('10:20'),
         delivery: { state: 'pending' },
+        bus: { state: 'pending' },
       },
     ]);
     expect(later).toEqual([[], [], ['WARNING'], [], []]);
@@ -274,8 +276,11 @@ describe('sweep', () => {
         severity: 'WARNING',
         claimedAt: t('10:22'),
         delivery: { state: 'sent', at: t('10:22') },
+        bus: { state: 'sent', at: t('10:22') },
       },
     ]);
+    // The page first: its event was not put while the page had not gone.
+    expect(dog.escalations.attempts.map(brief)).toEqual(['WARNING api at 10:22:00']);
   });
 
   it('waits for the configured lease before re-sending', async () => {

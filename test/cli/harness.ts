@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
+import Ajv2020 from 'ajv/dist/2020.js';
 import { expect } from 'vitest';
 import { main, type Io } from '../../cli/main.ts';
 import { stackArn, type StackSpec } from '../support/events.ts';
@@ -141,6 +142,13 @@ export interface ReplayOutput {
   readonly windows: readonly WindowOut[];
   readonly rejected?: readonly RejectedOut[];
   readonly windowEvents?: readonly WindowEventOut[];
+  readonly escalationEvents?: readonly EscalationEventOut[];
+}
+
+export interface EscalationEventOut {
+  readonly at: string;
+  readonly type: string;
+  readonly detail: { readonly severity: string; readonly dedupKey: string } & Record<string, unknown>;
 }
 
 // ---- schema validation ------------------------------------------------------------------------
@@ -150,12 +158,25 @@ const AjvClass = Ajv.default;
 const ajv = new AjvClass({ allErrors: true });
 const schema: unknown = JSON.parse(readFileSync(path.join(CONTRACTS, 'replay-output.schema.json'), 'utf8'));
 const validateSchema = ajv.compile(schema as object);
+const readJson = (file: string): object => JSON.parse(readFileSync(path.join(ROOT, file), 'utf8')) as object;
+const validatePublished = ajv.compile(readJson('docs/replay-output.schema.json'));
+const ajv2020 = new Ajv2020.default({ allErrors: true });
+const validateEscalation = ajv2020.compile(readJson('docs/escalation-event.schema.json'));
 
-/** Asserts that VALUE is valid against contracts/replay-output.schema.json (draft-07). */
+/**
+ * Asserts that VALUE is valid against contracts/replay-output.schema.json (draft-07), against the
+ * schema docs/ publishes, and that each of its `escalationEvents` is an event
+ * docs/escalation-event.schema.json describes.
+ */
 export function expectValidOutput(value: unknown): asserts value is ReplayOutput {
   const valid = validateSchema(value);
   expect(validateSchema.errors ?? [], ajv.errorsText(validateSchema.errors)).toEqual([]);
   expect(valid).toBe(true);
+  expect(validatePublished(value), ajv.errorsText(validatePublished.errors)).toBe(true);
+  for (const { type, detail } of (value as ReplayOutput).escalationEvents ?? []) {
+    const event = { source: 'cfn-watchdog', 'detail-type': type, detail };
+    expect(validateEscalation(event), ajv2020.errorsText(validateEscalation.errors)).toBe(true);
+  }
 }
 
 /** Parses stdout as the whole of the JSON output and validates it against the schema. */

@@ -21,7 +21,14 @@ import { stackEvent } from '../support/events.ts';
 afterAll(removeWrittenEvents);
 
 /** What `--format json` prints when nothing was replayed: still the contract's object, for scripts. */
-const EMPTY_OUTPUT = { notifications: [], operations: [], windows: [], rejected: [], windowEvents: [] };
+const EMPTY_OUTPUT = {
+  notifications: [],
+  operations: [],
+  windows: [],
+  rejected: [],
+  escalationEvents: [],
+  windowEvents: [],
+};
 
 function fileHolding(name: string, text: string): string {
   const file = path.join(freshFolder(name), `${name}.jsonl`);

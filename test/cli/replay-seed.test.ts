@@ -241,6 +241,27 @@ describe('the recovery hand-off in --format json (windowEvents)', () => {
     },
   );
 
+  test('lists each page of the seed as the event the bus carries, beside the window events', async () => {
+    // Act
+    const output = await replayJson(SEED, ['--service-rule', SEED_RULE]);
+
+    // Assess
+    const events = output.escalationEvents ?? [];
+    expect(events.map(({ at, type, detail }) => [at, type, detail.severity, detail.stackName])).toEqual(
+      output.notifications.map(({ at, severity, stackName }) => [
+        at,
+        severity === 'RESOLVED' ? 'Deployment Resolved' : 'Deployment Escalated',
+        severity,
+        stackName,
+      ]),
+    );
+    // The deletion's WARNING, CRITICAL and its end share one key; the other stacks' pages another each.
+    const keyOf = (stackName: string): string[] =>
+      events.filter(({ detail }) => detail.stackName === stackName).map(({ detail }) => detail.dedupKey);
+    expect(new Set(keyOf('trustsource-core-prod')).size).toBe(1);
+    expect(output.notifications.map((n) => `${n.severity} ${n.stackName}`)).toContain('WARNING trustsource-core-prod');
+  });
+
   test('a replay that opens no window lists none', async () => {
     // Prepare: a creation of 14m46s (trustsource-scan-v2-prod's), below the thresholds.
     const lines = readFileSync(SEED, 'utf8')
@@ -257,6 +278,7 @@ describe('the recovery hand-off in --format json (windowEvents)', () => {
     // Assess
     expect(output.notifications).toEqual([]);
     expect(output.windowEvents).toEqual([]);
+    expect(output.escalationEvents).toEqual([]);
   });
 });
 

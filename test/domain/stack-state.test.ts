@@ -542,6 +542,7 @@ describe('claimFor', () => {
       severity: 'CRITICAL',
       claimedAt: t('10:41'),
       delivery: { state: 'pending' },
+      bus: { state: 'pending' },
     });
   });
 });

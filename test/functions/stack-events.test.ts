@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InvalidEventError } from '../../shared/domain/cfn-event.ts';
@@ -16,7 +17,7 @@ import {
 } from './lambda-harness.ts';
 
 const aws = mockedAws();
-const { sns, cloudFormation } = aws;
+const { sns, cloudFormation, eventBridge } = aws;
 const context = lambdaContext('cfn-watchdog-StackEventsFunction');
 // The real capture's account id is masked; a 12-digit one stands in for it.
 const sample = (file: string): unknown =>
@@ -216,6 +217,60 @@ describe('stack-events handler', () => {
       [],
     ]);
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
+  });
+
+  it("puts FAILED on the watchdog's bus after the page; a refused PutEvents does not fail the event", async () => {
+    // Prepare
+    const { stackEvents, sweeper } = await loadLambdas({
+      ...LOGS_AND_METRICS,
+      WATCHDOG_EVENT_BUS_NAME: 'prod-watchdog-watchdog-events',
+    });
+    eventBridge
+      .on(PutEventsCommand)
+      .resolvesOnce({
+        FailedEntryCount: 1,
+        Entries: [{ ErrorCode: 'AccessDeniedException', ErrorMessage: 'not authorized' }],
+      })
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-2' }] });
+    vi.setSystemTime(new Date('2021-09-21T19:33:15Z'));
+    await stackEvents.handler(stackEvent(scan, '2021-09-21T19:33:14Z', 'CREATE_IN_PROGRESS'), context);
+    vi.setSystemTime(new Date('2021-09-21T19:35:33Z'));
+    const logs = captureLogs();
+
+    // Act
+    const outcome = await stackEvents.handler(stackEvent(scan, '2021-09-21T19:35:32Z', 'ROLLBACK_COMPLETE'), context);
+    vi.setSystemTime(new Date('2021-09-21T19:37:00Z'));
+    await sweeper.handleSweep();
+    vi.setSystemTime(new Date('2021-09-21T19:38:00Z'));
+    await sweeper.handleSweep();
+    logs.restore();
+
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'applied', notifications: [{ severity: 'FAILED' }] });
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    // The failure opened an impact window too: its events are the sweeper's, left out here.
+    const entries = eventBridge
+      .commandCalls(PutEventsCommand)
+      .map((call) => call.args[0].input.Entries)
+      .filter((put) => put?.[0]?.DetailType?.startsWith('Deployment'));
+    expect(entries).toHaveLength(2);
+    expect(entries[1]).toEqual(entries[0]?.map((entry) => ({ ...entry, Detail: expect.any(String) })));
+    expect(entries[0]).toEqual([
+      {
+        EventBusName: 'prod-watchdog-watchdog-events',
+        Source: 'cfn-watchdog',
+        DetailType: 'Deployment Escalated',
+        Detail: expect.stringContaining('"severity":"FAILED"'),
+        Resources: [stackArn(scan)],
+      },
+    ]);
+    expect(logs.lines()).toContainEqual(
+      expect.objectContaining({
+        level: 'WARN',
+        message: 'pages sent; their events are left for the sweeper to put on the bus',
+        error: expect.stringContaining('AccessDeniedException not authorized'),
+      }),
+    );
   });
 
   it('logs a malformed event with its id and the field at fault, then throws it', async () => {

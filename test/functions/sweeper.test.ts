@@ -165,12 +165,26 @@ describe('sweeper handler', () => {
           window.peakSeverity,
         ]),
       ).toEqual([['2021-09-21T19:09:00.000Z', '2021-09-21T20:07:00.000Z', 'FAILED']]);
-      // The recovery hand-off: opened with the first severity (the WARNING sweep), closed at 20:07.
-      const handOff = eventBridge.commandCalls(PutEventsCommand).map((call) => call.args[0].input.Entries?.[0]);
-      expect(handOff.map((entry) => [entry?.EventBusName, entry?.Source, entry?.DetailType])).toEqual([
-        ['default', 'cfn-watchdog', 'Impact Window Opened'],
-        ['default', 'cfn-watchdog', 'Impact Window Closed'],
+      // Each page on the bus after it went (the FAILED and RESOLVED from the stack-events
+      // function), and the recovery hand-off: opened with the first severity (the WARNING sweep),
+      // closed at 20:07.
+      const onBus = eventBridge.commandCalls(PutEventsCommand).map((call) => call.args[0].input.Entries?.[0]);
+      expect(
+        onBus.map((entry) => [
+          entry?.EventBusName,
+          entry?.Source,
+          entry?.DetailType,
+          (JSON.parse(entry?.Detail ?? '{}') as { severity?: string }).severity,
+        ]),
+      ).toEqual([
+        ['default', 'cfn-watchdog', 'Deployment Escalated', 'WARNING'],
+        ['default', 'cfn-watchdog', 'Impact Window Opened', undefined],
+        ['default', 'cfn-watchdog', 'Deployment Escalated', 'FAILED'],
+        ['default', 'cfn-watchdog', 'Deployment Escalated', 'CRITICAL'],
+        ['default', 'cfn-watchdog', 'Deployment Resolved', 'RESOLVED'],
+        ['default', 'cfn-watchdog', 'Impact Window Closed', undefined],
       ]);
+      const handOff = onBus.filter((entry) => entry?.DetailType?.startsWith('Impact Window'));
       expect(JSON.parse(handOff[1]?.Detail ?? '{}')).toEqual(seedWindowClosedDetail());
       expect(JSON.parse(handOff[0]?.Detail ?? '{}')).toMatchObject({
         start: '2021-09-21T19:09:00Z',
@@ -222,7 +236,8 @@ describe('sweeper handler', () => {
     "notes each sweep's heartbeat, also one that swept but could not send its window event (it failed, escalation " +
       'ran)',
     async () => {
-      // Prepare: a stack hung past its WARNING, and the bus refusing the window event at the first sweep.
+      // Prepare: a stack hung past its WARNING, and the bus refusing the first event of the first
+      // sweep (the WARNING's).
       const { stackEvents, sweeper, store } = await loadLambdas();
       const hung = { name: 'billing', region: 'eu-central-1', uuid: '1d2e3f40-3a4b-11ee-9d8c-0f1e2d3c4b5a' };
       cloudFormationAnswersFrom(new Map());

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import type { StatusRecord } from '../../shared/domain/operations.ts';
 import { parseStackArn } from '../../shared/domain/events.ts';
 import { parseServiceRule, serviceKeyId, serviceKeyOf } from '../../shared/domain/service.ts';
+import { formatInstant } from '../../shared/domain/time.ts';
 import { stackArn } from './events.ts';
 
 export const MIN = 60_000;
@@ -189,3 +190,22 @@ export const scenarioArb: fc.Arbitrary<Scenario> = historyArb.chain((inOrder) =>
       .map((order) => ({ inOrder, delivered: order.map((index) => ({ ...pick(all, index) })) }));
   }),
 );
+
+/** A generated status record as EventBridge delivers it ("CloudFormation Stack Status Change"). */
+export function eventOfRecord(record: StatusRecord, id: string): unknown {
+  const stack = parseStackArn(record.stackId);
+  return {
+    version: '0',
+    id,
+    'detail-type': 'CloudFormation Stack Status Change',
+    source: 'aws.cloudformation',
+    account: stack?.account,
+    time: formatInstant(record.time),
+    region: stack?.region,
+    resources: [record.stackId],
+    detail: {
+      'stack-id': record.stackId,
+      'status-details': { status: record.status, 'status-reason': record.statusReason },
+    },
+  };
+}

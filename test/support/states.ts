@@ -55,7 +55,15 @@ export async function saveNew(
   }
   const noPublishing = { publish: async () => undefined };
   await walkWindows(
-    { store, config, clock: () => now, log: silentLog, notifier: noPublishing, windowEvents: noPublishing },
+    {
+      store,
+      config,
+      clock: () => now,
+      log: silentLog,
+      notifier: noPublishing,
+      escalations: noPublishing,
+      windowEvents: noPublishing,
+    },
     fixture.key,
     now,
   );
@@ -90,7 +98,15 @@ export async function serviceViewIn(
   const { stacks } = await store.loadService(key);
   const noPublishing = { publish: async () => undefined };
   const windows = await windowsAsOf(
-    { store, config, clock: () => now, log: silentLog, notifier: noPublishing, windowEvents: noPublishing },
+    {
+      store,
+      config,
+      clock: () => now,
+      log: silentLog,
+      notifier: noPublishing,
+      escalations: noPublishing,
+      windowEvents: noPublishing,
+    },
     key,
     now,
   );

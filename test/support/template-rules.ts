@@ -71,9 +71,56 @@ const clientConfig = () => ({
   credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
 });
 
+/** A bus of its own on moto with some of the template's rules, all into one queue. */
+export interface RoutedBus {
+  readonly client: EventBridgeClient;
+  readonly busName: string;
+  /** What the queue received so far, each body parsed. */
+  received(): Promise<unknown[]>;
+}
+
 /**
- * Puts `event` on a bus of its own (moto is shared by the suites) that has the rules `ids`, all
- * into one queue, and answers what the queue received, each body parsed.
+ * Creates a bus of its own (moto is shared by the suites) with the rules `ids` of `deployment`,
+ * each into one queue instead of its real target.
+ *
+ * @example
+ * const bus = await busWithRules(motoDeployment({ PagerDutyRoutingKey: KEY }), ['PagerDutyWarningRule']);
+ */
+export async function busWithRules(deployment: Deployment, ids: readonly string[]): Promise<RoutedBus> {
+  const client = new EventBridgeClient(clientConfig());
+  const sqs = new SQSClient(clientConfig());
+  const busName = `rules-${randomUUID()}`;
+  await client.send(new CreateEventBusCommand({ Name: busName }));
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `rules-${randomUUID()}` }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  for (const id of ids) {
+    const rule = deployedRule(deployment, id);
+    await client.send(
+      new PutRuleCommand({ Name: id, EventBusName: busName, EventPattern: JSON.stringify(rule.EventPattern) }),
+    );
+    await client.send(
+      new PutTargetsCommand({
+        Rule: id,
+        EventBusName: busName,
+        Targets: [{ Id: id, Arn: Attributes?.QueueArn, InputTransformer: rule.InputTransformer }],
+      }),
+    );
+  }
+  return {
+    client,
+    busName,
+    async received() {
+      const { Messages } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
+      return (Messages ?? []).map((message) => JSON.parse(message.Body ?? 'null') as unknown);
+    },
+  };
+}
+
+/**
+ * Puts `event` on a bus of its own that has the rules `ids`, all into one queue, and answers what
+ * the queue received, each body parsed.
  *
  * @example
  * const deployment = motoDeployment({ OpsCenterForFailures: 'true' });
@@ -84,30 +131,12 @@ export async function deliverThroughRules(
   ids: readonly string[],
   event: SampleEvent,
 ): Promise<unknown[]> {
-  const events = new EventBridgeClient(clientConfig());
-  const sqs = new SQSClient(clientConfig());
-  const busName = `rules-${randomUUID()}`;
-  await events.send(new CreateEventBusCommand({ Name: busName }));
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `rules-${randomUUID()}` }));
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-  for (const id of ids) {
-    const rule = deployedRule(deployment, id);
-    await events.send(
-      new PutRuleCommand({ Name: id, EventBusName: busName, EventPattern: JSON.stringify(rule.EventPattern) }),
-    );
-    await events.send(
-      new PutTargetsCommand({
-        Rule: id,
-        EventBusName: busName,
-        Targets: [{ Id: id, Arn: Attributes?.QueueArn, InputTransformer: rule.InputTransformer }],
-      }),
-    );
-  }
-  const { FailedEntryCount } = await events.send(
+  const bus = await busWithRules(deployment, ids);
+  const { FailedEntryCount } = await bus.client.send(
     new PutEventsCommand({
       Entries: [
         {
-          EventBusName: busName,
+          EventBusName: bus.busName,
           Source: event.source,
           DetailType: event['detail-type'],
           Detail: JSON.stringify(event.detail),
@@ -116,8 +145,5 @@ export async function deliverThroughRules(
     }),
   );
   expect(FailedEntryCount).toBe(0);
-  const { Messages } = await sqs.send(
-    new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-  );
-  return (Messages ?? []).map((message) => JSON.parse(message.Body ?? 'null') as unknown);
+  return bus.received();
 }

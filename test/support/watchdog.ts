@@ -17,6 +17,7 @@ import type { Notification } from '../../shared/domain/notification.ts';
 import type { WatchdogDeps } from '../../shared/app/deps.ts';
 import type { Log } from '../../shared/app/log.ts';
 import type {
+  EscalationPublisher,
   Notifier,
   StackDirectory,
   StackInspector,
@@ -82,17 +83,22 @@ function flaky<T>(what: string, fails: (attempt: number, message: T) => boolean)
 
 export type FlakyNotifier = Flaky<Notification> & Notifier;
 export type FlakyWindowEvents = Flaky<WindowEvent> & WindowEventPublisher;
+export type FlakyEscalations = Flaky<Notification> & EscalationPublisher;
 
 export const flakyNotifier = (fails: (attempt: number, notification: Notification) => boolean): FlakyNotifier =>
   flaky('SNS publish', fails);
 export const flakyWindowEvents = (fails: (attempt: number, event: WindowEvent) => boolean): FlakyWindowEvents =>
   flaky('PutEvents', fails);
+export const flakyEscalations = (fails: (attempt: number, notification: Notification) => boolean): FlakyEscalations =>
+  flaky('PutEvents of a page', fails);
 
 export interface Watchdog {
   readonly deps: WatchdogDeps;
   readonly clock: VirtualClock;
   readonly notifier: FlakyNotifier;
   readonly windowEvents: FlakyWindowEvents;
+  /** The bus lane of pages: what the bus took, as the notifications they render. */
+  readonly escalations: FlakyEscalations;
   readonly log: ReturnType<typeof recordingLog>;
 }
 
@@ -109,15 +115,18 @@ export function watchdog(
     readonly stacks?: StackDirectory;
     readonly fails?: (attempt: number, notification: Notification) => boolean;
     readonly windowEventFails?: (attempt: number, event: WindowEvent) => boolean;
+    readonly escalationFails?: (attempt: number, notification: Notification) => boolean;
   },
 ): Watchdog {
   const clock = new VirtualClock(options.now);
   const notifier = flakyNotifier(options.fails ?? (() => false));
   const windowEvents = flakyWindowEvents(options.windowEventFails ?? (() => false));
+  const escalations = flakyEscalations(options.escalationFails ?? (() => false));
   const log = recordingLog();
   const deps: WatchdogDeps = {
     store,
     notifier,
+    escalations,
     windowEvents,
     clock: clock.clock,
     config: options.config ?? DEFAULT_CONFIG,
@@ -125,7 +134,7 @@ export function watchdog(
     inspector: options.inspector,
     stacks: options.stacks,
   };
-  return { deps, clock, notifier, windowEvents, log };
+  return { deps, clock, notifier, windowEvents, escalations, log };
 }
 
 /** A stack status event as the handler sees it after validation. */
