@@ -70,7 +70,7 @@ describe('the bus lane of pages', () => {
     ]);
   });
 
-  it('sends FAILED when the bus refuses its event in the event handler, and the sweep puts the event later', async () => {
+  it('sends FAILED when the bus refuses its event in the event handler; the sweep puts the event later', async () => {
     // Prepare
     const { store } = await freshStore();
     const dog = watchdog(store, { now: iso('10:00'), escalationFails: (attempt) => attempt === 1 });
