@@ -39,9 +39,9 @@ export interface ReplayedWindow extends ImpactWindow {
 export interface ReplayResult {
   readonly until: Instant | null;
   readonly notifications: readonly Notification[];
-  /** The recovery hand-off events, in the order they were put on the bus, with the virtual time. */
   /** The pages' events put on the watchdog's bus (their bus lane), in the order they were put. */
   readonly escalationEvents: readonly { readonly at: Instant; readonly event: EscalationEvent }[];
+  /** The recovery hand-off events, in the order they were put on the bus, with the virtual time. */
   readonly windowEvents: readonly { readonly at: Instant; readonly event: WindowEvent }[];
   readonly operations: readonly ReplayedOperation[];
   readonly windows: readonly ReplayedWindow[];

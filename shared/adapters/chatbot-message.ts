@@ -60,8 +60,8 @@ const cut = (text: string, max: number): string => (text.length <= max ? text : 
  * @example
  * threadIdOf(n); // 'arn:aws:cloudformation:…:stack/trustsource-core-prod/…#DELETE#2021-09-21T19:09:00Z'
  */
-export function threadIdOf(n: Pick<Notification, 'stackId' | 'operation' | 'startedAt'>): string {
-  return `${n.stackId}#${n.operation}#${formatInstant(n.startedAt)}`;
+export function threadIdOf(n: Pick<Notification, 'stackId' | 'operation' | 'incidentStart'>): string {
+  return `${n.stackId}#${n.operation}#${formatInstant(n.incidentStart)}`;
 }
 
 function description(n: Notification): string {

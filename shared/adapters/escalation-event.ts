@@ -81,21 +81,23 @@ export interface EscalationEvent {
 }
 
 /**
- * The key one operation's events share: its stack, its start and its type, hashed to a fixed
- * length (a stack ARN alone runs to 200 characters; PagerDuty's `dedup_key` takes 255). The type,
- * because two operations of one stack can start in the same second (a create that failed at once,
- * then its deletion): each must open and resolve its own incident.
+ * The key one operation's events share: its stack, the start that names its incident
+ * (`incidentStart`: a late event that moves the start earlier does not change it, and a resumed
+ * rollback's resolution closes the FAILED update's) and its type, hashed to a fixed length (a
+ * stack ARN alone runs to 200 characters; PagerDuty's `dedup_key` takes 255). The type, because
+ * two operations of one stack can start in the same second (a create that failed at once, then
+ * its deletion): each must open and resolve its own incident.
  *
  * @example
- * dedupKeyOf({ stackId, startedAt, operation: 'DELETE' }); // 'cfn-watchdog-3f2a…' (40 hex digits)
+ * dedupKeyOf({ stackId, incidentStart, operation: 'DELETE' }); // 'cfn-watchdog-3f2a…' (40 hex digits)
  */
 export function dedupKeyOf({
   stackId,
-  startedAt,
+  incidentStart,
   operation,
-}: Pick<Notification, 'stackId' | 'startedAt' | 'operation'>): string {
+}: Pick<Notification, 'stackId' | 'incidentStart' | 'operation'>): string {
   const digest = createHash('sha256')
-    .update(`${stackId}\n${formatInstant(startedAt)}\n${operation}`)
+    .update(`${stackId}\n${formatInstant(incidentStart)}\n${operation}`)
     .digest('hex');
   return `cfn-watchdog-${digest.slice(0, 40)}`;
 }

@@ -8,7 +8,7 @@ import { viewOperations } from '../domain/operation-view.ts';
 import { Lane, lanePending, owesDelivery, sameClaim, type Claim } from '../domain/claims.ts';
 import type { ServiceKey } from '../domain/service.ts';
 import { Severity } from '../domain/severity.ts';
-import { withClaimSent, type StackState } from '../domain/stack-state.ts';
+import { escalationEventOwed, withClaimSent, type StackState } from '../domain/stack-state.ts';
 import type { Instant } from '../domain/time.ts';
 import { WatchdogError } from '../errors.ts';
 import type { ApplyDeps } from './deps.ts';
@@ -43,7 +43,8 @@ export class BusDeliveryError extends WatchdogError {
  * accepted; returns the pages sent with the stack's state after the last mark. A page that throws
  * leaves its claim pending (a later sweep re-sends it after the lease) and propagates before its
  * event is put. An event the bus does not take stays pending the same way, and once every claim
- * was tried {@link BusDeliveryError} says so. Claims of quiet operations were settled as
+ * was tried {@link BusDeliveryError} says so. The event of a FAILED or RESOLVED waits while an
+ * escalation of its operation still owes its own. Claims of quiet operations were settled as
  * suppressed when claimed and are not published.
  *
  * @example
@@ -67,8 +68,11 @@ export async function sendClaimed(
       await deps.notifier.publish(notification);
       accepted.push(Lane.PAGE);
     }
-    // No bus here (a redrive from a workstation): the sweeper puts the event after the lease.
-    if (lanePending(claim, Lane.BUS) && deps.escalations) {
+    // No bus here (a redrive from a workstation), or a FAILED/RESOLVED whose operation's escalation
+    // has not gone to the bus yet (refused, or still on its way): the sweeper puts the event after
+    // the lease, once the escalation's went or was let go.
+    const terminal = claim.severity === Severity.FAILED || claim.severity === Severity.RESOLVED;
+    if (lanePending(claim, Lane.BUS) && deps.escalations && !(terminal && escalationEventOwed(state, claim))) {
       try {
         await deps.escalations.publish(notification);
         accepted.push(Lane.BUS);

@@ -11,6 +11,7 @@
  * unpublished stays pending and goes out after the lease, as one whose publish failed.
  */
 import {
+  closesIncident,
   dueAtSweep,
   claimFor,
   reportedStatus,
@@ -22,7 +23,7 @@ import type { Notification } from '../domain/notification.ts';
 import { viewOperations, type OperationView } from '../domain/operation-view.ts';
 import { compareOperations } from '../domain/operations.ts';
 import { reconcile, reconciledEvent } from '../domain/reconcile.ts';
-import { isStaleClaim, sameClaim, type Claim } from '../domain/claims.ts';
+import { isStaleClaim, Lane, lanePending, sameClaim, type Claim } from '../domain/claims.ts';
 import { serviceKeyId, type ServiceKey } from '../domain/service.ts';
 import {
   withClaimMoot,
@@ -381,7 +382,9 @@ async function resend(
           item.claims.includes(pending),
         );
       if (!pending || !opView) return null;
-      if (opView.quiet !== null)
+      // Quiet since: nothing more goes out, but the event that closes an incident on the bus.
+      const closing = closesIncident(opView, pending.severity) && lanePending(pending, Lane.BUS);
+      if (opView.quiet !== null && !closing)
         return { state: withClaimSuppressed(current, pending, now, opView.quiet), result: null };
       if (!stillWorthSending(opView, pending)) return { state: withClaimMoot(current, pending), result: null };
       const due: DueNotification = {
@@ -390,7 +393,11 @@ async function resend(
         view: opView,
         status: reportedStatus(opView, pending.severity),
       };
-      return { state: withClaimRenewed(current, pending, now), result: { due, claim: pending } };
+      const settled =
+        opView.quiet === null ? current : withClaimSuppressed(current, pending, now, opView.quiet, [Lane.PAGE]);
+      const next = withClaimRenewed(settled, pending, now);
+      const claim = next.claims.find((kept) => sameClaim(kept, pending)) ?? pending;
+      return { state: next, result: { due, claim } };
     },
     { known: stack },
   );

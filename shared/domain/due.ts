@@ -5,7 +5,7 @@
 import type { Claim } from './claims.ts';
 import type { StatusRecord } from './operations.ts';
 import type { OperationView } from './operation-view.ts';
-import { deliveryWhenDue, Quiet } from './outbox.ts';
+import { deliveryWhenDue, PENDING, Quiet } from './outbox.ts';
 import { Severity } from './severity.ts';
 import type { Instant } from './time.ts';
 
@@ -114,8 +114,21 @@ export function dueAtSweep(views: readonly OperationView[]): DueNotification[] {
 }
 
 /**
+ * Whether a RESOLVED closes an incident its operation opened on the bus (an escalation's event went
+ * out): its event goes then, even when the operation turned quiet since (muted mid-escalation),
+ * or the incident would stay open for good.
+ *
+ * @example
+ * closesIncident(view, 'RESOLVED'); // true once the WARNING's event went out
+ */
+export function closesIncident(view: OperationView, severity: Severity): boolean {
+  return severity === Severity.RESOLVED && view.claims.some((claim) => claim.bus?.state === 'sent');
+}
+
+/**
  * The claim that reserves a due notification now, in both lanes (the page and the bus event):
- * pending, or suppressed at once when its operation is quiet.
+ * pending, or suppressed at once when its operation is quiet (but for the event of a RESOLVED that
+ * {@link closesIncident}).
  *
  * @example
  * withClaims(stack, [claimFor(due, now)]);
@@ -129,7 +142,7 @@ export function claimFor(due: DueNotification, at: Instant): Claim {
     ...(due.repeat === undefined ? {} : { repeat: due.repeat }),
     claimedAt: at,
     delivery: deliveryWhenDue(due.view.quiet, at),
-    bus: deliveryWhenDue(due.view.quiet, at),
+    bus: closesIncident(due.view, due.severity) ? PENDING : deliveryWhenDue(due.view.quiet, at),
     anchor: operation.start,
   };
   // Two operations of one stack can begin in the same second (a DELETE_FAILED and its retry): a

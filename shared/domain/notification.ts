@@ -22,6 +22,12 @@ export interface Notification extends StackRef {
   /** When the stack entered `status`: for FAILED and RESOLVED, the terminal event they report. */
   readonly statusAt: Instant;
   readonly startedAt: Instant;
+  /**
+   * What names the operation's incident on every one of its notifications (the dedupKey, the chat
+   * thread): its start as its first claim named it (a late event can move `startedAt` earlier
+   * since), or for a resumed rollback the start of the update whose FAILED it resolves.
+   */
+  readonly incidentStart: Instant;
   readonly elapsedMs: number;
   readonly resourcesInProgress: readonly ResourceInProgress[];
   /** Known causes that apply (known-causes.ts): what it likely is, how long it takes, what to do. */
@@ -69,6 +75,7 @@ export function buildNotification(
     statusReason: due.status.statusReason,
     statusAt: due.status.time,
     startedAt: operation.start,
+    incidentStart: incidentStartOf(due),
     elapsedMs: Math.max(0, at - operation.start),
     resourcesInProgress: resources,
     diagnosis: explained
@@ -85,4 +92,14 @@ export function buildNotification(
         ? blockingDeletion(operation, evidence.serviceOperations ?? [], evidence.failureReasons ?? [])
         : null,
   };
+}
+
+/**
+ * The start that names an operation's incident: a start only moves earlier (late events), so the
+ * latest anchor among its claims is the one its first notification named; none yet: its start.
+ */
+function incidentStartOf({ view }: DueNotification): Instant {
+  const { operation } = view;
+  if (operation.continuesFrom !== undefined) return operation.continuesFrom;
+  return view.claims.reduce((latest, claim) => Math.max(latest, claim.anchor), operation.start);
 }

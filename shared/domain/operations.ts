@@ -60,6 +60,8 @@ interface OperationBase extends Pick<StackRef, 'stackId' | 'stackName'> {
    * UPDATE_ROLLBACK_COMPLETE (the stack is stable again), and says so even if never escalated.
    */
   readonly continuesRollback: boolean;
+  /** For a continue-update-rollback: the start of the update whose rollback it resumes. */
+  readonly continuesFrom?: Instant | undefined;
 }
 
 /** The stack's latest operation, no terminal status yet. */
@@ -86,7 +88,7 @@ function begin(
   stack: Pick<StackRef, 'stackId' | 'stackName'>,
   type: OperationType,
   start: Instant,
-  continuesRollback: boolean,
+  continuesFrom: Instant | null,
 ): RunningOperation {
   return {
     state: 'running',
@@ -95,7 +97,8 @@ function begin(
     type,
     start,
     phases: [],
-    continuesRollback,
+    continuesRollback: continuesFrom !== null,
+    ...(continuesFrom === null ? {} : { continuesFrom }),
   };
 }
 
@@ -355,7 +358,9 @@ export function foldOperations(ordered: readonly StatusRecord[]): Operation[] {
     // also when its first status to arrive is a later one of the rollback (the start came late).
     const resumesRollback =
       last?.state === 'ended' && last.finalStatus === UPDATE_ROLLBACK_FAILED && RESUMED_ROLLBACK.has(record.status);
-    const current = continues ? running : begin(record, rule.operation, record.time, resumesRollback);
+    const current = continues
+      ? running
+      : begin(record, rule.operation, record.time, resumesRollback && last ? last.start : null);
     operations.push(
       isTerminal(record.status)
         ? finish(current, phase, rule.statusClass === StatusClass.FAILURE)

@@ -6,7 +6,8 @@
  * service-level facts (windows, their events) are derived from all of a service's stacks by the
  * sweeper (service-walk.ts).
  */
-import { Lane, lanePending, sameClaim, type Claim } from './claims.ts';
+import { Lane, lanePending, ownerIndex, sameClaim, type Claim } from './claims.ts';
+import { Severity } from './severity.ts';
 import { stackOperations } from './operation-view.ts';
 import {
   preferredRecord,
@@ -222,14 +223,41 @@ export const withClaimSent = (
     return lanes.includes(Lane.BUS) ? { ...page, bus: { state: DeliveryState.SENT, at } } : page;
   });
 /**
- * A claim of an operation quiet since it was claimed: what it still owes, in either lane, settled
- * as suppressed, never sent.
+ * A claim of an operation quiet since it was claimed: what it still owes in `lanes` (both, unless
+ * said) settled as suppressed, never sent.
  */
-export const withClaimSuppressed = (stack: StackState, claim: Claim, at: Instant, why: Quiet): StackState =>
+export const withClaimSuppressed = (
+  stack: StackState,
+  claim: Claim,
+  at: Instant,
+  why: Quiet,
+  lanes: readonly Lane[] = [Lane.PAGE, Lane.BUS],
+): StackState =>
   withClaimChanged(stack, claim, (kept) => {
-    const page = lanePending(kept, Lane.PAGE) ? markedSuppressed(kept, at, why) : kept;
-    return lanePending(kept, Lane.BUS) ? { ...page, bus: { state: DeliveryState.SUPPRESSED, at, why } } : page;
+    const page = lanes.includes(Lane.PAGE) && lanePending(kept, Lane.PAGE) ? markedSuppressed(kept, at, why) : kept;
+    return lanes.includes(Lane.BUS) && lanePending(kept, Lane.BUS)
+      ? { ...page, bus: { state: DeliveryState.SUPPRESSED, at, why } }
+      : page;
   });
+
+/**
+ * Whether an escalation (WARNING, CRITICAL) of the operation `claim` belongs to still owes its
+ * event on the bus: the event of a FAILED or RESOLVED waits for it, so that a trigger never
+ * reaches PagerDuty after its own resolution.
+ *
+ * @example
+ * escalationEventOwed(state, resolvedClaim); // true while the WARNING's PutEvents is refused
+ */
+export function escalationEventOwed(stack: StackState, claim: Claim): boolean {
+  const { operations } = stackOperations(stack);
+  const owner = ownerIndex(operations, claim);
+  return stack.claims.some(
+    (other) =>
+      (other.severity === Severity.WARNING || other.severity === Severity.CRITICAL) &&
+      lanePending(other, Lane.BUS) &&
+      ownerIndex(operations, other) === owner,
+  );
+}
 /**
  * A claim with nothing left to say (its operation ended, a CRITICAL overtook it): one whose page
  * never went is dropped, as if never claimed; one whose page went keeps it, and owes the bus nothing.

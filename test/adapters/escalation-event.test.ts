@@ -89,11 +89,11 @@ describe('escalationEventOf', () => {
       escalationEventOf(notification({ severity: 'CRITICAL', reminder: 2 })),
       escalationEventOf(seedResolved()),
     ].map((event) => event.detail.dedupKey);
-    const { stackId, startedAt, operation } = notification();
-    const later = dedupKeyOf({ stackId, startedAt: Date.parse('2021-09-22T08:00:00Z'), operation });
-    const elsewhere = dedupKeyOf({ stackId: otherStack, startedAt, operation });
+    const { stackId, incidentStart, operation } = notification();
+    const later = dedupKeyOf({ stackId, incidentStart: Date.parse('2021-09-22T08:00:00Z'), operation });
+    const elsewhere = dedupKeyOf({ stackId: otherStack, incidentStart, operation });
     // A create that failed at once and the deletion that began in its second.
-    const sameSecond = dedupKeyOf({ stackId, startedAt, operation: operation === 'DELETE' ? 'CREATE' : 'DELETE' });
+    const sameSecond = dedupKeyOf({ stackId, incidentStart, operation: operation === 'DELETE' ? 'CREATE' : 'DELETE' });
 
     // Assess
     expect(new Set(keys).size).toBe(1);

@@ -176,6 +176,7 @@ describe('applyEvent', () => {
       statusReason: 'Rollback requested by user.',
       statusAt: t('10:06'),
       startedAt: t('10:00'),
+      incidentStart: t('10:00'),
       elapsedMs: 6 * 60_000 + 2_000,
       resourcesInProgress: [],
       diagnosis: [],
@@ -256,6 +257,7 @@ describe('applyEvent', () => {
           status: 'UPDATE_COMPLETE',
           statusReason: 'finally',
           startedAt: t('10:00'),
+          incidentStart: t('10:00'),
           elapsedMs: 50 * 60_000 + 1_000,
         });
       }

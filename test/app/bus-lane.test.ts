@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createStore } from '../../shared/adapters/dynamodb-store.ts';
 import { createMemoryTable } from '../../shared/adapters/memory-table.ts';
+import { dedupKeyOf } from '../../shared/adapters/escalation-event.ts';
 import { applyEvent } from '../../shared/app/apply-event.ts';
 import type { ApplyDeps } from '../../shared/app/deps.ts';
 import { sweep, SweepIncompleteError } from '../../shared/app/sweep.ts';
@@ -100,7 +101,7 @@ describe('the bus lane of pages', () => {
     expect(await toSweep(store)).toEqual([]);
   });
 
-  it('never puts a WARNING event after its operation ended: the RESOLVED goes, the WARNING stays a page', async () => {
+  it('never puts a WARNING event after its operation ended: the RESOLVED goes once it is let go', async () => {
     // Prepare
     const { store } = await freshStore();
     const dog = watchdog(store, { now: iso('10:00'), escalationFails: (attempt) => attempt === 1 });
@@ -112,14 +113,15 @@ describe('the bus lane of pages', () => {
     await applyEvent(stackStatus(api, iso('10:21'), 'UPDATE_COMPLETE'), dog.deps);
     const outcomes = await sweepsAt(dog, ['10:22', '10:23', '10:40']);
 
-    // Assess
+    // Assess: the RESOLVED's event waited while the WARNING's was owed (10:21), the WARNING's was
+    // let go at its lease (10:22), the RESOLVED's went at its own (10:23).
     expect(outcomes).toEqual(['-', '-', '-']);
     expect(dog.notifier.sent.map(brief)).toEqual(['WARNING at 10:20', 'RESOLVED at 10:21']);
-    expect(dog.escalations.sent.map(brief)).toEqual(['RESOLVED at 10:21']);
+    expect(dog.escalations.sent.map(brief)).toEqual(['RESOLVED at 10:23']);
     const claims = await claimsIn(store, apiKey);
     expect(claims.map(({ severity, delivery, bus }) => ({ severity, delivery, bus }))).toEqual([
       { severity: 'WARNING', delivery: { state: 'sent', at: t('10:20') }, bus: undefined },
-      { severity: 'RESOLVED', delivery: { state: 'sent', at: t('10:21') }, bus: { state: 'sent', at: t('10:21') } },
+      { severity: 'RESOLVED', delivery: { state: 'sent', at: t('10:21') }, bus: { state: 'sent', at: t('10:23') } },
     ]);
     expect(await toSweep(store)).toEqual([]);
   });
@@ -181,6 +183,101 @@ describe('the bus lane of pages', () => {
     expect(outcomes).toEqual(['-', '-']);
     expect(dog.notifier.sent.map(brief)).toEqual(['FAILED at 10:03']);
     expect(dog.escalations.sent.map(brief)).toEqual(['FAILED at 10:05']);
+  });
+
+  it("puts a RESOLVED's event after its WARNING's, even when the completion comes during its re-put", async () => {
+    // Prepare: the bus refuses the WARNING's event at 10:20; at 10:22 the sweep puts it again, and
+    // the stack-events function applies the completion while that PutEvents is on its way.
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00'), escalationFails: (attempt) => attempt === 1 });
+    const order: string[] = [];
+    let puts = 0;
+    const racing = {
+      async publish(notification: Notification): Promise<void> {
+        puts += 1;
+        if (puts === 2) {
+          dog.clock.set(iso('10:22:01'));
+          await applyEvent(stackStatus(api, iso('10:22:01'), 'UPDATE_COMPLETE'), deps);
+          dog.clock.set(iso('10:22'));
+        }
+        await dog.escalations.publish(notification);
+        order.push(notification.severity);
+      },
+    };
+    const deps = { ...dog.deps, escalations: racing };
+    await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), deps);
+
+    // Act
+    for (const minute of ['10:20', '10:22', '10:23', '10:24', '10:25']) {
+      dog.clock.set(iso(minute));
+      await sweep(deps).catch((error: unknown) => {
+        if (!(error instanceof SweepIncompleteError)) throw error;
+      });
+    }
+
+    // Assess
+    expect(dog.notifier.sent.map((n) => n.severity)).toEqual(['WARNING', 'RESOLVED']);
+    expect(order).toEqual(['WARNING', 'RESOLVED']);
+  });
+
+  it('keeps one dedupKey for an operation whose start a late event moved earlier', async () => {
+    // Prepare: the WARNING names the start as it was known (10:05); the start event, dated 10:00,
+    // arrives after it.
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:05') });
+    await applyEvent(stackStatus(api, iso('10:05'), 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'), dog.deps);
+    await sweepsAt(dog, ['10:25']);
+    dog.clock.set(iso('10:26'));
+    await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+    dog.clock.set(iso('10:27'));
+
+    // Act
+    await applyEvent(stackStatus(api, iso('10:27'), 'UPDATE_COMPLETE'), dog.deps);
+
+    // Assess
+    const [warning, resolved] = dog.escalations.sent;
+    expect([warning?.severity, resolved?.severity]).toEqual(['WARNING', 'RESOLVED']);
+    expect(resolved?.startedAt).toBe(t('10:00'));
+    expect(dedupKeyOf(resolved as Notification)).toBe(dedupKeyOf(warning as Notification));
+  });
+
+  it("resolves the FAILED update's incident when its resumed rollback succeeds", async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00') });
+    await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+    dog.clock.set(iso('10:03'));
+    await applyEvent(stackStatus(api, iso('10:03'), 'UPDATE_ROLLBACK_FAILED'), dog.deps);
+    dog.clock.set(iso('10:30'));
+    await applyEvent(stackStatus(api, iso('10:30'), 'UPDATE_ROLLBACK_IN_PROGRESS'), dog.deps);
+    dog.clock.set(iso('10:34'));
+
+    // Act
+    await applyEvent(stackStatus(api, iso('10:34'), 'UPDATE_ROLLBACK_COMPLETE'), dog.deps);
+
+    // Assess
+    const [failed, resolved] = dog.escalations.sent;
+    expect([failed?.severity, resolved?.severity]).toEqual(['FAILED', 'RESOLVED']);
+    expect(dedupKeyOf(resolved as Notification)).toBe(dedupKeyOf(failed as Notification));
+  });
+
+  it("closes an incident on the bus when the stack was muted after its WARNING's event went out", async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00') });
+    await applyEvent(stackStatus(api, iso('10:00'), 'UPDATE_IN_PROGRESS'), dog.deps);
+    await sweepsAt(dog, ['10:20']);
+    const muted = { ...dog.deps, config: { ...dog.deps.config, mutes: [parseMute('^api$')] } };
+    dog.clock.set(iso('10:25'));
+
+    // Act
+    await applyEvent(stackStatus(api, iso('10:25'), 'UPDATE_COMPLETE'), muted);
+
+    // Assess: nobody is told, but PagerDuty's incident is resolved.
+    expect(dog.notifier.sent.map((n) => n.severity)).toEqual(['WARNING']);
+    expect(dog.escalations.sent.map((n) => n.severity)).toEqual(['WARNING', 'RESOLVED']);
+    const resolved = (await claimsIn(store, apiKey)).find((claim) => claim.severity === 'RESOLVED');
+    expect([resolved?.delivery.state, resolved?.bus?.state]).toEqual(['suppressed', 'sent']);
   });
 
   it('puts no event while the page has not gone: both lanes go together after the lease', async () => {
@@ -248,7 +345,8 @@ describe('the bus lane, whatever the bus refuses', () => {
           for (const n of refused.notifier.sent.filter(terminal)) expect(put, pageOf(n)).toContain(pageOf(n));
           const ended = new Set<string>();
           for (const n of refused.escalations.sent) {
-            const operation = `${n.operation} ${n.stackId} ${n.startedAt}`;
+            // Its incident and its own start: a resumed rollback shares the FAILED update's incident.
+            const operation = `${dedupKeyOf(n)} ${n.startedAt}`;
             expect(ended.has(operation) && !terminal(n), `${pageOf(n)} after its end`).toBe(false);
             if (terminal(n)) ended.add(operation);
           }

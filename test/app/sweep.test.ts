@@ -129,6 +129,7 @@ describe('sweep', () => {
         statusReason: '',
         statusAt: t('10:12'),
         startedAt: t('10:00'),
+        incidentStart: t('10:00'),
         elapsedMs: 20 * 60_000,
         resourcesInProgress: [
           {

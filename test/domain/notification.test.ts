@@ -45,6 +45,7 @@ describe('buildNotification', () => {
       statusReason: 'User Initiated',
       statusAt: t('19:09'),
       startedAt: t('19:09'),
+      incidentStart: t('19:09'),
       elapsedMs: 40 * MIN,
       resourcesInProgress: [
         {
@@ -87,6 +88,7 @@ describe('buildNotification', () => {
       status: 'DELETE_COMPLETE',
       statusReason: '',
       startedAt: t('19:09'),
+      incidentStart: t('19:09'),
       elapsedMs: 47 * MIN + 30_000,
       resourcesInProgress: [],
       diagnosis: [],

@@ -233,8 +233,8 @@ describe('sweeper handler', () => {
   });
 
   it(
-    "notes each sweep's heartbeat, also one that swept but could not send its window event (it failed, escalation " +
-      'ran)',
+    "notes each sweep's heartbeat, also one that swept but could not put an event on the bus (it failed, " +
+      'escalation ran)',
     async () => {
       // Prepare: a stack hung past its WARNING, and the bus refusing the first event of the first
       // sweep (the WARNING's).

@@ -8,6 +8,7 @@ export const CORE_ARN =
   'arn:aws:cloudformation:eu-central-1:123456789012:stack/trustsource-core-prod/091c23ec-9c34-11eb-9c3e-0a8f4e2b71d5';
 
 export function notification(overrides: Partial<Notification> = {}): Notification {
+  const startedAt = overrides.startedAt ?? Date.parse('2021-09-21T19:09:00Z');
   return {
     at: Date.parse('2021-09-21T19:49:00Z'),
     severity: 'CRITICAL',
@@ -21,7 +22,9 @@ export function notification(overrides: Partial<Notification> = {}): Notificatio
     status: 'DELETE_IN_PROGRESS',
     statusReason: 'User Initiated',
     statusAt: Date.parse('2021-09-21T19:09:00Z'),
-    startedAt: Date.parse('2021-09-21T19:09:00Z'),
+    startedAt,
+    // Unless a test says otherwise, the start its first claim named.
+    incidentStart: startedAt,
     elapsedMs: 40 * 60_000,
     resourcesInProgress: [
       {
