@@ -255,7 +255,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       '--until <time>',
       'stop the virtual clock at this ISO time (default: the whole minute at or after the last delivery)',
     )
-    .option('--thresholds <spec>', 'warn/critical per operation type, e.g. DELETE=20m/40m,UPDATE=30m/60m,*=20m/40m')
+    .option(
+      '--thresholds <spec>',
+      "warn/critical per operation type, e.g. DELETE=20m/40m,UPDATE=30m/60m,*=20m/40m; TYPE=auto: by the stack's usual",
+    )
     .option(
       '--service-rule <SERVICE=REGEX>',
       'map stacks whose name matches REGEX to SERVICE (repeatable, first match wins)',

@@ -15,6 +15,7 @@ import { plural } from './text.ts';
 import { escapeControlCharacters } from '../shared/domain/cfn-event.ts';
 import { adviceOf } from '../shared/adapters/sns-message.ts';
 import { WINDOW_EVENT_SOURCE } from '../shared/domain/window-events.ts';
+import { explainThreshold } from '../shared/domain/adaptive.ts';
 
 const time = (at: Instant | null): string | null => (at === null ? null : formatInstant(at));
 
@@ -43,6 +44,17 @@ function notificationJson(notification: Notification) {
       since: formatInstant(resource.since),
       ...(resource.inNestedStack ? { inNestedStack: resource.inNestedStack } : {}),
     })),
+    // Only for an escalation an adaptive threshold set off: which rule fired, and why.
+    ...(notification.threshold?.kind === 'adaptive'
+      ? {
+          threshold: {
+            rule: 'adaptive',
+            p95Seconds: Math.round(notification.threshold.p95Ms / 1000),
+            operations: notification.threshold.operations,
+            explanation: explainThreshold(notification.threshold, notification.elapsedMs, notification.operation),
+          },
+        }
+      : {}),
   };
 }
 
@@ -139,7 +151,8 @@ export function replayTable(result: ReplayResult, config: WatchdogConfig): strin
       n.service,
       n.operation,
       n.statusReason ? `${n.status}\n${n.statusReason}` : n.status,
-      humanDuration(n.elapsedMs),
+      humanDuration(n.elapsedMs) +
+        (n.threshold ? `\n${explainThreshold(n.threshold, n.elapsedMs, n.operation) ?? ''}` : ''),
       n.resourcesInProgress
         .map(
           (r) =>

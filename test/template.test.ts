@@ -366,11 +366,27 @@ describe('template.yaml', () => {
     const pattern = (name: string) => new RegExp(String(template.Parameters?.[name]?.AllowedPattern));
 
     it('Thresholds accepts what the code parses, and rejects what it would fail on at cold start', () => {
-      for (const spec of ['*=20m/40m', 'DELETE=20m/40m,UPDATE=30m/60m,*=20m/40m', 'IMPORT=90s/2h', 'CREATE=1h/2h']) {
+      const parsed = [
+        '*=20m/40m',
+        'DELETE=20m/40m,UPDATE=30m/60m,*=20m/40m',
+        'IMPORT=90s/2h',
+        'CREATE=1h/2h',
+        'UPDATE=auto,*=20m/40m',
+        'UPDATE=auto:10m/30m,*=auto',
+      ];
+      for (const spec of parsed) {
         expect(spec).toMatch(pattern('Thresholds'));
         expect(() => parseThresholds(spec)).not.toThrow();
       }
-      for (const spec of ['', 'DELETE=20m', 'ROLLBACK=20m/40m', 'DELETE=20/40', '*=20m/40m,'])
+      for (const spec of [
+        '',
+        'DELETE=20m',
+        'ROLLBACK=20m/40m',
+        'DELETE=20/40',
+        '*=20m/40m,',
+        'UPDATE=auto:',
+        'UPDATE=autos',
+      ])
         expect(spec).not.toMatch(pattern('Thresholds'));
     });
 

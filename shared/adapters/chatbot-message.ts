@@ -3,6 +3,7 @@
  * notification, for Slack and Teams channels subscribed to the topic:
  * https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html
  */
+import { explainThreshold } from '../domain/adaptive.ts';
 import type { Notification } from '../domain/notification.ts';
 import { Severity } from '../domain/severity.ts';
 import { whereNested } from '../domain/resources.ts';
@@ -70,6 +71,8 @@ function description(n: Notification): string {
     `*${n.operation}* started ${formatInstant(n.startedAt)}, ${humanDuration(n.elapsedMs)} ago · status ` +
       `\`${n.status}\`${n.statusReason ? `: ${capped(n.statusReason)}` : ''}`,
   ];
+  const unusual = n.threshold ? explainThreshold(n.threshold, n.elapsedMs, n.operation) : null;
+  if (unusual) lines.push(`*Adaptive threshold:* ${unusual}`);
   if (n.resourcesInProgress.length > 0) {
     lines.push('*Still in progress:*');
     for (const r of n.resourcesInProgress.slice(0, MAX_LISTED_RESOURCES)) {

@@ -10,6 +10,7 @@ import type { Notification } from '../domain/notification.ts';
 import { Severity } from '../domain/severity.ts';
 import { formatInstant } from '../domain/time.ts';
 import { consoleLink } from './sns-message.ts';
+import { explainThreshold } from '../domain/adaptive.ts';
 
 export const EscalationDetailType = {
   ESCALATED: 'Deployment Escalated',
@@ -72,6 +73,13 @@ export interface EscalationDetail {
     readonly heldResource: string | null;
   } | null;
   readonly consoleUrl: string;
+  /** Set when an adaptive threshold set the escalation off (adaptive.ts); `null`: the fixed ones. */
+  readonly threshold: {
+    readonly rule: 'adaptive';
+    readonly p95Seconds: number;
+    readonly operations: number;
+    readonly explanation: string;
+  } | null;
 }
 
 export interface EscalationEvent {
@@ -158,7 +166,19 @@ export function escalationEventOf(notification: Notification): EscalationEvent {
               heldResource: notification.blockedBy.heldResource,
             },
       consoleUrl: consoleLink(notification),
+      threshold: thresholdOf(notification),
     },
+  };
+}
+
+function thresholdOf(notification: Notification): EscalationDetail['threshold'] {
+  const rule = notification.threshold;
+  if (rule?.kind !== 'adaptive') return null;
+  return {
+    rule: 'adaptive',
+    p95Seconds: Math.round(rule.p95Ms / 1000),
+    operations: rule.operations,
+    explanation: explainThreshold(rule, notification.elapsedMs, notification.operation) ?? '',
   };
 }
 

@@ -5,6 +5,7 @@ import type { Notification } from '../domain/notification.ts';
 import { Severity } from '../domain/severity.ts';
 import { formatInstant, humanDuration } from '../domain/time.ts';
 import { resourceLabel } from '../domain/resources.ts';
+import { explainThreshold } from '../domain/adaptive.ts';
 
 /** A status reason can be long (a stack's reason lists every failed resource): an alert keeps a readable part. */
 export const MAX_REASON_LENGTH = 1000;
@@ -84,6 +85,8 @@ export function bodyOf(n: Notification): string {
     `Elapsed:    ${humanDuration(n.elapsedMs)} (as of ${formatInstant(n.at)})`,
     `Status:     ${n.status}${n.statusReason ? ` (${capped(n.statusReason)})` : ''}`,
   ];
+  const unusual = n.threshold ? explainThreshold(n.threshold, n.elapsedMs, n.operation) : null;
+  if (unusual) lines.splice(lines.length - 1, 0, `Threshold:  adaptive, ${unusual}`);
   if (n.resourcesInProgress.length > 0) {
     lines.push('', 'Still in progress:');
     for (const r of n.resourcesInProgress.slice(0, MAX_LISTED_RESOURCES)) {

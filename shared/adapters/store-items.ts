@@ -138,6 +138,8 @@ const StackItemSchema = z.object({
   unwalkedOperationStart: z.optional(isoTime),
   /** How many of its oldest events were cut to keep the item within {@link MAX_ITEM_BYTES}. */
   cutEvents: z.optional(z.number()),
+  /** Its successful operations folded out of `events`: type, end and duration (adaptive.ts). */
+  durations: z.optional(z.array(z.object({ type: operationType, end: isoTime, ms: z.number() }))),
 });
 
 const OpenWindowSchema = z.object({
@@ -405,6 +407,9 @@ export function toStackItem(
       : { folded: state.folded.map((ref) => ({ id: ref.id, from: nullableTime(ref.from), cut: time(ref.cut) })) }),
     ...(state.unwalkedSince === null ? {} : { unwalkedSince: time(state.unwalkedSince) }),
     ...(state.unwalkedOperationStart === null ? {} : { unwalkedOperationStart: time(state.unwalkedOperationStart) }),
+    ...(state.pastDurations.length === 0
+      ? {}
+      : { durations: state.pastDurations.map((past) => ({ type: past.type, end: time(past.end), ms: past.ms })) }),
     ...sweepKeys(pk, sk, stackNeedsSweep(state)),
     ...(deletedAt === undefined ? {} : { expiresAt: Math.floor((deletedAt + deletedStackRetentionMs) / 1000) }),
   });
@@ -426,6 +431,11 @@ export function fromStackItem(item: unknown): StackState {
     folded: (stored.folded ?? []).map((ref) => ({ id: ref.id, from: parsedOrNull(ref.from), cut: parsed(ref.cut) })),
     unwalkedSince: parsedOrNull(stored.unwalkedSince),
     unwalkedOperationStart: parsedOrNull(stored.unwalkedOperationStart),
+    pastDurations: (stored.durations ?? []).map((past) => ({
+      type: past.type as OperationType,
+      end: parsed(past.end),
+      ms: past.ms,
+    })),
   };
 }
 

@@ -16,6 +16,7 @@
  *   is older than the horizon. A fold by size keeps the last {@link FOLD_LAG_MS} whole, so that the
  *   sweeper, which derives windows from a couple of minutes back, finds them in the stack's item.
  */
+import { durationsOf, keptDurations } from './adaptive.ts';
 import { owesDelivery, type Claim } from './claims.ts';
 import type { WatchdogConfig } from './config.ts';
 import { stackOperations } from './operation-view.ts';
@@ -147,6 +148,9 @@ export function compactStack(stack: StackState, now: Instant, config: WatchdogCo
         points.filter((time) => time <= cut),
         config.maxStackRecords,
       );
+  // How long the operations moved out took stays with the state: adaptive thresholds look back
+  // further than the horizon, and a page is not read at a sweep.
+  const movedDurations = durationsOf(stackOperations(stack).operations).filter((past) => past.end <= cut);
   return {
     state: {
       ...stack,
@@ -154,6 +158,7 @@ export function compactStack(stack: StackState, now: Instant, config: WatchdogCo
       claims: stack.claims.filter((claim) => claim.anchor > cut),
       baseline,
       folded: forGood ? [] : stack.folded.filter((ref) => !stale.includes(ref)),
+      pastDurations: keptDurations([...stack.pastDurations, ...movedDurations], now, config.adaptive),
     },
     pages,
     dropped: forGood ? stack.folded : stale,
@@ -185,12 +190,16 @@ export function pagesHolding(stack: StackState, time: Instant): readonly FoldedP
  */
 export function unfold(stack: StackState, refs: readonly FoldedPageRef[], pages: readonly FoldedPage[]): StackState {
   const first = pages[0];
-  if (!first) return stack;
+  const last = pages.at(-1);
+  if (!first || !last) return stack;
+  // The operations of the pages are in `records` again: their durations are derived from there.
+  const from = first.since?.asOf ?? Number.NEGATIVE_INFINITY;
   return {
     ...stack,
     records: [...pages.flatMap((page) => page.records), ...stack.records].sort(storageOrder),
     claims: [...pages.flatMap((page) => page.claims), ...stack.claims],
     baseline: first.since,
     folded: stack.folded.filter((ref) => !refs.some((unfolded) => unfolded.id === ref.id)),
+    pastDurations: stack.pastDurations.filter((past) => past.end <= from || past.end > last.cut),
   };
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_ADAPTIVE, type AdaptiveSettings } from './adaptive.ts';
 import { parseMute } from './mute.ts';
 import { parseServiceRule, parseServiceRules, type ServiceRule } from './service.ts';
 import { parseAllowedServiceTags, type AllowedServiceTags } from './service-tags.ts';
@@ -7,6 +8,8 @@ import { MINUTE_MS, parseDuration, TimeFormatError, type Instant } from './time.
 /** Everything the rules are tuned by; the same for the Lambdas, the CLI and the tests. */
 export interface WatchdogConfig {
   readonly thresholds: Thresholds;
+  /** How the thresholds of `auto` types follow a stack's usual durations (adaptive.ts). */
+  readonly adaptive: AdaptiveSettings;
   readonly serviceRules: readonly ServiceRule[];
   /**
    * The `cfn-watchdog:service` tags each account's stacks may carry (service-tags.ts); `null`:
@@ -53,6 +56,7 @@ export function isBeyondHorizon(
 
 export const DEFAULT_CONFIG: WatchdogConfig = {
   thresholds: parseThresholds(DEFAULT_THRESHOLD_SPEC),
+  adaptive: DEFAULT_ADAPTIVE,
   serviceRules: [],
   allowedServiceTags: null,
   graceMs: 60 * MINUTE_MS,

@@ -1,3 +1,4 @@
+import type { ThresholdRule } from './adaptive.ts';
 import type { StackRef } from './events.ts';
 import { blockingDeletion, type BlockingDeletion } from './blocking.ts';
 import { diagnose, type Diagnosis } from './known-causes.ts';
@@ -34,6 +35,8 @@ export interface Notification extends StackRef {
   readonly diagnosis: readonly Diagnosis[];
   /** For a FAILED deployment: the deletion of the same service that most likely blocked it. */
   readonly blockedBy: BlockingDeletion | null;
+  /** For a WARNING or CRITICAL that an adaptive threshold set off (adaptive.ts): which one. */
+  readonly threshold?: ThresholdRule | undefined;
 }
 
 /** What the alert is built from besides the claim: read from the stack's timeline and the service's state. */
@@ -91,6 +94,10 @@ export function buildNotification(
       due.severity === Severity.FAILED
         ? blockingDeletion(operation, evidence.serviceOperations ?? [], evidence.failureReasons ?? [])
         : null,
+    ...((due.severity === Severity.WARNING || due.severity === Severity.CRITICAL) &&
+    due.view.threshold.rule.kind === 'adaptive'
+      ? { threshold: due.view.threshold.rule }
+      : {}),
   };
 }
 

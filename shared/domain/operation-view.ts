@@ -15,7 +15,8 @@ import {
   type StatusRecord,
 } from './operations.ts';
 import { Quiet, settledAt } from './outbox.ts';
-import { operationSeverity, Severity, type OperationSeverity } from './severity.ts';
+import { durationsOf, effectiveThreshold, type EffectiveThreshold, type PastDuration } from './adaptive.ts';
+import { severityAgainst, Severity, type OperationSeverity } from './severity.ts';
 import type { StackState } from './stack-state.ts';
 import type { Instant } from './time.ts';
 
@@ -31,6 +32,9 @@ export interface OperationView {
   readonly rootStackId: string | null;
   /** The CRITICAL reminder due now (config.repeatCriticalEveryMs), or `null`. */
   readonly reminderDue: number | null;
+  /** What its pages go by: its thresholds, adaptive for an `auto` type with enough history. */
+  readonly threshold: EffectiveThreshold;
+  /** Its severity against {@link threshold}, for its pages. */
   readonly severity: OperationSeverity | null;
   readonly claims: readonly Claim[];
   /** The stack's latest status event as the rules take it (for a notification's status and reason). */
@@ -46,6 +50,8 @@ export interface OperationView {
 interface StackDerivation {
   readonly records: readonly StatusRecord[];
   readonly operations: readonly Operation[];
+  /** How long its successful operations took: those folded out, then those in `records`. */
+  readonly durations: readonly PastDuration[];
 }
 const derived = new WeakMap<StackState, StackDerivation>();
 
@@ -59,7 +65,8 @@ export function stackOperations(stack: StackState): StackDerivation {
   const known = derived.get(stack);
   if (known) return known;
   const records = stackRecordsForRules(stack.records);
-  const derivation = { records, operations: foldOperations(records) };
+  const operations = foldOperations(records);
+  const derivation = { records, operations, durations: [...stack.pastDurations, ...durationsOf(operations)] };
   derived.set(stack, derivation);
   return derivation;
 }
@@ -119,7 +126,7 @@ export function viewOperations(stacks: readonly StackState[], now: Instant, conf
   const byId = new Map(stacks.map((stack) => [stack.stackId, stack]));
   const views: OperationView[] = [];
   for (const stack of stacks) {
-    const { records, operations } = stackOperations(stack);
+    const { records, operations, durations } = stackOperations(stack);
     const latest = records.at(-1);
     if (!latest) continue;
     const root = stack.rootStackId === null ? undefined : byId.get(stack.rootStackId);
@@ -133,12 +140,20 @@ export function viewOperations(stacks: readonly StackState[], now: Instant, conf
           : coveredByRoot(operation, rootOperations)
             ? Quiet.NESTED
             : null;
+      const threshold = effectiveThreshold(
+        config.thresholds,
+        operation.type,
+        operation.start,
+        durations,
+        config.adaptive,
+      );
       views.push({
         operation,
         quiet,
         rootStackId: stack.rootStackId,
         reminderDue: reminderDue(operation, quiet, owned, now, config),
-        severity: operationSeverity(operation, now, config.thresholds),
+        threshold,
+        severity: severityAgainst(operation, now, threshold),
         claims: owned,
         latest,
         lastSeenAt: stack.lastSeenAt,

@@ -1,5 +1,5 @@
 import { operationDuration, type Operation } from './operations.ts';
-import { thresholdFor, type Thresholds } from './thresholds.ts';
+import { thresholdFor, type Threshold, type Thresholds } from './thresholds.ts';
 import type { Instant } from './time.ts';
 
 export const Severity = {
@@ -25,7 +25,8 @@ export function maxSeverity(a: OperationSeverity | null, b: OperationSeverity | 
 
 /**
  * An operation's severity as of `now` (DESIGN.md, "Impact windows"): FAILED if it ended in a
- * failure status, else CRITICAL or WARNING by how long it ran against its type's thresholds.
+ * failure status, else CRITICAL or WARNING by how long it ran against its type's fixed
+ * thresholds (an `auto` type's ceiling: windows do not follow a stack's past).
  *
  * @example
  * operationSeverity(deleteRunningFor41Minutes, now, parseThresholds()); // 'CRITICAL'
@@ -35,9 +36,23 @@ export function operationSeverity(
   now: Instant,
   thresholds: Thresholds,
 ): OperationSeverity | null {
+  return severityAgainst(operation, now, thresholdFor(thresholds, operation.type));
+}
+
+/**
+ * An operation's severity as of `now` against given thresholds: an `auto` type's adaptive ones
+ * (adaptive.ts) for its pages, the fixed ones for everything else ({@link operationSeverity}).
+ *
+ * @example
+ * severityAgainst(update, now, { warnMs: 480_000, criticalMs: 960_000 }); // 'WARNING' after 8 min
+ */
+export function severityAgainst(
+  operation: Operation,
+  now: Instant,
+  { warnMs, criticalMs }: Pick<Threshold, 'warnMs' | 'criticalMs'>,
+): OperationSeverity | null {
   if (operation.state === 'ended' && operation.failed) return Severity.FAILED;
   const duration = operationDuration(operation, now);
-  const { warnMs, criticalMs } = thresholdFor(thresholds, operation.type);
   if (duration >= criticalMs) return Severity.CRITICAL;
   if (duration >= warnMs) return Severity.WARNING;
   return null;

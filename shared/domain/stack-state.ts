@@ -22,6 +22,7 @@ import type { StackFacts } from './stack-facts.ts';
 import { DELETE_COMPLETE } from './status.ts';
 import type { Instant } from './time.ts';
 import type { Baseline } from './windows.ts';
+import type { PastDuration } from './adaptive.ts';
 
 /** A page of folded history as the stack's state names it: its id in the store and the span (from, cut] it holds. */
 export interface FoldedPageRef {
@@ -57,6 +58,11 @@ export interface StackState {
   /** Where history folded within the late-event horizon is kept, oldest first. */
   readonly folded: readonly FoldedPageRef[];
   /**
+   * How long its successful operations folded out of `records` took (adaptive.ts), bounded
+   * (`keptDurations`); those still in `records` are derived from them.
+   */
+  readonly pastDurations: readonly PastDuration[];
+  /**
    * The earliest time among status events recorded since the sweeper last derived its service's
    * windows, `null` when it has seen them all: the sweeper walks the service on from there.
    */
@@ -81,6 +87,7 @@ export function emptyStackState(key: ServiceKey, stackId: string, stackName: str
     lastSeenAt: null,
     baseline: null,
     folded: [],
+    pastDurations: [],
     unwalkedSince: null,
     unwalkedOperationStart: null,
   };

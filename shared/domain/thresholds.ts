@@ -5,6 +5,11 @@ import { UserInputError } from '../errors.ts';
 export interface Threshold {
   readonly warnMs: number;
   readonly criticalMs: number;
+  /**
+   * `auto`: WARNING and CRITICAL by how long this stack's operations of the type usually take
+   * (adaptive.ts), never later than `warnMs`/`criticalMs`, which are then the ceiling.
+   */
+  readonly adaptive?: boolean | undefined;
 }
 
 /** Thresholds per operation type, with the `*` default for the types not named. */
@@ -24,16 +29,22 @@ export const DEFAULT_THRESHOLD_SPEC = '*=20m/40m';
 
 const TYPE_NAMES = Object.keys(OperationType).join(', ');
 
+const AUTO = 'auto';
+
 /**
  * Parses a threshold spec such as `DELETE=20m/40m,UPDATE=30m/60m,*=20m/40m`. Types not named
- * fall back to `*`, which defaults to 20m/40m.
+ * fall back to `*`, which defaults to 20m/40m. `TYPE=auto` makes a type adaptive (adaptive.ts)
+ * under the ceiling of `*`; `TYPE=auto:WARN/CRITICAL` under a ceiling of its own.
  *
  * @example
  * thresholdFor(parseThresholds('DELETE=15m/30m'), 'DELETE').warnMs; // 900_000
+ * thresholdFor(parseThresholds('UPDATE=auto,*=20m/40m'), 'UPDATE'); // { warnMs: 1_200_000, …, adaptive: true }
  */
 export function parseThresholds(spec: string = DEFAULT_THRESHOLD_SPEC): Thresholds {
   const byType: Partial<Record<OperationType, Threshold>> = {};
   let fallback: Threshold = { warnMs: 20 * MINUTE_MS, criticalMs: 40 * MINUTE_MS };
+  // `TYPE=auto` takes the ceiling of `*`, which may come later in the spec.
+  const autoUnderFallback: OperationType[] = [];
   const parts = spec.split(',').map((part) => part.trim());
   if (parts.every((part) => part === '')) {
     throw new ThresholdSpecError(
@@ -42,21 +53,34 @@ export function parseThresholds(spec: string = DEFAULT_THRESHOLD_SPEC): Threshol
   }
   const seen = new Set<string>();
   for (const part of parts) {
-    const match = /^([A-Za-z*]+)=([^/]+)\/(.+)$/.exec(part);
-    if (!match?.[1] || !match[2] || !match[3]) {
-      throw new ThresholdSpecError(`thresholds: '${part}' is not TYPE=WARN/CRITICAL (e.g. DELETE=20m/40m)`);
+    const auto = /^([A-Za-z*]+)=auto$/i.exec(part);
+    const match = auto ? null : /^([A-Za-z*]+)=(?:(auto):)?([^/]+)\/(.+)$/i.exec(part);
+    const name = auto?.[1] ?? match?.[1];
+    if (!name || (!auto && (!match?.[3] || !match[4]))) {
+      throw new ThresholdSpecError(
+        `thresholds: '${part}' is not TYPE=WARN/CRITICAL, TYPE=auto or TYPE=auto:WARN/CRITICAL (e.g. DELETE=20m/40m)`,
+      );
     }
-    const type = match[1].toUpperCase();
+    const type = name.toUpperCase();
     if (type !== '*' && !Object.hasOwn(OperationType, type)) {
       throw new ThresholdSpecError(
-        `thresholds: '${part}' names unknown operation type '${match[1]}' (expected ${TYPE_NAMES} or *)`,
+        `thresholds: '${part}' names unknown operation type '${name}' (expected ${TYPE_NAMES} or *)`,
       );
     }
     if (seen.has(type)) throw new ThresholdSpecError(`thresholds: '${part}' repeats type ${type}`);
     seen.add(type);
+    if (auto) {
+      if (type === '*') fallback = { ...fallback, adaptive: true };
+      else autoUnderFallback.push(type as OperationType);
+      continue;
+    }
     let threshold: Threshold;
     try {
-      threshold = { warnMs: parseDuration(match[2], 'warn'), criticalMs: parseDuration(match[3], 'critical') };
+      threshold = {
+        warnMs: parseDuration(match?.[3] ?? '', 'warn'),
+        criticalMs: parseDuration(match?.[4] ?? '', 'critical'),
+        ...(match?.[2] ? { adaptive: true } : {}),
+      };
     } catch (error) {
       const detail = error instanceof TimeFormatError ? error.message : String(error);
       throw new ThresholdSpecError(`thresholds: '${part}': ${detail}`, { cause: error });
@@ -67,6 +91,8 @@ export function parseThresholds(spec: string = DEFAULT_THRESHOLD_SPEC): Threshol
     if (type === '*') fallback = threshold;
     else byType[type as OperationType] = threshold;
   }
+  for (const type of autoUnderFallback)
+    byType[type] = { warnMs: fallback.warnMs, criticalMs: fallback.criticalMs, adaptive: true };
   return { byType, fallback };
 }
 
@@ -76,8 +102,8 @@ export function thresholdFor(thresholds: Thresholds, type: OperationType): Thres
 
 /** The spec that parses back to these thresholds, for logs and output headers. */
 export function formatThresholds(thresholds: Thresholds): string {
-  const entry = (name: string, { warnMs, criticalMs }: Threshold) =>
-    `${name}=${formatDurationSpec(warnMs)}/${formatDurationSpec(criticalMs)}`;
+  const entry = (name: string, { warnMs, criticalMs, adaptive }: Threshold) =>
+    `${name}=${adaptive ? `${AUTO}:` : ''}${formatDurationSpec(warnMs)}/${formatDurationSpec(criticalMs)}`;
   const typed = Object.values(OperationType).flatMap((type) => {
     const threshold = thresholds.byType[type];
     return threshold ? [entry(type, threshold)] : [];

@@ -89,6 +89,7 @@ export interface NotificationOut {
   readonly statusReason?: string;
   readonly startedAt: string;
   readonly elapsedSeconds: number;
+  readonly threshold?: { readonly rule: 'adaptive'; readonly p95Seconds: number; readonly explanation: string };
   readonly resourcesInProgress?: readonly ResourceOut[];
 }
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { durationsOf, KEPT_DURATIONS_PER_TYPE } from '../../shared/domain/adaptive.ts';
 import { compactStack, pagesHolding, unfold, type FoldedPage } from '../../shared/domain/compaction.ts';
 import { DEFAULT_CONFIG, type WatchdogConfig } from '../../shared/domain/config.ts';
 import { canonicalRecords, deriveOperations, type StatusRecord } from '../../shared/domain/operations.ts';
@@ -108,6 +109,38 @@ describe('compactStack', () => {
         expect(canonicalRecords(whole.records)).toEqual(canonicalRecords(records));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it.each([
+    ['by size', bySize],
+    ['by age, for good', byAge],
+  ])('keeps how long every successful operation took when it folds %s, and after pages come back', (_, config) => {
+    // The durations adaptive thresholds read: those folded out, then those still in the records.
+    const durations = (state: StackState) =>
+      [...state.pastDurations, ...durationsOf(stackOperations(state).operations)].sort(
+        (a, b) => a.end - b.end || a.ms - b.ms,
+      );
+    fc.assert(
+      fc.property(stackHistory, (records) => {
+        // Prepare: no history is old enough to leave the lookback nor long enough to be cut.
+        const whole = durationsOf(deriveOperations(records));
+        fc.pre(whole.length <= KEPT_DURATIONS_PER_TYPE);
+
+        // Act
+        const { state, pages } = live(onTime(records), config);
+        const back = unfold(
+          state,
+          state.folded,
+          state.folded.map((ref) => pages.get(ref.id) as FoldedPage),
+        );
+
+        // Assess
+        const expected = whole.sort((a, b) => a.end - b.end || a.ms - b.ms);
+        expect(durations(state)).toEqual(expected);
+        if (config === bySize) expect(durations(back)).toEqual(expected);
+      }),
+      { numRuns: 200 },
     );
   });
 

@@ -152,3 +152,44 @@ describe('formatThresholds', () => {
     expect(again).toEqual(thresholds);
   });
 });
+
+describe('adaptive thresholds in the spec (TYPE=auto)', () => {
+  it.each([
+    ['UPDATE=auto,*=20m/40m', 'UPDATE', { warnMs: 20 * MIN, criticalMs: 40 * MIN, adaptive: true }],
+    ['*=30m/60m,UPDATE=auto', 'UPDATE', { warnMs: 30 * MIN, criticalMs: 60 * MIN, adaptive: true }],
+    ['UPDATE=auto', 'DELETE', { warnMs: 20 * MIN, criticalMs: 40 * MIN }],
+    ['UPDATE=auto:10m/25m,*=20m/40m', 'UPDATE', { warnMs: 10 * MIN, criticalMs: 25 * MIN, adaptive: true }],
+    ['*=auto', 'IMPORT', { warnMs: 20 * MIN, criticalMs: 40 * MIN, adaptive: true }],
+    ['*=AUTO:1h/2h,DELETE=20m/40m', 'CREATE', { warnMs: 60 * MIN, criticalMs: 120 * MIN, adaptive: true }],
+    ['*=auto:1h/2h,DELETE=20m/40m', 'DELETE', { warnMs: 20 * MIN, criticalMs: 40 * MIN }],
+  ] as const)('reads %s: %s under %o', (spec, type, expected) => {
+    // Act
+    const threshold = thresholdFor(parseThresholds(spec), type);
+
+    // Assess
+    expect(threshold).toEqual(expected);
+  });
+
+  it.each([
+    ['UPDATE=automatic', 'is not TYPE=WARN/CRITICAL, TYPE=auto or TYPE=auto:WARN/CRITICAL'],
+    ['UPDATE=auto:20m', 'is not TYPE=WARN/CRITICAL, TYPE=auto or TYPE=auto:WARN/CRITICAL'],
+    ['UPDATE=auto,UPDATE=20m/40m', 'repeats type UPDATE'],
+    ['UPDATE=auto:40m/20m', 'expected 0 < warn <= critical'],
+    ['ROLLBACK=auto', "names unknown operation type 'ROLLBACK'"],
+  ])('refuses %s, saying why', (spec, why) => {
+    expect(() => parseThresholds(spec)).toThrow(ThresholdSpecError);
+    expect(() => parseThresholds(spec)).toThrow(why);
+  });
+
+  it.each(['UPDATE=auto,*=20m/40m', 'UPDATE=auto:10m/25m,DELETE=15m/30m,*=auto:1h/2h', '*=auto'])(
+    'formats %s as a spec that parses back to the same thresholds',
+    (spec) => {
+      // Act
+      const formatted = formatThresholds(parseThresholds(spec));
+
+      // Assess
+      expect(parseThresholds(formatted)).toEqual(parseThresholds(spec));
+      expect(formatted).toContain('auto:');
+    },
+  );
+});
