@@ -7,6 +7,7 @@ import type { Log } from '../shared/app/log.ts';
 import { escapeControlCharacters } from '../shared/domain/cfn-event.ts';
 import { configFromText } from '../shared/domain/config.ts';
 import { formatInstant, parseUserInstant } from '../shared/domain/time.ts';
+import { backtestJson, backtestTable, summarizeBacktest } from './backtest.ts';
 import { importFiles } from './import.ts';
 import { readReplayFile, ReplayInputError, type ReplayInput } from './replay-input.ts';
 import { replay } from './replay.ts';
@@ -222,6 +223,52 @@ async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<numb
       : ExitCode.OK;
 }
 
+interface BacktestFlags {
+  thresholds: string[];
+  serviceRule: string[];
+  mute: string[];
+  until?: string;
+  format?: 'json' | 'table';
+}
+
+async function runBacktest(file: string, flags: BacktestFlags, io: Io): Promise<number> {
+  if (flags.thresholds.length === 0)
+    throw new UsageError(
+      "backtest: give the settings to compare, e.g. --thresholds '*=20m/40m' --thresholds UPDATE=auto",
+    );
+  // Every setting parsed before anything is replayed: a mistyped second one fails at once.
+  const configs = flags.thresholds.map((thresholds) =>
+    configFromText({ thresholds, serviceRules: flags.serviceRule, mutes: flags.mute }),
+  );
+  const until = flags.until === undefined ? undefined : parseUserInstant(flags.until, '--until');
+  let input: ReplayInput;
+  try {
+    input = await readReplayFile(file);
+  } catch (error) {
+    if (error instanceof ReplayInputError) throw new UsageError(`${file}: ${error.message}`, { cause: error });
+    throw new UsageError(`cannot read the events file: ${(error as Error).message}`, { cause: error });
+  }
+  const nothing = nothingReplayed(file, input, until);
+  if (nothing !== null) {
+    io.stderr(`cfn-watchdog: ${nothing}\n`);
+    return ExitCode.NOTHING_REPLAYED;
+  }
+  const runs = [];
+  for (const config of configs)
+    runs.push(await replay(input.deliveries, input.rejected, { config, until, log: stderrLog(io) }));
+  const from = Math.min(...input.deliveries.map((delivery) => delivery.event.time));
+  const backtest = summarizeBacktest(
+    runs,
+    configs.map((config) => config.thresholds),
+    from,
+  );
+  const format = flags.format ?? (io.isTty ? 'table' : 'json');
+  io.stdout(format === 'json' ? `${JSON.stringify(backtestJson(backtest), null, 2)}\n` : backtestTable(backtest));
+  const rejected = rejectedSummary(input);
+  if (rejected !== null) io.stderr(`cfn-watchdog: ${rejected}\n`);
+  return input.rejected.length > 0 ? ExitCode.REJECTED_INPUT : ExitCode.OK;
+}
+
 /**
  * Runs the command line and returns the exit status; never calls `process.exit` itself.
  *
@@ -304,6 +351,28 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .exitOverride()
     .action(async (file: string, flags: ReplayFlags) => {
       status = await runReplay(file, flags, io);
+    });
+
+  program
+    .command('backtest')
+    .description(
+      'Replay one history once per --thresholds setting and compare them: pages per week, how early each caught ' +
+        'the operations that failed or ran over an hour, and the pages for nothing',
+    )
+    .argument('<file>', 'events file, as replay takes it (JSON Lines or a JSON array)')
+    .option(
+      '--thresholds <spec>',
+      "a setting to compare (repeatable), e.g. --thresholds '*=20m/40m' --thresholds 'UPDATE=auto,*=20m/40m'",
+      collect,
+      [],
+    )
+    .option('--service-rule <SERVICE=REGEX>', 'as for replay (repeatable)', collect, [])
+    .option('--mute <REGEX>', 'as for replay (repeatable)', collect, [])
+    .option('--until <time>', 'as for replay: where the history ends (default: the minute after its last event)')
+    .addOption(formatOption('table', 'json'))
+    .exitOverride()
+    .action(async (file: string, flags: BacktestFlags) => {
+      status = await runBacktest(file, flags, io);
     });
 
   program
