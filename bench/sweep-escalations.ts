@@ -91,6 +91,7 @@ export function withLatency(store: WatchdogStore, ms: number, tally: CallTally):
   return {
     recordEvent: slow('recordEvent', (event) => store.recordEvent(event)),
     stackHistory: slow('stackHistory', (stackId, from) => store.stackHistory(stackId, from)),
+    stacksWithHistory: slow('stacksWithHistory', () => store.stacksWithHistory()),
     stacksNamed: slow('stacksNamed', (stackName, range) => store.stacksNamed(stackName, range)),
     servicesNamed: slow('servicesNamed', (service) => store.servicesNamed(service)),
     loadStack: slow('loadStack', (key, stack) => store.loadStack(key, stack)),

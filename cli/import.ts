@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import * as z from 'zod/mini';
 import { describeReceived } from '../shared/domain/cfn-event.ts';
 import { DetailType, parseStackArn, type StackRef } from '../shared/domain/events.ts';
-import { formatInstant, parseInstant } from '../shared/domain/time.ts';
+import { formatInstant, parseInstant, type Instant } from '../shared/domain/time.ts';
 import { decodeText, TextEncodingError } from './text-input.ts';
 import { UserInputError } from '../shared/errors.ts';
 
@@ -142,34 +142,77 @@ function isStackItself(row: StackEventRow): boolean {
   return row.PhysicalResourceId ? row.PhysicalResourceId === row.StackId : row.LogicalResourceId === row.StackName;
 }
 
-/** The EventBridge event, its fields and their order those of the events AWS publishes. */
-export function toEventBridgeEvent(row: StackEventRow & { readonly ResourceStatus: string }): Record<string, unknown> {
-  // StackId was checked to be a stack ARN.
-  const stack = parseStackArn(row.StackId) as StackRef;
-  const statusDetails = { status: row.ResourceStatus, 'status-reason': row.ResourceStatusReason ?? '' };
-  const token = row.ClientRequestToken ?? '';
-  const stackItself = isStackItself(row);
+/** What an EventBridge event of CloudFormation says, whatever it was read from. */
+export interface EventBridgeFields {
+  readonly id: string;
+  readonly time: Instant;
+  /** A stack ARN. */
+  readonly stackId: string;
+  /** `null` for the stack's own status change. */
+  readonly resource: {
+    readonly logicalResourceId: string;
+    readonly physicalResourceId: string;
+    readonly resourceType: string;
+  } | null;
+  readonly status: string;
+  readonly statusReason: string;
+  readonly clientRequestToken: string;
+}
+
+/**
+ * The EventBridge event, its fields and their order those of the events AWS publishes: what
+ * `import` makes of describe-stack-events rows and `export` of the events a table keeps.
+ *
+ * @example
+ * JSON.stringify(eventBridgeShape({ id, time, stackId, resource: null, status: 'DELETE_IN_PROGRESS', … }));
+ */
+export function eventBridgeShape(fields: EventBridgeFields): Record<string, unknown> {
+  const stack = parseStackArn(fields.stackId) as StackRef;
+  const statusDetails = { status: fields.status, 'status-reason': fields.statusReason };
+  const token = fields.clientRequestToken;
+  const { resource } = fields;
   return {
     version: '0',
-    id: eventBridgeId(row.EventId),
-    'detail-type': stackItself ? DetailType.STACK_STATUS : DetailType.RESOURCE_STATUS,
+    id: fields.id,
+    'detail-type': resource === null ? DetailType.STACK_STATUS : DetailType.RESOURCE_STATUS,
     source: 'aws.cloudformation',
     account: stack.account,
     // EventBridge's `time` is to the second.
-    time: formatInstant(parseInstant(row.Timestamp) ?? 0),
+    time: formatInstant(fields.time),
     region: stack.region,
-    resources: [row.StackId],
-    detail: stackItself
-      ? { 'stack-id': row.StackId, 'status-details': statusDetails, 'client-request-token': token }
-      : {
-          'stack-id': row.StackId,
-          'logical-resource-id': row.LogicalResourceId,
-          'physical-resource-id': row.PhysicalResourceId ?? '',
-          'status-details': statusDetails,
-          'resource-type': row.ResourceType,
-          'client-request-token': token,
-        },
+    resources: [fields.stackId],
+    detail:
+      resource === null
+        ? { 'stack-id': fields.stackId, 'status-details': statusDetails, 'client-request-token': token }
+        : {
+            'stack-id': fields.stackId,
+            'logical-resource-id': resource.logicalResourceId,
+            'physical-resource-id': resource.physicalResourceId,
+            'status-details': statusDetails,
+            'resource-type': resource.resourceType,
+            'client-request-token': token,
+          },
   };
+}
+
+/** The EventBridge event of one describe-stack-events row. */
+export function toEventBridgeEvent(row: StackEventRow & { readonly ResourceStatus: string }): Record<string, unknown> {
+  // StackId was checked to be a stack ARN.
+  return eventBridgeShape({
+    id: eventBridgeId(row.EventId),
+    time: parseInstant(row.Timestamp) ?? 0,
+    stackId: row.StackId,
+    resource: isStackItself(row)
+      ? null
+      : {
+          logicalResourceId: row.LogicalResourceId,
+          physicalResourceId: row.PhysicalResourceId ?? '',
+          resourceType: row.ResourceType,
+        },
+    status: row.ResourceStatus,
+    statusReason: row.ResourceStatusReason ?? '',
+    clientRequestToken: row.ClientRequestToken ?? '',
+  });
 }
 
 /**

@@ -8,6 +8,7 @@ import { escapeControlCharacters } from '../shared/domain/cfn-event.ts';
 import { configFromText } from '../shared/domain/config.ts';
 import { formatInstant, parseUserInstant } from '../shared/domain/time.ts';
 import { backtestJson, backtestTable, summarizeBacktest } from './backtest.ts';
+import { exportEvents, type ExportFlags } from './export.ts';
 import { importFiles } from './import.ts';
 import { readReplayFile, ReplayInputError, type ReplayInput } from './replay-input.ts';
 import { replay } from './replay.ts';
@@ -422,6 +423,25 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   ).action(async (flags: StatusFlags & { thresholds?: string; awsRegion?: string }) => {
     const { thresholds, awsRegion, ...rest } = flags;
     io.stdout(await showStatus({ ...rest, region: awsRegion }, configFromText({ thresholds }), clock, io.isTty));
+  });
+
+  withDataSource(
+    withRange(
+      program
+        .command('export')
+        .description(
+          "Print the CloudFormation events the store keeps, dated in --from/--to, as JSON Lines in EventBridge's " +
+            'shape: input for replay and backtest',
+        ),
+    ),
+  ).action(async (flags: ExportFlags & { awsRegion?: string }) => {
+    const { awsRegion, ...rest } = flags;
+    const done = await exportEvents({ ...rest, region: awsRegion }, clock, io.stdout);
+    io.stderr(
+      `cfn-watchdog: exported ${done.events} events of ${done.stacks} stacks, ${formatInstant(done.from)} to ` +
+        `${formatInstant(done.to)}\n`,
+    );
+    status = done.events === 0 ? ExitCode.NOTHING_FOUND : ExitCode.OK;
   });
 
   withDataSource(

@@ -173,6 +173,11 @@ export function createStore(table: ItemTable, options: StoreOptions = {}): Watch
       await table.put(item);
     },
 
+    async stacksWithHistory() {
+      const prefix = stackPk('');
+      return (await table.partitionsIn(BY_NAME_INDEX, prefix)).map((pk) => pk.slice(prefix.length));
+    },
+
     async stackHistory(stackId, from) {
       const items = await table.query({
         partition: stackPk(stackId),

@@ -45,6 +45,11 @@ export interface ItemTable {
   delete(pk: string, sk: string): Promise<void>;
   /** Every item {@link TableQuery} selects (all pages), read consistently on the table. */
   query(query: TableQuery): Promise<PlainItem[]>;
+  /**
+   * The table partition keys beginning with `prefix` of the items `index` lists, each once: a
+   * scan of that index, page by page (an export's way to every stack with raw events).
+   */
+  partitionsIn(index: IndexName, prefix: string): Promise<string[]>;
 }
 
 const DEFINITION = createTableInput('');
@@ -183,6 +188,27 @@ export function createDynamoDbTable(options: {
       }
       if (batch.length > 0) await flush();
       return written;
+    },
+
+    async partitionsIn(index, prefix) {
+      const found = new Set<string>();
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await documents.send(
+          new ScanCommand({
+            TableName,
+            IndexName: index,
+            ProjectionExpression: '#pk',
+            FilterExpression: 'begins_with(#pk, :prefix)',
+            ExpressionAttributeNames: { '#pk': keyAttributes().partition },
+            ExpressionAttributeValues: { ':prefix': prefix },
+            ExclusiveStartKey,
+          }),
+        );
+        for (const item of page.Items ?? []) found.add(String(item.PK));
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return [...found].sort();
     },
 
     async scanAll() {

@@ -296,6 +296,14 @@ export function createMemoryTable(): MemoryTable {
       });
     },
 
+    async partitionsIn(indexName, prefix) {
+      const index = indexes.find((candidate) => candidate.name === indexName);
+      const found = new Set<string>();
+      for (const partition of index?.partitions.values() ?? [])
+        for (const [, pk] of partition.range(undefined, undefined)) if (pk.startsWith(prefix)) found.add(pk);
+      return [...found].sort();
+    },
+
     *items() {
       for (const partition of partitions.values())
         for (const stored of partition.items.values()) yield JSON.parse(stored.text) as PlainItem;

@@ -35,6 +35,11 @@ export interface WatchdogStore {
   /** Access pattern 4: one stack's events from `from` on, in time order. */
   stackHistory(stackId: string, from?: Instant): Promise<HistoryEvent[]>;
   /**
+   * The ids of every stack with raw events kept, sorted: a scan of the keys-only `ByName` index,
+   * for an export of the whole history (not a hot path).
+   */
+  stacksWithHistory(): Promise<string[]>;
+  /**
    * Access pattern 4 by name: the ids of the stacks named `stackName` (a name is reused when a
    * stack is deleted and created again) with events in [from, to], oldest first.
    */

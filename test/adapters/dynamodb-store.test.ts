@@ -871,6 +871,25 @@ describe('stacksNamed and servicesNamed (the ByName index)', () => {
     expect(none).toEqual([]);
   });
 
+  it('lists every stack with raw events, each once, and no service or window item', async () => {
+    // Prepare
+    const { store } = await freshTable();
+    await store.recordEvent(stackStatus(first, iso('08:00'), 'DELETE_IN_PROGRESS'));
+    await store.recordEvent(stackStatus(first, iso('08:02'), 'DELETE_COMPLETE'));
+    await store.recordEvent(resourceStatus(elsewhere, iso('11:00'), 'Queue', 'CREATE_IN_PROGRESS'));
+    await saveNew(
+      store,
+      stateOf(serviceKey('checkout'), [record('checkout-blue', '10:00', 'UPDATE_IN_PROGRESS')]),
+      t('10:00'),
+    );
+
+    // Act
+    const stacks = await store.stacksWithHistory();
+
+    // Assess
+    expect(stacks).toEqual([stackArn(first), stackArn(elsewhere)].sort());
+  });
+
   it('finds a service in every account and region it has a state in', async () => {
     // Prepare
     const { store } = await freshTable();
