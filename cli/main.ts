@@ -124,6 +124,7 @@ interface ReplayFlags {
   grace?: string;
   format?: 'json' | 'table';
   simulateCloudformation?: boolean;
+  headsUp?: boolean;
 }
 
 /** Progress of a replay that runs longer than a few seconds: a line on stderr every few seconds. */
@@ -156,6 +157,7 @@ async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<numb
     grace: flags.grace,
     mutes: flags.mute,
     repeatCriticalEvery: flags.repeatCriticalEvery,
+    headsUp: flags.headsUp,
   });
   const until = flags.until === undefined ? undefined : parseUserInstant(flags.until, '--until');
   if (flags.db !== undefined && flags.endpoint !== undefined)
@@ -328,6 +330,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       'send no notification for stacks whose name or service matches (repeatable); still recorded',
       collect,
       [],
+    )
+    .option(
+      '--heads-up',
+      'an INFO at the first event of a known slow step that usually finishes (Lambda VPC interfaces, ECS, ACM)',
     )
     .addOption(formatOption('json', 'table'))
     .option(

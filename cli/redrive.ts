@@ -94,6 +94,7 @@ export function environmentOfStack(stack: WatchdogStackDescription): Record<stri
     [EnvVar.EVENT_BUS_NAME]: outputs[RedriveOutput.BUS],
     [EnvVar.MUTE]: parameters.MutedStacks,
     [EnvVar.REPEAT_CRITICAL_EVERY]: parameters.RepeatCriticalEvery,
+    [EnvVar.HEADS_UP]: parameters.HeadsUp,
     [EnvVar.MEMBER_READ_ROLE]: organisation ? parameters.MemberReadRoleName : '',
     [EnvVar.MEMBER_READ_EXTERNAL_ID]: organisation ? parameters.MemberReadRoleExternalId : '',
     [EnvVar.HOME_ACCOUNT]: ref?.account,

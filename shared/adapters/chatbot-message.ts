@@ -46,6 +46,7 @@ export const CHATBOT_LIMITS = {
 
 /** The field's convention in Slack: a colour-coded emoji, since custom notifications have no colour. */
 const EMOJI: Readonly<Record<Severity, string>> = {
+  [Severity.INFO]: ':information_source:',
   [Severity.WARNING]: ':warning:',
   [Severity.CRITICAL]: ':rotating_light:',
   [Severity.FAILED]: ':x:',

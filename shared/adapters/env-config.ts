@@ -30,6 +30,7 @@ export const EnvVar = {
   EVENT_BUS_NAME: 'WATCHDOG_EVENT_BUS_NAME',
   MUTE: 'WATCHDOG_MUTE',
   REPEAT_CRITICAL_EVERY: 'WATCHDOG_REPEAT_CRITICAL_EVERY',
+  HEADS_UP: 'WATCHDOG_HEADS_UP',
   MEMBER_READ_ROLE: 'WATCHDOG_MEMBER_READ_ROLE',
   MEMBER_READ_EXTERNAL_ID: 'WATCHDOG_MEMBER_READ_EXTERNAL_ID',
   HOME_ACCOUNT: 'WATCHDOG_HOME_ACCOUNT',
@@ -113,6 +114,9 @@ export function readRuntimeConfig(env: Environment): RuntimeConfig {
       `expected an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:alerts, got '${topicArn}'`,
     );
   }
+  const headsUp = optional(env, EnvVar.HEADS_UP) ?? 'false';
+  if (headsUp !== 'true' && headsUp !== 'false')
+    throw new ConfigurationError(EnvVar.HEADS_UP, `expected true or false, got '${headsUp}'`);
   const watchdog: WatchdogConfig = {
     ...DEFAULT_CONFIG,
     thresholds: parsed(EnvVar.THRESHOLDS, () =>
@@ -127,6 +131,7 @@ export function readRuntimeConfig(env: Environment): RuntimeConfig {
     repeatCriticalEveryMs: parsed(EnvVar.REPEAT_CRITICAL_EVERY, () =>
       parseRepeatInterval(optional(env, EnvVar.REPEAT_CRITICAL_EVERY)),
     ),
+    headsUp: headsUp === 'true',
   };
   const eventBusName = optional(env, EnvVar.EVENT_BUS_NAME) ?? DEFAULT_EVENT_BUS;
   if (!EVENT_BUS.test(eventBusName)) {

@@ -46,6 +46,8 @@ function severityTag(n: Notification): string {
 function headline(n: Notification): string {
   const elapsed = humanDuration(n.elapsedMs);
   switch (n.severity) {
+    case Severity.INFO:
+      return `${n.operation} of ${n.stackName}: ${n.diagnosis.find((d) => d.headsUp)?.headsUp ?? 'a known slow step'}`;
     case Severity.WARNING:
     case Severity.CRITICAL:
       return `${n.operation} of ${n.stackName} running for ${elapsed}`;

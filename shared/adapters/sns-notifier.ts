@@ -3,6 +3,7 @@ import type { Notifier, OpsNotifier } from '../app/ports.ts';
 import type { Notification } from '../domain/notification.ts';
 import { chatbotMessageOf } from './chatbot-message.ts';
 import { programMessageOf } from './escalation-event.ts';
+import { Severity } from '../domain/severity.ts';
 import { attributesOf, bodyOf, subjectOf } from './sns-message.ts';
 
 /**
@@ -16,13 +17,14 @@ import { attributesOf, bodyOf, subjectOf } from './sns-message.ts';
  */
 export function messageOf(notification: Notification): string {
   const text = bodyOf(notification);
-  const program = programMessageOf(notification);
+  // A heads-up is no escalation: programs get it as text, so that a queue wired to an on-call
+  // route does not take an INFO for a Deployment Escalated.
+  const program = notification.severity === Severity.INFO ? null : programMessageOf(notification);
   return JSON.stringify({
     default: text,
     email: text,
     https: JSON.stringify(chatbotMessageOf(notification)),
-    sqs: program,
-    lambda: program,
+    ...(program === null ? {} : { sqs: program, lambda: program }),
   });
 }
 

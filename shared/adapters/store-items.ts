@@ -78,7 +78,7 @@ const isoTime = z
   .string()
   .check(z.refine((text) => !Number.isNaN(Date.parse(text)), { error: 'expected an ISO-8601 time' }));
 const optionalTime = z.optional(z.nullable(isoTime));
-const severity = z.enum([Severity.WARNING, Severity.CRITICAL, Severity.FAILED, Severity.RESOLVED]);
+const severity = z.enum([Severity.INFO, Severity.WARNING, Severity.CRITICAL, Severity.FAILED, Severity.RESOLVED]);
 const operationSeverity = z.enum([Severity.WARNING, Severity.CRITICAL, Severity.FAILED]);
 const operationType = z.enum(['CREATE', 'UPDATE', 'DELETE', 'IMPORT']);
 const keyFields = {

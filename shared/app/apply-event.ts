@@ -1,7 +1,9 @@
 /**
  * Use case of the stack-events Lambda: apply one CloudFormation event.
  */
-import { parseStackArn, type CloudFormationEvent, type StackRef } from '../domain/events.ts';
+import { parseStackArn, type CloudFormationEvent, type ResourceStatusEvent, type StackRef } from '../domain/events.ts';
+import { headsUpFor } from '../domain/known-causes.ts';
+import { Severity } from '../domain/severity.ts';
 import { claimFor, dueOnEvent, type ClaimedNotification } from '../domain/due.ts';
 import type { Notification } from '../domain/notification.ts';
 import { viewOperations } from '../domain/operation-view.ts';
@@ -184,6 +186,52 @@ async function placementOf(stack: StackRef, deps: ApplyDeps): Promise<{ key: Ser
 }
 
 /**
+ * The heads-up a resource event begins (config.headsUp): when it is the first event of a known
+ * slow cause in its stack's running operation (known-causes.ts, `headsUpFor`), one INFO, claimed
+ * once per operation and sent at once; `null` (the event only recorded) otherwise. Only such an
+ * event reads anything: the other resource events stay one write each.
+ */
+async function headsUp(event: ResourceStatusEvent, deps: ApplyDeps): Promise<ApplyOutcome | null> {
+  const { config } = deps;
+  if (!config.headsUp || isBeyondHorizon(event, deps.clock(), config)) return null;
+  const resource = {
+    logicalResourceId: event.logicalResourceId,
+    physicalResourceId: event.physicalResourceId,
+    resourceType: event.resourceType,
+    status: event.status,
+    statusReason: event.statusReason,
+    since: event.time,
+  };
+  const situation = { stackName: event.stackName, region: event.region, stackStatus: '', stackStatusReason: '' };
+  if (headsUpFor({ ...situation, resources: [resource] }) === null) return null;
+  const { key, facts } = await placementOf(event, deps);
+  const rootStackId = facts.rootStackId;
+  const root =
+    rootStackId === null
+      ? null
+      : await deps.store.loadStack(key, {
+          stackId: rootStackId,
+          stackName: parseStackArn(rootStackId)?.stackName ?? '',
+        });
+  const now = deps.clock();
+  const done = await updateStack<ClaimedNotification[]>(deps, key, event, now, (current) => {
+    const view = viewOperations(root ? [current, root] : [current], now, config).find(
+      (candidate) =>
+        candidate.operation.stackId === current.stackId &&
+        candidate.operation.state === 'running' &&
+        candidate.operation.start <= event.time,
+    );
+    // Quiet (muted, or told by its root) or told already: nothing.
+    if (!view || view.quiet !== null || view.claims.some((claim) => claim.severity === Severity.INFO)) return null;
+    const due = { severity: Severity.INFO, view, status: view.latest };
+    const claim = claimFor(due, now);
+    return { state: withClaims(current, [claim]), result: [{ due, claim }] };
+  });
+  if (!done) return null;
+  return { kind: 'applied', key, notifications: await sendOrDefer(deps, key, done.saved, done.result) };
+}
+
+/**
  * Applies one validated CloudFormation event: keeps it in its stack's timeline and, for a stack
  * status change, updates the service's state and sends FAILED/RESOLVED at once.
  *
@@ -193,7 +241,7 @@ async function placementOf(stack: StackRef, deps: ApplyDeps): Promise<{ key: Ser
 export async function applyEvent(event: CloudFormationEvent, deps: ApplyDeps): Promise<ApplyOutcome> {
   if (event.kind === 'other') return { kind: 'ignored', detailType: event.detailType };
   await deps.store.recordEvent(event);
-  if (event.kind === 'resource-status') return { kind: 'recorded' };
+  if (event.kind === 'resource-status') return (await headsUp(event, deps)) ?? { kind: 'recorded' };
   if (!isKnownStatus(event.status)) {
     deps.log.warn('unknown stack status: kept in the timeline, ignored by the rules', {
       eventId: event.eventId,

@@ -120,7 +120,7 @@ async function evidenceFor(
   at: Instant,
 ): Promise<NotificationEvidence> {
   const { operation } = due.view;
-  if (due.severity === Severity.WARNING || due.severity === Severity.CRITICAL) {
+  if (due.severity === Severity.INFO || due.severity === Severity.WARNING || due.severity === Severity.CRITICAL) {
     const recorded = await operationResourcesInProgress(deps.store, operation);
     const askLive = deps.inspector?.resourcesInProgress?.bind(deps.inspector);
     if (recorded.length > 0 || !askLive) return { resources: recorded };

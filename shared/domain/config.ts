@@ -34,6 +34,11 @@ export interface WatchdogConfig {
    * Alertmanager's repeat_interval); `null`: off.
    */
   readonly repeatCriticalEveryMs: number | null;
+  /**
+   * Heads-ups (opt-in): an INFO at the first resource event of a known slow cause that usually
+   * finishes (known-causes.ts, `headsUp`), once per operation; never a page, never on the bus.
+   */
+  readonly headsUp: boolean;
 }
 
 export const DEFAULT_GRACE = '60m';
@@ -65,6 +70,7 @@ export const DEFAULT_CONFIG: WatchdogConfig = {
   maxStackRecords: 40,
   mutes: [],
   repeatCriticalEveryMs: null,
+  headsUp: false,
 };
 
 /**
@@ -99,6 +105,7 @@ export function configFromText(text: {
   readonly grace?: string | undefined;
   readonly mutes?: readonly string[] | undefined;
   readonly repeatCriticalEvery?: string | undefined;
+  readonly headsUp?: boolean | undefined;
 }): WatchdogConfig {
   const rules = text.serviceRules;
   return {
@@ -109,5 +116,6 @@ export function configFromText(text: {
     graceMs: parseDuration(text.grace ?? DEFAULT_GRACE, 'grace'),
     mutes: (text.mutes ?? []).map(parseMute),
     repeatCriticalEveryMs: parseRepeatInterval(text.repeatCriticalEvery),
+    headsUp: text.headsUp === true,
   };
 }

@@ -142,7 +142,10 @@ export function claimFor(due: DueNotification, at: Instant): Claim {
     ...(due.repeat === undefined ? {} : { repeat: due.repeat }),
     claimedAt: at,
     delivery: deliveryWhenDue(due.view.quiet, at),
-    bus: closesIncident(due.view, due.severity) ? PENDING : deliveryWhenDue(due.view.quiet, at),
+    // A heads-up is for people only: no event on the bus, where it could reach an on-call route.
+    ...(due.severity === Severity.INFO
+      ? {}
+      : { bus: closesIncident(due.view, due.severity) ? PENDING : deliveryWhenDue(due.view.quiet, at) }),
     anchor: operation.start,
   };
   // Two operations of one stack can begin in the same second (a DELETE_FAILED and its retry): a
@@ -162,6 +165,7 @@ export function claimFor(due: DueNotification, at: Instant): Claim {
  * stillWorthSending(opView, staleWarning); // false once the operation ended
  */
 export function stillWorthSending(opView: OperationView, claim: Claim): boolean {
+  if (claim.severity === Severity.INFO) return opView.operation.state === 'running';
   if (claim.severity !== Severity.WARNING && claim.severity !== Severity.CRITICAL) return true;
   if (opView.operation.state !== 'running') return false;
   if (claim.severity === Severity.WARNING) return !has(opView, Severity.CRITICAL);

@@ -30,11 +30,19 @@ export interface KnownCause {
   readonly typically: string;
   readonly nextSteps: readonly string[];
   readonly source: string;
+  /**
+   * Slow, but it usually finishes: with heads-ups on, its first resource event in an operation
+   * sends an INFO ({@link headsUpFor}) that this names. `{match}` in its texts is what `reason`'s
+   * first group caught.
+   */
+  readonly headsUp?: string;
 }
 
 /** A cause that applies, its text filled in for the stack (and the resource that matched). */
 export interface Diagnosis {
   readonly id: string;
+  /** For a heads-up cause, what its INFO is about (the subject names it). */
+  readonly headsUp?: string | undefined;
   readonly resource: string | null;
   readonly cause: string;
   readonly typically: string;
@@ -45,6 +53,7 @@ export interface Diagnosis {
 export const KNOWN_CAUSES: readonly KnownCause[] = [
   {
     id: 'lambda-vpc-eni-cleanup',
+    headsUp: "Lambda releasing the VPC function's network interfaces",
     // CloudFormation's own words: a function deleting slowly for another reason is not this case.
     reason: /waiting for NetworkInterfaces associated with the Lambda Function to be cleaned up/i,
     cause:
@@ -81,7 +90,26 @@ export const KNOWN_CAUSES: readonly KnownCause[] = [
     source: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref.html',
   },
   {
+    id: 'acm-dns-validation',
+    headsUp: 'ACM waiting for its DNS validation record',
+    // CloudFormation's words when ACM waits for DNS validation (only certificates say it): the record.
+    reason: /Content of DNS Record is: \{Name: ?([^,}]+?)\.?,\s*Type: ?CNAME/i,
+    cause:
+      'ACM is waiting for the DNS validation record of the certificate {resource}: the CNAME {match} must exist ' +
+      'in the public DNS zone of its domain before the certificate is issued.',
+    typically:
+      'minutes once the record exists (Route 53 in this account: ACM can add it); without it the create fails ' +
+      'after 72 hours',
+    nextSteps: [
+      'Add the CNAME {match} with the value ACM shows (aws acm describe-certificate --region {region} ' +
+        '--certificate-arn ARN --query "Certificate.DomainValidationOptions[].ResourceRecord"), or use ' +
+        'DomainValidationOptions with a HostedZoneId so that CloudFormation adds it.',
+    ],
+    source: 'https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html',
+  },
+  {
     id: 'ecs-service-not-stabilizing',
+    headsUp: 'ECS service stabilising',
     resourceTypes: ['AWS::ECS::Service'],
     resourceStatuses: ['CREATE_IN_PROGRESS', 'UPDATE_IN_PROGRESS'],
     cause:
@@ -132,11 +160,12 @@ function matchingResource(entry: KnownCause, situation: Situation): ResourceInPr
   );
 }
 
-function filled(text: string, situation: Situation, resource: string | null): string {
+function filled(text: string, situation: Situation, resource: string | null, match: string | null = null): string {
   return text
     .replaceAll('{stack}', situation.stackName)
     .replaceAll('{region}', situation.region)
-    .replaceAll('{resource}', resource ?? 'the resource');
+    .replaceAll('{resource}', resource ?? 'the resource')
+    .replaceAll('{match}', match ?? 'it names');
 }
 
 /**
@@ -155,15 +184,30 @@ export function diagnose(situation: Situation): Diagnosis[] {
       (entry.reason?.test(situation.stackStatusReason) ?? false);
     if (!resource && !byStack) return [];
     const name = resource ? resourceName(resource) : null;
+    const match = (resource && entry.reason?.exec(resource.statusReason)?.[1]) || null;
     return [
       {
         id: entry.id,
+        ...(entry.headsUp === undefined ? {} : { headsUp: entry.headsUp }),
         resource: name,
-        cause: filled(entry.cause, situation, name),
+        cause: filled(entry.cause, situation, name, match),
         typically: entry.typically,
-        nextSteps: entry.nextSteps.map((step) => filled(step, situation, name)),
+        nextSteps: entry.nextSteps.map((step) => filled(step, situation, name, match)),
         source: entry.source,
       },
     ];
   });
+}
+
+/**
+ * The heads-up a resource event begins, if it is one of the slow causes that usually finish
+ * (Lambda's VPC network interfaces, an ECS service stabilising, ACM waiting for its DNS record):
+ * what the INFO says; `null` for any other event.
+ *
+ * @example
+ * headsUpFor({ stackName, region, stackStatus: '', stackStatusReason: '', resources: [eniWait] })?.id;
+ * // 'lambda-vpc-eni-cleanup'
+ */
+export function headsUpFor(situation: Situation): Diagnosis | null {
+  return diagnose({ ...situation, stackStatus: '', stackStatusReason: '' }).find((d) => d.headsUp) ?? null;
 }

@@ -3,6 +3,8 @@ import { thresholdFor, type Threshold, type Thresholds } from './thresholds.ts';
 import type { Instant } from './time.ts';
 
 export const Severity = {
+  /** A heads-up (opt-in): a known slow cause began; never a page, never on the bus. */
+  INFO: 'INFO',
   WARNING: 'WARNING',
   CRITICAL: 'CRITICAL',
   FAILED: 'FAILED',
@@ -10,8 +12,8 @@ export const Severity = {
 } as const;
 export type Severity = (typeof Severity)[keyof typeof Severity];
 
-/** The severities an operation (and so a window) can reach; RESOLVED is only a notification. */
-export type OperationSeverity = Exclude<Severity, 'RESOLVED'>;
+/** The severities an operation (and so a window) can reach; RESOLVED and INFO are only notifications. */
+export type OperationSeverity = Exclude<Severity, 'RESOLVED' | 'INFO'>;
 
 const RANK: Record<OperationSeverity, number> = { WARNING: 1, CRITICAL: 2, FAILED: 3 };
 

@@ -21,7 +21,7 @@ import { formatInstant } from '../../shared/domain/time.ts';
 import { eventOfRecord, MIN, historyArb, SERVICE_RULES } from '../support/histories.ts';
 
 const config: WatchdogConfig = { ...DEFAULT_CONFIG, serviceRules: SERVICE_RULES };
-const RANK = { WARNING: 1, CRITICAL: 2, FAILED: 3, RESOLVED: 0 } as const;
+const RANK = { INFO: 0, WARNING: 1, CRITICAL: 2, FAILED: 3, RESOLVED: 0 } as const;
 
 function delivery(record: StatusRecord, index: number, delayMs: number): Delivery {
   const event = parseCloudFormationEvent(eventOfRecord(record, `event-${index}`));

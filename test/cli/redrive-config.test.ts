@@ -24,6 +24,7 @@ const PARAMETERS = {
   Grace: '90m',
   MutedStacks: '^sandbox-',
   RepeatCriticalEvery: '30m',
+  HeadsUp: 'true',
   AllowedServiceTags: '111122223333=trustsource-.+',
   OrganizationId: '',
   MemberReadRoleName: 'cfn-watchdog-read',

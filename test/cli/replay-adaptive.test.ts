@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, test } from 'vitest';
 import { stackEvent } from '../support/events.ts';
-import { removeWrittenEvents, replayJson, writeEvents } from './harness.ts';
+import { removeWrittenEvents, replayJson, SEED, SEED_RULE, writeEvents } from './harness.ts';
 
 afterAll(removeWrittenEvents);
 
@@ -57,5 +57,23 @@ describe('replay with adaptive thresholds', () => {
       ['WARNING', '2024-03-05T10:20:00Z', undefined],
       ['RESOLVED', '2024-03-05T10:30:00Z', undefined],
     ]);
+  });
+});
+
+describe('replay --heads-up', () => {
+  test('gives the seed an INFO at 19:09:22, when its function began waiting; the rest as before', async () => {
+    // Act
+    const plain = await replayJson(SEED, ['--service-rule', SEED_RULE]);
+    const told = await replayJson(SEED, ['--service-rule', SEED_RULE, '--heads-up']);
+
+    // Assess
+    expect(told.notifications.map((n) => [n.severity, n.at, n.stackName])[0]).toEqual([
+      'INFO',
+      '2021-09-21T19:09:22Z',
+      'trustsource-core-prod',
+    ]);
+    expect(told.notifications.slice(1)).toEqual(plain.notifications);
+    expect(told.windows).toEqual(plain.windows);
+    expect(told.escalationEvents).toEqual(plain.escalationEvents);
   });
 });
