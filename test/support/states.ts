@@ -7,11 +7,26 @@ import { storageOrder, type StatusRecord } from '../../shared/domain/operations.
 import type { ServiceKey } from '../../shared/domain/service.ts';
 import type { StackState } from '../../shared/domain/stack-state.ts';
 import type { WatchdogStore } from '../../shared/app/ports.ts';
+import type { WatchdogDeps } from '../../shared/app/deps.ts';
 import { silentLog } from '../../shared/app/log.ts';
 import { walkWindows, windowsAsOf } from '../../shared/app/walk-windows.ts';
 import { viewOperations } from '../../shared/domain/operation-view.ts';
 import { fixtureOf, type ServiceFixture } from './service-fixture.ts';
 import { stackArn } from './events.ts';
+
+/** Use-case dependencies that publish nothing, at a fixed `now`: for deriving windows in tests. */
+function quietDeps(store: WatchdogStore, config: WatchdogConfig, now: number): WatchdogDeps {
+  const noPublishing = { publish: async () => undefined };
+  return {
+    store,
+    config,
+    clock: () => now,
+    log: silentLog,
+    notifier: noPublishing,
+    escalations: noPublishing,
+    windowEvents: noPublishing,
+  };
+}
 
 export const DAY = '2024-03-05';
 /** `10:00` or `10:00:30` on {@link DAY}, as an instant. */
@@ -53,20 +68,7 @@ export async function saveNew(
     if (!stored) throw new Error(`stack ${stack.stackName} of service ${fixture.key.service} exists already`);
     saved.push(stored);
   }
-  const noPublishing = { publish: async () => undefined };
-  await walkWindows(
-    {
-      store,
-      config,
-      clock: () => now,
-      log: silentLog,
-      notifier: noPublishing,
-      escalations: noPublishing,
-      windowEvents: noPublishing,
-    },
-    fixture.key,
-    now,
-  );
+  await walkWindows(quietDeps(store, config, now), fixture.key, now);
   return saved;
 }
 
@@ -96,19 +98,6 @@ export async function serviceViewIn(
   config: WatchdogConfig = DEFAULT_CONFIG,
 ) {
   const { stacks } = await store.loadService(key);
-  const noPublishing = { publish: async () => undefined };
-  const windows = await windowsAsOf(
-    {
-      store,
-      config,
-      clock: () => now,
-      log: silentLog,
-      notifier: noPublishing,
-      escalations: noPublishing,
-      windowEvents: noPublishing,
-    },
-    key,
-    now,
-  );
+  const windows = await windowsAsOf(quietDeps(store, config, now), key, now);
   return { operations: viewOperations(stacks, now, config), windows, stacks };
 }
