@@ -6,7 +6,7 @@
  * (operations that then finished normally within the hour).
  */
 import Table from 'cli-table3';
-import type { Operation } from '../shared/domain/operations.ts';
+import { operationStop, type Operation } from '../shared/domain/operations.ts';
 import { Severity } from '../shared/domain/severity.ts';
 import { formatThresholds, type Thresholds } from '../shared/domain/thresholds.ts';
 import { formatInstant, MINUTE_MS, type Instant } from '../shared/domain/time.ts';
@@ -52,15 +52,20 @@ export interface Backtest {
 
 const isPage = (n: Notification): boolean => n.severity === Severity.WARNING || n.severity === Severity.CRITICAL;
 
-/** The operation a page was for: the stack's operation of its type whose span holds the start it named. */
+/**
+ * The operation a page was for: the stack's operation of its type whose span holds the start it
+ * named (an abandoned one's span ends where the next began: its own end was never seen).
+ */
 function pagedOperation(n: Notification, operations: readonly Operation[]): Operation | undefined {
-  return operations.find(
-    (operation) =>
+  return operations.find((operation) => {
+    const stop = operationStop(operation);
+    return (
       operation.stackId === n.stackId &&
       operation.type === n.operation &&
       operation.start <= n.startedAt &&
-      (operation.state !== 'ended' || n.startedAt <= operation.end),
-  );
+      (stop === null || n.startedAt < stop || (operation.state === 'ended' && n.startedAt === stop))
+    );
+  });
 }
 
 const endOf = (operation: Operation): Instant | null => (operation.state === 'ended' ? operation.end : null);

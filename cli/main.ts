@@ -259,7 +259,8 @@ async function runBacktest(file: string, flags: BacktestFlags, io: Io): Promise<
   const runs = [];
   for (const config of configs)
     runs.push(await replay(input.deliveries, input.rejected, { config, until, log: stderrLog(io) }));
-  const from = Math.min(...input.deliveries.map((delivery) => delivery.event.time));
+  // A loop, not Math.min(...): a month of events is more arguments than a call takes.
+  const from = input.deliveries.reduce((earliest, delivery) => Math.min(earliest, delivery.event.time), Infinity);
   const backtest = summarizeBacktest(
     runs,
     configs.map((config) => config.thresholds),
@@ -445,7 +446,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const done = await exportEvents({ ...rest, region: awsRegion }, clock, io.stdout);
     io.stderr(
       `cfn-watchdog: exported ${done.events} events of ${done.stacks} stacks, ${formatInstant(done.from)} to ` +
-        `${formatInstant(done.to)}\n`,
+        `${formatInstant(done.to)}` +
+        (done.reconciled > 0
+          ? ` (${done.reconciled} of them made up by the sweeper from DescribeStacks: their events were lost)`
+          : '') +
+        '\n',
     );
     status = done.events === 0 ? ExitCode.NOTHING_FOUND : ExitCode.OK;
   });

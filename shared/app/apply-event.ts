@@ -221,8 +221,9 @@ async function headsUp(event: ResourceStatusEvent, deps: ApplyDeps): Promise<App
         candidate.operation.state === 'running' &&
         candidate.operation.start <= event.time,
     );
-    // Quiet (muted, or told by its root) or told already: nothing.
-    if (!view || view.quiet !== null || view.claims.some((claim) => claim.severity === Severity.INFO)) return null;
+    // Quiet (muted, or told by its root), told already, or escalated already (an event delivered
+    // late): nothing; a heads-up after a WARNING would be a lower level after a higher one.
+    if (!view || view.quiet !== null || view.claims.length > 0) return null;
     const due = { severity: Severity.INFO, view, status: view.latest };
     const claim = claimFor(due, now);
     return { state: withClaims(current, [claim]), result: [{ due, claim }] };

@@ -165,7 +165,9 @@ export function claimFor(due: DueNotification, at: Instant): Claim {
  * stillWorthSending(opView, staleWarning); // false once the operation ended
  */
 export function stillWorthSending(opView: OperationView, claim: Claim): boolean {
-  if (claim.severity === Severity.INFO) return opView.operation.state === 'running';
+  // A heads-up is worth it only before anything else was said of the operation.
+  if (claim.severity === Severity.INFO)
+    return opView.operation.state === 'running' && opView.claims.every((other) => other.severity === Severity.INFO);
   if (claim.severity !== Severity.WARNING && claim.severity !== Severity.CRITICAL) return true;
   if (opView.operation.state !== 'running') return false;
   if (claim.severity === Severity.WARNING) return !has(opView, Severity.CRITICAL);

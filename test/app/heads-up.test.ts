@@ -57,6 +57,26 @@ describe('heads-ups', () => {
     expect([claim?.severity, claim?.bus]).toEqual(['INFO', undefined]);
   });
 
+  it('sends no heads-up once the operation was escalated (its event delivered late)', async () => {
+    // Prepare
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00'), config: configFromText({ headsUp: true }) });
+    await applyEvent(stackStatus(core, iso('10:00'), 'DELETE_IN_PROGRESS'), dog.deps);
+    dog.clock.set(iso('10:20'));
+    await sweep(dog.deps);
+    dog.clock.set(iso('10:45'));
+
+    // Act
+    const outcome = await applyEvent(
+      resourceStatus(core, iso('10:00:22'), 'ScanFunction', 'DELETE_IN_PROGRESS', { reason: ENI_WAIT }),
+      dog.deps,
+    );
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'recorded' });
+    expect(dog.notifier.sent.map(brief)).toEqual(['WARNING at 10:20:00']);
+  });
+
   it('names the CNAME ACM waits for', async () => {
     // Prepare
     const { store } = await freshStore();

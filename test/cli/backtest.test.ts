@@ -108,6 +108,25 @@ describe('cfn-watchdog backtest', () => {
     });
   });
 
+  it('gives the pages of an update to it, not to an earlier one whose completion was lost', async () => {
+    // Prepare: the 08:00 update's UPDATE_COMPLETE never came; the 12:00 one hangs until 13:30.
+    const stack = { name: 'lossy' };
+    const file = writeEvents('backtest-abandoned', [
+      stackEvent(stack, '2026-10-01T08:00:00Z', 'UPDATE_IN_PROGRESS'),
+      stackEvent(stack, '2026-10-01T12:00:00Z', 'UPDATE_IN_PROGRESS'),
+      stackEvent(stack, '2026-10-01T13:30:00Z', 'UPDATE_COMPLETE'),
+    ]);
+
+    // Act
+    const run = await runCli(['backtest', file, '--thresholds', '*=20m/40m', '--format', 'json']);
+
+    // Assess: paged at 12:20, 70 minutes before its end.
+    expect(run.status, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as BacktestOut;
+    expect(result.troubled.map((op) => [op.start, op.leadMinutes])).toEqual([['2026-10-01T12:00:00Z', [70]]]);
+    expect(result.settings[0]?.caught).toBe(1);
+  });
+
   it.each([
     [[], "give the settings to compare, e.g. --thresholds '*=20m/40m'"],
     [['--thresholds', '*=20m/40m', '--thresholds', 'UPDATE=soon'], "'UPDATE=soon' is not TYPE=WARN/CRITICAL"],

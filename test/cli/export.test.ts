@@ -59,6 +59,26 @@ describe('cfn-watchdog export', () => {
     expect([...stacks].map((arn) => arn.split('/')[1])).toEqual(['trustsource-scan-prod']);
   });
 
+  it('keeps what the sweeper made up for a lost event, so that the export replays to the same window', async () => {
+    // Prepare: the deletion's DELETE_COMPLETE was lost; the sweeper learned of it from DescribeStacks.
+    const lostDelete = path.join(path.dirname(SEED), 'trustsource-2021-09-21-lost-delete.jsonl');
+    const lossy = freshFolder('export-lost-db');
+    const simulate = ['--service-rule', SEED_RULE, '--simulate-cloudformation', '--until', '2021-09-21T20:30:00Z'];
+    const original = await runCli(['replay', lostDelete, ...simulate, '--db', lossy, '--format', 'json']);
+    expect(original.status, original.stderr).toBe(0);
+
+    // Act
+    const run = await runCli(['export', '--db', lossy, ...RANGE]);
+    const file = path.join(freshFolder('export-lost-out'), 'events.jsonl');
+    writeFileSync(file, run.stdout);
+    const again = await replayJson(file, ['--service-rule', SEED_RULE, '--until', '2021-09-21T20:30:00Z']);
+
+    // Assess
+    expect(run.stderr).toMatch(/\(1 of them made up by the sweeper from DescribeStacks/);
+    const windows = (JSON.parse(original.stdout) as { windows: unknown[] }).windows;
+    expect(again.windows).toEqual(windows);
+  });
+
   it('says when nothing was kept in the range: exit status 1, nothing on stdout', async () => {
     // Act
     const run = await runCli(['export', '--db', db, '--from', '2020-01-01', '--to', '2020-01-02']);
