@@ -1,7 +1,13 @@
 /**
  * Use case of the stack-events Lambda: apply one CloudFormation event.
  */
-import { parseStackArn, type CloudFormationEvent, type ResourceStatusEvent, type StackRef } from '../domain/events.ts';
+import {
+  parseStackArn,
+  type CloudFormationEvent,
+  type ResourceStatusEvent,
+  type StackRef,
+  type StackStatusEvent,
+} from '../domain/events.ts';
 import { headsUpFor } from '../domain/known-causes.ts';
 import { Severity } from '../domain/severity.ts';
 import { claimFor, dueOnEvent, type ClaimedNotification } from '../domain/due.ts';
@@ -20,7 +26,7 @@ import {
 } from '../domain/stack-state.ts';
 import { isBeyondHorizon } from '../domain/config.ts';
 import { NO_FACTS, SERVICE_TAG, type StackFacts } from '../domain/stack-facts.ts';
-import { isKnownStatus } from '../domain/status.ts';
+import { isKnownStatus, statusRule } from '../domain/status.ts';
 import { formatInstant, type Instant } from '../domain/time.ts';
 import type { ApplyDeps } from './deps.ts';
 import { BusDeliveryError, sendClaimed } from './notify.ts';
@@ -261,5 +267,21 @@ export async function applyEvent(event: CloudFormationEvent, deps: ApplyDeps): P
   }
   const { key, facts } = await placementOf(event, deps);
   const { applied, notifications } = await applyStatusRecord(deps, key, statusRecordOf(event), { facts });
-  return applied ? { kind: 'applied', key, notifications } : { kind: 'duplicate', key };
+  if (!applied) return { kind: 'duplicate', key };
+  return { kind: 'applied', key, notifications: [...notifications, ...(await headsUpCameFirst(event, deps))] };
+}
+
+/**
+ * The heads-up of a resource event that arrived before the status event beginning its operation
+ * (EventBridge does not keep order): looked for among the stack's events from that status on, only
+ * when heads-ups are on and the status begins an operation.
+ */
+async function headsUpCameFirst(event: StackStatusEvent, deps: ApplyDeps): Promise<Notification[]> {
+  if (!deps.config.headsUp || statusRule(event.status)?.beginsOperation !== true) return [];
+  for (const early of await deps.store.stackHistory(event.stackId, event.time)) {
+    if (early.kind !== 'resource-status') continue;
+    const outcome = await headsUp(early, deps);
+    if (outcome?.kind === 'applied') return [...outcome.notifications];
+  }
+  return [];
 }

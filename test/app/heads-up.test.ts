@@ -77,6 +77,25 @@ describe('heads-ups', () => {
     expect(dog.notifier.sent.map(brief)).toEqual(['WARNING at 10:20:00']);
   });
 
+  it('sends the heads-up of a resource event that came before the status event beginning its operation', async () => {
+    // Prepare: EventBridge delivered the function's wait before the stack's DELETE_IN_PROGRESS.
+    const { store } = await freshStore();
+    const dog = watchdog(store, { now: iso('10:00:23'), config: configFromText({ headsUp: true }) });
+    const early = await applyEvent(
+      resourceStatus(core, iso('10:00:22'), 'ScanFunction', 'DELETE_IN_PROGRESS', { reason: ENI_WAIT }),
+      dog.deps,
+    );
+    dog.clock.set(iso('10:00:30'));
+
+    // Act
+    const started = await applyEvent(stackStatus(core, iso('10:00'), 'DELETE_IN_PROGRESS'), dog.deps);
+
+    // Assess
+    expect(early).toEqual({ kind: 'recorded' });
+    expect(started).toMatchObject({ kind: 'applied', notifications: [{ severity: 'INFO' }] });
+    expect(dog.notifier.sent.map(brief)).toEqual(['INFO at 10:00:30']);
+  });
+
   it('names the CNAME ACM waits for', async () => {
     // Prepare
     const { store } = await freshStore();
