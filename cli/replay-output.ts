@@ -16,10 +16,11 @@ import { escapeControlCharacters } from '../shared/domain/cfn-event.ts';
 import { adviceOf } from '../shared/adapters/sns-message.ts';
 import { WINDOW_EVENT_SOURCE } from '../shared/domain/window-events.ts';
 import { explainThreshold } from '../shared/domain/adaptive.ts';
+import { thresholdOf } from '../shared/adapters/escalation-event.ts';
 
 const time = (at: Instant | null): string | null => (at === null ? null : formatInstant(at));
 
-function notificationJson(notification: Notification) {
+function notificationFields(notification: Notification) {
   return {
     at: formatInstant(notification.at),
     severity: notification.severity,
@@ -44,18 +45,13 @@ function notificationJson(notification: Notification) {
       since: formatInstant(resource.since),
       ...(resource.inNestedStack ? { inNestedStack: resource.inNestedStack } : {}),
     })),
-    // Only for an escalation an adaptive threshold set off: which rule fired, and why.
-    ...(notification.threshold?.kind === 'adaptive'
-      ? {
-          threshold: {
-            rule: 'adaptive',
-            p95Seconds: Math.round(notification.threshold.p95Ms / 1000),
-            operations: notification.threshold.operations,
-            explanation: explainThreshold(notification.threshold, notification.elapsedMs, notification.operation),
-          },
-        }
-      : {}),
   };
+}
+
+function notificationJson(notification: Notification) {
+  // Only for an escalation an adaptive threshold set off: which rule fired, and why.
+  const threshold = thresholdOf(notification);
+  return { ...notificationFields(notification), ...(threshold === null ? {} : { threshold }) };
 }
 
 /**

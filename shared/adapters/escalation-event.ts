@@ -171,7 +171,14 @@ export function escalationEventOf(notification: Notification): EscalationEvent {
   };
 }
 
-function thresholdOf(notification: Notification): EscalationDetail['threshold'] {
+/**
+ * Which adaptive threshold set an escalation off, as data (the bus event's `detail.threshold`,
+ * replay's `notifications[].threshold`); `null` under the fixed thresholds.
+ *
+ * @example
+ * thresholdOf(warning)?.explanation; // "2.0× this stack's usual 4 min (p95 of 6 updates)"
+ */
+export function thresholdOf(notification: Notification): EscalationDetail['threshold'] {
   const rule = notification.threshold;
   if (rule?.kind !== 'adaptive') return null;
   return {

@@ -9,6 +9,7 @@ import {
   type StackStatusEvent,
 } from '../domain/events.ts';
 import { headsUpFor } from '../domain/known-causes.ts';
+import { resourcesInProgress } from '../domain/resources.ts';
 import { Severity } from '../domain/severity.ts';
 import { claimFor, dueOnEvent, type ClaimedNotification } from '../domain/due.ts';
 import type { Notification } from '../domain/notification.ts';
@@ -200,16 +201,8 @@ async function placementOf(stack: StackRef, deps: ApplyDeps): Promise<{ key: Ser
 async function headsUp(event: ResourceStatusEvent, deps: ApplyDeps): Promise<ApplyOutcome | null> {
   const { config } = deps;
   if (!config.headsUp || isBeyondHorizon(event, deps.clock(), config)) return null;
-  const resource = {
-    logicalResourceId: event.logicalResourceId,
-    physicalResourceId: event.physicalResourceId,
-    resourceType: event.resourceType,
-    status: event.status,
-    statusReason: event.statusReason,
-    since: event.time,
-  };
   const situation = { stackName: event.stackName, region: event.region, stackStatus: '', stackStatusReason: '' };
-  if (headsUpFor({ ...situation, resources: [resource] }) === null) return null;
+  if (headsUpFor({ ...situation, resources: resourcesInProgress([event]) }) === null) return null;
   const { key, facts } = await placementOf(event, deps);
   const rootStackId = facts.rootStackId;
   const root =

@@ -31,8 +31,9 @@ interface BacktestOut {
   }[];
 }
 
-async function backtest(args: readonly string[]): Promise<BacktestOut> {
-  const run = await runCli(['backtest', HISTORY, ...RULE, ...args, '--format', 'json']);
+/** `backtest FILE ARGS --format json` (the shipped history with its service rule, unless given), parsed. */
+async function backtest(args: readonly string[], file: readonly string[] = [HISTORY, ...RULE]): Promise<BacktestOut> {
+  const run = await runCli(['backtest', ...file, ...args, '--format', 'json']);
   expect(run.status, run.stderr).toBe(0);
   return JSON.parse(run.stdout) as BacktestOut;
 }
@@ -83,11 +84,9 @@ describe('cfn-watchdog backtest', () => {
     ]);
 
     // Act
-    const run = await runCli(['backtest', file, '--thresholds', '*=20m/40m', '--format', 'json']);
+    const result = await backtest(['--thresholds', '*=20m/40m'], [file]);
 
     // Assess
-    expect(run.status, run.stderr).toBe(0);
-    const result = JSON.parse(run.stdout) as BacktestOut;
     expect(result.settings[0]).toMatchObject({ pages: { WARNING: 2, CRITICAL: 1 }, caught: 1, noise: 1 });
     expect(result.troubled.map((op) => [op.start, op.leadMinutes])).toEqual([['2026-10-02T10:00:00Z', [70]]]);
   });
@@ -118,11 +117,9 @@ describe('cfn-watchdog backtest', () => {
     ]);
 
     // Act
-    const run = await runCli(['backtest', file, '--thresholds', '*=20m/40m', '--format', 'json']);
+    const result = await backtest(['--thresholds', '*=20m/40m'], [file]);
 
     // Assess: paged at 12:20, 70 minutes before its end.
-    expect(run.status, run.stderr).toBe(0);
-    const result = JSON.parse(run.stdout) as BacktestOut;
     expect(result.troubled.map((op) => [op.start, op.leadMinutes])).toEqual([['2026-10-01T12:00:00Z', [70]]]);
     expect(result.settings[0]?.caught).toBe(1);
   });
