@@ -125,6 +125,7 @@ interface ReplayFlags {
   format?: 'json' | 'table';
   simulateCloudformation?: boolean;
   headsUp?: boolean;
+  onTime?: boolean;
 }
 
 /** Progress of a replay that runs longer than a few seconds: a line on stderr every few seconds. */
@@ -202,6 +203,7 @@ async function runReplay(file: string, flags: ReplayFlags, io: Io): Promise<numb
       simulateCloudFormation: flags.simulateCloudformation === true,
       lost: input.lost,
       progress: progressLine(io),
+      onTime: flags.onTime === true,
     });
   } finally {
     await db?.close();
@@ -231,6 +233,7 @@ interface BacktestFlags {
   serviceRule: string[];
   mute: string[];
   until?: string;
+  onTime?: boolean;
   format?: 'json' | 'table';
 }
 
@@ -258,7 +261,9 @@ async function runBacktest(file: string, flags: BacktestFlags, io: Io): Promise<
   }
   const runs = [];
   for (const config of configs)
-    runs.push(await replay(input.deliveries, input.rejected, { config, until, log: stderrLog(io) }));
+    runs.push(
+      await replay(input.deliveries, input.rejected, { config, until, log: stderrLog(io), onTime: flags.onTime }),
+    );
   // A loop, not Math.min(...): a month of events is more arguments than a call takes.
   const from = input.deliveries.reduce((earliest, delivery) => Math.min(earliest, delivery.event.time), Infinity);
   const backtest = summarizeBacktest(
@@ -336,6 +341,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       '--heads-up',
       'an INFO at the first event of a known slow step that usually finishes (Lambda VPC interfaces, ECS, ACM)',
     )
+    .option(
+      '--on-time',
+      'send each WARNING/CRITICAL at the second its threshold falls due, as the deployed sweeper does ' +
+        '(default: at the whole-minute sweep after it)',
+    )
     .addOption(formatOption('json', 'table'))
     .option(
       '--db <dir>',
@@ -377,6 +387,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('--service-rule <SERVICE=REGEX>', 'as for replay (repeatable)', collect, [])
     .option('--mute <REGEX>', 'as for replay (repeatable)', collect, [])
     .option('--until <time>', 'as for replay: where the history ends (default: the minute after its last event)')
+    .option('--on-time', 'as for replay: each page at the second its threshold falls due, as deployed')
     .addOption(formatOption('table', 'json'))
     .exitOverride()
     .action(async (file: string, flags: BacktestFlags) => {

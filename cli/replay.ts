@@ -1,6 +1,7 @@
 /**
  * `cfn-watchdog replay`: the use cases and the DynamoDB store, run against an embedded DynamoDB
- * with a virtual clock that sweeps at every whole minute.
+ * with a virtual clock that sweeps at every whole minute (and, `--on-time`, at each threshold
+ * falling due in between, as the deployed sweeper does).
  */
 import { applyEvent } from '../shared/app/apply-event.ts';
 import type { Log } from '../shared/app/log.ts';
@@ -80,6 +81,12 @@ export interface ReplayOptions {
    * output depends on the virtual clock only).
    */
   readonly decorateStore?: ((store: WatchdogStore) => WatchdogStore) | undefined;
+  /**
+   * `--on-time`: as the deployed sweeper does (OnTimeEscalation), each WARNING/CRITICAL falling due
+   * in the 50 s after a whole-minute sweep is sent at its instant (the events due by then delivered
+   * first), not at the next whole minute as the replay contract's clock has it.
+   */
+  readonly onTime?: boolean | undefined;
 }
 
 /**
@@ -178,7 +185,16 @@ export async function replay(
       await deliverUntil(minute);
       now = minute;
       // One piece of work at a time: what is sent is listed in the order it was sent.
-      const { servicesSwept } = await sweep(deps, { concurrency: 1 });
+      const onTime = options.onTime
+        ? {
+            waitUntil: async (at: Instant) => {
+              await deliverUntil(at);
+              now = at;
+            },
+            notAfter: until,
+          }
+        : undefined;
+      const { servicesSwept } = await sweep(deps, { concurrency: 1, onTime });
       // With nothing open, every sweep until the next delivery would find nothing: skip them.
       const nextDelivery = due[next]?.deliverAt;
       minute =

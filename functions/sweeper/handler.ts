@@ -1,7 +1,8 @@
 /**
  * Every minute: escalates operations that run too long (after asking CloudFormation), re-sends
- * what failed to send, and closes windows whose grace ran out; then notes the sweep's heartbeat,
- * which the daily self-check reads.
+ * what failed to send, and closes windows whose grace ran out; waits for the thresholds falling
+ * due before the next minute to escalate each on time; then notes the sweep's heartbeat, which
+ * the daily self-check reads.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -10,12 +11,15 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { sweep, SweepIncompleteError, type SweepResult } from '../../shared/app/sweep.ts';
+import { waitForClock } from '../../shared/adapters/timers.ts';
 import { wireSweeperLambda } from '../../shared/adapters/lambda-wiring.ts';
 import { recordNotifications, recordOpenOperations } from '../../shared/adapters/watchdog-metrics.ts';
 
 const logger = new Logger();
 const metrics = new Metrics();
-const deps = wireSweeperLambda(process.env, logger);
+const { deps, onTimeEscalation } = wireSweeperLambda(process.env, logger);
+/** A timer: the invocation waits for a threshold falling due before the next sweep (OnTimeEscalation). */
+const onTime = onTimeEscalation ? { waitUntil: (at: number) => waitForClock(deps.clock, at) } : undefined;
 
 /**
  * One sweep, within the invocation's time (what it has no time for is left to the next one);
@@ -27,7 +31,7 @@ const deps = wireSweeperLambda(process.env, logger);
 export async function handleSweep(remainingMs?: () => number): Promise<SweepResult> {
   let result: SweepResult;
   try {
-    result = await sweep(deps, { remainingMs });
+    result = await sweep(deps, { remainingMs, onTime });
   } catch (error) {
     // The sweep went through, but some sends failed (their Errors alarm says so, and the next
     // sweep re-sends them): escalation runs, which is what the heartbeat tells the self-check.

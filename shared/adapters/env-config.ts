@@ -31,6 +31,7 @@ export const EnvVar = {
   MUTE: 'WATCHDOG_MUTE',
   REPEAT_CRITICAL_EVERY: 'WATCHDOG_REPEAT_CRITICAL_EVERY',
   HEADS_UP: 'WATCHDOG_HEADS_UP',
+  ON_TIME_ESCALATION: 'WATCHDOG_ON_TIME_ESCALATION',
   MEMBER_READ_ROLE: 'WATCHDOG_MEMBER_READ_ROLE',
   MEMBER_READ_EXTERNAL_ID: 'WATCHDOG_MEMBER_READ_EXTERNAL_ID',
   HOME_ACCOUNT: 'WATCHDOG_HOME_ACCOUNT',
@@ -85,6 +86,15 @@ function optional(env: Environment, variable: string): string | undefined {
   return value ? value : undefined;
 }
 
+/** `true` or `false` (a template parameter's AllowedValues); unset or empty: `fallback`. */
+function flag(env: Environment, variable: string, fallback: boolean): boolean {
+  const value = optional(env, variable);
+  if (value === undefined) return fallback;
+  if (value !== 'true' && value !== 'false')
+    throw new ConfigurationError(variable, `expected true or false, got '${value}'`);
+  return value === 'true';
+}
+
 function parsed<T>(variable: string, parse: () => T): T {
   try {
     return parse();
@@ -114,9 +124,6 @@ export function readRuntimeConfig(env: Environment): RuntimeConfig {
       `expected an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:alerts, got '${topicArn}'`,
     );
   }
-  const headsUp = optional(env, EnvVar.HEADS_UP) ?? 'false';
-  if (headsUp !== 'true' && headsUp !== 'false')
-    throw new ConfigurationError(EnvVar.HEADS_UP, `expected true or false, got '${headsUp}'`);
   const watchdog: WatchdogConfig = {
     ...DEFAULT_CONFIG,
     thresholds: parsed(EnvVar.THRESHOLDS, () =>
@@ -131,7 +138,7 @@ export function readRuntimeConfig(env: Environment): RuntimeConfig {
     repeatCriticalEveryMs: parsed(EnvVar.REPEAT_CRITICAL_EVERY, () =>
       parseRepeatInterval(optional(env, EnvVar.REPEAT_CRITICAL_EVERY)),
     ),
-    headsUp: headsUp === 'true',
+    headsUp: flag(env, EnvVar.HEADS_UP, false),
   };
   const eventBusName = optional(env, EnvVar.EVENT_BUS_NAME) ?? DEFAULT_EVENT_BUS;
   if (!EVENT_BUS.test(eventBusName)) {
@@ -194,4 +201,25 @@ export function readSelfCheckConfig(env: Environment): SelfCheckConfig {
     );
   }
   return { runtime, opsTopicArn, keyArn };
+}
+
+/** The sweeper's configuration: the functions' own, and whether it escalates on time. */
+export interface SweeperConfig {
+  readonly runtime: RuntimeConfig;
+  /**
+   * Wait within the invocation for the thresholds falling due before the next sweep and escalate
+   * each at its instant (default), rather than at the first whole-minute sweep after it.
+   */
+  readonly onTimeEscalation: boolean;
+}
+
+/**
+ * Reads what {@link readRuntimeConfig} reads, and `WATCHDOG_ON_TIME_ESCALATION` (`true` or
+ * `false`; default `true`).
+ *
+ * @example
+ * const { runtime, onTimeEscalation } = readSweeperConfig(process.env); // at module scope
+ */
+export function readSweeperConfig(env: Environment): SweeperConfig {
+  return { runtime: readRuntimeConfig(env), onTimeEscalation: flag(env, EnvVar.ON_TIME_ESCALATION, true) };
 }

@@ -10,7 +10,7 @@ import type { Clock } from '../domain/time.ts';
 import { clientConfig, type AwsClientConfig } from './aws-clients.ts';
 import { cloudFormationClients, createCloudFormationInspector } from './cloudformation-inspector.ts';
 import { createDynamoDbStore } from './dynamodb-store.ts';
-import { readRuntimeConfig, type RuntimeConfig } from './env-config.ts';
+import { readRuntimeConfig, readSweeperConfig, type RuntimeConfig } from './env-config.ts';
 import { createEscalationBusPublisher, createEventBridgePublisher } from './eventbridge-publisher.ts';
 import { createSnsNotifier } from './sns-notifier.ts';
 
@@ -81,11 +81,16 @@ export function wireStackEventsLambda(env: Readonly<Record<string, string | unde
 
 /**
  * The sweeper's adapters: reads the configuration (failing fast with the variable's name) and
- * wires DynamoDB, SNS, EventBridge and CloudFormation clients from the Lambda's own environment.
+ * wires DynamoDB, SNS, EventBridge and CloudFormation clients from the Lambda's own environment;
+ * and whether it escalates on time.
  *
  * @example
- * const deps = wireSweeperLambda(process.env, logger); // at module scope of the handler
+ * const { deps, onTimeEscalation } = wireSweeperLambda(process.env, logger); // at module scope of the handler
  */
-export function wireSweeperLambda(env: Readonly<Record<string, string | undefined>>, log: Log): WatchdogDeps {
-  return wireWatchdog(readRuntimeConfig(env), log);
+export function wireSweeperLambda(
+  env: Readonly<Record<string, string | undefined>>,
+  log: Log,
+): { readonly deps: WatchdogDeps; readonly onTimeEscalation: boolean } {
+  const { runtime, onTimeEscalation } = readSweeperConfig(env);
+  return { deps: wireWatchdog(runtime, log), onTimeEscalation };
 }

@@ -13,6 +13,7 @@
 import {
   closesIncident,
   dueAtSweep,
+  escalationsFallingDue,
   claimFor,
   reportedStatus,
   stillWorthSending,
@@ -42,7 +43,7 @@ import { BusDeliveryError, sendClaimed } from './notify.ts';
 import { publishWindowEvents, renewStaleWindowEvents } from './publish-window-events.ts';
 import { updateStack } from './stack-updates.ts';
 import { walkWindows, type ClaimedWindowEvent } from './walk-windows.ts';
-import { forEachBounded } from './bounded.ts';
+import { forEachBounded, UNBOUNDED_TIME } from './bounded.ts';
 import { WatchdogError } from '../errors.ts';
 
 export interface SweepResult {
@@ -65,11 +66,34 @@ export interface SweepOptions {
    * order (the replay, whose output lists what was sent in order).
    */
   readonly concurrency?: number | undefined;
+  /**
+   * Escalate on time: once the sweep is done, wait within the invocation for each threshold (and
+   * CRITICAL reminder) falling due in the next {@link ON_TIME_HORIZON_MS}, and escalate its stack
+   * then, not at the next minute's sweep. `waitUntil` resolves once the clock reads that instant or
+   * later: timers in the Lambda (`waitForClock`), the virtual clock (delivering the events due by
+   * then) in a replay. Absent: the sweep returns when its minute's work is done.
+   */
+  readonly onTime?:
+    | {
+        readonly waitUntil: (at: Instant) => Promise<void>;
+        /** No instant after this one is waited for (a replay's end). */
+        readonly notAfter?: Instant | undefined;
+      }
+    | undefined;
 }
 
 /** Time kept in hand: a piece of work started is finished before the invocation ends. */
 export const SWEEP_TIME_RESERVE_MS = 10_000;
 export const DEFAULT_SWEEP_CONCURRENCY = 16;
+/**
+ * How far past its start a sweep waits to escalate on time: what the sweeper's 58 s timeout allows
+ * with {@link ON_TIME_RESERVE_MS} kept in hand and a few seconds to spare, under the one-minute
+ * schedule so that invocations seldom overlap. What falls due after it is the next sweep's: in
+ * replay, at most the 10 s left of the minute late.
+ */
+export const ON_TIME_HORIZON_MS = 50_000;
+/** Time kept in hand for an on-time escalation: one stack's (a read, DescribeStacks, a write, a publish). */
+export const ON_TIME_RESERVE_MS = 5_000;
 
 /** Some notifications could not be sent; everything else of the sweep was done. */
 export class SweepIncompleteError extends WatchdogError {
@@ -185,12 +209,32 @@ export async function sweep(deps: WatchdogDeps, options: SweepOptions = {}): Pro
   failures.push(...resent.failures);
   deferred += resent.deferred;
 
+  // 4. On time: what falls due before the next sweep, each at its instant, read again then.
+  const sentOnTime: Notification[] = [];
+  if (options.onTime) {
+    const horizonEnd = Math.min(now + ON_TIME_HORIZON_MS, options.onTime.notAfter ?? Infinity);
+    const falling = [...snapshots.entries()].flatMap(([id, { service, stacks }]) =>
+      escalationsFallingDue(viewsOf.get(id) ?? [], now, horizonEnd).map(({ at, view }) => ({
+        at,
+        key: service.key,
+        stacks,
+        stackId: view.operation.stackId,
+      })),
+    );
+    deferred += await escalateOnTime(deps, falling, options.onTime.waitUntil, options, async (target) =>
+      attempt(target.key, async () => {
+        sentOnTime.push(...(await escalateStack(deps, target.key, target.stacks, target.stackId)));
+      }),
+    );
+  }
+
   if (deferred > 0) log.warn('sweep ran short of time: the rest is left to the next sweep', { deferred });
   if (failures.length > 0) throw new SweepIncompleteError(failures);
-  // Listed as DESIGN.md lists a sweep's notifications (by start, then stack id), however they raced.
-  const listed = [...notifications].sort(
-    (a, b) => a.startedAt - b.startedAt || (a.stackId < b.stackId ? -1 : a.stackId > b.stackId ? 1 : 0),
-  );
+  // Listed as DESIGN.md lists a sweep's notifications (by start, then stack id), however they raced;
+  // then those sent on time, by when.
+  const byStart = (a: Notification, b: Notification): number =>
+    a.startedAt - b.startedAt || (a.stackId < b.stackId ? -1 : a.stackId > b.stackId ? 1 : 0);
+  const listed = [...notifications.sort(byStart), ...sentOnTime.sort((a, b) => a.at - b.at || byStart(a, b))];
   return {
     servicesSwept: targets.length,
     openOperations,
@@ -198,6 +242,69 @@ export async function sweep(deps: WatchdogDeps, options: SweepOptions = {}): Pro
     windowEvents: fresh.published + resent.published,
     deferred,
   };
+}
+
+/** A stack whose escalation falls due at `at`, and the service's stacks as the sweep read them. */
+interface FallingDue {
+  readonly at: Instant;
+  readonly key: ServiceKey;
+  readonly stacks: readonly StackState[];
+  readonly stackId: string;
+}
+
+/**
+ * Runs each escalation at its instant, as long as the invocation has the time, with the sweep's
+ * bound on how many run at once: a worker takes the next one by time and waits for it, so that a
+ * second of many does not hold up the next second's beyond the bound. Returns how many it left to
+ * the next sweep.
+ */
+async function escalateOnTime(
+  deps: WatchdogDeps,
+  falling: readonly FallingDue[],
+  waitUntil: (at: Instant) => Promise<void>,
+  options: SweepOptions,
+  run: (target: FallingDue) => Promise<void>,
+): Promise<number> {
+  const limit = options.concurrency ?? DEFAULT_SWEEP_CONCURRENCY;
+  const ordered = [...falling].sort((a, b) => a.at - b.at);
+  const inTime = (at: Instant): boolean =>
+    options.remainingMs === undefined || at - deps.clock() < options.remainingMs() - ON_TIME_RESERVE_MS;
+  let left = 0;
+  await forEachBounded(ordered, limit, UNBOUNDED_TIME, async (target) => {
+    // Not waited for: the next sweep finds it due.
+    if (!inTime(target.at)) {
+      left++;
+      return;
+    }
+    await waitUntil(target.at);
+    await run(target);
+  });
+  return left;
+}
+
+/**
+ * Escalates what is due now for one stack, read again: the sweep's reading is up to a minute
+ * old, and the operation may have ended, been escalated by an overlapping sweep, or moved.
+ */
+async function escalateStack(
+  deps: WatchdogDeps,
+  key: ServiceKey,
+  read: readonly StackState[],
+  stackId: string,
+): Promise<Notification[]> {
+  const now = deps.clock();
+  const stale = read.find((stack) => stack.stackId === stackId);
+  if (!stale) return [];
+  const stack = await deps.store.loadStack(key, stale);
+  // Nested: whether its root's operation still tells it is read again too.
+  const staleRoot = rootOf(read, stackId);
+  const root = staleRoot && (await deps.store.loadStack(key, staleRoot));
+  const due = dueAtSweep(viewOperations(root ? [stack, root] : [stack], now, deps.config)).filter(
+    (item) => item.view.operation.stackId === stackId,
+  );
+  const sent: Notification[] = [];
+  for (const item of due) sent.push(...(await escalate(deps, key, item, stack, root, now, { fresh: true })));
+  return sent;
 }
 
 const rootOf = (stacks: readonly StackState[], stackId: string): StackState | null => {
@@ -268,7 +375,10 @@ async function recheck(
   return [];
 }
 
-/** Confirms, claims and sends one WARNING/CRITICAL. */
+/**
+ * Confirms, claims and sends one WARNING/CRITICAL. `read` is the stack as the sweep read it, or
+ * (`fresh`) as it was read for this very escalation, which spares reading it again.
+ */
 async function escalate(
   deps: WatchdogDeps,
   key: ServiceKey,
@@ -276,6 +386,7 @@ async function escalate(
   read: StackState | undefined,
   root: StackState | null,
   now: Instant,
+  { fresh }: { readonly fresh: boolean } = { fresh: false },
 ): Promise<Notification[]> {
   const { operation } = due.view;
   const stackRef = { stackId: operation.stackId, stackName: operation.stackName };
@@ -289,7 +400,7 @@ async function escalate(
   let seenAt: Instant | null = null;
   const { inspector } = deps;
   if (inspector) {
-    known = await deps.store.loadStack(key, stackRef);
+    known = fresh && read ? read : await deps.store.loadStack(key, stackRef);
     const confirmedDue = stillDue(known);
     if (!confirmedDue) return [];
     const checked = await askCloudFormation(deps, inspector, key, confirmedDue.view, root);

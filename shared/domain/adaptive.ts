@@ -77,14 +77,25 @@ export function durationsOf(operations: readonly Operation[]): PastDuration[] {
 }
 
 /**
+ * The `q` quantile (0 < q ≤ 1) by nearest rank: the smallest value at least that share of them do
+ * not exceed; 0 for none.
+ *
+ * @example
+ * percentile([1, 2, 3, 4, 100], 0.5); // 3
+ */
+export function percentile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? 0;
+}
+
+/**
  * The 95th percentile by nearest rank: the smallest duration at least 95% of them do not exceed.
  *
  * @example
  * p95([1, 2, 3, 4, 100]); // 100
  */
 export function p95(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil(0.95 * sorted.length) - 1)] ?? 0;
+  return percentile(values, 0.95);
 }
 
 /**

@@ -7,7 +7,7 @@ import type { StatusRecord } from './operations.ts';
 import type { OperationView } from './operation-view.ts';
 import { deliveryWhenDue, PENDING, Quiet } from './outbox.ts';
 import { Severity } from './severity.ts';
-import type { Instant } from './time.ts';
+import { ceilToSecond, type Instant } from './time.ts';
 
 export interface DueNotification {
   readonly severity: Severity;
@@ -111,6 +111,50 @@ export function dueAtSweep(views: readonly OperationView[]): DueNotification[] {
     }
     return [];
   });
+}
+
+/** An instant at which an operation's escalation falls due, and the operation as seen before it. */
+export interface EscalationInstant {
+  readonly at: Instant;
+  readonly view: OperationView;
+}
+
+/**
+ * When running operations (muted ones aside) next fall due for a WARNING, a CRITICAL or a CRITICAL
+ * reminder within `(after, until]`, the operation standing still: the instants at which {@link dueAtSweep} would
+ * begin to give something new, each to the whole second at or after it (as events' times are
+ * written), by time and then as operations are listed. What the sweeper waits for to escalate on
+ * time rather than at its next minute; at each, what is due is read again (the operation may have
+ * ended meanwhile, or a late event moved its start).
+ *
+ * @example
+ * escalationsFallingDue(viewOperations(stacks, now, config), now, now + ON_TIME_HORIZON_MS);
+ * // [{ at: start + 20 min, view }]
+ */
+export function escalationsFallingDue(
+  views: readonly OperationView[],
+  after: Instant,
+  until: Instant,
+): EscalationInstant[] {
+  const falling = views.flatMap((view): EscalationInstant[] => {
+    const { operation, threshold } = view;
+    // A muted operation's escalation only records a suppressed claim, which the next sweep does as
+    // well: nobody is waiting for it. A nested one is waited for: its root may stop telling it.
+    if (operation.state !== 'running' || view.quiet === Quiet.MUTED) return [];
+    const instants = has(view, Severity.CRITICAL)
+      ? view.reminderAt === null
+        ? []
+        : [view.reminderAt]
+      : [
+          ...(has(view, Severity.WARNING) ? [] : [operation.start + threshold.warnMs]),
+          operation.start + threshold.criticalMs,
+        ];
+    return [...new Set(instants.map(ceilToSecond))]
+      .filter((at) => at > after && at <= until)
+      .map((at) => ({ at, view }));
+  });
+  // Stable: views come listed by start, then stack id.
+  return falling.sort((a, b) => a.at - b.at);
 }
 
 /**

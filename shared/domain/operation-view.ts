@@ -32,6 +32,8 @@ export interface OperationView {
   readonly rootStackId: string | null;
   /** The CRITICAL reminder due now (config.repeatCriticalEveryMs), or `null`. */
   readonly reminderDue: number | null;
+  /** When the next CRITICAL reminder falls due, if one is to come (it may be due already). */
+  readonly reminderAt: Instant | null;
   /** What its pages go by: its thresholds, adaptive for an `auto` type with enough history. */
   readonly threshold: EffectiveThreshold;
   /** Its severity against {@link threshold}, for its pages. */
@@ -86,17 +88,16 @@ function coveredByRoot(operation: Operation, rootOperations: readonly Operation[
 }
 
 /**
- * The number of the CRITICAL reminder due at `now`: the next one, an interval after the last
- * CRITICAL (or reminder) went out; none while that one is still unsent, so that a notifier that
- * fails for a while sends one reminder when it recovers, not a pile.
+ * The next CRITICAL reminder and when it falls due: an interval after the last CRITICAL (or
+ * reminder) went out; none while that one is still unsent, so that a notifier that fails for a
+ * while sends one reminder when it recovers, not a pile.
  */
-function reminderDue(
+function nextReminder(
   operation: Operation,
   quiet: Quiet | null,
   claims: readonly Claim[],
-  now: Instant,
   config: WatchdogConfig,
-): number | null {
+): { readonly repeat: number; readonly at: Instant } | null {
   const every = config.repeatCriticalEveryMs;
   if (every === null || quiet !== null || operation.state !== 'running') return null;
   // A CRITICAL suppressed because a root told it is due again itself, not reminded of.
@@ -110,8 +111,7 @@ function reminderDue(
     .at(-1);
   if (last === undefined) return null;
   const settled = settledAt(last);
-  if (settled === null || now - settled < every) return null;
-  return (last.repeat ?? 0) + 1;
+  return settled === null ? null : { repeat: (last.repeat ?? 0) + 1, at: settled + every };
 }
 
 /**
@@ -147,11 +147,13 @@ export function viewOperations(stacks: readonly StackState[], now: Instant, conf
         durations,
         config.adaptive,
       );
+      const reminder = nextReminder(operation, quiet, owned, config);
       views.push({
         operation,
         quiet,
         rootStackId: stack.rootStackId,
-        reminderDue: reminderDue(operation, quiet, owned, now, config),
+        reminderDue: reminder !== null && now >= reminder.at ? reminder.repeat : null,
+        reminderAt: reminder?.at ?? null,
         threshold,
         severity: severityAgainst(operation, now, threshold),
         claims: owned,

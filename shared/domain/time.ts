@@ -76,6 +76,17 @@ export function floorToSecond(at: Instant): Instant {
   return Math.floor(at / 1000) * 1000;
 }
 
+/**
+ * The first whole second at or after `at`: an instant computed from a threshold of a fraction of a
+ * second (an adaptive one) read at the second before it would find the threshold not yet passed.
+ *
+ * @example
+ * ceilToSecond(Date.parse('2024-03-05T10:04:59.250Z')); // 10:05:00
+ */
+export function ceilToSecond(at: Instant): Instant {
+  return Math.ceil(at / 1000) * 1000;
+}
+
 export function floorToMinute(at: Instant): Instant {
   return Math.floor(at / MINUTE_MS) * MINUTE_MS;
 }

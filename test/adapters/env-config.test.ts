@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, readRuntimeConfig } from '../../shared/adapters/env-config.ts';
+import { ConfigurationError, readRuntimeConfig, readSweeperConfig } from '../../shared/adapters/env-config.ts';
 import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
 
 const REQUIRED = { WATCHDOG_TABLE_NAME: 'watchdog', WATCHDOG_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts' };
@@ -134,6 +134,7 @@ describe('readRuntimeConfig', () => {
     [{ ...REQUIRED, WATCHDOG_EVENT_BUS_NAME: 'my bus' }, 'WATCHDOG_EVENT_BUS_NAME', "got 'my bus'"],
     [{ ...REQUIRED, WATCHDOG_MUTE: '^sandbox-;(' }, 'WATCHDOG_MUTE', "mute '(' is not a valid regular expression"],
     [{ ...REQUIRED, WATCHDOG_REPEAT_CRITICAL_EVERY: 'hourly' }, 'WATCHDOG_REPEAT_CRITICAL_EVERY', "got 'hourly'"],
+    [{ ...REQUIRED, WATCHDOG_HEADS_UP: 'yes' }, 'WATCHDOG_HEADS_UP', "expected true or false, got 'yes'"],
     [{ ...REQUIRED, WATCHDOG_MEMBER_READ_ROLE: 'read role' }, 'WATCHDOG_MEMBER_READ_ROLE', "got 'read role'"],
     [
       { ...REQUIRED, WATCHDOG_MEMBER_READ_ROLE: 'cfn-watchdog-read', AWS_REGION: 'eu-central-1' },
@@ -158,5 +159,39 @@ describe('readRuntimeConfig', () => {
     expect(error.variable).toBe(variable);
     expect(error.message.startsWith(`${variable}: `)).toBe(true);
     expect(error.message).toContain(text);
+  });
+});
+
+describe('readSweeperConfig', () => {
+  it.each([
+    [undefined, true],
+    ['', true],
+    ['true', true],
+    ['false', false],
+  ])('reads WATCHDOG_ON_TIME_ESCALATION %j as %s (on unless turned off)', (text, expected) => {
+    expect(readSweeperConfig({ ...REQUIRED, WATCHDOG_ON_TIME_ESCALATION: text }).onTimeEscalation).toBe(expected);
+  });
+
+  it.each(['yes', 'TRUE', '1'])('fails naming WATCHDOG_ON_TIME_ESCALATION for %j', (text) => {
+    // Act
+    let error: unknown;
+    try {
+      readSweeperConfig({ ...REQUIRED, WATCHDOG_ON_TIME_ESCALATION: text });
+    } catch (caught) {
+      error = caught;
+    }
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).message).toBe(
+      `WATCHDOG_ON_TIME_ESCALATION: expected true or false, got '${text}'`,
+    );
+  });
+
+  it("reads the functions' own configuration too, failing the same way", () => {
+    expect(() => readSweeperConfig({ WATCHDOG_TABLE_NAME: 'watchdog' })).toThrow(
+      'WATCHDOG_TOPIC_ARN: required, but not set',
+    );
+    expect(readSweeperConfig({ ...REQUIRED, WATCHDOG_HEADS_UP: 'true' }).runtime.watchdog.headsUp).toBe(true);
   });
 });

@@ -17,6 +17,7 @@ import { parseStackArn } from '../../shared/domain/events.ts';
 import type { StatusRecord } from '../../shared/domain/operations.ts';
 import type { Notification } from '../../shared/domain/notification.ts';
 import { isTerminal } from '../../shared/domain/status.ts';
+import { thresholdFor } from '../../shared/domain/thresholds.ts';
 import { formatInstant } from '../../shared/domain/time.ts';
 import { eventOfRecord, MIN, historyArb, SERVICE_RULES } from '../support/histories.ts';
 
@@ -115,6 +116,29 @@ function withTerminalOvertaken(
   if (first < 0 || next < 0 || !early || !late) return held;
   held[first] = Math.max(held[first] ?? 0, late.time + (held[next] ?? 0) + 1000 - early.time);
   return held;
+}
+
+type Scenario = typeof scenario extends fc.Arbitrary<infer Drawn> ? Drawn : never;
+
+/**
+ * The history delivered in order, and late, shuffled and duplicated (a terminal overtaken, if
+ * drawn), each with its nesting if one was drawn; and when the replays stop.
+ */
+function deliveriesOf({ records, delays, again, nest, overtaken }: Scenario) {
+  const held = withTerminalOvertaken(records, delays, overtaken);
+  const pair = nestedPair(records, nest);
+  const nestIndex = records.length + again.length;
+  const nestings = pair ? [nesting(pair[0], pair[1], nestIndex, 0)] : [];
+  return {
+    until: settledUntil(records, held),
+    pair,
+    inOrder: [...records.map((record, index) => delivery(record, index, 0)), ...nestings],
+    disordered: [
+      ...records.map((record, index) => delivery(record, index, held[index] ?? 0)),
+      ...again.map(([which, delay], copy) => delivery(records[which] as StatusRecord, records.length + copy, delay)),
+      ...nestings,
+    ],
+  };
 }
 
 /** Past the latest delivery and a whole grace, so that every replay of the history settles. */
@@ -253,15 +277,16 @@ function expectNotifiedOncePerOperation(result: ReplayResult, deliveries: readon
   }
 }
 
-/** Every page also went to the bus as its event, once, in the same order (the replay's bus never refuses). */
+/**
+ * Every page also went to the bus as its event, once, in the same order (the replay's bus never
+ * refuses); and on the bus alone only the RESOLVED that closes an incident the bus was told of,
+ * its page suppressed because its operation turned quiet since (a late root event covering it).
+ */
 function expectEachPageOnTheBus(result: ReplayResult): void {
-  const said = result.escalationEvents.map(({ at, event: { detail } }) => [
-    detail.stackId,
-    detail.startedAt,
-    detail.severity,
-    detail.reminder,
-    formatInstant(at),
-  ]);
+  const said = result.escalationEvents.map(({ at, event: { detail } }) => ({
+    dedupKey: detail.dedupKey,
+    told: [detail.stackId, detail.startedAt, detail.severity, detail.reminder, formatInstant(at)],
+  }));
   const paged = result.notifications.map((n) => [
     n.stackId,
     formatInstant(n.startedAt),
@@ -269,7 +294,16 @@ function expectEachPageOnTheBus(result: ReplayResult): void {
     n.reminder,
     formatInstant(n.at),
   ]);
-  expect(said).toEqual(paged);
+  const pagedText = new Set(paged.map((told) => JSON.stringify(told)));
+  const busOnly = said.filter(({ told }) => !pagedText.has(JSON.stringify(told)));
+  for (const closing of busOnly) {
+    expect(closing.told[2], JSON.stringify(closing.told)).toBe('RESOLVED');
+    const opened = said
+      .slice(0, said.indexOf(closing))
+      .some(({ dedupKey, told }) => dedupKey === closing.dedupKey && (told[2] === 'WARNING' || told[2] === 'CRITICAL'));
+    expect(opened, `${JSON.stringify(closing.told)} closes an incident the bus was told of`).toBe(true);
+  }
+  expect(said.filter((event) => !busOnly.includes(event)).map(({ told }) => told)).toEqual(paged);
 }
 
 /** No window ends before it starts, and a service's windows never overlap. */
@@ -295,23 +329,9 @@ describe('replaying late, shuffled and duplicated deliveries', () => {
   it('records what in-order delivery records, and notifies each operation at most once per severity, never ' +
     'downwards, never after its completion arrived', async () => {
     await fc.assert(
-      fc.asyncProperty(scenario, async ({ records, delays, again, nest, overtaken }) => {
+      fc.asyncProperty(scenario, async (drawn) => {
         // Prepare
-        const held = withTerminalOvertaken(records, delays, overtaken);
-        const until = settledUntil(records, held);
-        const pair = nestedPair(records, nest);
-        const nestIndex = records.length + again.length;
-        const inOrder = [
-          ...records.map((record, index) => delivery(record, index, 0)),
-          ...(pair ? [nesting(pair[0], pair[1], nestIndex, 0)] : []),
-        ];
-        const disordered = [
-          ...records.map((record, index) => delivery(record, index, held[index] ?? 0)),
-          ...again.map(([which, delay], copy) =>
-            delivery(records[which] as StatusRecord, records.length + copy, delay),
-          ),
-          ...(pair ? [nesting(pair[0], pair[1], nestIndex, 0)] : []),
-        ];
+        const { until, inOrder, disordered } = deliveriesOf(drawn);
 
         // Act
         const expected = await replay(inOrder, [], { config, until, log: silentLog });
@@ -377,6 +397,45 @@ describe('replaying late, shuffled and duplicated deliveries', () => {
             `${n.severity} of ${n.stackName} at ${formatInstant(n.at)}: CloudFormation said ${statuses.join(', ')}`,
           ).toBe(true);
         }
+      }),
+      { numRuns: RUNS, endOnFailure: true },
+    );
+  }, 3_600_000);
+
+  it('escalating on time (--on-time): what the minute clock records, every page of it too, each at most 10 s ' +
+    'after its threshold when delivered in order; late, shuffled and duplicated, nothing twice', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async (drawn) => {
+        // Prepare
+        const { until, pair, inOrder, disordered } = deliveriesOf(drawn);
+
+        // Act
+        const onMinutes = await replay(inOrder, [], { config, until, log: silentLog });
+        const onTime = await replay(inOrder, [], { config, until, log: silentLog, onTime: true });
+        const lateOnTime = await replay(disordered, [], { config, until, log: silentLog, onTime: true });
+
+        // Assess
+        expect(recorded(onTime)).toEqual(recorded(onMinutes));
+        expect(recorded(lateOnTime)).toEqual(recorded(onMinutes));
+        const escalations = (result: ReplayResult) =>
+          result.notifications.filter((n) => n.severity === 'WARNING' || n.severity === 'CRITICAL');
+        const named = (n: Notification): string => `${n.stackId}|${n.startedAt}|${n.severity}`;
+        const onTimeNamed = new Set(escalations(onTime).map(named));
+        for (const n of escalations(onMinutes)) expect(onTimeNamed, named(n)).toContain(named(n));
+        // A nested stack's escalation comes due when its root's operation stops telling it, an event
+        // the sweep after it finds: only the others fall due at their thresholds.
+        for (const n of escalations(onTime).filter((item) => item.stackId !== pair?.[1].stackId)) {
+          const { warnMs, criticalMs } = thresholdFor(config.thresholds, n.operation);
+          const lateMs = n.elapsedMs - (n.severity === 'WARNING' ? warnMs : criticalMs);
+          expect(lateMs, `${n.severity} of ${n.stackName} at ${formatInstant(n.at)}`).toBeGreaterThanOrEqual(0);
+          expect(lateMs, `${n.severity} of ${n.stackName} at ${formatInstant(n.at)}`).toBeLessThanOrEqual(10_000);
+        }
+        for (const result of [onTime, lateOnTime]) {
+          expectWindowEventsConsistent(result);
+          expectEachPageOnTheBus(result);
+        }
+        expectNotifiedOncePerOperation(onTime, inOrder);
+        expectNotifiedOncePerOperation(lateOnTime, disordered);
       }),
       { numRuns: RUNS, endOnFailure: true },
     );

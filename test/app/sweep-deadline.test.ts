@@ -20,7 +20,7 @@ import { iso, t } from '../support/states.ts';
 import { stackStatus, watchdog, type Watchdog } from '../support/watchdog.ts';
 
 /** The sweeper Lambda's timeout: what its remaining time starts from. */
-const LAMBDA_TIMEOUT_MS = 55_000;
+const LAMBDA_TIMEOUT_MS = 58_000;
 
 /** A Lambda invocation's remaining time, counting down only when the test says time passed. */
 class FakeInvocation {

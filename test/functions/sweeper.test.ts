@@ -10,7 +10,7 @@ import { DEFAULT_CONFIG } from '../../shared/domain/config.ts';
 import { stackArn, stackEvent } from '../support/events.ts';
 import { REPO_ROOT } from '../support/shared-files.ts';
 import { seedWindowClosedDetail } from '../support/window-events.ts';
-import { lambdaContext, loadLambdas, mockedAws } from './lambda-harness.ts';
+import { lambdaContext, loadLambdas, mockedAws, type LoadedLambdas } from './lambda-harness.ts';
 
 const aws = mockedAws();
 const { sns, cloudFormation, eventBridge } = aws;
@@ -57,6 +57,20 @@ afterEach(() => {
   vi.useRealTimers();
   vi.unstubAllEnvs();
 });
+
+/**
+ * The handlers with `WATCHDOG_ON_TIME_ESCALATION` set to `onTime` under fake timers (Date and
+ * setTimeout), after a deletion began at 10:00:12 that CloudFormation still reports; the sweeper's.
+ */
+async function deletionSince10h00m12s(onTime: string): Promise<LoadedLambdas['sweeper']> {
+  vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+  const { stackEvents, sweeper } = await loadLambdas({ WATCHDOG_ON_TIME_ESCALATION: onTime });
+  const hung = { name: 'billing', region: 'eu-central-1', uuid: '1d2e3f40-3a4b-11ee-9d8c-0f1e2d3c4b5a' };
+  cloudFormationAnswersFrom(new Map([[stackArn(hung), 'DELETE_IN_PROGRESS']]));
+  vi.setSystemTime(at('2025-06-03T10:00:13Z'));
+  await stackEvents.handleStackEvent(stackEvent(hung, '2025-06-03T10:00:12Z', 'DELETE_IN_PROGRESS'));
+  return sweeper;
+}
 
 describe('sweeper handler', () => {
   it(
@@ -263,4 +277,73 @@ describe('sweeper handler', () => {
       expect(await store.lastSweepHeartbeat()).toBe(at('2025-06-03T10:22:00Z'));
     },
   );
+
+  it(
+    'waits within the invocation for a threshold falling due and pages at its second (OnTimeEscalation, on by ' +
+      'default), within the time the invocation has',
+    async () => {
+      // Prepare: a deletion since 10:00:12; the sweep begins at 10:20:00 with 58 s to go.
+      const sweeper = await deletionSince10h00m12s('');
+      vi.setSystemTime(at('2025-06-03T10:20:00Z'));
+      const endsAt = Date.now() + 58_000;
+
+      // Act: time moves on once the sweep waits on its timer (its DynamoDB calls are real I/O, each
+      // with the SDK's own 3 s socket-warning timer).
+      const timeouts = vi.spyOn(globalThis, 'setTimeout');
+      let done = false;
+      const sweeping = sweeper
+        .handleSweep(() => endsAt - Date.now())
+        .then((result) => {
+          done = true;
+          return result;
+        });
+      const waitsFor = (): number | undefined =>
+        timeouts.mock.calls.map(([, delay]) => delay ?? 0).find((delay) => delay > 3_000);
+      while (waitsFor() === undefined && !done) await new Promise((resolve) => setImmediate(resolve));
+      await vi.advanceTimersByTimeAsync(11_999);
+      const beforeItsSecond = sns.commandCalls(PublishCommand).length;
+      await vi.advanceTimersByTimeAsync(1);
+      const result = await sweeping;
+
+      // Assess
+      expect(waitsFor()).toBe(12_000);
+      expect(beforeItsSecond).toBe(0);
+      expect(result.notifications.map((sent) => [sent.severity, new Date(sent.at).toISOString()])).toEqual([
+        ['WARNING', '2025-06-03T10:20:12.000Z'],
+      ]);
+      const [published] = sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
+      expect(JSON.parse(published?.Message ?? '{}').email).toContain('Elapsed:    20 min (as of 2025-06-03T10:20:12Z)');
+    },
+  );
+
+  it('returns at once when nothing falls due within the minute, with OnTimeEscalation on', async () => {
+    // Prepare: a deletion since 10:00:12, swept at 10:10:00.
+    const sweeper = await deletionSince10h00m12s('true');
+    vi.setSystemTime(at('2025-06-03T10:10:00Z'));
+    const timeouts = vi.spyOn(globalThis, 'setTimeout');
+
+    // Act: no timer is advanced; a sweep that waited would never end.
+    const result = await sweeper.handleSweep(() => 58_000);
+
+    // Assess
+    expect(result.notifications).toEqual([]);
+    expect(timeouts.mock.calls.map(([, delay]) => delay ?? 0).filter((delay) => delay > 3_000)).toEqual([]);
+  });
+
+  it('waits for nothing when OnTimeEscalation is false: the next sweep pages', async () => {
+    // Prepare
+    const sweeper = await deletionSince10h00m12s('false');
+    vi.setSystemTime(at('2025-06-03T10:20:00Z'));
+
+    // Act: no timer is advanced; a sweep that waited would never end.
+    const result = await sweeper.handleSweep(() => 58_000);
+    vi.setSystemTime(at('2025-06-03T10:21:00Z'));
+    const next = await sweeper.handleSweep(() => 58_000);
+
+    // Assess
+    expect(result.notifications).toEqual([]);
+    expect(next.notifications.map((sent) => [sent.severity, new Date(sent.at).toISOString()])).toEqual([
+      ['WARNING', '2025-06-03T10:21:00.000Z'],
+    ]);
+  });
 });
