@@ -30,8 +30,15 @@ export const VOLUME = {
   historyDays: 90,
 } as const;
 
-/** Assumed, not measured here: how long an invocation takes in Lambda (DynamoDB's latency dominates). */
-const ASSUMED = { eventInvocationMs: 60, sweepInvocationMs: 120, lambdaMemoryGb: 0.5 } as const;
+/**
+ * Assumed, not measured here: how long an invocation takes in Lambda (DynamoDB's latency dominates);
+ * and how long a sweep waits, on average, in a minute where a WARNING or CRITICAL falls due
+ * (OnTimeEscalation: up to 50 s, the instant uniform in the minute), each page counted as a minute
+ * of its own (an upper bound: pages of one minute share the wait).
+ */
+const ASSUMED = { eventInvocationMs: 60, sweepInvocationMs: 120, onTimeWaitMs: 25_000, lambdaMemoryGb: 0.5 } as const;
+/** The worst the waits can cost: a sweep waiting its whole 50 s every minute of the month. */
+const WORST_WAIT_MS = 50_000;
 
 export interface MonthlyCost {
   /** The events of the day the figures come from (scaled to {@link VOLUME}.eventsPerDay). */
@@ -60,7 +67,11 @@ export interface MonthlyCost {
   readonly lambda: {
     readonly invocations: number;
     readonly gbSeconds: number;
+    /** Of them, the sweeper's waits to page on time (OnTimeEscalation). */
+    readonly onTimeWaitGbSeconds: number;
     readonly usdBeyondFreeTier: number;
+    /** Were the sweeper to wait 50 s every minute: the bound of what OnTimeEscalation adds. */
+    readonly worstCaseOnTimeWaitUsdBeyondFreeTier: number;
     readonly note: string;
   };
   readonly eventBridge: {
@@ -104,9 +115,14 @@ export function monthlyCost(figures: EventsFigures): MonthlyCost {
   const gb = (historyItems * (historyBytes + 100 + 250)) / 1e9;
 
   const invocations = eventsPerMonth + VOLUME.sweepsPerMonth;
+  const escalationsPerMonth =
+    ((figures.notifications.WARNING ?? 0) + (figures.notifications.CRITICAL ?? 0)) * scale * VOLUME.days;
+  const onTimeWaitGbSeconds = ((escalationsPerMonth * ASSUMED.onTimeWaitMs) / 1000) * ASSUMED.lambdaMemoryGb;
   const gbSeconds =
     ((eventsPerMonth * ASSUMED.eventInvocationMs + VOLUME.sweepsPerMonth * ASSUMED.sweepInvocationMs) / 1000) *
-    ASSUMED.lambdaMemoryGb;
+      ASSUMED.lambdaMemoryGb +
+    onTimeWaitGbSeconds;
+  const worstWaitGbSeconds = ((VOLUME.sweepsPerMonth * WORST_WAIT_MS) / 1000) * ASSUMED.lambdaMemoryGb;
   const windowEventsPerMonth = figures.windowEvents * scale * VOLUME.days;
   const notificationsPerMonth =
     Object.values(figures.notifications).reduce((sum, count) => sum + count, 0) * scale * VOLUME.days;
@@ -152,10 +168,13 @@ export function monthlyCost(figures: EventsFigures): MonthlyCost {
     lambda: {
       invocations,
       gbSeconds: Math.round(gbSeconds),
+      onTimeWaitGbSeconds: Math.round(onTimeWaitGbSeconds),
       usdBeyondFreeTier: round(gbSeconds * PRICES.lambdaGbSecondUsd + invocations * PRICES.lambdaRequestUsd, 2),
+      worstCaseOnTimeWaitUsdBeyondFreeTier: round(worstWaitGbSeconds * PRICES.lambdaGbSecondUsd, 2),
       note:
         `assumed ${ASSUMED.eventInvocationMs} ms per event and ${ASSUMED.sweepInvocationMs} ms per sweep at ` +
-        `${ASSUMED.lambdaMemoryGb * 1024} MB; the always-free tier (1M requests, 400,000 GB-s a month) covers it`,
+        `${ASSUMED.lambdaMemoryGb * 1024} MB, and a ${ASSUMED.onTimeWaitMs / 1000} s wait per WARNING/CRITICAL ` +
+        '(OnTimeEscalation); the always-free tier (1M requests, 400,000 GB-s a month) covers it',
     },
     eventBridge: {
       windowEventsPerMonth: Math.round(windowEventsPerMonth),

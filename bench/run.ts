@@ -4,12 +4,13 @@
  * goes to stderr either way). See bench/README.md for what each figure means.
  *
  * Options: --json, --quick (small sizes, for a smoke run), --concurrency N (default 4),
- * --skip a,b (phases: events, sweep, escalations, burst, items, replay, bundles).
+ * --skip a,b (phases: events, sweep, escalations, burst, items, replay, delay, bundles).
  */
 import { availableParallelism, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
+import { ALERT_DELAY_TARGET_SECONDS, benchAlertDelay, type AlertDelayFigures } from './alert-delay.ts';
 import { benchBundles, type BundleFigures } from './bundles.ts';
 import { monthlyCost, type MonthlyCost } from './cost.ts';
 import { benchBurst, type BurstFigures } from './burst.ts';
@@ -22,7 +23,7 @@ import { generateOrgDay } from './org.ts';
 import { benchReplay, type ReplayFigures } from './replay.ts';
 import { benchSweep, type SweepFigures } from './sweep.ts';
 
-const PHASES = ['events', 'sweep', 'escalations', 'burst', 'items', 'replay', 'bundles'] as const;
+const PHASES = ['events', 'sweep', 'escalations', 'burst', 'items', 'replay', 'delay', 'bundles'] as const;
 type Phase = (typeof PHASES)[number];
 
 interface Sizes {
@@ -35,6 +36,8 @@ interface Sizes {
   /** The replayed day's events (and a tenth of it, alternately), and how many times each. */
   readonly replayEvents: number;
   readonly replayRuns: number;
+  /** Alternate replays of the alert-delay day, each way. */
+  readonly delayRuns: number;
 }
 
 const FULL: Sizes = {
@@ -46,6 +49,7 @@ const FULL: Sizes = {
   importRuns: 15,
   replayEvents: 100_000,
   replayRuns: 2,
+  delayRuns: 3,
 };
 const QUICK: Sizes = {
   stacks: 200,
@@ -56,6 +60,7 @@ const QUICK: Sizes = {
   importRuns: 5,
   replayEvents: 20_000,
   replayRuns: 1,
+  delayRuns: 1,
 };
 
 /** Replay's targets (issue 14), for a 100,000-event day. */
@@ -90,6 +95,7 @@ interface Phases {
   readonly burst?: BurstFigures | undefined;
   readonly items?: ItemBounds | undefined;
   readonly replay?: ReplayFigures | undefined;
+  readonly delay?: AlertDelayFigures | undefined;
   readonly bundles?: BundleFigures | undefined;
 }
 
@@ -97,7 +103,7 @@ interface Phases {
 const requestsPerEventOf = (events: EventsFigures): number =>
   (events.eventTally.requests + events.describeStacks.events) / events.events;
 
-function targets({ events, sweep, escalations, burst, items, replay, bundles }: Phases): Target[] {
+function targets({ events, sweep, escalations, burst, items, replay, delay, bundles }: Phases): Target[] {
   const list: Target[] = [];
   if (events) {
     const ratio = events.eventsPerSecond / events.raw.rawWritesPerSecond;
@@ -186,6 +192,24 @@ function targets({ events, sweep, escalations, burst, items, replay, bundles }: 
     for (const [name, error] of Object.entries(bundles.errors))
       list.push({ figure: `bundle.${name}`, value: error, target: 'builds and imports', holds: false });
   }
+  if (delay) {
+    list.push({
+      figure:
+        `alertDelaySecondsP99 (replay, ${delay.onTime.pages} pages; max ${delay.onTime.maxSeconds}; ` +
+        `on the minute ${delay.wholeMinute.p99Seconds})`,
+      value: delay.onTime.p99Seconds,
+      target: `≤ ${ALERT_DELAY_TARGET_SECONDS}`,
+      holds: delay.onTime.maxSeconds <= ALERT_DELAY_TARGET_SECONDS,
+    });
+    list.push({
+      figure:
+        `alertDelayBurstSecondsP99 (${delay.burst.stacks} due in one second, real time; ` +
+        `max ${delay.burst.maxSeconds})`,
+      value: delay.burst.p99Seconds,
+      target: `≤ ${ALERT_DELAY_TARGET_SECONDS}`,
+      holds: delay.burst.maxSeconds <= ALERT_DELAY_TARGET_SECONDS,
+    });
+  }
   if (replay) {
     const { full } = replay;
     list.push({
@@ -247,6 +271,11 @@ function humanReport(report: Record<string, unknown>, list: readonly Target[], c
     'replayEventsPerSecond100k',
     'replayPeakRssMB100k',
     'replayGrowthRatio',
+    'alertDelaySecondsP99',
+    'alertDelaySecondsP99WholeMinute',
+    'alertDelayP99Ratio',
+    'alertDelayBurstSecondsP99',
+    'replayOnTimeTimeRatio',
   ]) {
     const value = report[key];
     if (typeof value === 'number') figures.push([key, fmt(value, 3)]);
@@ -347,9 +376,10 @@ async function main(): Promise<void> {
     progress(`burst: ${burst.burstDeadLetters} dead letters, ${burst.burstWriteUnitsPerEvent} write units/event`);
   const items = runs('items') ? await benchItemBounds() : undefined;
   const replay = runs('replay') ? await benchReplay({ events: sizes.replayEvents, runs: sizes.replayRuns }) : undefined;
+  const delay = runs('delay') ? await benchAlertDelay({ runs: sizes.delayRuns }) : undefined;
   const cost = events ? monthlyCost(events) : undefined;
 
-  const list = targets({ events, sweep, escalations, burst, items, replay, bundles });
+  const list = targets({ events, sweep, escalations, burst, items, replay, delay, bundles });
   const { eventTally, ...eventDetails } = events ?? { eventTally: undefined };
   const report = {
     ...(events && raw
@@ -394,6 +424,15 @@ async function main(): Promise<void> {
           replayGrowthRatio: round(replay.growthRatio, 3),
         }
       : {}),
+    ...(delay
+      ? {
+          alertDelaySecondsP99: delay.onTime.p99Seconds,
+          alertDelaySecondsP99WholeMinute: delay.wholeMinute.p99Seconds,
+          alertDelayP99Ratio: round(delay.onTime.p99Seconds / delay.wholeMinute.p99Seconds, 3),
+          alertDelayBurstSecondsP99: delay.burst.p99Seconds,
+          replayOnTimeTimeRatio: round(delay.replayTimeRatio, 3),
+        }
+      : {}),
     targets: list,
     ...(cost ? { monthlyCost: cost } : {}),
     details: {
@@ -436,6 +475,7 @@ async function main(): Promise<void> {
       ...(burst ? { burst } : {}),
       ...(items ? { items } : {}),
       ...(replay ? { replay } : {}),
+      ...(delay ? { delay } : {}),
       ...(bundles ? { bundles } : {}),
     },
     machine: machine(),
