@@ -182,11 +182,12 @@ export function sameWalkPoint(a: WalkPoint | null, b: WalkPoint | null): boolean
  */
 export function walkAgainFrom(point: WalkPoint | null, stacks: readonly StackState[]): Instant | null {
   if (point === null) return null;
-  const covered = (start: Instant): boolean => point.open !== null && point.open.start <= start;
   const times = stacks.flatMap((stack) => {
     const { unwalkedSince: since, unwalkedOperationStart: start } = stack;
     if (since === null) return [];
-    if (start !== null && start <= point.asOf && !covered(start)) return [Math.min(start, since)];
+    // Also inside the window open then: that window may be there only because the operation
+    // seemed to run on, and its end, arrived late, can take it away.
+    if (start !== null && start <= point.asOf) return [Math.min(start, since)];
     return since <= point.asOf ? [since] : [];
   });
   return times.length === 0 ? null : Math.min(...times);

@@ -147,9 +147,14 @@ export function unwalkedAfter(
 /** The start of the operation `record` is a phase of (the rules' view of the stack); its own time when none. */
 function startOfOperationOf(stack: StackState, record: StatusRecord): Instant {
   const { operations } = stackOperations(stack);
-  const own = operations.find((operation) =>
+  const index = operations.findIndex((operation) =>
     operation.phases.some((phase) => phase.time === record.time && phase.status === record.status),
   );
+  const own = operations[index];
+  // One whose end never arrived runs, for severity, to the next one's start: a late event that
+  // begins the next one cuts it short, and can take away the window it seemed to open.
+  const before = operations[index - 1];
+  if (own && before?.state === 'abandoned' && before.supersededAt === own.start) return before.start;
   return own?.start ?? record.time;
 }
 

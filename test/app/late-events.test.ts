@@ -144,3 +144,74 @@ describe('a late event in a large service', () => {
     expect(late.operations).toHaveLength(STACKS * WAVES);
   }, 120_000);
 });
+
+describe('a late event that shortens an operation', () => {
+  const windowsOf = (result: Awaited<ReturnType<typeof replay>>) =>
+    result.windows.map((window) => [
+      formatInstant(window.start),
+      window.end === null ? null : formatInstant(window.end),
+      window.peakSeverity,
+    ]);
+  /** Deliveries of `stack`'s statuses, each at its own time unless a delay is given. */
+  function deliveries(stack: StackSpec, statuses: readonly [string, string, number?][]): Delivery[] {
+    return statuses.map(([clock, status, delayMs = 0], index) => {
+      const at = Date.parse(`2024-03-05T${clock}Z`);
+      const event = parseCloudFormationEvent(stackEvent(stack, formatInstant(at), status, '', `event-${index}`));
+      return { index, deliverAt: at + delayMs, event };
+    });
+  }
+  const until = Date.parse('2024-03-05T12:00:00Z');
+
+  it.each([
+    {
+      what: 'a 19-minute deletion whose DELETE_COMPLETE comes 16 minutes late: no window, the one announced withdrawn',
+      statuses: [
+        ['10:00:00', 'DELETE_IN_PROGRESS'],
+        ['10:19:00', 'DELETE_COMPLETE', 16 * MIN],
+      ] as [string, string, number?][],
+      windows: [],
+      // Opened when it ran past 20 minutes, withdrawn when its end came.
+      said: [
+        ['Impact Window Opened', '2024-03-05T10:00:00Z', null, false],
+        ['Impact Window Closed', '2024-03-05T10:00:00Z', '2024-03-05T10:00:00Z', true],
+      ],
+    },
+    {
+      what: 'an update whose end never came, cut at 19 minutes by an import whose start comes 21 minutes late',
+      statuses: [
+        ['10:00:00', 'UPDATE_IN_PROGRESS'],
+        ['10:19:00', 'IMPORT_IN_PROGRESS', 21 * MIN],
+        ['11:45:00', 'IMPORT_COMPLETE'],
+      ] as [string, string, number?][],
+      windows: [['2024-03-05T10:19:00Z', '2024-03-05T11:45:00Z', 'CRITICAL']],
+      // Opened for the update, which goes on as the import's window.
+      said: [
+        ['Impact Window Opened', '2024-03-05T10:00:00Z', null, false],
+        ['Impact Window Closed', '2024-03-05T10:19:00Z', '2024-03-05T11:45:00Z', false],
+      ],
+    },
+  ])('records what on-time delivery records: $what', async ({ statuses, windows, said }) => {
+    // Prepare
+    const stack: StackSpec = { name: 'billing' };
+    const late = deliveries(stack, statuses);
+    const onTime = deliveries(
+      stack,
+      statuses.map(([clock, status]) => [clock, status]),
+    );
+
+    // Act
+    const expected = await replay(onTime, [], { config, until, log: silentLog });
+    const actual = await replay(late, [], { config, until, log: silentLog });
+
+    // Assess
+    expect(windowsOf(expected)).toEqual(windows);
+    expect(windowsOf(actual)).toEqual(windows);
+    const told = actual.windowEvents.map(({ event: { detailType, detail } }) => [
+      detailType,
+      detail.start,
+      detail.end,
+      detail.withdrawn,
+    ]);
+    expect(told).toEqual(said);
+  });
+});
