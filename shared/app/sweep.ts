@@ -20,6 +20,7 @@ import {
   type ClaimedNotification,
   type DueNotification,
 } from '../domain/due.ts';
+import type { WatchdogConfig } from '../domain/config.ts';
 import type { Notification } from '../domain/notification.ts';
 import { viewOperations, type OperationView } from '../domain/operation-view.ts';
 import { compareOperations } from '../domain/operations.ts';
@@ -299,13 +300,22 @@ async function escalateStack(
   // Nested: whether its root's operation still tells it is read again too.
   const staleRoot = rootOf(read, stackId);
   const root = staleRoot && (await deps.store.loadStack(key, staleRoot));
-  const due = dueAtSweep(viewOperations(root ? [stack, root] : [stack], now, deps.config)).filter(
-    (item) => item.view.operation.stackId === stackId,
-  );
   const sent: Notification[] = [];
-  for (const item of due) sent.push(...(await escalate(deps, key, item, stack, root, now, { fresh: true })));
+  for (const item of dueOfStack(stack, root, now, deps.config))
+    sent.push(...(await escalate(deps, key, item, stack, root, now, { fresh: true })));
   return sent;
 }
+
+/** What a sweep at `now` finds due for one stack's operations (its root given: it may tell them). */
+const dueOfStack = (
+  stack: StackState,
+  root: StackState | null,
+  now: Instant,
+  config: WatchdogConfig,
+): DueNotification[] =>
+  dueAtSweep(viewOperations(root ? [stack, root] : [stack], now, config)).filter(
+    (item) => item.view.operation.stackId === stack.stackId,
+  );
 
 const rootOf = (stacks: readonly StackState[], stackId: string): StackState | null => {
   const rootId = stacks.find((stack) => stack.stackId === stackId)?.rootStackId ?? null;
@@ -391,9 +401,7 @@ async function escalate(
   const { operation } = due.view;
   const stackRef = { stackId: operation.stackId, stackName: operation.stackName };
   const stillDue = (stack: StackState): DueNotification | undefined =>
-    dueAtSweep(viewOperations(root ? [stack, root] : [stack], now, deps.config)).find((item) =>
-      escalatesSameStack(item, due),
-    );
+    dueOfStack(stack, root, now, deps.config).find((item) => escalatesSameStack(item, due));
   // What the sweep read (a stale one costs a conflict and a read); before asking CloudFormation,
   // read again: ask only about what the table itself still shows as due.
   let known = read;

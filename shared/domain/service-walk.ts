@@ -173,9 +173,9 @@ export function sameWalkPoint(a: WalkPoint | null, b: WalkPoint | null): boolean
 
 /**
  * Where a walk must go again from, `null` when it can go on from `point`: the earliest event the
- * last walk did not see, when it is dated at or before the point; or the start of its operation,
- * when that operation began before the point outside the window open then (its end, arrived late,
- * can open a window back at its start).
+ * last walk did not see, when it is dated at or before the point; or the start of the operation it
+ * changes, when that operation began before the point (its end, arrived late, can open a window
+ * back at its start, or take away the one open then, there only because it seemed to run on).
  *
  * @example
  * const from = walkAgainFrom(service.walked, stacks); // an event delivered three hours late: three hours ago
@@ -185,8 +185,6 @@ export function walkAgainFrom(point: WalkPoint | null, stacks: readonly StackSta
   const times = stacks.flatMap((stack) => {
     const { unwalkedSince: since, unwalkedOperationStart: start } = stack;
     if (since === null) return [];
-    // Also inside the window open then: that window may be there only because the operation
-    // seemed to run on, and its end, arrived late, can take it away.
     if (start !== null && start <= point.asOf) return [Math.min(start, since)];
     return since <= point.asOf ? [since] : [];
   });

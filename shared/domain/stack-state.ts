@@ -144,15 +144,17 @@ export function unwalkedAfter(
   };
 }
 
-/** The start of the operation `record` is a phase of (the rules' view of the stack); its own time when none. */
+/**
+ * The start of the earliest operation `record` changes (the rules' view of the stack): the one it
+ * is a phase of, or the one before when that one's end never came (it ran, for severity, to the
+ * start `record` begins); its own time when none.
+ */
 function startOfOperationOf(stack: StackState, record: StatusRecord): Instant {
   const { operations } = stackOperations(stack);
   const index = operations.findIndex((operation) =>
     operation.phases.some((phase) => phase.time === record.time && phase.status === record.status),
   );
   const own = operations[index];
-  // One whose end never arrived runs, for severity, to the next one's start: a late event that
-  // begins the next one cuts it short, and can take away the window it seemed to open.
   const before = operations[index - 1];
   if (own && before?.state === 'abandoned' && before.supersededAt === own.start) return before.start;
   return own?.start ?? record.time;
